@@ -1,0 +1,52 @@
+"""Domain events: what the incident domain announces after a public change.
+
+The domain imports no other app. It hands each event to the one function named by
+settings.STATUSPAGE_EVENT_HANDLER (notifications.services.event_publish), called explicitly
+inside the same transaction so that its outbox rows commit or roll back with the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class EventKind:
+    INCIDENT_CREATED = "incident.created"
+    INCIDENT_UPDATED = "incident.updated"
+    INCIDENT_RESOLVED = "incident.resolved"
+    POSTMORTEM_PUBLISHED = "incident.postmortem_published"
+    MAINTENANCE_SCHEDULED = "maintenance.scheduled"
+    MAINTENANCE_RESCHEDULED = "maintenance.rescheduled"
+    MAINTENANCE_REMINDER = "maintenance.reminder"
+    MAINTENANCE_STARTED = "maintenance.started"
+    MAINTENANCE_UPDATED = "maintenance.updated"
+    MAINTENANCE_COMPLETED = "maintenance.completed"
+    MAINTENANCE_CANCELLED = "maintenance.cancelled"
+    COMPONENT_STATUS_CHANGED = "component.status_changed"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    kind: str
+    notify: bool
+    incident_id: int | None = None
+    incident_update_id: int | None = None
+    maintenance_id: int | None = None
+    maintenance_update_id: int | None = None
+    # Components the event concerns: subscribers scoped to any of them hear about it.
+    component_ids: tuple[int, ...] = field(default_factory=tuple)
+    # For component.status_changed: the ComponentStatusChange rows written.
+    status_change_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+@cache
+def _handler():
+    return import_string(settings.STATUSPAGE_EVENT_HANDLER)
+
+
+def publish(event: DomainEvent) -> None:
+    _handler()(event)

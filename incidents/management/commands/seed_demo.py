@@ -1,0 +1,196 @@
+"""Fill an empty install with a realistic demo: groups, a dozen components, 90 days of
+incidents and maintenance, one active incident and one upcoming maintenance.
+
+Idempotent: it only seeds a page that has no components yet, in one transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import services
+from incidents.enums import ComponentStatus as S
+from incidents.enums import IncidentStatus as I
+from incidents.models import Component, Page
+from incidents.services import Actor
+
+ACTOR = Actor(label="seed_demo", via="import")
+
+GROUPS = {
+    "Core Platform": ["API", "Web App", "Authentication", "Database"],
+    "Regions": ["US East", "US West", "EU West", "AP South"],
+    "Integrations": ["Webhooks", "Email Delivery", "SMS Gateway"],
+}
+LOOSE = ["Documentation"]
+
+PAST_INCIDENTS = [
+    ("Elevated latency on API requests", ["API"], S.DEGRADED_PERFORMANCE),
+    ("Login failures for some users", ["Authentication"], S.PARTIAL_OUTAGE),
+    ("EU West network disruption", ["EU West", "API"], S.MAJOR_OUTAGE),
+    ("Delayed webhook deliveries", ["Webhooks"], S.DEGRADED_PERFORMANCE),
+    ("Email notifications delayed", ["Email Delivery"], S.PARTIAL_OUTAGE),
+    ("Web app not loading for some users", ["Web App"], S.PARTIAL_OUTAGE),
+    ("Database failover", ["Database", "API"], S.MAJOR_OUTAGE),
+    ("SMS delivery failures with one carrier", ["SMS Gateway"], S.PARTIAL_OUTAGE),
+    ("US East elevated error rates", ["US East"], S.PARTIAL_OUTAGE),
+    ("Slow dashboard loading", ["Web App"], S.DEGRADED_PERFORMANCE),
+    ("AP South connectivity issues", ["AP South"], S.MAJOR_OUTAGE),
+    ("Intermittent API timeouts", ["API", "US West"], S.PARTIAL_OUTAGE),
+]
+
+UPDATE_TEXT = {
+    I.INVESTIGATING: "We are investigating reports of **{name}**.",
+    I.IDENTIFIED: "The cause has been identified and a fix is being rolled out.",
+    I.MONITORING: "A fix has been deployed. We are monitoring the results.",
+    I.RESOLVED: "This incident has been resolved.",
+}
+
+
+class Command(BaseCommand):
+    help = "Seed an empty status page with demo data (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=7, help="random seed for the history")
+
+    def handle(self, *args, seed: int, **options):
+        with transaction.atomic():
+            if Component.objects.exists():
+                self.stdout.write("The page already has components: nothing seeded.")
+                return
+            self._seed(random.Random(seed))  # noqa: S311 - demo data, not security
+        self._admin_user()
+        self.stdout.write(self.style.SUCCESS("Demo data seeded."))
+
+    def _seed(self, rng: random.Random) -> None:
+        now = timezone.now()
+        Page.objects.update(name="Acme Cloud")
+        created = now - timedelta(days=120)
+        components = {}
+        for position, (group_name, names) in enumerate(GROUPS.items(), start=1):
+            group = services.component_group_create(name=group_name, actor=ACTOR, position=position)
+            for name in names:
+                components[name] = services.component_create(
+                    name=name,
+                    group=group,
+                    actor=ACTOR,
+                    created_at=created,
+                    description=f"{name} of the Acme Cloud platform.",
+                    start_date=(now - timedelta(days=40)).date() if name == "AP South" else None,
+                )
+        for name in LOOSE:
+            components[name] = services.component_create(
+                name=name,
+                actor=ACTOR,
+                created_at=created,
+                position=len(GROUPS) + 1,
+                only_show_if_degraded=False,
+                description="Guides and API reference.",
+            )
+
+        steps = []  # (at, callable): run in time order so the status log stays ordered
+        for n, (name, names, status) in enumerate(PAST_INCIDENTS):
+            start = now - timedelta(days=88 - n * 7, hours=rng.randint(0, 20))
+            steps += self._incident_steps(name, [components[c] for c in names], status, start, rng)
+        window = now - timedelta(days=30, hours=-2)
+        steps.append((window, lambda at: self._past_maintenance(components, at)))
+        for at, step in sorted(steps, key=lambda s: s[0]):
+            step(at)
+
+        live = services.incident_create(
+            name="Elevated API error rates",
+            body="We are investigating elevated error rates.",
+            component_statuses={
+                components["API"]: S.PARTIAL_OUTAGE,
+                components["EU West"]: S.DEGRADED_PERFORMANCE,
+            },
+            actor=ACTOR,
+            at=now - timedelta(minutes=25),
+            notify=False,
+        )
+        services.incident_update_post(
+            incident=live,
+            status=I.IDENTIFIED,
+            actor=ACTOR,
+            notify=False,
+            body="A faulty load balancer in EU West has been identified; traffic is being moved.",
+        )
+        services.maintenance_schedule(
+            name="Database upgrade",
+            components=[components["Database"]],
+            actor=ACTOR,
+            scheduled_for=now + timedelta(days=3),
+            scheduled_until=now + timedelta(days=3, hours=2),
+            body="We will upgrade the primary database. Brief read-only periods are expected.",
+            remind_before_minutes=60,
+            notify=False,
+        )
+
+    def _incident_steps(self, name, components, status, start, rng):
+        holder = {}
+
+        def create(at):
+            holder["incident"] = services.incident_create(
+                name=name,
+                body=UPDATE_TEXT[I.INVESTIGATING].format(name=name.lower()),
+                at=at,
+                component_statuses=dict.fromkeys(components, status),
+                actor=ACTOR,
+                notify=False,
+                backfilled=True,
+            )
+
+        def update(new_status, statuses=None):
+            def run(at):
+                services.incident_update_post(
+                    incident=holder["incident"],
+                    status=new_status,
+                    body=UPDATE_TEXT[new_status],
+                    component_statuses=statuses,
+                    actor=ACTOR,
+                    at=at,
+                    notify=False,
+                )
+
+            return run
+
+        t1 = start + timedelta(minutes=rng.randint(10, 40))
+        t2 = t1 + timedelta(minutes=rng.randint(20, 120))
+        t3 = t2 + timedelta(minutes=rng.randint(15, 60))
+        recovered = dict.fromkeys(components, S.OPERATIONAL)
+        return [
+            (start, create),
+            (t1, update(I.IDENTIFIED)),
+            (t2, update(I.MONITORING, recovered)),
+            (t3, update(I.RESOLVED)),
+        ]
+
+    def _past_maintenance(self, components, at):
+        maintenance = services.maintenance_schedule(
+            name="Network maintenance in US East",
+            components=[components["US East"]],
+            scheduled_for=at,
+            scheduled_until=at + timedelta(hours=1),
+            actor=ACTOR,
+            notify=False,
+            body="Routine network maintenance.",
+        )
+        services.maintenance_start(maintenance=maintenance, actor=ACTOR, at=at, notify=False)
+        services.maintenance_complete(
+            maintenance=maintenance, actor=ACTOR, notify=False, at=at + timedelta(minutes=50)
+        )
+
+    def _admin_user(self) -> None:
+        User = get_user_model()
+        if User.objects.filter(username="admin").exists():
+            return
+        password = "admin" if settings.DEBUG else secrets.token_urlsafe(12)
+        User.objects.create_superuser("admin", "admin@example.com", password)
+        self.stdout.write(f"Admin login at /admin/: admin / {password}")

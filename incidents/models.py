@@ -1,0 +1,371 @@
+"""The domain: the page, its components, incidents, maintenance, and the status-change log.
+
+State changes go through incidents.services; reads through incidents.selectors. Models hold
+fields, constraints and small derived properties only.
+"""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from incidents.enums import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    ChangeSource,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+    MaintenanceStatus,
+)
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def new_public_id() -> str:
+    """A 12-char lowercase base36 id, the form Statuspage clients expect (about 62 bits)."""
+    return "".join(secrets.choice(_BASE36) for _ in range(12))
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not an IANA time zone name.") from None
+
+
+class PublicIdModel(models.Model):
+    public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Page(PublicIdModel):
+    """The single status page of this install (enforced by the `singleton` constraint)."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    url = models.URLField(help_text="Public URL of the status page.")
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    # Uptime: downtime = major + partial_weight * partial + degraded_weight * degraded seconds.
+    partial_outage_weight = models.DecimalField(max_digits=4, decimal_places=3, default=0.3)
+    degraded_weight = models.DecimalField(max_digits=4, decimal_places=3, default=0)
+    # A day's bar colour level is the number of these thresholds its downtime exceeds (0-4).
+    uptime_thresholds_minutes = models.JSONField(default=list, blank=True)
+    # Bumped in the same transaction as every public change; public caches key on it.
+    generation = models.BigIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    DEFAULT_THRESHOLDS = (0, 20, 40, 60)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(singleton=True), name="page_single_row"),
+            models.CheckConstraint(
+                condition=Q(partial_outage_weight__gte=0, partial_outage_weight__lte=1)
+                & Q(degraded_weight__gte=0, degraded_weight__lte=1),
+                name="page_weights_between_0_and_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def thresholds(self) -> tuple[int, ...]:
+        return tuple(self.uptime_thresholds_minutes or self.DEFAULT_THRESHOLDS)
+
+    def clean(self) -> None:
+        values = self.uptime_thresholds_minutes or []
+        if values and (
+            len(values) != 4
+            or not all(isinstance(v, int) and v >= 0 for v in values)
+            or list(values) != sorted(values)
+        ):
+            raise ValidationError(
+                {
+                    "uptime_thresholds_minutes": (
+                        "Give four ascending whole minutes, e.g. [0, 20, 40, 60]."
+                    )
+                }
+            )
+
+
+class ComponentGroup(PublicIdModel):
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, default="")
+    # Ordering rule: by position, ties broken by creation order (id). Positions need not be
+    # unique, so reordering never fights a unique constraint mid-update.
+    position = models.PositiveIntegerField(default=0)
+    collapsed = models.BooleanField(
+        default=False, help_text="Collapsed on the page when all is well."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Component(PublicIdModel):
+    group = models.ForeignKey(
+        ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, default="")
+    position = models.PositiveIntegerField(default=0)
+    # What the public sees: the worst of base_status, open incidents and running maintenance.
+    status = models.CharField(
+        max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL
+    )
+    # The status set by hand or by automation, outside any incident or maintenance. Resolving
+    # every incident returns the component to this, not blindly to operational.
+    base_status = models.CharField(
+        max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL
+    )
+    showcase = models.BooleanField(default=True, help_text="Show the 90-day uptime bar.")
+    only_show_if_degraded = models.BooleanField(default=False)
+    start_date = models.DateField(null=True, blank=True, help_text="Uptime starts on this day.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(base_status=ComponentStatus.UNDER_MAINTENANCE),
+                name="component_base_status_not_maintenance",
+                violation_error_message="Maintenance status comes from a maintenance window.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComponentStatusChange(models.Model):
+    """Append-only log of every change of a component's public status."""
+
+    component = models.ForeignKey(
+        Component, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    old_status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+    new_status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=16, choices=ChangeSource.choices)
+    actor = models.CharField(max_length=200, blank=True, default="")
+    incident = models.ForeignKey(
+        "Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    maintenance = models.ForeignKey(
+        "Maintenance", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["component", "at"]), models.Index(fields=["at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(old_status=F("new_status")), name="status_change_changes_something"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component_id}: {self.old_status} -> {self.new_status} at {self.at}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Status changes are append-only.")
+        super().save(*args, **kwargs)
+
+
+class Incident(PublicIdModel):
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=IncidentStatus.choices)
+    # The worst impact the affected components reached (it never drops by itself, so history
+    # shows how bad it got); an operator's override wins.
+    computed_impact = models.CharField(max_length=12, choices=Impact.choices, default=Impact.NONE)
+    impact_override = models.CharField(max_length=12, choices=Impact.choices, null=True, blank=True)
+    components = models.ManyToManyField(
+        Component, through="IncidentComponent", related_name="incidents"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    monitoring_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    backfilled = models.BooleanField(default=False)
+    postmortem_draft = models.TextField(blank=True, default="")
+    postmortem_body = models.TextField(blank=True, default="")
+    postmortem_published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=OPEN_INCIDENT_STATUSES, resolved_at__isnull=True)
+                    | (~Q(status__in=OPEN_INCIDENT_STATUSES) & Q(resolved_at__isnull=False))
+                ),
+                name="incident_resolved_at_iff_resolved",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("started_at")),
+                name="incident_resolved_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(impact_override=Impact.MAINTENANCE),
+                name="incident_impact_not_maintenance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def impact(self) -> str:
+        return self.impact_override or self.computed_impact
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_INCIDENT_STATUSES
+
+
+class IncidentComponent(models.Model):
+    """A component an incident affects, and the status the incident imposes on it right now."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="affected")
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=24, choices=ComponentStatus.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "component"], name="incident_component_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ComponentStatus.UNDER_MAINTENANCE),
+                name="incident_component_not_maintenance",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component_id} {self.status} in incident {self.incident_id}"
+
+
+class UpdateBase(PublicIdModel):
+    body = models.TextField(help_text="Markdown.")
+    display_at = models.DateTimeField(default=timezone.now)
+    deliver_notifications = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["-display_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.status} at {self.display_at:%Y-%m-%d %H:%M}"
+
+
+class IncidentUpdate(UpdateBase):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=16, choices=IncidentStatus.choices)
+    # Snapshot of what this update did: [{"code", "name", "old_status", "new_status"}], or null.
+    affected_components = models.JSONField(null=True, blank=True)
+
+    class Meta(UpdateBase.Meta):
+        indexes = [models.Index(fields=["incident", "display_at"])]
+
+
+class Maintenance(PublicIdModel):
+    name = models.CharField(max_length=200)
+    status = models.CharField(
+        max_length=16, choices=MaintenanceStatus.choices, default=MaintenanceStatus.SCHEDULED
+    )
+    scheduled_for = models.DateTimeField()
+    scheduled_until = models.DateTimeField()
+    components = models.ManyToManyField(Component, related_name="maintenances", blank=True)
+    auto_start = models.BooleanField(default=True)
+    auto_complete = models.BooleanField(default=True)
+    remind_before_minutes = models.PositiveIntegerField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # A cancelled window ends as "completed" in the public JSON (Statuspage has no cancelled
+    # state); this field tells the two apart for our own pages and notifications.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        indexes = [models.Index(fields=["status", "scheduled_for"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scheduled_until__gt=F("scheduled_for")),
+                name="maintenance_ends_after_start",
+                violation_error_message="The window must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=MaintenanceStatus.COMPLETED, completed_at__isnull=False)
+                | (~Q(status=MaintenanceStatus.COMPLETED) & Q(completed_at__isnull=True)),
+                name="maintenance_completed_at_iff_completed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_MAINTENANCE_STATUSES
+
+    @property
+    def impact(self) -> str:
+        return Impact.MAINTENANCE
+
+
+class MaintenanceUpdate(UpdateBase):
+    maintenance = models.ForeignKey(Maintenance, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=16, choices=MaintenanceStatus.choices)
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, from where, with the state before and after."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.CharField(max_length=200)
+    via = models.CharField(max_length=16)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=32)
+    object_repr = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.object_type} {self.object_repr}"

@@ -1,0 +1,312 @@
+"""Reads of the incident domain. Each selector runs a fixed number of queries, whatever the
+number of components, incidents or days."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from incidents.enums import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    ComponentStatus,
+    MaintenanceStatus,
+)
+from incidents.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatusChange,
+    Incident,
+    IncidentUpdate,
+    Maintenance,
+    MaintenanceUpdate,
+    Page,
+)
+from incidents.rules import page_status, uptime_level, worst_component_status
+from incidents.services.common import GENERATION_CACHE_KEY, GENERATION_CACHE_SECONDS
+
+
+def page_get() -> Page:
+    return Page.objects.get()
+
+
+def public_generation() -> int:
+    """The counter every public change bumps; public caches key their documents on it."""
+    generation = cache.get(GENERATION_CACHE_KEY)
+    if generation is None:
+        generation = Page.objects.values_list("generation", flat=True).get()
+        cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)
+    return generation
+
+
+# --- components -------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupNode:
+    group: ComponentGroup
+    components: list[Component]
+
+    @property
+    def status(self) -> ComponentStatus:
+        """A group's status is the worst of its children."""
+        return worst_component_status(c.status for c in self.components)
+
+
+@dataclass
+class ComponentTree:
+    """Top-level entries in page order: GroupNode or ungrouped Component."""
+
+    entries: list[GroupNode | Component] = field(default_factory=list)
+
+    @property
+    def components(self) -> list[Component]:
+        out = []
+        for entry in self.entries:
+            out.extend(entry.components if isinstance(entry, GroupNode) else [entry])
+        return out
+
+    @property
+    def groups(self) -> list[GroupNode]:
+        return [e for e in self.entries if isinstance(e, GroupNode)]
+
+
+def component_tree() -> ComponentTree:
+    """Groups and components in page order (two queries). Groups and ungrouped components share
+    one ordering by position; a group sorts before a component at the same position."""
+    groups = {g.id: GroupNode(g, []) for g in ComponentGroup.objects.all()}
+    loose = []
+    for component in Component.objects.all():
+        if component.group_id in groups:
+            groups[component.group_id].components.append(component)
+        else:
+            loose.append(component)
+    entries = sorted(
+        [*groups.values(), *loose],
+        key=lambda e: (
+            (e.group.position, 0, e.group.id) if isinstance(e, GroupNode) else (e.position, 1, e.id)
+        ),
+    )
+    return ComponentTree(entries)
+
+
+def status_summary(components: Sequence[Component] | None = None) -> tuple[str, str]:
+    """The page's (indicator, description), from component statuses and open incidents."""
+    if components is None:
+        statuses = Component.objects.values_list("status", flat=True)
+    else:
+        statuses = [c.status for c in components]
+    impacts = [
+        override or computed
+        for override, computed in Incident.objects.filter(
+            status__in=OPEN_INCIDENT_STATUSES
+        ).values_list("impact_override", "computed_impact")
+    ]
+    indicator, description = page_status(statuses, impacts)
+    return indicator.value, description
+
+
+# --- incidents and maintenance ------------------------------------------------------------------
+
+
+def _with_updates(queryset: QuerySet, update_model) -> QuerySet:
+    return queryset.prefetch_related(
+        Prefetch("updates", queryset=update_model.objects.order_by("-display_at", "-id")),
+        "components",
+    )
+
+
+def incidents_unresolved() -> QuerySet[Incident]:
+    return _with_updates(
+        Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES), IncidentUpdate
+    ).order_by("-started_at", "-id")
+
+
+def incidents_recent(*, limit: int = 50, offset: int = 0) -> QuerySet[Incident]:
+    return _with_updates(Incident.objects.all(), IncidentUpdate).order_by("-started_at", "-id")[
+        offset : offset + limit
+    ]
+
+
+def incidents_resolved_since(since: datetime) -> QuerySet[Incident]:
+    return _with_updates(
+        Incident.objects.exclude(status__in=OPEN_INCIDENT_STATUSES).filter(resolved_at__gte=since),
+        IncidentUpdate,
+    ).order_by("-started_at", "-id")
+
+
+def maintenance_upcoming() -> QuerySet[Maintenance]:
+    return _with_updates(
+        Maintenance.objects.filter(status=MaintenanceStatus.SCHEDULED), MaintenanceUpdate
+    ).order_by("scheduled_for", "id")
+
+
+def maintenance_active() -> QuerySet[Maintenance]:
+    return _with_updates(
+        Maintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES), MaintenanceUpdate
+    ).order_by("scheduled_for", "id")
+
+
+def maintenance_recent(*, limit: int = 50, offset: int = 0) -> QuerySet[Maintenance]:
+    return _with_updates(Maintenance.objects.all(), MaintenanceUpdate).order_by(
+        "-scheduled_for", "-id"
+    )[offset : offset + limit]
+
+
+# --- uptime -----------------------------------------------------------------------------------
+
+_DOWN_STATUSES = (
+    ComponentStatus.MAJOR_OUTAGE,
+    ComponentStatus.PARTIAL_OUTAGE,
+    ComponentStatus.DEGRADED_PERFORMANCE,
+)
+
+
+@dataclass
+class UptimeDay:
+    day: date
+    has_data: bool
+    major_seconds: float = 0.0
+    partial_seconds: float = 0.0
+    degraded_seconds: float = 0.0
+    tracked_seconds: float = 0.0
+    downtime_seconds: float = 0.0
+    level: int | None = None  # colour level 0-4; None when there is no data
+
+
+@dataclass
+class ComponentUptime:
+    component_id: int
+    days: list[UptimeDay]
+
+    @property
+    def tracked_seconds(self) -> float:
+        return sum(d.tracked_seconds for d in self.days)
+
+    @property
+    def downtime_seconds(self) -> float:
+        return sum(d.downtime_seconds for d in self.days)
+
+    @property
+    def uptime_percent(self) -> float | None:
+        """Percentage of tracked time that was up; None before any data exists."""
+        if self.tracked_seconds <= 0:
+            return None
+        return 100.0 * (1 - self.downtime_seconds / self.tracked_seconds)
+
+
+def _tracking_start(component: Component, tz) -> datetime:
+    if component.start_date is not None:
+        return datetime.combine(component.start_date, time.min, tzinfo=tz)
+    return component.created_at
+
+
+def uptime_daily(
+    components: Sequence[Component], *, page: Page, days: int = 90, now: datetime | None = None
+) -> dict[int, ComponentUptime]:
+    """Daily downtime of each component over the last `days` days in the page's time zone, from
+    the status-change log: one query for all components.
+
+    A component's status at the window start is the old status of its first change inside the
+    window, or its current status if it has not changed since; the log is ordered and
+    consistent because every change goes through the services.
+    """
+    now = now or timezone.now()
+    tz = page.tz
+    today = now.astimezone(tz).date()
+    first = today - timedelta(days=days - 1)
+    # Day boundaries as aware datetimes: DST days are 23 or 25 hours long, correctly.
+    bounds = [datetime.combine(first + timedelta(n), time.min, tzinfo=tz) for n in range(days + 1)]
+    bounds[-1] = min(bounds[-1], now)
+    window_start = bounds[0]
+
+    changes = defaultdict(list)
+    for component_id, old, new, at in (
+        ComponentStatusChange.objects.filter(
+            component_id__in=[c.id for c in components], at__gte=window_start, at__lte=now
+        )
+        .order_by("component_id", "at", "id")
+        .values_list("component_id", "old_status", "new_status", "at")
+    ):
+        changes[component_id].append((old, new, at))
+
+    weights = {
+        ComponentStatus.MAJOR_OUTAGE: Decimal(1),
+        ComponentStatus.PARTIAL_OUTAGE: page.partial_outage_weight,
+        ComponentStatus.DEGRADED_PERFORMANCE: page.degraded_weight,
+    }
+    thresholds = page.thresholds
+    result = {}
+    for component in components:
+        log = changes.get(component.id, [])
+        status = log[0][0] if log else component.status
+        segments, start = [], window_start
+        for _old, new, at in log:
+            segments.append((start, at, status))
+            start, status = at, new
+        segments.append((start, now, status))
+        tracked_from = max(_tracking_start(component, tz), window_start)
+        result[component.id] = _days_for(segments, bounds, first, tracked_from, weights, thresholds)
+        result[component.id].component_id = component.id
+    return result
+
+
+def _days_for(segments, bounds, first, tracked_from, weights, thresholds) -> ComponentUptime:
+    days = []
+    for n in range(len(bounds) - 1):
+        lo, hi = max(bounds[n], tracked_from), bounds[n + 1]
+        day = UptimeDay(day=first + timedelta(n), has_data=hi > lo)
+        if day.has_data:
+            day.tracked_seconds = (hi - lo).total_seconds()
+        days.append(day)
+    for seg_start, seg_end, status in segments:
+        if status not in _DOWN_STATUSES:
+            continue
+        seg_start = max(seg_start, tracked_from)
+        for n in range(len(bounds) - 1):
+            overlap = (min(seg_end, bounds[n + 1]) - max(seg_start, bounds[n])).total_seconds()
+            if overlap <= 0:
+                continue
+            day = days[n]
+            if status == ComponentStatus.MAJOR_OUTAGE:
+                day.major_seconds += overlap
+            elif status == ComponentStatus.PARTIAL_OUTAGE:
+                day.partial_seconds += overlap
+            else:
+                day.degraded_seconds += overlap
+    for day in days:
+        if not day.has_data:
+            continue
+        day.downtime_seconds = float(
+            Decimal(day.major_seconds) * weights[ComponentStatus.MAJOR_OUTAGE]
+            + Decimal(day.partial_seconds) * weights[ComponentStatus.PARTIAL_OUTAGE]
+            + Decimal(day.degraded_seconds) * weights[ComponentStatus.DEGRADED_PERFORMANCE]
+        )
+        day.level = uptime_level(day.downtime_seconds, thresholds)
+    return ComponentUptime(component_id=0, days=days)
+
+
+__all__ = [
+    "ComponentTree",
+    "ComponentUptime",
+    "GroupNode",
+    "UptimeDay",
+    "component_tree",
+    "incidents_recent",
+    "incidents_resolved_since",
+    "incidents_unresolved",
+    "maintenance_active",
+    "maintenance_recent",
+    "maintenance_upcoming",
+    "page_get",
+    "public_generation",
+    "status_summary",
+    "uptime_daily",
+]

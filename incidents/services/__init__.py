@@ -1,0 +1,57 @@
+"""Every state change of the incident domain goes through these functions.
+
+Each runs in one transaction, takes the page lock, logs status changes and an audit entry,
+bumps the public generation and announces a domain event.
+"""
+
+from incidents.services.common import SYSTEM, Actor, ServiceError
+from incidents.services.components import (
+    component_create,
+    component_delete,
+    component_group_create,
+    component_group_update,
+    component_status_set,
+    component_update,
+)
+from incidents.services.incident import (
+    incident_create,
+    incident_resolve,
+    incident_update_edit,
+    incident_update_post,
+    postmortem_publish,
+    postmortem_save_draft,
+)
+from incidents.services.maintenance import (
+    maintenance_cancel,
+    maintenance_complete,
+    maintenance_reschedule,
+    maintenance_run_due,
+    maintenance_schedule,
+    maintenance_start,
+    maintenance_update_post,
+)
+
+__all__ = [
+    "SYSTEM",
+    "Actor",
+    "ServiceError",
+    "component_create",
+    "component_delete",
+    "component_group_create",
+    "component_group_update",
+    "component_status_set",
+    "component_update",
+    "incident_create",
+    "incident_resolve",
+    "incident_update_edit",
+    "incident_update_post",
+    "maintenance_cancel",
+    "maintenance_complete",
+    "maintenance_reschedule",
+    "maintenance_run_due",
+    "maintenance_schedule",
+    "maintenance_start",
+    "maintenance_update_post",
+    "postmortem_publish",
+    "postmortem_save_draft",
+]

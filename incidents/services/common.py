@@ -1,0 +1,187 @@
+"""Pieces every write service shares: the actor, the error type, locking, the status
+recomputation, the audit trail and the public generation bump."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES, ChangeSource
+from incidents.models import (
+    AuditEntry,
+    Component,
+    ComponentStatusChange,
+    IncidentComponent,
+    Maintenance,
+    Page,
+)
+from incidents.rules import effective_component_status
+
+GENERATION_CACHE_KEY = "public:generation"
+# Bounds staleness if the cache write after a commit is lost (e.g. Redis blinked): readers
+# fall back to the database at most once per this many seconds.
+GENERATION_CACHE_SECONDS = 1
+# Clocks of operators' machines differ a little; anything further ahead is a mistake.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+class ServiceError(Exception):
+    """A change was refused; `message` is fit to show the operator, `field` names the input."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change and through which door (dashboard, api, automation, admin, ...)."""
+
+    label: str
+    via: str
+    user_id: int | None = None
+
+    @classmethod
+    def for_user(cls, user, via: str) -> Actor:
+        return cls(label=user.get_username(), via=via, user_id=user.pk)
+
+
+SYSTEM = Actor(label="system", via="system")
+
+
+def lock_page() -> Page:
+    """Take the page row lock. Every domain write takes it first, so recomputing statuses from
+    several incidents never races with another write (writes are rare; reads never lock)."""
+    return Page.objects.select_for_update().get()
+
+
+def resolve_at(at: datetime | None) -> datetime:
+    now = timezone.now()
+    if at is None:
+        return now
+    if timezone.is_naive(at):
+        raise ServiceError("A time must carry its time zone.", field="at")
+    if at > now + FUTURE_SKEW:
+        raise ServiceError("That time is in the future.", field="at")
+    return at
+
+
+def check_log_order(component_ids: Iterable[int], at: datetime) -> None:
+    """A backdated change may not land before a component's last logged change: the uptime
+    computation relies on the log being in order."""
+    last = ComponentStatusChange.objects.filter(component_id__in=list(component_ids)).aggregate(
+        last=Max("at")
+    )["last"]
+    if last is not None and at < last:
+        raise ServiceError(
+            f"That time is before the last recorded status change ({last.isoformat()}).",
+            field="at",
+        )
+
+
+def recompute_components(
+    component_ids: Iterable[int],
+    *,
+    at: datetime,
+    source: str,
+    actor: Actor,
+    incident_id: int | None = None,
+    maintenance_id: int | None = None,
+) -> dict[int, tuple[str, str]]:
+    """Set each component's public status from its base status, the open incidents and the
+    running maintenance that cover it; log every change. Returns {id: (old, new)} of changes."""
+    ids = set(component_ids)
+    if not ids:
+        return {}
+    imposed = defaultdict(list)
+    for component_id, status in IncidentComponent.objects.filter(
+        component_id__in=ids, incident__status__in=OPEN_INCIDENT_STATUSES
+    ).values_list("component_id", "status"):
+        imposed[component_id].append(status)
+    in_maintenance = set(
+        Maintenance.components.through.objects.filter(
+            component_id__in=ids, maintenance__status__in=ACTIVE_MAINTENANCE_STATUSES
+        ).values_list("component_id", flat=True)
+    )
+    changed, log = {}, []
+    for component in Component.objects.filter(id__in=ids):
+        new = effective_component_status(
+            component.base_status, imposed[component.id], component.id in in_maintenance
+        )
+        if new == component.status:
+            continue
+        changed[component.id] = (component.status, new.value)
+        log.append(
+            ComponentStatusChange(
+                component=component,
+                old_status=component.status,
+                new_status=new,
+                at=at,
+                source=source,
+                actor=actor.label,
+                incident_id=incident_id,
+                maintenance_id=maintenance_id,
+            )
+        )
+        Component.objects.filter(pk=component.pk).update(status=new, updated_at=at)
+    ComponentStatusChange.objects.bulk_create(log)
+    return changed
+
+
+def audit(
+    actor: Actor, action: str, obj, *, before: dict | None = None, after: dict | None = None
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        user_id=actor.user_id,
+        actor=actor.label,
+        via=actor.via,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=getattr(obj, "public_id", None) or str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )
+
+
+def snapshot(obj, fields: Iterable[str]) -> dict:
+    """JSON-safe values of some fields, for the audit trail's before/after."""
+    out = {}
+    for name in fields:
+        value = getattr(obj, name)
+        out[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+def public_changed() -> None:
+    """Bump the public generation in this transaction; publish it to the cache on commit so
+    public readers see the change at once (within GENERATION_CACHE_SECONDS at worst)."""
+    Page.objects.update(generation=F("generation") + 1, updated_at=timezone.now())
+
+    def _publish():
+        generation = Page.objects.values_list("generation", flat=True).get()
+        try:
+            cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 - a cache outage must not fail a committed write
+            cache_delete_quietly()
+
+    transaction.on_commit(_publish)
+
+
+def cache_delete_quietly() -> None:
+    # The key expires within a second anyway.
+    with contextlib.suppress(Exception):
+        cache.delete(GENERATION_CACHE_KEY)
+
+
+def source_for(actor: Actor, default: str) -> str:
+    return ChangeSource.AUTOMATION if actor.via == "automation" else default

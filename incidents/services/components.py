@@ -1,0 +1,229 @@
+"""Component and group writes, and manual/automated status changes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from incidents import events
+from incidents.enums import ChangeSource, ComponentStatus
+from incidents.events import DomainEvent, EventKind
+from incidents.models import Component, ComponentGroup, ComponentStatusChange
+from incidents.services.common import (
+    Actor,
+    ServiceError,
+    audit,
+    check_log_order,
+    lock_page,
+    public_changed,
+    recompute_components,
+    resolve_at,
+    snapshot,
+    source_for,
+)
+
+_COMPONENT_FIELDS = (
+    "name",
+    "description",
+    "group_id",
+    "position",
+    "showcase",
+    "only_show_if_degraded",
+    "start_date",
+)
+_GROUP_FIELDS = ("name", "description", "position", "collapsed")
+
+
+def _next_position(queryset) -> int:
+    return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
+
+
+def component_group_create(
+    *,
+    name: str,
+    actor: Actor,
+    description: str = "",
+    position: int | None = None,
+    collapsed: bool = False,
+) -> ComponentGroup:
+    if not name or not name.strip():
+        raise ServiceError("A group needs a name.", field="name")
+    with transaction.atomic():
+        lock_page()
+        group = ComponentGroup.objects.create(
+            name=name.strip(),
+            description=description,
+            collapsed=collapsed,
+            position=position if position is not None else _next_position(ComponentGroup.objects),
+        )
+        audit(actor, "component_group.create", group, after=snapshot(group, _GROUP_FIELDS))
+        public_changed()
+    return group
+
+
+def component_create(
+    *,
+    name: str,
+    actor: Actor,
+    group: ComponentGroup | None = None,
+    description: str = "",
+    status: str = ComponentStatus.OPERATIONAL,
+    position: int | None = None,
+    showcase: bool = True,
+    only_show_if_degraded: bool = False,
+    start_date: date | None = None,
+    created_at: datetime | None = None,
+) -> Component:
+    if not name or not name.strip():
+        raise ServiceError("A component needs a name.", field="name")
+    _check_settable(status)
+    with transaction.atomic():
+        lock_page()
+        siblings = Component.objects.filter(group=group)
+        when = created_at or timezone.now()
+        component = Component.objects.create(
+            name=name.strip(),
+            group=group,
+            description=description,
+            status=status,
+            base_status=status,
+            showcase=showcase,
+            only_show_if_degraded=only_show_if_degraded,
+            start_date=start_date,
+            created_at=when,
+            updated_at=when,
+            position=position if position is not None else _next_position(siblings),
+        )
+        audit(actor, "component.create", component, after=snapshot(component, _COMPONENT_FIELDS))
+        public_changed()
+    return component
+
+
+def component_update(*, component: Component, actor: Actor, **fields) -> Component:
+    """Change a component's descriptive fields (not its status: see component_status_set)."""
+    unknown = set(fields) - {
+        "name",
+        "description",
+        "group",
+        "position",
+        "showcase",
+        "only_show_if_degraded",
+        "start_date",
+    }
+    if unknown:
+        raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    if "name" in fields and not (fields["name"] or "").strip():
+        raise ServiceError("A component needs a name.", field="name")
+    with transaction.atomic():
+        lock_page()
+        component = Component.objects.get(pk=component.pk)
+        before = snapshot(component, _COMPONENT_FIELDS)
+        for name, value in fields.items():
+            setattr(component, name, value)
+        component.updated_at = timezone.now()
+        component.save()
+        audit(
+            actor,
+            "component.update",
+            component,
+            before=before,
+            after=snapshot(component, _COMPONENT_FIELDS),
+        )
+        public_changed()
+    return component
+
+
+def _check_settable(status: str) -> None:
+    if status not in ComponentStatus.values:
+        raise ServiceError(f"Unknown component status {status!r}.", field="status")
+    if status == ComponentStatus.UNDER_MAINTENANCE:
+        raise ServiceError(
+            "Schedule a maintenance window to put a component under maintenance.", field="status"
+        )
+
+
+def component_status_set(
+    *,
+    component: Component,
+    status: str,
+    actor: Actor,
+    at: datetime | None = None,
+    notify: bool = False,
+) -> Component:
+    """Set a component's own (base) status, by hand or from monitoring.
+
+    Open incidents and running maintenance still apply on top: the public status is the worst
+    of all of them, and the base status is what remains when they end.
+    """
+    _check_settable(status)
+    with transaction.atomic():
+        lock_page()
+        component = Component.objects.get(pk=component.pk)
+        when = resolve_at(at)
+        if at is not None:
+            check_log_order([component.id], when)
+        before = {"base_status": component.base_status, "status": component.status}
+        Component.objects.filter(pk=component.pk).update(base_status=status, updated_at=when)
+        changes = recompute_components(
+            [component.id], at=when, source=source_for(actor, ChangeSource.MANUAL), actor=actor
+        )
+        component.refresh_from_db()
+        audit(
+            actor,
+            "component.status",
+            component,
+            before=before,
+            after={"base_status": component.base_status, "status": component.status},
+        )
+        public_changed()
+        if changes:
+            change_ids = tuple(
+                ComponentStatusChange.objects.filter(component=component, at=when).values_list(
+                    "id", flat=True
+                )
+            )
+            events.publish(
+                DomainEvent(
+                    kind=EventKind.COMPONENT_STATUS_CHANGED,
+                    notify=notify,
+                    component_ids=(component.id,),
+                    status_change_ids=change_ids,
+                )
+            )
+    return component
+
+
+def component_delete(*, component: Component, actor: Actor) -> None:
+    with transaction.atomic():
+        lock_page()
+        audit(actor, "component.delete", component, before=snapshot(component, _COMPONENT_FIELDS))
+        component.delete()
+        public_changed()
+
+
+def component_group_update(*, group: ComponentGroup, actor: Actor, **fields) -> ComponentGroup:
+    unknown = set(fields) - {"name", "description", "position", "collapsed"}
+    if unknown:
+        raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    if "name" in fields and not (fields["name"] or "").strip():
+        raise ServiceError("A group needs a name.", field="name")
+    with transaction.atomic():
+        lock_page()
+        group = ComponentGroup.objects.get(pk=group.pk)
+        before = snapshot(group, _GROUP_FIELDS)
+        for name, value in fields.items():
+            setattr(group, name, value)
+        group.updated_at = timezone.now()
+        group.save()
+        audit(
+            actor,
+            "component_group.update",
+            group,
+            before=before,
+            after=snapshot(group, _GROUP_FIELDS),
+        )
+        public_changed()
+    return group

@@ -1,0 +1,309 @@
+"""Incident writes: declare, post updates, resolve, edit an update, postmortems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import events
+from incidents.enums import OPEN_INCIDENT_STATUSES, ChangeSource, ComponentStatus, IncidentStatus
+from incidents.events import DomainEvent, EventKind
+from incidents.models import Component, Incident, IncidentComponent, IncidentUpdate
+from incidents.rules import impact_for_statuses
+from incidents.services.common import (
+    Actor,
+    ServiceError,
+    audit,
+    check_log_order,
+    lock_page,
+    public_changed,
+    recompute_components,
+    resolve_at,
+    snapshot,
+    source_for,
+)
+
+ComponentStatuses = Mapping[Component, str]
+_AUDIT_FIELDS = ("name", "status", "impact_override", "computed_impact", "resolved_at")
+
+
+def _validate(name: str, status: str, body: str, component_statuses: ComponentStatuses) -> None:
+    if not name or not name.strip():
+        raise ServiceError("An incident needs a name.", field="name")
+    if status not in IncidentStatus.values:
+        raise ServiceError(f"Unknown incident status {status!r}.", field="status")
+    if not body or not body.strip():
+        raise ServiceError("An update needs a message.", field="body")
+    for component, component_status in component_statuses.items():
+        if component_status not in ComponentStatus.values:
+            raise ServiceError(
+                f"Unknown status {component_status!r} for {component.name}.", field="components"
+            )
+        if component_status == ComponentStatus.UNDER_MAINTENANCE:
+            raise ServiceError(
+                "Components go under maintenance through a maintenance window, not an incident.",
+                field="components",
+            )
+
+
+def incident_create(
+    *,
+    name: str,
+    body: str,
+    actor: Actor,
+    status: str = IncidentStatus.INVESTIGATING,
+    component_statuses: ComponentStatuses | None = None,
+    impact_override: str | None = None,
+    notify: bool = True,
+    at: datetime | None = None,
+    backfilled: bool = False,
+) -> Incident:
+    """Declare an incident with its first update; impose the given component statuses."""
+    component_statuses = dict(component_statuses or {})
+    _validate(name, status, body, component_statuses)
+    if status == IncidentStatus.POSTMORTEM:
+        raise ServiceError("A new incident cannot start in postmortem.", field="status")
+    with transaction.atomic():
+        lock_page()
+        when = resolve_at(at)
+        if at is not None:
+            check_log_order([c.id for c in component_statuses], when)
+        incident = Incident.objects.create(
+            name=name.strip(),
+            status=IncidentStatus.INVESTIGATING,
+            impact_override=impact_override or None,
+            started_at=when,
+            created_at=when,
+            updated_at=when,
+            backfilled=backfilled,
+        )
+        audit(actor, "incident.create", incident, after=snapshot(incident, _AUDIT_FIELDS))
+        _apply_update(
+            incident,
+            status=status,
+            body=body,
+            component_statuses=component_statuses,
+            notify=notify,
+            actor=actor,
+            at=when,
+            kind=EventKind.INCIDENT_CREATED,
+        )
+    return incident
+
+
+def incident_update_post(
+    *,
+    incident: Incident,
+    status: str,
+    body: str,
+    actor: Actor,
+    component_statuses: ComponentStatuses | None = None,
+    notify: bool = True,
+    at: datetime | None = None,
+    impact_override: str | None = None,
+) -> IncidentUpdate:
+    """Post an update; it may change the status, the impact override and component statuses.
+    Resolving returns each component to what it would be without this incident."""
+    component_statuses = dict(component_statuses or {})
+    _validate(incident.name, status, body, component_statuses)
+    with transaction.atomic():
+        lock_page()
+        incident = Incident.objects.get(pk=incident.pk)
+        when = resolve_at(at)
+        if at is not None:
+            covered = IncidentComponent.objects.filter(incident=incident)
+            check_log_order(
+                {c.id for c in component_statuses}
+                | set(covered.values_list("component_id", flat=True)),
+                when,
+            )
+        if when < incident.started_at:
+            raise ServiceError("An update cannot predate its incident.", field="at")
+        if impact_override is not None:
+            incident.impact_override = impact_override or None
+        resolving = status not in OPEN_INCIDENT_STATUSES and incident.is_open
+        kind = EventKind.INCIDENT_RESOLVED if resolving else EventKind.INCIDENT_UPDATED
+        return _apply_update(
+            incident,
+            status=status,
+            body=body,
+            component_statuses=component_statuses,
+            notify=notify,
+            actor=actor,
+            at=when,
+            kind=kind,
+        )
+
+
+def incident_resolve(
+    *, incident: Incident, body: str, actor: Actor, notify: bool = True, at: datetime | None = None
+) -> IncidentUpdate:
+    return incident_update_post(
+        incident=incident,
+        status=IncidentStatus.RESOLVED,
+        body=body,
+        actor=actor,
+        notify=notify,
+        at=at,
+    )
+
+
+def _apply_update(
+    incident: Incident,
+    *,
+    status: str,
+    body: str,
+    component_statuses: dict,
+    notify: bool,
+    actor: Actor,
+    at: datetime,
+    kind: str,
+) -> IncidentUpdate:
+    before = snapshot(incident, _AUDIT_FIELDS)
+    touched = {c.id: c for c in component_statuses}
+    for component, component_status in component_statuses.items():
+        IncidentComponent.objects.update_or_create(
+            incident=incident, component=component, defaults={"status": component_status}
+        )
+    _set_status(incident, status, at)
+    imposed = IncidentComponent.objects.filter(incident=incident)
+    incident.computed_impact = impact_for_statuses(
+        imposed.values_list("status", flat=True), previous=incident.computed_impact
+    )
+    incident.updated_at = at
+    incident.save()
+    # Components this incident covers all need recomputing when it opens or closes.
+    affected_ids = set(imposed.values_list("component_id", flat=True))
+    changes = recompute_components(
+        affected_ids,
+        at=at,
+        source=source_for(actor, ChangeSource.INCIDENT),
+        actor=actor,
+        incident_id=incident.id,
+    )
+    update = IncidentUpdate.objects.create(
+        incident=incident,
+        status=status,
+        body=body.strip(),
+        display_at=at,
+        created_at=at,
+        updated_at=at,
+        deliver_notifications=notify,
+        affected_components=_affected_snapshot(touched, changes) or None,
+    )
+    audit(
+        actor,
+        f"incident.{kind.split('.')[1]}",
+        incident,
+        before=before,
+        after=snapshot(incident, _AUDIT_FIELDS),
+    )
+    public_changed()
+    events.publish(
+        DomainEvent(
+            kind=kind,
+            notify=notify,
+            incident_id=incident.id,
+            incident_update_id=update.id,
+            component_ids=tuple(sorted(affected_ids)),
+        )
+    )
+    return update
+
+
+def _set_status(incident: Incident, status: str, at: datetime) -> None:
+    incident.status = status
+    if status == IncidentStatus.MONITORING and incident.monitoring_at is None:
+        incident.monitoring_at = at
+    if status in OPEN_INCIDENT_STATUSES:
+        incident.resolved_at = None  # reopening is allowed
+    elif incident.resolved_at is None:
+        incident.resolved_at = at
+
+
+def _affected_snapshot(touched: dict[int, Component], changes: dict) -> list[dict]:
+    """What the update did to components, in Statuspage's affected_components shape."""
+    ids = set(touched) | set(changes)
+    rows = []
+    for component in Component.objects.filter(id__in=ids).order_by("position", "id"):
+        old, new = changes.get(component.id, (component.status, component.status))
+        rows.append(
+            {
+                "code": component.public_id,
+                "name": component.name,
+                "old_status": old,
+                "new_status": new,
+            }
+        )
+    return rows
+
+
+def incident_update_edit(*, update: IncidentUpdate, body: str, actor: Actor) -> IncidentUpdate:
+    """Correct an update's text (no notification: the event already went out)."""
+    if not body or not body.strip():
+        raise ServiceError("An update needs a message.", field="body")
+    with transaction.atomic():
+        lock_page()
+        before = {"body": update.body}
+        update.body = body.strip()
+        update.updated_at = timezone.now()
+        update.save(update_fields=["body", "updated_at"])
+        audit(actor, "incident_update.edit", update, before=before, after={"body": update.body})
+        public_changed()
+    return update
+
+
+def postmortem_save_draft(*, incident: Incident, body: str, actor: Actor) -> Incident:
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        before = {"postmortem_draft": incident.postmortem_draft}
+        incident.postmortem_draft = body.strip()
+        incident.save(update_fields=["postmortem_draft"])
+        audit(
+            actor,
+            "postmortem.draft",
+            incident,
+            before=before,
+            after={"postmortem_draft": incident.postmortem_draft},
+        )
+    return incident
+
+
+def postmortem_publish(*, incident: Incident, actor: Actor, notify: bool = True) -> Incident:
+    """Publish the draft. Only a resolved incident has a postmortem."""
+    with transaction.atomic():
+        lock_page()
+        incident = Incident.objects.get(pk=incident.pk)
+        if incident.is_open:
+            raise ServiceError("Resolve the incident before publishing its postmortem.")
+        if not incident.postmortem_draft.strip():
+            raise ServiceError("The postmortem draft is empty.", field="postmortem_draft")
+        now = timezone.now()
+        incident.postmortem_body = incident.postmortem_draft
+        incident.postmortem_published_at = now
+        incident.status = IncidentStatus.POSTMORTEM
+        incident.updated_at = now
+        incident.save()
+        audit(
+            actor,
+            "postmortem.publish",
+            incident,
+            after={"postmortem_published_at": now.isoformat()},
+        )
+        public_changed()
+        events.publish(
+            DomainEvent(
+                kind=EventKind.POSTMORTEM_PUBLISHED,
+                notify=notify,
+                incident_id=incident.id,
+                component_ids=tuple(
+                    IncidentComponent.objects.filter(incident=incident).values_list(
+                        "component_id", flat=True
+                    )
+                ),
+            )
+        )
+    return incident

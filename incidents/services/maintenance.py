@@ -1,0 +1,321 @@
+"""Maintenance writes: schedule, reschedule, start, post updates, complete, cancel, and the
+periodic tick that starts, completes and reminds on time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import events
+from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, ChangeSource, MaintenanceStatus
+from incidents.events import DomainEvent, EventKind
+from incidents.models import Component, Maintenance, MaintenanceUpdate
+from incidents.services.common import (
+    SYSTEM,
+    Actor,
+    ServiceError,
+    audit,
+    check_log_order,
+    lock_page,
+    public_changed,
+    recompute_components,
+    resolve_at,
+    snapshot,
+)
+
+_AUDIT_FIELDS = ("name", "status", "scheduled_for", "scheduled_until", "cancelled_at")
+
+
+def _check_window(scheduled_for: datetime, scheduled_until: datetime) -> None:
+    if scheduled_for is None or scheduled_until is None:
+        raise ServiceError("A maintenance window needs a start and an end.", field="scheduled_for")
+    if timezone.is_naive(scheduled_for) or timezone.is_naive(scheduled_until):
+        raise ServiceError("Window times must carry their time zone.", field="scheduled_for")
+    if scheduled_until <= scheduled_for:
+        raise ServiceError("The window must end after it starts.", field="scheduled_until")
+
+
+def maintenance_schedule(
+    *,
+    name: str,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    components: Iterable[Component],
+    actor: Actor,
+    body: str = "",
+    auto_start: bool = True,
+    auto_complete: bool = True,
+    remind_before_minutes: int | None = None,
+    notify: bool = True,
+) -> Maintenance:
+    if not name or not name.strip():
+        raise ServiceError("A maintenance needs a name.", field="name")
+    _check_window(scheduled_for, scheduled_until)
+    if remind_before_minutes is not None and remind_before_minutes <= 0:
+        raise ServiceError(
+            "Remind a positive number of minutes before.", field="remind_before_minutes"
+        )
+    components = list(components)
+    with transaction.atomic():
+        lock_page()
+        maintenance = Maintenance.objects.create(
+            name=name.strip(),
+            scheduled_for=scheduled_for,
+            scheduled_until=scheduled_until,
+            auto_start=auto_start,
+            auto_complete=auto_complete,
+            remind_before_minutes=remind_before_minutes,
+        )
+        maintenance.components.set(components)
+        audit(
+            actor, "maintenance.schedule", maintenance, after=snapshot(maintenance, _AUDIT_FIELDS)
+        )
+        _post(
+            maintenance,
+            MaintenanceStatus.SCHEDULED,
+            body or f"{maintenance.name} is scheduled.",
+            notify,
+            EventKind.MAINTENANCE_SCHEDULED,
+        )
+    return maintenance
+
+
+def maintenance_reschedule(
+    *,
+    maintenance: Maintenance,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    actor: Actor,
+    body: str = "",
+    notify: bool = True,
+) -> Maintenance:
+    _check_window(scheduled_for, scheduled_until)
+    with transaction.atomic():
+        lock_page()
+        maintenance = Maintenance.objects.get(pk=maintenance.pk)
+        if maintenance.status == MaintenanceStatus.COMPLETED:
+            raise ServiceError("A finished maintenance cannot be rescheduled.")
+        if maintenance.is_active and scheduled_for != maintenance.scheduled_for:
+            raise ServiceError(
+                "A running maintenance can only change its end.", field="scheduled_for"
+            )
+        before = snapshot(maintenance, _AUDIT_FIELDS)
+        maintenance.scheduled_for, maintenance.scheduled_until = scheduled_for, scheduled_until
+        maintenance.reminded_at = None  # a new start deserves a new reminder
+        maintenance.save()
+        audit(
+            actor,
+            "maintenance.reschedule",
+            maintenance,
+            before=before,
+            after=snapshot(maintenance, _AUDIT_FIELDS),
+        )
+        _post(
+            maintenance,
+            maintenance.status,
+            body or f"Rescheduled: {_window_text(maintenance)}.",
+            notify,
+            EventKind.MAINTENANCE_RESCHEDULED,
+        )
+    return maintenance
+
+
+def maintenance_start(
+    *,
+    maintenance: Maintenance,
+    actor: Actor,
+    body: str = "",
+    notify: bool = True,
+    at: datetime | None = None,
+) -> Maintenance:
+    return _transition(
+        maintenance,
+        MaintenanceStatus.IN_PROGRESS,
+        actor=actor,
+        notify=notify,
+        at=at,
+        body=body or "Maintenance is in progress.",
+        allowed=(MaintenanceStatus.SCHEDULED,),
+        kind=EventKind.MAINTENANCE_STARTED,
+    )
+
+
+def maintenance_update_post(
+    *, maintenance: Maintenance, status: str, body: str, actor: Actor, notify: bool = True
+) -> MaintenanceUpdate:
+    """Post an update to a running window (in_progress or verifying)."""
+    if status not in ACTIVE_MAINTENANCE_STATUSES:
+        raise ServiceError(
+            "Updates here are in_progress or verifying; use complete or cancel.", field="status"
+        )
+    if not body or not body.strip():
+        raise ServiceError("An update needs a message.", field="body")
+    _transition(
+        maintenance,
+        status,
+        actor=actor,
+        notify=notify,
+        at=None,
+        body=body,
+        allowed=ACTIVE_MAINTENANCE_STATUSES,
+        kind=EventKind.MAINTENANCE_UPDATED,
+    )
+    return maintenance.updates.order_by("-id").first()
+
+
+def maintenance_complete(
+    *,
+    maintenance: Maintenance,
+    actor: Actor,
+    body: str = "",
+    notify: bool = True,
+    at: datetime | None = None,
+) -> Maintenance:
+    return _transition(
+        maintenance,
+        MaintenanceStatus.COMPLETED,
+        actor=actor,
+        notify=notify,
+        at=at,
+        body=body or "Maintenance has completed.",
+        allowed=ACTIVE_MAINTENANCE_STATUSES,
+        kind=EventKind.MAINTENANCE_COMPLETED,
+    )
+
+
+def maintenance_cancel(
+    *, maintenance: Maintenance, actor: Actor, body: str = "", notify: bool = True
+) -> Maintenance:
+    return _transition(
+        maintenance,
+        MaintenanceStatus.COMPLETED,
+        actor=actor,
+        notify=notify,
+        at=None,
+        body=body or "This maintenance has been cancelled.",
+        allowed=(MaintenanceStatus.SCHEDULED, *ACTIVE_MAINTENANCE_STATUSES),
+        kind=EventKind.MAINTENANCE_CANCELLED,
+    )
+
+
+def _transition(maintenance, status, *, actor, notify, at, body, allowed, kind) -> Maintenance:
+    with transaction.atomic():
+        lock_page()
+        maintenance = Maintenance.objects.get(pk=maintenance.pk)
+        if maintenance.status not in allowed:
+            raise ServiceError(
+                f"This maintenance is {maintenance.get_status_display().lower()}; "
+                f"it cannot become {MaintenanceStatus(status).label.lower()}.",
+                field="status",
+            )
+        when = resolve_at(at)
+        component_ids = list(maintenance.components.values_list("id", flat=True))
+        if at is not None:
+            check_log_order(component_ids, when)
+        before = snapshot(maintenance, _AUDIT_FIELDS)
+        maintenance.status = status
+        if status == MaintenanceStatus.IN_PROGRESS and maintenance.started_at is None:
+            maintenance.started_at = when
+        if status == MaintenanceStatus.COMPLETED:
+            maintenance.completed_at = when
+            if kind == EventKind.MAINTENANCE_CANCELLED:
+                maintenance.cancelled_at = when
+        maintenance.updated_at = when
+        maintenance.save()
+        recompute_components(
+            component_ids,
+            at=when,
+            source=ChangeSource.MAINTENANCE,
+            actor=actor,
+            maintenance_id=maintenance.id,
+        )
+        audit(actor, kind, maintenance, before=before, after=snapshot(maintenance, _AUDIT_FIELDS))
+        _post(maintenance, status, body, notify, kind, at=when)
+    return maintenance
+
+
+def _post(maintenance, status, body, notify, kind, at=None) -> MaintenanceUpdate:
+    at = at or timezone.now()
+    update = MaintenanceUpdate.objects.create(
+        maintenance=maintenance,
+        status=status,
+        body=body.strip(),
+        display_at=at,
+        created_at=at,
+        updated_at=at,
+        deliver_notifications=notify,
+    )
+    public_changed()
+    events.publish(
+        DomainEvent(
+            kind=kind,
+            notify=notify,
+            maintenance_id=maintenance.id,
+            maintenance_update_id=update.id,
+            component_ids=tuple(maintenance.components.values_list("id", flat=True)),
+        )
+    )
+    return update
+
+
+def _window_text(maintenance: Maintenance) -> str:
+    start, end = maintenance.scheduled_for, maintenance.scheduled_until
+    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+
+
+def maintenance_run_due(*, now: datetime | None = None) -> dict[str, list[int]]:
+    """The periodic tick: start, complete and remind windows that are due. Idempotent."""
+    now = now or timezone.now()
+    done = {"started": [], "completed": [], "reminded": []}
+    for m in Maintenance.objects.filter(
+        status=MaintenanceStatus.SCHEDULED, auto_start=True, scheduled_for__lte=now
+    ):
+        maintenance_start(maintenance=m, actor=SYSTEM, at=max(m.scheduled_for, _last_log_time(m)))
+        done["started"].append(m.id)
+    for m in Maintenance.objects.filter(
+        status__in=ACTIVE_MAINTENANCE_STATUSES, auto_complete=True, scheduled_until__lte=now
+    ):
+        maintenance_complete(maintenance=m, actor=SYSTEM)
+        done["completed"].append(m.id)
+    for m in Maintenance.objects.filter(
+        status=MaintenanceStatus.SCHEDULED,
+        remind_before_minutes__isnull=False,
+        reminded_at__isnull=True,
+        scheduled_for__gt=now,
+    ):
+        if m.scheduled_for - timedelta(minutes=m.remind_before_minutes) <= now:
+            _remind(m, now)
+            done["reminded"].append(m.id)
+    return done
+
+
+def _last_log_time(maintenance: Maintenance) -> datetime:
+    """Start a late-ticked window at its scheduled time unless the log has moved on since."""
+    from incidents.models import ComponentStatusChange
+
+    last = (
+        ComponentStatusChange.objects.filter(component__in=maintenance.components.all())
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return last or maintenance.scheduled_for
+
+
+def _remind(maintenance: Maintenance, now: datetime) -> None:
+    with transaction.atomic():
+        updated = Maintenance.objects.filter(pk=maintenance.pk, reminded_at__isnull=True).update(
+            reminded_at=now
+        )
+        if updated:  # another tick may have reminded first
+            events.publish(
+                DomainEvent(
+                    kind=EventKind.MAINTENANCE_REMINDER,
+                    notify=True,
+                    maintenance_id=maintenance.id,
+                    component_ids=tuple(maintenance.components.values_list("id", flat=True)),
+                )
+            )

@@ -1,0 +1,1 @@
+"""Subscribers, subscriptions and the delivery outbox (built out by the notifications work)."""
