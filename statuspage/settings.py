@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "statuspage.public_cache.PublicResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -105,6 +106,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Public read path (statuspage/public_cache.py): how long shared caches (a CDN) may keep a
+# document, and where the last good render of each is kept for when the database is down.
+PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=5, minimum=0)
+PUBLIC_STALE_WHILE_REVALIDATE = env.int("PUBLIC_STALE_WHILE_REVALIDATE", default=30, minimum=0)
+PUBLIC_STALE_IF_ERROR = env.int("PUBLIC_STALE_IF_ERROR", default=86400, minimum=0)
+PUBLIC_SNAPSHOT_DIR = Path(env.str("PUBLIC_SNAPSHOT_DIR", default=str(DATA_DIR / "snapshots")))
 
 # The domain announces published events through this one function (see incidents/events.py).
 STATUSPAGE_EVENT_HANDLER = "notifications.services.event_publish"

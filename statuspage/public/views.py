@@ -3,8 +3,10 @@
 from django.shortcuts import render
 
 from incidents import selectors
+from statuspage.public_cache import public_document
 
 
+@public_document()
 def index(request):
     page = selectors.page_get()
     tree = selectors.component_tree()

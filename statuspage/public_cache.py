@@ -1,0 +1,301 @@
+"""The read path for anonymous public documents (pages, JSON, feeds, widget, badges).
+
+A public view is wrapped in @public_document. The wrapper:
+- keys each rendered document on the page's *generation* (bumped in the same transaction as
+  every public change, published to the cache on commit), so a change shows at the origin
+  within a second while repeated reads render nothing;
+- answers If-None-Match with 304 from the cached ETag, without rendering;
+- sets Cache-Control for shared caches and never lets a cookie or `Vary: Cookie` out
+  (PublicResponseMiddleware enforces that after every other middleware has run);
+- keeps the last good render of each document on disk, and serves it (marked stale) when the
+  database cannot be reached, so the status page answers when its own infrastructure fails.
+
+Lookups go process memory -> shared cache -> render. The generation is memoised in process
+memory for GENERATION_MEMO_SECONDS so a hot page costs no network round trip per request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils.http import http_date
+
+from incidents import selectors
+
+log = logging.getLogger(__name__)
+
+GENERATION_MEMO_SECONDS = 0.5
+LOCAL_DOCUMENTS = 256
+SHARED_CACHE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Document:
+    body: bytes
+    content_type: str
+    etag: str
+    rendered_at: float
+
+
+class _LocalStore:
+    """A small thread-safe LRU of documents in process memory."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict[str, Document] = OrderedDict()
+        self.lock = threading.Lock()
+        self.generation: tuple[float, int] | None = None
+
+    def get(self, key: str) -> Document | None:
+        with self.lock:
+            doc = self.items.get(key)
+            if doc is not None:
+                self.items.move_to_end(key)
+            return doc
+
+    def put(self, key: str, doc: Document) -> None:
+        with self.lock:
+            self.items[key] = doc
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.generation = None
+
+
+local = _LocalStore(LOCAL_DOCUMENTS)
+
+
+def current_generation() -> int:
+    """The public generation, memoised briefly in this process. Raises DatabaseError."""
+    memo = local.generation
+    now = time.monotonic()
+    if memo is not None and now - memo[0] < GENERATION_MEMO_SECONDS:
+        return memo[1]
+    try:
+        generation = selectors.public_generation()
+    except DatabaseError:
+        raise
+    except Exception:  # noqa: BLE001 - the shared cache is down: ask the database directly
+        from incidents.models import Page
+
+        generation = Page.objects.values_list("generation", flat=True).get()
+    local.generation = (now, generation)
+    return generation
+
+
+def cache_control(*, stale: bool = False) -> str:
+    if stale:
+        return "public, max-age=5, s-maxage=5, stale-if-error=86400"
+    return (
+        f"public, max-age={settings.PUBLIC_MAX_AGE}, s-maxage={settings.PUBLIC_MAX_AGE}, "
+        f"stale-while-revalidate={settings.PUBLIC_STALE_WHILE_REVALIDATE}, "
+        f"stale-if-error={settings.PUBLIC_STALE_IF_ERROR}"
+    )
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _matches(request: HttpRequest, etag: str) -> bool:
+    header = request.headers.get("If-None-Match", "")
+    if not header:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+# --- durable last-good snapshots ----------------------------------------------------------------
+
+
+def _snapshot_path(key: str) -> Path:
+    return Path(settings.PUBLIC_SNAPSHOT_DIR) / (hashlib.sha256(key.encode()).hexdigest() + ".json")
+
+
+_written: dict[str, str] = {}
+
+
+def snapshot_save(key: str, doc: Document) -> None:
+    """Write the document if it changed since this process last wrote it (atomic rename)."""
+    if _written.get(key) == doc.etag:
+        return
+    path = _snapshot_path(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        payload = {
+            "content_type": doc.content_type,
+            "etag": doc.etag,
+            "rendered_at": doc.rendered_at,
+            "body": doc.body.decode("utf-8"),
+        }
+        tmp.write_text(json.dumps(payload), encoding="utf-8")
+        os.replace(tmp, path)
+        _written[key] = doc.etag
+    except OSError as exc:
+        log.warning("could not save public snapshot %s: %s", path, exc)
+
+
+def snapshot_load(key: str) -> Document | None:
+    try:
+        payload = json.loads(_snapshot_path(key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return Document(
+        body=payload["body"].encode("utf-8"),
+        content_type=payload["content_type"],
+        etag=payload["etag"],
+        rendered_at=payload["rendered_at"],
+    )
+
+
+_BODY_OPEN = re.compile(rb"<body[^>]*>", re.IGNORECASE)
+
+
+def _mark_stale(doc: Document) -> bytes:
+    """HTML gets a visible notice; other types say it in headers only (their shape is fixed)."""
+    if not doc.content_type.startswith("text/html"):
+        return doc.body
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(doc.rendered_at))
+    notice = (
+        '<div class="stale-notice" role="alert">Live status is temporarily unavailable. '
+        f"Showing the last known status, as of {when}.</div>"
+    ).encode()
+    match = _BODY_OPEN.search(doc.body)
+    if match is None:
+        return notice + doc.body
+    return doc.body[: match.end()] + notice + doc.body[match.end() :]
+
+
+# --- the decorator ------------------------------------------------------------------------------
+
+
+def _respond(request, doc: Document, *, stale: bool, extra_headers: dict) -> HttpResponse:
+    if not stale and _matches(request, doc.etag):
+        response = HttpResponse(status=304)
+    else:
+        body = _mark_stale(doc) if stale else doc.body
+        response = HttpResponse(
+            b"" if request.method == "HEAD" else body, content_type=doc.content_type
+        )
+        response["Content-Length"] = str(len(body))
+    response["ETag"] = doc.etag
+    response["Cache-Control"] = cache_control(stale=stale)
+    response["Last-Modified"] = http_date(doc.rendered_at)
+    if stale:
+        response["X-Statuspage-Stale"] = "1"
+        response["Warning"] = '110 - "Response is Stale"'
+    for name, value in extra_headers.items():
+        response[name] = value
+    response.public_document = True
+    return response
+
+
+def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None = None):
+    """Serve a view's 200 responses through the generation-keyed cache.
+
+    `query_params` names the parameters that change the document (e.g. "page"); all others are
+    ignored, so `?x=random` cannot bypass the cache. `headers` are added to every response
+    (e.g. CORS). Non-200 answers (404s) pass through uncached.
+    """
+    extra = dict(headers or {})
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if request.method not in ("GET", "HEAD"):
+                return HttpResponseNotAllowed(["GET", "HEAD"])
+            params = "&".join(f"{p}={request.GET.get(p, '')}" for p in query_params)
+            key = f"{request.path}?{params}"
+            try:
+                generation = current_generation()
+            except DatabaseError:
+                return _serve_snapshot(request, key, extra)
+            doc_key = f"public:doc:{generation}:{key}"
+            doc = local.get(doc_key) or _shared_get(doc_key)
+            if doc is None:
+                try:
+                    response = view(request, *args, **kwargs)
+                except DatabaseError:
+                    return _serve_snapshot(request, key, extra)
+                if response.status_code != 200:
+                    return response
+                body = response.content
+                doc = Document(body, response["Content-Type"], _etag(body), time.time())
+                _shared_set(doc_key, doc)
+                snapshot_save(key, doc)
+            local.put(doc_key, doc)
+            return _respond(request, doc, stale=False, extra_headers=extra)
+
+        wrapper.public_document = True
+        return wrapper
+
+    return decorator
+
+
+def _serve_snapshot(request, key: str, extra: dict) -> HttpResponse:
+    doc = snapshot_load(key)
+    if doc is None:
+        response = HttpResponse(
+            "The status page is temporarily unavailable. Please retry in a minute.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "30"
+        response.public_document = True
+        return response
+    log.warning("database unreachable: serving stale snapshot of %s", key)
+    return _respond(request, doc, stale=True, extra_headers=extra)
+
+
+def _shared_get(key: str) -> Document | None:
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage degrades to rendering, never to an error
+        return None
+
+
+def _shared_set(key: str, doc: Document) -> None:
+    with contextlib.suppress(Exception):
+        cache.set(key, doc, SHARED_CACHE_SECONDS)
+
+
+class PublicResponseMiddleware:
+    """Outermost middleware: public documents never carry cookies or `Vary: Cookie`, whatever
+    ran inside (a session touched by a logged-in visitor, a CSRF token, messages)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(response, "public_document", False):
+            response.cookies.clear()
+            if response.has_header("Vary"):
+                kept = [
+                    v.strip() for v in response["Vary"].split(",") if v.strip().lower() != "cookie"
+                ]
+                if kept:
+                    response["Vary"] = ", ".join(kept)
+                else:
+                    del response["Vary"]
+        return response
