@@ -150,6 +150,9 @@ class IncidentAdmin(admin.ModelAdmin):
             kwargs["form"] = IncidentCreateForm
         return super().get_form(request, obj, **kwargs)
 
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ("public_id",)
@@ -238,6 +241,9 @@ class MaintenanceAdmin(admin.ModelAdmin):
         if obj is None:
             kwargs["form"] = MaintenanceForm
         return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -8,7 +8,6 @@ inside the same transaction so that its outbox rows commit or roll back with the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -43,10 +42,6 @@ class DomainEvent:
     status_change_ids: tuple[int, ...] = field(default_factory=tuple)
 
 
-@cache
-def _handler():
-    return import_string(settings.STATUSPAGE_EVENT_HANDLER)
-
-
 def publish(event: DomainEvent) -> None:
-    _handler()(event)
+    # Looked up per call (import_string hits sys.modules) so settings overrides apply.
+    import_string(settings.STATUSPAGE_EVENT_HANDLER)(event)

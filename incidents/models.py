@@ -156,6 +156,9 @@ class Component(PublicIdModel):
     def __str__(self) -> str:
         return self.name
 
+    # Lets page templates tell tree entries apart (see selectors.GroupNode).
+    is_group = False
+
 
 class ComponentStatusChange(models.Model):
     """Append-only log of every change of a component's public status."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -53,6 +53,7 @@ def public_generation() -> int:
 class GroupNode:
     group: ComponentGroup
     components: list[Component]
+    is_group = True
 
     @property
     def status(self) -> ComponentStatus:
@@ -204,7 +205,7 @@ class ComponentUptime:
 
 def _tracking_start(component: Component, tz) -> datetime:
     if component.start_date is not None:
-        return datetime.combine(component.start_date, time.min, tzinfo=tz)
+        return datetime.combine(component.start_date, time.min, tzinfo=tz).astimezone(UTC)
     return component.created_at
 
 
@@ -222,8 +223,12 @@ def uptime_daily(
     tz = page.tz
     today = now.astimezone(tz).date()
     first = today - timedelta(days=days - 1)
-    # Day boundaries as aware datetimes: DST days are 23 or 25 hours long, correctly.
-    bounds = [datetime.combine(first + timedelta(n), time.min, tzinfo=tz) for n in range(days + 1)]
+    # Local midnights, converted to UTC: Python subtracts two datetimes that share a tzinfo by
+    # wall-clock time, which would make every DST day 24 hours long.
+    bounds = [
+        datetime.combine(first + timedelta(n), time.min, tzinfo=tz).astimezone(UTC)
+        for n in range(days + 1)
+    ]
     bounds[-1] = min(bounds[-1], now)
     window_start = bounds[0]
 

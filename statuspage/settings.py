@@ -96,6 +96,8 @@ RQ_QUEUES = {
     name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}
     for name in ("default", "notifications")
 }
+# incidents/queue.py decides when to enqueue (after commit); django-rq must not defer again.
+RQ = {"COMMIT_MODE": "auto"}
 if REDIS_URL:
     CACHES = {
         "default": {

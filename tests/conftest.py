@@ -11,6 +11,19 @@ from incidents.models import Page
 from incidents.services import Actor
 
 
+@pytest.fixture(autouse=True)
+def _fresh_public_cache():
+    """Each test's database starts its generation counter afresh, so cached documents of an
+    earlier test must not be served to the next one."""
+    from django.core.cache import cache
+
+    from statuspage import public_cache
+
+    public_cache.local.clear()
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def page(db) -> Page:
     return Page.objects.get()
@@ -38,3 +51,27 @@ def api(make_component):
 @pytest.fixture
 def web(make_component):
     return make_component("Web")
+
+
+RECORDED_EVENTS: list = []
+
+
+def record_event(event) -> None:
+    """A stand-in event handler (settings.STATUSPAGE_EVENT_HANDLER) that remembers events."""
+    RECORDED_EVENTS.append(event)
+
+
+@pytest.fixture
+def events(settings):
+    settings.STATUSPAGE_EVENT_HANDLER = "tests.conftest.record_event"
+    RECORDED_EVENTS.clear()
+    return RECORDED_EVENTS
+
+
+def pytest_report_header(config):
+    """Say which real services this run uses (CI runs once embedded, once on PostgreSQL+Redis)."""
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    queue = settings.REDIS_URL or "none (jobs run in-process)"
+    return [f"database: {engine}; redis: {queue}"]

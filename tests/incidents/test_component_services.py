@@ -1,0 +1,68 @@
+"""Components: creation order, manual status, the append-only log."""
+
+import pytest
+
+from incidents import services
+from incidents.models import AuditEntry, ComponentStatusChange
+from incidents.selectors import component_tree
+from incidents.services import Actor, ServiceError
+
+
+def test_components_are_placed_last_in_their_group(operator, make_component):
+    group = services.component_group_create(name="Core", actor=operator)
+    first = make_component("A", group=group)
+    second = make_component("B", group=group)
+    loose = make_component("Docs")
+    assert (first.position, second.position, loose.position) == (1, 2, 1)
+
+
+def test_manual_status_is_logged_with_its_source_and_actor(api, operator, events):
+    services.component_status_set(
+        component=api, status="partial_outage", actor=operator, notify=True
+    )
+    change = ComponentStatusChange.objects.get()
+    assert (change.source, change.actor, change.new_status) == ("manual", "alice", "partial_outage")
+    assert events[-1].kind == "component.status_changed" and events[-1].status_change_ids
+
+
+def test_automation_is_recorded_as_automation(api):
+    services.component_status_set(
+        component=api, status="major_outage", actor=Actor(label="alertmanager", via="automation")
+    )
+    assert ComponentStatusChange.objects.get().source == "automation"
+
+
+def test_setting_the_same_status_logs_nothing(api, operator):
+    services.component_status_set(component=api, status="operational", actor=operator)
+    assert not ComponentStatusChange.objects.exists()
+    assert AuditEntry.objects.filter(action="component.status").count() == 1
+
+
+def test_maintenance_cannot_be_set_by_hand(api, operator):
+    with pytest.raises(ServiceError, match="maintenance window"):
+        services.component_status_set(component=api, status="under_maintenance", actor=operator)
+
+
+def test_status_changes_are_append_only(api, operator):
+    services.component_status_set(component=api, status="partial_outage", actor=operator)
+    change = ComponentStatusChange.objects.get()
+    change.new_status = "major_outage"
+    with pytest.raises(ValueError, match="append-only"):
+        change.save()
+
+
+def test_group_status_is_the_worst_of_its_children(operator, make_component):
+    group = services.component_group_create(name="Regions", actor=operator)
+    eu = make_component("EU", group=group)
+    make_component("US", group=group)
+    services.component_status_set(component=eu, status="degraded_performance", actor=operator)
+    (node,) = component_tree().groups
+    assert node.status == "degraded_performance"
+
+
+def test_tree_orders_groups_and_loose_components_by_position(operator, make_component):
+    make_component("Docs", position=2)
+    group = services.component_group_create(name="Core", actor=operator, position=1)
+    make_component("API", group=group)
+    names = [e.group.name if e.is_group else e.name for e in component_tree().entries]
+    assert names == ["Core", "Docs"]

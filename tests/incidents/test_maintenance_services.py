@@ -1,0 +1,180 @@
+"""Maintenance: windows, restore of pre-maintenance statuses, interplay with incidents, the tick."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import Maintenance
+from incidents.services import ServiceError
+
+
+def _status(component):
+    component.refresh_from_db()
+    return component.status
+
+
+@pytest.fixture
+def window(api, operator):
+    start = timezone.now() + timedelta(hours=1)
+    return services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[api],
+        actor=operator,
+        body="Upgrading.",
+    )
+
+
+def test_starting_puts_components_under_maintenance_and_completing_restores(api, window, operator):
+    services.maintenance_start(maintenance=window, actor=operator)
+    assert _status(api) == "under_maintenance"
+    services.maintenance_complete(maintenance=window, actor=operator)
+    window.refresh_from_db()
+    assert _status(api) == "operational"
+    assert window.status == "completed" and window.completed_at and window.cancelled_at is None
+    assert [u.status for u in window.updates.all()] == ["completed", "in_progress", "scheduled"]
+
+
+def test_ending_maintenance_restores_the_pre_maintenance_manual_status(api, window, operator):
+    services.component_status_set(component=api, status="degraded_performance", actor=operator)
+    services.maintenance_start(maintenance=window, actor=operator)
+    services.maintenance_complete(maintenance=window, actor=operator)
+    assert _status(api) == "degraded_performance"
+
+
+def test_ending_maintenance_during_an_incident_keeps_the_incident_status(api, window, operator):
+    services.maintenance_start(maintenance=window, actor=operator)
+    incident = services.incident_create(
+        name="Broke during upgrade",
+        body="b",
+        actor=operator,
+        component_statuses={api: "partial_outage"},
+    )
+    assert _status(api) == "partial_outage"  # an outage outranks maintenance
+    services.maintenance_complete(maintenance=window, actor=operator)
+    assert _status(api) == "partial_outage"  # never blindly operational
+    services.incident_resolve(incident=incident, body="done", actor=operator)
+    assert _status(api) == "operational"
+
+
+def test_resolving_an_incident_during_maintenance_returns_to_maintenance(api, window, operator):
+    incident = services.incident_create(
+        name="x", body="b", actor=operator, component_statuses={api: "major_outage"}
+    )
+    services.maintenance_start(maintenance=window, actor=operator)
+    assert _status(api) == "major_outage"
+    services.incident_resolve(incident=incident, body="done", actor=operator)
+    assert _status(api) == "under_maintenance"
+
+
+def test_cancelling_a_running_window_restores_and_is_marked(api, window, operator, events):
+    services.maintenance_start(maintenance=window, actor=operator)
+    services.maintenance_cancel(maintenance=window, actor=operator)
+    window.refresh_from_db()
+    assert _status(api) == "operational"
+    assert window.status == "completed" and window.cancelled_at is not None
+    assert events[-1].kind == "maintenance.cancelled"
+
+
+def test_invalid_transitions_are_refused(window, operator):
+    with pytest.raises(ServiceError, match="cannot become completed"):
+        services.maintenance_complete(maintenance=window, actor=operator)
+    services.maintenance_cancel(maintenance=window, actor=operator)
+    with pytest.raises(ServiceError, match="cannot be rescheduled"):
+        services.maintenance_reschedule(
+            maintenance=window,
+            scheduled_for=window.scheduled_for,
+            scheduled_until=window.scheduled_until,
+            actor=operator,
+        )
+
+
+def test_window_must_end_after_it_starts(api, operator):
+    start = timezone.now()
+    with pytest.raises(ServiceError, match="end after it starts"):
+        services.maintenance_schedule(
+            name="x", scheduled_for=start, scheduled_until=start, components=[api], actor=operator
+        )
+    # ... and the database enforces it for writes that bypass the service.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Maintenance.objects.create(
+            name="raw", scheduled_for=start, scheduled_until=start - timedelta(minutes=1)
+        )
+
+
+def test_rescheduling_moves_the_window_and_rearms_the_reminder(window, operator, events):
+    window.reminded_at = timezone.now()
+    window.save()
+    new_start = window.scheduled_for + timedelta(days=1)
+    services.maintenance_reschedule(
+        maintenance=window,
+        scheduled_for=new_start,
+        scheduled_until=new_start + timedelta(hours=1),
+        actor=operator,
+    )
+    window.refresh_from_db()
+    assert window.scheduled_for == new_start and window.reminded_at is None
+    assert events[-1].kind == "maintenance.rescheduled"
+
+
+def test_updates_on_a_running_window(api, window, operator):
+    services.maintenance_start(maintenance=window, actor=operator)
+    update = services.maintenance_update_post(
+        maintenance=window, status="verifying", body="Checking.", actor=operator
+    )
+    assert update.status == "verifying" and _status(api) == "under_maintenance"
+    with pytest.raises(ServiceError):
+        services.maintenance_update_post(
+            maintenance=window, status="completed", body="x", actor=operator
+        )
+
+
+def test_the_tick_starts_reminds_and_completes_on_time(api, operator, events):
+    now = timezone.now()
+    start = now + timedelta(minutes=30)
+    window = services.maintenance_schedule(
+        name="x",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        components=[api],
+        actor=operator,
+        remind_before_minutes=60,
+    )
+    assert services.maintenance_run_due(now=now) == {
+        "started": [],
+        "completed": [],
+        "reminded": [window.id],
+    }
+    assert services.maintenance_run_due(now=now)["reminded"] == []  # reminded once only
+    assert events[-1].kind == "maintenance.reminder"
+
+    window.scheduled_for, window.scheduled_until = (
+        now - timedelta(minutes=5),
+        now + timedelta(hours=1),
+    )
+    window.save()
+    assert services.maintenance_run_due()["started"] == [window.id]
+    assert _status(api) == "under_maintenance"
+
+    window.scheduled_until = timezone.now()
+    window.save()
+    assert services.maintenance_run_due()["completed"] == [window.id]
+    assert _status(api) == "operational"
+
+
+def test_windows_without_auto_start_wait_for_an_operator(api, operator):
+    past = timezone.now() - timedelta(minutes=1)
+    services.maintenance_schedule(
+        name="x",
+        scheduled_for=past,
+        scheduled_until=past + timedelta(hours=1),
+        components=[api],
+        actor=operator,
+        auto_start=False,
+    )
+    assert services.maintenance_run_due()["started"] == []
+    assert _status(api) == "operational"
