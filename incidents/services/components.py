@@ -104,36 +104,35 @@ def component_create(
 
 def component_update(*, component: Component, actor: Actor, **fields) -> Component:
     """Change a component's descriptive fields (not its status: see component_status_set)."""
-    unknown = set(fields) - {
-        "name",
-        "description",
-        "group",
-        "position",
-        "showcase",
-        "only_show_if_degraded",
-        "start_date",
-    }
+    return _edit(
+        component,
+        fields,
+        actor=actor,
+        audit_fields=_COMPONENT_FIELDS,
+        allowed=set(_COMPONENT_FIELDS) - {"group_id"} | {"group"},
+        action="component.update",
+        noun="A component",
+    )
+
+
+def _edit(obj, fields: dict, *, actor: Actor, audit_fields, allowed: set, action: str, noun: str):
+    """Set some descriptive fields of a component or group, audited, in one transaction."""
+    unknown = set(fields) - allowed
     if unknown:
         raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
     if "name" in fields and not (fields["name"] or "").strip():
-        raise ServiceError("A component needs a name.", field="name")
+        raise ServiceError(f"{noun} needs a name.", field="name")
     with transaction.atomic():
         lock_page()
-        component = Component.objects.get(pk=component.pk)
-        before = snapshot(component, _COMPONENT_FIELDS)
+        obj = type(obj).objects.get(pk=obj.pk)
+        before = snapshot(obj, audit_fields)
         for name, value in fields.items():
-            setattr(component, name, value)
-        component.updated_at = timezone.now()
-        component.save()
-        audit(
-            actor,
-            "component.update",
-            component,
-            before=before,
-            after=snapshot(component, _COMPONENT_FIELDS),
-        )
+            setattr(obj, name, value)
+        obj.updated_at = timezone.now()
+        obj.save()
+        audit(actor, action, obj, before=before, after=snapshot(obj, audit_fields))
         public_changed()
-    return component
+    return obj
 
 
 def _check_settable(status: str) -> None:
@@ -205,25 +204,12 @@ def component_delete(*, component: Component, actor: Actor) -> None:
 
 
 def component_group_update(*, group: ComponentGroup, actor: Actor, **fields) -> ComponentGroup:
-    unknown = set(fields) - {"name", "description", "position", "collapsed"}
-    if unknown:
-        raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
-    if "name" in fields and not (fields["name"] or "").strip():
-        raise ServiceError("A group needs a name.", field="name")
-    with transaction.atomic():
-        lock_page()
-        group = ComponentGroup.objects.get(pk=group.pk)
-        before = snapshot(group, _GROUP_FIELDS)
-        for name, value in fields.items():
-            setattr(group, name, value)
-        group.updated_at = timezone.now()
-        group.save()
-        audit(
-            actor,
-            "component_group.update",
-            group,
-            before=before,
-            after=snapshot(group, _GROUP_FIELDS),
-        )
-        public_changed()
-    return group
+    return _edit(
+        group,
+        fields,
+        actor=actor,
+        audit_fields=_GROUP_FIELDS,
+        allowed=set(_GROUP_FIELDS),
+        action="component_group.update",
+        noun="A group",
+    )

@@ -66,3 +66,26 @@ def test_tree_orders_groups_and_loose_components_by_position(operator, make_comp
     make_component("API", group=group)
     names = [e.group.name if e.is_group else e.name for e in component_tree().entries]
     assert names == ["Core", "Docs"]
+
+
+def test_editing_a_component_is_audited_with_before_and_after(api, operator):
+    services.component_update(component=api, actor=operator, name="Public API", showcase=False)
+    api.refresh_from_db()
+    assert (api.name, api.showcase) == ("Public API", False)
+    entry = AuditEntry.objects.get(action="component.update")
+    assert entry.before["name"] == "API" and entry.after["name"] == "Public API"
+
+
+def test_editing_refuses_status_and_blank_names(api, operator):
+    with pytest.raises(ServiceError, match="Cannot change status"):
+        services.component_update(component=api, actor=operator, status="major_outage")
+    with pytest.raises(ServiceError, match="needs a name"):
+        services.component_update(component=api, actor=operator, name=" ")
+
+
+def test_editing_a_group(db, operator):
+    group = services.component_group_create(name="Core", actor=operator)
+    services.component_group_update(group=group, actor=operator, collapsed=True)
+    group.refresh_from_db()
+    assert group.collapsed is True
+    assert AuditEntry.objects.filter(action="component_group.update").exists()
