@@ -68,6 +68,12 @@ class Env:
             raise ImproperlyConfigured(f"{name}={value!r} has an empty item in its comma list.")
         return items
 
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self._raw(name) or default
+        if value not in choices:
+            raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}.")
+        return value
+
     def time_zone(self, name: str, default: str) -> str:
         value = self._raw(name) or default
         try:

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import path
 
+from statuspage import health
 from statuspage.public import views as public
 
 urlpatterns = [
     path("", public.index, name="public-index"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="ops-healthz"),
+    path("readyz", health.readyz, name="ops-readyz"),
 ]

@@ -1,0 +1,82 @@
+"""Operations: probes, request ids, JSON logs, and a deployment check that passes."""
+
+import json
+import logging
+import secrets
+import subprocess
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError
+
+from statuspage import health
+from statuspage.logs import JsonFormatter, RequestIdFilter, request_id_var
+
+
+def test_healthz_answers_without_touching_anything(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_reports_database_and_redis(client, db, settings):
+    settings.REDIS_URL = None
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "redis": "not configured"}
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(client, db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(health.MigrationExecutor, "__init__", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "unreachable: DatabaseError"
+
+
+def test_readyz_is_503_when_redis_is_unreachable(client, db, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.RQ_QUEUES = {"default": {"URL": settings.REDIS_URL, "SOCKET_CONNECT_TIMEOUT": 1}}
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.json()["checks"]["redis"] == "unreachable"
+
+
+def test_every_response_carries_a_request_id(client):
+    assert len(client.get("/healthz")["X-Request-ID"]) == 32
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")["X-Request-ID"] == "abc-123"
+    # Garbage (or an attempt at header injection) is replaced, not echoed.
+    assert client.get("/healthz", HTTP_X_REQUEST_ID="a b<c>")["X-Request-ID"] != "a b<c>"
+
+
+def test_json_logs_carry_the_request_id():
+    record = logging.LogRecord("statuspage", logging.WARNING, __file__, 1, "hello %s", ("x",), None)
+    token = request_id_var.set("req-1")
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        request_id_var.reset(token)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "hello x" and line["request_id"] == "req-1"
+    assert line["level"] == "WARNING"
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "HTTPS": "true",
+        "ALLOWED_HOSTS": "status.example.com",
+        "DATA_DIR": "/tmp/sp-deploy-check",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
