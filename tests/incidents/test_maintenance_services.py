@@ -178,3 +178,18 @@ def test_windows_without_auto_start_wait_for_an_operator(api, operator):
     )
     assert services.maintenance_run_due()["started"] == []
     assert _status(api) == "operational"
+
+
+def test_the_tick_job_starts_a_due_window(api, operator):
+    from incidents.jobs import maintenance_tick
+
+    past = timezone.now() - timedelta(minutes=1)
+    window = services.maintenance_schedule(
+        name="x",
+        scheduled_for=past,
+        scheduled_until=past + timedelta(hours=1),
+        components=[api],
+        actor=operator,
+    )
+    assert maintenance_tick()["started"] == [window.id]
+    assert _status(api) == "under_maintenance"
