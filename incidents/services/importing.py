@@ -1,0 +1,309 @@
+"""Import from a Statuspage-compatible /api/v2/: components, groups, incident and maintenance
+history, keeping the source's public ids (so re-running finds what it imported before) and
+replaying every update at its original time (so the status log and uptime bars are rebuilt).
+
+Only the pure replay lives here; fetching and paging is the command's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils.dateparse import parse_datetime
+
+from incidents.enums import (
+    ACTIVE_MAINTENANCE_STATUSES,
+    OPEN_INCIDENT_STATUSES,
+    ComponentStatus,
+    IncidentStatus,
+    MaintenanceStatus,
+)
+from incidents.models import (
+    Component,
+    ComponentGroup,
+    Incident,
+    IncidentUpdate,
+    Maintenance,
+)
+from incidents.services.common import Actor, ServiceError
+from incidents.services.components import (
+    component_create,
+    component_group_create,
+    component_status_set,
+    component_update,
+)
+from incidents.services.incident import incident_create, incident_update_post
+from incidents.services.maintenance import (
+    maintenance_complete,
+    maintenance_schedule,
+    maintenance_start,
+)
+
+IMPORT_ACTOR = Actor(label="import", via="import")
+_PUBLIC_ID = re.compile(r"^[0-9a-z]{12}$")
+
+
+@dataclass
+class ImportReport:
+    created: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def count(self, bucket: dict, kind: str) -> None:
+        bucket[kind] = bucket.get(kind, 0) + 1
+
+
+def _when(value: str | None) -> datetime | None:
+    return parse_datetime(value) if value else None
+
+
+def _adopt_id(model, obj, source_id: str) -> None:
+    """Give an imported object the source's id when it has the expected form and is free."""
+    if _PUBLIC_ID.match(source_id or "") and not model.objects.filter(public_id=source_id).exists():
+        model.objects.filter(pk=obj.pk).update(public_id=source_id)
+        obj.public_id = source_id
+
+
+def import_components(rows: list[dict], report: ImportReport) -> dict[str, Component]:
+    """Create or update groups and components; returns {source id: Component}."""
+    groups, components = {}, {}
+    for row in (r for r in rows if r.get("group")):
+        group = ComponentGroup.objects.filter(public_id=row["id"]).first()
+        if group is None:
+            group = component_group_create(
+                name=row["name"],
+                actor=IMPORT_ACTOR,
+                description=row.get("description") or "",
+                position=row.get("position") or 0,
+            )
+            _adopt_id(ComponentGroup, group, row["id"])
+            report.count(report.created, "group")
+        groups[row["id"]] = group
+    for row in (r for r in rows if not r.get("group")):
+        fields = {
+            "name": row["name"],
+            "description": row.get("description") or "",
+            "group": groups.get(row.get("group_id")),
+            "position": row.get("position") or 0,
+            "showcase": bool(row.get("showcase", True)),
+            "only_show_if_degraded": bool(row.get("only_show_if_degraded", False)),
+            "start_date": date.fromisoformat(row["start_date"]) if row.get("start_date") else None,
+        }
+        component = Component.objects.filter(public_id=row["id"]).first()
+        if component is None:
+            component = component_create(
+                actor=IMPORT_ACTOR, created_at=_when(row.get("created_at")), **fields
+            )
+            _adopt_id(Component, component, row["id"])
+            report.count(report.created, "component")
+        else:
+            component = component_update(component=component, actor=IMPORT_ACTOR, **fields)
+            report.count(report.skipped, "component (updated)")
+        components[row["id"]] = component
+    return components
+
+
+def _statuses(update: dict, components: dict[str, Component]) -> dict[Component, str]:
+    out = {}
+    for change in update.get("affected_components") or []:
+        component = components.get(change.get("code"))
+        status = change.get("new_status")
+        if component and status in ComponentStatus.values and status != "under_maintenance":
+            out[component] = status
+    return out
+
+
+def replay_steps(
+    incidents: list[dict],
+    maintenances: list[dict],
+    components: dict[str, Component],
+    report: ImportReport,
+):
+    """Every update of every not-yet-imported incident or maintenance as (time, callable),
+    to be run in time order so that the status log stays ordered."""
+    steps = []
+    known = set(Incident.objects.values_list("public_id", flat=True))
+    for incident in incidents:
+        if incident["id"] in known:
+            report.count(report.skipped, "incident (already imported)")
+            continue
+        updates = sorted(incident.get("incident_updates") or [], key=lambda u: u["display_at"])
+        if not updates:
+            report.problems.append(f"incident {incident['id']} has no updates: skipped")
+            continue
+        steps += _incident_steps(incident, updates, components, report)
+    known = set(Maintenance.objects.values_list("public_id", flat=True))
+    for maintenance in maintenances:
+        if maintenance["id"] in known:
+            report.count(report.skipped, "maintenance (already imported)")
+            continue
+        steps += _maintenance_steps(maintenance, components, report)
+    return sorted(steps, key=lambda step: step[0])
+
+
+def _incident_steps(incident: dict, updates: list[dict], components, report):
+    holder = {}
+    impact = incident.get("impact")
+    override = impact if impact in ("none", "minor", "major", "critical") else None
+
+    def create(at, update=updates[0]):
+        created = incident_create(
+            name=incident["name"],
+            body=update.get("body") or "(no text)",
+            at=at,
+            status=update["status"]
+            if update["status"] in OPEN_INCIDENT_STATUSES
+            else IncidentStatus.INVESTIGATING,
+            component_statuses=_statuses(update, components),
+            actor=IMPORT_ACTOR,
+            notify=False,
+            backfilled=True,
+            impact_override=override,
+        )
+        _adopt_id(Incident, created, incident["id"])
+        _adopt_id(IncidentUpdate, created.updates.get(), update["id"])
+        holder["incident"] = created
+        report.count(report.created, "incident")
+
+    def follow(update):
+        def run(at):
+            if "incident" not in holder:
+                return
+            status = update["status"]
+            if status == IncidentStatus.POSTMORTEM:
+                status = IncidentStatus.RESOLVED
+            posted = incident_update_post(
+                incident=holder["incident"],
+                status=status,
+                body=update.get("body") or "(no text)",
+                component_statuses=_statuses(update, components),
+                actor=IMPORT_ACTOR,
+                at=at,
+                notify=False,
+            )
+            _adopt_id(IncidentUpdate, posted, update["id"])
+
+        return run
+
+    steps = [(_when(updates[0]["display_at"]), create)]
+    steps += [(_when(u["display_at"]), follow(u)) for u in updates[1:]]
+    if incident.get("postmortem_body") or incident.get("postmortem_published_at"):
+
+        def postmortem(at):
+            if "incident" in holder:
+                Incident.objects.filter(pk=holder["incident"].pk).update(
+                    postmortem_body=incident.get("postmortem_body") or "",
+                    postmortem_draft=incident.get("postmortem_body") or "",
+                    postmortem_published_at=at,
+                    status=IncidentStatus.POSTMORTEM,
+                )
+
+        published = _when(incident.get("postmortem_published_at")) or steps[-1][0]
+        steps.append((published, postmortem))
+    return steps
+
+
+def _maintenance_steps(maintenance: dict, components, report):
+    holder = {}
+    start, end = _when(maintenance.get("scheduled_for")), _when(maintenance.get("scheduled_until"))
+    if not start or not end or end <= start:
+        report.problems.append(f"maintenance {maintenance['id']} has no valid window: skipped")
+        return []
+    members = [
+        components[c["id"]]
+        for c in maintenance.get("components") or []
+        if c.get("id") in components
+    ]
+    updates = sorted(maintenance.get("incident_updates") or [], key=lambda u: u["display_at"])
+    created_at = _when(updates[0]["display_at"]) if updates else start
+
+    def schedule(at):
+        holder["m"] = maintenance_schedule(
+            name=maintenance["name"],
+            scheduled_for=start,
+            scheduled_until=end,
+            components=members,
+            actor=IMPORT_ACTOR,
+            body=updates[0].get("body", "") if updates else "",
+            notify=False,
+            auto_start=bool(maintenance.get("scheduled_auto_in_progress", True)),
+            auto_complete=bool(maintenance.get("scheduled_auto_completed", True)),
+        )
+        _adopt_id(Maintenance, holder["m"], maintenance["id"])
+        report.count(report.created, "maintenance")
+
+    steps = [(min(created_at, start), schedule)]
+    status = maintenance.get("status")
+    started = next((u for u in updates if u["status"] in ACTIVE_MAINTENANCE_STATUSES), None)
+    if status in (*ACTIVE_MAINTENANCE_STATUSES, MaintenanceStatus.COMPLETED) and started:
+        steps.append(
+            (
+                _when(started["display_at"]),
+                lambda at: maintenance_start(
+                    maintenance=holder["m"],
+                    actor=IMPORT_ACTOR,
+                    at=at,
+                    notify=False,
+                    body=started.get("body", ""),
+                ),
+            )
+        )
+        done = next((u for u in reversed(updates) if u["status"] == "completed"), None)
+        if status == MaintenanceStatus.COMPLETED and done:
+            steps.append(
+                (
+                    _when(done["display_at"]),
+                    lambda at: maintenance_complete(
+                        maintenance=holder["m"],
+                        actor=IMPORT_ACTOR,
+                        at=at,
+                        notify=False,
+                        body=done.get("body", ""),
+                    ),
+                )
+            )
+    elif status == MaintenanceStatus.COMPLETED:
+        # Completed without ever starting here: keep it as history without status changes.
+        steps.append(
+            (
+                end,
+                lambda at: Maintenance.objects.filter(pk=holder["m"].pk).update(
+                    status=MaintenanceStatus.COMPLETED, completed_at=end
+                ),
+            )
+        )
+    return steps
+
+
+def run_step(at: datetime, step, report: ImportReport) -> None:
+    """One replay step in its own transaction: a refused step is reported, not fatal."""
+    try:
+        with transaction.atomic():
+            step(at)
+    except ServiceError as exc:
+        report.problems.append(f"{at.isoformat()}: {exc.message}")
+
+
+def align_current_statuses(
+    rows: list[dict], components: dict[str, Component], report: ImportReport
+) -> None:
+    """Where the source shows a status that no imported incident explains, set it as the
+    component's own (base) status, so the page matches the source after the import."""
+    for row in rows:
+        component = components.get(row["id"])
+        if component is None:
+            continue
+        component.refresh_from_db()
+        wanted = row.get("status")
+        if (
+            wanted in ComponentStatus.values
+            and wanted != "under_maintenance"
+            and component.status != wanted
+        ):
+            try:
+                component_status_set(component=component, status=wanted, actor=IMPORT_ACTOR)
+            except ServiceError as exc:
+                report.problems.append(f"{component.name}: {exc.message}")
