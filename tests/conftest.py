@@ -24,9 +24,22 @@ def _fresh_public_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _page_row(request):
+    """Every test that touches the database finds the page row (see `page`)."""
+    uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if uses_db or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("page")
+
+
 @pytest.fixture
 def page(db) -> Page:
-    return Page.objects.get()
+    """The page row. A migration creates it, but transactional tests flush every table
+    afterwards, so later tests recreate it the way the migration does."""
+    page = Page.objects.first()
+    if page is None:
+        page = Page.objects.create(name="Status", url="http://127.0.0.1:8000", time_zone="Etc/UTC")
+    return page
 
 
 @pytest.fixture
@@ -35,7 +48,7 @@ def operator() -> Actor:
 
 
 @pytest.fixture
-def make_component(db, operator):
+def make_component(page, operator):
     def make(name: str, **kwargs):
         kwargs.setdefault("created_at", datetime(2026, 1, 1, tzinfo=UTC))
         return services.component_create(name=name, actor=operator, **kwargs)

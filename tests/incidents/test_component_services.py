@@ -83,7 +83,7 @@ def test_editing_refuses_status_and_blank_names(api, operator):
         services.component_update(component=api, actor=operator, name=" ")
 
 
-def test_editing_a_group(db, operator):
+def test_editing_a_group(page, operator):
     group = services.component_group_create(name="Core", actor=operator)
     services.component_group_update(group=group, actor=operator, collapsed=True)
     group.refresh_from_db()

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (CI runs it)")
-def test_concurrent_incidents_and_resolutions_leave_a_consistent_status_and_log(operator):
+def test_concurrent_incidents_and_resolutions_leave_a_consistent_status_and_log(page, operator):
     api = services.component_create(name="API", actor=operator)
     statuses = ["degraded_performance", "partial_outage", "major_outage", "partial_outage"] * 2
     barrier = threading.Barrier(len(statuses))

@@ -212,7 +212,7 @@ def statuspage_url():
     server.shutdown()
 
 
-def test_import_rebuilds_components_history_and_current_state(db, statuspage_url):
+def test_import_rebuilds_components_history_and_current_state(page, statuspage_url):
     call_command("import_statuspage", statuspage_url)
     eu, api = Component.objects.get(public_id="cmpeuwest001"), Component.objects.get(name="API")
     assert eu.group == ComponentGroup.objects.get(public_id="grp000000001")
@@ -237,7 +237,7 @@ def test_import_rebuilds_components_history_and_current_state(db, statuspage_url
     assert eu.status == "operational"
 
 
-def test_import_is_idempotent(db, statuspage_url, capsys):
+def test_import_is_idempotent(page, statuspage_url, capsys):
     call_command("import_statuspage", statuspage_url)
     counts = [m.objects.count() for m in (Component, Incident, Maintenance, ComponentStatusChange)]
     call_command("import_statuspage", statuspage_url + "/api/v2/")

@@ -19,7 +19,7 @@ def _counts():
     ]
 
 
-def test_seed_demo_builds_the_demo_page(db, page):
+def test_seed_demo_builds_the_demo_page(page):
     call_command("seed_demo")
     assert ComponentGroup.objects.count() == 3
     assert Component.objects.count() == 12
@@ -37,7 +37,7 @@ def test_seed_demo_builds_the_demo_page(db, page):
     assert not uptime[ap_south.id].days[0].has_data  # started 40 days ago
 
 
-def test_seed_demo_is_idempotent(db, page):
+def test_seed_demo_is_idempotent(page):
     call_command("seed_demo")
     before = _counts()
     call_command("seed_demo")

@@ -17,11 +17,11 @@ def test_index_shows_components_and_overall_status(client, api, operator):
     assert "Set-Cookie" not in response.headers
 
 
-def test_index_renders_the_seeded_demo(client, db):
+def test_index_renders_the_seeded_demo(client, page):
     call_command("seed_demo")
     body = client.get("/").content.decode()
     assert "Acme Cloud" in body and "EU West" in body and "Database upgrade" in body
 
 
-def test_unknown_paths_are_real_404s(client, db):
+def test_unknown_paths_are_real_404s(client, page):
     assert client.get("/no-such-page").status_code == 404

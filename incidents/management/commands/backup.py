@@ -1,0 +1,23 @@
+"""manage.py backup FILE: a consistent copy of the whole database."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from incidents import backup
+
+
+class Command(BaseCommand):
+    help = "Back up the database to FILE (pg_dump custom format, or an SQLite file)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+
+    def handle(self, *args, file: Path, **options):
+        if file.exists():
+            raise CommandError(f"{file} exists; choose a new file name.")
+        try:
+            backup.backup(file)
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self.style.SUCCESS(f"Backed up to {file} ({file.stat().st_size} bytes)."))

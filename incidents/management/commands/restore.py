@@ -1,0 +1,30 @@
+"""manage.py restore FILE: replace the database with a backup, then migrate and refresh caches."""
+
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from incidents import backup
+
+
+class Command(BaseCommand):
+    help = "Restore the database from a backup made by `manage.py backup`. Destroys current data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    def handle(self, *args, file: Path, yes: bool, **options):
+        if not yes:
+            answer = input(f"Replace ALL data with {file}? Type 'yes' to continue: ")
+            if answer.strip().lower() != "yes":
+                raise CommandError("Restore cancelled.")
+        try:
+            backup.restore(file)
+        except backup.BackupError as exc:
+            raise CommandError(str(exc)) from None
+        # A backup from an older release comes up to the current schema.
+        call_command("migrate", interactive=False, verbosity=0)
+        generation = backup.after_restore()
+        self.stdout.write(self.style.SUCCESS(f"Restored {file}; public generation {generation}."))
