@@ -4,6 +4,7 @@ Variables are documented in the README ("Configuration"). Parsing is strict: a m
 raises ImproperlyConfigured at start-up (see statuspage/env.py).
 """
 
+import ipaddress
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "statuspage.metrics.MetricsMiddleware",
     "statuspage.logs.RequestIdMiddleware",
     "statuspage.public_cache.PublicResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -161,6 +163,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# /metrics (Prometheus): a bearer token, or client addresses allowed without one.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n)
+    for n in env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+]
 
 # HTTPS: set when the site is served over TLS (directly or behind a proxy that terminates it).
 HTTPS = env.bool("HTTPS", default=False)

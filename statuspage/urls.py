@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from statuspage import health
+from statuspage import health, metrics
 from statuspage.public import views as public
 
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="ops-healthz"),
     path("readyz", health.readyz, name="ops-readyz"),
+    path("metrics", metrics.metrics, name="ops-metrics"),
 ]

@@ -6,6 +6,7 @@ import secrets
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -80,3 +81,39 @@ def test_check_deploy_is_clean_with_production_settings():
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_metrics_need_a_token_or_an_allowed_address(client, page, settings):
+    settings.METRICS_ALLOWED_NETWORKS = []
+    settings.METRICS_TOKEN = "s3cret"
+    assert client.get("/metrics").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200
+
+
+def test_metrics_show_traffic_and_what_the_page_shows(client, page, api, operator, settings):
+    from incidents import services
+
+    settings.REDIS_URL = None
+    services.incident_create(
+        name="x", body="b", actor=operator, component_statuses={api: "major_outage"}
+    )
+    client.get("/healthz")
+    body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'statuspage_components{status="major_outage"} 1.0' in body
+    assert "statuspage_open_incidents 1.0" in body
+    assert 'statuspage_http_requests_total{method="GET",route="healthz",status="200"}' in body
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (CI sets it)")
+def test_metrics_show_queue_depth(client, page):
+    import django_rq
+
+    from incidents.queue import enqueue_now
+
+    django_rq.get_queue("default").empty()
+    enqueue_now("incidents.jobs.maintenance_tick")
+    body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'statuspage_queue_jobs{queue="default"} 1.0' in body
+    django_rq.get_queue("default").empty()

@@ -1,0 +1,147 @@
+"""Prometheus metrics at /metrics: HTTP traffic, what the page shows, and the job queues.
+
+Request metrics are counted in-process (set PROMETHEUS_MULTIPROC_DIR for a multi-process app
+server, as prometheus_client documents); domain and queue figures are read at scrape time.
+Access needs `Authorization: Bearer $METRICS_TOKEN`, or a client address in METRICS_ALLOWED_IPS.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import os
+import time
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import HttpResponse, HttpResponseForbidden
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter(
+    "statuspage_http_requests_total", "HTTP requests answered.", ["route", "method", "status"]
+)
+LATENCY = Histogram(
+    "statuspage_http_request_duration_seconds",
+    "Time to answer an HTTP request.",
+    ["route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+)
+
+
+class MetricsMiddleware:
+    """Counts requests by URL pattern (not raw path, which would explode the label set)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match is not None and match.route else "unmatched"
+        LATENCY.labels(route).observe(time.perf_counter() - started)
+        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        return response
+
+
+class DomainCollector:
+    """Figures read at scrape time: statuses, open incidents, queues (and, from notifications,
+    deliveries by state and channel)."""
+
+    def collect(self):
+        from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES
+        from incidents.models import Component, Incident, Maintenance
+
+        components = GaugeMetricFamily(
+            "statuspage_components", "Components by status.", labels=["status"]
+        )
+        for row in Component.objects.values("status").annotate(n=Count("id")):
+            components.add_metric([row["status"]], row["n"])
+        yield components
+        yield GaugeMetricFamily(
+            "statuspage_open_incidents",
+            "Unresolved incidents.",
+            value=Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES).count(),
+        )
+        yield GaugeMetricFamily(
+            "statuspage_active_maintenance",
+            "Maintenance windows in progress.",
+            value=Maintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES).count(),
+        )
+        yield from _queue_metrics()
+        yield from _notification_metrics()
+
+
+def _queue_metrics():
+    if not settings.REDIS_URL:
+        return
+    import django_rq
+    from redis.exceptions import RedisError
+
+    depth = GaugeMetricFamily(
+        "statuspage_queue_jobs", "Jobs waiting in each RQ queue.", labels=["queue"]
+    )
+    failed = GaugeMetricFamily(
+        "statuspage_queue_failed_jobs", "Failed jobs kept by RQ.", labels=["queue"]
+    )
+    try:
+        for name in settings.RQ_QUEUES:
+            queue = django_rq.get_queue(name)
+            depth.add_metric([name], queue.count)
+            failed.add_metric([name], queue.failed_job_registry.count)
+    except RedisError as exc:
+        log.warning("metrics: queue unreachable: %s", exc)
+        return
+    yield depth
+    yield failed
+
+
+def _notification_metrics():
+    """Delivery figures, when the notifications app provides them (see its selectors)."""
+    try:
+        from notifications.selectors import delivery_metrics
+    except ImportError:
+        return
+    yield from delivery_metrics()
+
+
+_domain_registry = CollectorRegistry(auto_describe=False)
+_domain_registry.register(DomainCollector())
+
+
+def _allowed(request) -> bool:
+    token = settings.METRICS_TOKEN
+    header = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
+        return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
+
+
+def metrics(request):
+    if not _allowed(request):
+        return HttpResponseForbidden("Metrics need a token or an allowed address.\n")
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    body = generate_latest(registry) + generate_latest(_domain_registry)
+    response = HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+    response["Cache-Control"] = "no-store"
+    return response
