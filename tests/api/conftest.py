@@ -37,7 +37,7 @@ def dataset(page, operator, make_component):
     eu = make_component("EU West", group=regions, description="Frankfurt")
     us = make_component("US East", group=regions, only_show_if_degraded=True)
     api = make_component("API", start_date=datetime(2026, 1, 1).date())
-    make_component("Web")
+    web = make_component("Web")
 
     start = datetime(2025, 6, 1, 12, 0, 0, 123000, tzinfo=UTC)
     for n in range(HISTORY):
@@ -78,7 +78,7 @@ def dataset(page, operator, make_component):
         name="Network work",
         scheduled_for=now - timedelta(minutes=5),
         scheduled_until=now + timedelta(hours=1),
-        components=[us],
+        components=[web],
         **window,
     )
     services.maintenance_start(maintenance=in_progress, **window)
@@ -115,6 +115,7 @@ def dataset(page, operator, make_component):
         "eu": eu,
         "us": us,
         "api": api,
+        "web": web,
         "open_incident": open_incident,
         "postmortem": postmortem,
         "scheduled": scheduled,
