@@ -146,3 +146,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- api and widget ---
+import re as _re  # noqa: E402 - kept inside this block on purpose
+
+# The script embed (statuspage/widget): corner and colours of the notice it shows while an
+# incident or maintenance is active. An embed may pick its own corner and poll interval with
+# data-corner / data-poll-seconds on the <script> tag. (Settings for now; Page branding later.)
+WIDGET_CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left")
+WIDGET_CORNER = env.str("WIDGET_CORNER", default="bottom-right")
+if WIDGET_CORNER not in WIDGET_CORNERS:
+    raise ImproperlyConfigured(f"WIDGET_CORNER must be one of {', '.join(WIDGET_CORNERS)}.")
+WIDGET_POLL_SECONDS = env.int("WIDGET_POLL_SECONDS", default=60, minimum=5)
+WIDGET_COLORS = {
+    "background": env.str("WIDGET_BACKGROUND", default="#ffffff"),
+    "text": env.str("WIDGET_TEXT", default="#1d2330"),
+    "link": env.str("WIDGET_LINK", default="#1f5fa8"),
+}
+for _name, _value in WIDGET_COLORS.items():
+    # Colours go into CSS: only #rgb / #rrggbb, so a setting cannot inject anything else.
+    if not _re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", _value):
+        raise ImproperlyConfigured(f"WIDGET_{_name.upper()}={_value!r} is not #rgb or #rrggbb.")

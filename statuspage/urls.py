@@ -7,4 +7,5 @@ urlpatterns = [
     path("", public.index, name="public-index"),
     path("admin/", admin.site.urls),
     path("api/v2/", include("statuspage.api.urls")),
+    path("", include("statuspage.widget.urls")),
 ]
