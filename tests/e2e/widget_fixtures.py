@@ -56,6 +56,11 @@ def browser_page(chromium, monkeypatch):
     page = context.new_page()
     yield page
     context.close()
+    # ORM calls made while Playwright runs open their own connection (Django's connection
+    # handler is context-local), which the test database teardown would otherwise wait on.
+    from django.db import connections
+
+    connections.close_all()
 
 
 @pytest.fixture(scope="session")
