@@ -7,6 +7,7 @@ widgets read these documents cross-origin and without credentials.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -21,7 +22,38 @@ CORS = {"Access-Control-Allow-Origin": "*"}
 MAX_PAGE = 100_000
 _PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 
-public_json = public_document(query_params=("page",), headers=CORS)
+# Request headers a cross-origin preflight may ask for: names only, nothing else echoed back.
+_HEADER_NAMES = re.compile(r"[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*")
+
+
+def cors_preflight(view):
+    """Answer a CORS preflight (OPTIONS) so that browser code that adds a header to its GET
+    (and so triggers one) can still read the documents. No credentials are ever allowed."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "OPTIONS":
+            return view(request, *args, **kwargs)
+        response = HttpResponse(status=204)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        asked = request.headers.get("Access-Control-Request-Headers", "").strip()
+        if asked and len(asked) <= 500 and _HEADER_NAMES.fullmatch(asked):
+            response["Access-Control-Allow-Headers"] = asked
+        response["Access-Control-Max-Age"] = "86400"
+        response.public_document = True
+        return response
+
+    return wrapper
+
+
+def public_json(view=None, *, query_params: tuple[str, ...] = ("page",)):
+    """A public JSON document: cached read path, CORS-open, preflight answered."""
+
+    def decorate(view):
+        return cors_preflight(public_document(query_params=query_params, headers=CORS)(view))
+
+    return decorate(view) if view is not None else decorate
 
 
 def json_response(data: dict, *, status: int = 200) -> HttpResponse:

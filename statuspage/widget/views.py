@@ -7,6 +7,8 @@ keeps the site-wide DENY.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -15,7 +17,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from incidents import selectors
 from incidents.enums import ComponentStatus, IncidentStatus, MaintenanceStatus
 from statuspage.api import serializers as s
-from statuspage.api.views import json_response
+from statuspage.api.views import json_response, public_json
 from statuspage.public_cache import public_document
 from statuspage.widget import badges
 
@@ -23,6 +25,7 @@ CORS = {"Access-Control-Allow-Origin": "*"}
 FRAMEABLE = {**CORS, "Content-Security-Policy": "frame-ancestors *"}
 # A badge is an image: nothing in it may run or load, even when opened on its own.
 BADGE = {**CORS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+PUBLIC_ID = re.compile(r"[0-9a-z]{12}")
 # Keeps the frame small: the full text is one click away on the status page.
 UPDATE_PREVIEW_CHARS = 280
 
@@ -56,7 +59,7 @@ def _notices(page) -> list[dict]:
     ]
 
 
-@public_document(headers=CORS)
+@public_json(query_params=())
 def state(request):
     """The small document the script embed polls (ETag-revalidated, so a poll is usually 304)."""
     page = selectors.page_get()
@@ -90,16 +93,31 @@ def script(request):
 def frame(request):
     """The notice the script embed frames: one active incident or maintenance (`?id=`), or the
     newest one when no id is given. An id that is not active (any more) is a 404."""
+    wanted = request.GET.get("id")
+    if wanted is not None and not PUBLIC_ID.fullmatch(wanted):
+        return _frame_not_found(request, page=None)
     page = selectors.page_get()
     notices = _notices(page)
-    wanted = request.GET.get("id")
     notice = next((n for n in notices if n["id"] == wanted or not wanted), None)
-    context = {"page": page, "notice": notice, "colors": settings.WIDGET_COLORS}
     if notice is None:
-        response = render(request, "widget/frame.html", context, status=404)
-        response.public_document = True  # uncached, but still never carries a cookie
-        return response
-    return render(request, "widget/frame.html", context)
+        return _frame_not_found(request, page=page)
+    return render(
+        request,
+        "widget/frame.html",
+        {"page": page, "notice": notice, "colors": settings.WIDGET_COLORS},
+    )
+
+
+def _frame_not_found(request, *, page) -> HttpResponse:
+    # Not cached (the cache keeps 200s only), so a malformed id is refused before any query.
+    response = render(
+        request,
+        "widget/frame.html",
+        {"page": page, "notice": None, "colors": settings.WIDGET_COLORS},
+        status=404,
+    )
+    response.public_document = True  # still never carries a cookie
+    return response
 
 
 @xframe_options_exempt
@@ -144,7 +162,7 @@ def component_badge(request, public_id: str):
     return response
 
 
-@public_document(headers=CORS)
+@public_json(query_params=())
 def badge_json(request):
     """shields.io's endpoint badge: https://img.shields.io/endpoint?url=<this URL>."""
     indicator, description = selectors.status_summary()

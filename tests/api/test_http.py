@@ -183,3 +183,27 @@ def test_documents_use_a_non_utc_page_offset(client, make_component):
     document = client.get("/api/v2/components.json").json()
     assert document["page"]["time_zone"] == "America/Los_Angeles"
     assert document["components"][0]["created_at"] == "2025-12-31T16:00:00.000-08:00"
+
+
+def test_cors_preflight_is_answered_without_credentials(client, api):
+    response = client.options(
+        "/api/v2/summary.json",
+        headers={
+            "Origin": "https://dashboard.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-requested-with",
+        },
+    )
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Allow-Headers"] == "x-requested-with"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    assert "Set-Cookie" not in response.headers
+
+
+def test_preflight_does_not_echo_junk_headers(client, api):
+    response = client.options(
+        "/api/v2/status.json", headers={"Access-Control-Request-Headers": "a\r\nb: c"}
+    )
+    assert response.status_code == 204
+    assert "Access-Control-Allow-Headers" not in response.headers

@@ -110,3 +110,49 @@ def test_script_is_javascript_with_its_defaults_and_no_cookie(client, settings):
 )
 def test_everything_else_denies_framing(client, api, path):
     assert client.get(path)["X-Frame-Options"] == "DENY"
+
+
+def test_malformed_frame_id_is_refused_before_any_query(client, api):
+    client.get("/embed/state.json")  # warm the memoised generation
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/embed/frame", {"id": "<script>"})
+    assert response.status_code == 404
+    assert len(captured) == 0
+    assert b"<script>" not in response.content
+
+
+def test_state_preflight_is_answered(client):
+    response = client.options("/embed/state.json")
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("path", ["/embed/state.json", "/embed/status", "/badge.svg"])
+def test_widget_documents_cost_a_fixed_number_of_queries(client, make_component, operator, path):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from statuspage import public_cache
+
+    def count() -> int:
+        public_cache.local.clear()
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    first = make_component("A")
+    services.incident_create(
+        name="I", body="b", actor=operator, component_statuses={first: "major_outage"}
+    )
+    small = count()
+    for n in range(4):
+        extra = make_component(f"C{n}")
+        services.incident_create(
+            name=f"I{n}", body="b", actor=operator, component_statuses={extra: "partial_outage"}
+        )
+    assert count() == small
