@@ -72,7 +72,7 @@ def notice(page):
 
 
 def test_script_embed_shows_incident_in_time_dismisses_and_leaves_host_styles(
-    app, host_site, browser_page
+    app, browser_page, host_site
 ):
     app_url, component = app
     page = browser_page
@@ -127,7 +127,7 @@ def test_script_embed_shows_incident_in_time_dismisses_and_leaves_host_styles(
     assert page.context.cookies() == []
 
 
-def test_notice_goes_away_when_the_incident_is_resolved(app, host_site, browser_page):
+def test_notice_goes_away_when_the_incident_is_resolved(app, browser_page, host_site):
     app_url, component = app
     incident = services.incident_create(name="Blip", body="Looking.", actor=OPERATOR)
     page = browser_page
@@ -138,7 +138,7 @@ def test_notice_goes_away_when_the_incident_is_resolved(app, host_site, browser_
 
 
 def test_status_widget_component_badges_and_status_frame_show_the_outage(
-    app, host_site, browser_page
+    app, browser_page, host_site
 ):
     app_url, component = app
     services.incident_create(
