@@ -46,7 +46,8 @@ def _notice(obj, page, *, kind: str) -> dict:
         "url": s.public_url(
             page, "incidents" if kind == "incident" else "maintenance", obj.public_id
         ),
-        "updated_at": s.timestamp(latest.display_at if latest else obj.updated_at, page.tz),
+        # Changes when an update is posted or edited: the script reloads the frame on it.
+        "updated_at": s.timestamp(latest.updated_at if latest else obj.updated_at, page.tz),
         "latest_update": body,
     }
 

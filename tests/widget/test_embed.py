@@ -156,3 +156,15 @@ def test_widget_documents_cost_a_fixed_number_of_queries(client, make_component,
             name=f"I{n}", body="b", actor=operator, component_statuses={extra: "partial_outage"}
         )
     assert count() == small
+
+
+def test_editing_the_latest_update_changes_the_notice_version(client, api, operator, committed):
+    incident = services.incident_create(name="I", body="Typo.", actor=operator)
+    before = client.get("/embed/state.json").json()["notices"][0]
+    with committed():
+        services.incident_update_edit(
+            update=incident.updates.get(), body="Fixed typo.", actor=operator
+        )
+    after = client.get("/embed/state.json").json()["notices"][0]
+    assert after["latest_update"] == "Fixed typo."
+    assert after["updated_at"] != before["updated_at"]
