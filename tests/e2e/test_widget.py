@@ -86,6 +86,8 @@ def test_script_embed_shows_incident_in_time_dismisses_and_leaves_host_styles(
     status_line = page.frame_locator("#status").locator(".description")
     assert status_line.inner_text() == "All Systems Operational"
     assert page.evaluate("document.querySelector('#badge').naturalWidth") > 100
+    assert page.locator("#spw .status-text").inner_text().strip() == "All Systems Operational"
+    assert "none" in page.locator("#spw .status-indicator").get_attribute("class").split()
 
     incident = services.incident_create(
         name="API errors",
@@ -154,7 +156,7 @@ def test_status_widget_component_badges_and_status_frame_show_the_outage(
     widget_text = page.locator("#spw .status-text")
     widget_text.wait_for(timeout=5000)
     assert widget_text.inner_text().strip() == "Major System Outage"
-    assert "critical" in page.locator("#spw .status-indicator").get_attribute("class")
+    assert "critical" in page.locator("#spw .status-indicator").get_attribute("class").split()
 
     assert page.frame_locator("#status").locator(".description").inner_text() == (
         "Major System Outage"
