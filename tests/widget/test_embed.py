@@ -168,3 +168,27 @@ def test_editing_the_latest_update_changes_the_notice_version(client, api, opera
     after = client.get("/embed/state.json").json()["notices"][0]
     assert after["latest_update"] == "Fixed typo."
     assert after["updated_at"] != before["updated_at"]
+
+
+@pytest.mark.parametrize("path", ["/embed/state.json", "/embed/status", "/badge.svg"])
+def test_embeds_keep_answering_from_the_snapshot_when_the_database_is_down(
+    client, api, monkeypatch, path
+):
+    from django.db import DatabaseError
+
+    from incidents import selectors
+    from statuspage import public_cache
+
+    good = client.get(path)
+    public_cache.local.clear()
+
+    def unreachable():
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(selectors, "public_generation", unreachable)
+    stale = client.get(path)
+    assert stale.status_code == 200
+    assert stale["X-Statuspage-Stale"] == "1"
+    assert stale["Content-Type"] == good["Content-Type"]
+    if path == "/embed/status":
+        assert "X-Frame-Options" not in stale.headers  # still embeddable while stale
