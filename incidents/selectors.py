@@ -315,3 +315,16 @@ __all__ = [
     "status_summary",
     "uptime_daily",
 ]
+
+
+# --- single public objects (api, widget) --------------------------------------------------------
+
+
+def incident_by_public_id(public_id: str) -> Incident | None:
+    """One incident with its updates (newest first) and components: three queries."""
+    return _with_updates(Incident.objects.filter(public_id=public_id), IncidentUpdate).first()
+
+
+def maintenance_by_public_id(public_id: str) -> Maintenance | None:
+    """One maintenance window with its updates (newest first) and components: three queries."""
+    return _with_updates(Maintenance.objects.filter(public_id=public_id), MaintenanceUpdate).first()

@@ -8,6 +8,7 @@ running with a silently guessed value.
 from __future__ import annotations
 
 import os
+import re
 import zoneinfo
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -72,6 +73,13 @@ class Env:
         value = self._raw(name) or default
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}.")
+        return value
+
+    def color(self, name: str, default: str) -> str:
+        """A CSS colour as #rgb or #rrggbb: values go into stylesheets, so nothing else passes."""
+        value = self._raw(name) or default
+        if not re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", value):
+            raise ImproperlyConfigured(f"{name}={value!r} is not a colour like #rgb or #rrggbb.")
         return value
 
     def time_zone(self, name: str, default: str) -> str:

@@ -188,3 +188,16 @@ if HTTPS:
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that overwrites this header; otherwise clients could spoof HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- api and widget ---
+# The script embed (statuspage/widget): corner and colours of the notice it shows while an
+# incident or maintenance is active. An embed may pick its own corner and poll interval with
+# data-corner / data-poll-seconds on the <script> tag.
+WIDGET_CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left")
+WIDGET_CORNER = env.choice("WIDGET_CORNER", default="bottom-right", choices=WIDGET_CORNERS)
+WIDGET_POLL_SECONDS = env.int("WIDGET_POLL_SECONDS", default=60, minimum=5)
+WIDGET_COLORS = {
+    "background": env.color("WIDGET_BACKGROUND", default="#ffffff"),
+    "text": env.color("WIDGET_TEXT", default="#1d2330"),
+    "link": env.color("WIDGET_LINK", default="#1f5fa8"),
+}

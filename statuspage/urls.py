@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from statuspage import health, metrics
 from statuspage.public import views as public
@@ -10,4 +10,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="ops-healthz"),
     path("readyz", health.readyz, name="ops-readyz"),
     path("metrics", metrics.metrics, name="ops-metrics"),
+    path("api/v2/", include("statuspage.api.urls")),
+    path("", include("statuspage.widget.urls")),
 ]

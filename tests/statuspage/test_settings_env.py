@@ -117,3 +117,14 @@ def test_settings_refuse_a_malformed_value_at_start_up():
 def test_settings_start_with_a_secret_key():
     result = _start({"SECRET_KEY": "x", "DATA_DIR": "/tmp/sp-settings-test"})
     assert result.returncode == 0, result.stderr
+
+
+def test_colours_must_be_hex():
+    assert Env({"C": "#1f5fa8"}).color("C", "#fff") == "#1f5fa8"
+    with pytest.raises(ImproperlyConfigured, match="not a colour"):
+        Env({"C": "red;}</style><script>"}).color("C", "#fff")
+
+
+def test_choice_names_the_allowed_values():
+    with pytest.raises(ImproperlyConfigured, match="must be one of a, b"):
+        Env({"X": "c"}).choice("X", default="a", choices=("a", "b"))

@@ -1,0 +1,177 @@
+"""The embeds: script embed (+ its frame and state), status iframe, SVG badges, shields JSON.
+
+All are public documents (generation-keyed cache, ETag/304, no cookies). Only the two frame
+routes may be framed, by anyone (`frame-ancestors *`, no X-Frame-Options); everything else
+keeps the site-wide DENY.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from incidents import selectors
+from incidents.enums import ComponentStatus, IncidentStatus, MaintenanceStatus
+from statuspage.api import serializers as s
+from statuspage.api.views import json_response, public_json
+from statuspage.public_cache import public_document
+from statuspage.widget import badges
+
+CORS = {"Access-Control-Allow-Origin": "*"}
+FRAMEABLE = {**CORS, "Content-Security-Policy": "frame-ancestors *"}
+# A badge is an image: nothing in it may run or load, even when opened on its own.
+BADGE = {**CORS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
+PUBLIC_ID = re.compile(r"[0-9a-z]{12}")
+# Keeps the frame small: the full text is one click away on the status page.
+UPDATE_PREVIEW_CHARS = 280
+
+
+def _notice(obj, page, *, kind: str) -> dict:
+    latest = next(iter(obj.updates.all()), None)  # prefetched newest first
+    status_label = (IncidentStatus if kind == "incident" else MaintenanceStatus)(obj.status).label
+    body = latest.body if latest else ""
+    if len(body) > UPDATE_PREVIEW_CHARS:
+        body = body[: UPDATE_PREVIEW_CHARS - 1].rstrip() + "…"
+    return {
+        "id": obj.public_id,
+        "kind": kind,
+        "name": obj.name,
+        "status": obj.status,
+        "status_label": status_label,
+        "impact": obj.impact,
+        "url": s.public_url(
+            page, "incidents" if kind == "incident" else "maintenance", obj.public_id
+        ),
+        # Changes when an update is posted or edited: the script reloads the frame on it.
+        "updated_at": s.timestamp(latest.updated_at if latest else obj.updated_at, page.tz),
+        "latest_update": body,
+    }
+
+
+def _notices(page) -> list[dict]:
+    """Open incidents (newest first), then running maintenance: what the script embed shows."""
+    return [
+        *(_notice(i, page, kind="incident") for i in selectors.incidents_unresolved()),
+        *(_notice(m, page, kind="maintenance") for m in selectors.maintenance_active()),
+    ]
+
+
+@public_json(query_params=())
+def state(request):
+    """The small document the script embed polls (ETag-revalidated, so a poll is usually 304)."""
+    page = selectors.page_get()
+    indicator, description = selectors.status_summary()
+    return json_response(
+        {
+            "page": {"id": page.public_id, "name": page.name, "url": page.url},
+            "status": s.status_dict(indicator, description),
+            "notices": _notices(page),
+        }
+    )
+
+
+@public_document(headers=CORS)
+def script(request):
+    config = {
+        "corner": settings.WIDGET_CORNER,
+        "corners": list(settings.WIDGET_CORNERS),
+        "poll": settings.WIDGET_POLL_SECONDS,
+    }
+    return render(
+        request,
+        "widget/script.js",
+        {"config": config},
+        content_type="text/javascript; charset=utf-8",
+    )
+
+
+@xframe_options_exempt
+@public_document(query_params=("id",), headers=FRAMEABLE)
+def frame(request):
+    """The notice the script embed frames: one active incident or maintenance (`?id=`), or the
+    newest one when no id is given. An id that is not active (any more) is a 404."""
+    wanted = request.GET.get("id")
+    if wanted is not None and not PUBLIC_ID.fullmatch(wanted):
+        return _frame_not_found(request, page=None)
+    page = selectors.page_get()
+    notices = _notices(page)
+    notice = next((n for n in notices if n["id"] == wanted or not wanted), None)
+    if notice is None:
+        return _frame_not_found(request, page=page)
+    return render(
+        request,
+        "widget/frame.html",
+        {"page": page, "notice": notice, "colors": settings.WIDGET_COLORS},
+    )
+
+
+def _frame_not_found(request, *, page) -> HttpResponse:
+    # Not cached (the cache keeps 200s only), so a malformed id is refused before any query.
+    response = render(
+        request,
+        "widget/frame.html",
+        {"page": page, "notice": None, "colors": settings.WIDGET_COLORS},
+        status=404,
+    )
+    response.public_document = True  # still never carries a cookie
+    return response
+
+
+@xframe_options_exempt
+@public_document(headers=FRAMEABLE)
+def status_frame(request):
+    """A compact status line (indicator dot + description) for dashboards and footers."""
+    page = selectors.page_get()
+    indicator, description = selectors.status_summary()
+    return render(
+        request,
+        "widget/status.html",
+        {"page": page, "indicator": indicator, "description": description},
+    )
+
+
+def _svg(svg: str, *, status: int = 200) -> HttpResponse:
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8", status=status)
+
+
+@public_document(headers=BADGE)
+def badge(request):
+    indicator, description = selectors.status_summary()
+    return _svg(badges.flat_badge("status", description, badges.INDICATOR_COLORS[indicator]))
+
+
+@public_document(headers=BADGE)
+def component_badge(request, public_id: str):
+    """A component's (or a group's) status; the label is its name."""
+    tree = selectors.component_tree()
+    for entry in tree.entries:
+        nodes = [entry, *entry.components] if isinstance(entry, selectors.GroupNode) else [entry]
+        for node in nodes:
+            target = node.group if isinstance(node, selectors.GroupNode) else node
+            if target.public_id == public_id:
+                status = ComponentStatus(node.status)
+                color = badges.COMPONENT_COLORS[status.value]
+                return _svg(badges.flat_badge(target.name, status.label, color))
+    response = _svg(badges.flat_badge("status", "unknown component", "lightgrey"), status=404)
+    for name, value in BADGE.items():
+        response[name] = value
+    response.public_document = True
+    return response
+
+
+@public_json(query_params=())
+def badge_json(request):
+    """shields.io's endpoint badge: https://img.shields.io/endpoint?url=<this URL>."""
+    indicator, description = selectors.status_summary()
+    return json_response(
+        {
+            "schemaVersion": 1,
+            "label": "status",
+            "message": description,
+            "color": badges.INDICATOR_COLORS[indicator],
+        }
+    )
