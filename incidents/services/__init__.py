@@ -30,6 +30,7 @@ from incidents.services.maintenance import (
     maintenance_start,
     maintenance_update_post,
 )
+from incidents.services.ordering import page_entry_move
 
 __all__ = [
     "SYSTEM",
@@ -54,4 +55,5 @@ __all__ = [
     "maintenance_update_post",
     "postmortem_publish",
     "postmortem_save_draft",
+    "page_entry_move",
 ]
