@@ -16,6 +16,13 @@ from statuspage.dashboard.forms.components import ComponentForm, GroupForm
 from statuspage.dashboard.models import Role
 
 
+def _form_page(request, form, title: str):
+    # 400 when a submitted form was refused, so clients and tests can tell.
+    context = {"form": form, "title": title}
+    status = 400 if form.errors else 200
+    return render(request, "dashboard/components/form.html", context, status=status)
+
+
 def _actor(request) -> Actor:
     return Actor.for_user(request.user, via="dashboard")
 
@@ -48,9 +55,7 @@ def component_new(request):
     form = ComponentForm(request.POST or None)
     if _save(request, form, services.component_create, None) is None:
         return redirect("dashboard-component-list")
-    return render(
-        request, "dashboard/components/form.html", {"form": form, "title": "New component"}
-    )
+    return _form_page(request, form, "New component")
 
 
 @require_http_methods(["GET", "POST"])
@@ -65,8 +70,7 @@ def component_edit(request, pk: int):
 
     if _save(request, form, None, update, obj=component) is None:
         return redirect("dashboard-component-list")
-    context = {"form": form, "title": f"Edit {component.name}"}
-    return render(request, "dashboard/components/form.html", context)
+    return _form_page(request, form, f"Edit {component.name}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,7 +79,7 @@ def group_new(request):
     form = GroupForm(request.POST or None)
     if _save(request, form, services.component_group_create, None, noun="Group") is None:
         return redirect("dashboard-component-list")
-    return render(request, "dashboard/components/form.html", {"form": form, "title": "New group"})
+    return _form_page(request, form, "New group")
 
 
 @require_http_methods(["GET", "POST"])
@@ -90,9 +94,7 @@ def group_edit(request, pk: int):
 
     if _save(request, form, None, update, obj=group, noun="Group") is None:
         return redirect("dashboard-component-list")
-    return render(
-        request, "dashboard/components/form.html", {"form": form, "title": f"Edit {group.name}"}
-    )
+    return _form_page(request, form, f"Edit {group.name}")
 
 
 @require_POST

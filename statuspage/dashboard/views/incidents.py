@@ -24,6 +24,11 @@ from statuspage.dashboard.forms.incidents import (
 from statuspage.dashboard.models import Role
 
 
+def _status(form) -> int:
+    """400 when a submitted form was refused, so clients and tests can tell."""
+    return 400 if form.errors else 200
+
+
 def _actor(request) -> Actor:
     return Actor.for_user(request.user, via="dashboard")
 
@@ -63,7 +68,7 @@ def incident_new(request):
         else:
             messages.success(request, f"Incident “{incident.name}” declared.")
             return redirect("dashboard-incident", public_id=incident.public_id)
-    return render(request, "dashboard/incidents/new.html", {"form": form})
+    return render(request, "dashboard/incidents/new.html", {"form": form}, status=_status(form))
 
 
 def _update_form(incident: Incident, data=None) -> IncidentUpdateForm:
@@ -161,7 +166,12 @@ def update_edit(request, public_id: str):
         else:
             messages.success(request, "Update corrected (no notification is sent for edits).")
             return redirect("dashboard-incident", public_id=update.incident.public_id)
-    return render(request, "dashboard/incidents/update_edit.html", {"form": form, "update": update})
+    return render(
+        request,
+        "dashboard/incidents/update_edit.html",
+        {"form": form, "update": update},
+        status=_status(form),
+    )
 
 
 @require_POST

@@ -21,6 +21,11 @@ from statuspage.dashboard.forms.maintenance import (
 from statuspage.dashboard.models import Role
 
 
+def _status(form) -> int:
+    """400 when a submitted form was refused, so clients and tests can tell."""
+    return 400 if form.errors else 200
+
+
 def _actor(request) -> Actor:
     return Actor.for_user(request.user, via="dashboard")
 
@@ -62,7 +67,7 @@ def maintenance_new(request):
         else:
             messages.success(request, f"Maintenance “{maintenance.name}” scheduled.")
             return redirect("dashboard-maintenance", public_id=maintenance.public_id)
-    return render(request, "dashboard/maintenance/new.html", {"form": form})
+    return render(request, "dashboard/maintenance/new.html", {"form": form}, status=_status(form))
 
 
 def _detail(request, maintenance, forms=None, status=200):
