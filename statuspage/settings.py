@@ -211,4 +211,13 @@ DASHBOARD_REQUIRE_2FA = env.bool("REQUIRE_2FA", default=False)
 DASHBOARD_LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
 DASHBOARD_LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20, minimum=1)
 DASHBOARD_LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
-OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Status page")
+
+
+def _totp_issuer(device) -> str:
+    """Authenticator apps label the account with the page's name (read at device setup)."""
+    from statuspage.dashboard.access import totp_issuer
+
+    return totp_issuer(device)
+
+
+OTP_TOTP_ISSUER = _totp_issuer

@@ -78,3 +78,7 @@ def operator_required(role: Role = Role.VIEWER, *, allow_unverified: bool = Fals
         return wrapped
 
     return decorator
+
+
+def totp_issuer(device) -> str:
+    return f"{selectors.page_get().name} status dashboard"

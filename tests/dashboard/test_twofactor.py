@@ -113,3 +113,10 @@ def test_recovery_codes_can_be_replaced(viewer_client, viewer):
     new = re.findall(r"<code>(\w+)</code>", response.content.decode())
     assert len(new) == 10 and not set(new) & set(old)
     assert StaticToken.objects.filter(device__user=viewer).count() == 10
+
+
+def test_authenticator_label_names_the_page(viewer_client, viewer, page):
+    viewer_client.get("/dashboard/2fa/setup/")
+    url = TOTPDevice.objects.get(user=viewer).config_url
+    assert url.startswith("otpauth://totp/")
+    assert f"issuer={page.name.replace(' ', '%20')}%20status%20dashboard" in url
