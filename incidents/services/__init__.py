@@ -31,6 +31,7 @@ from incidents.services.maintenance import (
     maintenance_update_post,
 )
 from incidents.services.ordering import page_entry_move
+from incidents.services.page_settings import page_update
 
 __all__ = [
     "SYSTEM",
@@ -56,4 +57,5 @@ __all__ = [
     "postmortem_publish",
     "postmortem_save_draft",
     "page_entry_move",
+    "page_update",
 ]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from statuspage.dashboard.views import (
+    admin,
     audit,
     auth,
     components,
@@ -89,4 +90,7 @@ urlpatterns = [
         name="dashboard-move",
     ),
     path("audit/", audit.audit_log, name="dashboard-audit"),
+    path("settings/", admin.page_settings, name="dashboard-page-settings"),
+    path("operators/", admin.operators, name="dashboard-operators"),
+    path("operators/<int:pk>/role/", admin.operator_role, name="dashboard-operator-role"),
 ]

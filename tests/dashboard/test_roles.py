@@ -19,7 +19,8 @@ RANK = {VIEWER: 0, RESPONDER: 1, ADMIN: 2}
 
 
 @pytest.fixture
-def world(api, operator):
+def world(api, operator, django_user_model):
+    someone = django_user_model.objects.create_user("someone")
     group = ComponentGroup.objects.create(name="Core")
     incident = services.incident_create(
         name="Errors", body="Looking", actor=operator, component_statuses={api: "major_outage"}
@@ -38,6 +39,7 @@ def world(api, operator):
         "incident": incident.public_id,
         "update": incident.updates.get().public_id,
         "maintenance": maintenance.public_id,
+        "user": someone.pk,
     }
 
 
@@ -73,6 +75,11 @@ def cases(w):
         ("get", "/dashboard/groups/new/", ADMIN),
         ("post", f"/dashboard/groups/{w['group']}/edit/", ADMIN),
         ("post", f"/dashboard/order/component/{w['component']}/up/", ADMIN),
+        ("get", "/dashboard/settings/", ADMIN),
+        ("post", "/dashboard/settings/", ADMIN),
+        ("get", "/dashboard/operators/", ADMIN),
+        ("post", "/dashboard/operators/", ADMIN),
+        ("post", f"/dashboard/operators/{w['user']}/role/", ADMIN),
     ]
 
 
