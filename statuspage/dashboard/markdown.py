@@ -22,4 +22,5 @@ def render(text: str) -> SafeString:
     if RENDERS_MARKDOWN:
         html = _markdown.markdown(text or "", extensions=["sane_lists"])
         return mark_safe(_nh3.clean(html))  # noqa: S308 - sanitised by nh3's allow-list
-    return mark_safe(f'<pre class="plain">{escape(text or "")}</pre>')  # noqa: S308 - escaped
+    note = '<p class="muted">Markdown rendering is not installed here: plain text shown.</p>'
+    return mark_safe(f'{note}<pre class="plain">{escape(text or "")}</pre>')  # noqa: S308 - escaped
