@@ -1,0 +1,92 @@
+"""Fixtures of the dashboard's real-browser test, standalone on purpose (tests/e2e/conftest.py
+belongs to the public-page suite): a chromium browser, the live server with a page row and two
+components, and an admin with a confirmed TOTP device. Skips when chromium or playwright is
+missing; the browser is never downloaded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parent.parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+OPERATOR_PASSWORD = "e2e operator passphrase 31"
+
+
+@pytest.fixture(scope="session")
+def dash_browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from
+    # such a thread unless told that this is deliberate (tests only).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def dash_site(live_server, transactional_db):
+    """The live server's base URL, with the page row (flushed tables lose the data migration's)
+    and two components."""
+    from django.core.cache import cache
+
+    from incidents import services
+    from incidents.models import Page
+    from statuspage import public_cache
+
+    if not Page.objects.exists():
+        Page.objects.create(name="Example", url=live_server.url, time_zone="Europe/Berlin")
+    public_cache.local.clear()
+    cache.clear()
+    for name in ("API", "Web"):
+        services.component_create(name=name, actor=services.SYSTEM)
+    return live_server.url.rstrip("/")
+
+
+@pytest.fixture
+def dash_admin(transactional_db):
+    """An admin with a confirmed TOTP device; returns (user, device)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from statuspage.dashboard.models import Membership, Role
+
+    user = get_user_model().objects.create_user("e2e-admin", password=OPERATOR_PASSWORD)
+    Membership.objects.create(user=user, role=Role.ADMIN)
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    return user, device
+
+
+@pytest.fixture
+def dash_page(dash_browser):
+    context = dash_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_problems = []
+    page.on(
+        "console",
+        lambda m: page.console_problems.append(m.text) if m.type in ("error", "warning") else None,
+    )
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def dash_artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
