@@ -10,8 +10,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import user_has_device
@@ -64,7 +63,7 @@ def operator_required(role: Role = Role.VIEWER, *, allow_unverified: bool = Fals
                 if gate is not None:
                     return gate
             if not has_role(request.user, role):
-                raise PermissionDenied(f"This needs the {role.value} role.")
+                return _forbidden(request, role)
             request.dashboard_role = role_of(request.user)
             # Templates show write controls only to those allowed to use them.
             request.can_respond = has_role(request.user, Role.RESPONDER)
@@ -78,6 +77,12 @@ def operator_required(role: Role = Role.VIEWER, *, allow_unverified: bool = Fals
         return wrapped
 
     return decorator
+
+
+def _forbidden(request, needed: Role):
+    # A page that says which role is missing, rather than a bare 403.
+    context = {"needed": needed, "role": role_of(request.user)}
+    return render(request, "dashboard/403.html", context, status=403)
 
 
 def totp_issuer(device) -> str:

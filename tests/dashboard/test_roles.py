@@ -105,6 +105,12 @@ def test_viewer_cannot_change_a_component_status(world, viewer_client, api):
     assert api.status == "major_outage"
 
 
+def test_403_page_names_the_missing_role(world, viewer_client):
+    response = viewer_client.get("/dashboard/incidents/new/")
+    assert response.status_code == 403
+    assert "needs the <strong>responder</strong> role" in response.content.decode()
+
+
 def test_user_without_a_role_gets_403_everywhere(world, outsider):
     client = Client()
     client.force_login(outsider)

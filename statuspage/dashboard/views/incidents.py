@@ -38,9 +38,7 @@ def _actor(request) -> Actor:
 def incident_list(request):
     context = {
         "open": selectors.incidents_unresolved(),
-        "recent": Incident.objects.exclude(id__in=selectors.incidents_unresolved().values("id"))[
-            :50
-        ],
+        "recent": [i for i in selectors.incidents_recent(limit=50) if not i.is_open],
     }
     return render(request, "dashboard/incidents/list.html", context)
 

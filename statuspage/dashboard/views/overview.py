@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import selectors
-from incidents.models import AuditEntry, Component
+from incidents.models import Component
 from incidents.queue import queue_is_reachable
 from incidents.services import Actor, ServiceError, component_status_set
 from statuspage.dashboard.access import operator_required
@@ -36,7 +36,7 @@ def overview(request):
         # The notifications app fills this in (pending/failed/dead, oldest pending, workers):
         # see templates/dashboard/partials/deliveries_health.html.
         "delivery_health": None,
-        "audit": AuditEntry.objects.order_by("-at", "-id")[:RECENT_AUDIT],
+        "audit": selectors.audit_entries()[:RECENT_AUDIT],
     }
     return render(request, "dashboard/overview.html", context)
 

@@ -53,6 +53,7 @@ def setup(request):
         user=user, confirmed=False, defaults={"name": "Authenticator app"}
     )
     form = TokenForm(request.POST or None)
+    form.fields["token"].help_text = "The 6-digit code your authenticator app shows now."
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             codes = _confirm(user, device)
