@@ -46,3 +46,37 @@ def operator_set_role(*, user, role: str | None, actor: Actor) -> None:
         else:
             Membership.objects.update_or_create(user=user, defaults={"role": role})
         audit(actor, "operator.role", user, before=before, after={"role": role})
+
+
+_TEMPLATE_FIELDS = ("name", "title", "body", "status", "component_status")
+
+
+def incident_template_save(*, actor: Actor, template=None, components=(), **fields):
+    """Create or update an incident template (its title and body must render)."""
+    from statuspage.dashboard import templating
+    from statuspage.dashboard.models import IncidentTemplate
+
+    sample = templating.context_for("Example", [c.name for c in components] or ["API"])
+    for name in ("title", "body"):
+        try:
+            templating.render(fields.get(name, ""), sample)
+        except templating.TemplateRenderError as exc:
+            raise ServiceError(str(exc), field=name) from None
+    with transaction.atomic():
+        creating = template is None
+        template = template or IncidentTemplate()
+        before = None if creating else {f: getattr(template, f) for f in _TEMPLATE_FIELDS}
+        for name, value in fields.items():
+            setattr(template, name, value)
+        template.save()
+        template.components.set(components)
+        after = {f: getattr(template, f) for f in _TEMPLATE_FIELDS}
+        action = "incident_template.create" if creating else "incident_template.update"
+        audit(actor, action, template, before=before, after=after)
+    return template
+
+
+def incident_template_delete(*, actor: Actor, template) -> None:
+    with transaction.atomic():
+        audit(actor, "incident_template.delete", template, before={"name": template.name})
+        template.delete()

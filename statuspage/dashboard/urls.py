@@ -8,6 +8,7 @@ from statuspage.dashboard.views import (
     incidents,
     maintenance,
     overview,
+    templates,
     twofactor,
 )
 
@@ -90,6 +91,10 @@ urlpatterns = [
         name="dashboard-move",
     ),
     path("audit/", audit.audit_log, name="dashboard-audit"),
+    path("templates/", templates.template_list, name="dashboard-template-list"),
+    path("templates/new/", templates.template_edit, name="dashboard-template-new"),
+    path("templates/<int:pk>/edit/", templates.template_edit, name="dashboard-template-edit"),
+    path("templates/<int:pk>/delete/", templates.template_delete, name="dashboard-template-delete"),
     path("settings/", admin.page_settings, name="dashboard-page-settings"),
     path("operators/", admin.operators, name="dashboard-operators"),
     path("operators/<int:pk>/role/", admin.operator_role, name="dashboard-operator-role"),

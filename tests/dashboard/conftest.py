@@ -3,8 +3,11 @@ an anonymous visitor. Each `*_client` is a test client signed in as that persona
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from statuspage.dashboard.models import Membership, Role
@@ -12,9 +15,15 @@ from statuspage.dashboard.models import Membership, Role
 PASSWORD = "correct horse battery staple 42"
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Argon2 is slow by design; hash the shared persona password once per run.
+    return make_password(PASSWORD)
+
+
 def _user(username: str, role: Role | None, **extra):
-    user = get_user_model().objects.create_user(
-        username=username, email=f"{username}@example.com", password=PASSWORD, **extra
+    user = get_user_model().objects.create(
+        username=username, email=f"{username}@example.com", password=_password_hash(), **extra
     )
     if role is not None:
         Membership.objects.create(user=user, role=role)

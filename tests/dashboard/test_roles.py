@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import ComponentGroup
+from statuspage.dashboard.models import IncidentTemplate
 
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
 RANK = {VIEWER: 0, RESPONDER: 1, ADMIN: 2}
@@ -40,6 +41,7 @@ def world(api, operator, django_user_model):
         "update": incident.updates.get().public_id,
         "maintenance": maintenance.public_id,
         "user": someone.pk,
+        "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
     }
 
 
@@ -75,6 +77,11 @@ def cases(w):
         ("get", "/dashboard/groups/new/", ADMIN),
         ("post", f"/dashboard/groups/{w['group']}/edit/", ADMIN),
         ("post", f"/dashboard/order/component/{w['component']}/up/", ADMIN),
+        ("get", "/dashboard/templates/", VIEWER),
+        ("get", "/dashboard/templates/new/", ADMIN),
+        ("post", "/dashboard/templates/new/", ADMIN),
+        ("get", f"/dashboard/templates/{w['template']}/edit/", ADMIN),
+        ("post", f"/dashboard/templates/{w['template']}/delete/", ADMIN),
         ("get", "/dashboard/settings/", ADMIN),
         ("post", "/dashboard/settings/", ADMIN),
         ("get", "/dashboard/operators/", ADMIN),

@@ -31,9 +31,9 @@ class IncidentDeclareForm(ComponentStatusesMixin, forms.Form):
     body = body_field()
     notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
 
-    def __init__(self, *args, components=(), **kwargs):
+    def __init__(self, *args, components=(), current: dict[int, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_component_fields(components)
+        self.add_component_fields(components, initial=current)
 
 
 class IncidentUpdateForm(ComponentStatusesMixin, forms.Form):

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents import selectors, services
 from incidents.models import Incident, IncidentComponent, IncidentUpdate
 from incidents.services import Actor, ServiceError
-from statuspage.dashboard import markdown
+from statuspage.dashboard import markdown, templating
 from statuspage.dashboard.access import operator_required
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.incidents import (
@@ -21,7 +21,7 @@ from statuspage.dashboard.forms.incidents import (
     PreviewForm,
     UpdateEditForm,
 )
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.models import IncidentTemplate, Role
 
 
 def _status(form) -> int:
@@ -46,8 +46,10 @@ def incident_list(request):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.RESPONDER)
 def incident_new(request):
+    components = selectors.component_tree().components
+    initial, current = _from_template(request, request.GET.get("template"))
     form = IncidentDeclareForm(
-        request.POST or None, components=selectors.component_tree().components
+        request.POST or None, components=components, current=current, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -66,7 +68,27 @@ def incident_new(request):
         else:
             messages.success(request, f"Incident “{incident.name}” declared.")
             return redirect("dashboard-incident", public_id=incident.public_id)
-    return render(request, "dashboard/incidents/new.html", {"form": form}, status=_status(form))
+    context = {"form": form, "templates": IncidentTemplate.objects.all()}
+    return render(request, "dashboard/incidents/new.html", context, status=_status(form))
+
+
+def _from_template(request, template_id) -> tuple[dict | None, dict | None]:
+    """Initial values and component statuses from an incident template, rendered in the
+    sandbox; (None, None) without one. A broken template is reported, not raised."""
+    if not template_id or not str(template_id).isdigit():
+        return None, None
+    template = get_object_or_404(IncidentTemplate, pk=int(template_id))
+    names = [c.name for c in template.components.all()]
+    context = templating.context_for(selectors.page_get().name, names)
+    try:
+        title = templating.render(template.title, context)
+        body = templating.render(template.body, context)
+    except templating.TemplateRenderError as exc:
+        messages.error(request, f"Template “{template.name}”: {exc}")
+        return None, None
+    initial = {"name": title[:200], "body": body, "status": template.status}
+    current = {c.id: template.component_status for c in template.components.all()}
+    return initial, current
 
 
 def _update_form(incident: Incident, data=None) -> IncidentUpdateForm:
