@@ -5,10 +5,13 @@ missing; the browser is never downloaded."""
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
+from django.db.models.signals import post_migrate
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 AXE_JS = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 OPERATOR_PASSWORD = "e2e operator passphrase 31"
+RESTORE_UID = "tests.e2e.dashboard_fixtures.restore_page_row"
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +45,25 @@ def dash_browser():
 
 
 @pytest.fixture
-def dash_site(live_server, transactional_db):
+def dash_page_row_restored():
+    """A live-server test flushes every table when it ends, the data migration's page row too,
+    and transactional tests that run later (e.g. the PostgreSQL concurrency test) expect it.
+    The flush sends post_migrate (how Django restores content types); this one-shot receiver
+    re-creates the page row with the data migration's own function at that moment. A fixture
+    teardown cannot do it: pytest-django's flush runs after every teardown of ours."""
+    migration = importlib.import_module("incidents.migrations.0002_create_page")
+
+    def recreate(sender, **kwargs):
+        if sender.label == "incidents":
+            post_migrate.disconnect(dispatch_uid=RESTORE_UID)
+            migration.create_page(django_apps, None)
+
+    post_migrate.connect(recreate, weak=False, dispatch_uid=RESTORE_UID)
+    return recreate
+
+
+@pytest.fixture
+def dash_site(dash_page_row_restored, live_server, transactional_db):
     """The live server's base URL, with the page row (flushed tables lose the data migration's)
     and two components."""
     from django.core.cache import cache
