@@ -153,3 +153,17 @@ def test_audit_log_pages(viewer_client, page):
     assert "Page 1 of 2" in first
     assert viewer_client.get("/dashboard/audit/?page=2").status_code == 200
     assert viewer_client.get("/dashboard/audit/?page=abc").status_code == 200
+
+
+def test_audit_dates_at_the_end_of_the_calendar_are_form_errors(viewer_client, page):
+    response = viewer_client.get("/dashboard/audit/?date_to=9999-12-31&date_from=0001-01-01")
+    assert response.status_code == 400
+    assert "Give a date between" in response.content.decode()
+
+
+def test_component_start_date_far_away_is_a_form_error(admin_client, page):
+    response = admin_client.post(
+        "/dashboard/components/new/", {"name": "X", "start_date": "0001-01-01"}
+    )
+    assert response.status_code == 400
+    assert not Component.objects.exists()

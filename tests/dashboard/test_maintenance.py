@@ -127,3 +127,15 @@ def test_unknown_action_is_404(responder_client, api):
     maintenance = Maintenance.objects.get()
     url = f"/dashboard/maintenance/{maintenance.public_id}/explode/"
     assert responder_client.post(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("0001-01-01T00:00", "0001-01-01T01:00"), ("9999-12-31T22:00", "9999-12-31T23:59")],
+)
+def test_times_at_the_ends_of_the_calendar_are_form_errors(
+    responder_client, api, berlin, start, end
+):
+    response = _schedule(responder_client, api, scheduled_for=start, scheduled_until=end)
+    assert response.status_code == 400
+    assert "Give a date between" in response.content.decode()

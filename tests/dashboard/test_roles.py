@@ -169,3 +169,38 @@ def test_every_non_auth_view_is_wrapped_in_operator_required():
         if pattern.name.startswith(("dashboard-login", "dashboard-logout", "dashboard-password")):
             continue
         assert hasattr(pattern.callback, "dashboard_role"), pattern.name
+
+
+GARBAGE = [
+    {},
+    {
+        "name": "a" * 5000,
+        "title": "{{",
+        "body": "nul \x00 byte",
+        "status": "exploded",
+        "impact_override": "maintenance",
+        "scheduled_for": "soon",
+        "scheduled_until": "2030-02-30T25:61",
+        "components": ["abc", "-1"],
+        "remind_before_minutes": "-5",
+        "role": "emperor",
+        "start_date": "2020-02-30",
+        "group": "nope",
+        "time_zone": "Mars/Olympus",
+        "url": "javascript:alert(1)",
+        "partial_outage_weight": "NaN",
+        "uptime_thresholds": "a,b",
+        "username": "bad name!",
+        "email": "not-an-email",
+        "token": "x" * 100,
+        "notify": "maybe",
+    },
+]
+
+
+@pytest.mark.parametrize("payload", GARBAGE, ids=["empty", "garbage"])
+def test_garbage_posts_never_cause_a_server_error(world, admin_client, payload):
+    for method, path, _ in cases(world):
+        if method == "post":
+            response = admin_client.post(path, payload)
+            assert response.status_code < 500, path

@@ -7,15 +7,15 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from statuspage.dashboard.forms.common import date_field
+
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=200)
     object_type = forms.ChoiceField(required=False, label="Object")
     action = forms.CharField(required=False, max_length=64)
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Date to (incl.)"
-    )
+    date_from = date_field(required=False)
+    date_to = date_field(required=False, label="Date to (incl.)")
 
     def __init__(self, *args, object_types=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -54,10 +54,27 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+# Dates far from now are typos, and at the ends of the calendar converting between time zones
+# overflows; refusing them here keeps every later computation in range.
+MIN_YEAR, MAX_YEAR = 1970, 9000
+
+
+def check_year(value):
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise forms.ValidationError(f"Give a date between {MIN_YEAR} and {MAX_YEAR}.")
+
+
+def date_field(**kwargs) -> forms.DateField:
+    return forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), validators=[check_year], **kwargs
+    )
+
+
 def local_datetime_field(label: str) -> forms.DateTimeField:
     # Parsed in the active time zone, which the dashboard sets to the page's (access.py).
     return forms.DateTimeField(
         label=label,
         widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[check_year],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from incidents.models import ComponentGroup
+from statuspage.dashboard.forms.common import date_field
 
 
 class ComponentForm(forms.Form):
@@ -19,11 +20,7 @@ class ComponentForm(forms.Form):
     only_show_if_degraded = forms.BooleanField(
         required=False, label="Hide on the public page unless degraded"
     )
-    start_date = forms.DateField(
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Uptime is counted from this day.",
-    )
+    start_date = date_field(required=False, help_text="Uptime is counted from this day.")
 
 
 class GroupForm(forms.Form):
