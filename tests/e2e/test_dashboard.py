@@ -59,7 +59,7 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
     page.click("button:text('Post update')")
     page.wait_for_selector("text=Update posted.")
 
-    page.fill("form[action$='/resolve/'] #id_body", "Checkouts work again.")
+    page.fill("#resolve_body", "Checkouts work again.")
     page.click("button:text('Resolve')")
     page.wait_for_selector("text=component statuses restored")
     page.goto(f"{site}/dashboard/")
@@ -82,11 +82,34 @@ AXE_PAGES = [
 
 @pytest.mark.skipif(not AXE_JS.exists(), reason="axe-core not installed (tests/e2e/package.json)")
 def test_dashboard_pages_have_no_serious_accessibility_violations(dash_site, dash_admin, dash_page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.models import Component
+
     page, site = dash_page, dash_site
+    api = Component.objects.get(name="API")
+    incident = services.incident_create(
+        name="Slow", body="Looking", actor=services.SYSTEM, component_statuses={api: "major_outage"}
+    )
+    start = timezone.now() + timedelta(hours=1)
+    window = services.maintenance_schedule(
+        name="Upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        components=[api],
+        actor=services.SYSTEM,
+    )
+    details = [
+        f"/dashboard/incidents/{incident.public_id}/",
+        f"/dashboard/maintenance/{window.public_id}/",
+    ]
     page.goto(f"{site}/dashboard/login/")
     found = {"/dashboard/login/": _axe_serious(page)}
     _sign_in(page, site, dash_admin[1])
-    for path in AXE_PAGES:
+    for path in [*AXE_PAGES, *details]:
         page.goto(f"{site}{path}")
         found[path] = _axe_serious(page)
     assert {path: ids for path, ids in found.items() if ids} == {}

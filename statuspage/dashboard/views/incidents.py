@@ -108,7 +108,7 @@ def _detail(request, incident, **forms):
         "incident": incident,
         "updates": incident.updates.order_by("-display_at", "-id"),
         "update_form": forms.get("update_form") or _update_form(incident),
-        "resolve_form": forms.get("resolve_form") or IncidentResolveForm(),
+        "resolve_form": forms.get("resolve_form") or IncidentResolveForm(auto_id="resolve_%s"),
         "postmortem_form": forms.get("postmortem_form")
         or PostmortemForm(initial={"body": incident.postmortem_draft}),
         "postmortem_preview": markdown.render(incident.postmortem_draft),
@@ -152,7 +152,8 @@ def incident_update(request, public_id: str):
 @operator_required(Role.RESPONDER)
 def incident_resolve(request, public_id: str):
     incident = get_object_or_404(Incident, public_id=public_id)
-    form = IncidentResolveForm(request.POST)
+    # Its own ids: the update form on the same page has fields of the same names.
+    form = IncidentResolveForm(request.POST, auto_id="resolve_%s")
     if form.is_valid():
         try:
             services.incident_resolve(

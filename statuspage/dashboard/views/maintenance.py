@@ -77,13 +77,14 @@ def _detail(request, maintenance, forms=None, status=200):
         "updates": maintenance.updates.order_by("-display_at", "-id"),
         "reschedule_form": forms.get("reschedule")
         or MaintenanceRescheduleForm(
+            auto_id="reschedule_%s",
             initial={
                 "scheduled_for": maintenance.scheduled_for,
                 "scheduled_until": maintenance.scheduled_until,
-            }
+            },
         ),
-        "update_form": forms.get("update") or MaintenanceUpdateForm(),
-        "note_form": forms.get("note") or MaintenanceNoteForm(),
+        "update_form": forms.get("update") or MaintenanceUpdateForm(auto_id="update_%s"),
+        "note_form": forms.get("note") or MaintenanceNoteForm(auto_id="note_%s"),
     }
     return render(request, "dashboard/maintenance/detail.html", context, status=status)
 
@@ -151,7 +152,8 @@ def maintenance_action(request, public_id: str, action: str):
         raise Http404("No such maintenance action.")
     maintenance = get_object_or_404(Maintenance, public_id=public_id)
     form_class, slot, call, done = ACTIONS[action]
-    form = form_class(request.POST)
+    # Several forms share one page: each keeps its own element ids (the slot name).
+    form = form_class(request.POST, auto_id=f"{slot}_%s")
     if form.is_valid():
         try:
             call(maintenance, form.cleaned_data, _actor(request))
