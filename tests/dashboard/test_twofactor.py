@@ -120,3 +120,14 @@ def test_authenticator_label_names_the_page(viewer_client, viewer, page):
     url = TOTPDevice.objects.get(user=viewer).config_url
     assert url.startswith("otpauth://totp/")
     assert f"issuer={page.name.replace(' ', '%20')}%20status%20dashboard" in url
+
+
+def test_wrong_codes_slow_down_further_tries(viewer_client, viewer):
+    _enrol(viewer_client, viewer)
+    client = _sign_in("vera")
+    client.post("/dashboard/2fa/verify/", {"token": "000000"})
+    device = TOTPDevice.objects.get(user=viewer)
+    # django-otp's throttle: after a failure even the right code waits (1s, 2s, 4s, ...).
+    response = client.post("/dashboard/2fa/verify/", {"token": _code(device, drift=1)})
+    assert response.status_code == 200
+    assert client.get("/dashboard/").status_code == 302
