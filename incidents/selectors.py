@@ -328,3 +328,37 @@ def incident_by_public_id(public_id: str) -> Incident | None:
 def maintenance_by_public_id(public_id: str) -> Maintenance | None:
     """One maintenance window with its updates (newest first) and components: three queries."""
     return _with_updates(Maintenance.objects.filter(public_id=public_id), MaintenanceUpdate).first()
+
+
+# --- audit (dashboard) ---------------------------------------------------------------------------
+
+
+def audit_entries(
+    *,
+    actor: str = "",
+    object_type: str = "",
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet:
+    """Audit entries, newest first, narrowed by whichever filters are given."""
+    from incidents.models import AuditEntry
+
+    entries = AuditEntry.objects.all()
+    if actor:
+        entries = entries.filter(actor__icontains=actor)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if action:
+        entries = entries.filter(action__icontains=action)
+    if since is not None:
+        entries = entries.filter(at__gte=since)
+    if until is not None:
+        entries = entries.filter(at__lt=until)
+    return entries.order_by("-at", "-id")
+
+
+def audit_object_types() -> list[str]:
+    from incidents.models import AuditEntry
+
+    return list(AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct())

@@ -1,7 +1,9 @@
 """The Jinja2 Environment factory: globals and filters only, never database access."""
 
+from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from jinja2 import Environment, select_autoescape
 
 
@@ -11,5 +13,13 @@ def environment(**options) -> Environment:
         enabled_extensions=("html", "htm", "xml", "svg"), default_for_string=True
     )
     env = Environment(**options)  # noqa: S701 - autoescape is set just above
-    env.globals.update(static=static, url=reverse)
+    env.globals.update(static=static, url=reverse, get_messages=get_messages)
+    env.filters["localtime"] = _localtime
     return env
+
+
+def _localtime(value, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """An aware datetime in the active time zone, formatted; "" for None."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime(fmt)

@@ -201,3 +201,44 @@ WIDGET_COLORS = {
     "text": env.color("WIDGET_TEXT", default="#1d2330"),
     "link": env.color("WIDGET_LINK", default="#1f5fa8"),
 }
+# --- dashboard ---
+# The operator dashboard (statuspage/dashboard, docs/dashboard.md): two-factor with django-otp,
+# roles in dashboard.Membership, sign-in throttling in the cache, a strict CSP on its pages.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "statuspage.dashboard",
+]
+# OTPMiddleware must follow AuthenticationMiddleware: it marks request.user verified or not.
+MIDDLEWARE += [
+    "django_otp.middleware.OTPMiddleware",
+    "statuspage.dashboard.middleware.DashboardSecurityMiddleware",
+]
+# Argon2 first: new and re-hashed passwords use it; older hashes still verify and upgrade.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+LOGIN_URL = "dashboard-login"
+LOGIN_REDIRECT_URL = "dashboard-overview"
+LOGOUT_REDIRECT_URL = "dashboard-login"
+# Sessions end this many seconds after sign-in (default 8 hours: one on-call shift).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+DASHBOARD_REQUIRE_2FA = env.bool("REQUIRE_2FA", default=False)
+DASHBOARD_LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+DASHBOARD_LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20, minimum=1)
+DASHBOARD_LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900, minimum=1)
+
+
+def _totp_issuer(device) -> str:
+    """Authenticator apps label the account with the page's name (read at device setup)."""
+    from statuspage.dashboard.access import totp_issuer
+
+    return totp_issuer(device)
+
+
+OTP_TOTP_ISSUER = _totp_issuer

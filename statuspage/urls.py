@@ -7,6 +7,7 @@ from statuspage.public import views as public
 urlpatterns = [
     path("", public.index, name="public-index"),
     path("admin/", admin.site.urls),
+    path("dashboard/", include("statuspage.dashboard.urls")),
     path("healthz", health.healthz, name="ops-healthz"),
     path("readyz", health.readyz, name="ops-readyz"),
     path("metrics", metrics.metrics, name="ops-metrics"),

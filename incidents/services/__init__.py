@@ -30,6 +30,8 @@ from incidents.services.maintenance import (
     maintenance_start,
     maintenance_update_post,
 )
+from incidents.services.ordering import page_entry_move
+from incidents.services.page_settings import page_update
 
 __all__ = [
     "SYSTEM",
@@ -54,4 +56,6 @@ __all__ = [
     "maintenance_update_post",
     "postmortem_publish",
     "postmortem_save_draft",
+    "page_entry_move",
+    "page_update",
 ]

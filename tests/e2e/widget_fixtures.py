@@ -32,19 +32,10 @@ STATUS_WIDGET_JS = NPM_PREFIX / "node_modules" / "@statuspage" / "status-widget"
 
 
 @pytest.fixture
-def chromium(transactional_db):
-    """One browser per test. Playwright's sync API keeps an event loop running in this thread
-    while it lives, so it must not outlive the test (Django refuses ORM calls under a running
-    loop) and must start after the test database is set up."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed: real-browser tests need Debian's chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
+def chromium(browser, transactional_db):
+    """The session's one browser (tests/e2e/conftest.py): Playwright's sync API allows a single
+    instance per thread, so every browser suite shares it."""
+    return browser
 
 
 @pytest.fixture

@@ -1,0 +1,59 @@
+"""Editing the page's own settings (name, URL, time zone, uptime weights and thresholds)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import Page
+from incidents.services.common import (
+    Actor,
+    ServiceError,
+    audit,
+    lock_page,
+    public_changed,
+    snapshot,
+)
+
+PAGE_FIELDS = (
+    "name",
+    "url",
+    "time_zone",
+    "partial_outage_weight",
+    "degraded_weight",
+    "uptime_thresholds_minutes",
+)
+
+
+def page_update(*, actor: Actor, **fields) -> Page:
+    """Change page settings; the model's validators and constraints are the rules."""
+    unknown = set(fields) - set(PAGE_FIELDS)
+    if unknown:
+        raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    with transaction.atomic():
+        page = lock_page()
+        before = snapshot(page, PAGE_FIELDS)
+        for name, value in fields.items():
+            setattr(page, name, value)
+        try:
+            page.full_clean()
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise ServiceError(" ".join(messages), field=field) from None
+        page.updated_at = timezone.now()
+        page.save()
+        after = {
+            k: str(v) if k.endswith("weight") else v for k, v in snapshot(page, PAGE_FIELDS).items()
+        }
+        before = {k: str(v) if k.endswith("weight") else v for k, v in before.items()}
+        audit(actor, "page.update", page, before=before, after=after)
+        public_changed()
+    return page
+
+
+def _json_safe(values: dict) -> dict:
+    # The weights are Decimals, which the audit trail's JSON field cannot hold.
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}

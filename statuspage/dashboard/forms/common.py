@@ -1,0 +1,80 @@
+"""Form helpers shared by the incident, maintenance and component forms."""
+
+from __future__ import annotations
+
+from django import forms
+
+from incidents.enums import ComponentStatus
+from incidents.services import ServiceError
+
+# The statuses an incident may impose (maintenance comes only from a maintenance window).
+INCIDENT_COMPONENT_CHOICES = [
+    (value, label)
+    for value, label in ComponentStatus.choices
+    if value != ComponentStatus.UNDER_MAINTENANCE
+]
+
+
+def add_service_error(form: forms.Form, error: ServiceError) -> None:
+    """Show a refused change on the form: on its field when the form has one, else on top."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+class ComponentStatusesMixin:
+    """One optional status choice per component, named `component_<id>`: blank = not touched."""
+
+    def add_component_fields(self, components, initial: dict[int, str] | None = None) -> None:
+        initial = initial or {}
+        self.components = list(components)
+        for component in self.components:
+            self.fields[f"component_{component.id}"] = forms.ChoiceField(
+                label=component.name,
+                required=False,
+                choices=[("", "— not affected —"), *INCIDENT_COMPONENT_CHOICES],
+                initial=initial.get(component.id, ""),
+            )
+
+    def component_fields(self):
+        return [self[f"component_{c.id}"] for c in self.components]
+
+    def component_statuses(self) -> dict:
+        out = {}
+        for component in self.components:
+            value = self.cleaned_data.get(f"component_{component.id}")
+            if value:
+                out[component] = value
+        return out
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+# Dates far from now are typos, and at the ends of the calendar converting between time zones
+# overflows; refusing them here keeps every later computation in range.
+MIN_YEAR, MAX_YEAR = 1970, 9000
+
+
+def check_year(value):
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise forms.ValidationError(f"Give a date between {MIN_YEAR} and {MAX_YEAR}.")
+
+
+def date_field(**kwargs) -> forms.DateField:
+    return forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), validators=[check_year], **kwargs
+    )
+
+
+def local_datetime_field(label: str) -> forms.DateTimeField:
+    # Parsed in the active time zone, which the dashboard sets to the page's (access.py).
+    return forms.DateTimeField(
+        label=label,
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[check_year],
+    )

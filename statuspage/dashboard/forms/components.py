@@ -1,0 +1,36 @@
+"""Component and group forms (admin only)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from incidents.models import ComponentGroup
+from statuspage.dashboard.forms.common import date_field
+
+
+class ComponentForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    group = forms.ModelChoiceField(
+        queryset=ComponentGroup.objects.all(), required=False, empty_label="— no group —"
+    )
+    showcase = forms.BooleanField(required=False, initial=True, label="Show uptime bar")
+    only_show_if_degraded = forms.BooleanField(
+        required=False, label="Hide on the public page unless degraded"
+    )
+    start_date = date_field(required=False, help_text="Uptime is counted from this day.")
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    collapsed = forms.BooleanField(required=False, label="Collapsed when all is well")
+
+
+class StatusForm(forms.Form):
+    status = forms.CharField(max_length=32)
+    notify = forms.BooleanField(required=False)

@@ -1,0 +1,65 @@
+"""Incident forms: declare, post an update, resolve, edit an update, postmortem."""
+
+from __future__ import annotations
+
+from django import forms
+
+from incidents.enums import OPEN_INCIDENT_STATUSES, Impact, IncidentStatus
+from statuspage.dashboard.forms.common import ComponentStatusesMixin
+
+OPEN_STATUS_CHOICES = [(s.value, s.label) for s in OPEN_INCIDENT_STATUSES]
+IMPACT_CHOICES = [("", "Computed from components")] + [
+    (value, label) for value, label in Impact.choices if value != Impact.MAINTENANCE
+]
+BODY_HELP = "Markdown. Say what users see, what you are doing, and when you will update next."
+
+
+def body_field(label: str = "Message", required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=20000,
+        help_text=BODY_HELP,
+        widget=forms.Textarea(attrs={"rows": 6, "data-preview": "1"}),
+    )
+
+
+class IncidentDeclareForm(ComponentStatusesMixin, forms.Form):
+    name = forms.CharField(max_length=200)
+    status = forms.ChoiceField(choices=OPEN_STATUS_CHOICES, initial=IncidentStatus.INVESTIGATING)
+    impact_override = forms.ChoiceField(choices=IMPACT_CHOICES, required=False, label="Impact")
+    body = body_field()
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+    def __init__(self, *args, components=(), current: dict[int, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_component_fields(components, initial=current)
+
+
+class IncidentUpdateForm(ComponentStatusesMixin, forms.Form):
+    status = forms.ChoiceField(choices=OPEN_STATUS_CHOICES)
+    impact_override = forms.ChoiceField(choices=IMPACT_CHOICES, required=False, label="Impact")
+    body = body_field()
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+    def __init__(self, *args, components=(), current: dict[int, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_component_fields(components, initial=current)
+
+
+class IncidentResolveForm(forms.Form):
+    body = body_field()
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+
+class UpdateEditForm(forms.Form):
+    body = body_field()
+
+
+class PostmortemForm(forms.Form):
+    body = body_field("Postmortem", required=False)
+    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+
+
+class PreviewForm(forms.Form):
+    body = forms.CharField(required=False, max_length=20000)

@@ -1,0 +1,38 @@
+"""Incident template form (admin)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from incidents.models import Component
+from statuspage.dashboard.forms.incidents import OPEN_STATUS_CHOICES
+from statuspage.dashboard.models import IncidentTemplate
+from statuspage.dashboard.templating import VARIABLES_HELP
+
+
+class IncidentTemplateForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="How operators pick it, e.g. “API down”.")
+    title = forms.CharField(max_length=200, help_text=VARIABLES_HELP)
+    body = forms.CharField(
+        max_length=20000, widget=forms.Textarea(attrs={"rows": 6}), help_text=VARIABLES_HELP
+    )
+    status = forms.ChoiceField(choices=OPEN_STATUS_CHOICES)
+    components = forms.ModelMultipleChoiceField(
+        queryset=Component.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    component_status = forms.ChoiceField(
+        choices=IncidentTemplate._meta.get_field("component_status").choices
+    )
+
+    def __init__(self, *args, instance: IncidentTemplate | None = None, **kwargs):
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        taken = IncidentTemplate.objects.filter(name__iexact=name)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("A template has that name already.")
+        return name

@@ -1,0 +1,27 @@
+"""The audit log: every change by anyone, filterable."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from incidents import selectors
+from statuspage.dashboard.access import operator_required
+from statuspage.dashboard.forms.audit import AuditFilterForm
+from statuspage.dashboard.models import Role
+
+PER_PAGE = 50
+
+
+@require_GET
+@operator_required(Role.VIEWER)
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None, object_types=selectors.audit_object_types())
+    filters = form.filters() if form.is_bound and form.is_valid() else {}
+    entries = selectors.audit_entries(**filters)
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page_obj": page, "query": query.urlencode()}
+    return render(request, "dashboard/audit.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,231 @@
+"""Incident workflow: declare, post updates, resolve, correct an update, postmortem."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from incidents import selectors, services
+from incidents.models import Incident, IncidentComponent, IncidentUpdate
+from incidents.services import Actor, ServiceError
+from statuspage.dashboard import markdown, templating
+from statuspage.dashboard.access import operator_required
+from statuspage.dashboard.forms.common import add_service_error
+from statuspage.dashboard.forms.incidents import (
+    IncidentDeclareForm,
+    IncidentResolveForm,
+    IncidentUpdateForm,
+    PostmortemForm,
+    PreviewForm,
+    UpdateEditForm,
+)
+from statuspage.dashboard.models import IncidentTemplate, Role
+
+
+def _status(form) -> int:
+    """400 when a submitted form was refused, so clients and tests can tell."""
+    return 400 if form.errors else 200
+
+
+def _actor(request) -> Actor:
+    return Actor.for_user(request.user, via="dashboard")
+
+
+@require_GET
+@operator_required(Role.VIEWER)
+def incident_list(request):
+    context = {
+        "open": selectors.incidents_unresolved(),
+        "recent": [i for i in selectors.incidents_recent(limit=50) if not i.is_open],
+    }
+    return render(request, "dashboard/incidents/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(Role.RESPONDER)
+def incident_new(request):
+    components = selectors.component_tree().components
+    initial, current = _from_template(request, request.GET.get("template"))
+    form = IncidentDeclareForm(
+        request.POST or None, components=components, current=current, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_create(
+                name=data["name"],
+                status=data["status"],
+                body=data["body"],
+                impact_override=data["impact_override"] or None,
+                component_statuses=form.component_statuses(),
+                notify=data["notify"],
+                actor=_actor(request),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Incident “{incident.name}” declared.")
+            return redirect("dashboard-incident", public_id=incident.public_id)
+    context = {"form": form, "templates": IncidentTemplate.objects.all()}
+    return render(request, "dashboard/incidents/new.html", context, status=_status(form))
+
+
+def _from_template(request, template_id) -> tuple[dict | None, dict | None]:
+    """Initial values and component statuses from an incident template, rendered in the
+    sandbox; (None, None) without one. A broken template is reported, not raised."""
+    if not template_id or not str(template_id).isdigit():
+        return None, None
+    template = get_object_or_404(IncidentTemplate, pk=int(template_id))
+    names = [c.name for c in template.components.all()]
+    context = templating.context_for(selectors.page_get().name, names)
+    try:
+        title = templating.render(template.title, context)
+        body = templating.render(template.body, context)
+    except templating.TemplateRenderError as exc:
+        messages.error(request, f"Template “{template.name}”: {exc}")
+        return None, None
+    initial = {"name": title[:200], "body": body, "status": template.status}
+    current = {c.id: template.component_status for c in template.components.all()}
+    return initial, current
+
+
+def _update_form(incident: Incident, data=None) -> IncidentUpdateForm:
+    current = dict(
+        IncidentComponent.objects.filter(incident=incident).values_list("component_id", "status")
+    )
+    return IncidentUpdateForm(
+        data,
+        components=selectors.component_tree().components,
+        current=current,
+        initial={"status": incident.status, "impact_override": incident.impact_override or ""},
+    )
+
+
+def _detail(request, incident, **forms):
+    context = {
+        "incident": incident,
+        "updates": incident.updates.order_by("-display_at", "-id"),
+        "update_form": forms.get("update_form") or _update_form(incident),
+        "resolve_form": forms.get("resolve_form") or IncidentResolveForm(auto_id="resolve_%s"),
+        "postmortem_form": forms.get("postmortem_form")
+        or PostmortemForm(initial={"body": incident.postmortem_draft}),
+        "postmortem_preview": markdown.render(incident.postmortem_draft),
+    }
+    status = 400 if any(f.errors for f in forms.values()) else 200
+    return render(request, "dashboard/incidents/detail.html", context, status=status)
+
+
+@require_GET
+@operator_required(Role.VIEWER)
+def incident_detail(request, public_id: str):
+    return _detail(request, get_object_or_404(Incident, public_id=public_id))
+
+
+@require_POST
+@operator_required(Role.RESPONDER)
+def incident_update(request, public_id: str):
+    incident = get_object_or_404(Incident, public_id=public_id)
+    form = _update_form(incident, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.incident_update_post(
+                incident=incident,
+                status=data["status"],
+                body=data["body"],
+                impact_override=data["impact_override"] or None,
+                component_statuses=form.component_statuses(),
+                notify=data["notify"],
+                actor=_actor(request),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Update posted.")
+            return redirect("dashboard-incident", public_id=public_id)
+    return _detail(request, incident, update_form=form)
+
+
+@require_POST
+@operator_required(Role.RESPONDER)
+def incident_resolve(request, public_id: str):
+    incident = get_object_or_404(Incident, public_id=public_id)
+    # Its own ids: the update form on the same page has fields of the same names.
+    form = IncidentResolveForm(request.POST, auto_id="resolve_%s")
+    if form.is_valid():
+        try:
+            services.incident_resolve(
+                incident=incident,
+                body=form.cleaned_data["body"],
+                notify=form.cleaned_data["notify"],
+                actor=_actor(request),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Incident resolved; component statuses restored.")
+            return redirect("dashboard-incident", public_id=public_id)
+    return _detail(request, incident, resolve_form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(Role.RESPONDER)
+def update_edit(request, public_id: str):
+    update = get_object_or_404(
+        IncidentUpdate.objects.select_related("incident"), public_id=public_id
+    )
+    form = UpdateEditForm(request.POST or None, initial={"body": update.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_update_edit(
+                update=update, body=form.cleaned_data["body"], actor=_actor(request)
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Update corrected (no notification is sent for edits).")
+            return redirect("dashboard-incident", public_id=update.incident.public_id)
+    return render(
+        request,
+        "dashboard/incidents/update_edit.html",
+        {"form": form, "update": update},
+        status=_status(form),
+    )
+
+
+@require_POST
+@operator_required(Role.RESPONDER)
+def postmortem(request, public_id: str):
+    """Save the draft; with `publish` in the form, save and then publish it."""
+    incident = get_object_or_404(Incident, public_id=public_id)
+    form = PostmortemForm(request.POST)
+    if form.is_valid():
+        try:
+            incident = services.postmortem_save_draft(
+                incident=incident, body=form.cleaned_data["body"], actor=_actor(request)
+            )
+            if "publish" in request.POST:
+                services.postmortem_publish(
+                    incident=incident, notify=form.cleaned_data["notify"], actor=_actor(request)
+                )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request, "Postmortem published." if "publish" in request.POST else "Draft saved."
+            )
+            return redirect("dashboard-incident", public_id=public_id)
+    return _detail(request, incident, postmortem_form=form)
+
+
+@require_POST
+@operator_required(Role.VIEWER)
+def preview(request):
+    """Live preview of a Markdown body: sanitised HTML, fetched by dashboard.js."""
+    form = PreviewForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": "The text is too long."}, status=400)
+    html = markdown.render(form.cleaned_data["body"])
+    return HttpResponse(html, content_type="text/html; charset=utf-8")

@@ -1,0 +1,165 @@
+"""Maintenance: schedule, reschedule, start, post updates, complete early, cancel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from incidents import selectors, services
+from incidents.models import Component, Maintenance
+from incidents.services import Actor, ServiceError
+from statuspage.dashboard.access import operator_required
+from statuspage.dashboard.forms.common import add_service_error
+from statuspage.dashboard.forms.maintenance import (
+    MaintenanceNoteForm,
+    MaintenanceRescheduleForm,
+    MaintenanceScheduleForm,
+    MaintenanceUpdateForm,
+)
+from statuspage.dashboard.models import Role
+
+
+def _status(form) -> int:
+    """400 when a submitted form was refused, so clients and tests can tell."""
+    return 400 if form.errors else 200
+
+
+def _actor(request) -> Actor:
+    return Actor.for_user(request.user, via="dashboard")
+
+
+@require_GET
+@operator_required(Role.VIEWER)
+def maintenance_list(request):
+    context = {
+        "active": selectors.maintenance_active(),
+        "upcoming": selectors.maintenance_upcoming(),
+        "recent": selectors.maintenance_recent(limit=30),
+    }
+    return render(request, "dashboard/maintenance/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(Role.RESPONDER)
+def maintenance_new(request):
+    form = MaintenanceScheduleForm(
+        request.POST or None, components_queryset=Component.objects.all()
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            maintenance = services.maintenance_schedule(
+                name=data["name"],
+                scheduled_for=data["scheduled_for"],
+                scheduled_until=data["scheduled_until"],
+                components=data["components"],
+                body=data["body"],
+                auto_start=data["auto_start"],
+                auto_complete=data["auto_complete"],
+                remind_before_minutes=data["remind_before_minutes"],
+                notify=data["notify"],
+                actor=_actor(request),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"Maintenance “{maintenance.name}” scheduled.")
+            return redirect("dashboard-maintenance", public_id=maintenance.public_id)
+    return render(request, "dashboard/maintenance/new.html", {"form": form}, status=_status(form))
+
+
+def _detail(request, maintenance, forms=None, status=200):
+    forms = forms or {}
+    context = {
+        "maintenance": maintenance,
+        "updates": maintenance.updates.order_by("-display_at", "-id"),
+        "reschedule_form": forms.get("reschedule")
+        or MaintenanceRescheduleForm(
+            auto_id="reschedule_%s",
+            initial={
+                "scheduled_for": maintenance.scheduled_for,
+                "scheduled_until": maintenance.scheduled_until,
+            },
+        ),
+        "update_form": forms.get("update") or MaintenanceUpdateForm(auto_id="update_%s"),
+        "note_form": forms.get("note") or MaintenanceNoteForm(auto_id="note_%s"),
+    }
+    return render(request, "dashboard/maintenance/detail.html", context, status=status)
+
+
+@require_GET
+@operator_required(Role.VIEWER)
+def maintenance_detail(request, public_id: str):
+    return _detail(request, get_object_or_404(Maintenance, public_id=public_id))
+
+
+# action -> (form class, form slot on the detail page, service call, success message)
+ACTIONS = {
+    "reschedule": (
+        MaintenanceRescheduleForm,
+        "reschedule",
+        lambda m, d, a: services.maintenance_reschedule(
+            maintenance=m,
+            scheduled_for=d["scheduled_for"],
+            scheduled_until=d["scheduled_until"],
+            body=d["body"],
+            notify=d["notify"],
+            actor=a,
+        ),
+        "Rescheduled.",
+    ),
+    "update": (
+        MaintenanceUpdateForm,
+        "update",
+        lambda m, d, a: services.maintenance_update_post(
+            maintenance=m, status=d["status"], body=d["body"], notify=d["notify"], actor=a
+        ),
+        "Update posted.",
+    ),
+    "start": (
+        MaintenanceNoteForm,
+        "note",
+        lambda m, d, a: services.maintenance_start(
+            maintenance=m, body=d["body"], notify=d["notify"], actor=a
+        ),
+        "Maintenance started.",
+    ),
+    "complete": (
+        MaintenanceNoteForm,
+        "note",
+        lambda m, d, a: services.maintenance_complete(
+            maintenance=m, body=d["body"], notify=d["notify"], actor=a
+        ),
+        "Maintenance completed; component statuses restored.",
+    ),
+    "cancel": (
+        MaintenanceNoteForm,
+        "note",
+        lambda m, d, a: services.maintenance_cancel(
+            maintenance=m, body=d["body"], notify=d["notify"], actor=a
+        ),
+        "Maintenance cancelled.",
+    ),
+}
+
+
+@require_POST
+@operator_required(Role.RESPONDER)
+def maintenance_action(request, public_id: str, action: str):
+    if action not in ACTIONS:
+        raise Http404("No such maintenance action.")
+    maintenance = get_object_or_404(Maintenance, public_id=public_id)
+    form_class, slot, call, done = ACTIONS[action]
+    # Several forms share one page: each keeps its own element ids (the slot name).
+    form = form_class(request.POST, auto_id=f"{slot}_%s")
+    if form.is_valid():
+        try:
+            call(maintenance, form.cleaned_data, _actor(request))
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("dashboard-maintenance", public_id=public_id)
+    return _detail(request, maintenance, {slot: form}, status=400)

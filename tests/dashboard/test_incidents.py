@@ -1,0 +1,181 @@
+"""Incident workflow from the dashboard: declare, update, resolve, correct, postmortem."""
+
+from __future__ import annotations
+
+from incidents.models import AuditEntry, Incident
+
+
+def _declare(client, api, web, **extra):
+    data = {
+        "name": "API errors",
+        "status": "investigating",
+        "impact_override": "",
+        "body": "We are **looking** into it.",
+        "notify": "on",
+        f"component_{api.pk}": "major_outage",
+        f"component_{web.pk}": "degraded_performance",
+    }
+    data.update(extra)
+    return client.post("/dashboard/incidents/new/", data)
+
+
+def test_declare_form_lists_every_component(responder_client, api, web):
+    html = responder_client.get("/dashboard/incidents/new/").content.decode()
+    assert f'name="component_{api.pk}"' in html and f'name="component_{web.pk}"' in html
+
+
+def test_declaring_sets_component_statuses_and_notifies(responder_client, api, web, events):
+    response = _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    assert response["Location"] == f"/dashboard/incidents/{incident.public_id}/"
+    api.refresh_from_db()
+    web.refresh_from_db()
+    assert (api.status, web.status) == ("major_outage", "degraded_performance")
+    assert incident.impact == "critical"
+    assert events[-1].notify is True
+    assert AuditEntry.objects.filter(action="incident.create", actor="rhea").exists()
+
+
+def test_declaring_without_notify_does_not_notify(responder_client, api, web, events):
+    data = {"notify": ""}
+    _declare(responder_client, api, web, **data)
+    assert events[-1].notify is False
+
+
+def test_impact_override_is_kept(responder_client, api, web):
+    _declare(responder_client, api, web, impact_override="minor")
+    assert Incident.objects.get().impact == "minor"
+
+
+def test_bad_input_shows_form_errors_not_500(responder_client, api, web):
+    response = _declare(
+        responder_client,
+        api,
+        web,
+        name="",
+        status="exploded",
+        body="",
+        impact_override="maintenance",
+        **{f"component_{api.pk}": "under_maintenance"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "This field is required." in html
+    assert "Select a valid choice" in html
+    assert not Incident.objects.exists()
+
+
+def test_posting_an_update_changes_status_and_components(responder_client, api, web):
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    response = responder_client.post(
+        f"/dashboard/incidents/{incident.public_id}/update/",
+        {
+            "status": "monitoring",
+            "body": "Fix deployed.",
+            f"component_{api.pk}": "degraded_performance",
+            f"component_{web.pk}": "degraded_performance",
+        },
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    api.refresh_from_db()
+    assert incident.status == "monitoring"
+    assert api.status == "degraded_performance"
+    assert incident.updates.count() == 2
+
+
+def test_an_empty_update_is_a_form_error(responder_client, api, web):
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    response = responder_client.post(
+        f"/dashboard/incidents/{incident.public_id}/update/", {"status": "identified", "body": " "}
+    )
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+
+
+def test_resolving_restores_component_statuses(responder_client, api, web):
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    response = responder_client.post(
+        f"/dashboard/incidents/{incident.public_id}/resolve/", {"body": "All good."}
+    )
+    assert response.status_code == 302
+    api.refresh_from_db()
+    web.refresh_from_db()
+    assert (api.status, web.status) == ("operational", "operational")
+    incident.refresh_from_db()
+    assert incident.status == "resolved"
+
+
+def test_a_resolved_incident_offers_postmortem_not_resolve(responder_client, api, web):
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    responder_client.post(f"/dashboard/incidents/{incident.public_id}/resolve/", {"body": "Ok"})
+    html = responder_client.get(f"/dashboard/incidents/{incident.public_id}/").content.decode()
+    assert "/resolve/" not in html and "/postmortem/" in html
+
+
+def test_correcting_an_update_changes_its_text_only(responder_client, api, web, events):
+    _declare(responder_client, api, web)
+    update = Incident.objects.get().updates.get()
+    count = len(events)
+    url = f"/dashboard/incidents/updates/{update.public_id}/edit/"
+    assert "looking" in responder_client.get(url).content.decode()
+    response = responder_client.post(url, {"body": "We are investigating errors."})
+    assert response.status_code == 302
+    update.refresh_from_db()
+    assert update.body == "We are investigating errors."
+    assert len(events) == count
+
+
+def test_postmortem_draft_then_publish(responder_client, api, web):
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    responder_client.post(f"/dashboard/incidents/{incident.public_id}/resolve/", {"body": "Ok"})
+    url = f"/dashboard/incidents/{incident.public_id}/postmortem/"
+    responder_client.post(url, {"body": "Root cause: a bad deploy."})
+    incident.refresh_from_db()
+    assert incident.postmortem_draft == "Root cause: a bad deploy."
+    assert incident.postmortem_published_at is None
+    detail = responder_client.get(f"/dashboard/incidents/{incident.public_id}/").content.decode()
+    assert "Root cause: a bad deploy." in detail
+    responder_client.post(url, {"body": "Root cause: a bad deploy.", "publish": "1"})
+    incident.refresh_from_db()
+    assert incident.status == "postmortem"
+    assert incident.postmortem_body == "Root cause: a bad deploy."
+
+
+def test_publishing_an_empty_postmortem_is_a_form_error(responder_client, api, web):
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    responder_client.post(f"/dashboard/incidents/{incident.public_id}/resolve/", {"body": "Ok"})
+    response = responder_client.post(
+        f"/dashboard/incidents/{incident.public_id}/postmortem/", {"body": "", "publish": "1"}
+    )
+    assert response.status_code == 400
+    assert "The postmortem draft is empty." in response.content.decode()
+
+
+def test_preview_returns_sanitised_html(viewer_client):
+    response = viewer_client.post(
+        "/dashboard/preview/", {"body": "<script>alert(1)</script> **bold**"}
+    )
+    assert response.status_code == 200
+    assert b"<script>" not in response.content
+
+
+def test_preview_of_oversized_text_is_400(viewer_client):
+    assert viewer_client.post("/dashboard/preview/", {"body": "x" * 20001}).status_code == 400
+
+
+def test_unknown_incident_is_404(viewer_client):
+    assert viewer_client.get("/dashboard/incidents/nosuchthing1/").status_code == 404
+
+
+def test_update_bodies_are_escaped_on_the_dashboard(responder_client, api, web):
+    _declare(responder_client, api, web, body="<img src=x onerror=alert(1)>")
+    incident = Incident.objects.get()
+    html = responder_client.get(f"/dashboard/incidents/{incident.public_id}/").content.decode()
+    assert "<img src=x" not in html and "&lt;img src=x" in html
