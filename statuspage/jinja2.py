@@ -4,6 +4,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import Environment, select_autoescape
 
+from statuspage.public import templating
+from statuspage.public.markdown import render_markdown
+
 
 def environment(**options) -> Environment:
     # Escape HTML-ish templates only: .txt bodies (email text, SMS) must not get "&amp;".
@@ -12,4 +15,12 @@ def environment(**options) -> Environment:
     )
     env = Environment(**options)  # noqa: S701 - autoescape is set just above
     env.globals.update(static=static, url=reverse)
+    env.globals.update(inline_asset=templating.inline_asset, brand_css=templating.brand_css)
+    env.filters.update(
+        markdown=render_markdown,
+        pagetime=templating.pagetime,
+        pagedate=templating.pagedate,
+        duration=templating.duration,
+        safe_url=templating.safe_url,
+    )
     return env

@@ -1,9 +1,7 @@
 from django.contrib import admin
-from django.urls import path
-
-from statuspage.public import views as public
+from django.urls import include, path
 
 urlpatterns = [
-    path("", public.index, name="public-index"),
+    path("", include("statuspage.public.urls")),
     path("admin/", admin.site.urls),
 ]
