@@ -7,6 +7,7 @@ the guarantee, so a parser bug or a future option change cannot let markup throu
 from __future__ import annotations
 
 import functools
+import html
 
 import nh3
 from markdown_it import MarkdownIt
@@ -49,4 +50,5 @@ def render_markdown(text: str | None) -> Markup:
 
 def render_plain(text: str | None) -> str:
     """Markdown -> text without markup, for iCal descriptions and other plain contexts."""
-    return nh3.clean(_parser().render(text or ""), tags=set()).strip()
+    # The result is text, not HTML: entities are decoded (an iCal client shows "&" not "&amp;").
+    return html.unescape(nh3.clean(_parser().render(text or ""), tags=set())).strip()
