@@ -4,7 +4,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import Environment, select_autoescape
 
-from statuspage.public import templating
+from statuspage.public import presenters, templating
 from statuspage.public.markdown import render_markdown
 
 
@@ -16,6 +16,7 @@ def environment(**options) -> Environment:
     env = Environment(**options)  # noqa: S701 - autoescape is set just above
     env.globals.update(static=static, url=reverse)
     env.globals.update(inline_asset=templating.inline_asset, brand_css=templating.brand_css)
+    env.globals.update(uptime_bar_items=presenters.uptime_bar_items)
     env.filters.update(
         markdown=render_markdown,
         pagetime=templating.pagetime,

@@ -46,9 +46,14 @@ def index(request):
 
 
 def _page_number(request) -> int:
-    """?page= must be a whole number in range; anything else is a 404, never a 500."""
+    """?page= must be a whole number in range, written canonically ("2", not "02": each
+    spelling would be its own cached document and snapshot file); anything else is a 404."""
     raw = request.GET.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= presenters.HISTORY_MAX_PAGE:
+    if (
+        not raw.isdigit()
+        or raw != str(int(raw))
+        or not 1 <= int(raw) <= presenters.HISTORY_MAX_PAGE
+    ):
         raise Http404("No such history page.")
     return int(raw)
 
