@@ -78,3 +78,31 @@ def test_history_between_and_exists_before(page, operator, django_assert_num_que
     with django_assert_num_queries(1):
         assert selectors.history_exists_before(now - timedelta(days=39))
     assert not selectors.history_exists_before(now - timedelta(days=41))
+
+
+def test_uptime_outage_across_midnight_splits_between_days(page, operator, api):
+    """Pins uptime_daily's day split (its inner loop now visits only overlapping days)."""
+    from datetime import datetime, time
+
+    tz = page.tz
+    today = timezone.now().astimezone(tz).date()
+    midnight = datetime.combine(today - timedelta(days=2), time.min, tzinfo=tz)
+    services.component_status_set(
+        component=api, status="major_outage", actor=operator, at=midnight - timedelta(minutes=30)
+    )
+    services.component_status_set(
+        component=api, status="operational", actor=operator, at=midnight + timedelta(minutes=90)
+    )
+    services.component_status_set(
+        component=api, status="partial_outage", actor=operator, at=midnight + timedelta(hours=5)
+    )
+    services.component_status_set(
+        component=api, status="operational", actor=operator, at=midnight + timedelta(hours=6)
+    )
+    days = {d.day: d for d in selectors.uptime_daily([api], page=page, days=5)[api.id].days}
+    before, after = days[today - timedelta(days=3)], days[today - timedelta(days=2)]
+    assert before.major_seconds == 30 * 60
+    assert after.major_seconds == 90 * 60
+    assert after.partial_seconds == 3600
+    assert after.downtime_seconds == 90 * 60 + 0.3 * 3600
+    assert days[today].downtime_seconds == 0
