@@ -28,6 +28,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.cache import cache
@@ -117,11 +118,7 @@ def _etag(body: bytes) -> str:
 
 
 def _matches(request: HttpRequest, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    if not header:
-        return False
-    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in candidates or etag in candidates
+    return _etag_matches(request.headers.get("If-None-Match", ""), etag)
 
 
 # --- durable last-good snapshots ----------------------------------------------------------------
@@ -226,6 +223,7 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             params = "&".join(f"{p}={request.GET.get(p, '')}" for p in query_params)
             key = f"{request.path}?{params}"
+            _routes[request.path] = query_params
             try:
                 generation = current_generation()
             except DatabaseError:
@@ -244,7 +242,9 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
                 _shared_set(doc_key, doc)
                 snapshot_save(key, doc)
             local.put(doc_key, doc)
-            return _respond(request, doc, stale=False, extra_headers=extra)
+            response = _respond(request, doc, stale=False, extra_headers=extra)
+            response.public_key = key
+            return response
 
         wrapper.public_document = True
         return wrapper
@@ -298,4 +298,81 @@ class PublicResponseMiddleware:
                     response["Vary"] = ", ".join(kept)
                 else:
                     del response["Vary"]
+            key = getattr(response, "public_key", None)
+            if key is not None and response.status_code == 200:
+                _final_headers[key] = [
+                    (name, value)
+                    for name, value in response.items()
+                    if name.lower() not in _PER_DOCUMENT_HEADERS
+                ]
         return response
+
+
+# --- the WSGI fast path -------------------------------------------------------------------------
+
+# Learned as the Django stack serves public documents: which paths are public documents (and
+# which query parameters key them), and the headers the middleware stack adds to them
+# (security headers, extra headers such as CORS). The fast path replays exactly those.
+_routes: dict[str, tuple[str, ...]] = {}
+_final_headers: dict[str, list[tuple[str, str]]] = {}
+_PER_DOCUMENT_HEADERS = {"content-length", "etag", "last-modified", "content-type"}
+
+
+def fast_path(app):
+    """Wrap the WSGI application: a GET/HEAD for a public document already rendered for the
+    current generation in this process is answered here, bytes and headers identical to what
+    Django would send, without building a request or running the middleware stack.
+
+    Anything else (first request for a document, other paths, the database down, a new
+    generation) goes to Django unchanged. The Host header is not validated on this path: the
+    documents do not depend on it (links come from Page.url)."""
+
+    def application(environ, start_response):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return app(environ, start_response)
+        path = _wsgi_path(environ)
+        params = _routes.get(path)
+        if params is None:
+            return app(environ, start_response)
+        key = f"{path}?{_key_params(environ, params)}"
+        headers = _final_headers.get(key)
+        try:
+            generation = current_generation()
+        except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
+            return app(environ, start_response)
+        doc = local.get(f"public:doc:{generation}:{key}")
+        if doc is None or headers is None:
+            return app(environ, start_response)
+        out = [*headers, ("ETag", doc.etag), ("Last-Modified", http_date(doc.rendered_at))]
+        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), doc.etag):
+            start_response("304 Not Modified", out)
+            return [b""]
+        out += [("Content-Type", doc.content_type), ("Content-Length", str(len(doc.body)))]
+        start_response("200 OK", out)
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else doc.body]
+
+    return application
+
+
+def _wsgi_path(environ) -> str:
+    # As Django builds request.path: SCRIPT_NAME + PATH_INFO, PATH_INFO being latin-1 bytes.
+    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return raw
+
+
+def _key_params(environ, params: tuple[str, ...]) -> str:
+    if not params:
+        return ""
+    # Django's QueryDict.get returns the last value of a repeated parameter: do the same.
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return "&".join(f"{p}={query.get(p, [''])[-1]}" for p in params)
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if not header:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in candidates or etag in candidates
