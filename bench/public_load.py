@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CONNECTIONS = 64
+# What browsers and CDNs send; the app keeps a gzipped copy of each document.
+ACCEPT_ENCODING = "gzip, deflate, br"
 
 
 def free_port() -> int:
@@ -143,7 +145,9 @@ def start_nginx(folder: Path) -> tuple[subprocess.Popen, int] | None:
         f"worker_processes 2; daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
         "events { worker_connections 1024; }\n"
         f"http {{ access_log off; types {{ text/html html; }} client_body_temp_path {folder};\n"
-        f"  server {{ listen 127.0.0.1:{port}; root {folder}; location / {{ }} }} }}\n"
+        # The file holds the gzipped bytes the app sends; say so, as the app does.
+        f"  server {{ listen 127.0.0.1:{port}; root {folder};\n"
+        "    location / { add_header Content-Encoding gzip; add_header Vary Accept-Encoding; } } }\n"
     )
     proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(folder)])  # noqa: S603
     time.sleep(0.5)
@@ -155,7 +159,8 @@ def start_nginx(folder: Path) -> tuple[subprocess.Popen, int] | None:
 
 def wrk(url: str, duration: int) -> dict:
     out = subprocess.run(  # noqa: S603
-        [shutil.which("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", url],
+        [shutil.which("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
+         "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
 
@@ -178,7 +183,7 @@ def _client_worker(args) -> list[float]:
         conn, mine = http.client.HTTPConnection("127.0.0.1", port, timeout=10), []
         while time.monotonic() < stop:
             began = time.perf_counter()
-            conn.request("GET", path)
+            conn.request("GET", path, headers={"Accept-Encoding": ACCEPT_ENCODING})
             response = conn.getresponse()
             response.read()
             if response.status != 200:
@@ -264,7 +269,7 @@ def main() -> None:
         try:
             wait_up(port)
             conn = http.client.HTTPConnection("127.0.0.1", port)
-            conn.request("GET", "/")
+            conn.request("GET", "/", headers={"Accept-Encoding": ACCEPT_ENCODING})
             (static / "index.html").write_bytes(conn.getresponse().read())
             if nginx is None and ceiling is None:
                 nginx = start_nginx(static)

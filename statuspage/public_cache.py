@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import hashlib
 import json
 import logging
@@ -51,6 +52,38 @@ class Document:
     content_type: str
     etag: str
     rendered_at: float
+    # Compressed once per generation, not per request: the front page is hundreds of KB of
+    # very repetitive HTML (uptime bars), about 20 times smaller gzipped.
+    gzip_body: bytes | None = None
+
+
+GZIP_MIN_BYTES = 1024
+
+
+def make_document(body: bytes, content_type: str) -> Document:
+    gz = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+    if gz is not None and len(gz) >= len(body):
+        gz = None
+    return Document(body, content_type, _etag(body), time.time(), gz)
+
+
+def _gzip_etag(etag: str) -> str:
+    # A strong ETag names one representation: the gzipped bytes get their own.
+    return etag[:-1] + '-gz"'
+
+
+def accepts_gzip(header: str) -> bool:
+    for part in header.split(","):
+        coding, _, params = part.partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            name, _, value = params.strip().partition("=")
+            if name.strip().lower() != "q":
+                return True
+            try:
+                return float(value) > 0
+            except ValueError:
+                return False
+    return False
 
 
 class _LocalStore:
@@ -187,15 +220,22 @@ def _mark_stale(doc: Document) -> bytes:
 
 
 def _respond(request, doc: Document, *, stale: bool, extra_headers: dict) -> HttpResponse:
-    if not stale and _matches(request, doc.etag):
+    gz = None if stale else getattr(doc, "gzip_body", None)
+    use_gz = gz is not None and accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    etag = _gzip_etag(doc.etag) if use_gz else doc.etag
+    if not stale and _matches(request, etag):
         response = HttpResponse(status=304)
     else:
-        body = _mark_stale(doc) if stale else doc.body
+        body = gz if use_gz else _mark_stale(doc) if stale else doc.body
         response = HttpResponse(
             b"" if request.method == "HEAD" else body, content_type=doc.content_type
         )
         response["Content-Length"] = str(len(body))
-    response["ETag"] = doc.etag
+        if use_gz:
+            response["Content-Encoding"] = "gzip"
+    if gz is not None:
+        response["Vary"] = "Accept-Encoding"
+    response["ETag"] = etag
     response["Cache-Control"] = cache_control(stale=stale)
     response["Last-Modified"] = http_date(doc.rendered_at)
     if stale:
@@ -238,7 +278,7 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
                 if response.status_code != 200:
                     return response
                 body = response.content
-                doc = Document(body, response["Content-Type"], _etag(body), time.time())
+                doc = make_document(body, response["Content-Type"])
                 _shared_set(doc_key, doc)
                 snapshot_save(key, doc)
             local.put(doc_key, doc)
@@ -315,7 +355,9 @@ class PublicResponseMiddleware:
 # (security headers, extra headers such as CORS). The fast path replays exactly those.
 _routes: dict[str, tuple[str, ...]] = {}
 _final_headers: dict[str, list[tuple[str, str]]] = {}
-_PER_DOCUMENT_HEADERS = {"content-length", "etag", "last-modified", "content-type"}
+_PER_DOCUMENT_HEADERS = {
+    "content-length", "etag", "last-modified", "content-type", "content-encoding",
+}  # fmt: skip
 
 
 def fast_path(app):
@@ -343,13 +385,19 @@ def fast_path(app):
         doc = local.get(f"public:doc:{generation}:{key}")
         if doc is None or headers is None:
             return app(environ, start_response)
-        out = [*headers, ("ETag", doc.etag), ("Last-Modified", http_date(doc.rendered_at))]
-        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), doc.etag):
+        gz = getattr(doc, "gzip_body", None)
+        use_gz = gz is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        etag = _gzip_etag(doc.etag) if use_gz else doc.etag
+        out = [*headers, ("ETag", etag), ("Last-Modified", http_date(doc.rendered_at))]
+        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             start_response("304 Not Modified", out)
             return [b""]
-        out += [("Content-Type", doc.content_type), ("Content-Length", str(len(doc.body)))]
+        body = gz if use_gz else doc.body
+        out += [("Content-Type", doc.content_type), ("Content-Length", str(len(body)))]
+        if use_gz:
+            out.append(("Content-Encoding", "gzip"))
         start_response("200 OK", out)
-        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else doc.body]
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
 
     return application
 

@@ -130,3 +130,26 @@ def test_snapshot_served_when_postgres_port_is_closed(client, monkeypatch):
         connection.close()
     assert stale.status_code == 200
     assert stale["X-Statuspage-Stale"] == "1"
+
+
+def test_gzip_when_accepted_with_its_own_etag(client, site):
+    import gzip
+
+    plain = client.get("/")
+    packed = client.get("/", HTTP_ACCEPT_ENCODING="br, gzip")
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 5
+    assert packed["ETag"] != plain["ETag"]
+    assert packed["Vary"] == plain["Vary"] == "Accept-Encoding"
+    assert (
+        client.get("/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"]).status_code
+        == 304
+    )
+
+
+@pytest.mark.parametrize("header", ["", "identity", "gzip;q=0", "br", "gzip; q=0.000"])
+def test_no_gzip_unless_accepted(client, site, header):
+    response = client.get("/", HTTP_ACCEPT_ENCODING=header)
+    assert not response.has_header("Content-Encoding")
+    assert b"<html" in response.content

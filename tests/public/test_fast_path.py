@@ -115,3 +115,16 @@ def test_other_methods_and_paths_go_to_django(site, django_app):
     _call(app, _environ("/", REQUEST_METHOD="POST"))
     _call(app, _environ("/admin/"))
     assert seen == [("POST", "/"), ("GET", "/admin/")]
+
+
+def test_gzip_variant_on_the_fast_path(site, django_app):
+    import gzip
+
+    first, plain = _call(public_cache.fast_path(django_app), _environ("/"))
+    again, packed = _call(
+        public_cache.fast_path(_django_must_not_run), _environ("/", HTTP_ACCEPT_ENCODING="gzip")
+    )
+    assert again.headers["Content-Encoding"] == "gzip"
+    assert again.headers["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(packed) == plain
+    assert again.headers["Content-Length"] == str(len(packed))
