@@ -147,7 +147,8 @@ def start_nginx(folder: Path) -> tuple[subprocess.Popen, int] | None:
         f"http {{ access_log off; types {{ text/html html; }} client_body_temp_path {folder};\n"
         # The file holds the gzipped bytes the app sends; say so, as the app does.
         f"  server {{ listen 127.0.0.1:{port}; root {folder};\n"
-        "    location / { add_header Content-Encoding gzip; add_header Vary Accept-Encoding; } } }\n"
+        "    location / { add_header Content-Encoding gzip; add_header Vary Accept-Encoding; }\n"
+        "} }\n"
     )
     proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(folder)])  # noqa: S603
     time.sleep(0.5)
