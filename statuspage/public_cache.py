@@ -242,6 +242,8 @@ def _respond(request, doc: Document, *, stale: bool, extra_headers: dict) -> Htt
         response["X-Statuspage-Stale"] = "1"
         response["Warning"] = '110 - "Response is Stale"'
     for name, value in extra_headers.items():
+        if name.lower() == "vary" and response.has_header("Vary"):
+            value = f"{response['Vary']}, {value}"  # keep Accept-Encoding
         response[name] = value
     response.public_document = True
     return response

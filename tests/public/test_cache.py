@@ -153,3 +153,17 @@ def test_no_gzip_unless_accepted(client, site, header):
     response = client.get("/", HTTP_ACCEPT_ENCODING=header)
     assert not response.has_header("Content-Encoding")
     assert b"<html" in response.content
+
+
+def test_extra_vary_header_keeps_accept_encoding(rf, page):
+    from django.http import HttpResponse
+
+    from statuspage.public_cache import public_document
+
+    @public_document(headers={"Vary": "Origin", "Access-Control-Allow-Origin": "*"})
+    def view(request):
+        return HttpResponse(b"x" * 5000, content_type="application/json")
+
+    response = view(rf.get("/doc.json"))
+    assert response["Vary"] == "Accept-Encoding, Origin"
+    assert response["Access-Control-Allow-Origin"] == "*"
