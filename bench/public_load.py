@@ -213,6 +213,11 @@ def python_load(port: int, path: str, duration: int) -> dict:
 
 
 def load(port: int, path: str, duration: int) -> dict:
+    # Warm up first: every worker process renders the document once per generation; the
+    # figures are for the steady state of a spike, not for those first renders.
+    python_load(port, path, 1) if not shutil.which("wrk") else wrk(
+        f"http://127.0.0.1:{port}{path}", 1
+    )
     if shutil.which("wrk"):
         return wrk(f"http://127.0.0.1:{port}{path}", duration)
     return python_load(port, path, duration)
@@ -260,6 +265,10 @@ def main() -> None:
     tool = "wrk" if shutil.which("wrk") else "python client (wrk not installed)"
     print(f"load tool: {tool}; {CONNECTIONS} connections, {args.duration}s per URL")
     servers = ["gunicorn", "granian"] if args.server == "both" else [args.server]
+    missing = [name for name in servers if not (BIN / name).exists()]
+    for name in missing:
+        print(f"{name} not installed: skipped (pip install -e '.[bench]' for gunicorn)")
+    servers = [name for name in servers if name not in missing]
     static = work / "static"
     static.mkdir()
     nginx = None

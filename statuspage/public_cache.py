@@ -265,7 +265,6 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             params = "&".join(f"{p}={request.GET.get(p, '')}" for p in query_params)
             key = f"{request.path}?{params}"
-            _routes[request.path] = query_params
             try:
                 generation = current_generation()
             except DatabaseError:
@@ -273,17 +272,22 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
             doc_key = f"public:doc:{generation}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:
-                try:
-                    response = view(request, *args, **kwargs)
-                except DatabaseError:
-                    return _serve_snapshot(request, key, extra)
-                if response.status_code != 200:
-                    return response
-                body = response.content
-                doc = make_document(body, response["Content-Type"])
-                _shared_set(doc_key, doc)
-                snapshot_save(key, doc)
+                with _single_flight(key):
+                    # Whoever waited here usually finds the document rendered by the first.
+                    doc = local.get(doc_key) or _shared_get(doc_key)
+                    if doc is None:
+                        try:
+                            response = view(request, *args, **kwargs)
+                        except DatabaseError:
+                            return _serve_snapshot(request, key, extra)
+                        if response.status_code != 200:
+                            return response
+                        doc = make_document(response.content, response["Content-Type"])
+                        _shared_set(doc_key, doc)
+                        snapshot_save(key, doc)
             local.put(doc_key, doc)
+            # Registered only for documents that exist, so probing unknown ids grows nothing.
+            _routes[request.path] = query_params
             response = _respond(request, doc, stale=False, extra_headers=extra)
             response.public_key = key
             return response
@@ -292,6 +296,30 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
         return wrapper
 
     return decorator
+
+
+_flights: dict[str, threading.Lock] = {}
+_flights_guard = threading.Lock()
+SINGLE_FLIGHT_WAIT_SECONDS = 10
+
+
+@contextlib.contextmanager
+def _single_flight(key: str):
+    """One render per document at a time in this process. After a write, a spike of readers
+    of the same page would otherwise all render it at once (each thread, each worker)."""
+    with _flights_guard:
+        lock = _flights.get(key)
+        if lock is None:
+            if len(_flights) > LOCAL_DOCUMENTS * 4:
+                _flights.clear()  # bounded; the cost is at worst one duplicate render
+            lock = _flights[key] = threading.Lock()
+    # A stuck render must not stall every reader: after the wait, render anyway.
+    acquired = lock.acquire(timeout=SINGLE_FLIGHT_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()
 
 
 def _serve_snapshot(request, key: str, extra: dict) -> HttpResponse:

@@ -167,3 +167,42 @@ def test_extra_vary_header_keeps_accept_encoding(rf, page):
     response = view(rf.get("/doc.json"))
     assert response["Vary"] == "Accept-Encoding, Origin"
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_concurrent_misses_render_once(rf, page, monkeypatch):
+    import threading
+
+    # The threads must not open database connections of their own.
+    monkeypatch.setattr(public_cache, "current_generation", lambda: 1)
+
+    from django.http import HttpResponse
+
+    from statuspage.public_cache import public_document
+
+    renders = []
+    gate = threading.Event()
+
+    @public_document()
+    def view(request):
+        renders.append(1)
+        gate.wait(2)
+        return HttpResponse(b"body", content_type="text/plain")
+
+    statuses = []
+
+    def read():
+        statuses.append(view(rf.get("/single-flight")).status_code)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 8
+    assert len(renders) == 1
+
+
+def test_unknown_documents_are_not_remembered_as_routes(client, page):
+    assert client.get("/incidents/aaaaaaaaaaaa").status_code == 404
+    assert "/incidents/aaaaaaaaaaaa" not in public_cache._routes
