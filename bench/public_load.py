@@ -215,11 +215,11 @@ def python_load(port: int, path: str, duration: int) -> dict:
 def load(port: int, path: str, duration: int) -> dict:
     # Warm up first: every worker process renders the document once per generation; the
     # figures are for the steady state of a spike, not for those first renders.
-    python_load(port, path, 1) if not shutil.which("wrk") else wrk(
-        f"http://127.0.0.1:{port}{path}", 1
-    )
     if shutil.which("wrk"):
-        return wrk(f"http://127.0.0.1:{port}{path}", duration)
+        url = f"http://127.0.0.1:{port}{path}"
+        wrk(url, 1)
+        return wrk(url, duration)
+    python_load(port, path, 1)
     return python_load(port, path, duration)
 
 
