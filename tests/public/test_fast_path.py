@@ -7,6 +7,8 @@ import io
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from incidents import services
 from statuspage import public_cache
@@ -48,7 +50,12 @@ def _call(app, environ):
 
 @pytest.fixture
 def django_app():
-    return WSGIHandler()
+    # As django.test.Client does: a finished request must not close the test's connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def test_second_read_is_served_without_django(site, django_app, django_assert_num_queries):
