@@ -62,6 +62,16 @@ class Page(PublicIdModel):
     # Bumped in the same transaction as every public change; public caches key on it.
     generation = models.BigIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
+    # --- branding (public site; migration 0003_page_branding) ---
+    logo_url = models.URLField(blank=True, default="", help_text="Shown beside the page name.")
+    # Colours are "#rrggbb"; the public templates drop any other value (they go into <style>).
+    accent_color = models.CharField(max_length=7, blank=True, default="")
+    # {status or indicator or uptime level -> "#rrggbb"}, overriding the built-in palette.
+    status_colors = models.JSONField(default=dict, blank=True)
+    custom_css = models.TextField(blank=True, default="", help_text="Appended to the page CSS.")
+    # [{"label": "...", "url": "https://..."}], shown in the page footer.
+    footer_links = models.JSONField(default=list, blank=True)
+    # --- end branding ---
 
     DEFAULT_THRESHOLDS = (0, 20, 40, 60)
 

@@ -6,6 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from jinja2 import Environment, select_autoescape
 
+from statuspage.public import presenters, templating
+from statuspage.public.markdown import render_markdown
+
 
 def environment(**options) -> Environment:
     # Escape HTML-ish templates only: .txt bodies (email text, SMS) must not get "&amp;".
@@ -15,6 +18,15 @@ def environment(**options) -> Environment:
     env = Environment(**options)  # noqa: S701 - autoescape is set just above
     env.globals.update(static=static, url=reverse, get_messages=get_messages)
     env.filters["localtime"] = _localtime
+    env.globals.update(inline_asset=templating.inline_asset, brand_css=templating.brand_css)
+    env.globals.update(uptime_bar_items=presenters.uptime_bar_items)
+    env.filters.update(
+        markdown=render_markdown,
+        pagetime=templating.pagetime,
+        pagedate=templating.pagedate,
+        duration=templating.duration,
+        safe_url=templating.safe_url,
+    )
     return env
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import hashlib
 import json
 import logging
@@ -28,6 +29,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.cache import cache
@@ -50,6 +52,38 @@ class Document:
     content_type: str
     etag: str
     rendered_at: float
+    # Compressed once per generation, not per request: the front page is hundreds of KB of
+    # very repetitive HTML (uptime bars), about 20 times smaller gzipped.
+    gzip_body: bytes | None = None
+
+
+GZIP_MIN_BYTES = 1024
+
+
+def make_document(body: bytes, content_type: str) -> Document:
+    gz = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+    if gz is not None and len(gz) >= len(body):
+        gz = None
+    return Document(body, content_type, _etag(body), time.time(), gz)
+
+
+def _gzip_etag(etag: str) -> str:
+    # A strong ETag names one representation: the gzipped bytes get their own.
+    return etag[:-1] + '-gz"'
+
+
+def accepts_gzip(header: str) -> bool:
+    for part in header.split(","):
+        coding, _, params = part.partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            name, _, value = params.strip().partition("=")
+            if name.strip().lower() != "q":
+                return True
+            try:
+                return float(value) > 0
+            except ValueError:
+                return False
+    return False
 
 
 class _LocalStore:
@@ -117,11 +151,7 @@ def _etag(body: bytes) -> str:
 
 
 def _matches(request: HttpRequest, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    if not header:
-        return False
-    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in candidates or etag in candidates
+    return _etag_matches(request.headers.get("If-None-Match", ""), etag)
 
 
 # --- durable last-good snapshots ----------------------------------------------------------------
@@ -190,21 +220,30 @@ def _mark_stale(doc: Document) -> bytes:
 
 
 def _respond(request, doc: Document, *, stale: bool, extra_headers: dict) -> HttpResponse:
-    if not stale and _matches(request, doc.etag):
+    gz = None if stale else getattr(doc, "gzip_body", None)
+    use_gz = gz is not None and accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    etag = _gzip_etag(doc.etag) if use_gz else doc.etag
+    if not stale and _matches(request, etag):
         response = HttpResponse(status=304)
     else:
-        body = _mark_stale(doc) if stale else doc.body
+        body = gz if use_gz else _mark_stale(doc) if stale else doc.body
         response = HttpResponse(
             b"" if request.method == "HEAD" else body, content_type=doc.content_type
         )
         response["Content-Length"] = str(len(body))
-    response["ETag"] = doc.etag
+        if use_gz:
+            response["Content-Encoding"] = "gzip"
+    if gz is not None:
+        response["Vary"] = "Accept-Encoding"
+    response["ETag"] = etag
     response["Cache-Control"] = cache_control(stale=stale)
     response["Last-Modified"] = http_date(doc.rendered_at)
     if stale:
         response["X-Statuspage-Stale"] = "1"
         response["Warning"] = '110 - "Response is Stale"'
     for name, value in extra_headers.items():
+        if name.lower() == "vary" and response.has_header("Vary"):
+            value = f"{response['Vary']}, {value}"  # keep Accept-Encoding
         response[name] = value
     response.public_document = True
     return response
@@ -233,23 +272,54 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
             doc_key = f"public:doc:{generation}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:
-                try:
-                    response = view(request, *args, **kwargs)
-                except DatabaseError:
-                    return _serve_snapshot(request, key, extra)
-                if response.status_code != 200:
-                    return response
-                body = response.content
-                doc = Document(body, response["Content-Type"], _etag(body), time.time())
-                _shared_set(doc_key, doc)
-                snapshot_save(key, doc)
+                with _single_flight(key):
+                    # Whoever waited here usually finds the document rendered by the first.
+                    doc = local.get(doc_key) or _shared_get(doc_key)
+                    if doc is None:
+                        try:
+                            response = view(request, *args, **kwargs)
+                        except DatabaseError:
+                            return _serve_snapshot(request, key, extra)
+                        if response.status_code != 200:
+                            return response
+                        doc = make_document(response.content, response["Content-Type"])
+                        _shared_set(doc_key, doc)
+                        snapshot_save(key, doc)
             local.put(doc_key, doc)
-            return _respond(request, doc, stale=False, extra_headers=extra)
+            # Registered only for documents that exist, so probing unknown ids grows nothing.
+            _routes[request.path] = query_params
+            response = _respond(request, doc, stale=False, extra_headers=extra)
+            response.public_key = key
+            return response
 
         wrapper.public_document = True
         return wrapper
 
     return decorator
+
+
+_flights: dict[str, threading.Lock] = {}
+_flights_guard = threading.Lock()
+SINGLE_FLIGHT_WAIT_SECONDS = 10
+
+
+@contextlib.contextmanager
+def _single_flight(key: str):
+    """One render per document at a time in this process. After a write, a spike of readers
+    of the same page would otherwise all render it at once (each thread, each worker)."""
+    with _flights_guard:
+        lock = _flights.get(key)
+        if lock is None:
+            if len(_flights) > LOCAL_DOCUMENTS * 4:
+                _flights.clear()  # bounded; the cost is at worst one duplicate render
+            lock = _flights[key] = threading.Lock()
+    # A stuck render must not stall every reader: after the wait, render anyway.
+    acquired = lock.acquire(timeout=SINGLE_FLIGHT_WAIT_SECONDS)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()
 
 
 def _serve_snapshot(request, key: str, extra: dict) -> HttpResponse:
@@ -298,4 +368,89 @@ class PublicResponseMiddleware:
                     response["Vary"] = ", ".join(kept)
                 else:
                     del response["Vary"]
+            key = getattr(response, "public_key", None)
+            if key is not None and response.status_code == 200:
+                _final_headers[key] = [
+                    (name, value)
+                    for name, value in response.items()
+                    if name.lower() not in _PER_DOCUMENT_HEADERS
+                ]
         return response
+
+
+# --- the WSGI fast path -------------------------------------------------------------------------
+
+# Learned as the Django stack serves public documents: which paths are public documents (and
+# which query parameters key them), and the headers the middleware stack adds to them
+# (security headers, extra headers such as CORS). The fast path replays exactly those.
+_routes: dict[str, tuple[str, ...]] = {}
+_final_headers: dict[str, list[tuple[str, str]]] = {}
+_PER_DOCUMENT_HEADERS = {
+    "content-length", "etag", "last-modified", "content-type", "content-encoding",
+}  # fmt: skip
+
+
+def fast_path(app):
+    """Wrap the WSGI application: a GET/HEAD for a public document already rendered for the
+    current generation in this process is answered here, bytes and headers identical to what
+    Django would send, without building a request or running the middleware stack.
+
+    Anything else (first request for a document, other paths, the database down, a new
+    generation) goes to Django unchanged. The Host header is not validated on this path: the
+    documents do not depend on it (links come from Page.url)."""
+
+    def application(environ, start_response):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return app(environ, start_response)
+        path = _wsgi_path(environ)
+        params = _routes.get(path)
+        if params is None:
+            return app(environ, start_response)
+        key = f"{path}?{_key_params(environ, params)}"
+        headers = _final_headers.get(key)
+        try:
+            generation = current_generation()
+        except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
+            return app(environ, start_response)
+        doc = local.get(f"public:doc:{generation}:{key}")
+        if doc is None or headers is None:
+            return app(environ, start_response)
+        gz = getattr(doc, "gzip_body", None)
+        use_gz = gz is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        etag = _gzip_etag(doc.etag) if use_gz else doc.etag
+        out = [*headers, ("ETag", etag), ("Last-Modified", http_date(doc.rendered_at))]
+        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
+            start_response("304 Not Modified", out)
+            return [b""]
+        body = gz if use_gz else doc.body
+        out += [("Content-Type", doc.content_type), ("Content-Length", str(len(body)))]
+        if use_gz:
+            out.append(("Content-Encoding", "gzip"))
+        start_response("200 OK", out)
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
+
+    return application
+
+
+def _wsgi_path(environ) -> str:
+    # As Django builds request.path: SCRIPT_NAME + PATH_INFO, PATH_INFO being latin-1 bytes.
+    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return raw
+
+
+def _key_params(environ, params: tuple[str, ...]) -> str:
+    if not params:
+        return ""
+    # Django's QueryDict.get returns the last value of a repeated parameter: do the same.
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    return "&".join(f"{p}={query.get(p, [''])[-1]}" for p in params)
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    if not header:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in candidates or etag in candidates

@@ -2,10 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from statuspage import health, metrics
-from statuspage.public import views as public
 
 urlpatterns = [
-    path("", public.index, name="public-index"),
+    path("", include("statuspage.public.urls")),
     path("admin/", admin.site.urls),
     path("dashboard/", include("statuspage.dashboard.urls")),
     path("healthz", health.healthz, name="ops-healthz"),

@@ -1,9 +1,22 @@
-"""Public status pages. Views stay thin: selectors read, templates render."""
+"""Public status pages. Views stay thin: selectors read, presenters shape, templates render.
 
+Every view is wrapped in @public_document (statuspage/public_cache.py): cached per generation,
+ETag/304, no cookies, last good render served when the database is down."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
 from incidents import selectors
+from statuspage.public import presenters
 from statuspage.public_cache import public_document
+
+UPTIME_DAYS = 90
+PAST_DAYS = 7
 
 
 @public_document()
@@ -11,14 +24,96 @@ def index(request):
     page = selectors.page_get()
     tree = selectors.component_tree()
     indicator, description = selectors.status_summary(tree.components)
+    now = timezone.now()
+    today = now.astimezone(page.tz).date()
+    showcased = [c for c in tree.components if c.showcase]
+    past = selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS))
     context = {
         "page": page,
-        "tree": tree,
+        "entries": presenters.visible_entries(tree),
         "indicator": indicator,
         "description": description,
         "incidents": selectors.incidents_unresolved(),
         "maintenance_active": selectors.maintenance_active(),
         "maintenance_upcoming": selectors.maintenance_upcoming(),
-        "uptime": selectors.uptime_daily(tree.components, page=page),
+        "uptime": selectors.uptime_daily(showcased, page=page, days=UPTIME_DAYS, now=now),
+        "day_incidents": selectors.incidents_by_day(
+            showcased, page=page, days=UPTIME_DAYS, now=now
+        ),
+        "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),
     }
     return render(request, "public/index.html", context)
+
+
+def _page_number(request) -> int:
+    """?page= must be a whole number in range, written canonically ("2", not "02": each
+    spelling would be its own cached document and snapshot file); anything else is a 404."""
+    raw = request.GET.get("page", "1")
+    if (
+        not raw.isdigit()
+        or raw != str(int(raw))
+        or not 1 <= int(raw) <= presenters.HISTORY_MAX_PAGE
+    ):
+        raise Http404("No such history page.")
+    return int(raw)
+
+
+@public_document(query_params=("page",))
+def history(request):
+    page = selectors.page_get()
+    number = _page_number(request)
+    today = timezone.now().astimezone(page.tz).date()
+    start, end, months = presenters.history_window(today, number, page.tz)
+    if number > 1 and not selectors.history_exists_before(end):
+        raise Http404("No history that far back.")
+    incidents = selectors.incidents_started_between(start, end)
+    maintenance = selectors.maintenance_scheduled_between(start, end)
+    context = {
+        "page": page,
+        "months": presenters.history_months(months, incidents, maintenance, page.tz),
+        "number": number,
+        "has_older": selectors.history_exists_before(start),
+    }
+    return render(request, "public/history.html", context)
+
+
+@public_document()
+def incident_detail(request, public_id: str):
+    incident = selectors.incident_get(public_id)
+    if incident is None:
+        raise Http404("No such incident.")
+    context = {"page": selectors.page_get(), "incident": incident}
+    return render(request, "public/incident.html", context)
+
+
+@public_document()
+def maintenance_detail(request, public_id: str):
+    maintenance = selectors.maintenance_get(public_id)
+    if maintenance is None:
+        raise Http404("No such maintenance.")
+    context = {"page": selectors.page_get(), "maintenance": maintenance}
+    return render(request, "public/maintenance.html", context)
+
+
+@public_document(query_params=("component",))
+def uptime(request):
+    page = selectors.page_get()
+    components = [c for c in selectors.component_tree().components if c.showcase]
+    wanted = request.GET.get("component")
+    if wanted:
+        components = [c for c in components if c.public_id == wanted]
+        if not components:
+            raise Http404("No such component.")
+    today = timezone.now().astimezone(page.tz).date()
+    months = [presenters.month_start(today, n) for n in range(3)]
+    days = (today - months[-1]).days + 1
+    data = selectors.uptime_daily(components, page=page, days=days)
+    context = {
+        "page": page,
+        "components": components,
+        "calendars": {
+            c.id: presenters.calendar_months(data[c.id].days, months) for c in components
+        },
+        "uptime": data,
+    }
+    return render(request, "public/uptime.html", context)

@@ -164,6 +164,7 @@ def test_preview_returns_sanitised_html(viewer_client):
     )
     assert response.status_code == 200
     assert b"<script>" not in response.content
+    assert b"<strong>bold</strong>" in response.content  # the public page's Markdown pipeline
 
 
 def test_preview_of_oversized_text_is_400(viewer_client):

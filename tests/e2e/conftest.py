@@ -31,13 +31,20 @@ AXE_JS = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = E2E_DIR.parent.parent / "test-artifacts"
 
 
+def pytest_collection_modifyitems(session, config, items):
+    # Browser tests run last: they are the slowest, and the async-safety opt-out below then
+    # never applies to the rest of the suite.
+    items.sort(key=lambda item: E2E_DIR in Path(str(item.fspath)).parents)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
-    # thread with a running loop unless told that this is deliberate (tests only).
+    # thread with a running loop unless told that this is deliberate (tests only; these tests
+    # run last, see above). Set for the session: the live server's threads need it too.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -53,8 +60,10 @@ def live_url(live_server, transactional_db, settings, tmp_path) -> str:
     from statuspage import public_cache
 
     # Live-server tests run with flushed tables: recreate the page row the data migration made.
+    # (tests/conftest.py may already have recreated it, with other values.)
     if not Page.objects.exists():
         Page.objects.create(name="Example", url=live_server.url, time_zone="Europe/Berlin")
+    Page.objects.update(name="Example", url=live_server.url, time_zone="Europe/Berlin")
 
     settings.PUBLIC_SNAPSHOT_DIR = tmp_path / "snapshots"
     public_cache.local.clear()

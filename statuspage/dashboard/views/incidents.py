@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents import selectors, services
 from incidents.models import Incident, IncidentComponent, IncidentUpdate
 from incidents.services import Actor, ServiceError
-from statuspage.dashboard import markdown, templating
+from statuspage.dashboard import templating
 from statuspage.dashboard.access import operator_required
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.incidents import (
@@ -22,6 +22,7 @@ from statuspage.dashboard.forms.incidents import (
     UpdateEditForm,
 )
 from statuspage.dashboard.models import IncidentTemplate, Role
+from statuspage.public.markdown import render_markdown
 
 
 def _status(form) -> int:
@@ -111,7 +112,7 @@ def _detail(request, incident, **forms):
         "resolve_form": forms.get("resolve_form") or IncidentResolveForm(auto_id="resolve_%s"),
         "postmortem_form": forms.get("postmortem_form")
         or PostmortemForm(initial={"body": incident.postmortem_draft}),
-        "postmortem_preview": markdown.render(incident.postmortem_draft),
+        "postmortem_preview": render_markdown(incident.postmortem_draft),
     }
     status = 400 if any(f.errors for f in forms.values()) else 200
     return render(request, "dashboard/incidents/detail.html", context, status=status)
@@ -227,5 +228,5 @@ def preview(request):
     form = PreviewForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"error": "The text is too long."}, status=400)
-    html = markdown.render(form.cleaned_data["body"])
+    html = render_markdown(form.cleaned_data["body"])
     return HttpResponse(html, content_type="text/html; charset=utf-8")

@@ -1,0 +1,137 @@
+"""Feeds of the public site: history as Atom and RSS (Django's syndication framework) and
+scheduled maintenance as iCalendar (the icalendar library), all through @public_document.
+
+Links are built from Page.url, not from the request's Host header: the document is cached
+and shared by every reader, so it must not depend on who asked first."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from urllib.parse import urlsplit
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from icalendar import Calendar, Event
+
+from incidents import selectors
+from incidents.enums import MaintenanceStatus
+from statuspage.public.markdown import render_plain
+from statuspage.public_cache import public_document
+
+FEED_ITEMS = 50
+ICS_ITEMS = 200
+
+
+def absolute(page, path: str) -> str:
+    return page.url.rstrip("/") + path
+
+
+def _permalink(page, item) -> str:
+    name = "public-incident" if item.impact != "maintenance" else "public-maintenance"
+    return absolute(page, reverse(name, args=[item.public_id]))
+
+
+def _last_change(item):
+    updates = list(item.updates.all())
+    return updates[0].display_at if updates else item.updated_at
+
+
+class HistoryRss(Feed):
+    feed_type = Rss201rev2Feed
+
+    def get_object(self, request, *args, **kwargs):
+        return selectors.page_get()
+
+    def title(self, page):
+        return f"{page.name} status history"
+
+    def description(self, page):
+        return f"Incidents and maintenance of {page.name}, with their updates."
+
+    def link(self, page):
+        return absolute(page, reverse("public-history"))
+
+    def feed_url(self, page):
+        return absolute(page, reverse("public-history-rss"))
+
+    def items(self, page):
+        # Both kinds, newest change first: a fixed number of queries (3 each).
+        merged = [
+            *selectors.incidents_recent(limit=FEED_ITEMS),
+            *selectors.maintenance_recent(limit=FEED_ITEMS),
+        ]
+        merged.sort(key=_last_change, reverse=True)
+        # The Feed instance is shared by threads: the page travels on the (per-request) items.
+        for item in merged:
+            item.feed_page = page
+        return merged[:FEED_ITEMS]
+
+    def item_title(self, item):
+        prefix = "Maintenance: " if item.impact == "maintenance" else ""
+        return prefix + item.name
+
+    def item_description(self, item):
+        return render_to_string("public/feed_item.html", {"item": item, "page": item.feed_page})
+
+    def item_link(self, item):
+        return _permalink(item.feed_page, item)
+
+    def item_guid(self, item):
+        return _permalink(item.feed_page, item)
+
+    def item_pubdate(self, item):
+        # Maintenance is announced when created; its window may lie in the future.
+        return getattr(item, "started_at", None) or item.created_at
+
+    def item_updateddate(self, item):
+        return _last_change(item)
+
+
+class HistoryAtom(HistoryRss):
+    feed_type = Atom1Feed
+    subtitle = HistoryRss.description
+
+    def feed_url(self, page):
+        return absolute(page, reverse("public-history-atom"))
+
+
+history_rss = public_document()(HistoryRss())
+history_atom = public_document()(HistoryAtom())
+
+
+def _event(page, window, host: str) -> Event:
+    event = Event()
+    event.add("uid", f"maintenance-{window.public_id}@{host}")
+    event.add("dtstamp", window.updated_at.astimezone(UTC))
+    event.add("dtstart", window.scheduled_for.astimezone(UTC))
+    event.add("dtend", window.scheduled_until.astimezone(UTC))
+    event.add("summary", f"{page.name}: {window.name}")
+    event.add("url", _permalink(page, window))
+    event.add("status", "CANCELLED" if window.cancelled_at else "CONFIRMED")
+    updates = list(window.updates.all())
+    components = ", ".join(c.name for c in window.components.all())
+    text = render_plain(updates[0].body) if updates else ""
+    description = f"Affected: {components}\n\n{text}" if components else text
+    event.add("description", description.strip() or window.name)
+    if window.status == MaintenanceStatus.COMPLETED and not window.cancelled_at:
+        event.add("x-statuspage-status", "completed")
+    return event
+
+
+@public_document()
+def maintenance_ics(request):
+    page = selectors.page_get()
+    host = urlsplit(page.url).hostname or "statuspage"
+    cal = Calendar()
+    cal.add("prodid", "-//statuspage//maintenance//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{page.name} maintenance")
+    cal.add("x-wr-timezone", page.time_zone)
+    for window in selectors.maintenance_recent(limit=ICS_ITEMS):
+        cal.add_component(_event(page, window, host))
+    return HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")

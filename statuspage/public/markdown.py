@@ -1,0 +1,54 @@
+"""Markdown for operator-written text (update bodies, postmortems): render, then sanitise.
+
+Rendering with raw HTML disabled is not enough on its own: the allow-list sanitiser (nh3) is
+the guarantee, so a parser bug or a future option change cannot let markup through.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow noopener"
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    # CommonMark without raw HTML; tables and strikethrough are what operators actually use.
+    return MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        # Dropped with their content: their text is never meant to be read.
+        clean_content_tags={"script", "style"},
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown -> safe HTML. Images are not allowed (they would let a post track readers)."""
+    if not text:
+        return Markup("")
+    return Markup(sanitize(_parser().render(text)))  # noqa: S704 - sanitised just above
+
+
+def render_plain(text: str | None) -> str:
+    """Markdown -> text without markup, for iCal descriptions and other plain contexts."""
+    # The result is text, not HTML: entities are decoded (an iCal client shows "&" not "&amp;").
+    return html.unescape(nh3.clean(_parser().render(text or ""), tags=set())).strip()

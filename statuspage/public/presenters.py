@@ -1,0 +1,137 @@
+"""Shape selector results for the public templates: which components show, the days of the
+past-incidents list, history months, calendar grids. Pure Python: no queries here."""
+
+from __future__ import annotations
+
+import calendar
+import functools
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from markupsafe import Markup, escape
+
+from incidents.enums import ComponentStatus
+from incidents.selectors import ComponentTree, GroupNode
+from statuspage.public.templating import duration
+
+HISTORY_MONTHS_PER_PAGE = 3
+HISTORY_MAX_PAGE = 1200  # 300 years: anything larger is a bad request, not a query
+
+
+def component_visible(component) -> bool:
+    return not component.only_show_if_degraded or component.status != ComponentStatus.OPERATIONAL
+
+
+@dataclass
+class VisibleGroup:
+    node: GroupNode
+    components: list
+    expanded: bool
+
+
+def visible_entries(tree: ComponentTree) -> list:
+    """Top-level entries to show: groups keep only visible children (and vanish if none);
+    a group opens when it is not collapsed by default or any child is not operational."""
+    out = []
+    for entry in tree.entries:
+        if isinstance(entry, GroupNode):
+            shown = [c for c in entry.components if component_visible(c)]
+            if shown:
+                troubled = any(c.status != ComponentStatus.OPERATIONAL for c in shown)
+                out.append(VisibleGroup(entry, shown, troubled or not entry.group.collapsed))
+        elif component_visible(entry):
+            out.append(entry)
+    return out
+
+
+@dataclass
+class Day:
+    day: date
+    incidents: list = field(default_factory=list)
+
+
+def past_days(incidents, *, today: date, tz, days: int = 7) -> list[Day]:
+    """The last `days` days, newest first, each with the incidents that started on it (an
+    incident that started earlier than the window is listed on its first day)."""
+    out = [Day(today - timedelta(n)) for n in range(days)]
+    by_day = {d.day: d for d in out}
+    first = out[-1].day
+    for incident in incidents:
+        started = max(incident.started_at.astimezone(tz).date(), first)
+        if started in by_day:
+            by_day[started].incidents.append(incident)
+    return out
+
+
+def month_start(day: date, back: int = 0) -> date:
+    """The first day of the month `back` months before `day`'s month."""
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class HistoryMonth:
+    start: date
+    items: list = field(default_factory=list)  # (moment, kind, object), newest first
+
+
+def history_window(today: date, page_number: int, tz) -> tuple[datetime, datetime, list[date]]:
+    """The [start, end) datetimes and month starts (newest first) shown on history page N."""
+    newest = (page_number - 1) * HISTORY_MONTHS_PER_PAGE
+    months = [month_start(today, newest + n) for n in range(HISTORY_MONTHS_PER_PAGE)]
+    end_month = month_start(months[0], -1)
+    start = datetime.combine(months[-1], time.min, tzinfo=tz)
+    end = datetime.combine(end_month, time.min, tzinfo=tz)
+    return start, end, months
+
+
+def history_months(months: list[date], incidents, maintenance, tz) -> list[HistoryMonth]:
+    out = {m: HistoryMonth(m) for m in months}
+    for incident in incidents:
+        key = month_start(incident.started_at.astimezone(tz).date())
+        out[key].items.append((incident.started_at, "incident", incident))
+    for window in maintenance:
+        key = month_start(window.scheduled_for.astimezone(tz).date())
+        out[key].items.append((window.scheduled_for, "maintenance", window))
+    for month in out.values():
+        month.items.sort(key=lambda item: item[0], reverse=True)
+    return [out[m] for m in months]
+
+
+def calendar_months(uptime_days, months: list[date]) -> list[tuple[date, list[list]]]:
+    """Month grids (weeks of 7 cells, Monday first). A cell is None for padding outside the
+    month, else (date, UptimeDay or None when the day is outside the data window)."""
+    by_day = {d.day: d for d in uptime_days}
+    out = []
+    for first in months:
+        weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+        grid = [
+            [(d, by_day.get(d)) if d.month == first.month else None for d in week] for week in weeks
+        ]
+        out.append((first, grid))
+    return out
+
+
+def uptime_bar_items(uptime, incidents_on: dict) -> Markup:
+    """The <li> cells of one 90-day uptime bar, each with its tooltip text in data-tip.
+
+    Built here rather than in the template: the front page has (components x 90) cells, and a
+    Jinja loop with filters per cell was most of a cold render. Every value is escaped."""
+    cells = []
+    for day in uptime.days:
+        label = _day_label(day.day)
+        if not day.has_data:
+            cells.append(f'<li data-tip="{label}&#10;No data"></li>')
+            continue
+        refs = incidents_on.get(day.day, ())
+        lines = [label, duration(day.downtime_seconds).capitalize()]
+        lines += [f"• {escape(ref.name)}" for ref in refs] or ["No incidents"]
+        # Only days with something to say take keyboard focus (90 tab stops per bar would not).
+        focus = ' tabindex="0"' if refs or day.downtime_seconds else ""
+        cells.append(f'<li class="l{day.level}"{focus} data-tip="{"&#10;".join(lines)}"></li>')
+    return Markup("".join(cells))  # noqa: S704 - names escaped above; the rest is ours
+
+
+@functools.lru_cache(maxsize=512)
+def _day_label(day: date) -> str:
+    return day.strftime("%b %-d, %Y")

@@ -1,0 +1,22 @@
+"""URLs of the public site. Ids are 12-char base36; anything else does not match (a real 404)."""
+
+from django.urls import path, re_path
+
+from statuspage.public import feeds, views
+
+urlpatterns = [
+    path("", views.index, name="public-index"),
+    path("history", views.history, name="public-history"),
+    path("history.atom", feeds.history_atom, name="public-history-atom"),
+    path("history.rss", feeds.history_rss, name="public-history-rss"),
+    path("maintenance.ics", feeds.maintenance_ics, name="public-maintenance-ics"),
+    path("uptime", views.uptime, name="public-uptime"),
+    re_path(
+        r"^incidents/(?P<public_id>[0-9a-z]{12})$", views.incident_detail, name="public-incident"
+    ),
+    re_path(
+        r"^maintenance/(?P<public_id>[0-9a-z]{12})$",
+        views.maintenance_detail,
+        name="public-maintenance",
+    ),
+]
