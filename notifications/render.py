@@ -1,0 +1,121 @@
+"""Rendering notification text: one helper for every channel.
+
+Email subject/text and SMS are .txt templates (not HTML-escaped); the email HTML part is
+.html (escaped). SMS text never carries non-breaking spaces: they force UCS-2 and double cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.template.loader import render_to_string
+
+from incidents import selectors
+from incidents.events import EventKind
+from notifications import payloads
+from notifications.models import Event
+
+HEADLINES = {
+    EventKind.INCIDENT_CREATED: "New incident",
+    EventKind.INCIDENT_UPDATED: "Incident update",
+    EventKind.INCIDENT_RESOLVED: "Resolved",
+    EventKind.POSTMORTEM_PUBLISHED: "Postmortem published",
+    EventKind.MAINTENANCE_SCHEDULED: "Maintenance scheduled",
+    EventKind.MAINTENANCE_RESCHEDULED: "Maintenance rescheduled",
+    EventKind.MAINTENANCE_REMINDER: "Maintenance reminder",
+    EventKind.MAINTENANCE_STARTED: "Maintenance started",
+    EventKind.MAINTENANCE_UPDATED: "Maintenance update",
+    EventKind.MAINTENANCE_COMPLETED: "Maintenance completed",
+    EventKind.MAINTENANCE_CANCELLED: "Maintenance cancelled",
+    EventKind.COMPONENT_STATUS_CHANGED: "Component status changed",
+}
+
+
+@dataclass
+class EventView:
+    """Everything about one event that is the same for every subscriber (built once a batch)."""
+
+    event: Event
+    page_name: str
+    page_url: str
+    headline: str
+    title: str
+    status: str
+    body: str
+    object_public_id: str
+    payload: dict = field(default_factory=dict)
+
+    def context(self, **extra) -> dict:
+        return {"ev": self, **extra}
+
+
+def event_view(event: Event) -> EventView:
+    page = selectors.page_get()
+    page_url = page.url.rstrip("/")
+    page_id = page.public_id
+    view = EventView(
+        event=event,
+        page_name=page.name,
+        page_url=page_url,
+        headline=HEADLINES.get(event.kind, event.kind),
+        title="",
+        status="",
+        body="",
+        object_public_id="",
+    )
+    if event.incident_id:
+        incident = event.incident
+        update = event.incident_update
+        view.title, view.object_public_id = incident.name, incident.public_id
+        view.status = incident.status
+        view.body = update.body if update else incident.postmortem_body
+        data = payloads.incident_json(incident, page_id, page_url)
+        view.payload = {"incident": data}
+    elif event.maintenance_id:
+        maintenance = event.maintenance
+        update = event.maintenance_update
+        view.title, view.object_public_id = maintenance.name, maintenance.public_id
+        view.status = "cancelled" if maintenance.cancelled_at else maintenance.status
+        view.body = update.body if update else ""
+        view.payload = {"incident": payloads.maintenance_json(maintenance, page_id, page_url)}
+    else:
+        view.payload, view.title = _component_payload(event, page_id)
+    view.payload["page"] = payloads.page_json()
+    return view
+
+
+def _component_payload(event: Event, page_id: str) -> tuple[dict, str]:
+    from incidents.models import ComponentStatusChange
+
+    change = (
+        ComponentStatusChange.objects.filter(id__in=event.status_change_ids)
+        .select_related("component", "component__group")
+        .order_by("-id")
+        .first()
+    )
+    if change is None:
+        return {}, "Component status changed"
+    title = f"{change.component.name} is {change.new_status.replace('_', ' ')}"
+    return {
+        "component_update": {
+            "id": str(change.id),
+            "component_id": change.component.public_id,
+            "old_status": change.old_status,
+            "new_status": change.new_status,
+            "created_at": payloads.ts(change.at),
+            "component_type": "Component",
+        },
+        "component": payloads.component_json(change.component, page_id),
+    }, title
+
+
+def clean_text(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+
+
+def render_text(template: str, context: dict) -> str:
+    return clean_text(render_to_string(template, context))
+
+
+def render_html(template: str, context: dict) -> str:
+    return render_to_string(template, context)

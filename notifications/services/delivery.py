@@ -1,0 +1,203 @@
+"""Workers' side of the outbox: claim a batch, render, send, record each attempt.
+
+The retry policy lives here and only here: next_attempt_at with exponential backoff and
+jitter; permanent errors fail at once; the last failed try makes the row dead.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications import links, render
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryState,
+    Event,
+    Subscriber,
+    SubscriberState,
+)
+from notifications.services.outbox import lease_deadline
+from notifications.transports import Outgoing, TransportError, transport_for
+
+log = logging.getLogger(__name__)
+
+QUARANTINE_FAILURES = 10
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def deliveries_claim(*, event_id: int, limit: int) -> list[int]:
+    """Atomically move up to `limit` due pending rows of an event to `sending` under a lease."""
+    now = timezone.now()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    # SKIP LOCKED lets concurrent batch jobs on PostgreSQL take disjoint rows without waiting;
+    # SQLite serialises writers, so the conditional UPDATE alone is atomic there.
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    sql = (
+        f"UPDATE {table} SET state = %s, lease_expires_at = %s, updated_at = %s"  # noqa: S608
+        f" WHERE id IN (SELECT id FROM {table} WHERE event_id = %s AND state = %s"
+        f" AND next_attempt_at <= %s ORDER BY id LIMIT %s{lock})"
+        " AND state = %s RETURNING id"
+    )
+    params = [
+        DeliveryState.SENDING,
+        lease_deadline(now),
+        now,
+        event_id,
+        DeliveryState.PENDING,
+        now,
+        limit,
+        DeliveryState.PENDING,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def batch_deliver(*, event_id: int) -> dict[str, int]:
+    """Claim one batch of an event's deliveries and send it. Returns counts by outcome."""
+    ids = deliveries_claim(event_id=event_id, limit=settings.NOTIFY_BATCH_SIZE)
+    counts = {"sent": 0, "retry": 0, "failed": 0, "dead": 0}
+    if not ids:
+        return counts
+    event = Event.objects.select_related(
+        "incident", "incident_update", "maintenance", "maintenance_update"
+    ).get(pk=event_id)
+    view = render.event_view(event)
+    rows = (
+        Delivery.objects.filter(id__in=ids).select_related("subscriber").order_by("channel", "id")
+    )
+    transports = {}
+    try:
+        for row in rows:
+            transport = transports.get(row.channel)
+            if transport is None:
+                transport = transports[row.channel] = transport_for(row.channel)
+            counts[_attempt(row, transport, view)] += 1
+    finally:
+        for transport in transports.values():
+            transport.close()
+    return counts
+
+
+def _attempt(row: Delivery, transport, view: render.EventView) -> str:
+    subscriber = row.subscriber
+    # Unsubscribed (or STOPped) after the row was written: never send after unsubscribe.
+    if subscriber.state != SubscriberState.ACTIVE or (
+        row.channel == Channel.SMS and subscriber.sms_opted_out
+    ):
+        return _record_failure(row, TransportError("Subscriber no longer active", permanent=True))
+    try:
+        message = build_message(row, subscriber, view)
+        provider_id = transport.send(message)
+    except TransportError as exc:
+        return _record_failure(row, exc)
+    now = timezone.now()
+    Delivery.objects.filter(pk=row.pk).update(
+        state=DeliveryState.SENT,
+        attempts=F("attempts") + 1,
+        sent_at=now,
+        updated_at=now,
+        lease_expires_at=None,
+        last_error="",
+        provider_id=provider_id[:200],
+    )
+    return "sent"
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter between half and the whole step."""
+    step = settings.NOTIFY_RETRY_BASE_SECONDS * (2 ** max(0, attempts - 1))
+    return min(MAX_BACKOFF, timedelta(seconds=step * random.uniform(0.5, 1.0)))
+
+
+def _record_failure(row: Delivery, error: TransportError) -> str:
+    now = timezone.now()
+    attempts = row.attempts + 1
+    if error.permanent:
+        state, outcome = DeliveryState.FAILED, "failed"
+    elif attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        state, outcome = DeliveryState.DEAD, "dead"
+    else:
+        state, outcome = DeliveryState.PENDING, "retry"
+    Delivery.objects.filter(pk=row.pk).update(
+        state=state,
+        attempts=attempts,
+        next_attempt_at=now + backoff(attempts) if outcome == "retry" else now,
+        lease_expires_at=None,
+        last_error=error.message[:200],
+        updated_at=now,
+    )
+    log.info("delivery %s attempt %s: %s (%s)", row.pk, attempts, error.message, outcome)
+    if row.channel != Channel.EMAIL and row.channel != Channel.SMS and outcome != "failed":
+        _count_endpoint_failure(row.subscriber_id, error.message, now)
+    return outcome
+
+
+def _count_endpoint_failure(subscriber_id: int, message: str, now) -> None:
+    """Statuspage's rule: an endpoint failing 10 times within an hour is quarantined."""
+    from notifications.services.subscriptions import subscriber_quarantine
+
+    with transaction.atomic():
+        sub = Subscriber.objects.select_for_update().get(pk=subscriber_id)
+        if sub.failure_window_start is None or now - sub.failure_window_start > timedelta(hours=1):
+            sub.failure_window_start, sub.failure_count = now, 0
+        sub.failure_count += 1
+        sub.save(update_fields=["failure_window_start", "failure_count"])
+        if sub.failure_count >= QUARANTINE_FAILURES and sub.state == SubscriberState.ACTIVE:
+            subscriber_quarantine(subscriber=sub, last_error=message)
+
+
+def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView) -> Outgoing:
+    key = f"delivery-{row.event_id}-{subscriber.public_id}"
+    message = Outgoing(
+        delivery_id=row.pk, key=key, address=subscriber.address, secret=subscriber.secret
+    )
+    unsubscribe = links.unsubscribe_url(subscriber)
+    if row.channel == Channel.EMAIL:
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+        thread = f"<{view.object_public_id or 'page'}@{domain}>"
+        ctx = view.context(manage_url=links.manage_url(subscriber), unsubscribe_url=unsubscribe)
+        message.subject = render.render_text("notifications/email/subject.txt", ctx)
+        message.text = render.render_text("notifications/email/body.txt", ctx)
+        message.html = render.render_html("notifications/email/body.html", ctx)
+        one_click = links.absolute(
+            reverse("notifications-unsubscribe", args=[links.manage_token(subscriber)])
+        )
+        message.headers = {
+            # Stable per (event, subscriber): a retried send is recognisable as a duplicate.
+            "Message-ID": f"<{key}@{domain}>",
+            "In-Reply-To": thread,
+            "References": thread,
+            "List-Unsubscribe": f"<{one_click}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    elif row.channel == Channel.SMS:
+        message.text = render.render_text("notifications/sms/message.txt", view.context())
+        message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"))}
+    elif row.channel == Channel.WEBHOOK:
+        message.payload = {
+            "meta": {
+                "unsubscribe": unsubscribe,
+                "documentation": view.page_url,
+                "generated_at": render.payloads.ts(timezone.now()),
+            },
+            **view.payload,
+        }
+    else:
+        message.payload = {
+            "title": f"{view.headline}: {view.title}",
+            "text": render.clean_text(view.body),
+            "url": view.page_url,
+        }
+    return message
