@@ -27,7 +27,7 @@ _BLOCKED = [
         "240.0.0.0/4",
         "::/128",
         "::1/128",
-        "64:ff9b::/96",  # NAT64 (checked on the embedded IPv4 as well)
+        # NAT64 64:ff9b::/96 is judged by the IPv4 address it embeds (see _embedded_v4).
         "64:ff9b:1::/48",
         "fc00::/7",  # unique-local
         "fe80::/10",
