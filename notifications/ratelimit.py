@@ -7,6 +7,7 @@ there is only one process). `hit` counts requests in the Django cache for subscr
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 
@@ -47,7 +48,9 @@ def acquire_slot(name: str, per_second: int) -> None:
 def hit(key: str, limit: int, window_seconds: int) -> bool:
     """Count one request; True while the count is within `limit` for this window."""
     bucket = int(time.time()) // window_seconds
-    full_key = f"ratelimit:{key}:{bucket}"
+    # Hashed: keys carry user input (addresses), which may hold spaces or be long.
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    full_key = f"ratelimit:{digest}:{bucket}"
     cache.add(full_key, 0, window_seconds + 5)
     try:
         count = cache.incr(full_key)

@@ -48,8 +48,7 @@ def subscribe(request):
     data = request.POST
     if not hit(f"sub-ip:{_client_ip(request)}", settings.SUBSCRIBE_RATE_PER_IP_HOUR, HOUR):
         return _too_many(request)
-    address_key = f"sub-addr:{data.get('channel', '')}:{data.get('address', '').strip().lower()}"
-    if not hit(address_key, settings.SUBSCRIBE_RATE_PER_ADDRESS_HOUR, HOUR):
+    if not hit(_address_key(data), settings.SUBSCRIBE_RATE_PER_ADDRESS_HOUR, HOUR):
         return _too_many(request)
     incident = Incident.objects.filter(public_id=data.get("incident", "")).first()
     try:
@@ -74,6 +73,16 @@ def subscribe(request):
         )
     # The same page whether the address was new, pending or already active.
     return _page(request, "subscribe_sent.html", channel=sub.channel, address=sub.address)
+
+
+def _address_key(data) -> str:
+    """Count per normalised address, so spelling a number differently does not reset it."""
+    channel, address = data.get("channel", ""), data.get("address", "")
+    try:
+        address = subscriptions.normalise_address(channel, address)
+    except SubscribeError:
+        address = address.strip().lower()
+    return f"sub-addr:{channel}:{address}"
 
 
 @csrf_exempt

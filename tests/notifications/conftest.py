@@ -42,6 +42,14 @@ class _Collector:
         return "250 OK"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache; each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def smtp_sink(settings):
     collector = _Collector()
