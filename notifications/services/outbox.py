@@ -62,7 +62,12 @@ def event_publish(event: DomainEvent) -> Event | None:
     log.info("event %s #%s: %d deliveries", event.kind, row.id, count)
     for batch_no in range(batch_count(count)):
         enqueue_on_commit(
-            DELIVER_JOB, row.id, batch_no, queue=QUEUE, job_id=batch_job_id(row.id, batch_no)
+            DELIVER_JOB,
+            row.id,
+            batch_no,
+            queue=QUEUE,
+            job_id=batch_job_id(row.id, batch_no),
+            unique=True,
         )
     return row
 
@@ -126,7 +131,12 @@ def outbox_relay(*, now=None) -> dict[str, int]:
     for event_id in event_ids:
         try:
             enqueue_now(
-                DELIVER_JOB, event_id, -1, queue=QUEUE, job_id=f"notify-relay-{event_id}-{minute}"
+                DELIVER_JOB,
+                event_id,
+                -1,
+                queue=QUEUE,
+                job_id=f"notify-relay-{event_id}-{minute}",
+                unique=True,
             )
             enqueued += 1
         except QueueUnavailable as exc:

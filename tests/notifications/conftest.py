@@ -50,6 +50,34 @@ def _fresh_cache():
     cache.clear()
 
 
+def drain_queues() -> None:
+    """With real Redis, run every queued job in this process (a burst SimpleWorker), so the
+    job sees this test's uncommitted rows through the same database connection."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return
+    import django_rq
+    from rq import SimpleWorker
+
+    queues = [django_rq.get_queue(name) for name in ("notifications", "default")]
+    SimpleWorker(queues, connection=queues[0].connection).work(burst=True)
+
+
+@pytest.fixture
+def run_jobs(django_capture_on_commit_callbacks):
+    """Run `func`, then the jobs it enqueued on commit: in-process in embedded mode, through
+    Redis and a burst worker when REDIS_URL is set. (Tests never commit, hence the capture.)"""
+
+    def run(func, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = func(*args, **kwargs)
+        drain_queues()
+        return result
+
+    return run
+
+
 @pytest.fixture
 def smtp_sink(settings):
     collector = _Collector()

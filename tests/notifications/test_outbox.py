@@ -129,7 +129,7 @@ def test_batches_are_enqueued_on_commit_with_deterministic_ids(
     calls = []
     monkeypatch.setattr(
         "incidents.queue.enqueue_now",
-        lambda func, *args, queue, job_id: calls.append((func, args, queue, job_id)),
+        lambda func, *args, queue, job_id, **kw: calls.append((func, args, queue, job_id)),
     )
     with django_capture_on_commit_callbacks(execute=True):
         _open_incident(operator, api)

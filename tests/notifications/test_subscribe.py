@@ -11,17 +11,6 @@ from notifications import links
 from notifications.models import Channel, Subscriber, SubscriberState
 
 
-@pytest.fixture
-def run_jobs(django_capture_on_commit_callbacks):
-    """Embedded mode runs jobs right after commit; tests never commit, so run them here."""
-
-    def run(func, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return func(*args, **kwargs)
-
-    return run
-
-
 def _subscribe(client, **data):
     return client.post("/subscribe", data, REMOTE_ADDR=data.pop("ip", "203.0.113.9"))
 

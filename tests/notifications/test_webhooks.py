@@ -95,7 +95,7 @@ def test_redirect_counts_as_failure(receiver, make_subscriber, api, operator):
 
 
 def test_ten_failures_in_an_hour_quarantine_and_email_the_owner(
-    receiver, smtp_sink, make_subscriber, api, operator, django_capture_on_commit_callbacks
+    receiver, smtp_sink, make_subscriber, api, operator, run_jobs
 ):
     sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
     receiver.status = 500
@@ -104,9 +104,8 @@ def test_ten_failures_in_an_hour_quarantine_and_email_the_owner(
         services.incident_update_post(
             incident=incident, status="identified", body=f"u{n}", actor=operator
         )
-    with django_capture_on_commit_callbacks(execute=True):
-        for event in Event.objects.order_by("id"):
-            _deliver(event)
+    for event in Event.objects.order_by("id"):
+        run_jobs(_deliver, event)
     sub.refresh_from_db()
     assert sub.state == SubscriberState.QUARANTINED
     [notice] = smtp_sink.messages
