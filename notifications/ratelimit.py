@@ -24,8 +24,9 @@ def _redis():
     return django_rq.get_connection("notifications")
 
 
-def acquire_slot(name: str, per_second: int) -> None:
-    """Wait until one more event fits in the current one-second window, then take it."""
+def acquire_slot(name: str, per_second: int) -> int:
+    """Wait until one more event fits in the current one-second window, take it, and return
+    that window (unix second)."""
     while True:
         second = int(time.time())
         if settings.REDIS_URL:
@@ -40,7 +41,7 @@ def acquire_slot(name: str, per_second: int) -> None:
                 _local_counts.clear()
                 _local_counts[second] = count
         if count <= per_second:
-            return
+            return second
         # Over the ceiling: the slot is burnt, wait for the next window.
         time.sleep(max(0.0, second + 1 - time.time()) + 0.001)
 

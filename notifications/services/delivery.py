@@ -43,20 +43,23 @@ def deliveries_claim(*, event_id: int, limit: int) -> list[int]:
     lock = (
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
+    # The pick is a MATERIALIZED CTE: as a plain `IN (SELECT ... LIMIT n)` PostgreSQL may
+    # re-run the subquery per row and claim more than `limit` rows.
     sql = (
-        f"UPDATE {table} SET state = %s, lease_expires_at = %s, updated_at = %s"  # noqa: S608
-        f" WHERE id IN (SELECT id FROM {table} WHERE event_id = %s AND state = %s"
-        f" AND next_attempt_at <= %s ORDER BY id LIMIT %s{lock})"
-        " AND state = %s RETURNING id"
+        f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
+        f" WHERE event_id = %s AND state = %s AND next_attempt_at <= %s"
+        f" ORDER BY id LIMIT %s{lock})"
+        f" UPDATE {table} SET state = %s, lease_expires_at = %s, updated_at = %s"
+        " WHERE id IN (SELECT id FROM picked) AND state = %s RETURNING id"
     )
     params = [
-        DeliveryState.SENDING,
-        lease_deadline(now),
-        now,
         event_id,
         DeliveryState.PENDING,
         now,
         limit,
+        DeliveryState.SENDING,
+        lease_deadline(now),
+        now,
         DeliveryState.PENDING,
     ]
     with transaction.atomic(), connection.cursor() as cursor:

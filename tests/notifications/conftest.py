@@ -43,6 +43,14 @@ class _Collector:
 
 
 @pytest.fixture(autouse=True)
+def _skip_without_redis(request):
+    from django.conf import settings
+
+    if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
+        pytest.skip("needs a real Redis (REDIS_URL)")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache; each test starts from zero."""
     from django.core.cache import cache
