@@ -12,8 +12,9 @@ _CONFIRM_SALT = "notifications.confirm"
 _MANAGE_SALT = "notifications.manage"
 
 
-def absolute(path: str) -> str:
-    return selectors.page_get().url.rstrip("/") + path
+def absolute(path: str, base: str | None = None) -> str:
+    """`base` (the page URL) lets a batch skip one page query per link."""
+    return (base or selectors.page_get().url).rstrip("/") + path
 
 
 def confirm_token(subscriber) -> str:
@@ -39,13 +40,13 @@ def read_manage_token(token: str) -> str | None:
         return None
 
 
-def confirm_url(subscriber) -> str:
-    return absolute(reverse("notifications-confirm", args=[confirm_token(subscriber)]))
+def confirm_url(subscriber, base: str | None = None) -> str:
+    return absolute(reverse("notifications-confirm", args=[confirm_token(subscriber)]), base)
 
 
-def manage_url(subscriber) -> str:
-    return absolute(reverse("notifications-manage", args=[manage_token(subscriber)]))
+def manage_url(subscriber, base: str | None = None) -> str:
+    return absolute(reverse("notifications-manage", args=[manage_token(subscriber)]), base)
 
 
-def unsubscribe_url(subscriber) -> str:
-    return absolute(reverse("notifications-unsubscribe", args=[manage_token(subscriber)]))
+def unsubscribe_url(subscriber, base: str | None = None) -> str:
+    return absolute(reverse("notifications-unsubscribe", args=[manage_token(subscriber)]), base)
