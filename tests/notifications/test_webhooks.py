@@ -181,3 +181,46 @@ def test_private_endpoint_delivery_fails_without_the_test_setting(
     row = Delivery.objects.get()
     assert row.state == DeliveryState.FAILED
     assert receiver.requests == []
+
+
+def test_maintenance_payload_carries_the_schedule(receiver, make_subscriber, api, operator):
+    from datetime import timedelta
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url, components=[api])
+    start = timezone.now() + timedelta(days=1)
+    services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[api],
+        remind_before_minutes=60,
+        actor=operator,
+    )
+    _deliver()
+    [request] = receiver.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    incident = Webhook(sub.secret).verify(request["body"], headers)["incident"]
+    assert incident["impact"] == "maintenance"
+    assert incident["status"] == "scheduled"
+    assert incident["scheduled_for"] and incident["scheduled_until"]
+    assert incident["scheduled_remind_prior"] is True
+
+
+def test_a_hanging_endpoint_times_out_and_is_retried(settings, make_subscriber, api, operator):
+    import socket
+    import threading
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    port = server.getsockname()[1]
+    make_subscriber(channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{port}/hook")
+    _incident(operator, api)
+    assert _deliver()["retry"] == 1
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.PENDING and row.last_error == "Connection timed out"
+    server.close()
