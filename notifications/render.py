@@ -7,8 +7,9 @@ Email subject/text and SMS are .txt templates (not HTML-escaped); the email HTML
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC
 
-from django.template.loader import render_to_string
+from django.template.loader import render_to_string, select_template
 
 from incidents import selectors
 from incidents.events import EventKind
@@ -44,9 +45,29 @@ class EventView:
     body: str
     object_public_id: str
     payload: dict = field(default_factory=dict)
+    # Maintenance window, "2026-01-05 10:00 to 12:00 UTC"-style, or "".
+    window: str = ""
+    _templates: dict = field(default_factory=dict, repr=False)
 
     def context(self, **extra) -> dict:
         return {"ev": self, **extra}
+
+    def template(self, name: str):
+        """`notifications/<name>` for this event kind if such a template exists (e.g.
+        email/maintenance.scheduled/body.txt), else the channel's generic one. Resolved once
+        per batch: a miss costs a filesystem lookup, too much to pay per message."""
+        if name not in self._templates:
+            channel, _, part = name.partition("/")
+            self._templates[name] = select_template(
+                [f"notifications/{channel}/{self.event.kind}/{part}", f"notifications/{name}"]
+            )
+        return self._templates[name]
+
+    def render_text(self, name: str, context: dict) -> str:
+        return clean_text(self.template(name).render(context))
+
+    def render_html(self, name: str, context: dict) -> str:
+        return self.template(name).render(context)
 
 
 def event_view(event: Event) -> EventView:
@@ -77,6 +98,7 @@ def event_view(event: Event) -> EventView:
         view.title, view.object_public_id = maintenance.name, maintenance.public_id
         view.status = "cancelled" if maintenance.cancelled_at else maintenance.status
         view.body = update.body if update else ""
+        view.window = _window(maintenance)
         view.payload = {"incident": payloads.maintenance_json(maintenance, page_id, page_url)}
     else:
         view.payload, view.title = _component_payload(event, page_id)
@@ -107,6 +129,15 @@ def _component_payload(event: Event, page_id: str) -> tuple[dict, str]:
         },
         "component": payloads.component_json(change.component, page_id),
     }, title
+
+
+def _window(maintenance) -> str:
+    start, end = (
+        maintenance.scheduled_for.astimezone(UTC),
+        maintenance.scheduled_until.astimezone(UTC),
+    )
+    end_format = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
+    return f"{start:%Y-%m-%d %H:%M} to {end:{end_format}} UTC"
 
 
 def clean_text(text: str) -> str:

@@ -203,9 +203,9 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
         ctx = view.context(
             manage_url=links.manage_url(subscriber, base), unsubscribe_url=unsubscribe
         )
-        message.subject = render.render_text("notifications/email/subject.txt", ctx)
-        message.text = render.render_text("notifications/email/body.txt", ctx)
-        message.html = render.render_html("notifications/email/body.html", ctx)
+        message.subject = view.render_text("email/subject.txt", ctx)
+        message.text = view.render_text("email/body.txt", ctx)
+        message.html = view.render_html("email/body.html", ctx)
         message.headers = {
             # Stable per (event, subscriber): a retried send is recognisable as a duplicate.
             "Message-ID": f"<{key}@{domain}>",
@@ -216,7 +216,7 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     elif row.channel == Channel.SMS:
-        message.text = render.render_text("notifications/sms/message.txt", view.context())
+        message.text = view.render_text("sms/message.txt", view.context())
         message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
     elif row.channel == Channel.WEBHOOK:
         message.payload = {

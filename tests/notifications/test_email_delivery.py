@@ -121,3 +121,25 @@ def test_backoff_grows_exponentially_with_jitter(settings, attempts, low, high):
     settings.NOTIFY_RETRY_BASE_SECONDS = 30
     for _ in range(20):
         assert low <= backoff(attempts).total_seconds() <= high
+
+
+def test_maintenance_emails_use_their_own_template_with_the_window(
+    smtp_sink, make_subscriber, api, operator
+):
+    from datetime import UTC, datetime, timedelta
+
+    make_subscriber(components=[api])
+    start = datetime(2030, 1, 5, 10, 0, tzinfo=UTC)
+    services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[api],
+        body="Short read-only period.",
+        actor=operator,
+    )
+    _deliver_all()
+    [msg] = smtp_sink.messages
+    text = msg.get_body(("plain",)).get_content()
+    assert "When: 2030-01-05 10:00 to 12:00 UTC" in text
+    assert "Maintenance scheduled" in msg["Subject"]

@@ -73,3 +73,23 @@ def test_sms_rate_never_exceeds_the_ceiling(settings):
     per_second = {s: stamps.count(s) for s in stamps}
     assert max(per_second.values()) <= 5
     assert len(per_second) >= 2
+
+
+def test_maintenance_start_sms_uses_its_own_template(twilio_stub, make_subscriber, api, operator):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_subscriber(channel=Channel.SMS, address="+14155550123")
+    start = timezone.now() + timedelta(hours=1)
+    maintenance = services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[api],
+        actor=operator,
+    )
+    services.maintenance_start(maintenance=maintenance, actor=operator)
+    _deliver()
+    [sent] = twilio_stub  # scheduling sends no SMS: not in NOTIFY_SMS_EVENTS
+    assert "maintenance started - DB upgrade (" in sent["Body"]
