@@ -1,8 +1,9 @@
 """Admin: subscribers and the outbox, for looking; changes go through services."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from notifications.models import Delivery, Event, Subscriber
+from notifications.services import deliveries_replay
 
 
 @admin.register(Subscriber)
@@ -29,3 +30,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ("state", "channel")
     raw_id_fields = ("event", "subscriber")
     readonly_fields = ("provider_id", "created_at", "updated_at", "sent_at")
+    actions = ["replay"]
+
+    @admin.action(description="Replay selected dead/failed deliveries")
+    def replay(self, request, queryset):
+        count = deliveries_replay(delivery_ids=list(queryset.values_list("id", flat=True)))
+        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)

@@ -1,6 +1,6 @@
 """Writes of the notifications app: the outbox, delivery attempts, subscriptions."""
 
-from notifications.services.outbox import event_publish, outbox_relay
+from notifications.services.outbox import deliveries_replay, event_publish, outbox_relay
 from notifications.services.subscriptions import (
     SubscribeError,
     subscriber_confirm,
@@ -10,6 +10,7 @@ from notifications.services.subscriptions import (
 
 __all__ = [
     "SubscribeError",
+    "deliveries_replay",
     "event_publish",
     "outbox_relay",
     "subscriber_confirm",

@@ -151,3 +151,34 @@ def lease_deadline(now=None):
 
 def in_transaction() -> bool:
     return not transaction.get_autocommit()
+
+
+def deliveries_replay(*, delivery_ids: list[int]) -> int:
+    """Give dead or failed rows a fresh set of attempts (operator's replay). Rows of
+    subscribers no longer active are left alone: replay never reaches an unsubscriber."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = Delivery.objects.filter(
+            id__in=delivery_ids,
+            state__in=[DeliveryState.DEAD, DeliveryState.FAILED],
+            subscriber__state=SubscriberState.ACTIVE,
+        )
+        event_ids = set(rows.values_list("event_id", flat=True))
+        count = Delivery.objects.filter(id__in=list(rows.values_list("id", flat=True))).update(
+            state=DeliveryState.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            updated_at=now,
+        )
+        stamp = int(now.timestamp())
+        for event_id in sorted(event_ids):
+            enqueue_on_commit(
+                DELIVER_JOB,
+                event_id,
+                -1,
+                queue=QUEUE,
+                job_id=f"notify-replay-{event_id}-{stamp}",
+                unique=True,
+            )
+    return count

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.enums import ComponentStatus
-from notifications.models import Delivery, DeliveryState, Event
+from notifications.models import Delivery, DeliveryState, Event, SubscriberState
 from notifications.services import outbox_relay
 from tests.notifications.conftest import drain_queues
 
@@ -118,3 +118,23 @@ def test_cron_scheduler_enqueues_the_relay(db):
     assert names == {"relay", "expire_and_purge"}
     scheduler.enqueue_jobs()
     assert len(django_rq.get_queue("notifications").job_ids) == 1
+
+
+def test_replay_gives_dead_rows_new_attempts_but_never_reaches_unsubscribers(
+    smtp_sink, make_subscriber, api, operator, run_jobs
+):
+    from notifications.services import deliveries_replay
+
+    keep = make_subscriber(address="keep@example.test")
+    gone = make_subscriber(address="gone@example.test", state=SubscriberState.UNSUBSCRIBED)
+    _incident(operator, api)
+    event = Event.objects.get()
+    # The unsubscribed subscriber got no row from the event; give it one as if it had
+    # unsubscribed after its delivery died.
+    Delivery.objects.create(event=event, subscriber=gone, channel="email")
+    Delivery.objects.update(state=DeliveryState.DEAD, attempts=8)
+    ids = list(Delivery.objects.values_list("id", flat=True))
+    assert run_jobs(deliveries_replay, delivery_ids=ids) == 1
+    assert [m["To"] for m in smtp_sink.messages] == ["keep@example.test"]
+    assert Delivery.objects.get(subscriber=keep).state == DeliveryState.SENT
+    assert Delivery.objects.get(subscriber=gone).state == DeliveryState.DEAD
