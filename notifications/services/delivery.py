@@ -50,7 +50,10 @@ def deliveries_claim(*, event_id: int, limit: int) -> list[int]:
         f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
         f" WHERE event_id = %s AND state = %s AND next_attempt_at <= %s"
         f" ORDER BY id LIMIT %s{lock})"
-        f" UPDATE {table} SET state = %s, lease_expires_at = %s, updated_at = %s"
+        # The attempt is counted at claim time, so a message that kills its worker every
+        # time still runs out of attempts instead of being reclaimed forever.
+        f" UPDATE {table} SET state = %s, lease_expires_at = %s, updated_at = %s,"
+        " attempts = attempts + 1"
         " WHERE id IN (SELECT id FROM picked) AND state = %s RETURNING id"
     )
     params = [
@@ -114,7 +117,7 @@ def _record_sent(rows: list[Delivery]) -> None:
     values = ", ".join(["(%s, %s)"] * len(rows))
     sql = (
         f"WITH v(id, pid) AS (VALUES {values})"  # noqa: S608
-        f" UPDATE {table} SET state = %s, attempts = attempts + 1, sent_at = %s,"
+        f" UPDATE {table} SET state = %s, sent_at = %s,"
         " updated_at = %s, lease_expires_at = NULL, last_error = '',"
         f" provider_id = (SELECT pid FROM v WHERE v.id = {table}.id)"
         " WHERE id IN (SELECT id FROM v)"
@@ -133,17 +136,14 @@ def _attempt(row: Delivery, transport, view: render.EventView) -> str:
         return _record_failure(row, TransportError("Subscriber no longer active", permanent=True))
     try:
         message = build_message(row, subscriber, view)
+    except Exception as exc:  # noqa: BLE001 - one broken message must not stall its batch
+        log.exception("delivery %s could not be rendered", row.pk)
+        return _record_failure(row, TransportError(f"Could not render: {type(exc).__name__}"))
+    try:
         provider_id = transport.send(message)
     except TransportError as exc:
         return _record_failure(row, exc)
-    now = timezone.now()
-    row.state, row.attempts, row.sent_at, row.updated_at = (
-        DeliveryState.SENT,
-        row.attempts + 1,
-        now,
-        now,
-    )
-    row.lease_expires_at, row.last_error, row.provider_id = None, "", provider_id[:200]
+    row.provider_id = provider_id[:200]
     return "sent"
 
 
@@ -155,7 +155,7 @@ def backoff(attempts: int) -> timedelta:
 
 def _record_failure(row: Delivery, error: TransportError) -> str:
     now = timezone.now()
-    attempts = row.attempts + 1
+    attempts = row.attempts  # already counted by the claim
     if error.permanent:
         state, outcome = DeliveryState.FAILED, "failed"
     elif attempts >= settings.NOTIFY_MAX_ATTEMPTS:
@@ -164,7 +164,6 @@ def _record_failure(row: Delivery, error: TransportError) -> str:
         state, outcome = DeliveryState.PENDING, "retry"
     Delivery.objects.filter(pk=row.pk).update(
         state=state,
-        attempts=attempts,
         next_attempt_at=now + backoff(attempts) if outcome == "retry" else now,
         lease_expires_at=None,
         last_error=error.message[:200],

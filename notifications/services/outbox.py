@@ -117,9 +117,20 @@ def outbox_relay(*, now=None) -> dict[str, int]:
     """The periodic safety net: reclaim rows whose sending lease expired (worker killed) and
     enqueue every event that has due pending rows (enqueue lost, Redis was down, retries)."""
     now = now or timezone.now()
-    reclaimed = Delivery.objects.filter(
-        state=DeliveryState.SENDING, lease_expires_at__lt=now
-    ).update(state=DeliveryState.PENDING, lease_expires_at=None, updated_at=now)
+    expired = Delivery.objects.filter(state=DeliveryState.SENDING, lease_expires_at__lt=now)
+    # Attempts are counted at claim time: a message that keeps killing its worker dies.
+    expired.filter(attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
+        state=DeliveryState.DEAD,
+        lease_expires_at=None,
+        last_error="Worker stopped while sending (lease expired)",
+        updated_at=now,
+    )
+    reclaimed = expired.update(
+        state=DeliveryState.PENDING,
+        lease_expires_at=None,
+        last_error="Worker stopped while sending (lease expired)",
+        updated_at=now,
+    )
     event_ids = list(
         Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
         .values_list("event_id", flat=True)

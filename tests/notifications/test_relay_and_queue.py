@@ -138,3 +138,20 @@ def test_replay_gives_dead_rows_new_attempts_but_never_reaches_unsubscribers(
     assert [m["To"] for m in smtp_sink.messages] == ["keep@example.test"]
     assert Delivery.objects.get(subscriber=keep).state == DeliveryState.SENT
     assert Delivery.objects.get(subscriber=gone).state == DeliveryState.DEAD
+
+
+def test_a_message_that_keeps_killing_its_worker_ends_dead(
+    make_subscriber, api, operator, settings
+):
+    settings.NOTIFY_MAX_ATTEMPTS = 2
+    make_subscriber()
+    _incident(operator, api)
+    Delivery.objects.update(
+        state=DeliveryState.SENDING,
+        attempts=2,
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+    outbox_relay()
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.DEAD
+    assert "lease expired" in row.last_error
