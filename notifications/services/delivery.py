@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from notifications import links, render
 from notifications.models import (
+    URL_CHANNELS,
     Channel,
     Delivery,
     DeliveryState,
@@ -85,23 +87,75 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
         Delivery.objects.filter(id__in=ids).select_related("subscriber").order_by("channel", "id")
     )
     transports, sent = {}, []
+
+    def record(row: Delivery, outcome: str) -> None:
+        nonlocal sent
+        counts[outcome] += 1
+        if outcome == "sent":
+            sent.append(row)
+        if len(sent) >= SENT_FLUSH:
+            _record_sent(sent)
+            sent = []
+
     try:
+        url_rows = [row for row in rows if row.channel in URL_CHANNELS]
         for row in rows:
+            if row.channel in URL_CHANNELS:
+                continue
             transport = transports.get(row.channel)
             if transport is None:
                 transport = transports[row.channel] = transport_for(row.channel)
-            outcome = _attempt(row, transport, view)
-            counts[outcome] += 1
-            if outcome == "sent":
-                sent.append(row)
-            if len(sent) >= SENT_FLUSH:
-                _record_sent(sent)
-                sent = []
+            record(row, _attempt(row, transport, view))
+        _send_concurrently(url_rows, view, record)
     finally:
         _record_sent(sent)
         for transport in transports.values():
             transport.close()
     return counts
+
+
+def _send_concurrently(rows: list[Delivery], view: render.EventView, record) -> None:
+    """HTTP endpoints are sent in parallel threads: a few hanging endpoints (10 s timeout
+    each) must not hold up the healthy ones behind them. Only the sends run in threads;
+    rendering and every database write stay on this thread."""
+    if not rows:
+        return
+    prepared = []
+    for row in rows:
+        error = _not_sendable(row)
+        if error is None:
+            try:
+                prepared.append((row, build_message(row, row.subscriber, view)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one broken message must not stall a batch
+                log.exception("delivery %s could not be rendered", row.pk)
+                error = TransportError(f"Could not render: {type(exc).__name__}")
+        record(row, _record_failure(row, error))
+
+    def send(item):
+        row, message = item
+        try:
+            return row, transport_for(row.channel).send(message), None
+        except TransportError as exc:
+            return row, "", exc
+
+    with ThreadPoolExecutor(max_workers=settings.NOTIFY_HTTP_CONCURRENCY) as pool:
+        for row, provider_id, error in pool.map(send, prepared):
+            if error is not None:
+                record(row, _record_failure(row, error))
+            else:
+                row.provider_id = provider_id[:200]
+                record(row, "sent")
+
+
+def _not_sendable(row: Delivery) -> TransportError | None:
+    subscriber = row.subscriber
+    # Unsubscribed (or STOPped) after the row was written: never send after unsubscribe.
+    if subscriber.state != SubscriberState.ACTIVE or (
+        row.channel == Channel.SMS and subscriber.sms_opted_out
+    ):
+        return TransportError("Subscriber no longer active", permanent=True)
+    return None
 
 
 def _record_sent(rows: list[Delivery]) -> None:
@@ -128,14 +182,11 @@ def _record_sent(rows: list[Delivery]) -> None:
 
 
 def _attempt(row: Delivery, transport, view: render.EventView) -> str:
-    subscriber = row.subscriber
-    # Unsubscribed (or STOPped) after the row was written: never send after unsubscribe.
-    if subscriber.state != SubscriberState.ACTIVE or (
-        row.channel == Channel.SMS and subscriber.sms_opted_out
-    ):
-        return _record_failure(row, TransportError("Subscriber no longer active", permanent=True))
+    error = _not_sendable(row)
+    if error is not None:
+        return _record_failure(row, error)
     try:
-        message = build_message(row, subscriber, view)
+        message = build_message(row, row.subscriber, view)
     except Exception as exc:  # noqa: BLE001 - one broken message must not stall its batch
         log.exception("delivery %s could not be rendered", row.pk)
         return _record_failure(row, TransportError(f"Could not render: {type(exc).__name__}"))

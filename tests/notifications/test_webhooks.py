@@ -224,3 +224,32 @@ def test_a_hanging_endpoint_times_out_and_is_retried(settings, make_subscriber, 
     row = Delivery.objects.get()
     assert row.state == DeliveryState.PENDING and row.last_error == "Connection timed out"
     server.close()
+
+
+def test_hanging_endpoints_do_not_hold_up_healthy_ones(
+    settings, receiver, make_subscriber, api, operator
+):
+    import socket
+    import time
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.NOTIFY_HTTP_CONCURRENCY = 4
+    silent = []
+    for n in range(3):
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen()  # accepts (in the backlog) and never answers
+        silent.append(server)
+        make_subscriber(
+            channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{server.getsockname()[1]}/{n}"
+        )
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    _incident(operator, api)
+    started = time.monotonic()
+    outcome = _deliver()
+    elapsed = time.monotonic() - started
+    assert outcome["sent"] == 1 and outcome["retry"] == 3
+    assert len(receiver.requests) == 1
+    assert elapsed < 2.5  # in parallel: about one timeout, not three
+    for server in silent:
+        server.close()
