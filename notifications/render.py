@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 
 from django.template.loader import render_to_string, select_template
+from django.urls import reverse
 
 from incidents import selectors
 from incidents.events import EventKind
@@ -47,7 +48,7 @@ class EventView:
     payload: dict = field(default_factory=dict)
     # Maintenance window, "2026-01-05 10:00 to 12:00 UTC"-style, or "".
     window: str = ""
-    _templates: dict = field(default_factory=dict, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     def context(self, **extra) -> dict:
         return {"ev": self, **extra}
@@ -56,12 +57,21 @@ class EventView:
         """`notifications/<name>` for this event kind if such a template exists (e.g.
         email/maintenance.scheduled/body.txt), else the channel's generic one. Resolved once
         per batch: a miss costs a filesystem lookup, too much to pay per message."""
-        if name not in self._templates:
+        if name not in self._cache:
             channel, _, part = name.partition("/")
-            self._templates[name] = select_template(
+            self._cache[name] = select_template(
                 [f"notifications/{channel}/{self.event.kind}/{part}", f"notifications/{name}"]
             )
-        return self._templates[name]
+        return self._cache[name]
+
+    def link(self, url_name: str, token: str) -> str:
+        """Absolute URL of a token-taking view; the pattern is reversed once per batch."""
+        key = f"url:{url_name}"
+        if key not in self._cache:
+            path = reverse(url_name, args=["__token__"])
+            self._cache[key] = path.rpartition("__token__")
+        head, _, tail = self._cache[key]
+        return f"{self.page_url}{head}{token}{tail}"
 
     def render_text(self, name: str, context: dict) -> str:
         return clean_text(self.template(name).render(context))

@@ -246,12 +246,14 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
         delivery_id=row.pk, key=key, address=subscriber.address, secret=subscriber.secret
     )
     base = view.page_url
-    unsubscribe = links.unsubscribe_url(subscriber, base)
+    # One signature per message; the URL patterns are reversed once per batch.
+    token = links.manage_token(subscriber)
+    unsubscribe = view.link("notifications-unsubscribe", token)
     if row.channel == Channel.EMAIL:
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
         thread = f"<{view.object_public_id or 'page'}@{domain}>"
         ctx = view.context(
-            manage_url=links.manage_url(subscriber, base), unsubscribe_url=unsubscribe
+            manage_url=view.link("notifications-manage", token), unsubscribe_url=unsubscribe
         )
         message.subject = view.render_text("email/subject.txt", ctx)
         message.text = view.render_text("email/body.txt", ctx)
