@@ -33,6 +33,10 @@ HEADLINES = {
 }
 
 
+_MANAGE = "https://placeholder.invalid/manage-url"
+_UNSUBSCRIBE = "https://placeholder.invalid/unsubscribe-url"
+
+
 @dataclass
 class EventView:
     """Everything about one event that is the same for every subscriber (built once a batch)."""
@@ -72,6 +76,22 @@ class EventView:
             self._cache[key] = path.rpartition("__token__")
         head, _, tail = self._cache[key]
         return f"{self.page_url}{head}{token}{tail}"
+
+    def email_parts(self, *, manage_url: str, unsubscribe_url: str) -> tuple[str, str, str]:
+        """Subject, text and HTML for one subscriber. The templates render once per batch
+        with placeholder links; each message only substitutes its own two signed URLs
+        (their characters need no HTML escaping: base64url and ':')."""
+        if "email" not in self._cache:
+            ctx = self.context(manage_url=_MANAGE, unsubscribe_url=_UNSUBSCRIBE)
+            self._cache["email"] = (
+                self.render_text("email/subject.txt", ctx),
+                self.render_text("email/body.txt", ctx),
+                self.render_html("email/body.html", ctx),
+            )
+        return tuple(
+            part.replace(_MANAGE, manage_url).replace(_UNSUBSCRIBE, unsubscribe_url)
+            for part in self._cache["email"]
+        )
 
     def render_text(self, name: str, context: dict) -> str:
         return clean_text(self.template(name).render(context))

@@ -252,12 +252,9 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
     if row.channel == Channel.EMAIL:
         domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
         thread = f"<{view.object_public_id or 'page'}@{domain}>"
-        ctx = view.context(
+        message.subject, message.text, message.html = view.email_parts(
             manage_url=view.link("notifications-manage", token), unsubscribe_url=unsubscribe
         )
-        message.subject = view.render_text("email/subject.txt", ctx)
-        message.text = view.render_text("email/body.txt", ctx)
-        message.html = view.render_html("email/body.html", ctx)
         message.headers = {
             # Stable per (event, subscriber): a retried send is recognisable as a duplicate.
             "Message-ID": f"<{key}@{domain}>",

@@ -44,6 +44,11 @@ def test_subscribers_receive_text_and_html_with_unsubscribe_headers(
     # Text is not HTML-escaped; HTML is.
     assert "Errors & timeouts <now>." in text
     assert "Errors &amp; timeouts &lt;now&gt;." in html
+    # Each subscriber's own signed links, in both parts.
+    unsubscribe = str(msg["List-Unsubscribe"]).strip()[1:-1]
+    assert f"Unsubscribe: {unsubscribe}" in text
+    assert f'href="{unsubscribe}"' in html
+    assert "https://status.example.test/manage/" in text
     row = Delivery.objects.get()
     assert row.state == DeliveryState.SENT and row.attempts == 1
     assert row.provider_id == msg["Message-ID"]
