@@ -160,10 +160,6 @@ def lease_deadline(now=None):
     return (now or timezone.now()) + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 
-def in_transaction() -> bool:
-    return not transaction.get_autocommit()
-
-
 def deliveries_replay(*, delivery_ids: list[int]) -> int:
     """Give dead or failed rows a fresh set of attempts (operator's replay). Rows of
     subscribers no longer active are left alone: replay never reaches an unsubscriber."""

@@ -18,7 +18,6 @@ from django.utils import timezone
 from incidents.models import Component, Incident
 from incidents.queue import enqueue_on_commit
 from notifications.models import (
-    URL_CHANNELS,
     Channel,
     CreatedVia,
     Delivery,
@@ -218,7 +217,3 @@ def subscribers_expire_and_purge(*, now=None) -> dict[str, int]:
     ).delete()
     label = Subscriber._meta.label
     return {"expired": expired.get(label, 0), "purged": purged.get(label, 0)}
-
-
-def url_channels() -> tuple:
-    return URL_CHANNELS

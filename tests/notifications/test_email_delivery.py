@@ -148,3 +148,19 @@ def test_maintenance_emails_use_their_own_template_with_the_window(
     text = msg.get_body(("plain",)).get_content()
     assert "When: 2030-01-05 10:00 to 12:00 UTC" in text
     assert "Maintenance scheduled" in msg["Subject"]
+
+
+def test_a_message_that_cannot_be_rendered_is_a_recorded_retry(
+    smtp_sink, make_subscriber, api, operator, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise KeyError("missing")
+
+    make_subscriber()
+    _incident(operator, api)
+    monkeypatch.setattr("notifications.services.delivery.build_message", broken)
+    _deliver_all()
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.PENDING and row.attempts == 1
+    assert row.last_error == "Could not render: KeyError"
+    assert smtp_sink.messages == []
