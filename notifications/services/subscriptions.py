@@ -25,6 +25,7 @@ from notifications.models import (
     Subscriber,
     SubscriberState,
 )
+from notifications.netguard import is_public
 
 QUEUE = "notifications"
 
@@ -73,7 +74,17 @@ def _check_url(url: str) -> str:
         raise SubscribeError("Enter an https:// URL.", field="address")
     if parts.username or parts.password:
         raise SubscribeError("The URL must not contain a user name or password.", field="address")
+    if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and _is_private_literal(parts.hostname):
+        raise SubscribeError("The URL must point to a public address.", field="address")
     return url
+
+
+def _is_private_literal(host: str) -> bool:
+    """An IP literal can be judged now; names are judged when the connection opens."""
+    try:
+        return not is_public(host)
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
 
 
 def subscriber_subscribe(

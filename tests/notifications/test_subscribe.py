@@ -72,6 +72,9 @@ def test_same_answer_for_new_and_known_addresses(client, make_subscriber, run_jo
         ({"channel": "webhook", "address": "ftp://x.test/", "contact_email": "a@b.test"}, "URL"),
         ({"channel": "webhook", "address": "https://x.test/h"}, "contact email"),
         ({"channel": "pigeon", "address": "x"}, "Choose"),
+        ({"channel": "slack", "address": "https://169.254.169.254/latest"}, "public address"),
+        ({"channel": "discord", "address": "https://[::1]/hook"}, "public address"),
+        ({"channel": "teams", "address": "https://localhost/hook"}, "public address"),
         ({"channel": "email", "address": "a@b.test", "components": "abc"}, "components"),
     ],
 )
