@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from incidents.events import DomainEvent, EventKind
@@ -131,28 +131,30 @@ def outbox_relay(*, now=None) -> dict[str, int]:
         last_error="Worker stopped while sending (lease expired)",
         updated_at=now,
     )
-    event_ids = list(
+    due = (
         Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
-        .values_list("event_id", flat=True)
-        .distinct()[:1000]
+        .values("event_id")
+        .annotate(rows=Count("id"))
+        .order_by("event_id")[:1000]
     )
-    # One job id per event per minute: relay ticks inside a minute do not pile up jobs.
+    # One job per batch of due rows (an event whose whole enqueue was lost may have 100k);
+    # ids are per minute, so relay ticks within a minute do not pile up jobs.
     minute = now.strftime("%Y%m%d%H%M")
     enqueued = 0
-    for event_id in event_ids:
-        try:
-            enqueue_now(
-                DELIVER_JOB,
-                event_id,
-                -1,
-                queue=QUEUE,
-                job_id=f"notify-relay-{event_id}-{minute}",
-                unique=True,
-            )
-            enqueued += 1
-        except QueueUnavailable as exc:
-            log.warning("relay could not enqueue event %s: %s", event_id, exc)
-            break
+    try:
+        for item in due:
+            for n in range(batch_count(item["rows"])):
+                enqueue_now(
+                    DELIVER_JOB,
+                    item["event_id"],
+                    -1,
+                    queue=QUEUE,
+                    job_id=f"notify-relay-{item['event_id']}-{minute}-{n}",
+                    unique=True,
+                )
+                enqueued += 1
+    except QueueUnavailable as exc:
+        log.warning("relay could not enqueue: %s", exc)
     return {"reclaimed": reclaimed, "enqueued": enqueued}
 
 

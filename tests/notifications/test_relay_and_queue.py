@@ -155,3 +155,15 @@ def test_a_message_that_keeps_killing_its_worker_ends_dead(
     row = Delivery.objects.get()
     assert row.state == DeliveryState.DEAD
     assert "lease expired" in row.last_error
+
+
+def test_relay_enqueues_one_job_per_batch_of_lost_rows(
+    smtp_sink, make_subscriber, api, operator, settings, run_jobs
+):
+    settings.NOTIFY_BATCH_SIZE = 2
+    for n in range(5):
+        make_subscriber(address=f"s{n}@example.test")
+    _incident(operator, api)  # its on-commit enqueue is lost
+    assert run_jobs(outbox_relay)["enqueued"] == 3
+    assert len(smtp_sink.messages) == 5
+    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
