@@ -96,6 +96,16 @@ def _test_delivery(sub: Subscriber, page) -> str:
         log.info("test delivery to subscriber %s failed: %s", sub.pk, exc.message)
         return exc.message
     subscriptions.subscriber_confirm(subscriber=sub)
+    if sub.channel == Channel.WEBHOOK:
+        # The owner needs the signing secret: it is shown on the manage page, whose signed
+        # link goes to the contact address only.
+        ctx = {"page_name": page.name, "address": sub.address, "manage_url": links.manage_url(sub)}
+        send_mail(
+            render.render_text("notifications/email/webhook_ready_subject.txt", ctx),
+            render.render_text("notifications/email/webhook_ready_body.txt", ctx),
+            settings.DEFAULT_FROM_EMAIL,
+            [sub.contact_email],
+        )
     return "confirmed"
 
 
