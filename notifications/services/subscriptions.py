@@ -99,9 +99,11 @@ def subscriber_subscribe(
     """Create or refresh a subscription and start its opt-in. An active subscriber is left
     as it is, so nobody can change another person's scope by knowing their address."""
     address = normalise_address(channel, address)
+    # Only webhooks have a contact (validated); anything typed for other channels is dropped.
+    contact_email = (contact_email or "").strip() if channel == Channel.WEBHOOK else ""
     if channel == Channel.WEBHOOK:
         try:
-            validate_email((contact_email or "").strip())
+            validate_email(contact_email)
         except ValidationError:
             raise SubscribeError("Webhooks need a contact email.", field="contact_email") from None
     components = list(Component.objects.filter(id__in=component_ids or []))
@@ -111,12 +113,12 @@ def subscriber_subscribe(
         sub, _created = Subscriber.objects.select_for_update().get_or_create(
             channel=channel,
             address=address,
-            defaults={"created_via": via, "contact_email": (contact_email or "").strip()},
+            defaults={"created_via": via, "contact_email": contact_email},
         )
         if sub.state == SubscriberState.ACTIVE:
             return sub
         sub.state = SubscriberState.UNCONFIRMED
-        sub.contact_email = (contact_email or "").strip()
+        sub.contact_email = contact_email
         sub.all_components = not components
         sub.incident = incident
         sub.quarantined_at = sub.unsubscribed_at = sub.failure_window_start = None

@@ -84,6 +84,20 @@ def test_bad_input_is_a_400_with_a_clear_message(client, page, data, field):
     assert field.encode() in response.content
 
 
+def test_overlong_input_is_a_400_not_a_500(client, page):
+    for data in (
+        {"channel": "email", "address": "a" * 5000 + "@example.test"},
+        {"channel": "sms", "address": "+1" + "5" * 400},
+        {"channel": "webhook", "address": "https://x.test/", "contact_email": "a" * 300},
+    ):
+        assert _subscribe(client, **data).status_code == 400
+    response = _subscribe(
+        client, channel="email", address="ok@example.test", contact_email="x" * 1000
+    )
+    assert response.status_code == 200
+    assert Subscriber.objects.get().contact_email == ""
+
+
 def test_rate_limit_per_ip_answers_429(client, page, settings):
     settings.SUBSCRIBE_RATE_PER_IP_HOUR = 2
     codes = [
