@@ -58,7 +58,8 @@ def send_confirmation(subscriber_id: int) -> str:
     if sub.channel == Channel.SMS:
         ctx["code"] = subscriptions.sms_code_issue(subscriber=sub)
         try:
-            send_sms(sub.address, render.render_text("notifications/sms/confirm.txt", ctx))
+            text = render.gsm_safe(render.render_text("notifications/sms/confirm.txt", ctx))
+            send_sms(sub.address, text)
         except TransportError as exc:
             log.warning("SMS code to subscriber %s not sent: %s", sub.pk, exc.message)
             return exc.message

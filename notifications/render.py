@@ -170,6 +170,28 @@ def _window(maintenance) -> str:
     return f"{start:%Y-%m-%d %H:%M} to {end:{end_format}} UTC"
 
 
+# Typographic characters outside GSM-7 that operators type often; one of them in an SMS
+# switches the whole message to UCS-2 (70 instead of 160 characters per segment).
+_GSM_REPLACEMENTS = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+
+
+def gsm_safe(text: str) -> str:
+    return text.translate(_GSM_REPLACEMENTS)
+
+
 def clean_text(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
 

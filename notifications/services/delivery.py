@@ -265,7 +265,7 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     elif row.channel == Channel.SMS:
-        message.text = view.render_text("sms/message.txt", view.context())
+        message.text = render.gsm_safe(view.render_text("sms/message.txt", view.context()))
         message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
     elif row.channel == Channel.WEBHOOK:
         message.payload = {

@@ -29,14 +29,15 @@ def _deliver():
 
 def test_sms_goes_through_twilio_with_status_callback(twilio_stub, make_subscriber, api, operator):
     make_subscriber(channel=Channel.SMS, address="+14155550123")
-    _incident(operator, api, name="API\u00a0errors")
+    _incident(operator, api, name="API\u00a0errors \u201con\u201d EU\u2014West")
     _deliver()
     [sent] = twilio_stub
     assert sent["To"] == "+14155550123"
     assert sent["From"] == "+15005550006"
     assert sent["StatusCallback"] == "https://status.example.test/hooks/twilio/status"
     # Non-breaking spaces force UCS-2 encoding and double the price.
-    assert "\u00a0" not in sent["Body"] and "API errors" in sent["Body"]
+    assert "\u00a0" not in sent["Body"] and 'API errors "on" EU-West' in sent["Body"]
+    assert sent["Body"].isascii()
     assert sent["auth"].startswith("Basic ")
     row = Delivery.objects.get()
     assert row.state == DeliveryState.SENT and row.provider_id == sent["sid"]
