@@ -56,11 +56,50 @@ def start_sink():
     return sink, controller
 
 
+class Receiver:
+    """Healthy webhook endpoints (one HTTP server, a path per subscriber) that count POSTs,
+    and a socket that never answers, for the hanging ones."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.count = 0
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(204)
+                self.end_headers()
+                with lock:
+                    receiver.count += 1
+
+            def log_message(self, *args):
+                pass
+
+        ThreadingHTTPServer.request_queue_size = 1024
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_address[1]
+        import socket
+
+        self.silent = socket.socket()
+        self.silent.bind(("127.0.0.1", 0))
+        self.silent.listen(4096)
+        self.silent_port = self.silent.getsockname()[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=900, help="seconds to wait for delivery")
+    parser.add_argument("--channel", choices=["email", "webhook"], default="email")
+    parser.add_argument(
+        "--hang-percent", type=int, default=10, help="webhook only: endpoints that never answer"
+    )
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL: the benchmark measures the real queue path.")
@@ -77,9 +116,10 @@ def main() -> None:
     from incidents import services
     from incidents.enums import ComponentStatus
     from incidents.models import Component, Incident, Page
-    from notifications.models import Channel, Delivery, Event, Subscriber, SubscriberState
+    from notifications.models import Delivery, Event, Subscriber, SubscriberState
 
     sink, controller = start_sink()
+    receiver = Receiver() if args.channel == "webhook" else None
     django_rq.get_queue("notifications").empty()
     Delivery.objects.all().delete()
     Event.objects.all().delete()
@@ -89,11 +129,21 @@ def main() -> None:
     actor = services.Actor(label="bench", via="automation")
     component = Component.objects.first() or services.component_create(name="API", actor=actor)
     now = timezone.now()
+    hang_every = 100 // args.hang_percent if receiver and args.hang_percent else 0
+
+    def address(n: int) -> str:
+        if receiver is None:
+            return f"user{n}@bench.test"
+        if hang_every and n % hang_every == 0:
+            return f"http://127.0.0.1:{receiver.silent_port}/hang{n}"
+        return f"http://127.0.0.1:{receiver.port}/ok{n}"
+
     Subscriber.objects.bulk_create(
         (
             Subscriber(
-                channel=Channel.EMAIL,
-                address=f"user{n}@bench.test",
+                channel=args.channel,
+                address=address(n),
+                contact_email="ops@bench.test" if receiver else "",
                 state=SubscriberState.ACTIVE,
                 confirmed_at=now,
                 public_id=f"b{n:011d}",
@@ -102,7 +152,16 @@ def main() -> None:
         ),
         batch_size=5000,
     )
-    print(f"subscribers: {args.subscribers}, workers: {args.workers}")
+    healthy = (
+        sum(
+            1
+            for n in range(args.subscribers)
+            if not address(n).startswith(f"http://127.0.0.1:{receiver.silent_port}/")
+        )
+        if receiver
+        else args.subscribers
+    )
+    print(f"subscribers: {args.subscribers} {args.channel}, workers: {args.workers}")
 
     # The incident is created without notifying; the measured event is one update to it.
     incident = services.incident_create(
@@ -120,7 +179,13 @@ def main() -> None:
     rows = Delivery.objects.count()
     print(f"outbox rows: {rows} written in {outbox_seconds:.2f} s (one transaction)")
 
-    env = {**os.environ, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(controller.port)}
+    env = {
+        **os.environ,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(controller.port),
+        # The bench's receivers are on loopback.
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
+    }
     manage = [sys.executable, str(ROOT / "manage.py"), "rqworker", "notifications", "--burst"]
     send_started = time.monotonic()
     workers = [
@@ -130,15 +195,21 @@ def main() -> None:
         for _ in range(args.workers)
     ]
     deadline = send_started + args.timeout
-    while sink.count < rows and time.monotonic() < deadline:
+
+    def received() -> int:
+        return receiver.count if receiver else sink.count
+
+    while received() < healthy and time.monotonic() < deadline:
         time.sleep(0.2)
     delivered_seconds = time.monotonic() - send_started
+    got = received()
     for worker in workers:
-        worker.wait(timeout=60)
+        worker.wait(timeout=args.timeout)
     controller.stop()
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"received by SMTP sink: {sink.count}/{rows} in {delivered_seconds:.1f} s")
-    print(f"throughput: {sink.count / delivered_seconds:.0f} messages/s")
+    where = "healthy webhook endpoints" if receiver else "SMTP sink"
+    print(f"received by {where}: {got}/{healthy} in {delivered_seconds:.1f} s")
+    print(f"throughput: {got / delivered_seconds:.0f} messages/s")
     print(f"peak worker RSS: {peak_kib / 1024:.0f} MiB")
     print(f"deliveries sent: {Delivery.objects.filter(state='sent').count()}")
 
