@@ -20,26 +20,37 @@ class QueueUnavailable(Exception):
     """Redis could not take the job; callers relying on an outbox may ignore it."""
 
 
-def enqueue_now(func_path: str, *args, queue: str = "default", job_id: str | None = None):
-    """Enqueue (or, without Redis, run) a job immediately. Raises QueueUnavailable."""
+def enqueue_now(
+    func_path: str, *args, queue: str = "default", job_id: str | None = None, unique: bool = False
+):
+    """Enqueue (or, without Redis, run) a job immediately. Raises QueueUnavailable.
+
+    With `unique` (needs job_id) a job whose id already exists is not enqueued again: the
+    deterministic id makes a repeated enqueue of the same work a no-op. Returns None then.
+    """
     if not settings.REDIS_URL:
         return import_string(func_path)(*args)
     import django_rq
     from redis.exceptions import RedisError
+    from rq.exceptions import DuplicateJobError
 
     try:
-        return django_rq.get_queue(queue).enqueue(func_path, *args, job_id=job_id)
+        return django_rq.get_queue(queue).enqueue(func_path, *args, job_id=job_id, unique=unique)
+    except DuplicateJobError:
+        return None
     except RedisError as exc:
         raise QueueUnavailable(f"queue {queue!r} unreachable: {exc}") from exc
 
 
-def enqueue_on_commit(func_path: str, *args, queue: str = "default", job_id: str | None = None):
+def enqueue_on_commit(
+    func_path: str, *args, queue: str = "default", job_id: str | None = None, unique: bool = False
+):
     """Enqueue after the current transaction commits. A Redis failure is logged, not raised:
     the work it stood for must be recoverable from the database (outbox rows, periodic relay)."""
 
     def _send():
         try:
-            enqueue_now(func_path, *args, queue=queue, job_id=job_id)
+            enqueue_now(func_path, *args, queue=queue, job_id=job_id, unique=unique)
         except QueueUnavailable as exc:
             log.warning("job %s not enqueued: %s", func_path, exc)
 

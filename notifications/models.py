@@ -1,1 +1,188 @@
-"""Subscribers, subscriptions and the delivery outbox (built out by the notifications work)."""
+"""Subscribers, the events that notify them, and the delivery outbox.
+
+Writes go through notifications.services; workers only ever touch Delivery and Subscriber
+rows by id. Invariants that matter for "exactly once, never after unsubscribe" are database
+constraints, not form checks.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from incidents.models import (
+    Component,
+    Incident,
+    IncidentUpdate,
+    Maintenance,
+    MaintenanceUpdate,
+    PublicIdModel,
+)
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` + base64 of 24 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    WEBHOOK = "webhook", "Webhook"
+    SLACK = "slack", "Slack"
+    DISCORD = "discord", "Discord"
+    TEAMS = "teams", "Microsoft Teams"
+
+
+# Channels whose address is an HTTP(S) URL we POST to.
+URL_CHANNELS = (Channel.WEBHOOK, Channel.SLACK, Channel.DISCORD, Channel.TEAMS)
+
+
+class SubscriberState(models.TextChoices):
+    UNCONFIRMED = "unconfirmed"
+    ACTIVE = "active"
+    QUARANTINED = "quarantined"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+class CreatedVia(models.TextChoices):
+    PUBLIC = "public", "Public form"
+    DASHBOARD = "dashboard"
+    API = "api", "API"
+    IMPORT = "import"
+
+
+class Subscriber(PublicIdModel):
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # Email address, E.164 phone number, or endpoint URL, normalised by the service.
+    address = models.CharField(max_length=500)
+    # Webhook owners are emailed when their endpoint gets quarantined.
+    contact_email = models.EmailField(blank=True, default="")
+    state = models.CharField(
+        max_length=12, choices=SubscriberState.choices, default=SubscriberState.UNCONFIRMED
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    all_components = models.BooleanField(default=True)
+    components = models.ManyToManyField(Component, blank=True, related_name="+")
+    # "Just this incident": hears only about that incident, whatever its components.
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    secret = models.CharField(max_length=64, default=new_webhook_secret, editable=False)
+    created_via = models.CharField(
+        max_length=12, choices=CreatedVia.choices, default=CreatedVia.PUBLIC
+    )
+    # SMS double opt-in: a hash of the code sent, never the code itself.
+    confirm_code_hash = models.CharField(max_length=128, blank=True, default="")
+    # Carrier-level opt-out (STOP): no message at all until the number sends START.
+    sms_opted_out = models.BooleanField(default=False)
+    # Webhook quarantine rule: failures counted in a rolling one-hour window.
+    failure_window_start = models.DateTimeField(null=True, blank=True)
+    failure_count = models.PositiveIntegerField(default=0)
+    quarantined_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "channel"])]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "address"], name="subscriber_address_once"),
+            models.CheckConstraint(
+                condition=~Q(state=SubscriberState.ACTIVE) | Q(confirmed_at__isnull=False),
+                name="subscriber_active_is_confirmed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=SubscriberState.QUARANTINED) | Q(quarantined_at__isnull=False),
+                name="subscriber_quarantine_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(channel=Channel.WEBHOOK) | ~Q(contact_email=""),
+                name="subscriber_webhook_has_contact",
+            ),
+            models.CheckConstraint(condition=~Q(address=""), name="subscriber_has_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address}"
+
+
+class Event(models.Model):
+    """One published domain event that notifies; Delivery rows point here."""
+
+    kind = models.CharField(max_length=40)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    incident_update = models.ForeignKey(
+        IncidentUpdate, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    maintenance = models.ForeignKey(
+        Maintenance, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    maintenance_update = models.ForeignKey(
+        MaintenanceUpdate, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    component_ids = models.JSONField(default=list, blank=True)
+    status_change_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
+class Delivery(models.Model):
+    """The outbox: one row per (event, subscriber), written with the event it stands for."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="+")
+    # Copied from the subscriber so one batch can open one connection per channel.
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    state = models.CharField(
+        max_length=8, choices=DeliveryState.choices, default=DeliveryState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, default="")
+    # Message-ID, Twilio SID or HTTP status: what the provider called this message.
+    provider_id = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["event", "state"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscriber"], name="delivery_once"),
+            models.CheckConstraint(
+                condition=~Q(state=DeliveryState.SENDING) | Q(lease_expires_at__isnull=False),
+                name="delivery_sending_has_lease",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=DeliveryState.SENT) | Q(sent_at__isnull=False),
+                name="delivery_sent_dated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} ({self.state})"

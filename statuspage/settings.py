@@ -242,3 +242,33 @@ def _totp_issuer(device) -> str:
 
 
 OTP_TOTP_ISSUER = _totp_issuer
+# --- notifications ---
+# Every variable below is documented in docs/notifications.md.
+# Outbox batches: rows one job claims at a time, and the retry policy (the only one).
+NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=500, minimum=1)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8, minimum=1)
+NOTIFY_RETRY_BASE_SECONDS = env.int("NOTIFY_RETRY_BASE_SECONDS", default=30, minimum=1)
+NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=300, minimum=10)
+# SMS costs money: only these event kinds reach SMS subscribers.
+NOTIFY_SMS_EVENTS = env.list(
+    "NOTIFY_SMS_EVENTS",
+    default=["incident.created", "incident.resolved", "maintenance.started"],
+)
+# Component status changes outside incidents notify only when this is on.
+NOTIFY_COMPONENT_CHANGES = env.bool("NOTIFY_COMPONENT_CHANGES", default=False)
+NOTIFY_UNCONFIRMED_EXPIRE_HOURS = env.int("NOTIFY_UNCONFIRMED_EXPIRE_HOURS", default=48, minimum=1)
+NOTIFY_QUARANTINE_PURGE_DAYS = env.int("NOTIFY_QUARANTINE_PURGE_DAYS", default=90, minimum=1)
+SUBSCRIBE_RATE_PER_IP_HOUR = env.int("SUBSCRIBE_RATE_PER_IP_HOUR", default=20, minimum=1)
+SUBSCRIBE_RATE_PER_ADDRESS_HOUR = env.int("SUBSCRIBE_RATE_PER_ADDRESS_HOUR", default=3, minimum=1)
+# Only tests and closed networks may POST to loopback/private addresses.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10, minimum=1)
+# Parallel HTTP sends per batch job (webhooks and chat), so hanging endpoints block no one.
+NOTIFY_HTTP_CONCURRENCY = env.int("NOTIFY_HTTP_CONCURRENCY", default=32, minimum=1)
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Twilio's REST base URL; overridden only to point the SDK at a local stub in tests.
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
+SMS_MAX_PER_SECOND = env.int("SMS_MAX_PER_SECOND", default=1, minimum=1)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="ops-metrics"),
     path("api/v2/", include("statuspage.api.urls")),
     path("", include("statuspage.widget.urls")),
+    path("", include("notifications.urls")),
 ]

@@ -1,0 +1,218 @@
+"""Fan-out benchmark (not a test): N email subscribers, one incident update, real workers.
+
+Prints the time to write the outbox rows, the time until a local SMTP sink (aiosmtpd on
+loopback, ephemeral port) has received every message, messages per second, and the peak
+resident memory of the worker processes.
+
+Needs REDIS_URL (real RQ queues) and should use its own database, e.g.:
+
+    createdb -h 127.0.0.1 -U postgres statuspage_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/statuspage_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/9 SECRET_KEY=bench \\
+    .venv/bin/python bench/fanout.py --subscribers 100000 --workers 2
+
+The database's subscribers, events and deliveries are deleted first; the Redis db is used
+for the queues (its notifications queue is emptied first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
+
+
+class Sink:
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        with self.lock:
+            self.count += len(envelope.rcpt_tos)
+        return "250 OK"
+
+
+def start_sink():
+    from aiosmtpd.controller import Controller
+
+    class Ephemeral(Controller):
+        def _trigger_server(self):
+            self.port = self.server.sockets[0].getsockname()[1]
+            super()._trigger_server()
+
+    sink = Sink()
+    controller = Ephemeral(sink, hostname="127.0.0.1", port=0)
+    controller.start()
+    return sink, controller
+
+
+class Receiver:
+    """Healthy webhook endpoints (one HTTP server, a path per subscriber) that count POSTs,
+    and a socket that never answers, for the hanging ones."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.count = 0
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(204)
+                self.end_headers()
+                with lock:
+                    receiver.count += 1
+
+            def log_message(self, *args):
+                pass
+
+        ThreadingHTTPServer.request_queue_size = 1024
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_address[1]
+        import socket
+
+        self.silent = socket.socket()
+        self.silent.bind(("127.0.0.1", 0))
+        self.silent.listen(4096)
+        self.silent_port = self.silent.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=int, default=900, help="seconds to wait for delivery")
+    parser.add_argument("--channel", choices=["email", "webhook"], default="email")
+    parser.add_argument(
+        "--hang-percent", type=int, default=10, help="webhook only: endpoints that never answer"
+    )
+    args = parser.parse_args()
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("Set REDIS_URL: the benchmark measures the real queue path.")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import django_rq
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.enums import ComponentStatus
+    from incidents.models import Component, Incident, Page
+    from notifications.models import Delivery, Event, Subscriber, SubscriberState
+
+    sink, controller = start_sink()
+    receiver = Receiver() if args.channel == "webhook" else None
+    django_rq.get_queue("notifications").empty()
+    Delivery.objects.all().delete()
+    Event.objects.all().delete()
+    Subscriber.objects.all().delete()
+    Incident.objects.all().delete()
+    Page.objects.update(url="https://status.bench.test")
+    actor = services.Actor(label="bench", via="automation")
+    component = Component.objects.first() or services.component_create(name="API", actor=actor)
+    now = timezone.now()
+    hang_every = 100 // args.hang_percent if receiver and args.hang_percent else 0
+
+    def address(n: int) -> str:
+        if receiver is None:
+            return f"user{n}@bench.test"
+        if hang_every and n % hang_every == 0:
+            return f"http://127.0.0.1:{receiver.silent_port}/hang{n}"
+        return f"http://127.0.0.1:{receiver.port}/ok{n}"
+
+    Subscriber.objects.bulk_create(
+        (
+            Subscriber(
+                channel=args.channel,
+                address=address(n),
+                contact_email="ops@bench.test" if receiver else "",
+                state=SubscriberState.ACTIVE,
+                confirmed_at=now,
+                public_id=f"b{n:011d}",
+            )
+            for n in range(args.subscribers)
+        ),
+        batch_size=5000,
+    )
+    healthy = (
+        sum(
+            1
+            for n in range(args.subscribers)
+            if not address(n).startswith(f"http://127.0.0.1:{receiver.silent_port}/")
+        )
+        if receiver
+        else args.subscribers
+    )
+    print(f"subscribers: {args.subscribers} {args.channel}, workers: {args.workers}")
+
+    # The incident is created without notifying; the measured event is one update to it.
+    incident = services.incident_create(
+        name="Bench incident",
+        body="Created.",
+        component_statuses={component: ComponentStatus.MAJOR_OUTAGE},
+        notify=False,
+        actor=actor,
+    )
+    started = time.monotonic()
+    services.incident_update_post(
+        incident=incident, status="identified", body="Bench update.", actor=actor
+    )
+    outbox_seconds = time.monotonic() - started
+    rows = Delivery.objects.count()
+    print(f"outbox rows: {rows} written in {outbox_seconds:.2f} s (one transaction)")
+
+    env = {
+        **os.environ,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(controller.port),
+        # The bench's receivers are on loopback.
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py"), "rqworker", "notifications", "--burst"]
+    send_started = time.monotonic()
+    workers = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
+            manage, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(args.workers)
+    ]
+    deadline = send_started + args.timeout
+
+    def received() -> int:
+        return receiver.count if receiver else sink.count
+
+    while received() < healthy and time.monotonic() < deadline:
+        time.sleep(0.2)
+    delivered_seconds = time.monotonic() - send_started
+    got = received()
+    for worker in workers:
+        worker.wait(timeout=args.timeout)
+    controller.stop()
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    where = "healthy webhook endpoints" if receiver else "SMTP sink"
+    print(f"received by {where}: {got}/{healthy} in {delivered_seconds:.1f} s")
+    print(f"throughput: {got / delivered_seconds:.0f} messages/s")
+    print(f"peak worker RSS: {peak_kib / 1024:.0f} MiB")
+    print(f"deliveries sent: {Delivery.objects.filter(state='sent').count()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Periodic notification work, scheduled by RQ's own CronScheduler (rq.cron).
+
+`python manage.py notifications_cron` runs the scheduler next to the workers; it only
+enqueues, and `rqworker notifications default --with-scheduler` runs the jobs. Every job is
+idempotent, so a second scheduler would do no harm.
+"""
+
+from __future__ import annotations
+
+from rq.cron import CronScheduler
+
+from notifications import jobs
+
+SCHEDULE = (
+    # The outbox relay: lost enqueues, due retries, rows whose sending lease expired.
+    (jobs.relay, "notifications", 30),
+    (jobs.expire_and_purge, "default", 3600),
+)
+
+
+def build_scheduler(connection) -> CronScheduler:
+    scheduler = CronScheduler(connection=connection, name="statuspage-notifications")
+    for func, queue_name, interval in SCHEDULE:
+        scheduler.register(func, queue_name=queue_name, interval=interval)
+    return scheduler

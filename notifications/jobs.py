@@ -1,0 +1,131 @@
+"""RQ jobs. Each takes IDs, loads, and calls a service; nothing here decides policy."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import timezone
+
+from incidents import selectors
+from notifications import links, render
+from notifications.models import URL_CHANNELS, Channel, Subscriber, SubscriberState
+from notifications.services import delivery, outbox, subscriptions
+from notifications.transports import TransportError
+from notifications.transports.chat import DiscordTransport, SlackTransport, TeamsTransport
+from notifications.transports.sms import send_sms
+from notifications.transports.webhook import post_json, sign
+
+log = logging.getLogger(__name__)
+
+
+def deliver_batch(event_id: int, batch_no: int) -> dict:
+    """One batch of an event's outbox; batch_no only names the job (-1: sent by the relay)."""
+    return delivery.batch_deliver(event_id=event_id)
+
+
+def relay() -> dict:
+    return outbox.outbox_relay()
+
+
+def expire_and_purge() -> dict:
+    return subscriptions.subscribers_expire_and_purge()
+
+
+def send_confirmation(subscriber_id: int) -> str:
+    """Start double opt-in: a signed link by email, a code by SMS, a test POST for URLs."""
+    sub = Subscriber.objects.filter(pk=subscriber_id, state=SubscriberState.UNCONFIRMED).first()
+    if sub is None:
+        return "not unconfirmed"
+    page = selectors.page_get()
+    ctx = {
+        "page_name": page.name,
+        "page_url": page.url,
+        "confirm_url": links.confirm_url(sub),
+        "expire_hours": settings.NOTIFY_UNCONFIRMED_EXPIRE_HOURS,
+    }
+    if sub.channel == Channel.EMAIL:
+        send_mail(
+            render.render_text("notifications/email/confirm_subject.txt", ctx),
+            render.render_text("notifications/email/confirm_body.txt", ctx),
+            settings.DEFAULT_FROM_EMAIL,
+            [sub.address],
+        )
+        return "email sent"
+    if sub.channel == Channel.SMS:
+        ctx["code"] = subscriptions.sms_code_issue(subscriber=sub)
+        try:
+            text = render.gsm_safe(render.render_text("notifications/sms/confirm.txt", ctx))
+            send_sms(sub.address, text)
+        except TransportError as exc:
+            log.warning("SMS code to subscriber %s not sent: %s", sub.pk, exc.message)
+            return exc.message
+        return "code sent"
+    return _test_delivery(sub, page)
+
+
+def _test_delivery(sub: Subscriber, page) -> str:
+    """URL channels confirm themselves: the endpoint must answer a test message with 2xx."""
+    title = f"{page.name}: subscription test"
+    text = "This endpoint will receive status updates. No action needed."
+    try:
+        if sub.channel == Channel.WEBHOOK:
+            body = json.dumps(
+                {
+                    "meta": {
+                        "unsubscribe": links.unsubscribe_url(sub),
+                        "documentation": page.url,
+                        "generated_at": render.payloads.ts(timezone.now()),
+                    },
+                    "page": render.payloads.page_json(),
+                    "test": True,
+                }
+            ).encode()
+            post_json(sub.address, body, sign(sub.secret, f"test-{sub.public_id}", body))
+        else:
+            transport = {
+                Channel.SLACK: SlackTransport,
+                Channel.DISCORD: DiscordTransport,
+                Channel.TEAMS: TeamsTransport,
+            }[sub.channel]()
+            data = json.dumps(transport.body({"title": title, "text": text, "url": page.url}))
+            post_json(sub.address, data.encode(), {})
+    except TransportError as exc:
+        log.info("test delivery to subscriber %s failed: %s", sub.pk, exc.message)
+        return exc.message
+    subscriptions.subscriber_confirm(subscriber=sub)
+    if sub.channel == Channel.WEBHOOK:
+        # The owner needs the signing secret: it is shown on the manage page, whose signed
+        # link goes to the contact address only.
+        ctx = {"page_name": page.name, "address": sub.address, "manage_url": links.manage_url(sub)}
+        send_mail(
+            render.render_text("notifications/email/webhook_ready_subject.txt", ctx),
+            render.render_text("notifications/email/webhook_ready_body.txt", ctx),
+            settings.DEFAULT_FROM_EMAIL,
+            [sub.contact_email],
+        )
+    return "confirmed"
+
+
+def send_quarantine_notice(subscriber_id: int, last_error: str) -> None:
+    sub = Subscriber.objects.filter(pk=subscriber_id, channel__in=URL_CHANNELS).first()
+    if sub is None or not sub.contact_email:
+        return
+    page = selectors.page_get()
+    ctx = {
+        "page_name": page.name,
+        "page_url": page.url.rstrip("/") + reverse("notifications-subscribe"),
+        "address": sub.address,
+        "failures": delivery.QUARANTINE_FAILURES,
+        "last_error": last_error,
+        "purge_days": settings.NOTIFY_QUARANTINE_PURGE_DAYS,
+    }
+    send_mail(
+        render.render_text("notifications/email/quarantine_subject.txt", ctx),
+        render.render_text("notifications/email/quarantine_body.txt", ctx),
+        settings.DEFAULT_FROM_EMAIL,
+        [sub.contact_email],
+    )

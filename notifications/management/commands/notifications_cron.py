@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Run RQ's cron scheduler for the notification relay and subscriber clean-up."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="Run the jobs once, inline.")
+
+    def handle(self, *args, once=False, **options):
+        from notifications.cron import SCHEDULE
+
+        if once:
+            for func, _queue, _interval in SCHEDULE:
+                self.stdout.write(f"{func.__name__}: {func()}")
+            return
+        if not settings.REDIS_URL:
+            raise CommandError("REDIS_URL is not set; use --once from cron, or set REDIS_URL.")
+        import django_rq
+
+        from notifications.cron import build_scheduler
+
+        build_scheduler(django_rq.get_connection("notifications")).start()

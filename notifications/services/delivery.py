@@ -1,0 +1,285 @@
+"""Workers' side of the outbox: claim a batch, render, send, record each attempt.
+
+The retry policy lives here and only here: next_attempt_at with exponential backoff and
+jitter; permanent errors fail at once; the last failed try makes the row dead.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications import links, render
+from notifications.models import (
+    URL_CHANNELS,
+    Channel,
+    Delivery,
+    DeliveryState,
+    Event,
+    Subscriber,
+    SubscriberState,
+)
+from notifications.services.outbox import lease_deadline
+from notifications.transports import Outgoing, TransportError, transport_for
+
+log = logging.getLogger(__name__)
+
+QUARANTINE_FAILURES = 10
+SENT_FLUSH = 100
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def deliveries_claim(*, event_id: int, limit: int) -> list[int]:
+    """Atomically move up to `limit` due pending rows of an event to `sending` under a lease."""
+    now = timezone.now()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    # SKIP LOCKED lets concurrent batch jobs on PostgreSQL take disjoint rows without waiting;
+    # SQLite serialises writers, so the conditional UPDATE alone is atomic there.
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    # The pick is a MATERIALIZED CTE: as a plain `IN (SELECT ... LIMIT n)` PostgreSQL may
+    # re-run the subquery per row and claim more than `limit` rows.
+    sql = (
+        f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
+        f" WHERE event_id = %s AND state = %s AND next_attempt_at <= %s"
+        f" ORDER BY id LIMIT %s{lock})"
+        # The attempt is counted at claim time, so a message that kills its worker every
+        # time still runs out of attempts instead of being reclaimed forever.
+        f" UPDATE {table} SET state = %s, lease_expires_at = %s, updated_at = %s,"
+        " attempts = attempts + 1"
+        " WHERE id IN (SELECT id FROM picked) AND state = %s RETURNING id"
+    )
+    params = [
+        event_id,
+        DeliveryState.PENDING,
+        now,
+        limit,
+        DeliveryState.SENDING,
+        lease_deadline(now),
+        now,
+        DeliveryState.PENDING,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def batch_deliver(*, event_id: int) -> dict[str, int]:
+    """Claim one batch of an event's deliveries and send it. Returns counts by outcome."""
+    ids = deliveries_claim(event_id=event_id, limit=settings.NOTIFY_BATCH_SIZE)
+    counts = {"sent": 0, "retry": 0, "failed": 0, "dead": 0}
+    if not ids:
+        return counts
+    event = Event.objects.select_related(
+        "incident", "incident_update", "maintenance", "maintenance_update"
+    ).get(pk=event_id)
+    view = render.event_view(event)
+    rows = (
+        Delivery.objects.filter(id__in=ids).select_related("subscriber").order_by("channel", "id")
+    )
+    transports, sent = {}, []
+
+    def record(row: Delivery, outcome: str) -> None:
+        nonlocal sent
+        counts[outcome] += 1
+        if outcome == "sent":
+            sent.append(row)
+        if len(sent) >= SENT_FLUSH:
+            _record_sent(sent)
+            sent = []
+
+    try:
+        url_rows = [row for row in rows if row.channel in URL_CHANNELS]
+        for row in rows:
+            if row.channel in URL_CHANNELS:
+                continue
+            transport = transports.get(row.channel)
+            if transport is None:
+                transport = transports[row.channel] = transport_for(row.channel)
+            record(row, _attempt(row, transport, view))
+        _send_concurrently(url_rows, view, record)
+    finally:
+        _record_sent(sent)
+        for transport in transports.values():
+            transport.close()
+    return counts
+
+
+def _send_concurrently(rows: list[Delivery], view: render.EventView, record) -> None:
+    """HTTP endpoints are sent in parallel threads: a few hanging endpoints (10 s timeout
+    each) must not hold up the healthy ones behind them. Only the sends run in threads;
+    rendering and every database write stay on this thread."""
+    if not rows:
+        return
+    prepared = []
+    for row in rows:
+        error = _not_sendable(row)
+        if error is None:
+            try:
+                prepared.append((row, build_message(row, row.subscriber, view)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one broken message must not stall a batch
+                log.exception("delivery %s could not be rendered", row.pk)
+                error = TransportError(f"Could not render: {type(exc).__name__}")
+        record(row, _record_failure(row, error))
+
+    def send(item):
+        row, message = item
+        try:
+            return row, transport_for(row.channel).send(message), None
+        except TransportError as exc:
+            return row, "", exc
+
+    with ThreadPoolExecutor(max_workers=settings.NOTIFY_HTTP_CONCURRENCY) as pool:
+        for row, provider_id, error in pool.map(send, prepared):
+            if error is not None:
+                record(row, _record_failure(row, error))
+            else:
+                row.provider_id = provider_id[:200]
+                record(row, "sent")
+
+
+def _not_sendable(row: Delivery) -> TransportError | None:
+    subscriber = row.subscriber
+    # Unsubscribed (or STOPped) after the row was written: never send after unsubscribe.
+    if subscriber.state != SubscriberState.ACTIVE or (
+        row.channel == Channel.SMS and subscriber.sms_opted_out
+    ):
+        return TransportError("Subscriber no longer active", permanent=True)
+    return None
+
+
+def _record_sent(rows: list[Delivery]) -> None:
+    """Successes are written in chunks (one query per chunk, not per row): a worker killed
+    mid-chunk leaves at most SENT_FLUSH rows to be re-sent after their lease expires, and
+    the stable Message-ID / webhook-id lets receivers drop those duplicates."""
+    if not rows:
+        return
+    # One statement: Django's bulk_update builds a CASE per field and row, which costs more
+    # Python time than the sends themselves.
+    now = timezone.now()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    values = ", ".join(["(%s, %s)"] * len(rows))
+    sql = (
+        f"WITH v(id, pid) AS (VALUES {values})"  # noqa: S608
+        f" UPDATE {table} SET state = %s, sent_at = %s,"
+        " updated_at = %s, lease_expires_at = NULL, last_error = '',"
+        f" provider_id = (SELECT pid FROM v WHERE v.id = {table}.id)"
+        " WHERE id IN (SELECT id FROM v)"
+    )
+    params = [x for row in rows for x in (row.pk, row.provider_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, DeliveryState.SENT, now, now])
+
+
+def _attempt(row: Delivery, transport, view: render.EventView) -> str:
+    error = _not_sendable(row)
+    if error is not None:
+        return _record_failure(row, error)
+    try:
+        message = build_message(row, row.subscriber, view)
+    except Exception as exc:  # noqa: BLE001 - one broken message must not stall its batch
+        log.exception("delivery %s could not be rendered", row.pk)
+        return _record_failure(row, TransportError(f"Could not render: {type(exc).__name__}"))
+    try:
+        provider_id = transport.send(message)
+    except TransportError as exc:
+        return _record_failure(row, exc)
+    row.provider_id = provider_id[:200]
+    return "sent"
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff with full jitter between half and the whole step."""
+    step = settings.NOTIFY_RETRY_BASE_SECONDS * (2 ** max(0, attempts - 1))
+    return min(MAX_BACKOFF, timedelta(seconds=step * random.uniform(0.5, 1.0)))
+
+
+def _record_failure(row: Delivery, error: TransportError) -> str:
+    now = timezone.now()
+    attempts = row.attempts  # already counted by the claim
+    if error.permanent:
+        state, outcome = DeliveryState.FAILED, "failed"
+    elif attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        state, outcome = DeliveryState.DEAD, "dead"
+    else:
+        state, outcome = DeliveryState.PENDING, "retry"
+    Delivery.objects.filter(pk=row.pk).update(
+        state=state,
+        next_attempt_at=now + backoff(attempts) if outcome == "retry" else now,
+        lease_expires_at=None,
+        last_error=error.message[:200],
+        updated_at=now,
+    )
+    log.info("delivery %s attempt %s: %s (%s)", row.pk, attempts, error.message, outcome)
+    if row.channel != Channel.EMAIL and row.channel != Channel.SMS and outcome != "failed":
+        _count_endpoint_failure(row.subscriber_id, error.message, now)
+    return outcome
+
+
+def _count_endpoint_failure(subscriber_id: int, message: str, now) -> None:
+    """Statuspage's rule: an endpoint failing 10 times within an hour is quarantined."""
+    from notifications.services.subscriptions import subscriber_quarantine
+
+    with transaction.atomic():
+        sub = Subscriber.objects.select_for_update().get(pk=subscriber_id)
+        if sub.failure_window_start is None or now - sub.failure_window_start > timedelta(hours=1):
+            sub.failure_window_start, sub.failure_count = now, 0
+        sub.failure_count += 1
+        sub.save(update_fields=["failure_window_start", "failure_count"])
+        if sub.failure_count >= QUARANTINE_FAILURES and sub.state == SubscriberState.ACTIVE:
+            subscriber_quarantine(subscriber=sub, last_error=message)
+
+
+def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView) -> Outgoing:
+    key = f"delivery-{row.event_id}-{subscriber.public_id}"
+    message = Outgoing(
+        delivery_id=row.pk, key=key, address=subscriber.address, secret=subscriber.secret
+    )
+    base = view.page_url
+    # One signature per message; the URL patterns are reversed once per batch.
+    token = links.manage_token(subscriber)
+    unsubscribe = view.link("notifications-unsubscribe", token)
+    if row.channel == Channel.EMAIL:
+        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+        thread = f"<{view.object_public_id or 'page'}@{domain}>"
+        message.subject, message.text, message.html = view.email_parts(
+            manage_url=view.link("notifications-manage", token), unsubscribe_url=unsubscribe
+        )
+        message.headers = {
+            # Stable per (event, subscriber): a retried send is recognisable as a duplicate.
+            "Message-ID": f"<{key}@{domain}>",
+            "In-Reply-To": thread,
+            "References": thread,
+            # The unsubscribe URL's POST is the RFC 8058 one-click action.
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    elif row.channel == Channel.SMS:
+        message.text = render.gsm_safe(view.render_text("sms/message.txt", view.context()))
+        message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
+    elif row.channel == Channel.WEBHOOK:
+        message.payload = {
+            "meta": {
+                "unsubscribe": unsubscribe,
+                "documentation": view.page_url,
+                "generated_at": render.payloads.ts(timezone.now()),
+            },
+            **view.payload,
+        }
+    else:
+        message.payload = {
+            "title": f"{view.headline}: {view.title}",
+            "text": render.clean_text(view.body),
+            "url": view.page_url,
+        }
+    return message

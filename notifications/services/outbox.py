@@ -1,0 +1,193 @@
+"""The outbox: Delivery rows written with the event, batch jobs enqueued on commit.
+
+Rows are created with one INSERT ... SELECT over the matching subscribers, so 100k
+subscribers cost one statement inside the operator's transaction, not 100k Python objects.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from incidents.events import DomainEvent, EventKind
+from incidents.queue import QueueUnavailable, enqueue_now, enqueue_on_commit
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryState,
+    Event,
+    Subscriber,
+    SubscriberState,
+)
+
+log = logging.getLogger(__name__)
+
+QUEUE = "notifications"
+DELIVER_JOB = "notifications.jobs.deliver_batch"
+
+
+def _channels_for(kind: str) -> list[str]:
+    channels = [c.value for c in Channel]
+    if kind not in settings.NOTIFY_SMS_EVENTS:
+        channels.remove(Channel.SMS)
+    return channels
+
+
+def event_publish(event: DomainEvent) -> Event | None:
+    """Receive a domain event inside the transaction that caused it and write its outbox.
+
+    Returns the Event row, or None when nothing is to be sent (the operator chose not to
+    notify, or component changes are switched off).
+    """
+    if not event.notify:
+        return None
+    if event.kind == EventKind.COMPONENT_STATUS_CHANGED and not settings.NOTIFY_COMPONENT_CHANGES:
+        return None
+    row = Event.objects.create(
+        kind=event.kind,
+        incident_id=event.incident_id,
+        incident_update_id=event.incident_update_id,
+        maintenance_id=event.maintenance_id,
+        maintenance_update_id=event.maintenance_update_id,
+        component_ids=list(event.component_ids),
+        status_change_ids=list(event.status_change_ids),
+    )
+    count = _insert_deliveries(row, event)
+    log.info("event %s #%s: %d deliveries", event.kind, row.id, count)
+    for batch_no in range(batch_count(count)):
+        enqueue_on_commit(
+            DELIVER_JOB,
+            row.id,
+            batch_no,
+            queue=QUEUE,
+            job_id=batch_job_id(row.id, batch_no),
+            unique=True,
+        )
+    return row
+
+
+def batch_count(rows: int) -> int:
+    return math.ceil(rows / settings.NOTIFY_BATCH_SIZE)
+
+
+def batch_job_id(event_id: int, batch_no: int) -> str:
+    # Deterministic: enqueuing the same batch twice (retry of the enqueue) is a no-op in RQ.
+    return f"notify-{event_id}-{batch_no}"
+
+
+def _insert_deliveries(row: Event, event: DomainEvent) -> int:
+    """One INSERT ... SELECT of every matching active subscriber; returns the row count."""
+    scope = Q(incident__isnull=True) & (
+        Q(all_components=True) | Q(components__in=list(event.component_ids))
+    )
+    if event.incident_id is not None:
+        scope |= Q(incident_id=event.incident_id)
+    matching = (
+        Subscriber.objects.filter(
+            scope, state=SubscriberState.ACTIVE, channel__in=_channels_for(event.kind)
+        )
+        .exclude(channel=Channel.SMS, sms_opted_out=True)
+        .values("id")
+        .distinct()
+    )
+    now = timezone.now()
+    select_sql, select_params = matching.query.sql_with_params()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    sub_table = connection.ops.quote_name(Subscriber._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (event_id, subscriber_id, channel, state, attempts,"  # noqa: S608
+        " next_attempt_at, last_error, provider_id, created_at, updated_at)"
+        f" SELECT %s, s.id, s.channel, %s, 0, %s, '', '', %s, %s FROM {sub_table} s"
+        f" WHERE s.id IN ({select_sql})"
+        " ON CONFLICT DO NOTHING"
+    )
+    params = (row.id, DeliveryState.PENDING, now, now, now, *select_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def outbox_relay(*, now=None) -> dict[str, int]:
+    """The periodic safety net: reclaim rows whose sending lease expired (worker killed) and
+    enqueue every event that has due pending rows (enqueue lost, Redis was down, retries)."""
+    now = now or timezone.now()
+    expired = Delivery.objects.filter(state=DeliveryState.SENDING, lease_expires_at__lt=now)
+    # Attempts are counted at claim time: a message that keeps killing its worker dies.
+    expired.filter(attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
+        state=DeliveryState.DEAD,
+        lease_expires_at=None,
+        last_error="Worker stopped while sending (lease expired)",
+        updated_at=now,
+    )
+    reclaimed = expired.update(
+        state=DeliveryState.PENDING,
+        lease_expires_at=None,
+        last_error="Worker stopped while sending (lease expired)",
+        updated_at=now,
+    )
+    due = (
+        Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
+        .values("event_id")
+        .annotate(rows=Count("id"))
+        .order_by("event_id")[:1000]
+    )
+    # One job per batch of due rows (an event whose whole enqueue was lost may have 100k);
+    # ids are per minute, so relay ticks within a minute do not pile up jobs.
+    minute = now.strftime("%Y%m%d%H%M")
+    enqueued = 0
+    try:
+        for item in due:
+            for n in range(batch_count(item["rows"])):
+                enqueue_now(
+                    DELIVER_JOB,
+                    item["event_id"],
+                    -1,
+                    queue=QUEUE,
+                    job_id=f"notify-relay-{item['event_id']}-{minute}-{n}",
+                    unique=True,
+                )
+                enqueued += 1
+    except QueueUnavailable as exc:
+        log.warning("relay could not enqueue: %s", exc)
+    return {"reclaimed": reclaimed, "enqueued": enqueued}
+
+
+def lease_deadline(now=None):
+    return (now or timezone.now()) + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
+
+
+def deliveries_replay(*, delivery_ids: list[int]) -> int:
+    """Give dead or failed rows a fresh set of attempts (operator's replay). Rows of
+    subscribers no longer active are left alone: replay never reaches an unsubscriber."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = Delivery.objects.filter(
+            id__in=delivery_ids,
+            state__in=[DeliveryState.DEAD, DeliveryState.FAILED],
+            subscriber__state=SubscriberState.ACTIVE,
+        )
+        event_ids = set(rows.values_list("event_id", flat=True))
+        count = Delivery.objects.filter(id__in=list(rows.values_list("id", flat=True))).update(
+            state=DeliveryState.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            updated_at=now,
+        )
+        stamp = int(now.timestamp())
+        for event_id in sorted(event_ids):
+            enqueue_on_commit(
+                DELIVER_JOB,
+                event_id,
+                -1,
+                queue=QUEUE,
+                job_id=f"notify-replay-{event_id}-{stamp}",
+                unique=True,
+            )
+    return count

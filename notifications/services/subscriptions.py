@@ -1,0 +1,232 @@
+"""Subscribing, double opt-in, scope changes, unsubscribing, quarantine and clean-up."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import Component, Incident
+from incidents.queue import enqueue_on_commit
+from notifications.models import (
+    Channel,
+    CreatedVia,
+    Delivery,
+    DeliveryState,
+    Subscriber,
+    SubscriberState,
+)
+from notifications.netguard import is_public
+
+QUEUE = "notifications"
+
+
+class SubscribeError(Exception):
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def normalise_address(channel: str, address: str) -> str:
+    address = (address or "").strip()
+    if channel not in Channel.values:
+        raise SubscribeError(
+            "Choose email, SMS, webhook, Slack, Discord or Teams.", field="channel"
+        )
+    if not address:
+        raise SubscribeError("Enter an address.", field="address")
+    if channel == Channel.EMAIL:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise SubscribeError("Enter a valid email address.", field="address") from None
+        local, _, domain = address.rpartition("@")
+        return f"{local}@{domain.lower()}"
+    if channel == Channel.SMS:
+        try:
+            number = phonenumbers.parse(address, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise SubscribeError(
+                "Enter a valid phone number in international form, e.g. +14155550123.",
+                field="address",
+            )
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return _check_url(address)
+
+
+def _check_url(url: str) -> str:
+    """Shape check only; the real SSRF guard runs on the resolved address at connect time."""
+    parts = urlsplit(url)
+    allowed = {"https", "http"} if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES else {"https"}
+    if parts.scheme not in allowed or not parts.hostname or len(url) > 500:
+        raise SubscribeError("Enter an https:// URL.", field="address")
+    if parts.username or parts.password:
+        raise SubscribeError("The URL must not contain a user name or password.", field="address")
+    if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and _is_private_literal(parts.hostname):
+        raise SubscribeError("The URL must point to a public address.", field="address")
+    return url
+
+
+def _is_private_literal(host: str) -> bool:
+    """An IP literal can be judged now; names are judged when the connection opens."""
+    try:
+        return not is_public(host)
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
+
+
+def subscriber_subscribe(
+    *,
+    channel: str,
+    address: str,
+    contact_email: str = "",
+    component_ids: list[int] | None = None,
+    incident: Incident | None = None,
+    via: str = CreatedVia.PUBLIC,
+) -> Subscriber:
+    """Create or refresh a subscription and start its opt-in. An active subscriber is left
+    as it is, so nobody can change another person's scope by knowing their address."""
+    address = normalise_address(channel, address)
+    # Only webhooks have a contact (validated); anything typed for other channels is dropped.
+    contact_email = (contact_email or "").strip() if channel == Channel.WEBHOOK else ""
+    if channel == Channel.WEBHOOK:
+        try:
+            validate_email(contact_email)
+        except ValidationError:
+            raise SubscribeError("Webhooks need a contact email.", field="contact_email") from None
+    components = list(Component.objects.filter(id__in=component_ids or []))
+    if component_ids and len(components) != len(set(component_ids)):
+        raise SubscribeError("Choose components from the list.", field="components")
+    with transaction.atomic():
+        sub, _created = Subscriber.objects.select_for_update().get_or_create(
+            channel=channel,
+            address=address,
+            defaults={"created_via": via, "contact_email": contact_email},
+        )
+        if sub.state == SubscriberState.ACTIVE:
+            return sub
+        sub.state = SubscriberState.UNCONFIRMED
+        sub.contact_email = contact_email
+        sub.all_components = not components
+        sub.incident = incident
+        sub.quarantined_at = sub.unsubscribed_at = sub.failure_window_start = None
+        sub.failure_count = 0
+        sub.created_at = sub.updated_at = timezone.now()
+        sub.save()
+        sub.components.set(components)
+        if not (channel == Channel.SMS and sub.sms_opted_out):
+            enqueue_on_commit(
+                "notifications.jobs.send_confirmation",
+                sub.id,
+                queue=QUEUE,
+                job_id=f"notify-confirm-{sub.public_id}-{int(sub.created_at.timestamp())}",
+            )
+    return sub
+
+
+def code_hash(subscriber: Subscriber, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{subscriber.public_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def sms_code_issue(*, subscriber: Subscriber) -> str:
+    """A fresh 6-digit code; only its keyed hash is stored."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    Subscriber.objects.filter(pk=subscriber.pk).update(
+        confirm_code_hash=code_hash(subscriber, code)
+    )
+    return code
+
+
+def sms_code_check(*, subscriber: Subscriber, code: str) -> bool:
+    expected = subscriber.confirm_code_hash
+    return bool(expected) and hmac.compare_digest(expected, code_hash(subscriber, code.strip()))
+
+
+def subscriber_confirm(*, subscriber: Subscriber) -> Subscriber:
+    with transaction.atomic():
+        sub = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if sub.state == SubscriberState.UNCONFIRMED:
+            now = timezone.now()
+            sub.state, sub.confirmed_at, sub.updated_at = SubscriberState.ACTIVE, now, now
+            sub.confirm_code_hash = ""
+            sub.save()
+    return sub
+
+
+def subscriber_set_scope(*, subscriber: Subscriber, component_ids: list[int]) -> Subscriber:
+    components = list(Component.objects.filter(id__in=component_ids))
+    with transaction.atomic():
+        subscriber.all_components = not components
+        subscriber.updated_at = timezone.now()
+        subscriber.save(update_fields=["all_components", "updated_at"])
+        subscriber.components.set(components)
+    return subscriber
+
+
+def subscriber_unsubscribe(*, subscriber: Subscriber) -> Subscriber:
+    """Stop every message: the state change and the cancel of queued rows commit together."""
+    with transaction.atomic():
+        now = timezone.now()
+        Subscriber.objects.filter(pk=subscriber.pk).update(
+            state=SubscriberState.UNSUBSCRIBED, unsubscribed_at=now, updated_at=now
+        )
+        Delivery.objects.filter(subscriber=subscriber, state=DeliveryState.PENDING).update(
+            state=DeliveryState.FAILED, last_error="Unsubscribed", updated_at=now
+        )
+    subscriber.refresh_from_db()
+    return subscriber
+
+
+def subscriber_quarantine(*, subscriber: Subscriber, last_error: str) -> None:
+    now = timezone.now()
+    Subscriber.objects.filter(pk=subscriber.pk).update(
+        state=SubscriberState.QUARANTINED, quarantined_at=now, updated_at=now
+    )
+    if subscriber.contact_email:
+        enqueue_on_commit(
+            "notifications.jobs.send_quarantine_notice",
+            subscriber.id,
+            last_error[:200],
+            queue=QUEUE,
+            job_id=f"notify-quarantine-{subscriber.public_id}-{int(now.timestamp())}",
+        )
+
+
+def sms_opt_out(*, number: str) -> int:
+    return Subscriber.objects.filter(channel=Channel.SMS, address=number).update(
+        sms_opted_out=True, updated_at=timezone.now()
+    )
+
+
+def sms_opt_in(*, number: str) -> int:
+    return Subscriber.objects.filter(channel=Channel.SMS, address=number).update(
+        sms_opted_out=False, updated_at=timezone.now()
+    )
+
+
+def subscribers_expire_and_purge(*, now=None) -> dict[str, int]:
+    """Drop opt-ins never confirmed in time, and quarantined subscribers after 90 days."""
+    now = now or timezone.now()
+    _, expired = Subscriber.objects.filter(
+        state=SubscriberState.UNCONFIRMED,
+        created_at__lt=now - timedelta(hours=settings.NOTIFY_UNCONFIRMED_EXPIRE_HOURS),
+    ).delete()
+    _, purged = Subscriber.objects.filter(
+        state=SubscriberState.QUARANTINED,
+        quarantined_at__lt=now - timedelta(days=settings.NOTIFY_QUARANTINE_PURGE_DAYS),
+    ).delete()
+    label = Subscriber._meta.label
+    return {"expired": expired.get(label, 0), "purged": purged.get(label, 0)}

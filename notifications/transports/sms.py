@@ -1,0 +1,60 @@
+"""SMS through the twilio SDK, never faster than SMS_MAX_PER_SECOND across all workers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from notifications.ratelimit import acquire_slot
+from notifications.transports.base import Outgoing, Transport, TransportError
+
+# Twilio error codes that mean "this number will never take this message".
+PERMANENT_CODES = {
+    21211,  # invalid 'To' number
+    21214,  # 'To' number cannot be reached
+    21408,  # region not enabled
+    21610,  # recipient replied STOP
+    21612,  # cannot route to this number
+    21614,  # not a mobile number
+}
+
+
+def twilio_client():
+    from twilio.rest import Client
+
+    client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    if settings.TWILIO_API_BASE:
+        client.api.base_url = settings.TWILIO_API_BASE.rstrip("/")
+    return client
+
+
+def send_sms(to: str, body: str, status_callback: str | None = None) -> str:
+    """Send one SMS; returns the message SID or raises TransportError."""
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    if not settings.TWILIO_ACCOUNT_SID or not settings.TWILIO_AUTH_TOKEN:
+        raise TransportError("SMS is not configured (TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN)")
+    sender = {}
+    if settings.TWILIO_MESSAGING_SERVICE_SID:
+        sender["messaging_service_sid"] = settings.TWILIO_MESSAGING_SERVICE_SID
+    elif settings.TWILIO_FROM_NUMBER:
+        sender["from_"] = settings.TWILIO_FROM_NUMBER
+    else:
+        raise TransportError("SMS has no sender (TWILIO_FROM_NUMBER or messaging service)")
+    if status_callback:
+        sender["status_callback"] = status_callback
+    acquire_slot("sms", settings.SMS_MAX_PER_SECOND)
+    try:
+        message = twilio_client().messages.create(to=to, body=body, **sender)
+    except TwilioRestException as exc:
+        permanent = exc.code in PERMANENT_CODES
+        raise TransportError(
+            f"Twilio error {exc.code}: {exc.msg}"[:200], permanent=permanent
+        ) from exc
+    except (TwilioException, OSError) as exc:
+        raise TransportError(f"Twilio unreachable: {str(exc)[:100]}") from exc
+    return message.sid
+
+
+class SmsTransport(Transport):
+    def send(self, message: Outgoing) -> str:
+        return send_sms(message.address, message.text, (message.headers or {}).get("callback"))

@@ -1,0 +1,109 @@
+"""Webhooks (JSON over HTTPS) with Standard Webhooks signatures, and the chat formats' base.
+
+http.client follows no redirects (a 3xx is a failure, as in Statuspage), and the connection
+is opened only to an address the SSRF guard accepted.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import ssl
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from standardwebhooks.webhooks import Webhook
+
+from notifications.netguard import BlockedAddress, resolve_allowed
+from notifications.transports.base import Outgoing, Transport, TransportError
+
+USER_AGENT = "statuspage-notifications/1.0"
+
+
+def _guarded_connect(conn) -> None:
+    last_error: OSError | None = None
+    for family, socktype, proto, _name, sockaddr in resolve_allowed(conn.host, conn.port):
+        sock = socket.socket(family, socktype, proto)
+        sock.settimeout(conn.timeout)
+        try:
+            sock.connect(sockaddr)
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+            continue
+        conn.sock = sock
+        return
+    raise last_error or OSError("no address to connect to")
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def connect(self):
+        _guarded_connect(self)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def connect(self):
+        _guarded_connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
+
+
+def post_json(url: str, body: bytes, headers: dict) -> int:
+    """POST once; returns the 2xx status or raises TransportError."""
+    parts = urlsplit(url)
+    cls = {"http": _HTTPConnection, "https": _HTTPSConnection}.get(parts.scheme)
+    if cls is None or not parts.hostname:
+        raise TransportError("Not an http(s) URL", permanent=True)
+    conn = cls(parts.hostname, parts.port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    try:
+        conn.request(
+            "POST",
+            path,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": USER_AGENT,
+                **headers,
+            },
+        )
+        response = conn.getresponse()
+        response.read(1024)
+        status = response.status
+    except BlockedAddress as exc:
+        raise TransportError(str(exc), permanent=True) from exc
+    except TimeoutError as exc:
+        raise TransportError("Connection timed out") from exc
+    except ssl.SSLError as exc:
+        raise TransportError(f"TLS error: {exc.reason or exc}") from exc
+    except (OSError, http.client.HTTPException) as exc:
+        raise TransportError(f"Connection failed: {str(exc)[:100]}") from exc
+    finally:
+        conn.close()
+    if 200 <= status < 300:
+        return status
+    # 410 Gone: the receiver says the endpoint is gone for good. Other 4xx may be fixed by
+    # its owner, so they count towards quarantine rather than failing the row outright.
+    raise TransportError(f"HTTP {status}", permanent=status == 410)
+
+
+def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict:
+    from datetime import UTC, datetime
+
+    when = datetime.fromtimestamp(timestamp or int(time.time()), tz=UTC)
+    signature = Webhook(secret).sign(msg_id, when, body.decode())
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(when.timestamp())),
+        "webhook-signature": signature,
+    }
+
+
+class WebhookTransport(Transport):
+    def send(self, message: Outgoing) -> str:
+        body = json.dumps(message.payload, separators=(",", ":")).encode()
+        status = post_json(message.address, body, sign(message.secret, message.key, body))
+        return f"HTTP {status}"

@@ -1,0 +1,68 @@
+"""Twilio webhooks: signature check, inbound STOP/START/HELP, message status callbacks."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from incidents import selectors
+from notifications.models import Delivery, DeliveryState
+from notifications.services import subscriptions
+
+# Twilio's standard opt-out / opt-in / help keywords (Advanced Opt-Out defaults).
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
+HELP_WORDS = {"HELP", "INFO"}
+
+
+def signature_valid(request) -> bool:
+    from twilio.request_validator import RequestValidator
+
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not settings.TWILIO_AUTH_TOKEN:
+        return False
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    params = {key: request.POST.get(key) for key in request.POST}
+    return validator.validate(request.build_absolute_uri(), params, signature)
+
+
+def _twiml(text: str | None) -> str:
+    inner = f"<Message>{escape(text)}</Message>" if text else ""
+    return f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>'
+
+
+def handle_inbound(data) -> str:
+    """Apply an opt-out/opt-in word; returns TwiML. Twilio itself answers STOP/START on its
+    side, so only HELP gets a reply from us."""
+    number = data.get("From", "")
+    word = (data.get("Body") or "").strip().split(" ")[0].upper()
+    if word in STOP_WORDS:
+        subscriptions.sms_opt_out(number=number)
+        return _twiml(None)
+    if word in START_WORDS:
+        subscriptions.sms_opt_in(number=number)
+        return _twiml(None)
+    if word in HELP_WORDS:
+        page = selectors.page_get()
+        text = render_to_string(
+            "notifications/sms/help.txt", {"page_name": page.name, "page_url": page.url}
+        ).strip()
+        return _twiml(text)
+    return _twiml(None)
+
+
+def handle_status(data) -> int:
+    """A carrier-level failure after Twilio accepted the message fails the delivery row."""
+    sid, status = data.get("MessageSid", ""), data.get("MessageStatus", "")
+    if not sid or status not in {"failed", "undelivered"}:
+        return 0
+    code = data.get("ErrorCode", "")
+    return Delivery.objects.filter(Q(provider_id=sid), state=DeliveryState.SENT).update(
+        state=DeliveryState.FAILED,
+        last_error=f"Carrier reported {status}" + (f" ({code})" if code else ""),
+        updated_at=timezone.now(),
+    )

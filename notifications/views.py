@@ -1,0 +1,189 @@
+"""Public subscription pages and Twilio hooks. Thin: parse, call a service, render.
+
+No view here sets a cookie: the capability is the signed token in the URL (or, for the
+subscribe form, double opt-in plus rate limits), so the public pages stay cacheable and the
+POSTs are csrf_exempt on purpose.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from incidents import selectors
+from incidents.models import Component, Incident
+from notifications import links
+from notifications.models import Channel, Subscriber, SubscriberState
+from notifications.ratelimit import hit
+from notifications.services import subscriptions
+from notifications.services.subscriptions import SubscribeError
+from notifications.twilio_hooks import handle_inbound, handle_status, signature_valid
+
+HOUR = 3600
+
+
+def _page(request, template: str, status: int = 200, **context):
+    context.setdefault("page", selectors.page_get())
+    return render(request, f"notifications/pages/{template}", context, status=status)
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _too_many(request):
+    return _page(request, "rate_limited.html", status=429)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def subscribe(request):
+    components = Component.objects.order_by("position", "id")
+    incident = Incident.objects.filter(public_id=request.GET.get("incident", "")).first()
+    if request.method == "GET":
+        return _page(request, "subscribe.html", components=components, incident=incident)
+    data = request.POST
+    if not hit(f"sub-ip:{_client_ip(request)}", settings.SUBSCRIBE_RATE_PER_IP_HOUR, HOUR):
+        return _too_many(request)
+    if not hit(_address_key(data), settings.SUBSCRIBE_RATE_PER_ADDRESS_HOUR, HOUR):
+        return _too_many(request)
+    incident = Incident.objects.filter(public_id=data.get("incident", "")).first()
+    try:
+        ids = [int(x) for x in data.getlist("components")]
+        sub = subscriptions.subscriber_subscribe(
+            channel=data.get("channel", ""),
+            address=data.get("address", ""),
+            contact_email=data.get("contact_email", ""),
+            component_ids=ids,
+            incident=incident,
+        )
+    except (SubscribeError, ValueError) as exc:
+        error = getattr(exc, "message", "Choose components from the list.")
+        return _page(
+            request,
+            "subscribe.html",
+            status=400,
+            components=components,
+            incident=incident,
+            error=error,
+            form=data,
+        )
+    # The same page whether the address was new, pending or already active.
+    return _page(request, "subscribe_sent.html", channel=sub.channel, address=sub.address)
+
+
+def _address_key(data) -> str:
+    """Count per normalised address, so spelling a number differently does not reset it."""
+    channel, address = data.get("channel", ""), data.get("address", "")
+    try:
+        address = subscriptions.normalise_address(channel, address)
+    except SubscribeError:
+        address = address.strip().lower()
+    return f"sub-addr:{channel}:{address}"
+
+
+@csrf_exempt
+@require_POST
+def subscribe_sms_code(request):
+    number = request.POST.get("address", "")
+    if not hit(f"sms-code:{number}", 5, HOUR) or not hit(f"sms-ip:{_client_ip(request)}", 20, HOUR):
+        return _too_many(request)
+    sub = Subscriber.objects.filter(channel=Channel.SMS, address=number).first()
+    if sub and subscriptions.sms_code_check(subscriber=sub, code=request.POST.get("code", "")):
+        subscriptions.subscriber_confirm(subscriber=sub)
+        return _page(request, "done.html", message="Your phone number is confirmed.")
+    return _page(
+        request,
+        "subscribe_sent.html",
+        status=400,
+        channel=Channel.SMS,
+        address=number,
+        error="That code is not right, or it expired.",
+    )
+
+
+def _from_token(token: str, reader) -> Subscriber | None:
+    public_id = reader(token)
+    return Subscriber.objects.filter(public_id=public_id).first() if public_id else None
+
+
+def _bad_link(request):
+    return _page(request, "done.html", status=404, message="This link is not valid any more.")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def confirm(request, token: str):
+    sub = _from_token(token, links.read_confirm_token)
+    if sub is None or sub.state not in (SubscriberState.UNCONFIRMED, SubscriberState.ACTIVE):
+        return _bad_link(request)
+    if request.method == "GET":
+        # Mail scanners follow links: only the POST of this button confirms.
+        return _page(request, "confirm.html", subscriber=sub)
+    subscriptions.subscriber_confirm(subscriber=sub)
+    return _page(request, "done.html", message="Your subscription is confirmed.")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def manage(request, token: str):
+    sub = _from_token(token, links.read_manage_token)
+    if sub is None:
+        return _bad_link(request)
+    components = Component.objects.order_by("position", "id")
+    if request.method == "POST" and sub.state == SubscriberState.ACTIVE:
+        try:
+            ids = [int(x) for x in request.POST.getlist("components")]
+        except ValueError:
+            return _page(
+                request,
+                "manage.html",
+                status=400,
+                subscriber=sub,
+                components=components,
+                error="Choose components from the list.",
+            )
+        subscriptions.subscriber_set_scope(subscriber=sub, component_ids=ids)
+    chosen = set(sub.components.values_list("id", flat=True))
+    return _page(
+        request,
+        "manage.html",
+        subscriber=sub,
+        components=components,
+        chosen=chosen,
+        unsubscribe_url=links.unsubscribe_url(sub),
+        saved=request.method == "POST",
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """GET asks; POST acts. The POST also serves RFC 8058 one-click unsubscribe."""
+    sub = _from_token(token, links.read_manage_token)
+    if sub is None:
+        return _bad_link(request)
+    if request.method == "GET":
+        return _page(request, "unsubscribe.html", subscriber=sub)
+    subscriptions.subscriber_unsubscribe(subscriber=sub)
+    return _page(request, "done.html", message="You are unsubscribed. No more messages.")
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request):
+    if not signature_valid(request):
+        return HttpResponseForbidden("Invalid Twilio signature.")
+    return HttpResponse(handle_inbound(request.POST), content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request):
+    if not signature_valid(request):
+        return HttpResponseForbidden("Invalid Twilio signature.")
+    handle_status(request.POST)
+    return HttpResponse(status=204)

@@ -1,0 +1,166 @@
+"""Email deliveries through a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from incidents import services
+from incidents.enums import ComponentStatus
+from notifications import jobs
+from notifications.models import Delivery, DeliveryState, Event
+from notifications.services.subscriptions import subscriber_unsubscribe
+
+
+def _incident(operator, component, body="Errors & timeouts <now>."):
+    return services.incident_create(
+        name="API errors",
+        body=body,
+        component_statuses={component: ComponentStatus.MAJOR_OUTAGE},
+        actor=operator,
+    )
+
+
+def _deliver_all():
+    for event in Event.objects.order_by("id"):
+        jobs.deliver_batch(event.id, 0)
+
+
+def test_subscribers_receive_text_and_html_with_unsubscribe_headers(
+    smtp_sink, make_subscriber, api, operator
+):
+    make_subscriber(address="ann@example.test")
+    _incident(operator, api)
+    _deliver_all()
+    [msg] = smtp_sink.messages
+    assert msg["To"] == "ann@example.test"
+    assert msg["Subject"].startswith("[") and "API errors" in msg["Subject"]
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert (
+        str(msg["List-Unsubscribe"]).strip().startswith("<https://status.example.test/unsubscribe/")
+    )
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    # Text is not HTML-escaped; HTML is.
+    assert "Errors & timeouts <now>." in text
+    assert "Errors &amp; timeouts &lt;now&gt;." in html
+    # Each subscriber's own signed links, in both parts.
+    unsubscribe = str(msg["List-Unsubscribe"]).strip()[1:-1]
+    assert f"Unsubscribe: {unsubscribe}" in text
+    assert f'href="{unsubscribe}"' in html
+    assert "https://status.example.test/manage/" in text
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.SENT and row.attempts == 1
+    assert row.provider_id == msg["Message-ID"]
+
+
+def test_updates_of_one_incident_thread_and_message_ids_are_stable(
+    smtp_sink, make_subscriber, api, operator
+):
+    make_subscriber()
+    incident = _incident(operator, api)
+    services.incident_update_post(incident=incident, status="identified", body="x", actor=operator)
+    _deliver_all()
+    first, second = smtp_sink.messages
+    assert first["Message-ID"] != second["Message-ID"]
+    assert first["In-Reply-To"] == second["In-Reply-To"] == f"<{incident.public_id}@localhost>"
+    assert first["References"] == second["References"]
+
+
+def test_one_connection_carries_a_whole_batch(smtp_sink, make_subscriber, api, operator):
+    for n in range(5):
+        make_subscriber(address=f"s{n}@example.test")
+    _incident(operator, api)
+    _deliver_all()
+    assert sorted(m["To"] for m in smtp_sink.messages) == [f"s{n}@example.test" for n in range(5)]
+    assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 5
+
+
+def test_unsubscribing_after_the_event_stops_the_queued_message(
+    smtp_sink, make_subscriber, api, operator
+):
+    sub = make_subscriber()
+    _incident(operator, api)
+    subscriber_unsubscribe(subscriber=sub)
+    _deliver_all()
+    assert smtp_sink.messages == []
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.FAILED and row.last_error == "Unsubscribed"
+
+
+def test_mail_server_down_retries_with_backoff_then_dies(make_subscriber, api, operator, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # discard port: refused
+    settings.NOTIFY_MAX_ATTEMPTS = 3
+    make_subscriber()
+    _incident(operator, api)
+    event = Event.objects.get()
+    outcomes = []
+    for _ in range(3):
+        Delivery.objects.update(next_attempt_at=timezone.now())  # skip the wait
+        outcomes.append(jobs.deliver_batch(event.id, 0))
+    row = Delivery.objects.get()
+    assert [o["retry"] for o in outcomes] == [1, 1, 0]
+    assert outcomes[-1]["dead"] == 1
+    assert row.state == DeliveryState.DEAD and row.attempts == 3
+    assert "mail server" in row.last_error.lower()
+
+
+def test_a_retry_waits_for_its_backoff(make_subscriber, api, operator, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    make_subscriber()
+    _incident(operator, api)
+    event = Event.objects.get()
+    jobs.deliver_batch(event.id, 0)
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.PENDING
+    assert row.next_attempt_at > timezone.now()
+    assert jobs.deliver_batch(event.id, 0) == {"sent": 0, "retry": 0, "failed": 0, "dead": 0}
+
+
+@pytest.mark.parametrize("attempts,low,high", [(1, 15, 30), (2, 30, 60), (4, 120, 240)])
+def test_backoff_grows_exponentially_with_jitter(settings, attempts, low, high):
+    from notifications.services.delivery import backoff
+
+    settings.NOTIFY_RETRY_BASE_SECONDS = 30
+    for _ in range(20):
+        assert low <= backoff(attempts).total_seconds() <= high
+
+
+def test_maintenance_emails_use_their_own_template_with_the_window(
+    smtp_sink, make_subscriber, api, operator
+):
+    from datetime import UTC, datetime, timedelta
+
+    make_subscriber(components=[api])
+    start = datetime(2030, 1, 5, 10, 0, tzinfo=UTC)
+    services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[api],
+        body="Short read-only period.",
+        actor=operator,
+    )
+    _deliver_all()
+    [msg] = smtp_sink.messages
+    text = msg.get_body(("plain",)).get_content()
+    assert "When: 2030-01-05 10:00 to 12:00 UTC" in text
+    assert "Maintenance scheduled" in msg["Subject"]
+
+
+def test_a_message_that_cannot_be_rendered_is_a_recorded_retry(
+    smtp_sink, make_subscriber, api, operator, monkeypatch
+):
+    def broken(*args, **kwargs):
+        raise KeyError("missing")
+
+    make_subscriber()
+    _incident(operator, api)
+    monkeypatch.setattr("notifications.services.delivery.build_message", broken)
+    _deliver_all()
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.PENDING and row.attempts == 1
+    assert row.last_error == "Could not render: KeyError"
+    assert smtp_sink.messages == []

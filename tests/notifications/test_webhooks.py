@@ -1,0 +1,255 @@
+"""Webhook and chat deliveries to local HTTP receivers, signatures checked with
+the standardwebhooks package; quarantine; the SSRF guard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from incidents import services
+from incidents.enums import ComponentStatus
+from notifications import jobs
+from notifications.models import Channel, Delivery, DeliveryState, Event, SubscriberState
+from notifications.netguard import is_public
+from notifications.transports import TransportError
+from notifications.transports.webhook import post_json
+
+
+def _incident(operator, component):
+    return services.incident_create(
+        name="API errors",
+        body="Errors on the API.",
+        component_statuses={component: ComponentStatus.MAJOR_OUTAGE},
+        actor=operator,
+    )
+
+
+def _deliver(event=None):
+    event = event or Event.objects.latest("id")
+    return jobs.deliver_batch(event.id, 0)
+
+
+def test_webhook_payload_is_statuspage_shaped_and_signed(receiver, make_subscriber, api, operator):
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    incident = _incident(operator, api)
+    _deliver()
+    [request] = receiver.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    payload = Webhook(sub.secret).verify(request["body"], headers)
+    assert set(payload) == {"meta", "page", "incident"}
+    assert payload["meta"]["unsubscribe"].startswith("https://status.example.test/unsubscribe/")
+    assert payload["incident"]["id"] == incident.public_id
+    assert payload["incident"]["status"] == "investigating"
+    assert payload["incident"]["incident_updates"][0]["body"] == "Errors on the API."
+    assert payload["incident"]["components"][0]["id"] == api.public_id
+    assert payload["incident"]["created_at"].endswith("Z")
+    assert payload["page"]["status_indicator"] == "critical"
+    assert Delivery.objects.get().provider_id == "HTTP 204"
+
+
+def test_a_wrong_secret_fails_verification(receiver, make_subscriber, api, operator):
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    _incident(operator, api)
+    _deliver()
+    [request] = receiver.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    other = "whsec_" + "A" * 32
+    with pytest.raises(Exception, match="(?i)signature"):
+        Webhook(other).verify(request["body"], headers)
+
+
+def test_webhook_id_is_stable_across_retries(receiver, make_subscriber, api, operator):
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    _incident(operator, api)
+    receiver.status = 503
+    _deliver()
+    assert Delivery.objects.get().state == DeliveryState.PENDING
+    receiver.status = 200
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    _deliver()
+    ids = [r["headers"]["webhook-id"] for r in receiver.requests]
+    assert len(ids) == 2 and ids[0] == ids[1]
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.SENT and row.attempts == 2
+
+
+def test_gone_endpoint_fails_at_once(receiver, make_subscriber, api, operator):
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    _incident(operator, api)
+    receiver.status = 410
+    _deliver()
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.FAILED and row.last_error == "HTTP 410"
+
+
+def test_redirect_counts_as_failure(receiver, make_subscriber, api, operator):
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    _incident(operator, api)
+    receiver.status = 302
+    _deliver()
+    assert Delivery.objects.get().last_error == "HTTP 302"
+    assert len(receiver.requests) == 1
+
+
+def test_ten_failures_in_an_hour_quarantine_and_email_the_owner(
+    receiver, smtp_sink, make_subscriber, api, operator, run_jobs
+):
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    receiver.status = 500
+    incident = _incident(operator, api)
+    for n in range(9):
+        services.incident_update_post(
+            incident=incident, status="identified", body=f"u{n}", actor=operator
+        )
+    for event in Event.objects.order_by("id"):
+        run_jobs(_deliver, event)
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED
+    [notice] = smtp_sink.messages
+    assert notice["To"] == "ops@example.test"
+    assert "quarantined" in notice["Subject"]
+
+
+@pytest.mark.parametrize(
+    "channel,check",
+    [
+        (Channel.SLACK, lambda b: b["blocks"][0]["text"]["text"].startswith("*New incident")),
+        (Channel.DISCORD, lambda b: b["embeds"][0]["title"].startswith("New incident")),
+        (Channel.TEAMS, lambda b: b["attachments"][0]["content"]["type"] == "AdaptiveCard"),
+    ],
+)
+def test_chat_subscribers_get_their_native_format(
+    receiver, make_subscriber, api, operator, channel, check
+):
+    make_subscriber(channel=channel, address=receiver.url)
+    _incident(operator, api)
+    _deliver()
+    [request] = receiver.requests
+    assert check(json.loads(request["body"]))
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",  # noqa: S104 - an address under test, not a bind
+        "::1",
+        "fc00::1",
+        "fd00:ec2::254",
+        "fe80::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b::7f00:1",
+        "2002:7f00:1::",
+    ],
+)
+def test_private_and_reserved_addresses_are_refused(address):
+    assert not is_public(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700::1111", "64:ff9b::808:808"])
+def test_public_addresses_are_allowed(address):
+    assert is_public(address)
+
+
+def test_hostname_resolving_to_loopback_is_refused_at_connect_time(settings, receiver):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    with pytest.raises(TransportError) as info:
+        post_json(url, b"{}", {})
+    assert info.value.permanent
+    assert "private" in info.value.message
+    assert receiver.requests == []
+
+
+def test_private_endpoint_delivery_fails_without_the_test_setting(
+    settings, receiver, make_subscriber, api, operator
+):
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    _incident(operator, api)
+    _deliver()
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.FAILED
+    assert receiver.requests == []
+
+
+def test_maintenance_payload_carries_the_schedule(receiver, make_subscriber, api, operator):
+    from datetime import timedelta
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url, components=[api])
+    start = timezone.now() + timedelta(days=1)
+    services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[api],
+        remind_before_minutes=60,
+        actor=operator,
+    )
+    _deliver()
+    [request] = receiver.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    incident = Webhook(sub.secret).verify(request["body"], headers)["incident"]
+    assert incident["impact"] == "maintenance"
+    assert incident["status"] == "scheduled"
+    assert incident["scheduled_for"] and incident["scheduled_until"]
+    assert incident["scheduled_remind_prior"] is True
+
+
+def test_a_hanging_endpoint_times_out_and_is_retried(settings, make_subscriber, api, operator):
+    import socket
+    import threading
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    port = server.getsockname()[1]
+    make_subscriber(channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{port}/hook")
+    _incident(operator, api)
+    assert _deliver()["retry"] == 1
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.PENDING and row.last_error == "Connection timed out"
+    server.close()
+
+
+def test_hanging_endpoints_do_not_hold_up_healthy_ones(
+    settings, receiver, make_subscriber, api, operator
+):
+    import socket
+    import time
+
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.NOTIFY_HTTP_CONCURRENCY = 4
+    silent = []
+    for n in range(3):
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen()  # accepts (in the backlog) and never answers
+        silent.append(server)
+        make_subscriber(
+            channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{server.getsockname()[1]}/{n}"
+        )
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    _incident(operator, api)
+    started = time.monotonic()
+    outcome = _deliver()
+    elapsed = time.monotonic() - started
+    assert outcome["sent"] == 1 and outcome["retry"] == 3
+    assert len(receiver.requests) == 1
+    assert elapsed < 2.5  # in parallel: about one timeout, not three
+    for server in silent:
+        server.close()
