@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from rq.cron import CronScheduler
 
+from incidents.jobs import maintenance_tick
 from notifications import jobs
 
 SCHEDULE = (
     # The outbox relay: lost enqueues, due retries, rows whose sending lease expired.
     (jobs.relay, "notifications", 30),
     (jobs.expire_and_purge, "default", 3600),
+    # Maintenance windows start, complete and send reminders on time.
+    (maintenance_tick, "default", 30),
 )
 
 

@@ -52,3 +52,29 @@ def _worker_count() -> int | None:
         return Worker.count(queue=queue)
     except RedisError:
         return 0
+
+
+def delivery_metrics():
+    """Prometheus families for statuspage/metrics.py: deliveries by state and channel, and the
+    age of the oldest due pending delivery (the number to alert on)."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    family = GaugeMetricFamily(
+        "statuspage_deliveries", "Deliveries by state and channel.", labels=["state", "channel"]
+    )
+    for state, channel, n in (
+        Delivery.objects.values_list("state", "subscriber__channel")
+        .annotate(n=Count("id"))
+        .values_list("state", "subscriber__channel", "n")
+    ):
+        family.add_metric([state, channel], n)
+    yield family
+    oldest = Delivery.objects.filter(
+        state=DeliveryState.PENDING, next_attempt_at__lte=timezone.now()
+    ).aggregate(at=Min("next_attempt_at"))["at"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    yield GaugeMetricFamily(
+        "statuspage_oldest_pending_delivery_seconds",
+        "Age of the oldest pending delivery that is due.",
+        value=age,
+    )

@@ -10,6 +10,7 @@ from incidents import selectors
 from incidents.models import Component
 from incidents.queue import queue_is_reachable
 from incidents.services import Actor, ServiceError, component_status_set
+from notifications.selectors import outbox_health
 from statuspage.dashboard.access import operator_required
 from statuspage.dashboard.forms.common import INCIDENT_COMPONENT_CHOICES
 from statuspage.dashboard.forms.components import StatusForm
@@ -33,9 +34,7 @@ def overview(request):
         "maintenance_upcoming": selectors.maintenance_upcoming(),
         "status_choices": INCIDENT_COMPONENT_CHOICES,
         "queue_ok": queue_is_reachable(),
-        # The notifications app fills this in (pending/failed/dead, oldest pending, workers):
-        # see templates/dashboard/partials/deliveries_health.html.
-        "delivery_health": None,
+        "delivery_health": outbox_health(),
         "audit": selectors.audit_entries()[:RECENT_AUDIT],
     }
     return render(request, "dashboard/overview.html", context)
