@@ -10,17 +10,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidents import selectors, services
-from incidents.services import Actor, ServiceError
+from incidents.services import ServiceError
 from statuspage.dashboard import services as operator_services
 from statuspage.dashboard.access import operator_required, role_of
 from statuspage.dashboard.forms.admin import OperatorInviteForm, OperatorRoleForm, PageSettingsForm
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.models import Role
 from statuspage.dashboard.views.auth import PasswordResetView
-
-
-def _actor(request) -> Actor:
-    return Actor.for_user(request.user, via="dashboard")
+from statuspage.dashboard.views.common import actor_for
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,7 +37,7 @@ def page_settings(request):
         data = dict(form.cleaned_data)
         data["uptime_thresholds_minutes"] = data.pop("uptime_thresholds")
         try:
-            services.page_update(actor=_actor(request), **data)
+            services.page_update(actor=actor_for(request), **data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -56,7 +53,7 @@ def operators(request):
     form = OperatorInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            operator_services.operator_invite(actor=_actor(request), **form.cleaned_data)
+            operator_services.operator_invite(actor=actor_for(request), **form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -103,7 +100,7 @@ def operator_role(request, pk: int):
         return redirect("dashboard-operators")
     try:
         operator_services.operator_set_role(
-            user=user, role=form.cleaned_data["role"] or None, actor=_actor(request)
+            user=user, role=form.cleaned_data["role"] or None, actor=actor_for(request)
         )
     except ServiceError as exc:
         messages.error(request, f"{user.get_username()}: {exc.message}")

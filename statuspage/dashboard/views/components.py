@@ -9,11 +9,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents import selectors, services
 from incidents.models import Component, ComponentGroup
-from incidents.services import Actor, ServiceError
+from incidents.services import ServiceError
 from statuspage.dashboard.access import operator_required
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.components import ComponentForm, GroupForm
 from statuspage.dashboard.models import Role
+from statuspage.dashboard.views.common import actor_for
 
 
 def _form_page(request, form, title: str):
@@ -21,10 +22,6 @@ def _form_page(request, form, title: str):
     context = {"form": form, "title": title}
     status = 400 if form.errors else 200
     return render(request, "dashboard/components/form.html", context, status=status)
-
-
-def _actor(request) -> Actor:
-    return Actor.for_user(request.user, via="dashboard")
 
 
 @require_GET
@@ -39,9 +36,9 @@ def _save(request, form, create, update, obj=None, noun="Component"):
         return form
     try:
         if obj is None:
-            create(actor=_actor(request), **form.cleaned_data)
+            create(actor=actor_for(request), **form.cleaned_data)
         else:
-            update(obj, actor=_actor(request), **form.cleaned_data)
+            update(obj, actor=actor_for(request), **form.cleaned_data)
     except ServiceError as exc:
         add_service_error(form, exc)
         return form
@@ -105,7 +102,7 @@ def move(request, kind: str, pk: int, direction: str):
         raise Http404("Nothing to move.")
     entry = get_object_or_404(model, pk=pk)
     try:
-        services.page_entry_move(entry=entry, direction=direction, actor=_actor(request))
+        services.page_entry_move(entry=entry, direction=direction, actor=actor_for(request))
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("dashboard-component-list")

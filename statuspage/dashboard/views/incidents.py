@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents import selectors, services
 from incidents.models import Incident, IncidentComponent, IncidentUpdate
-from incidents.services import Actor, ServiceError
+from incidents.services import ServiceError
 from statuspage.dashboard import templating
 from statuspage.dashboard.access import operator_required
 from statuspage.dashboard.forms.common import add_service_error
@@ -22,16 +22,8 @@ from statuspage.dashboard.forms.incidents import (
     UpdateEditForm,
 )
 from statuspage.dashboard.models import IncidentTemplate, Role
+from statuspage.dashboard.views.common import actor_for, form_status
 from statuspage.public.markdown import render_markdown
-
-
-def _status(form) -> int:
-    """400 when a submitted form was refused, so clients and tests can tell."""
-    return 400 if form.errors else 200
-
-
-def _actor(request) -> Actor:
-    return Actor.for_user(request.user, via="dashboard")
 
 
 @require_GET
@@ -62,7 +54,7 @@ def incident_new(request):
                 impact_override=data["impact_override"] or None,
                 component_statuses=form.component_statuses(),
                 notify=data["notify"],
-                actor=_actor(request),
+                actor=actor_for(request),
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -70,7 +62,7 @@ def incident_new(request):
             messages.success(request, f"Incident “{incident.name}” declared.")
             return redirect("dashboard-incident", public_id=incident.public_id)
     context = {"form": form, "templates": IncidentTemplate.objects.all()}
-    return render(request, "dashboard/incidents/new.html", context, status=_status(form))
+    return render(request, "dashboard/incidents/new.html", context, status=form_status(form))
 
 
 def _from_template(request, template_id) -> tuple[dict | None, dict | None]:
@@ -139,7 +131,7 @@ def incident_update(request, public_id: str):
                 impact_override=data["impact_override"] or None,
                 component_statuses=form.component_statuses(),
                 notify=data["notify"],
-                actor=_actor(request),
+                actor=actor_for(request),
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -161,7 +153,7 @@ def incident_resolve(request, public_id: str):
                 incident=incident,
                 body=form.cleaned_data["body"],
                 notify=form.cleaned_data["notify"],
-                actor=_actor(request),
+                actor=actor_for(request),
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -181,7 +173,7 @@ def update_edit(request, public_id: str):
     if request.method == "POST" and form.is_valid():
         try:
             services.incident_update_edit(
-                update=update, body=form.cleaned_data["body"], actor=_actor(request)
+                update=update, body=form.cleaned_data["body"], actor=actor_for(request)
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -192,7 +184,7 @@ def update_edit(request, public_id: str):
         request,
         "dashboard/incidents/update_edit.html",
         {"form": form, "update": update},
-        status=_status(form),
+        status=form_status(form),
     )
 
 
@@ -205,11 +197,11 @@ def postmortem(request, public_id: str):
     if form.is_valid():
         try:
             incident = services.postmortem_save_draft(
-                incident=incident, body=form.cleaned_data["body"], actor=_actor(request)
+                incident=incident, body=form.cleaned_data["body"], actor=actor_for(request)
             )
             if "publish" in request.POST:
                 services.postmortem_publish(
-                    incident=incident, notify=form.cleaned_data["notify"], actor=_actor(request)
+                    incident=incident, notify=form.cleaned_data["notify"], actor=actor_for(request)
                 )
         except ServiceError as exc:
             add_service_error(form, exc)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents import selectors, services
 from incidents.models import Component, Maintenance
-from incidents.services import Actor, ServiceError
+from incidents.services import ServiceError
 from statuspage.dashboard.access import operator_required
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.maintenance import (
@@ -19,15 +19,7 @@ from statuspage.dashboard.forms.maintenance import (
     MaintenanceUpdateForm,
 )
 from statuspage.dashboard.models import Role
-
-
-def _status(form) -> int:
-    """400 when a submitted form was refused, so clients and tests can tell."""
-    return 400 if form.errors else 200
-
-
-def _actor(request) -> Actor:
-    return Actor.for_user(request.user, via="dashboard")
+from statuspage.dashboard.views.common import actor_for, form_status
 
 
 @require_GET
@@ -60,14 +52,16 @@ def maintenance_new(request):
                 auto_complete=data["auto_complete"],
                 remind_before_minutes=data["remind_before_minutes"],
                 notify=data["notify"],
-                actor=_actor(request),
+                actor=actor_for(request),
             )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, f"Maintenance “{maintenance.name}” scheduled.")
             return redirect("dashboard-maintenance", public_id=maintenance.public_id)
-    return render(request, "dashboard/maintenance/new.html", {"form": form}, status=_status(form))
+    return render(
+        request, "dashboard/maintenance/new.html", {"form": form}, status=form_status(form)
+    )
 
 
 def _detail(request, maintenance, forms=None, status=200):
@@ -156,7 +150,7 @@ def maintenance_action(request, public_id: str, action: str):
     form = form_class(request.POST, auto_id=f"{slot}_%s")
     if form.is_valid():
         try:
-            call(maintenance, form.cleaned_data, _actor(request))
+            call(maintenance, form.cleaned_data, actor_for(request))
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
