@@ -209,6 +209,7 @@ INSTALLED_APPS += [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "statuspage.dashboard",
+    "statuspage.api",
 ]
 # OTPMiddleware must follow AuthenticationMiddleware: it marks request.user verified or not.
 MIDDLEWARE += [
@@ -272,3 +273,6 @@ TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="
 # Twilio's REST base URL; overridden only to point the SDK at a local stub in tests.
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 SMS_MAX_PER_SECOND = env.int("SMS_MAX_PER_SECOND", default=1, minimum=1)
+
+# Management API (/api/v1/): requests per key per minute before 429 + Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120, minimum=1)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="ops-readyz"),
     path("metrics", metrics.metrics, name="ops-metrics"),
     path("api/v2/", include("statuspage.api.urls")),
+    path("api/v1/", include("statuspage.api.v1.urls")),
     path("", include("statuspage.widget.urls")),
     path("", include("notifications.urls")),
 ]

@@ -1,0 +1,281 @@
+"""The management API's HTTP edge: key auth, rate limit, scopes, bodies, errors.
+
+Every /api/v1/ view is wrapped in `api_view`, which is the only place that decides who may call
+what; views then read `request.api_key`, `request.api_actor` and `body(request, "resource")`
+and raise `ApiError` (or let a `ServiceError` through) for anything they refuse.
+
+Error shape, for every failure: `{"error": "<one sentence>"}` plus, for field errors,
+`"errors": {"<field>": ["<message>", ...]}`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import time
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.http import Http404, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from incidents import selectors
+from incidents.services import ServiceError
+from statuspage.api.keys import actor_for_key, api_key_authenticate, key_allows
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, *, errors: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors or {}
+
+    @classmethod
+    def field(cls, field: str, message: str, *, status: int = 422) -> ApiError:
+        return cls(status, message, errors={field: [message]})
+
+
+def json_response(data, *, status: int = 200, headers: dict[str, str] | None = None):
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),
+        content_type="application/json",
+        status=status,
+    )
+    # Management data is per caller and changes at any time: never stored by any cache.
+    response["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(exc: ApiError, headers: dict[str, str] | None = None) -> HttpResponse:
+    data: dict = {"error": exc.message}
+    if exc.errors:
+        data["errors"] = exc.errors
+    return json_response(data, status=exc.status, headers=headers)
+
+
+def no_content() -> HttpResponse:
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- authentication and rate limit ---------------------------------------------------------
+
+_OAUTH = re.compile(r"(?:OAuth|Bearer)\s+(\S+)", re.IGNORECASE)
+
+
+def _presented_key(request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header:
+        match = _OAUTH.fullmatch(header.strip())
+        return match.group(1) if match else ""
+    return request.GET.get("api_key")
+
+
+def rate_limit_retry_after(bucket: str) -> int | None:
+    """Count one request for `bucket`; None while within the limit, else seconds to wait.
+
+    A fixed one-minute window in the shared cache (Redis when configured), so every web process
+    counts against the same budget."""
+    limit = settings.API_RATE_LIMIT_PER_MINUTE
+    now = time.time()
+    window = int(now // 60)
+    key = f"api-rate:{bucket}:{window}"
+    cache.add(key, 0, 70)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 70)
+        count = 1
+    if count <= limit:
+        return None
+    return max(1, math.ceil((window + 1) * 60 - now))
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+_FORM_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+
+
+def parse_form(pairs: list[tuple[str, str]]) -> dict:
+    """Rails-style nested form fields, as Statuspage clients send them:
+    `incident[name]=x`, `incident[component_ids][]=a`, `incident[components][abc]=major_outage`.
+    """
+    data: dict = {}
+    for raw_key, value in pairs:
+        match = _FORM_KEY.match(raw_key)
+        if not match:
+            raise ApiError(400, f"Malformed form field name: {raw_key[:80]!r}.")
+        parts = [match.group(1)] + re.findall(r"\[([^\[\]]*)\]", match.group(2))
+        node = data
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            following = None if last else parts[index + 1]
+            if part == "":
+                if not last or not isinstance(node, list):
+                    raise ApiError(400, f"Malformed form field name: {raw_key[:80]!r}.")
+                node.append(value)
+                break
+            if not isinstance(node, dict):
+                raise ApiError(400, f"Conflicting form field: {raw_key[:80]!r}.")
+            if last:
+                node[part] = value
+            else:
+                default = [] if following == "" else {}
+                child = node.setdefault(part, default)
+                if type(child) is not type(default):
+                    raise ApiError(400, f"Conflicting form field: {raw_key[:80]!r}.")
+                node = child
+    return data
+
+
+def _parse_body(request) -> dict:
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise ApiError(
+            413,
+            "The request body is too large "
+            f"(at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes).",
+        ) from None
+    if not raw.strip():
+        return {}
+    content_type = request.content_type or ""
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "The form body is not valid UTF-8.") from None
+        return parse_form(parse_qsl(text, keep_blank_values=True, max_num_fields=1000))
+    if content_type in ("application/json", "") or content_type.endswith("+json"):
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise ApiError(400, "The body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "The JSON body must be an object.")
+        return data
+    raise ApiError(415, "Send the body as application/json or application/x-www-form-urlencoded.")
+
+
+def body(request, resource: str, *, required: bool = True) -> dict:
+    """The fields wrapped in `resource` (`{"incident": {...}}` or `incident[name]=...`)."""
+    data = request.api_body
+    if resource not in data:
+        if required:
+            raise ApiError(400, f'Wrap the fields in {resource!r}, e.g. {{"{resource}": {{...}}}}.')
+        return {}
+    inner = data[resource]
+    if not isinstance(inner, dict):
+        raise ApiError(400, f"{resource!r} must be an object.")
+    return inner
+
+
+# --- pagination ----------------------------------------------------------------------------
+
+
+def int_param(request, name: str, default: int, *, minimum: int = 1, maximum: int) -> int:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        raise ApiError.field(
+            name, f"{name} must be a whole number from {minimum} to {maximum}.", status=400
+        )
+    return int(raw)
+
+
+def paginate(
+    request, items, *, default_limit: int = 100, max_limit: int = 100, limit_param="limit"
+):
+    """Slice a queryset by `limit`/`per_page` and `page` (1-based), as Statuspage does."""
+    limit = int_param(request, limit_param, default_limit, maximum=max_limit)
+    page = int_param(request, "page", 1, maximum=100_000)
+    start = (page - 1) * limit
+    return items[start : start + limit]
+
+
+# --- the decorator -------------------------------------------------------------------------
+
+
+def require(request, scope: str) -> None:
+    """Refuse unless the calling key may use `scope` (views call this for finer checks)."""
+    if not key_allows(request.api_key, scope):
+        scope = str(getattr(scope, "value", scope))
+        raise ApiError(403, f"This API key lacks the '{scope}' scope (or its owner's role does).")
+
+
+def api_view(**scopes_by_method: str):
+    """Wrap a management API view. Keyword arguments map HTTP methods to the scope each needs,
+    e.g. `@api_view(GET="read", POST="incidents:write")`. The URL's page_id must be this page's."""
+
+    allowed = sorted(scopes_by_method)
+
+    def decorate(view):
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request, *args, page_id: str | None = None, **kwargs):
+            try:
+                return _handle(request, view, args, kwargs, page_id)
+            except ApiError as exc:
+                headers = getattr(exc, "headers", None)
+                return error_response(exc, headers)
+
+        def _handle(request, view, args, kwargs, page_id):
+            raw = _presented_key(request)
+            if not raw:
+                raise _with_headers(
+                    ApiError(401, "Authenticate with 'Authorization: OAuth <api key>'."),
+                    {"WWW-Authenticate": 'OAuth realm="statuspage"'},
+                )
+            key = api_key_authenticate(raw)
+            if key is None:
+                raise _with_headers(
+                    ApiError(
+                        401,
+                        "The API key is not valid (unknown, revoked, or its owner lost access).",
+                    ),
+                    {"WWW-Authenticate": 'OAuth realm="statuspage", error="invalid_token"'},
+                )
+            retry_after = rate_limit_retry_after(key.prefix)
+            if retry_after is not None:
+                raise _with_headers(
+                    ApiError(429, f"Rate limit exceeded: retry in {retry_after} s."),
+                    {"Retry-After": str(retry_after)},
+                )
+            if request.method not in scopes_by_method:
+                raise _with_headers(
+                    ApiError(405, f"{request.method} is not allowed here."),
+                    {"Allow": ", ".join(allowed)},
+                )
+            request.api_key = key
+            request.api_actor = actor_for_key(key)
+            require(request, scopes_by_method[request.method])
+            if page_id is not None and page_id != selectors.page_get().public_id:
+                raise ApiError(404, "No page with that id.")
+            request.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
+            try:
+                return view(request, *args, **kwargs)
+            except ServiceError as exc:
+                field = exc.field or "base"
+                raise ApiError(422, exc.message, errors={field: [exc.message]}) from None
+            except (Http404, ObjectDoesNotExist):
+                raise ApiError(404, "Not found.") from None
+
+        return wrapper
+
+    return decorate
+
+
+def _with_headers(exc: ApiError, headers: dict[str, str]) -> ApiError:
+    exc.headers = headers
+    return exc

@@ -1,0 +1,22 @@
+"""GET /api/v1/pages and /api/v1/pages/{page_id}: the one page of this install."""
+
+from __future__ import annotations
+
+from incidents import selectors
+from statuspage.api import serializers as s
+from statuspage.api.models import Scope
+from statuspage.api.v1.http import api_view, json_response
+
+
+def page_json(page) -> dict:
+    return s.page_dict(page)
+
+
+@api_view(GET=Scope.READ)
+def page_list(request):
+    return json_response([page_json(selectors.page_get())])
+
+
+@api_view(GET=Scope.READ)
+def page_detail(request):
+    return json_response(page_json(selectors.page_get()))
