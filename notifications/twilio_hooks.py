@@ -61,6 +61,8 @@ def handle_status(data) -> int:
     if not sid or status not in {"failed", "undelivered"}:
         return 0
     code = data.get("ErrorCode", "")
+    # Twilio's error codes are short numbers; anything else is not worth keeping.
+    code = code if code.isdigit() and len(code) <= 10 else ""
     return Delivery.objects.filter(Q(provider_id=sid), state=DeliveryState.SENT).update(
         state=DeliveryState.FAILED,
         last_error=f"Carrier reported {status}" + (f" ({code})" if code else ""),
