@@ -24,6 +24,7 @@ from incidents.enums import (
     IncidentStatus,
     MaintenanceStatus,
 )
+from incidents.errors import ServiceError
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -40,7 +41,45 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone name.") from None
 
 
-class PublicIdModel(models.Model):
+# Markdown bodies and descriptions: far beyond any real update, small enough to render.
+MAX_TEXT_LENGTH = 100_000
+
+
+def check_text_fields(obj: models.Model) -> None:
+    """Refuse text the database would refuse (or should not hold) with a ServiceError naming
+    the field: over-long values (SQLite does not enforce max_length, PostgreSQL fails with a
+    DataError) and NUL characters (PostgreSQL text cannot hold them). Every write path, the
+    API included, then answers a clear 4xx instead of a 500, and the service's transaction
+    leaves nothing half-written."""
+    for field in obj._meta.concrete_fields:
+        if not isinstance(field, models.CharField | models.TextField):
+            continue
+        value = getattr(obj, field.attname)
+        if not isinstance(value, str):
+            continue
+        limit = field.max_length or MAX_TEXT_LENGTH
+        label = str(field.verbose_name).capitalize()
+        if len(value) > limit:
+            raise ServiceError(
+                f"{label} is too long ({len(value)} characters; at most {limit}).",
+                field=field.name,
+            )
+        if "\x00" in value:
+            raise ServiceError(f"{label} contains a NUL character.", field=field.name)
+
+
+class CheckedModel(models.Model):
+    """Text fields are checked on every save (see check_text_fields)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        check_text_fields(self)
+        super().save(*args, **kwargs)
+
+
+class PublicIdModel(CheckedModel):
     public_id = models.CharField(max_length=12, unique=True, default=new_public_id, editable=False)
 
     class Meta:
@@ -170,7 +209,7 @@ class Component(PublicIdModel):
     is_group = False
 
 
-class ComponentStatusChange(models.Model):
+class ComponentStatusChange(CheckedModel):
     """Append-only log of every change of a component's public status."""
 
     component = models.ForeignKey(
@@ -259,7 +298,7 @@ class Incident(PublicIdModel):
         return self.status in OPEN_INCIDENT_STATUSES
 
 
-class IncidentComponent(models.Model):
+class IncidentComponent(CheckedModel):
     """A component an incident affects, and the status the incident imposes on it right now."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="affected")

@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents import selectors
+from incidents.errors import ServiceError
 from incidents.models import Component, Incident
 from notifications import links
 from notifications.models import Channel, Subscriber, SubscriberState
@@ -60,7 +61,7 @@ def subscribe(request):
             component_ids=ids,
             incident=incident,
         )
-    except (SubscribeError, ValueError) as exc:
+    except (ServiceError, ValueError) as exc:
         error = getattr(exc, "message", "Choose components from the list.")
         return _page(
             request,

@@ -15,6 +15,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES, ChangeSource
+from incidents.errors import ServiceError
 from incidents.models import (
     AuditEntry,
     Component,
@@ -31,15 +32,6 @@ GENERATION_CACHE_KEY = "public:generation"
 GENERATION_CACHE_SECONDS = 1
 # Clocks of operators' machines differ a little; anything further ahead is a mistake.
 FUTURE_SKEW = timedelta(minutes=5)
-
-
-class ServiceError(Exception):
-    """A change was refused; `message` is fit to show the operator, `field` names the input."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.errors import ServiceError
 from incidents.models import Component, Incident
 from incidents.queue import enqueue_on_commit
 from notifications.models import (
@@ -30,11 +31,8 @@ from notifications.netguard import is_public
 QUEUE = "notifications"
 
 
-class SubscribeError(Exception):
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class SubscribeError(ServiceError):
+    """A subscription was refused; like every ServiceError it names the field."""
 
 
 def normalise_address(channel: str, address: str) -> str:
