@@ -19,8 +19,13 @@ KINDS = {v for k, v in vars(EventKind).items() if k.isupper()}
 class Reach:
     kind: str
     counts: dict[str, int]
-    # No component chosen yet: only subscribers to every component are counted.
-    all_only: bool = False
+    # A form where no component chosen yet means only subscribers to every component count.
+    empty_means_all: bool = False
+    components_chosen: bool = False
+
+    @property
+    def all_only(self) -> bool:
+        return self.empty_means_all and not self.components_chosen
 
     @property
     def total(self) -> int:
@@ -60,4 +65,4 @@ def reach_for(
     counts = reach_by_channel(
         kind=kind, component_ids=sorted(ids), incident_id=incident.id if incident else None
     )
-    return Reach(kind=kind, counts=counts, all_only=all_only and not ids)
+    return Reach(kind=kind, counts=counts, empty_means_all=all_only, components_chosen=bool(ids))
