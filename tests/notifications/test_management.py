@@ -83,9 +83,10 @@ def test_create_validates_like_the_public_form(admin_actor, page, channel, addre
             actor=admin_actor, channel=channel, address=address, contact_email=contact
         )
     assert info.value.field == field
-    assert not Subscriber.objects.exists() and not AuditEntry.objects.filter(
-        action="subscriber.create"
-    ).exists()
+    assert (
+        not Subscriber.objects.exists()
+        and not AuditEntry.objects.filter(action="subscriber.create").exists()
+    )
 
 
 def test_remove_unsubscribes_cancels_pending_and_audits(admin_actor, make_subscriber, api):
