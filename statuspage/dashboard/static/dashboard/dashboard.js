@@ -3,6 +3,7 @@
 //    to the preview endpoint (which returns sanitised HTML) and show the result.
 // 2) A confirmation before destructive buttons (class "danger").
 // 3) "This will notify: …" lines (p[data-reach-url]) recount when the chosen components change.
+// 4) A running import's status block ([data-refresh-seconds]) reloads itself until it is done.
 (function () {
   "use strict";
 
@@ -70,7 +71,26 @@
     });
   }
 
+  function wireRefresh(block) {
+    var seconds = parseInt(block.getAttribute("data-refresh-seconds"), 10);
+    if (!(seconds > 0)) return;
+    setTimeout(function () {
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html")
+            .querySelector("[data-import-status]");
+          if (!fresh) return;
+          block.replaceWith(fresh);
+          wireRefresh(fresh);
+        })
+        .catch(function () { wireRefresh(block); });
+    }, seconds * 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-refresh-seconds]").forEach(wireRefresh);
     document.querySelectorAll("form[data-preview-url]").forEach(wirePreview);
     document.querySelectorAll("p[data-reach-url]").forEach(wireReach);
     document.querySelectorAll("button.danger").forEach(function (button) {
