@@ -203,3 +203,20 @@ def test_reach_counts_sms_only_for_configured_kinds(audience, api, settings):
     updated = selectors.reach_by_channel(kind="incident.updated", component_ids=[api.id])
     assert created["sms"] == 2 and updated["sms"] == 0
     assert created["email"] == updated["email"] == 2
+
+
+def test_import_job_records_an_unexpected_failure_and_runs_once(monkeypatch, page):
+    from notifications import jobs
+    from notifications.models import SubscriberImport
+    from notifications.services import management
+
+    job = SubscriberImport.objects.create(rows=[{"channel": "email", "address": "a@x.test"}])
+
+    def boom(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(management, "subscribers_import_csv", boom)
+    assert jobs.run_subscriber_import(job.id) == "failed"
+    job.refresh_from_db()
+    assert job.status == "failed" and job.finished_at is not None
+    assert jobs.run_subscriber_import(job.id) == "not pending"
