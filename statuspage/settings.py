@@ -210,6 +210,10 @@ if HTTPS:
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that overwrites this header; otherwise clients could spoof HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a proxy that overwrites X-Forwarded-For (deploy/nginx.conf): the client's address for
+# rate limits and the metrics allow-list. First, so every later middleware sees it.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+MIDDLEWARE.insert(0, "statuspage.proxy.ForwardedForMiddleware")
 
 # --- api and widget ---
 # The script embed (statuspage/widget): corner and colours of the notice it shows while an
