@@ -5,6 +5,7 @@ raises ImproperlyConfigured at start-up (see statuspage/env.py).
 """
 
 import ipaddress
+import warnings
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -49,6 +50,8 @@ MIDDLEWARE = [
     "statuspage.logs.RequestIdMiddleware",
     "statuspage.public_cache.PublicResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before sessions or CSRF run (see STORAGES below).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,6 +139,25 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="status@localhost")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` (the release step) writes each file under a content-hashed name, with gzip and
+# Brotli copies, and a manifest (staticfiles.json) mapping names to hashed names; WhiteNoise then
+# serves hashed names with a ten-year immutable Cache-Control. Without that manifest (development,
+# the test suite, a deploy that skipped collectstatic) the manifest storage would raise on every
+# static() call, so the plain storage is used instead and WhiteNoise finds the files in the apps:
+# same URLs without the hash, short caching. The choice is made once, at start-up.
+STATIC_MANIFEST = STATIC_ROOT / "staticfiles.json"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST.exists()
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST.exists()
+if WHITENOISE_USE_FINDERS:
+    # WhiteNoise warns when STATIC_ROOT does not exist yet; here that is expected.
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -188,6 +210,10 @@ if HTTPS:
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that overwrites this header; otherwise clients could spoof HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a proxy that overwrites X-Forwarded-For (deploy/nginx.conf): the client's address for
+# rate limits and the metrics allow-list. First, so every later middleware sees it.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+MIDDLEWARE.insert(0, "statuspage.proxy.ForwardedForMiddleware")
 
 # --- api and widget ---
 # The script embed (statuspage/widget): corner and colours of the notice it shows while an

@@ -1,0 +1,351 @@
+#!/usr/bin/env python
+"""Load plus faults: the public page under load while an operator posts updates and a worker
+is killed. Not a test: it prints figures.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/statuspage_bench_fault \\
+    REDIS_URL=redis://127.0.0.1:6379/13 SECRET_KEY=bench \\
+    .venv/bin/python bench/load_fault.py [--duration 30] [--subscribers 500]
+
+THE DATABASE IS EMPTIED (flush) first, and the Redis db's queues are emptied: give it its own.
+
+1. Seeds 20 components, 30 past incidents, one open incident and N active email subscribers.
+2. Starts the processes as the Procfile does: granian (its `web:` line, 2 workers), two
+   `rqworker notifications default --with-scheduler`, `notifications_cron`; email goes to a
+   local aiosmtpd sink. NOTIFY_LEASE_SECONDS=10, so rows claimed by a killed worker are
+   re-sent by the relay (every 30 s) well within the run.
+3. Runs wrk (2 threads, 64 connections, gzip) on `/` for --duration seconds (a Python
+   client if wrk is absent). Meanwhile every --interval seconds an update is posted through
+   the services (each fans out to every subscriber) and `/` is polled until its text shows;
+   at 1/3 and 2/3 of the run one worker's process group (worker and its work horse) is
+   SIGKILLed and started again 3 s later.
+4. Prints throughput, non-2xx and socket errors, time-to-visible per update, the peak RSS of
+   the web and worker processes (sampled from /proc every 0.25 s), and whether every
+   delivery was sent once the workers caught up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
+
+from fanout import start_sink  # noqa: E402
+from public_load import ACCEPT_ENCODING, free_port, seed, wait_up  # noqa: E402
+from scaling import add_subscribers, reset  # noqa: E402
+
+CONNECTIONS = 64
+
+
+def procfile(name: str, **values: str) -> list[str]:
+    """A Procfile line as a command, ${VAR:-default} replaced by `values` or the default."""
+    line = next(
+        line.split(":", 1)[1].strip()
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.startswith(f"{name}:")
+    )
+    line = re.sub(
+        r"\$\{(\w+):-([^}]*)\}", lambda m: values.get(m.group(1), m.group(2)), line
+    ).replace("&&", ";")
+    argv = shlex.split(line)
+    if argv[0] == "python":
+        argv[0] = sys.executable
+    elif (BIN / argv[0]).exists():
+        argv[0] = str(BIN / argv[0])
+    return argv
+
+
+# --- memory ------------------------------------------------------------------------------------
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class MemorySampler(threading.Thread):
+    """Peak RSS per role: the largest single process, and the largest sum over the role's
+    process trees at one instant (what the machine must hold)."""
+
+    def __init__(self, roles: dict[str, callable]):
+        super().__init__(daemon=True)
+        self.roles = roles
+        self.peak_total: Counter = Counter()
+        self.peak_single: Counter = Counter()
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.25):
+            tree = _children()
+            for role, roots in self.roles.items():
+                pids, todo = [], list(roots())
+                while todo:
+                    pid = todo.pop()
+                    pids.append(pid)
+                    todo.extend(tree.get(pid, []))
+                sizes = [_rss_kib(pid) for pid in pids]
+                self.peak_total[role] = max(self.peak_total[role], sum(sizes))
+                self.peak_single[role] = max(self.peak_single[role], max(sizes, default=0))
+
+
+# --- load --------------------------------------------------------------------------------------
+
+
+def start_wrk(port: int, duration: int) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603
+        [shutil.which("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
+         # wrk's default 2 s would count slow answers on a saturated machine as errors.
+         "--timeout", "10s",
+         "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", f"http://127.0.0.1:{port}/"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def wrk_result(proc: subprocess.Popen) -> dict:
+    out = proc.communicate()[0]
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: (connect \d+, read \d+, write \d+, timeout \d+)", out)
+    return {
+        "requests": total,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sockets.group(1) if sockets else 0,
+        "p99": re.search(r"99%\s+(\S+)", out).group(1),
+    }
+
+
+class PythonLoad(threading.Thread):
+    """The fallback when wrk is absent: the client, not the server, is then the bottleneck."""
+
+    def __init__(self, port: int, duration: int):
+        super().__init__(daemon=True)
+        self.port, self.duration = port, duration
+        self.counts: Counter = Counter()
+
+    def run(self) -> None:
+        stop = time.monotonic() + self.duration
+
+        def loop():
+            conn = None
+            while time.monotonic() < stop:
+                try:
+                    conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                    conn.request("GET", "/", headers={"Accept-Encoding": ACCEPT_ENCODING})
+                    response = conn.getresponse()
+                    response.read()
+                    self.counts["ok" if response.status < 400 else "non2xx"] += 1
+                except OSError:
+                    self.counts["socket_errors"] += 1
+                    conn = None
+
+        threads = [threading.Thread(target=loop) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def result(self) -> dict:
+        total = sum(self.counts.values())
+        return {
+            "requests": total, "rps": total / self.duration, "non2xx": self.counts["non2xx"],
+            "socket_errors": self.counts["socket_errors"], "p99": "n/a",
+        }  # fmt: skip
+
+
+def time_to_visible(port: int, text: str, began: float, limit: float = 15) -> float:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    while time.monotonic() - began < limit:
+        conn.request("GET", "/")
+        if text.encode() in conn.getresponse().read():
+            return time.monotonic() - began
+        time.sleep(0.02)
+    return float("inf")
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=30)
+    parser.add_argument("--interval", type=float, default=4.0, help="seconds between updates")
+    parser.add_argument("--subscribers", type=int, default=500)
+    parser.add_argument("--drain", type=int, default=120, help="seconds to wait for delivery")
+    args = parser.parse_args()
+    if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL"):
+        sys.exit("Set DATABASE_URL and REDIS_URL (a database and Redis db of their own).")
+    work = Path(tempfile.mkdtemp(prefix="load-fault-"))
+    os.environ.setdefault("DATA_DIR", str(work))
+
+    import django
+
+    django.setup()
+    import django_rq
+    from django.core.management import call_command
+
+    from incidents import services
+    from incidents.models import Component
+    from notifications.models import Delivery
+
+    call_command("migrate", verbosity=0)
+    reset()
+    seed(components=20, incidents=30, days=90)
+    add_subscribers(0, args.subscribers)
+    for name in ("notifications", "default"):
+        django_rq.get_queue(name).empty()
+    actor = services.Actor(label="operator", via="automation")
+    incident = services.incident_create(
+        name="Elevated error rates", body="Investigating.", actor=actor, notify=False,
+        component_statuses={Component.objects.first(): "partial_outage"},
+    )  # fmt: skip
+
+    sink, controller = start_sink()
+    env = {
+        **os.environ,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(controller.port),
+        "NOTIFY_LEASE_SECONDS": "10",
+        "LOG_LEVEL": "WARNING",
+    }
+    logs = open(work / "processes.log", "w")  # noqa: SIM115 - closed at the end
+
+    def spawn(argv: list[str]) -> subprocess.Popen:
+        # A session of its own: a kill reaches the worker and its work horse, as a crash would.
+        return subprocess.Popen(  # noqa: S603
+            argv, cwd=ROOT, env=env, stdout=logs, stderr=logs, start_new_session=True
+        )
+
+    port = free_port()
+    web_argv = procfile("web", PORT=str(port), WEB_CONCURRENCY="2")
+    web_argv[web_argv.index("0.0.0.0")] = "127.0.0.1"  # noqa: S104 - replaced, not bound
+    web = spawn(web_argv)
+    workers = [spawn(procfile("worker")) for _ in range(2)]
+    scheduler = spawn(procfile("scheduler"))
+    sampler = MemorySampler({"web": lambda: [web.pid], "worker": lambda: [w.pid for w in workers]})
+    try:
+        wait_up(port)
+        print(f"web: {' '.join(web_argv[1:])}")
+        print(f"subscribers: {args.subscribers}; update every {args.interval:.0f} s; "
+              f"load {args.duration} s on / with {CONNECTIONS} connections")  # fmt: skip
+        sampler.start()
+        began = time.monotonic()
+        if shutil.which("wrk"):
+            load, python_load = start_wrk(port, args.duration), None
+        else:
+            print("wrk not installed: Python client (the client is the bottleneck)")
+            load = python_load = PythonLoad(port, args.duration)
+            python_load.start()
+        kills = [began + args.duration / 3, began + 2 * args.duration / 3]
+        restarts: list[tuple[float, int]] = []
+        kills_done = 0
+        visible: list[float] = []
+        n = 0
+        while time.monotonic() - began < args.duration - 2:
+            now = time.monotonic()
+            if kills and now >= kills[0]:
+                kills.pop(0)
+                victim = kills_done % len(workers)
+                kills_done += 1
+                os.killpg(workers[victim].pid, signal.SIGKILL)
+                workers[victim].wait()
+                print(f"t={now - began:5.1f}s SIGKILL worker {victim} (process group)")
+                restarts.append((now + 3, victim))
+            for at, victim in [r for r in restarts if r[0] <= now]:
+                restarts.remove((at, victim))
+                workers[victim] = spawn(procfile("worker"))
+                print(f"t={now - began:5.1f}s worker {victim} started again")
+            n += 1
+            text = f"Update number {n} at {time.time_ns()}"
+            posted = time.monotonic()
+            services.incident_update_post(
+                incident=incident, status="identified", body=text, actor=actor
+            )
+            seconds = time_to_visible(port, text, posted)
+            visible.append(seconds)
+            print(f"t={posted - began:5.1f}s update {n} visible on / after {seconds:.2f} s")
+            time.sleep(max(0.0, args.interval - (time.monotonic() - posted)))
+        for _at, victim in restarts:
+            workers[victim] = spawn(procfile("worker"))
+        if python_load is not None:
+            python_load.join()
+            result = python_load.result()
+        else:
+            result = wrk_result(load)
+
+        expected = n * args.subscribers
+        drain_began = time.monotonic()
+        while time.monotonic() - drain_began < args.drain:
+            if Delivery.objects.filter(state="sent").count() >= expected:
+                break
+            time.sleep(1)
+        sent = Delivery.objects.filter(state="sent").count()
+        drained = time.monotonic() - drain_began
+        sampler.stopped.set()
+        sampler.join()
+
+        print()
+        print(f"requests: {result['requests']} in {args.duration} s = {result['rps']:.0f} "
+              f"req/s, p99 {result['p99']}")  # fmt: skip
+        print(f"non-2xx responses: {result['non2xx']}, socket errors: {result['socket_errors']}")
+        print(f"updates: {n}; time to visible on / (s): "
+              f"{', '.join(f'{v:.2f}' for v in visible)}; max {max(visible):.2f}")  # fmt: skip
+        print(f"deliveries sent: {sent}/{expected} ({drained:.0f} s after the load ended); "
+              f"messages received by the SMTP sink: {sink.count} (more than sent = "
+              f"re-sent after a kill: at-least-once)")  # fmt: skip
+        for role in ("web", "worker"):
+            single, total = sampler.peak_single[role] / 1024, sampler.peak_total[role] / 1024
+            print(f"peak RSS {role}: largest process {single:.0f} MiB, "
+                  f"all {role} processes together {total:.0f} MiB")  # fmt: skip
+    finally:
+        sampler.stopped.set()
+        for proc in [web, scheduler, *workers]:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in [web, scheduler, *workers]:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        controller.stop()
+        logs.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
