@@ -221,7 +221,8 @@ def _drive_component(
     ]
     without = _worst(others)
     with_this = _worst([*others, state.component_status])
-    current = component.base_status
+    # Read afresh: an earlier alert of this same notification may have changed it.
+    current = Component.objects.values_list("base_status", flat=True).get(pk=component.pk)
     if firing:
         if COMPONENT_SEVERITY[with_this] <= COMPONENT_SEVERITY[ComponentStatus(current)]:
             return
