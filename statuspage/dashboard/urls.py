@@ -4,6 +4,7 @@ from statuspage.dashboard.views import (
     admin,
     audit,
     auth,
+    automation,
     components,
     incidents,
     maintenance,
@@ -98,4 +99,19 @@ urlpatterns = [
     path("settings/", admin.page_settings, name="dashboard-page-settings"),
     path("operators/", admin.operators, name="dashboard-operators"),
     path("operators/<int:pk>/role/", admin.operator_role, name="dashboard-operator-role"),
+    path("automation/", automation.automation_overview, name="dashboard-automation"),
+    path("automation/routes/new/", automation.route_edit, name="dashboard-alert-route-new"),
+    path(
+        "automation/routes/<int:pk>/edit/", automation.route_edit, name="dashboard-alert-route-edit"
+    ),
+    path(
+        "automation/routes/<int:pk>/delete/",
+        automation.route_delete,
+        name="dashboard-alert-route-delete",
+    ),
+    path(
+        "automation/routes/<int:pk>/<str:direction>/",
+        automation.route_move,
+        name="dashboard-alert-route-move",
+    ),
 ]
