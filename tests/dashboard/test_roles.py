@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import ComponentGroup
+from statuspage.api.models import AlertRoute
 from statuspage.dashboard.models import IncidentTemplate
 
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
@@ -42,6 +43,7 @@ def world(api, operator, django_user_model):
         "maintenance": maintenance.public_id,
         "user": someone.pk,
         "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
+        "alert_route": AlertRoute.objects.create(name="r").pk,
     }
 
 
@@ -87,6 +89,12 @@ def cases(w):
         ("get", "/dashboard/operators/", ADMIN),
         ("post", "/dashboard/operators/", ADMIN),
         ("post", f"/dashboard/operators/{w['user']}/role/", ADMIN),
+        ("get", "/dashboard/automation/", ADMIN),
+        ("get", "/dashboard/automation/routes/new/", ADMIN),
+        ("post", "/dashboard/automation/routes/new/", ADMIN),
+        ("get", f"/dashboard/automation/routes/{w['alert_route']}/edit/", ADMIN),
+        ("post", f"/dashboard/automation/routes/{w['alert_route']}/up/", ADMIN),
+        ("post", f"/dashboard/automation/routes/{w['alert_route']}/delete/", ADMIN),
     ]
 
 
