@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.urls import resolve
 
 from incidents import services
 from incidents.enums import ChangeSource
@@ -16,6 +17,7 @@ from incidents.models import AuditEntry, Component, ComponentStatusChange, Incid
 from statuspage import public_cache
 from statuspage.api.automation import alert_route_save
 from statuspage.api.models import AlertState, Scope
+from statuspage.api.v1.integrations import OPENAPI_PATHS
 from statuspage.dashboard.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -434,3 +436,11 @@ def test_a_service_refusal_mid_notification_rolls_back_every_alert(am, api, web,
     assert not Incident.objects.exists()
     assert not AlertState.objects.exists()
     assert status_of(api) == status_of(web) == "operational"
+
+
+def test_openapi_paths_name_the_real_routes():
+    for path, item in OPENAPI_PATHS.items():
+        assert resolve(f"/api/v1{path}").url_name != "api-v1-not-found"
+        for operation in item.values():
+            assert operation["operationId"] and "200" in operation["responses"]
+            assert operation["requestBody"]["content"]
