@@ -4,6 +4,7 @@ from statuspage.dashboard.views import (
     admin,
     audit,
     auth,
+    automation,
     components,
     incidents,
     maintenance,
@@ -125,4 +126,19 @@ urlpatterns = [
     path("deliveries/", subscribers.delivery_list, name="dashboard-deliveries"),
     path("deliveries/replay/", subscribers.delivery_replay, name="dashboard-deliveries-replay"),
     path("reach/", subscribers.reach, name="dashboard-reach"),
+    path("automation/", automation.automation_overview, name="dashboard-automation"),
+    path("automation/routes/new/", automation.route_edit, name="dashboard-alert-route-new"),
+    path(
+        "automation/routes/<int:pk>/edit/", automation.route_edit, name="dashboard-alert-route-edit"
+    ),
+    path(
+        "automation/routes/<int:pk>/delete/",
+        automation.route_delete,
+        name="dashboard-alert-route-delete",
+    ),
+    path(
+        "automation/routes/<int:pk>/<str:direction>/",
+        automation.route_move,
+        name="dashboard-alert-route-move",
+    ),
 ]

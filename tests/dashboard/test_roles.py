@@ -14,6 +14,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import ComponentGroup
 from notifications.models import Subscriber, SubscriberImport
+from statuspage.api.models import AlertRoute
 from statuspage.dashboard.models import IncidentTemplate
 
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
@@ -47,6 +48,7 @@ def world(api, operator, django_user_model):
             channel="email", address="s@example.test"
         ).public_id,
         "import": SubscriberImport.objects.create(rows=[], status="done").pk,
+        "alert_route": AlertRoute.objects.create(name="r").pk,
     }
 
 
@@ -105,6 +107,12 @@ def cases(w):
         ("post", f"/dashboard/subscribers/{w['subscriber']}/remove/", ADMIN),
         ("post", f"/dashboard/subscribers/{w['subscriber']}/resend/", ADMIN),
         ("post", "/dashboard/deliveries/replay/", ADMIN),
+        ("get", "/dashboard/automation/", ADMIN),
+        ("get", "/dashboard/automation/routes/new/", ADMIN),
+        ("post", "/dashboard/automation/routes/new/", ADMIN),
+        ("get", f"/dashboard/automation/routes/{w['alert_route']}/edit/", ADMIN),
+        ("post", f"/dashboard/automation/routes/{w['alert_route']}/up/", ADMIN),
+        ("post", f"/dashboard/automation/routes/{w['alert_route']}/delete/", ADMIN),
     ]
 
 
