@@ -15,12 +15,14 @@ from statuspage import public_cache
 from statuspage.public import views
 
 
-def test_second_request_renders_nothing_and_304s(client, site, django_assert_num_queries):
+def test_second_request_renders_nothing_and_304s(client, site, django_assert_max_num_queries):
     first = client.get("/")
     etag = first["ETag"]
     assert etag.startswith('"') and len(etag) > 10
     with mock.patch.object(views, "render", wraps=views.render) as render:
-        with django_assert_num_queries(0):
+        # At most the one-row generation read, which is cached for a second: on a loaded
+        # machine more than a second can pass between the two requests. A render is ~13.
+        with django_assert_max_num_queries(1):
             again = client.get("/", HTTP_IF_NONE_MATCH=etag)
         assert again.status_code == 304
         assert again.content == b""
