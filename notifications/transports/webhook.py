@@ -6,6 +6,7 @@ is opened only to an address the SSRF guard accepted.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -20,6 +21,27 @@ from notifications.netguard import BlockedAddress, resolve_allowed
 from notifications.transports.base import Outgoing, Transport, TransportError
 
 USER_AGENT = "statuspage-notifications/1.0"
+
+
+class Attempt:
+    """One POST in flight, as seen by the thread that dispatches them: socket timeouts bound
+    each connect and each read, so a receiver dripping one byte every few seconds could hold
+    a POST far longer than WEBHOOK_TIMEOUT_SECONDS; the dispatcher calls `abort` on attempts
+    past their deadline, which shuts the socket down and wakes the blocked thread."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.conn = None
+        self.aborted = False
+
+    def abort(self) -> None:
+        self.aborted = True
+        sock = getattr(self.conn, "sock", None)
+        if sock is not None:
+            # The plain socket's shutdown, also for TLS: SSLSocket.shutdown would drop its
+            # SSL object under the reading thread's feet.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _guarded_connect(conn) -> None:
@@ -49,13 +71,15 @@ class _HTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
 
 
-def post_json(url: str, body: bytes, headers: dict) -> int:
+def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = None) -> int:
     """POST once; returns the 2xx status or raises TransportError."""
     parts = urlsplit(url)
     cls = {"http": _HTTPConnection, "https": _HTTPSConnection}.get(parts.scheme)
     if cls is None or not parts.hostname:
         raise TransportError("Not an http(s) URL", permanent=True)
     conn = cls(parts.hostname, parts.port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    if attempt is not None:
+        attempt.conn = conn
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -78,8 +102,12 @@ def post_json(url: str, body: bytes, headers: dict) -> int:
     except TimeoutError as exc:
         raise TransportError("Connection timed out") from exc
     except ssl.SSLError as exc:
+        if attempt is not None and attempt.aborted:
+            raise TransportError("Connection timed out") from exc
         raise TransportError(f"TLS error: {exc.reason or exc}") from exc
     except (OSError, http.client.HTTPException) as exc:
+        if attempt is not None and attempt.aborted:
+            raise TransportError("Connection timed out") from exc
         raise TransportError(f"Connection failed: {str(exc)[:100]}") from exc
     finally:
         conn.close()
@@ -103,7 +131,7 @@ def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) ->
 
 
 class WebhookTransport(Transport):
-    def send(self, message: Outgoing) -> str:
+    def send(self, message: Outgoing, attempt: Attempt | None = None) -> str:
         body = json.dumps(message.payload, separators=(",", ":")).encode()
-        status = post_json(message.address, body, sign(message.secret, message.key, body))
+        status = post_json(message.address, body, sign(message.secret, message.key, body), attempt)
         return f"HTTP {status}"
