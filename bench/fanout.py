@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument(
         "--hang-percent", type=int, default=10, help="webhook only: endpoints that never answer"
     )
+    parser.add_argument("--worker-log", help="append the workers' stderr to this file")
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL: the benchmark measures the real queue path.")
@@ -187,10 +188,11 @@ def main() -> None:
         "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
     }
     manage = [sys.executable, str(ROOT / "manage.py"), "rqworker", "notifications", "--burst"]
+    log = open(args.worker_log, "ab") if args.worker_log else subprocess.DEVNULL  # noqa: SIM115
     send_started = time.monotonic()
     workers = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-            manage, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            manage, env=env, stdout=subprocess.DEVNULL, stderr=log
         )
         for _ in range(args.workers)
     ]
@@ -199,10 +201,22 @@ def main() -> None:
     def received() -> int:
         return receiver.count if receiver else sink.count
 
+    last_report = send_started
     while received() < healthy and time.monotonic() < deadline:
         time.sleep(0.2)
+        if time.monotonic() - last_report >= 5:
+            last_report = time.monotonic()
+            print(f"  {last_report - send_started:6.1f} s: {received()}/{healthy} received")
     delivered_seconds = time.monotonic() - send_started
     got = received()
+    if receiver:
+        # Hanging endpoints' retries would keep burst workers busy for minutes: stop them
+        # once every healthy endpoint has its message.
+        # Twice: RQ's cold shutdown, which also stops the job's work-horse.
+        for _ in range(2):
+            for worker in workers:
+                worker.terminate()
+            time.sleep(1)
     for worker in workers:
         worker.wait(timeout=args.timeout)
     controller.stop()

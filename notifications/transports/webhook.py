@@ -97,6 +97,9 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
         response = conn.getresponse()
         response.read(1024)
         status = response.status
+        if attempt is not None and attempt.aborted:
+            # The shutdown may read as a clean end of the headers: never a success.
+            raise TimeoutError
     except BlockedAddress as exc:
         raise TransportError(str(exc), permanent=True) from exc
     except TimeoutError as exc:
