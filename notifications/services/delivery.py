@@ -330,7 +330,7 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
         }
     else:
         message.payload = {
-            "title": f"{view.headline}: {view.title}",
+            "title": render.clean_text(f"{view.headline}: {view.title}"),
             "text": render.clean_text(view.body),
             "url": view.page_url,
         }
