@@ -41,7 +41,7 @@ MAX_BACKOFF = timedelta(hours=6)
 # A batch job keeps topping up its HTTP window from the outbox for this long (well inside
 # RQ's 300 s job timeout and the sending lease); the event's other batch jobs take over after.
 HTTP_TOPUP_SECONDS = 120
-TOPUP_MIN = 20
+TOPUP_MIN = 50
 WATCHDOG_SECONDS = 0.25
 
 
@@ -62,7 +62,9 @@ def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
     sql = (
         f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
         f" WHERE event_id = %s AND state = %s AND next_attempt_at <= %s{only}"
-        f" ORDER BY id LIMIT %s{lock})"
+        # Oldest due first: rows never tried come before retries (whose next_attempt_at
+        # lies later), so retries of hanging endpoints never queue ahead of first sends.
+        f" ORDER BY next_attempt_at, id LIMIT %s{lock})"
         # The attempt is counted at claim time, so a message that kills its worker every
         # time still runs out of attempts instead of being reclaimed forever.
         f" UPDATE {table} SET state = %s, lease_expires_at = %s, updated_at = %s,"

@@ -4,6 +4,7 @@ the standardwebhooks package; quarantine; the SSRF guard."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -327,3 +328,21 @@ def test_a_dripping_endpoint_is_cut_at_the_total_timeout(settings, make_subscrib
     row = Delivery.objects.get()
     assert row.state == DeliveryState.PENDING and row.last_error == "Connection timed out"
     server.close()
+
+
+def test_first_sends_are_claimed_before_retries(make_subscriber, api, operator):
+    """A retry that is due (a hanging endpoint's, say) must not queue ahead of rows never
+    tried, even with a lower id."""
+    from notifications.services.delivery import deliveries_claim
+
+    for n in range(3):
+        make_subscriber(channel=Channel.WEBHOOK, address=f"https://hooks.example.test/{n}")
+    _incident(operator, api)
+    event = Event.objects.latest("id")
+    retry, *fresh = Delivery.objects.filter(event=event).order_by("id")
+    now = timezone.now()
+    Delivery.objects.filter(pk=retry.pk).update(attempts=1, next_attempt_at=now)
+    Delivery.objects.exclude(pk=retry.pk).update(next_attempt_at=now - timedelta(minutes=1))
+    claimed = deliveries_claim(event_id=event.id, limit=2, channels=[Channel.WEBHOOK])
+    assert claimed == sorted(row.pk for row in fresh)
+    assert deliveries_claim(event_id=event.id, limit=2) == [retry.pk]
