@@ -149,6 +149,9 @@ def _send_concurrently(
             return transports[row.channel].send(message, attempt), None
         except TransportError as exc:
             return "", exc
+        except Exception as exc:  # noqa: BLE001 - one odd URL must not end the whole window
+            log.exception("delivery %s could not be sent", row.pk)
+            return "", TransportError(f"Could not send: {type(exc).__name__}")
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         while True:

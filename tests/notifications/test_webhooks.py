@@ -346,3 +346,13 @@ def test_first_sends_are_claimed_before_retries(make_subscriber, api, operator):
     claimed = deliveries_claim(event_id=event.id, limit=2, channels=[Channel.WEBHOOK])
     assert claimed == sorted(row.pk for row in fresh)
     assert deliveries_claim(event_id=event.id, limit=2) == [retry.pk]
+
+
+def test_an_unexpected_send_error_fails_its_row_only(receiver, make_subscriber, api, operator):
+    make_subscriber(channel=Channel.WEBHOOK, address="http://127.0.0.1:99999/hook")
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    _incident(operator, api)
+    assert _deliver() == {"sent": 1, "retry": 1, "failed": 0, "dead": 0}
+    assert len(receiver.requests) == 1
+    odd = Delivery.objects.get(state=DeliveryState.PENDING)
+    assert odd.last_error == "Could not send: ValueError"
