@@ -200,8 +200,10 @@ def _send_concurrently(
                     record(row, "sent")
             # WEBHOOK_TIMEOUT_SECONDS is a total per POST, not only per socket operation.
             now = time.monotonic()
+            # Repeated each tick: abort is idempotent and also catches a socket that was
+            # still being opened at the first try.
             for _row, attempt in inflight.values():
-                if not attempt.aborted and now - attempt.started > timeout:
+                if now - attempt.started > timeout:
                     attempt.abort()
 
 

@@ -11,6 +11,7 @@ import http.client
 import json
 import socket
 import ssl
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -56,6 +57,10 @@ def _guarded_connect(conn) -> None:
             last_error = exc
             continue
         conn.sock = sock
+        attempt = getattr(conn, "attempt", None)
+        # Aborted while connecting, when there was no socket yet to shut down.
+        if attempt is not None and attempt.aborted:
+            raise TimeoutError
         return
     raise last_error or OSError("no address to connect to")
 
@@ -78,8 +83,16 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
     if cls is None or not parts.hostname:
         raise TransportError("Not an http(s) URL", permanent=True)
     conn = cls(parts.hostname, parts.port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
-    if attempt is not None:
-        attempt.conn = conn
+    timer = None
+    if attempt is None:
+        # Outside the delivery window (e.g. the confirmation POST) a timer enforces the
+        # total timeout instead of the dispatching thread.
+        attempt = Attempt()
+        timer = threading.Timer(settings.WEBHOOK_TIMEOUT_SECONDS, attempt.abort)
+        timer.daemon = True
+        timer.start()
+    attempt.conn = conn
+    conn.attempt = attempt
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -97,7 +110,7 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
         response = conn.getresponse()
         response.read(1024)
         status = response.status
-        if attempt is not None and attempt.aborted:
+        if attempt.aborted:
             # The shutdown may read as a clean end of the headers: never a success.
             raise TimeoutError
     except BlockedAddress as exc:
@@ -105,14 +118,16 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
     except TimeoutError as exc:
         raise TransportError("Connection timed out") from exc
     except ssl.SSLError as exc:
-        if attempt is not None and attempt.aborted:
+        if attempt.aborted:
             raise TransportError("Connection timed out") from exc
         raise TransportError(f"TLS error: {exc.reason or exc}") from exc
     except (OSError, http.client.HTTPException) as exc:
-        if attempt is not None and attempt.aborted:
+        if attempt.aborted:
             raise TransportError("Connection timed out") from exc
         raise TransportError(f"Connection failed: {str(exc)[:100]}") from exc
     finally:
+        if timer is not None:
+            timer.cancel()
         conn.close()
     if 200 <= status < 300:
         return status

@@ -294,15 +294,13 @@ def test_a_batch_job_tops_up_its_window_past_hanging_endpoints(
         server.close()
 
 
-def test_a_dripping_endpoint_is_cut_at_the_total_timeout(settings, make_subscriber, api, operator):
-    """Each byte comes within the socket timeout, so only a deadline on the whole POST ends
-    it: the answer would complete (2xx) after about 4 s, the timeout is 1 s."""
+def _dripping_server():
+    """Answers 204, but one header byte every 0.4 s: each read is within the socket
+    timeout, the whole answer takes about 4 s."""
     import socket
     import threading
     import time
 
-    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
-    settings.WEBHOOK_TIMEOUT_SECONDS = 1
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -320,6 +318,15 @@ def test_a_dripping_endpoint_is_cut_at_the_total_timeout(settings, make_subscrib
                 pass
 
     threading.Thread(target=drip, daemon=True).start()
+    return server
+
+
+def test_a_dripping_endpoint_is_cut_at_the_total_timeout(settings, make_subscriber, api, operator):
+    """Each byte comes within the socket timeout, so only a deadline on the whole POST ends
+    it: the answer would complete (2xx) after about 4 s, the timeout is 1 s."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    server = _dripping_server()
     make_subscriber(
         channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{server.getsockname()[1]}/hook"
     )
@@ -356,3 +363,14 @@ def test_an_unexpected_send_error_fails_its_row_only(receiver, make_subscriber, 
     assert len(receiver.requests) == 1
     odd = Delivery.objects.get(state=DeliveryState.PENDING)
     assert odd.last_error == "Could not send: ValueError"
+
+
+def test_the_confirmation_post_has_the_same_total_timeout(settings):
+    """Outside a delivery batch (the test POST that confirms a webhook) a timer cuts the
+    POST instead: the dripping answer would be a 204 after about 4 s."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    server = _dripping_server()
+    with pytest.raises(TransportError, match="Connection timed out"):
+        post_json(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", {})
+    server.close()
