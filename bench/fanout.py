@@ -4,6 +4,11 @@ Prints the time to write the outbox rows, the time until a local SMTP sink (aios
 loopback, ephemeral port) has received every message, messages per second, and the peak
 resident memory of the worker processes.
 
+`--channel webhook` uses local HTTP endpoints instead, `--hang-percent` of them accepting
+connections and never answering, and times until every healthy one has its POST;
+`--channel sms` uses a local stub of Twilio's API and reports the most requests that reached
+it within any one second (against `--sms-rate`, the workers' SMS_MAX_PER_SECOND).
+
 Needs REDIS_URL (real RQ queues) and should use its own database, e.g.:
 
     createdb -h 127.0.0.1 -U postgres statuspage_bench
