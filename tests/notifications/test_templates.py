@@ -149,8 +149,14 @@ def test_every_kind_renders_on_every_channel(message_for, kind, channel):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_long_name_keeps_the_sms_within_two_segments(message_for, kind):
-    text = message_for(kind, Channel.SMS, name="Degraded " + "very " * 60 + "slow API").text
+def test_long_names_keep_the_sms_within_two_segments(message_for, kind):
+    """Page and object names at their longest would make a 400-character SMS."""
+    from incidents.models import Page
+
+    Page.objects.update(name=("Acme " + "Cloud " * 19).strip())
+    limit = 120 if kind == EventKind.COMPONENT_STATUS_CHANGED else 200
+    name = ("Degraded " + "very " * 40)[: limit - 9] + " slow API"
+    text = message_for(kind, Channel.SMS, name=name).text
     assert len(text) <= SMS_MAX_CHARS
-    assert "Degraded very very" in text
+    assert text.startswith("Acme Cloud") and "Degraded very very" in text
     assert text.endswith("Reply STOP to stop.")
