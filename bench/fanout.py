@@ -4,6 +4,11 @@ Prints the time to write the outbox rows, the time until a local SMTP sink (aios
 loopback, ephemeral port) has received every message, messages per second, and the peak
 resident memory of the worker processes.
 
+`--channel webhook` uses local HTTP endpoints instead, `--hang-percent` of them accepting
+connections and never answering, and times until every healthy one has its POST;
+`--channel sms` uses a local stub of Twilio's API and reports the most requests that reached
+it within any one second (against `--sms-rate`, the workers' SMS_MAX_PER_SECOND).
+
 Needs REDIS_URL (real RQ queues) and should use its own database, e.g.:
 
     createdb -h 127.0.0.1 -U postgres statuspage_bench
@@ -91,19 +96,74 @@ class Receiver:
         self.silent_port = self.silent.getsockname()[1]
 
 
+class TwilioStub:
+    """Twilio's Messages resource on loopback; records when each request arrived."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.arrivals: list[float] = []
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                stub.arrivals.append(time.monotonic())
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                sid = f"SM{len(stub.arrivals):032d}"
+                body = f'{{"sid": "{sid}", "status": "queued"}}'.encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def count(self) -> int:
+        return len(self.arrivals)
+
+    def busiest_second(self) -> int:
+        """Most requests that arrived within any one-second span [t, t + 1)."""
+        times, best, first = sorted(self.arrivals), 0, 0
+        for last, at in enumerate(times):
+            while at - times[first] >= 1.0:
+                first += 1
+            best = max(best, last - first + 1)
+        return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=900, help="seconds to wait for delivery")
-    parser.add_argument("--channel", choices=["email", "webhook"], default="email")
+    parser.add_argument("--channel", choices=["email", "webhook", "sms"], default="email")
+    parser.add_argument(
+        "--sms-rate", type=int, default=10, help="sms only: SMS_MAX_PER_SECOND for the workers"
+    )
     parser.add_argument(
         "--hang-percent", type=int, default=10, help="webhook only: endpoints that never answer"
     )
+    parser.add_argument(
+        "--batch-size", type=int, help="NOTIFY_BATCH_SIZE (sms: small, so every worker sends)"
+    )
+    parser.add_argument("--worker-log", help="append the workers' stderr to this file")
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL: the benchmark measures the real queue path.")
 
+    if args.batch_size:
+        os.environ["NOTIFY_BATCH_SIZE"] = str(args.batch_size)
+    if args.channel == "sms":
+        # The bench posts an incident update; SMS goes out for the kinds listed here.
+        os.environ["NOTIFY_SMS_EVENTS"] = "incident.updated"
     import django
 
     django.setup()
@@ -120,6 +180,7 @@ def main() -> None:
 
     sink, controller = start_sink()
     receiver = Receiver() if args.channel == "webhook" else None
+    twilio = TwilioStub() if args.channel == "sms" else None
     django_rq.get_queue("notifications").empty()
     Delivery.objects.all().delete()
     Event.objects.all().delete()
@@ -132,6 +193,8 @@ def main() -> None:
     hang_every = 100 // args.hang_percent if receiver and args.hang_percent else 0
 
     def address(n: int) -> str:
+        if twilio is not None:
+            return f"+1555{n:07d}"
         if receiver is None:
             return f"user{n}@bench.test"
         if hang_every and n % hang_every == 0:
@@ -186,28 +249,60 @@ def main() -> None:
         # The bench's receivers are on loopback.
         "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
     }
+    if twilio is not None:
+        env.update(
+            TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+            TWILIO_AUTH_TOKEN="bench",  # noqa: S106 - the local stub checks nothing
+            TWILIO_FROM_NUMBER="+15005550006",
+            TWILIO_API_BASE=twilio.url,
+            SMS_MAX_PER_SECOND=str(args.sms_rate),
+        )
     manage = [sys.executable, str(ROOT / "manage.py"), "rqworker", "notifications", "--burst"]
+    log = open(args.worker_log, "ab") if args.worker_log else subprocess.DEVNULL  # noqa: SIM115
     send_started = time.monotonic()
     workers = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
-            manage, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            manage, env=env, stdout=subprocess.DEVNULL, stderr=log
         )
         for _ in range(args.workers)
     ]
     deadline = send_started + args.timeout
 
     def received() -> int:
+        if twilio is not None:
+            return twilio.count
         return receiver.count if receiver else sink.count
 
+    last_report = send_started
     while received() < healthy and time.monotonic() < deadline:
         time.sleep(0.2)
+        if time.monotonic() - last_report >= 5:
+            last_report = time.monotonic()
+            print(f"  {last_report - send_started:6.1f} s: {received()}/{healthy} received")
     delivered_seconds = time.monotonic() - send_started
     got = received()
+    if receiver:
+        # Hanging endpoints' retries would keep burst workers busy for minutes: stop them
+        # once every healthy endpoint has its message.
+        # Twice: RQ's cold shutdown, which also stops the job's work-horse.
+        for _ in range(2):
+            for worker in workers:
+                worker.terminate()
+            time.sleep(1)
     for worker in workers:
         worker.wait(timeout=args.timeout)
     controller.stop()
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     where = "healthy webhook endpoints" if receiver else "SMTP sink"
+    if twilio is not None:
+        where = "Twilio stub"
+        print(
+            f"SMS_MAX_PER_SECOND={args.sms_rate}: at most {twilio.busiest_second()} requests"
+            " reached the stub within any one second"
+        )
+        span = max(twilio.arrivals) - min(twilio.arrivals) if twilio.count > 1 else 0
+        if span:
+            print(f"rate from first to last request: {(twilio.count - 1) / span:.1f}/s")
     print(f"received by {where}: {got}/{healthy} in {delivered_seconds:.1f} s")
     print(f"throughput: {got / delivered_seconds:.0f} messages/s")
     print(f"peak worker RSS: {peak_kib / 1024:.0f} MiB")

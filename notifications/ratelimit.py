@@ -1,12 +1,13 @@
-"""Small fixed-window limiters.
+"""Rate limiters.
 
-`acquire_slot` blocks until a send fits under a per-second ceiling shared by every worker
-(a Redis counter per second when REDIS_URL is set; a process-local one in embedded mode, where
-there is only one process). `hit` counts requests in the Django cache for subscribe limits.
+`send_slot` holds back sends so that no more than N requests reach a provider within any
+one-second span, across every worker. `hit` counts requests in the Django cache for
+subscribe limits.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -14,8 +15,37 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+# A token is reserved for this long while its send is in flight. A send that outlives it
+# (the SMS client's own timeout is shorter) or a worker killed mid-send then frees the token.
+SLOT_LEASE_SECONDS = 30
+WINDOW_SECONDS = 1.0
+
+# Redis's own clock, so workers on machines with skewed clocks share one timeline.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local n = tonumber(ARGV[1])
+if redis.call('ZCARD', KEYS[1]) < n then
+  for i = 0, n - 1 do redis.call('ZADD', KEYS[1], 'NX', 0, i) end
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local wait = tonumber(first[2]) - now
+if wait <= 0 then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), first[1])
+  redis.call('EXPIRE', KEYS[1], 3600)
+  return {first[1], '0'}
+end
+return {'', tostring(wait)}
+"""
+_RELEASE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+return 1
+"""
+
 _local_lock = threading.Lock()
-_local_counts: dict[int, int] = {}
+_local_tokens: dict[str, list[float]] = {}
 
 
 def _redis():
@@ -24,26 +54,48 @@ def _redis():
     return django_rq.get_connection("notifications")
 
 
-def acquire_slot(name: str, per_second: int) -> int:
-    """Wait until one more event fits in the current one-second window, take it, and return
-    that window (unix second)."""
+@contextlib.contextmanager
+def send_slot(name: str, per_second: int):
+    """Wait for one of `per_second` tokens, send inside the block, and keep the token for
+    one second after the send has finished.
+
+    Each token is reused only a full second after its previous request *ended*, and a
+    request reaches the provider between its start and its end, so any one-second span
+    holds at most `per_second` arrivals however the requests' latency varies. (A fixed
+    per-second counter allows twice the ceiling across a window boundary, and counts when
+    a slot is taken rather than when the request lands.) The price: each token serves one
+    request per (latency + 1 s), so throughput stays a little under the ceiling.
+    """
+    key = f"statuspage:rate:{name}:{per_second}"
+    if settings.REDIS_URL:
+        client = _redis()
+        acquire, release = client.register_script(_ACQUIRE), client.register_script(_RELEASE)
+        while True:
+            token, wait = acquire(keys=[key], args=[per_second, SLOT_LEASE_SECONDS])
+            if token:
+                break
+            time.sleep(min(max(float(wait), 0.005), 0.1))
+        try:
+            yield
+        finally:
+            release(keys=[key], args=[token, WINDOW_SECONDS])
+        return
+    # Embedded mode has a single process: the same tokens, in memory.
     while True:
-        second = int(time.time())
-        if settings.REDIS_URL:
-            key = f"statuspage:rate:{name}:{second}"
-            pipe = _redis().pipeline()
-            pipe.incr(key)
-            pipe.expire(key, 5)
-            count = pipe.execute()[0]
-        else:
-            with _local_lock:
-                count = _local_counts.get(second, 0) + 1
-                _local_counts.clear()
-                _local_counts[second] = count
-        if count <= per_second:
-            return second
-        # Over the ceiling: the slot is burnt, wait for the next window.
-        time.sleep(max(0.0, second + 1 - time.time()) + 0.001)
+        with _local_lock:
+            tokens = _local_tokens.setdefault(key, [0.0] * per_second)
+            now = time.monotonic()
+            index = min(range(per_second), key=tokens.__getitem__)
+            wait = tokens[index] - now
+            if wait <= 0:
+                tokens[index] = now + SLOT_LEASE_SECONDS
+                break
+        time.sleep(min(max(wait, 0.005), 0.1))
+    try:
+        yield
+    finally:
+        with _local_lock:
+            tokens[index] = time.monotonic() + WINDOW_SECONDS
 
 
 def hit(key: str, limit: int, window_seconds: int) -> bool:

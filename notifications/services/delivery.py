@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import random
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from django.conf import settings
@@ -28,6 +30,7 @@ from notifications.models import (
 )
 from notifications.services.outbox import lease_deadline
 from notifications.transports import Outgoing, TransportError, transport_for
+from notifications.transports.webhook import Attempt
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +38,16 @@ QUARANTINE_FAILURES = 10
 SENT_FLUSH = 100
 
 MAX_BACKOFF = timedelta(hours=6)
+# A batch job keeps topping up its HTTP window from the outbox for this long (well inside
+# RQ's 300 s job timeout and the sending lease); the event's other batch jobs take over after.
+HTTP_TOPUP_SECONDS = 120
+TOPUP_MIN = 50
+WATCHDOG_SECONDS = 0.25
 
 
-def deliveries_claim(*, event_id: int, limit: int) -> list[int]:
-    """Atomically move up to `limit` due pending rows of an event to `sending` under a lease."""
+def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
+    """Atomically move up to `limit` due pending rows of an event (of `channels`, or all)
+    to `sending` under a lease."""
     now = timezone.now()
     table = connection.ops.quote_name(Delivery._meta.db_table)
     # SKIP LOCKED lets concurrent batch jobs on PostgreSQL take disjoint rows without waiting;
@@ -46,12 +55,16 @@ def deliveries_claim(*, event_id: int, limit: int) -> list[int]:
     lock = (
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
+    channels = list(channels or [])
+    only = f" AND channel IN ({', '.join(['%s'] * len(channels))})" if channels else ""
     # The pick is a MATERIALIZED CTE: as a plain `IN (SELECT ... LIMIT n)` PostgreSQL may
     # re-run the subquery per row and claim more than `limit` rows.
     sql = (
         f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
-        f" WHERE event_id = %s AND state = %s AND next_attempt_at <= %s"
-        f" ORDER BY id LIMIT %s{lock})"
+        f" WHERE event_id = %s AND state = %s AND next_attempt_at <= %s{only}"
+        # Oldest due first: rows never tried come before retries (whose next_attempt_at
+        # lies later), so retries of hanging endpoints never queue ahead of first sends.
+        f" ORDER BY next_attempt_at, id LIMIT %s{lock})"
         # The attempt is counted at claim time, so a message that kills its worker every
         # time still runs out of attempts instead of being reclaimed forever.
         f" UPDATE {table} SET state = %s, lease_expires_at = %s, updated_at = %s,"
@@ -62,6 +75,7 @@ def deliveries_claim(*, event_id: int, limit: int) -> list[int]:
         event_id,
         DeliveryState.PENDING,
         now,
+        *channels,
         limit,
         DeliveryState.SENDING,
         lease_deadline(now),
@@ -106,7 +120,7 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
             if transport is None:
                 transport = transports[row.channel] = transport_for(row.channel)
             record(row, _attempt(row, transport, view))
-        _send_concurrently(url_rows, view, record)
+        _send_concurrently(url_rows, view, record, event_id=event_id)
     finally:
         _record_sent(sent)
         for transport in transports.values():
@@ -114,38 +128,83 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
     return counts
 
 
-def _send_concurrently(rows: list[Delivery], view: render.EventView, record) -> None:
-    """HTTP endpoints are sent in parallel threads: a few hanging endpoints (10 s timeout
-    each) must not hold up the healthy ones behind them. Only the sends run in threads;
-    rendering and every database write stay on this thread."""
-    if not rows:
-        return
-    prepared = []
-    for row in rows:
-        error = _not_sendable(row)
-        if error is None:
-            try:
-                prepared.append((row, build_message(row, row.subscriber, view)))
-                continue
-            except Exception as exc:  # noqa: BLE001 - one broken message must not stall a batch
-                log.exception("delivery %s could not be rendered", row.pk)
-                error = TransportError(f"Could not render: {type(exc).__name__}")
-        record(row, _record_failure(row, error))
+def _send_concurrently(
+    rows: list[Delivery], view: render.EventView, record, *, event_id: int
+) -> None:
+    """HTTP endpoints are sent by a sliding window of NOTIFY_HTTP_CONCURRENCY threads that
+    is topped up from the outbox as sends finish: a hanging endpoint holds one thread for one
+    timeout, never the batch, and this job keeps claiming the event's due URL rows while
+    slots are free (up to HTTP_TOPUP_SECONDS), so the next rows do not wait for the slowest
+    sends of this batch. Only the sends run in threads; rendering, claiming and every
+    database write stay on this thread."""
+    concurrency = settings.NOTIFY_HTTP_CONCURRENCY
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
+    queue = deque(rows)
+    inflight: dict[Future, tuple[Delivery, Attempt]] = {}
+    topup_until = time.monotonic() + HTTP_TOPUP_SECONDS
+    transports: dict[str, object] = {}
 
-    def send(item):
-        row, message = item
+    def send(row: Delivery, message: Outgoing, attempt: Attempt):
         try:
-            return row, transport_for(row.channel).send(message), None
+            return transports[row.channel].send(message, attempt), None
         except TransportError as exc:
-            return row, "", exc
+            return "", exc
+        except Exception as exc:  # noqa: BLE001 - one odd URL must not end the whole window
+            log.exception("delivery %s could not be sent", row.pk)
+            return "", TransportError(f"Could not send: {type(exc).__name__}")
 
-    with ThreadPoolExecutor(max_workers=settings.NOTIFY_HTTP_CONCURRENCY) as pool:
-        for row, provider_id, error in pool.map(send, prepared):
-            if error is not None:
-                record(row, _record_failure(row, error))
-            else:
-                row.provider_id = provider_id[:200]
-                record(row, "sent")
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        while True:
+            while queue and len(inflight) < concurrency:
+                row = queue.popleft()
+                error = _not_sendable(row)
+                if error is None:
+                    try:
+                        message = build_message(row, row.subscriber, view)
+                    except Exception as exc:  # noqa: BLE001 - one broken message must not stall a batch
+                        log.exception("delivery %s could not be rendered", row.pk)
+                        error = TransportError(f"Could not render: {type(exc).__name__}")
+                if error is not None:
+                    record(row, _record_failure(row, error))
+                    continue
+                if row.channel not in transports:
+                    transports[row.channel] = transport_for(row.channel)
+                attempt = Attempt()
+                inflight[pool.submit(send, row, message, attempt)] = (row, attempt)
+            free = concurrency - len(inflight)
+            if not queue and free > 0 and time.monotonic() < topup_until:
+                more = deliveries_claim(
+                    event_id=event_id,
+                    limit=min(settings.NOTIFY_BATCH_SIZE, max(free, TOPUP_MIN)),
+                    channels=URL_CHANNELS,
+                )
+                if more:
+                    queue.extend(
+                        Delivery.objects.filter(id__in=more)
+                        .select_related("subscriber")
+                        .order_by("id")
+                    )
+                    continue
+                # Nothing due now: later retries are the relay's and the next batch's.
+                topup_until = 0.0
+            if not inflight and not queue:
+                return
+            done, _ = wait(inflight, timeout=WATCHDOG_SECONDS, return_when=FIRST_COMPLETED)
+            for future in done:
+                row, _attempt = inflight.pop(future)
+                provider_id, error = future.result()
+                if error is not None:
+                    record(row, _record_failure(row, error))
+                else:
+                    row.provider_id = provider_id[:200]
+                    record(row, "sent")
+            # WEBHOOK_TIMEOUT_SECONDS is a total per POST, not only per socket operation.
+            now = time.monotonic()
+            # Repeated each tick: abort is idempotent and also catches a socket that was
+            # still being opened at the first try.
+            for _row, attempt in inflight.values():
+                if now - attempt.started > timeout:
+                    attempt.abort()
 
 
 def _not_sendable(row: Delivery) -> TransportError | None:
@@ -278,7 +337,7 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
         }
     else:
         message.payload = {
-            "title": f"{view.headline}: {view.title}",
+            "title": render.clean_text(f"{view.headline}: {view.title}"),
             "text": render.clean_text(view.body),
             "url": view.page_url,
         }

@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 
 from notifications.transports.base import Outgoing, Transport
-from notifications.transports.webhook import post_json
+from notifications.transports.webhook import Attempt, post_json
 
 
 class _ChatTransport(Transport):
     def body(self, summary: dict) -> dict:
         raise NotImplementedError
 
-    def send(self, message: Outgoing) -> str:
+    def send(self, message: Outgoing, attempt: Attempt | None = None) -> str:
         data = json.dumps(self.body(message.payload or {})).encode()
-        return f"HTTP {post_json(message.address, data, {})}"
+        return f"HTTP {post_json(message.address, data, {}, attempt)}"
 
 
 class SlackTransport(_ChatTransport):

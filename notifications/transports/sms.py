@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from notifications.ratelimit import acquire_slot
+from notifications.ratelimit import send_slot
 from notifications.transports.base import Outgoing, Transport, TransportError
 
 # Twilio error codes that mean "this number will never take this message".
@@ -18,10 +18,19 @@ PERMANENT_CODES = {
 }
 
 
+# Bounds a request well inside the rate limiter's token lease (SLOT_LEASE_SECONDS).
+SMS_HTTP_TIMEOUT_SECONDS = 15
+
+
 def twilio_client():
+    from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
-    client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    client = Client(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        http_client=TwilioHttpClient(timeout=SMS_HTTP_TIMEOUT_SECONDS),
+    )
     if settings.TWILIO_API_BASE:
         client.api.base_url = settings.TWILIO_API_BASE.rstrip("/")
     return client
@@ -42,9 +51,9 @@ def send_sms(to: str, body: str, status_callback: str | None = None) -> str:
         raise TransportError("SMS has no sender (TWILIO_FROM_NUMBER or messaging service)")
     if status_callback:
         sender["status_callback"] = status_callback
-    acquire_slot("sms", settings.SMS_MAX_PER_SECOND)
     try:
-        message = twilio_client().messages.create(to=to, body=body, **sender)
+        with send_slot("sms", settings.SMS_MAX_PER_SECOND):
+            message = twilio_client().messages.create(to=to, body=body, **sender)
     except TwilioRestException as exc:
         permanent = exc.code in PERMANENT_CODES
         raise TransportError(

@@ -6,10 +6,12 @@ is opened only to an address the SSRF guard accepted.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import ssl
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -20,6 +22,27 @@ from notifications.netguard import BlockedAddress, resolve_allowed
 from notifications.transports.base import Outgoing, Transport, TransportError
 
 USER_AGENT = "statuspage-notifications/1.0"
+
+
+class Attempt:
+    """One POST in flight, as seen by the thread that dispatches them: socket timeouts bound
+    each connect and each read, so a receiver dripping one byte every few seconds could hold
+    a POST far longer than WEBHOOK_TIMEOUT_SECONDS; the dispatcher calls `abort` on attempts
+    past their deadline, which shuts the socket down and wakes the blocked thread."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.conn = None
+        self.aborted = False
+
+    def abort(self) -> None:
+        self.aborted = True
+        sock = getattr(self.conn, "sock", None)
+        if sock is not None:
+            # The plain socket's shutdown, also for TLS: SSLSocket.shutdown would drop its
+            # SSL object under the reading thread's feet.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _guarded_connect(conn) -> None:
@@ -34,6 +57,10 @@ def _guarded_connect(conn) -> None:
             last_error = exc
             continue
         conn.sock = sock
+        attempt = getattr(conn, "attempt", None)
+        # Aborted while connecting, when there was no socket yet to shut down.
+        if attempt is not None and attempt.aborted:
+            raise TimeoutError
         return
     raise last_error or OSError("no address to connect to")
 
@@ -49,13 +76,23 @@ class _HTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
 
 
-def post_json(url: str, body: bytes, headers: dict) -> int:
+def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = None) -> int:
     """POST once; returns the 2xx status or raises TransportError."""
     parts = urlsplit(url)
     cls = {"http": _HTTPConnection, "https": _HTTPSConnection}.get(parts.scheme)
     if cls is None or not parts.hostname:
         raise TransportError("Not an http(s) URL", permanent=True)
     conn = cls(parts.hostname, parts.port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    timer = None
+    if attempt is None:
+        # Outside the delivery window (e.g. the confirmation POST) a timer enforces the
+        # total timeout instead of the dispatching thread.
+        attempt = Attempt()
+        timer = threading.Timer(settings.WEBHOOK_TIMEOUT_SECONDS, attempt.abort)
+        timer.daemon = True
+        timer.start()
+    attempt.conn = conn
+    conn.attempt = attempt
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -73,15 +110,24 @@ def post_json(url: str, body: bytes, headers: dict) -> int:
         response = conn.getresponse()
         response.read(1024)
         status = response.status
+        if attempt.aborted:
+            # The shutdown may read as a clean end of the headers: never a success.
+            raise TimeoutError
     except BlockedAddress as exc:
         raise TransportError(str(exc), permanent=True) from exc
     except TimeoutError as exc:
         raise TransportError("Connection timed out") from exc
     except ssl.SSLError as exc:
+        if attempt.aborted:
+            raise TransportError("Connection timed out") from exc
         raise TransportError(f"TLS error: {exc.reason or exc}") from exc
     except (OSError, http.client.HTTPException) as exc:
+        if attempt.aborted:
+            raise TransportError("Connection timed out") from exc
         raise TransportError(f"Connection failed: {str(exc)[:100]}") from exc
     finally:
+        if timer is not None:
+            timer.cancel()
         conn.close()
     if 200 <= status < 300:
         return status
@@ -103,7 +149,7 @@ def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) ->
 
 
 class WebhookTransport(Transport):
-    def send(self, message: Outgoing) -> str:
+    def send(self, message: Outgoing, attempt: Attempt | None = None) -> str:
         body = json.dumps(message.payload, separators=(",", ":")).encode()
-        status = post_json(message.address, body, sign(message.secret, message.key, body))
+        status = post_json(message.address, body, sign(message.secret, message.key, body), attempt)
         return f"HTTP {status}"

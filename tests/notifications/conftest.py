@@ -10,6 +10,7 @@ import email.policy
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -165,7 +166,15 @@ def twilio_stub(settings):
                     },
                 )
             sid = f"SM{len(sent):032d}"
-            sent.append({**form, "sid": sid, "auth": self.headers.get("Authorization")})
+            sent.append(
+                {
+                    **form,
+                    "sid": sid,
+                    "auth": self.headers.get("Authorization"),
+                    # When the request reached the provider: what its rate limit counts.
+                    "at": time.monotonic(),
+                }
+            )
             return self._json(
                 201,
                 {"sid": sid, "status": "queued", "to": form.get("To"), "body": form.get("Body")},

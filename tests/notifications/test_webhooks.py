@@ -4,6 +4,7 @@ the standardwebhooks package; quarantine; the SSRF guard."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -253,3 +254,123 @@ def test_hanging_endpoints_do_not_hold_up_healthy_ones(
     assert elapsed < 2.5  # in parallel: about one timeout, not three
     for server in silent:
         server.close()
+
+
+def _silent_server():
+    """Accepts connections (in the listen backlog) and never answers."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    return server
+
+
+def test_a_batch_job_tops_up_its_window_past_hanging_endpoints(
+    settings, receiver, make_subscriber, api, operator
+):
+    """The first batch is nothing but hanging endpoints; the job still reaches the healthy
+    rows of later batches while those hang, instead of waiting for them first."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.NOTIFY_BATCH_SIZE = 2
+    settings.NOTIFY_HTTP_CONCURRENCY = 3
+    silent = [_silent_server() for _ in range(2)]
+    for n, server in enumerate(silent):
+        make_subscriber(
+            channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{server.getsockname()[1]}/{n}"
+        )
+    for n in range(5):
+        make_subscriber(channel=Channel.WEBHOOK, address=f"{receiver.url}?n={n}")
+    _incident(operator, api)
+    outcome = _deliver()
+    assert outcome == {"sent": 5, "retry": 2, "failed": 0, "dead": 0}
+    assert sorted(r["path"] for r in receiver.requests) == [f"/hook?n={n}" for n in range(5)]
+    # One attempt recorded per row; the hanging ones wait for their retry.
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
+    hanging = Delivery.objects.filter(state=DeliveryState.PENDING)
+    assert hanging.count() == 2
+    assert set(hanging.values_list("last_error", flat=True)) == {"Connection timed out"}
+    for server in silent:
+        server.close()
+
+
+def _dripping_server():
+    """Answers 204, but one header byte every 0.4 s: each read is within the socket
+    timeout, the whole answer takes about 4 s."""
+    import socket
+    import threading
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def drip():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                for byte in b"HTTP/1.1 204 No Content\r\nX-Slow: " + b"a" * 10:
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.4 if byte == ord("a") else 0)
+                conn.sendall(b"\r\nContent-Length: 0\r\n\r\n")
+            except OSError:
+                pass
+
+    threading.Thread(target=drip, daemon=True).start()
+    return server
+
+
+def test_a_dripping_endpoint_is_cut_at_the_total_timeout(settings, make_subscriber, api, operator):
+    """Each byte comes within the socket timeout, so only a deadline on the whole POST ends
+    it: the answer would complete (2xx) after about 4 s, the timeout is 1 s."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    server = _dripping_server()
+    make_subscriber(
+        channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+    )
+    _incident(operator, api)
+    assert _deliver()["retry"] == 1
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.PENDING and row.last_error == "Connection timed out"
+    server.close()
+
+
+def test_first_sends_are_claimed_before_retries(make_subscriber, api, operator):
+    """A retry that is due (a hanging endpoint's, say) must not queue ahead of rows never
+    tried, even with a lower id."""
+    from notifications.services.delivery import deliveries_claim
+
+    for n in range(3):
+        make_subscriber(channel=Channel.WEBHOOK, address=f"https://hooks.example.test/{n}")
+    _incident(operator, api)
+    event = Event.objects.latest("id")
+    retry, *fresh = Delivery.objects.filter(event=event).order_by("id")
+    now = timezone.now()
+    Delivery.objects.filter(pk=retry.pk).update(attempts=1, next_attempt_at=now)
+    Delivery.objects.exclude(pk=retry.pk).update(next_attempt_at=now - timedelta(minutes=1))
+    claimed = deliveries_claim(event_id=event.id, limit=2, channels=[Channel.WEBHOOK])
+    assert claimed == sorted(row.pk for row in fresh)
+    assert deliveries_claim(event_id=event.id, limit=2) == [retry.pk]
+
+
+def test_an_unexpected_send_error_fails_its_row_only(receiver, make_subscriber, api, operator):
+    make_subscriber(channel=Channel.WEBHOOK, address="http://127.0.0.1:99999/hook")
+    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    _incident(operator, api)
+    assert _deliver() == {"sent": 1, "retry": 1, "failed": 0, "dead": 0}
+    assert len(receiver.requests) == 1
+    odd = Delivery.objects.get(state=DeliveryState.PENDING)
+    assert odd.last_error == "Could not send: ValueError"
+
+
+def test_the_confirmation_post_has_the_same_total_timeout(settings):
+    """Outside a delivery batch (the test POST that confirms a webhook) a timer cuts the
+    POST instead: the dripping answer would be a 204 after about 4 s."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    server = _dripping_server()
+    with pytest.raises(TransportError, match="Connection timed out"):
+        post_json(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", {})
+    server.close()
