@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from statuspage.api.v1 import pages
+from statuspage.api.v1 import components, groups, incidents, openapi, pages, templates
 from statuspage.api.v1.http import ApiError, error_response
 
 PAGE = "pages/<str:page_id>/"
@@ -13,7 +13,47 @@ def not_found(request, *args, **kwargs):
 
 
 urlpatterns = [
+    path("openapi.json", openapi.openapi_json, name="api-v1-openapi"),
     path("pages", pages.page_list, name="api-v1-pages"),
     path("pages/<str:page_id>", pages.page_detail, name="api-v1-page"),
+    path(PAGE + "components", components.component_list, name="api-v1-components"),
+    path(
+        PAGE + "components/<str:component_id>",
+        components.component_detail,
+        name="api-v1-component",
+    ),
+    path(
+        PAGE + "components/<str:component_id>/uptime",
+        components.component_uptime,
+        name="api-v1-component-uptime",
+    ),
+    path(PAGE + "component-groups", groups.group_list, name="api-v1-groups"),
+    path(PAGE + "component-groups/<str:group_id>", groups.group_detail, name="api-v1-group"),
+    path(PAGE + "incidents", incidents.incident_list, name="api-v1-incidents"),
+    path(
+        PAGE + "incidents/unresolved",
+        incidents.incident_unresolved,
+        name="api-v1-incidents-unresolved",
+    ),
+    path(
+        PAGE + "incidents/upcoming", incidents.incident_upcoming, name="api-v1-incidents-upcoming"
+    ),
+    path(
+        PAGE + "incidents/scheduled",
+        incidents.incident_scheduled,
+        name="api-v1-incidents-scheduled",
+    ),
+    path(
+        PAGE + "incidents/active_maintenance",
+        incidents.incident_active_maintenance,
+        name="api-v1-incidents-active-maintenance",
+    ),
+    path(PAGE + "incidents/<str:incident_id>", incidents.incident_detail, name="api-v1-incident"),
+    path(
+        PAGE + "incidents/<str:incident_id>/incident_updates/<str:update_id>",
+        incidents.incident_update_detail,
+        name="api-v1-incident-update",
+    ),
+    path(PAGE + "incident_templates", templates.template_list, name="api-v1-templates"),
     re_path(r"^.*$", not_found, name="api-v1-not-found"),
 ]
