@@ -7,13 +7,23 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents import selectors
+from incidents.services import Actor
+from incidents.services.common import audit
 from notifications import links, render
-from notifications.models import URL_CHANNELS, Channel, Subscriber, SubscriberState
-from notifications.services import delivery, outbox, subscriptions
+from notifications.models import (
+    URL_CHANNELS,
+    Channel,
+    ImportStatus,
+    Subscriber,
+    SubscriberImport,
+    SubscriberState,
+)
+from notifications.services import delivery, management, outbox, subscriptions
 from notifications.transports import TransportError
 from notifications.transports.chat import DiscordTransport, SlackTransport, TeamsTransport
 from notifications.transports.sms import send_sms
@@ -129,3 +139,61 @@ def send_quarantine_notice(subscriber_id: int, last_error: str) -> None:
         settings.DEFAULT_FROM_EMAIL,
         [sub.contact_email],
     )
+
+
+def run_subscriber_import(import_id: int) -> str:
+    """Process an uploaded subscriber CSV stored in the database, writing progress as it goes.
+    A second run of a finished import does nothing (the enqueue may be repeated)."""
+    with transaction.atomic():
+        job = SubscriberImport.objects.select_for_update().filter(pk=import_id).first()
+        if job is None or job.status != ImportStatus.PENDING:
+            return "not pending"
+        job.status = ImportStatus.RUNNING
+        job.save(update_fields=["status"])
+    actor = Actor(
+        label=job.actor_label, via=job.actor_via or "dashboard", user_id=job.actor_user_id
+    )
+
+    def progress(report: management.ImportReport) -> None:
+        SubscriberImport.objects.filter(pk=import_id).update(
+            processed=report.processed,
+            created=report.created,
+            skipped=report.skipped,
+            errors=[_error_json(e) for e in report.errors],
+        )
+
+    try:
+        report = management.subscribers_import_csv(
+            actor=actor, rows=job.rows, skip_confirmation=job.skip_confirmation, progress=progress
+        )
+    except Exception:
+        log.exception("subscriber import %s failed", import_id)
+        SubscriberImport.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        SubscriberImport.objects.filter(pk=import_id).update(
+            status=ImportStatus.DONE,
+            processed=report.processed,
+            created=report.created,
+            skipped=report.skipped,
+            errors=[_error_json(e) for e in report.errors],
+            finished_at=timezone.now(),
+        )
+        job.refresh_from_db()
+        audit(
+            actor,
+            "subscriber.import",
+            job,
+            after={
+                "created": report.created,
+                "skipped": report.skipped,
+                "errors": len(report.errors),
+            },
+        )
+    return f"{report.created} created, {report.skipped} skipped, {len(report.errors)} errors"
+
+
+def _error_json(error) -> dict:
+    return {"row": error.row, "data": error.data, "message": error.message}

@@ -186,3 +186,44 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.pk} ({self.state})"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class SubscriberImport(models.Model):
+    """An uploaded subscriber CSV, kept in the database so a job given its id can process it
+    on any worker (no file on a local disk); progress and the per-row report land here too."""
+
+    rows = models.JSONField(default=list)
+    skip_confirmation = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # [{"row": n, "data": {...}, "message": "..."}] for every refused row.
+    errors = models.JSONField(default=list, blank=True)
+    filename = models.CharField(max_length=200, blank=True, default="")
+    # Who uploaded it: the job acts (and audits) in their name.
+    actor_label = models.CharField(max_length=200, blank=True, default="")
+    actor_via = models.CharField(max_length=16, blank=True, default="")
+    actor_user_id = models.IntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from notifications.models import Delivery, DeliveryState
+from notifications.models import Channel, Delivery, DeliveryState, Subscriber, SubscriberState
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,77 @@ def delivery_metrics():
         "Age of the oldest pending delivery that is due.",
         value=age,
     )
+
+
+def subscriber_search(
+    *, q: str | None = None, channel: str | None = None, state: str | None = None
+):
+    """Subscribers, newest first; `q` matches address, contact email or public id."""
+    rows = Subscriber.objects.all()
+    if q:
+        q = q.strip()
+        rows = rows.filter(Q(address__icontains=q) | Q(contact_email__icontains=q) | Q(public_id=q))
+    if channel:
+        rows = rows.filter(channel=channel)
+    if state:
+        rows = rows.filter(state=state)
+    return rows.prefetch_related("components").order_by("-created_at", "-id")
+
+
+def subscriber_counts() -> dict[str, dict[str, int]]:
+    """{channel: {state: n}} with every channel and state present (zeros included)."""
+    counts = {c: dict.fromkeys(SubscriberState.values, 0) for c in Channel.values}
+    for channel, state, n in (
+        Subscriber.objects.values_list("channel", "state")
+        .annotate(n=Count("id"))
+        .values_list("channel", "state", "n")
+    ):
+        counts[channel][state] = n
+    return counts
+
+
+def reach_by_channel(
+    *, kind: str, component_ids: list[int], incident_id: int | None = None
+) -> dict[str, int]:
+    """How many active subscribers per channel an event of `kind` about these components would
+    reach: the outbox's own matching rules (`matching_subscribers`), counted not inserted."""
+    from notifications.services.outbox import matching_subscribers
+
+    counts = dict.fromkeys(Channel.values, 0)
+    matching = matching_subscribers(kind=kind, component_ids=component_ids, incident_id=incident_id)
+    for channel, n in (
+        matching.order_by()
+        .values_list("channel")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("channel", "n")
+    ):
+        counts[channel] = n
+    return counts
+
+
+def delivery_search(
+    *,
+    state: str | None = None,
+    channel: str | None = None,
+    event_id: int | None = None,
+    q: str | None = None,
+    since=None,
+    until=None,
+):
+    """Outbox rows for the delivery log, newest first; `q` matches the subscriber's address
+    or public id."""
+    rows = Delivery.objects.select_related("subscriber", "event")
+    if state:
+        rows = rows.filter(state=state)
+    if channel:
+        rows = rows.filter(channel=channel)
+    if event_id:
+        rows = rows.filter(event_id=event_id)
+    if q:
+        q = q.strip()
+        rows = rows.filter(Q(subscriber__address__icontains=q) | Q(subscriber__public_id=q))
+    if since:
+        rows = rows.filter(created_at__gte=since)
+    if until:
+        rows = rows.filter(created_at__lt=until)
+    return rows.order_by("-created_at", "-id")

@@ -1,5 +1,14 @@
 """Writes of the notifications app: the outbox, delivery attempts, subscriptions."""
 
+from notifications.services.management import (
+    AlreadySubscribed,
+    ImportReport,
+    ImportRowError,
+    subscriber_create,
+    subscriber_remove,
+    subscriber_resend_confirmation,
+    subscribers_import_csv,
+)
 from notifications.services.outbox import deliveries_replay, event_publish, outbox_relay
 from notifications.services.subscriptions import (
     SubscribeError,
@@ -9,11 +18,18 @@ from notifications.services.subscriptions import (
 )
 
 __all__ = [
+    "AlreadySubscribed",
+    "ImportReport",
+    "ImportRowError",
     "SubscribeError",
     "deliveries_replay",
     "event_publish",
     "outbox_relay",
     "subscriber_confirm",
+    "subscriber_create",
+    "subscriber_remove",
+    "subscriber_resend_confirmation",
     "subscriber_unsubscribe",
+    "subscribers_import_csv",
     "subscribers_expire_and_purge",
 ]

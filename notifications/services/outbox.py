@@ -81,18 +81,27 @@ def batch_job_id(event_id: int, batch_no: int) -> str:
     return f"notify-{event_id}-{batch_no}"
 
 
+def matching_subscribers(*, kind: str, component_ids, incident_id: int | None = None):
+    """Active subscribers an event of `kind` about these components (and incident) reaches.
+
+    The one statement of the matching rules: the outbox insert and the dashboard's "this will
+    notify" figures both use it, so the figure shown is the number of rows written."""
+    scope = Q(incident__isnull=True) & (
+        Q(all_components=True) | Q(components__in=list(component_ids))
+    )
+    if incident_id is not None:
+        scope |= Q(incident_id=incident_id)
+    return Subscriber.objects.filter(
+        scope, state=SubscriberState.ACTIVE, channel__in=_channels_for(kind)
+    ).exclude(channel=Channel.SMS, sms_opted_out=True)
+
+
 def _insert_deliveries(row: Event, event: DomainEvent) -> int:
     """One INSERT ... SELECT of every matching active subscriber; returns the row count."""
-    scope = Q(incident__isnull=True) & (
-        Q(all_components=True) | Q(components__in=list(event.component_ids))
-    )
-    if event.incident_id is not None:
-        scope |= Q(incident_id=event.incident_id)
     matching = (
-        Subscriber.objects.filter(
-            scope, state=SubscriberState.ACTIVE, channel__in=_channels_for(event.kind)
+        matching_subscribers(
+            kind=event.kind, component_ids=event.component_ids, incident_id=event.incident_id
         )
-        .exclude(channel=Channel.SMS, sms_opted_out=True)
         .values("id")
         .distinct()
     )

@@ -95,9 +95,13 @@ def subscriber_subscribe(
     component_ids: list[int] | None = None,
     incident: Incident | None = None,
     via: str = CreatedVia.PUBLIC,
+    confirmed: bool = False,
 ) -> Subscriber:
     """Create or refresh a subscription and start its opt-in. An active subscriber is left
-    as it is, so nobody can change another person's scope by knowing their address."""
+    as it is, so nobody can change another person's scope by knowing their address.
+
+    `confirmed` (operators only: they vouch for the address) makes it active at once and
+    sends no confirmation."""
     address = normalise_address(channel, address)
     # Only webhooks have a contact (validated); anything typed for other channels is dropped.
     contact_email = (contact_email or "").strip() if channel == Channel.WEBHOOK else ""
@@ -117,16 +121,19 @@ def subscriber_subscribe(
         )
         if sub.state == SubscriberState.ACTIVE:
             return sub
-        sub.state = SubscriberState.UNCONFIRMED
+        now = timezone.now()
+        sub.state = SubscriberState.ACTIVE if confirmed else SubscriberState.UNCONFIRMED
+        if confirmed:
+            sub.confirmed_at = now
         sub.contact_email = contact_email
         sub.all_components = not components
         sub.incident = incident
         sub.quarantined_at = sub.unsubscribed_at = sub.failure_window_start = None
         sub.failure_count = 0
-        sub.created_at = sub.updated_at = timezone.now()
+        sub.created_at = sub.updated_at = now
         sub.save()
         sub.components.set(components)
-        if not (channel == Channel.SMS and sub.sms_opted_out):
+        if not confirmed and not (channel == Channel.SMS and sub.sms_opted_out):
             enqueue_on_commit(
                 "notifications.jobs.send_confirmation",
                 sub.id,

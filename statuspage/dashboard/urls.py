@@ -9,6 +9,7 @@ from statuspage.dashboard.views import (
     incidents,
     maintenance,
     overview,
+    subscribers,
     templates,
     twofactor,
 )
@@ -102,4 +103,30 @@ urlpatterns = [
     path("api-keys/", apikeys.apikey_list, name="dashboard-apikey-list"),
     path("api-keys/created/", apikeys.apikey_created, name="dashboard-apikey-created"),
     path("api-keys/<int:pk>/revoke/", apikeys.apikey_revoke, name="dashboard-apikey-revoke"),
+    path("subscribers/", subscribers.subscriber_list, name="dashboard-subscriber-list"),
+    path("subscribers/new/", subscribers.subscriber_new, name="dashboard-subscriber-new"),
+    path(
+        "subscribers/export.csv",
+        subscribers.subscriber_export,
+        name="dashboard-subscriber-export",
+    ),
+    path("subscribers/import/", subscribers.subscriber_import, name="dashboard-subscriber-import"),
+    path(
+        "subscribers/import/<int:pk>/",
+        subscribers.subscriber_import_status,
+        name="dashboard-subscriber-import-status",
+    ),
+    path(
+        "subscribers/<str:public_id>/remove/",
+        subscribers.subscriber_remove_view,
+        name="dashboard-subscriber-remove",
+    ),
+    path(
+        "subscribers/<str:public_id>/resend/",
+        subscribers.subscriber_resend,
+        name="dashboard-subscriber-resend",
+    ),
+    path("deliveries/", subscribers.delivery_list, name="dashboard-deliveries"),
+    path("deliveries/replay/", subscribers.delivery_replay, name="dashboard-deliveries-replay"),
+    path("reach/", subscribers.reach, name="dashboard-reach"),
 ]

@@ -12,6 +12,9 @@ from django.test import Client
 
 from statuspage.dashboard.models import Membership, Role
 
+# Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
+from tests.notifications.conftest import make_subscriber, run_jobs, smtp_sink  # noqa: F401
+
 PASSWORD = "correct horse battery staple 42"
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import ComponentGroup
+from notifications.models import Subscriber, SubscriberImport
 from statuspage.dashboard.models import IncidentTemplate
 
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
@@ -42,6 +43,10 @@ def world(api, operator, django_user_model):
         "maintenance": maintenance.public_id,
         "user": someone.pk,
         "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
+        "subscriber": Subscriber.objects.create(
+            channel="email", address="s@example.test"
+        ).public_id,
+        "import": SubscriberImport.objects.create(rows=[], status="done").pk,
     }
 
 
@@ -87,6 +92,19 @@ def cases(w):
         ("get", "/dashboard/operators/", ADMIN),
         ("post", "/dashboard/operators/", ADMIN),
         ("post", f"/dashboard/operators/{w['user']}/role/", ADMIN),
+        ("get", "/dashboard/subscribers/", VIEWER),
+        ("get", "/dashboard/subscribers/export.csv", VIEWER),
+        ("get", "/dashboard/deliveries/", VIEWER),
+        ("get", "/dashboard/reach/", VIEWER),
+        ("get", "/dashboard/subscribers/new/", ADMIN),
+        ("post", "/dashboard/subscribers/new/", ADMIN),
+        ("get", "/dashboard/subscribers/import/", ADMIN),
+        ("post", "/dashboard/subscribers/import/", ADMIN),
+        ("get", f"/dashboard/subscribers/import/{w['import']}/", ADMIN),
+        ("get", f"/dashboard/subscribers/{w['subscriber']}/remove/", ADMIN),
+        ("post", f"/dashboard/subscribers/{w['subscriber']}/remove/", ADMIN),
+        ("post", f"/dashboard/subscribers/{w['subscriber']}/resend/", ADMIN),
+        ("post", "/dashboard/deliveries/replay/", ADMIN),
     ]
 
 

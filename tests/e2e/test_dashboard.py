@@ -30,6 +30,8 @@ def _status_of(page, name: str) -> str:
 
 
 def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page, dash_artifacts):
+    from playwright.sync_api import expect
+
     from incidents.models import Component
 
     page, site = dash_page, dash_site
@@ -43,6 +45,8 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
     page.select_option(f"#id_component_{api.pk}", "major_outage")
     page.select_option(f"#id_component_{web.pk}", "degraded_performance")
     page.wait_for_selector("[data-preview-target] >> text=investigating")
+    # The "This will notify" line recounts for the chosen components (dashboard.js).
+    expect(page.locator("p.reach")).not_to_contain_text("all components")
     page.screenshot(path=str(dash_artifacts / "dashboard-declare.png"), full_page=True)
     page.click("main button:text('Declare')")
     page.wait_for_selector("text=Incident “Checkout errors” declared.")
@@ -76,6 +80,10 @@ AXE_PAGES = [
     "/dashboard/components/",
     "/dashboard/audit/",
     "/dashboard/settings/",
+    "/dashboard/subscribers/",
+    "/dashboard/subscribers/new/",
+    "/dashboard/subscribers/import/",
+    "/dashboard/deliveries/",
 ]
 
 
@@ -102,9 +110,21 @@ def test_dashboard_pages_have_no_serious_accessibility_violations(
         components=[api],
         actor=services.SYSTEM,
     )
+    from notifications.models import SubscriberImport
+
+    running = SubscriberImport.objects.create(total=10, processed=4, status="running")
+    done = SubscriberImport.objects.create(
+        total=2,
+        processed=2,
+        created=1,
+        status="done",
+        errors=[{"row": 2, "data": {"channel": "sms", "address": "12"}, "message": "Bad number."}],
+    )
     details = [
         f"/dashboard/incidents/{incident.public_id}/",
         f"/dashboard/maintenance/{window.public_id}/",
+        f"/dashboard/subscribers/import/{running.pk}/",
+        f"/dashboard/subscribers/import/{done.pk}/",
     ]
     page.goto(f"{site}/dashboard/login/")
     found = {"/dashboard/login/": _axe_serious(page, axe_source)}

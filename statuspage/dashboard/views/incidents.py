@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import selectors, services
+from incidents.events import EventKind
 from incidents.models import Incident, IncidentComponent, IncidentUpdate
 from incidents.services import ServiceError
 from statuspage.dashboard import templating
@@ -22,6 +23,7 @@ from statuspage.dashboard.forms.incidents import (
     UpdateEditForm,
 )
 from statuspage.dashboard.models import IncidentTemplate, Role
+from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status
 from statuspage.public.markdown import render_markdown
 
@@ -61,8 +63,19 @@ def incident_new(request):
         else:
             messages.success(request, f"Incident “{incident.name}” declared.")
             return redirect("dashboard-incident", public_id=incident.public_id)
-    context = {"form": form, "templates": IncidentTemplate.objects.all()}
+    context = {
+        "form": form,
+        "templates": IncidentTemplate.objects.all(),
+        "reach": reach_for(EventKind.INCIDENT_CREATED, _chosen(form, current), all_only=True),
+    }
     return render(request, "dashboard/incidents/new.html", context, status=form_status(form))
+
+
+def _chosen(form, current: dict | None) -> list[int]:
+    """Components the operator has given a status so far (posted, or from a template)."""
+    if form.is_bound:
+        return [c.id for c in form.components if form.data.get(f"component_{c.id}")]
+    return list(current or {})
 
 
 def _from_template(request, template_id) -> tuple[dict | None, dict | None]:
@@ -106,6 +119,12 @@ def _detail(request, incident, **forms):
         or PostmortemForm(initial={"body": incident.postmortem_draft}),
         "postmortem_preview": render_markdown(incident.postmortem_draft),
     }
+    if request.can_respond:
+        # What each form would send, counted with the outbox's own matching rules.
+        kind = EventKind.INCIDENT_UPDATED if incident.is_open else EventKind.POSTMORTEM_PUBLISHED
+        context["reach"] = reach_for(kind, (), incident)
+        if incident.is_open:
+            context["reach_resolve"] = reach_for(EventKind.INCIDENT_RESOLVED, (), incident)
     status = 400 if any(f.errors for f in forms.values()) else 200
     return render(request, "dashboard/incidents/detail.html", context, status=status)
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import selectors, services
+from incidents.events import EventKind
 from incidents.models import Component, Maintenance
 from incidents.services import ServiceError
 from statuspage.dashboard.access import operator_required
@@ -19,6 +20,7 @@ from statuspage.dashboard.forms.maintenance import (
     MaintenanceUpdateForm,
 )
 from statuspage.dashboard.models import Role
+from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status
 
 
@@ -59,9 +61,15 @@ def maintenance_new(request):
         else:
             messages.success(request, f"Maintenance “{maintenance.name}” scheduled.")
             return redirect("dashboard-maintenance", public_id=maintenance.public_id)
-    return render(
-        request, "dashboard/maintenance/new.html", {"form": form}, status=form_status(form)
-    )
+    chosen = form.data.getlist("components") if form.is_bound else []
+    chosen_ids = Component.objects.filter(
+        id__in=[int(v) for v in chosen if str(v).isdigit()]
+    ).values_list("id", flat=True)
+    context = {
+        "form": form,
+        "reach": reach_for(EventKind.MAINTENANCE_SCHEDULED, list(chosen_ids), all_only=True),
+    }
+    return render(request, "dashboard/maintenance/new.html", context, status=form_status(form))
 
 
 def _detail(request, maintenance, forms=None, status=200):

@@ -2,6 +2,8 @@
 // 1) Live Markdown preview: forms with data-preview-url send their textarea[data-preview] text
 //    to the preview endpoint (which returns sanitised HTML) and show the result.
 // 2) A confirmation before destructive buttons (class "danger").
+// 3) "This will notify: …" lines (p[data-reach-url]) recount when the chosen components change.
+// 4) A running import's status block ([data-refresh-seconds]) reloads itself until it is done.
 (function () {
   "use strict";
 
@@ -36,8 +38,61 @@
     if (textarea.value) refresh();
   }
 
+  function wireReach(line) {
+    var form = line.closest("form");
+    if (!form) return;
+    function chosen() {
+      var ids = [];
+      form.querySelectorAll("select[name^=component_]").forEach(function (select) {
+        if (select.value) ids.push(select.name.slice("component_".length));
+      });
+      form.querySelectorAll("input[name=components]:checked").forEach(function (box) {
+        ids.push(box.value);
+      });
+      return ids;
+    }
+    function refresh() {
+      var query = new URLSearchParams();
+      query.set("kind", line.getAttribute("data-reach-kind"));
+      chosen().forEach(function (id) { query.append("components", id); });
+      var incident = line.getAttribute("data-reach-incident");
+      if (incident) query.set("incident", incident);
+      if (line.hasAttribute("data-reach-all-only")) query.set("all_only", "1");
+      fetch(line.getAttribute("data-reach-url") + "?" + query.toString(), {
+        credentials: "same-origin",
+      })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data && data.text) line.textContent = data.text; })
+        .catch(function () { /* the server-rendered figure stays */ });
+    }
+    form.addEventListener("change", function (event) {
+      var name = event.target.name || "";
+      if (name === "components" || name.indexOf("component_") === 0) refresh();
+    });
+  }
+
+  function wireRefresh(block) {
+    var seconds = parseInt(block.getAttribute("data-refresh-seconds"), 10);
+    if (!(seconds > 0)) return;
+    setTimeout(function () {
+      fetch(window.location.href, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html")
+            .querySelector("[data-import-status]");
+          if (!fresh) return;
+          block.replaceWith(fresh);
+          wireRefresh(fresh);
+        })
+        .catch(function () { wireRefresh(block); });
+    }, seconds * 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-refresh-seconds]").forEach(wireRefresh);
     document.querySelectorAll("form[data-preview-url]").forEach(wirePreview);
+    document.querySelectorAll("p[data-reach-url]").forEach(wireReach);
     document.querySelectorAll("button.danger").forEach(function (button) {
       button.addEventListener("click", function (event) {
         if (!window.confirm("Are you sure? This cannot be undone.")) event.preventDefault();

@@ -1,0 +1,186 @@
+"""Operators managing subscribers: add, remove, resend the opt-in, import a CSV.
+
+The dashboard and the management API both call these. Validation is the public subscribe
+flow's (`subscriber_subscribe`); what differs for operators is that an address already
+subscribed is an error to report, and that they may vouch for an address (no opt-in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.models import Component
+from incidents.queue import enqueue_on_commit
+from incidents.services import Actor
+from incidents.services.common import audit, snapshot
+from notifications.models import Channel, CreatedVia, Subscriber, SubscriberState
+from notifications.services.subscriptions import (
+    QUEUE,
+    SubscribeError,
+    normalise_address,
+    subscriber_subscribe,
+    subscriber_unsubscribe,
+)
+
+_AUDIT_FIELDS = ("channel", "address", "state", "all_components", "created_via")
+IMPORT_COLUMNS = ("channel", "address", "contact_email", "components")
+# Progress is written every this many rows: often enough for a progress bar, rarely enough
+# not to double the work of a large import.
+PROGRESS_EVERY = 25
+
+
+class AlreadySubscribed(SubscribeError):
+    """The address has an active subscription; an import counts it as skipped."""
+
+
+def subscriber_create(
+    *,
+    actor: Actor,
+    channel: str,
+    address: str,
+    contact_email: str = "",
+    component_ids: list[int] | None = None,
+    skip_confirmation: bool = False,
+    via: str = CreatedVia.DASHBOARD,
+) -> Subscriber:
+    """Add a subscriber for someone. With `skip_confirmation` it is active at once and no
+    confirmation goes out; otherwise the usual opt-in starts. Raises SubscribeError."""
+    normalised = normalise_address(channel, address)
+    with transaction.atomic():
+        if Subscriber.objects.filter(
+            channel=channel, address=normalised, state=SubscriberState.ACTIVE
+        ).exists():
+            raise AlreadySubscribed(f"{normalised} is already subscribed.", field="address")
+        sub = subscriber_subscribe(
+            channel=channel,
+            address=normalised,
+            contact_email=contact_email,
+            component_ids=component_ids,
+            via=via,
+            confirmed=skip_confirmation,
+        )
+        audit(actor, "subscriber.create", sub, after=snapshot(sub, _AUDIT_FIELDS))
+    return sub
+
+
+def subscriber_remove(*, actor: Actor, subscriber: Subscriber) -> Subscriber:
+    """Unsubscribe (queued messages are cancelled with it); idempotent, always audited."""
+    with transaction.atomic():
+        before = snapshot(subscriber, _AUDIT_FIELDS)
+        subscriber = subscriber_unsubscribe(subscriber=subscriber)
+        audit(
+            actor, "subscriber.remove", subscriber, before=before, after={"state": subscriber.state}
+        )
+    return subscriber
+
+
+def subscriber_resend_confirmation(*, actor: Actor, subscriber: Subscriber) -> None:
+    """Send the opt-in again (a fresh link or code). Only an unconfirmed subscriber has one;
+    the wait for expiry restarts, as it would if they had subscribed again."""
+    with transaction.atomic():
+        sub = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if sub.state != SubscriberState.UNCONFIRMED:
+            raise SubscribeError(f"Only unconfirmed subscribers get a confirmation ({sub.state}).")
+        if sub.channel == Channel.SMS and sub.sms_opted_out:
+            raise SubscribeError("This number sent STOP; it gets no messages until START.")
+        now = timezone.now()
+        Subscriber.objects.filter(pk=sub.pk).update(created_at=now, updated_at=now)
+        enqueue_on_commit(
+            "notifications.jobs.send_confirmation",
+            sub.id,
+            queue=QUEUE,
+            job_id=f"notify-confirm-{sub.public_id}-{int(now.timestamp())}",
+        )
+        audit(actor, "subscriber.resend_confirmation", sub)
+
+
+@dataclass(frozen=True)
+class ImportRowError:
+    row: int  # 1 = the first row after the header
+    data: dict
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    skipped: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+
+    @property
+    def processed(self) -> int:
+        return self.created + self.skipped + len(self.errors)
+
+
+def subscribers_import_csv(
+    *,
+    actor: Actor,
+    rows: Iterable[dict],
+    skip_confirmation: bool,
+    progress: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Create a subscriber per row (`channel,address,contact_email,components`; components
+    are `;`-separated names or public ids, blank = all). Each row is its own savepoint: a bad
+    row is reported with its number and message and the good rows are kept. An address
+    already subscribed, and an empty row, count as skipped."""
+    components = _component_lookup()
+    report = ImportReport()
+    for number, raw in enumerate(rows, start=1):
+        row = {key: _cell(raw, key) for key in IMPORT_COLUMNS}
+        if not any(row.values()):
+            report.skipped += 1
+        else:
+            try:
+                with transaction.atomic():
+                    subscriber_create(
+                        actor=actor,
+                        channel=row["channel"].lower(),
+                        address=row["address"],
+                        contact_email=row["contact_email"],
+                        component_ids=_component_ids(row["components"], components),
+                        skip_confirmation=skip_confirmation,
+                        via=CreatedVia.IMPORT,
+                    )
+            except AlreadySubscribed:
+                report.skipped += 1
+            except SubscribeError as exc:
+                report.errors.append(ImportRowError(number, row, exc.message))
+            else:
+                report.created += 1
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(report)
+    if progress is not None:
+        progress(report)
+    return report
+
+
+def _cell(raw: dict, key: str) -> str:
+    # csv.DictReader gives None for missing cells and lists for surplus ones.
+    value = raw.get(key) if isinstance(raw, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _component_lookup() -> dict[str, int]:
+    lookup = {}
+    for pk, name, public_id in Component.objects.values_list("id", "name", "public_id"):
+        lookup[name.casefold()] = pk
+        lookup[public_id.casefold()] = pk
+    return lookup
+
+
+def _component_ids(cell: str, lookup: dict[str, int]) -> list[int]:
+    ids, unknown = [], []
+    for item in (part.strip() for part in cell.split(";")):
+        if not item:
+            continue
+        if item.casefold() in lookup:
+            ids.append(lookup[item.casefold()])
+        else:
+            unknown.append(item)
+    if unknown:
+        raise SubscribeError(f"Unknown component: {', '.join(unknown)}.", field="components")
+    return sorted(set(ids))
