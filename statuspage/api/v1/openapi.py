@@ -22,6 +22,7 @@ MODULES = [
     "statuspage.api.v1.groups",
     "statuspage.api.v1.incidents",
     "statuspage.api.v1.templates",
+    "statuspage.api.v1.subscribers",
 ]
 
 OPENAPI_PATHS = {

@@ -2,7 +2,15 @@
 
 from django.urls import path, re_path
 
-from statuspage.api.v1 import components, groups, incidents, openapi, pages, templates
+from statuspage.api.v1 import (
+    components,
+    groups,
+    incidents,
+    openapi,
+    pages,
+    subscribers,
+    templates,
+)
 from statuspage.api.v1.http import ApiError, error_response
 
 PAGE = "pages/<str:page_id>/"
@@ -55,5 +63,17 @@ urlpatterns = [
         name="api-v1-incident-update",
     ),
     path(PAGE + "incident_templates", templates.template_list, name="api-v1-templates"),
+    path(PAGE + "subscribers", subscribers.subscriber_list, name="api-v1-subscribers"),
+    path(PAGE + "subscribers/count", subscribers.subscriber_count, name="api-v1-subscribers-count"),
+    path(
+        PAGE + "subscribers/<str:subscriber_id>",
+        subscribers.subscriber_detail,
+        name="api-v1-subscriber",
+    ),
+    path(
+        PAGE + "subscribers/<str:subscriber_id>/resend_confirmation",
+        subscribers.subscriber_resend,
+        name="api-v1-subscriber-resend",
+    ),
     re_path(r"^.*$", not_found, name="api-v1-not-found"),
 ]

@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from incidents import services
+from notifications.services import subscriber_create
 from statuspage.api.v1 import openapi
 from statuspage.dashboard.models import Role
 
@@ -89,8 +90,10 @@ def objects(page, make_component):
         components=[component],
         actor=actor,
     )
+    subscriber = subscriber_create(actor=actor, channel="email", address="s@example.test")
     return {
         "page_id": page.public_id,
+        "subscriber_id": subscriber.public_id,
         "component_id": component.public_id,
         "group_id": group.public_id,
         "incident_id": incident.public_id,
@@ -115,6 +118,8 @@ BODIES = {
     ("/pages/{page_id}/incidents/{incident_id}/incident_updates/{update_id}", "put"): {
         "incident_update": {"deliver_notifications": False}
     },
+    ("/pages/{page_id}/subscribers", "post"): {"subscriber": {"email": "n@example.test"}},
+    ("/pages/{page_id}/subscribers/{subscriber_id}/resend_confirmation", "post"): {},
     ("/pages/{page_id}/incident_templates", "post"): {
         "template": {"name": "T", "title": "t", "body": "b"}
     },
