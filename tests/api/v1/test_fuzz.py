@@ -23,7 +23,7 @@ from statuspage.api.v1 import openapi
 from statuspage.dashboard.models import Role
 
 # Small enough for every CI run; set FUZZ_EXAMPLES higher for a deeper local run.
-EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 
 
 @pytest.fixture(autouse=True)
