@@ -48,8 +48,8 @@ def get_component(public_id: str) -> Component:
 def _group(group_id) -> ComponentGroup | None:
     if group_id in (None, ""):
         return None
-    if not isinstance(group_id, str):
-        raise ApiError.field("group_id", "group_id must be a string.")
+    if not isinstance(group_id, str) or not f.ID.fullmatch(group_id):
+        raise ApiError.field("group_id", f"No component group with id {str(group_id)[:20]!r}.")
     group = ComponentGroup.objects.filter(public_id=group_id).first()
     if group is None:
         raise ApiError.field("group_id", f"No component group with id {group_id!r}.")

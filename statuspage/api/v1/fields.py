@@ -4,6 +4,7 @@ Form bodies carry only strings, so booleans and numbers accept their string spel
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.dateparse import parse_datetime
 
 from statuspage.api.v1.http import ApiError
 
+ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 MISSING = object()
@@ -58,9 +60,13 @@ def day(data: dict, name: str, default=MISSING):
     try:
         if not isinstance(value, str):
             raise ValueError
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise ApiError.field(name, f"{name} must be a date (YYYY-MM-DD).") from None
+    # Far-off years overflow time zone arithmetic further on.
+    if not 1970 <= parsed.year <= 9000:
+        raise ApiError.field(name, f"{name} must be between 1970 and 9000.")
+    return parsed
 
 
 def moment(data: dict, name: str, default=MISSING):
@@ -91,7 +97,9 @@ def id_list(data: dict, name: str, default=MISSING) -> list[str]:
         return []
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and ID.fullmatch(v) for v in value
+    ):
         raise ApiError.field(name, f"{name} must be a list of ids.")
     return value
 

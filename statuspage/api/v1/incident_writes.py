@@ -60,6 +60,8 @@ def _component_statuses(data: dict) -> dict[Component, str]:
     ids = f.id_list(data, "component_ids", [])
     wanted = {i: ComponentStatus.OPERATIONAL.value for i in ids}
     for public_id, status in statuses.items():
+        if not f.ID.fullmatch(public_id):
+            raise ApiError.field("components", f"{public_id[:20]!r} is not a component id.")
         if not isinstance(status, str) or status not in ComponentStatus.values:
             raise ApiError.field(
                 "components",

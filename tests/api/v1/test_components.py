@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -249,3 +250,35 @@ def test_key_without_write_scope_is_403(v1, page_url):
     client = v1(Role.ADMIN, [Scope.READ])
     response = client.post(page_url("components"), {"component": {"name": "x"}})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "ü" * 3, "x" * 65])
+def test_odd_ids_are_404_or_422_never_an_error(v1, page_url, api, bad):
+    client = v1()
+    assert client.get(page_url("components/") + quote(bad)).status_code == 404
+    response = client.patch(
+        page_url(f"components/{api.public_id}"), {"component": {"group_id": bad}}
+    )
+    assert response.status_code == 422
+    response = client.post(
+        page_url("incidents"), {"incident": {"name": "x", "components": {bad: "major_outage"}}}
+    )
+    assert response.status_code == 422
+    response = client.post(
+        page_url("component-groups"), {"component_group": {"name": "g", "components": [bad]}}
+    )
+    assert response.status_code == 422
+
+
+def test_key_with_odd_characters_is_401(page_url):
+    from django.test import Client
+
+    response = Client().get(page_url(), HTTP_AUTHORIZATION="OAuth " + "a\x00" * 20)
+    assert response.status_code == 401
+
+
+def test_far_off_start_date_is_refused(v1, page_url):
+    response = v1().post(
+        page_url("components"), {"component": {"name": "X", "start_date": "0001-01-01"}}
+    )
+    assert response.status_code == 422
