@@ -270,7 +270,13 @@ def incident_update_edit(
         update = IncidentUpdate.objects.select_related("incident").get(pk=update.pk)
         if display_at is not None and display_at < update.incident.started_at:
             raise ServiceError("An update cannot predate its incident.", field="display_at")
-        fields = ("body", "display_at", "deliver_notifications")
+        # The audit entry names only what this edit may change.
+        given = {
+            "body": body,
+            "display_at": display_at,
+            "deliver_notifications": deliver_notifications,
+        }
+        fields = tuple(name for name, value in given.items() if value is not None)
         before = snapshot(update, fields)
         if body is not None:
             update.body = body.strip()

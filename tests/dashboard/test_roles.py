@@ -14,6 +14,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import ComponentGroup
 from notifications.models import Subscriber, SubscriberImport
+from statuspage.api.models import ApiKey
 from statuspage.dashboard.models import IncidentTemplate
 
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
@@ -47,6 +48,9 @@ def world(api, operator, django_user_model):
             channel="email", address="s@example.test"
         ).public_id,
         "import": SubscriberImport.objects.create(rows=[], status="done").pk,
+        "apikey": ApiKey.objects.create(
+            name="k", owner=someone, prefix="rolekey0", digest="0" * 64
+        ).pk,
     }
 
 
@@ -105,6 +109,10 @@ def cases(w):
         ("post", f"/dashboard/subscribers/{w['subscriber']}/remove/", ADMIN),
         ("post", f"/dashboard/subscribers/{w['subscriber']}/resend/", ADMIN),
         ("post", "/dashboard/deliveries/replay/", ADMIN),
+        ("get", "/dashboard/api-keys/", ADMIN),
+        ("post", "/dashboard/api-keys/", ADMIN),
+        ("get", "/dashboard/api-keys/created/", ADMIN),
+        ("post", f"/dashboard/api-keys/{w['apikey']}/revoke/", ADMIN),
     ]
 
 
