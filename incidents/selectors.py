@@ -458,3 +458,22 @@ __all__ += [  # noqa: PLE0604
     "maintenance_get",
     "maintenance_scheduled_between",
 ]
+
+
+# --- management API lists -------------------------------------------------------------------
+
+
+def incidents_matching(q: str | None = None) -> QuerySet[Incident]:
+    """Incidents newest first, those whose name contains `q` when given (three queries)."""
+    incidents = Incident.objects.all()
+    if q:
+        incidents = incidents.filter(name__icontains=q)
+    return _with_updates(incidents, IncidentUpdate).order_by("-started_at", "-id")
+
+
+def maintenance_matching(q: str | None = None) -> QuerySet[Maintenance]:
+    """Maintenance windows, latest start first, narrowed by name like incidents_matching."""
+    windows = Maintenance.objects.all()
+    if q:
+        windows = windows.filter(name__icontains=q)
+    return _with_updates(windows, MaintenanceUpdate).order_by("-scheduled_for", "-id")

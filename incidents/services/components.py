@@ -213,3 +213,50 @@ def component_group_update(*, group: ComponentGroup, actor: Actor, **fields) -> 
         action="component_group.update",
         noun="A group",
     )
+
+
+def component_group_delete(*, group: ComponentGroup, actor: Actor) -> None:
+    """Delete a group; its components stay, ungrouped (they keep their statuses and history)."""
+    with transaction.atomic():
+        lock_page()
+        group = ComponentGroup.objects.get(pk=group.pk)
+        before = snapshot(group, _GROUP_FIELDS)
+        before["components"] = list(group.components.values_list("public_id", flat=True))
+        audit(actor, "component_group.delete", group, before=before)
+        group.delete()
+        public_changed()
+
+
+def component_group_set_members(
+    *, group: ComponentGroup, components, actor: Actor
+) -> ComponentGroup:
+    """Make exactly `components` the members of `group`: newcomers move in (appended in the
+    given order), former members not listed leave the group."""
+    components = list(components)
+    with transaction.atomic():
+        lock_page()
+        group = ComponentGroup.objects.get(pk=group.pk)
+        before = list(group.components.values_list("public_id", flat=True))
+        wanted = [c.pk for c in components]
+        Component.objects.filter(group=group).exclude(pk__in=wanted).update(
+            group=None, position=_next_position(Component.objects.filter(group__isnull=True))
+        )
+        position = _next_position(Component.objects.filter(group=group))
+        now = timezone.now()
+        for component in components:
+            if component.group_id != group.pk:
+                Component.objects.filter(pk=component.pk).update(
+                    group=group, position=position, updated_at=now
+                )
+                position += 1
+        after = list(group.components.values_list("public_id", flat=True))
+        if sorted(before) != sorted(after):
+            audit(
+                actor,
+                "component_group.members",
+                group,
+                before={"components": before},
+                after={"components": after},
+            )
+            public_changed()
+    return group

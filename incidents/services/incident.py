@@ -9,11 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from incidents import events
-from incidents.enums import OPEN_INCIDENT_STATUSES, ChangeSource, ComponentStatus, IncidentStatus
+from incidents.enums import (
+    OPEN_INCIDENT_STATUSES,
+    ChangeSource,
+    ComponentStatus,
+    Impact,
+    IncidentStatus,
+)
 from incidents.events import DomainEvent, EventKind
 from incidents.models import Component, Incident, IncidentComponent, IncidentUpdate
 from incidents.rules import impact_for_statuses
 from incidents.services.common import (
+    FUTURE_SKEW,
     Actor,
     ServiceError,
     audit,
@@ -241,19 +248,99 @@ def _affected_snapshot(touched: dict[int, Component], changes: dict) -> list[dic
     return rows
 
 
-def incident_update_edit(*, update: IncidentUpdate, body: str, actor: Actor) -> IncidentUpdate:
-    """Correct an update's text (no notification: the event already went out)."""
-    if not body or not body.strip():
+def incident_update_edit(
+    *,
+    update: IncidentUpdate,
+    body: str | None,
+    actor: Actor,
+    display_at: datetime | None = None,
+    deliver_notifications: bool | None = None,
+) -> IncidentUpdate:
+    """Correct an update's text, its displayed time or its notification flag (no notification
+    is sent: the event already went out). None leaves a field as it is."""
+    if body is not None and not body.strip():
         raise ServiceError("An update needs a message.", field="body")
+    if display_at is not None:
+        if timezone.is_naive(display_at):
+            raise ServiceError("A time must carry its time zone.", field="display_at")
+        if display_at > timezone.now() + FUTURE_SKEW:
+            raise ServiceError("That time is in the future.", field="display_at")
     with transaction.atomic():
         lock_page()
-        before = {"body": update.body}
-        update.body = body.strip()
+        update = IncidentUpdate.objects.select_related("incident").get(pk=update.pk)
+        if display_at is not None and display_at < update.incident.started_at:
+            raise ServiceError("An update cannot predate its incident.", field="display_at")
+        # The audit entry names only what this edit may change.
+        given = {
+            "body": body,
+            "display_at": display_at,
+            "deliver_notifications": deliver_notifications,
+        }
+        fields = tuple(name for name, value in given.items() if value is not None)
+        before = snapshot(update, fields)
+        if body is not None:
+            update.body = body.strip()
+        if display_at is not None:
+            update.display_at = display_at
+        if deliver_notifications is not None:
+            update.deliver_notifications = deliver_notifications
         update.updated_at = timezone.now()
-        update.save(update_fields=["body", "updated_at"])
-        audit(actor, "incident_update.edit", update, before=before, after={"body": update.body})
+        update.save(update_fields=[*fields, "updated_at"])
+        audit(actor, "incident_update.edit", update, before=before, after=snapshot(update, fields))
         public_changed()
     return update
+
+
+def incident_edit(
+    *, incident: Incident, actor: Actor, name: str | None = None, impact_override=...
+) -> Incident:
+    """Rename an incident or change its impact override (None clears it); no update is posted
+    and nobody is notified. Leaving an argument out leaves the field as it is."""
+    if name is not None and not name.strip():
+        raise ServiceError("An incident needs a name.", field="name")
+    if name is not None and len(name.strip()) > 200:
+        raise ServiceError("The name is too long (at most 200 characters).", field="name")
+    if impact_override not in (..., None) and (
+        impact_override not in Impact.values or impact_override == Impact.MAINTENANCE
+    ):
+        raise ServiceError(f"Unknown impact {impact_override!r}.", field="impact_override")
+    with transaction.atomic():
+        lock_page()
+        incident = Incident.objects.get(pk=incident.pk)
+        before = snapshot(incident, _AUDIT_FIELDS)
+        if name is not None:
+            incident.name = name.strip()
+        if impact_override is not ...:
+            incident.impact_override = impact_override or None
+        incident.updated_at = timezone.now()
+        incident.save()
+        audit(
+            actor, "incident.edit", incident, before=before, after=snapshot(incident, _AUDIT_FIELDS)
+        )
+        public_changed()
+    return incident
+
+
+def incident_delete(*, incident: Incident, actor: Actor) -> None:
+    """Delete an incident and its updates. The components it covered return to what they would
+    be without it (logged as a change now); their past status log is kept."""
+    with transaction.atomic():
+        lock_page()
+        incident = Incident.objects.get(pk=incident.pk)
+        component_ids = list(
+            IncidentComponent.objects.filter(incident=incident).values_list(
+                "component_id", flat=True
+            )
+        )
+        audit(actor, "incident.delete", incident, before=snapshot(incident, _AUDIT_FIELDS))
+        incident.delete()
+        recompute_components(
+            component_ids,
+            at=timezone.now(),
+            source=source_for(actor, ChangeSource.INCIDENT),
+            actor=actor,
+        )
+        public_changed()
 
 
 def postmortem_save_draft(*, incident: Incident, body: str, actor: Actor) -> Incident:

@@ -319,3 +319,17 @@ def _remind(maintenance: Maintenance, now: datetime) -> None:
                     component_ids=tuple(maintenance.components.values_list("id", flat=True)),
                 )
             )
+
+
+def maintenance_delete(*, maintenance: Maintenance, actor: Actor) -> None:
+    """Delete a window and its updates; components it held under maintenance are recomputed."""
+    with transaction.atomic():
+        lock_page()
+        maintenance = Maintenance.objects.get(pk=maintenance.pk)
+        component_ids = list(maintenance.components.values_list("id", flat=True))
+        audit(actor, "maintenance.delete", maintenance, before=snapshot(maintenance, _AUDIT_FIELDS))
+        maintenance.delete()
+        recompute_components(
+            component_ids, at=timezone.now(), source=ChangeSource.MAINTENANCE, actor=actor
+        )
+        public_changed()

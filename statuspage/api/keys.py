@@ -20,6 +20,7 @@ from statuspage.dashboard.models import Role
 PREFIX_LENGTH = 8
 SECRET_LENGTH = 32
 _ALPHABET = string.ascii_lowercase + string.digits
+_ALPHABET_SET = frozenset(_ALPHABET)
 # A key used again within this time does not rewrite last_used_at: one write per minute per
 # key, not one per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -93,7 +94,9 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
 def api_key_authenticate(raw: str) -> ApiKey | None:
     """The active key `raw` names, or None. Compares digests in constant time."""
     raw = (raw or "").strip()
-    if len(raw) != PREFIX_LENGTH + SECRET_LENGTH:
+    # Anything but the key alphabet cannot match, and must not reach the database (PostgreSQL
+    # refuses NUL characters in text).
+    if len(raw) != PREFIX_LENGTH + SECRET_LENGTH or not set(raw) <= _ALPHABET_SET:
         return None
     key = (
         ApiKey.objects.select_related("owner")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from statuspage.dashboard.views import (
     admin,
+    apikeys,
     audit,
     auth,
     automation,
@@ -100,6 +101,9 @@ urlpatterns = [
     path("settings/", admin.page_settings, name="dashboard-page-settings"),
     path("operators/", admin.operators, name="dashboard-operators"),
     path("operators/<int:pk>/role/", admin.operator_role, name="dashboard-operator-role"),
+    path("api-keys/", apikeys.apikey_list, name="dashboard-apikey-list"),
+    path("api-keys/created/", apikeys.apikey_created, name="dashboard-apikey-created"),
+    path("api-keys/<int:pk>/revoke/", apikeys.apikey_revoke, name="dashboard-apikey-revoke"),
     path("subscribers/", subscribers.subscriber_list, name="dashboard-subscriber-list"),
     path("subscribers/new/", subscribers.subscriber_new, name="dashboard-subscriber-new"),
     path(

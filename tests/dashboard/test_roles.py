@@ -14,7 +14,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import ComponentGroup
 from notifications.models import Subscriber, SubscriberImport
-from statuspage.api.models import AlertRoute
+from statuspage.api.models import AlertRoute, ApiKey
 from statuspage.dashboard.models import IncidentTemplate
 
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
@@ -49,6 +49,9 @@ def world(api, operator, django_user_model):
         ).public_id,
         "import": SubscriberImport.objects.create(rows=[], status="done").pk,
         "alert_route": AlertRoute.objects.create(name="r").pk,
+        "apikey": ApiKey.objects.create(
+            name="k", owner=someone, prefix="rolekey0", digest="0" * 64
+        ).pk,
     }
 
 
@@ -113,6 +116,10 @@ def cases(w):
         ("get", f"/dashboard/automation/routes/{w['alert_route']}/edit/", ADMIN),
         ("post", f"/dashboard/automation/routes/{w['alert_route']}/up/", ADMIN),
         ("post", f"/dashboard/automation/routes/{w['alert_route']}/delete/", ADMIN),
+        ("get", "/dashboard/api-keys/", ADMIN),
+        ("post", "/dashboard/api-keys/", ADMIN),
+        ("get", "/dashboard/api-keys/created/", ADMIN),
+        ("post", f"/dashboard/api-keys/{w['apikey']}/revoke/", ADMIN),
     ]
 
 

@@ -70,6 +70,7 @@ def no_content() -> HttpResponse:
 
 # --- authentication and rate limit ---------------------------------------------------------
 
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _OAUTH = re.compile(r"(?:OAuth|Bearer)\s+(\S+)", re.IGNORECASE)
 
 
@@ -262,6 +263,10 @@ def api_view(**scopes_by_method: str):
             require(request, scopes_by_method[request.method])
             if page_id is not None and page_id != selectors.page_get().public_id:
                 raise ApiError(404, "No page with that id.")
+            # Ids are short base36 strings; anything else is unknown (and PostgreSQL refuses
+            # NUL characters, which would otherwise fail the lookup with an error).
+            if any(not _ID.fullmatch(str(v)) for v in kwargs.values()):
+                raise ApiError(404, "Not found.")
             request.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
             try:
                 return view(request, *args, **kwargs)

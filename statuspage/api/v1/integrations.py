@@ -276,7 +276,7 @@ OPENAPI_PATHS = {
                 "Automation) decide which components each alert drives and whether it opens an "
                 "incident. Repeats change nothing; every request is one transaction."
             ),
-            "security": [{"api_key": []}],
+            "security": [{"oauth_header": []}, {"api_key_query": []}],
             "requestBody": {
                 "required": True,
                 "content": {
@@ -332,7 +332,7 @@ OPENAPI_PATHS = {
                 "an outage opens one incident (once) and `operational` resolves it. An Uptime "
                 "Kuma webhook body is accepted as is (monitor name = component name)."
             ),
-            "security": [{"api_key": []}],
+            "security": [{"oauth_header": []}, {"api_key_query": []}],
             "requestBody": {
                 "required": True,
                 "content": {

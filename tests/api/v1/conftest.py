@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -61,6 +62,8 @@ class ApiClient:
 
     def _send(self, method, url, data, form, extra):
         if form:
+            if not isinstance(data, str):
+                data = urlencode(data, doseq=True)
             return getattr(self.client, method)(
                 url, data, content_type="application/x-www-form-urlencoded", **self._headers(extra)
             )

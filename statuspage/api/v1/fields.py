@@ -1,0 +1,115 @@
+"""Reading typed fields out of a JSON or form body, with Statuspage-style field errors.
+
+Form bodies carry only strings, so booleans and numbers accept their string spellings too."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from statuspage.api.v1.http import ApiError
+
+ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+MISSING = object()
+
+
+def text(data: dict, name: str, *, max_length: int | None = None, default=MISSING):
+    value = data.get(name, MISSING)
+    if value is MISSING:
+        return default
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ApiError.field(name, f"{name} must be a string.")
+    if "\x00" in value:
+        raise ApiError.field(name, f"{name} must not contain NUL characters.")
+    if max_length is not None and len(value.strip()) > max_length:
+        raise ApiError.field(name, f"{name} is too long (at most {max_length} characters).")
+    return value
+
+
+def boolean(data: dict, name: str, default=MISSING):
+    value = data.get(name, default)
+    if value is MISSING or isinstance(value, bool) or value is default:
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ApiError.field(name, f"{name} must be true or false.")
+
+
+def integer(data: dict, name: str, *, minimum: int = 0, maximum: int = 10**6, default=MISSING):
+    value = data.get(name, default)
+    if value is MISSING or value is None or value is default:
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ApiError.field(name, f"{name} must be a whole number from {minimum} to {maximum}.")
+    return value
+
+
+def day(data: dict, name: str, default=MISSING):
+    value = data.get(name, default)
+    if value is MISSING or value is None or value is default or value == "":
+        return None if value == "" else value
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        parsed = date.fromisoformat(value.strip())
+    except ValueError:
+        raise ApiError.field(name, f"{name} must be a date (YYYY-MM-DD).") from None
+    # Far-off years overflow time zone arithmetic further on.
+    if not 1970 <= parsed.year <= 9000:
+        raise ApiError.field(name, f"{name} must be between 1970 and 9000.")
+    return parsed
+
+
+def moment(data: dict, name: str, default=MISSING):
+    """An ISO 8601 time with its offset (a bare time is read as UTC, as Statuspage does)."""
+    value = data.get(name, default)
+    if value is MISSING or value is None or value is default:
+        return value
+    parsed = None
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise ApiError.field(name, f"{name} must be an ISO 8601 time, e.g. 2026-01-05T10:00:00Z.")
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    if not datetime(1970, 1, 2, tzinfo=UTC) <= parsed <= datetime(9999, 1, 1, tzinfo=UTC):
+        raise ApiError.field(name, f"{name} is out of range.")
+    return parsed
+
+
+def id_list(data: dict, name: str, default=MISSING) -> list[str]:
+    value = data.get(name, default)
+    if value is MISSING or value is default:
+        return value
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and ID.fullmatch(v) for v in value
+    ):
+        raise ApiError.field(name, f"{name} must be a list of ids.")
+    return value
+
+
+def mapping(data: dict, name: str, default=MISSING) -> dict:
+    value = data.get(name, default)
+    if value is MISSING or value is default:
+        return value
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise ApiError.field(name, f"{name} must be an object.")
+    return value

@@ -1,0 +1,182 @@
+"""/pages/{page_id}/incidents: incidents and maintenance windows, Statuspage-style (a window
+is an incident with scheduled_* fields), and edits of single updates."""
+
+from __future__ import annotations
+
+from incidents import selectors, services
+from incidents.models import Incident, IncidentUpdate, Maintenance
+from statuspage.api.models import Scope
+from statuspage.api.serializers import _update as update_dict
+from statuspage.api.v1 import incident_writes as writes
+from statuspage.api.v1 import serializers as ser
+from statuspage.api.v1.http import ApiError, api_view, body, int_param, json_response
+from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
+
+
+def _q(request) -> str | None:
+    q = request.GET.get("q", "").strip()
+    if "\x00" in q or len(q) > 200:
+        raise ApiError.field("q", "q must be at most 200 characters, without NUL.", status=400)
+    return q or None
+
+
+def _window(request) -> tuple[int, int]:
+    limit = int_param(request, "limit", 100, maximum=100)
+    page = int_param(request, "page", 1, maximum=10_000)
+    return (page - 1) * limit, limit
+
+
+def _listing(objects) -> list[dict]:
+    ctx = ser.Context()
+    return [ser.any_incident(ctx, obj) for obj in objects]
+
+
+def _find(public_id: str) -> Incident | Maintenance:
+    found = selectors.incident_get(public_id) or selectors.maintenance_get(public_id)
+    if found is None:
+        raise ApiError(404, "No incident or maintenance with that id.")
+    return found
+
+
+def _one(obj, status: int = 200):
+    fresh = _find(obj.public_id)
+    return json_response(ser.any_incident(ser.Context(), fresh), status=status)
+
+
+@api_view(GET=Scope.READ, POST=Scope.INCIDENTS)
+def incident_list(request):
+    """All incidents and windows, newest first; `q` searches names."""
+    if request.method == "POST":
+        created = writes.create(body(request, "incident"), request.api_actor)
+        return _one(created, status=201)
+    q = _q(request)
+    offset, limit = _window(request)
+    # Merge two newest-first lists: the first offset+limit of each hold the page.
+    wanted = offset + limit
+    merged = sorted(
+        [
+            *selectors.incidents_matching(q)[:wanted],
+            *selectors.maintenance_matching(q)[:wanted],
+        ],
+        key=lambda o: o.started_at if isinstance(o, Incident) else o.scheduled_for,
+        reverse=True,
+    )
+    return json_response(_listing(merged[offset:wanted]))
+
+
+def _simple_list(selector):
+    @api_view(GET=Scope.READ)
+    def view(request):
+        offset, limit = _window(request)
+        return json_response(_listing(selector()[offset : offset + limit]))
+
+    return view
+
+
+incident_unresolved = _simple_list(selectors.incidents_unresolved)
+incident_upcoming = _simple_list(selectors.maintenance_upcoming)
+incident_scheduled = _simple_list(selectors.maintenance_matching)
+incident_active_maintenance = _simple_list(selectors.maintenance_active)
+
+
+@api_view(GET=Scope.READ, PATCH=Scope.INCIDENTS, PUT=Scope.INCIDENTS, DELETE=Scope.INCIDENTS)
+def incident_detail(request, incident_id: str):
+    obj = _find(incident_id)
+    if request.method == "GET":
+        return _one(obj)
+    if request.method == "DELETE":
+        data = ser.any_incident(ser.Context(), obj)
+        if isinstance(obj, Maintenance):
+            services.maintenance_delete(maintenance=obj, actor=request.api_actor)
+        else:
+            services.incident_delete(incident=obj, actor=request.api_actor)
+        return json_response(data)
+    data = body(request, "incident")
+    if isinstance(obj, Maintenance):
+        writes.patch_maintenance(obj, data, request.api_actor)
+    else:
+        writes.patch_incident(obj, data, request.api_actor)
+    return _one(obj)
+
+
+@api_view(PATCH=Scope.INCIDENTS, PUT=Scope.INCIDENTS)
+def incident_update_detail(request, incident_id: str, update_id: str):
+    update = IncidentUpdate.objects.select_related("incident").get(
+        public_id=update_id, incident__public_id=incident_id
+    )
+    update = writes.update_edit(update, body(request, "incident_update"), request.api_actor)
+    page = selectors.page_get()
+    return json_response(
+        update_dict(update, incident_id, page, affected=update.affected_components)
+    )
+
+
+_TAGS = ["incidents"]
+_LIST_PARAMS = [query("limit", "integer", maximum=100), query("page", "integer", maximum=10_000)]
+_BODY = json_body("incident", "IncidentInput")
+
+
+def _list_op(summary: str, params=()) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "tags": _TAGS,
+            "parameters": [*params, *_LIST_PARAMS],
+            "responses": {"200": ok(array_of("Incident")), **ERRORS},
+        }
+    }
+
+
+OPENAPI_PATHS = {
+    "/pages/{page_id}/incidents": {
+        **_list_op("List incidents and maintenance, newest first", [query("q", "string")]),
+        "post": {
+            "summary": "Create an incident; with scheduled_for, a maintenance window; with "
+            "backfilled, a resolved incident in the past",
+            "tags": _TAGS,
+            "requestBody": _BODY,
+            "responses": {"201": ok(ref("Incident")), **ERRORS},
+        },
+    },
+    "/pages/{page_id}/incidents/unresolved": _list_op("Unresolved incidents"),
+    "/pages/{page_id}/incidents/upcoming": _list_op("Maintenance not yet started"),
+    "/pages/{page_id}/incidents/scheduled": _list_op("All maintenance windows"),
+    "/pages/{page_id}/incidents/active_maintenance": _list_op("Maintenance in progress"),
+    "/pages/{page_id}/incidents/{incident_id}": {
+        "parameters": [path_id("incident_id")],
+        "get": {
+            "summary": "Get an incident or maintenance",
+            "tags": _TAGS,
+            "responses": {"200": ok(ref("Incident")), **ERRORS},
+        },
+        "patch": {
+            "summary": "Edit name/impact_override; a status, body or components post an update",
+            "tags": _TAGS,
+            "requestBody": _BODY,
+            "responses": {"200": ok(ref("Incident")), **ERRORS},
+        },
+        "put": {
+            "summary": "Same as PATCH",
+            "tags": _TAGS,
+            "requestBody": _BODY,
+            "responses": {"200": ok(ref("Incident")), **ERRORS},
+        },
+        "delete": {
+            "summary": "Delete an incident or maintenance; answers the deleted object",
+            "tags": _TAGS,
+            "responses": {"200": ok(ref("Incident")), **ERRORS},
+        },
+    },
+    "/pages/{page_id}/incidents/{incident_id}/incident_updates/{update_id}": {
+        "parameters": [path_id("incident_id"), path_id("update_id")],
+        **{
+            method: {
+                "summary": "Edit an update's body, display_at or deliver_notifications",
+                "tags": _TAGS,
+                "requestBody": json_body("incident_update", "IncidentUpdateInput"),
+                "responses": {"200": ok(ref("IncidentUpdate")), **ERRORS},
+            }
+            for method in ("patch", "put")
+        },
+    },
+}

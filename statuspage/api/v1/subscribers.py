@@ -1,0 +1,270 @@
+"""/pages/{page_id}/subscribers: list, create, read, unsubscribe, count, resend the opt-in.
+
+Statuspage tells channels apart by which address field is set (email, phone_number,
+endpoint); `type` names the chat channels it lacks (slack, discord, teams)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+
+from incidents.models import Component
+from notifications import selectors as notify_selectors
+from notifications.models import Channel, CreatedVia, Subscriber, SubscriberState
+from notifications.services import (
+    SubscribeError,
+    subscriber_create,
+    subscriber_remove,
+    subscriber_resend_confirmation,
+)
+from statuspage.api.models import Scope
+from statuspage.api.v1 import fields as f
+from statuspage.api.v1 import serializers as ser
+from statuspage.api.v1.http import ApiError, api_view, body, json_response, paginate
+from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
+
+STATES = [*SubscriberState.values, "all"]
+
+
+def subscriber_dict(ctx: ser.Context, sub: Subscriber) -> dict:
+    phone = sub.address if sub.channel == Channel.SMS else None
+    email = sub.address if sub.channel == Channel.EMAIL else (sub.contact_email or None)
+    purge_at = None
+    if sub.quarantined_at is not None:
+        purge_at = sub.quarantined_at + timedelta(days=settings.NOTIFY_QUARANTINE_PURGE_DAYS)
+    vouched = (
+        sub.created_via != CreatedVia.PUBLIC
+        and sub.confirmed_at is not None
+        and sub.confirmed_at - sub.created_at < timedelta(seconds=1)
+    )
+    return {
+        "id": sub.public_id,
+        "mode": sub.channel,
+        "state": sub.state,
+        "email": email,
+        "phone_number": phone,
+        "phone_country": None,
+        "endpoint": sub.address if sub.channel not in (Channel.EMAIL, Channel.SMS) else None,
+        "display_phone_number": phone,
+        "obfuscated_channel_name": None,
+        "created_at": ctx.ts(sub.created_at),
+        "quarantined_at": ctx.ts(sub.quarantined_at),
+        "purge_at": ctx.ts(purge_at),
+        "skip_confirmation_notification": vouched,
+        "components": [
+            ctx.by_id[c.public_id] for c in sub.components.all() if c.public_id in ctx.by_id
+        ]
+        if not sub.all_components
+        else [],
+    }
+
+
+def _filters(request) -> dict:
+    kind = request.GET.get("type", "").strip() or None
+    if kind is not None and kind not in Channel.values:
+        raise ApiError.field(
+            "type", "type must be one of: " + ", ".join(Channel.values), status=400
+        )
+    state = request.GET.get("state", "").strip() or SubscriberState.ACTIVE
+    if state not in STATES:
+        raise ApiError.field("state", "state must be one of: " + ", ".join(STATES), status=400)
+    q = request.GET.get("q", "").strip() or None
+    if q is not None and ("\x00" in q or len(q) > 200):
+        raise ApiError.field("q", "q must be at most 200 characters, without NUL.", status=400)
+    return {"q": q, "channel": kind, "state": None if state == "all" else state}
+
+
+def _channel_and_address(data: dict) -> tuple[str, str, str]:
+    """(channel, address, contact email) from Statuspage's fields."""
+    email = f.text(data, "email", max_length=254, default="") or ""
+    phone = f.text(data, "phone_number", max_length=40, default="") or ""
+    endpoint = f.text(data, "endpoint", max_length=500, default="") or ""
+    kind = f.text(data, "type", default="") or ""
+    if kind and kind not in Channel.values:
+        raise ApiError.field("type", "type must be one of: " + ", ".join(Channel.values))
+    if phone:
+        country = f.text(data, "phone_country", max_length=2, default="") or ""
+        if country and not phone.startswith("+"):
+            raise ApiError.field(
+                "phone_number", "Give the number in +E.164 form, e.g. +14155550100."
+            )
+        return Channel.SMS, phone, ""
+    if endpoint:
+        return (
+            (kind if kind not in ("", Channel.EMAIL, Channel.SMS) else Channel.WEBHOOK),
+            endpoint,
+            email,
+        )
+    if email:
+        return Channel.EMAIL, email, ""
+    raise ApiError.field("email", "Give an email, a phone_number or an endpoint.")
+
+
+def _component_ids(data: dict) -> list[int] | None:
+    ids = f.id_list(data, "component_ids", None)
+    if not ids:
+        return None
+    found = dict(Component.objects.filter(public_id__in=ids).values_list("public_id", "id"))
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        raise ApiError.field("component_ids", "Unknown component ids: " + ", ".join(unknown[:10]))
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+_ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "phone_number"}
+
+
+def _subscribe_error(exc: SubscribeError, channel: str = "") -> ApiError:
+    field = exc.field or "base"
+    if field == "address":
+        field = _ADDRESS_FIELD.get(channel, "endpoint")
+    elif field == "contact_email":
+        field = "email"
+    return ApiError(422, exc.message, errors={field: [exc.message]})
+
+
+@api_view(GET=Scope.READ, POST=Scope.SUBSCRIBERS)
+def subscriber_list(request):
+    if request.method == "POST":
+        data = body(request, "subscriber")
+        channel, address, contact = _channel_and_address(data)
+        try:
+            sub = subscriber_create(
+                actor=request.api_actor,
+                channel=channel,
+                address=address,
+                contact_email=contact,
+                component_ids=_component_ids(data),
+                skip_confirmation=f.boolean(data, "skip_confirmation_notification", False),
+                via=CreatedVia.API,
+            )
+        except SubscribeError as exc:
+            raise _subscribe_error(exc, channel) from None
+        return json_response(subscriber_dict(ser.Context(), sub), status=201)
+    rows = notify_selectors.subscriber_search(**_filters(request))
+    ctx = ser.Context()
+    return json_response([subscriber_dict(ctx, s) for s in paginate(request, rows)])
+
+
+@api_view(GET=Scope.READ)
+def subscriber_count(request):
+    return json_response({"count": notify_selectors.subscriber_search(**_filters(request)).count()})
+
+
+@api_view(GET=Scope.READ, DELETE=Scope.SUBSCRIBERS)
+def subscriber_detail(request, subscriber_id: str):
+    sub = Subscriber.objects.get(public_id=subscriber_id)
+    if request.method == "DELETE":
+        sub = subscriber_remove(actor=request.api_actor, subscriber=sub)
+    return json_response(subscriber_dict(ser.Context(), sub))
+
+
+@api_view(POST=Scope.SUBSCRIBERS)
+def subscriber_resend(request, subscriber_id: str):
+    sub = Subscriber.objects.get(public_id=subscriber_id)
+    try:
+        subscriber_resend_confirmation(actor=request.api_actor, subscriber=sub)
+    except SubscribeError as exc:
+        raise _subscribe_error(exc) from None
+    return json_response(subscriber_dict(ser.Context(), sub))
+
+
+_TAGS = ["subscribers"]
+_FILTERS = [
+    query("type", "string", enum=Channel.values),
+    query("state", "string", enum=STATES),
+    query("q", "string"),
+]
+OPENAPI_SCHEMAS = {
+    "Subscriber": {
+        "type": "object",
+        "required": ["id", "mode", "state", "email", "phone_number", "endpoint", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "mode": {"enum": Channel.values},
+            "state": {"enum": SubscriberState.values},
+            "email": {"type": ["string", "null"]},
+            "phone_number": {"type": ["string", "null"]},
+            "phone_country": {"type": "null"},
+            "endpoint": {"type": ["string", "null"]},
+            "display_phone_number": {"type": ["string", "null"]},
+            "obfuscated_channel_name": {"type": "null"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "quarantined_at": {"type": ["string", "null"], "format": "date-time"},
+            "purge_at": {"type": ["string", "null"], "format": "date-time"},
+            "skip_confirmation_notification": {"type": "boolean"},
+            "components": array_of("Component"),
+        },
+    },
+    "SubscriberInput": {
+        "type": "object",
+        "properties": {
+            "email": {"type": "string"},
+            "phone_number": {"type": "string"},
+            "phone_country": {"type": "string"},
+            "endpoint": {"type": "string"},
+            "type": {"enum": Channel.values},
+            "component_ids": {"type": "array", "items": {"type": "string"}},
+            "skip_confirmation_notification": {"type": ["boolean", "string"]},
+        },
+    },
+}
+OPENAPI_PATHS = {
+    "/pages/{page_id}/subscribers": {
+        "get": {
+            "summary": "List subscribers (default state: active)",
+            "tags": _TAGS,
+            "parameters": [
+                *_FILTERS,
+                query("limit", "integer", maximum=100),
+                query("page", "integer"),
+            ],
+            "responses": {"200": ok(array_of("Subscriber")), **ERRORS},
+        },
+        "post": {
+            "summary": "Add a subscriber (email, phone_number or endpoint)",
+            "tags": _TAGS,
+            "requestBody": json_body("subscriber", "SubscriberInput"),
+            "responses": {"201": ok(ref("Subscriber")), **ERRORS},
+        },
+    },
+    "/pages/{page_id}/subscribers/count": {
+        "get": {
+            "summary": "Count subscribers matching the filters",
+            "tags": _TAGS,
+            "parameters": _FILTERS,
+            "responses": {
+                "200": ok(
+                    {
+                        "type": "object",
+                        "properties": {"count": {"type": "integer"}},
+                        "required": ["count"],
+                    }
+                ),
+                **ERRORS,
+            },
+        }
+    },
+    "/pages/{page_id}/subscribers/{subscriber_id}": {
+        "parameters": [path_id("subscriber_id")],
+        "get": {
+            "summary": "Get a subscriber",
+            "tags": _TAGS,
+            "responses": {"200": ok(ref("Subscriber")), **ERRORS},
+        },
+        "delete": {
+            "summary": "Unsubscribe; answers the subscriber, now unsubscribed",
+            "tags": _TAGS,
+            "responses": {"200": ok(ref("Subscriber")), **ERRORS},
+        },
+    },
+    "/pages/{page_id}/subscribers/{subscriber_id}/resend_confirmation": {
+        "parameters": [path_id("subscriber_id")],
+        "post": {
+            "summary": "Send an unconfirmed subscriber the opt-in again",
+            "tags": _TAGS,
+            "responses": {"200": ok(ref("Subscriber")), **ERRORS},
+        },
+    },
+}
