@@ -123,6 +123,21 @@ BODIES = {
     ("/pages/{page_id}/incident_templates", "post"): {
         "template": {"name": "T", "title": "t", "body": "b"}
     },
+    ("/integrations/alertmanager", "post"): {
+        "version": "4",
+        "status": "firing",
+        "receiver": "statuspage",
+        "groupKey": '{}:{alertname="Down"}',
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {"alertname": "Down"},
+                "startsAt": "2026-11-22T10:00:00Z",
+                "fingerprint": "0123456789abcdef",
+            }
+        ],
+    },
+    ("/integrations/component-status", "post"): {"component": "Spare", "status": "operational"},
 }
 
 
