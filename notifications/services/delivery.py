@@ -6,13 +6,18 @@ jitter; permanent errors fail at once; the last failed try makes the row dead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import random
+import signal
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -75,6 +80,11 @@ def deliveries_claim(*, event_id: int, limit: int) -> list[int]:
 
 def batch_deliver(*, event_id: int) -> dict[str, int]:
     """Claim one batch of an event's deliveries and send it. Returns counts by outcome."""
+    with _stop_on_sigterm() as stopping:
+        return _batch_deliver(event_id, stopping)
+
+
+def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
     ids = deliveries_claim(event_id=event_id, limit=settings.NOTIFY_BATCH_SIZE)
     counts = {"sent": 0, "retry": 0, "failed": 0, "dead": 0}
     if not ids:
@@ -86,11 +96,12 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
     rows = (
         Delivery.objects.filter(id__in=ids).select_related("subscriber").order_by("channel", "id")
     )
-    transports, sent = {}, []
+    transports, sent, done = {}, [], set()
 
     def record(row: Delivery, outcome: str) -> None:
         nonlocal sent
         counts[outcome] += 1
+        done.add(row.pk)
         if outcome == "sent":
             sent.append(row)
         if len(sent) >= SENT_FLUSH:
@@ -100,18 +111,66 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
     try:
         url_rows = [row for row in rows if row.channel in URL_CHANNELS]
         for row in rows:
+            if stopping.is_set():
+                break
             if row.channel in URL_CHANNELS:
                 continue
             transport = transports.get(row.channel)
             if transport is None:
                 transport = transports[row.channel] = transport_for(row.channel)
             record(row, _attempt(row, transport, view))
-        _send_concurrently(url_rows, view, record)
+        if not stopping.is_set():
+            _send_concurrently(url_rows, view, record)
     finally:
         _record_sent(sent)
         for transport in transports.values():
             transport.close()
+        if stopping.is_set():
+            _release([pk for pk in ids if pk not in done])
     return counts
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm():
+    """RQ's work horse leaves SIGTERM at its default action (die at once), while its parent,
+    on SIGTERM, waits for the horse to finish the job (warm shutdown). A SIGTERM that reaches
+    the horse itself (a platform that signals every process of a container) would leave the
+    claimed rows `sending` until their lease ran out and re-send up to SENT_FLUSH of them.
+    Instead the batch stops after the message in hand: what went out is recorded, the rest
+    is released. Only where SIGTERM has no handler yet, and only on the main thread."""
+    stopping = threading.Event()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield stopping
+        return
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    try:
+        yield stopping
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if stopping.is_set():
+        log.warning("SIGTERM: batch stopped early, unsent rows released")
+        from rq import get_current_job
+
+        # An RQ horse exits after this one job anyway; anything else gets its signal back.
+        if get_current_job() is None:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _release(ids: list[int]) -> None:
+    """Give claimed rows that were never tried back to the queue, uncounted."""
+    if not ids:
+        return
+    now = timezone.now()
+    Delivery.objects.filter(id__in=ids, state=DeliveryState.SENDING).update(
+        state=DeliveryState.PENDING,
+        lease_expires_at=None,
+        attempts=F("attempts") - 1,
+        next_attempt_at=now,
+        updated_at=now,
+    )
 
 
 def _send_concurrently(rows: list[Delivery], view: render.EventView, record) -> None:
