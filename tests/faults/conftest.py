@@ -1,6 +1,6 @@
-"""Fault tests: real workers killed, Redis stopped, PostgreSQL cut off. They need PostgreSQL
-(other processes must see committed rows; SQLite's single file is not the point) and Redis
-(REDIS_URL set, and a redis-server binary for the private instances they stop and restart).
+"""Fault tests: real workers killed, Redis stopped, PostgreSQL cut off. They need Redis
+(REDIS_URL set, and a redis-server binary for the private instances they stop and restart);
+those marked `postgres` also need PostgreSQL (other processes share the test's database).
 Each runs under a hard time bound (TIME_BOUND_SECONDS) and kills what it started."""
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ class FaultTestTimeout(Exception):
 def _needs_postgres_and_redis(request):
     from django.conf import settings
 
-    if connection.vendor != "postgresql":
-        pytest.skip("fault tests need PostgreSQL (CI's second run sets DATABASE_URL)")
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (CI's second run sets DATABASE_URL)")
     if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
         pytest.skip("needs a real Redis (REDIS_URL)")
     if shutil.which("redis-server") is None:

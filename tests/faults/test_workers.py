@@ -26,7 +26,7 @@ from tests.faults.support import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 LEASE_SECONDS = 10  # the shortest lease settings allow
 

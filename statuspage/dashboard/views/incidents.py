@@ -22,7 +22,7 @@ from statuspage.dashboard.forms.incidents import (
     UpdateEditForm,
 )
 from statuspage.dashboard.models import IncidentTemplate, Role
-from statuspage.dashboard.views.common import actor_for, form_status
+from statuspage.dashboard.views.common import actor_for, form_status, warn_if_queue_down
 from statuspage.public.markdown import render_markdown
 
 
@@ -60,6 +60,7 @@ def incident_new(request):
             add_service_error(form, exc)
         else:
             messages.success(request, f"Incident “{incident.name}” declared.")
+            warn_if_queue_down(request, notify=data["notify"])
             return redirect("dashboard-incident", public_id=incident.public_id)
     context = {"form": form, "templates": IncidentTemplate.objects.all()}
     return render(request, "dashboard/incidents/new.html", context, status=form_status(form))
@@ -137,6 +138,7 @@ def incident_update(request, public_id: str):
             add_service_error(form, exc)
         else:
             messages.success(request, "Update posted.")
+            warn_if_queue_down(request, notify=data["notify"])
             return redirect("dashboard-incident", public_id=public_id)
     return _detail(request, incident, update_form=form)
 
@@ -159,6 +161,7 @@ def incident_resolve(request, public_id: str):
             add_service_error(form, exc)
         else:
             messages.success(request, "Incident resolved; component statuses restored.")
+            warn_if_queue_down(request, notify=form.cleaned_data["notify"])
             return redirect("dashboard-incident", public_id=public_id)
     return _detail(request, incident, resolve_form=form)
 
