@@ -168,9 +168,7 @@ def test_sigterm_mid_batch_leaves_nothing_leased_and_a_new_worker_sends_the_rest
             stopped = _states(rows)
             if target == "main process":
                 # The batch in hand was finished whole.
-                assert rows.filter(id__in=claimed, state=DeliveryState.SENT).count() == len(
-                    claimed
-                )
+                assert rows.filter(id__in=claimed, state=DeliveryState.SENT).count() == len(claimed)
             else:
                 released = rows.filter(id__in=claimed, state=DeliveryState.PENDING)
                 assert released.exists(), "the horse stopped early and released the rest"
