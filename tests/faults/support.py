@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -20,6 +21,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every SMTP command at INFO: thousands of records per fan-out.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MANAGE = str(ROOT / "manage.py")
@@ -166,7 +170,8 @@ def database_url(settings_dict: dict, *, host: str | None = None, port: int | No
 
 
 def start_worker(env: dict, log: Path, *, burst: bool = False) -> subprocess.Popen:
-    args = [sys.executable, MANAGE, "rqworker", "notifications"]
+    # System checks ran in the test process already; skipping them halves the start-up.
+    args = [sys.executable, MANAGE, "rqworker", "notifications", "--skip-checks"]
     if burst:
         args.append("--burst")
     with open(log, "ab") as out:

@@ -29,6 +29,8 @@ from tests.faults.support import (
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 LEASE_SECONDS = 10  # the shortest lease settings allow
+# 5,000 real SMTP sends take about 20 s on a quiet 2-core machine, three times that under load.
+TIME_BOUND_SECONDS = 150
 
 
 def _worker_env(redis_url: str, sink: SmtpSink, batch_size: int) -> dict:
@@ -95,9 +97,9 @@ def test_workers_killed_during_a_5k_fanout_lose_nothing_and_duplicate_only_in_fl
     seed = random.randrange(10**6)
     rng = random.Random(seed)
     # Three kills at random points of the fan-out, at least 600 messages apart.
-    points = sorted(rng.sample(range(300, 1200), 1))
-    points += [points[-1] + rng.randrange(600, 1500), 0]
-    points[2] = points[1] + rng.randrange(600, 1500)
+    points = [rng.randrange(300, 1200)]
+    for _ in range(2):
+        points.append(points[-1] + rng.randrange(600, 1500))
     in_flight = []
     with killed_on_exit([]) as workers:
         workers += [start_worker(env, log) for _ in range(2)]
@@ -114,7 +116,7 @@ def test_workers_killed_during_a_5k_fanout_lose_nothing_and_duplicate_only_in_fl
             workers.append(start_worker(env, log))
         wait_until(
             lambda: _relay_when_only_expired_leases_are_left(rows),
-            timeout=50,
+            timeout=100,
             interval=0.25,
             what=f"every delivery sent (seed {seed}; log: {_log_tail(log)})",
         )
@@ -135,10 +137,10 @@ def test_sigterm_mid_batch_leaves_nothing_leased_and_a_new_worker_sends_the_rest
     """`docker stop` and Kubernetes signal the main process: RQ's warm shutdown lets the
     job in hand (one batch) finish, then exits. Platforms that signal every process also
     reach the work horse, which then stops after the message in hand and releases the rest."""
-    batch = 30
+    batch = 20
     settings.NOTIFY_BATCH_SIZE = batch
     settings.NOTIFY_LEASE_SECONDS = LEASE_SECONDS
-    total = email_subscribers(90)
+    total = email_subscribers(60)
     slow = SmtpSink(delay=0.03).start()
     env = _worker_env(private_redis.url, slow, batch)
     log = tmp_path / "workers.log"
