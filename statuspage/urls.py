@@ -15,3 +15,6 @@ urlpatterns = [
     path("", include("statuspage.widget.urls")),
     path("", include("notifications.urls")),
 ]
+
+# A short human page (503 when the database is unreachable), never a traceback.
+handler500 = "statuspage.errors.server_error"

@@ -6,8 +6,12 @@ jitter; permanent errors fail at once; the last failed try makes the row dead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import random
+import signal
+import threading
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -15,6 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,6 +94,11 @@ def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
 
 def batch_deliver(*, event_id: int) -> dict[str, int]:
     """Claim one batch of an event's deliveries and send it. Returns counts by outcome."""
+    with _stop_on_sigterm() as stopping:
+        return _batch_deliver(event_id, stopping)
+
+
+def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
     ids = deliveries_claim(event_id=event_id, limit=settings.NOTIFY_BATCH_SIZE)
     counts = {"sent": 0, "retry": 0, "failed": 0, "dead": 0}
     if not ids:
@@ -100,11 +110,14 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
     rows = (
         Delivery.objects.filter(id__in=ids).select_related("subscriber").order_by("channel", "id")
     )
-    transports, sent = {}, []
+    transports, sent, done = {}, [], set()
+    # Every row this job holds under a lease, top-ups included: released if SIGTERM stops it.
+    claimed = list(ids)
 
     def record(row: Delivery, outcome: str) -> None:
         nonlocal sent
         counts[outcome] += 1
+        done.add(row.pk)
         if outcome == "sent":
             sent.append(row)
         if len(sent) >= SENT_FLUSH:
@@ -114,29 +127,86 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
     try:
         url_rows = [row for row in rows if row.channel in URL_CHANNELS]
         for row in rows:
+            if stopping.is_set():
+                break
             if row.channel in URL_CHANNELS:
                 continue
             transport = transports.get(row.channel)
             if transport is None:
                 transport = transports[row.channel] = transport_for(row.channel)
             record(row, _attempt(row, transport, view))
-        _send_concurrently(url_rows, view, record, event_id=event_id)
+        if not stopping.is_set():
+            _send_concurrently(
+                url_rows, view, record, event_id=event_id, stopping=stopping, claimed=claimed
+            )
     finally:
         _record_sent(sent)
         for transport in transports.values():
             transport.close()
+        if stopping.is_set():
+            _release([pk for pk in claimed if pk not in done])
     return counts
 
 
+@contextlib.contextmanager
+def _stop_on_sigterm():
+    """RQ's work horse leaves SIGTERM at its default action (die at once), while its parent,
+    on SIGTERM, waits for the horse to finish the job (warm shutdown). A SIGTERM that reaches
+    the horse itself (a platform that signals every process of a container) would leave the
+    claimed rows `sending` until their lease ran out and re-send up to SENT_FLUSH of them.
+    Instead the batch stops after the message in hand: what went out is recorded, the rest
+    is released. Only where SIGTERM has no handler yet, and only on the main thread."""
+    stopping = threading.Event()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield stopping
+        return
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    try:
+        yield stopping
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if stopping.is_set():
+        log.warning("SIGTERM: batch stopped early, unsent rows released")
+        from rq import get_current_job
+
+        # An RQ horse exits after this one job anyway; anything else gets its signal back.
+        if get_current_job() is None:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _release(ids: list[int]) -> None:
+    """Give claimed rows that were never tried back to the queue, uncounted."""
+    if not ids:
+        return
+    now = timezone.now()
+    Delivery.objects.filter(id__in=ids, state=DeliveryState.SENDING).update(
+        state=DeliveryState.PENDING,
+        lease_expires_at=None,
+        attempts=F("attempts") - 1,
+        next_attempt_at=now,
+        updated_at=now,
+    )
+
+
 def _send_concurrently(
-    rows: list[Delivery], view: render.EventView, record, *, event_id: int
+    rows: list[Delivery],
+    view: render.EventView,
+    record,
+    *,
+    event_id: int,
+    stopping: threading.Event,
+    claimed: list[int],
 ) -> None:
     """HTTP endpoints are sent by a sliding window of NOTIFY_HTTP_CONCURRENCY threads that
     is topped up from the outbox as sends finish: a hanging endpoint holds one thread for one
     timeout, never the batch, and this job keeps claiming the event's due URL rows while
     slots are free (up to HTTP_TOPUP_SECONDS), so the next rows do not wait for the slowest
     sends of this batch. Only the sends run in threads; rendering, claiming and every
-    database write stay on this thread."""
+    database write stay on this thread. After SIGTERM (`stopping`) nothing new is started:
+    the sends in flight finish and the caller releases the rest."""
     concurrency = settings.NOTIFY_HTTP_CONCURRENCY
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     queue = deque(rows)
@@ -155,7 +225,7 @@ def _send_concurrently(
 
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         while True:
-            while queue and len(inflight) < concurrency:
+            while queue and len(inflight) < concurrency and not stopping.is_set():
                 row = queue.popleft()
                 error = _not_sendable(row)
                 if error is None:
@@ -172,12 +242,13 @@ def _send_concurrently(
                 attempt = Attempt()
                 inflight[pool.submit(send, row, message, attempt)] = (row, attempt)
             free = concurrency - len(inflight)
-            if not queue and free > 0 and time.monotonic() < topup_until:
+            if not queue and free > 0 and time.monotonic() < topup_until and not stopping.is_set():
                 more = deliveries_claim(
                     event_id=event_id,
                     limit=min(settings.NOTIFY_BATCH_SIZE, max(free, TOPUP_MIN)),
                     channels=URL_CHANNELS,
                 )
+                claimed.extend(more)
                 if more:
                     queue.extend(
                         Delivery.objects.filter(id__in=more)
@@ -187,7 +258,7 @@ def _send_concurrently(
                     continue
                 # Nothing due now: later retries are the relay's and the next batch's.
                 topup_until = 0.0
-            if not inflight and not queue:
+            if not inflight and (not queue or stopping.is_set()):
                 return
             done, _ = wait(inflight, timeout=WATCHDOG_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:

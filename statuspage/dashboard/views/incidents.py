@@ -24,7 +24,7 @@ from statuspage.dashboard.forms.incidents import (
 )
 from statuspage.dashboard.models import IncidentTemplate, Role
 from statuspage.dashboard.reach import reach_for
-from statuspage.dashboard.views.common import actor_for, form_status
+from statuspage.dashboard.views.common import actor_for, form_status, warn_if_queue_down
 from statuspage.public.markdown import render_markdown
 
 
@@ -62,6 +62,7 @@ def incident_new(request):
             add_service_error(form, exc)
         else:
             messages.success(request, f"Incident “{incident.name}” declared.")
+            warn_if_queue_down(request, notify=data["notify"])
             return redirect("dashboard-incident", public_id=incident.public_id)
     context = {
         "form": form,
@@ -156,6 +157,7 @@ def incident_update(request, public_id: str):
             add_service_error(form, exc)
         else:
             messages.success(request, "Update posted.")
+            warn_if_queue_down(request, notify=data["notify"])
             return redirect("dashboard-incident", public_id=public_id)
     return _detail(request, incident, update_form=form)
 
@@ -178,6 +180,7 @@ def incident_resolve(request, public_id: str):
             add_service_error(form, exc)
         else:
             messages.success(request, "Incident resolved; component statuses restored.")
+            warn_if_queue_down(request, notify=form.cleaned_data["notify"])
             return redirect("dashboard-incident", public_id=public_id)
     return _detail(request, incident, resolve_form=form)
 
