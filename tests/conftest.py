@@ -12,6 +12,18 @@ from incidents.services import Actor
 
 
 @pytest.fixture(autouse=True)
+def _cheap_password_hashing(settings):
+    """Argon2 at test-sized cost (see tests/hashers.py), swapped in at the same place in the
+    list: if the settings stopped putting Argon2 first, the hash-format tests still see that."""
+    settings.PASSWORD_HASHERS = [
+        "tests.hashers.FastArgon2PasswordHasher"
+        if h == "django.contrib.auth.hashers.Argon2PasswordHasher"
+        else h
+        for h in settings.PASSWORD_HASHERS
+    ]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_public_cache():
     """Each test's database starts its generation counter afresh, so cached documents of an
     earlier test must not be served to the next one."""
