@@ -67,13 +67,33 @@ def test_updates_of_one_incident_thread_and_message_ids_are_stable(
     assert first["References"] == second["References"]
 
 
-def test_one_connection_carries_a_whole_batch(smtp_sink, make_subscriber, api, operator):
+def test_one_smtp_session_carries_a_whole_batch(smtp_sink, make_subscriber, api, operator):
     for n in range(5):
         make_subscriber(address=f"s{n}@example.test")
     _incident(operator, api)
     _deliver_all()
     assert sorted(m["To"] for m in smtp_sink.messages) == [f"s{n}@example.test" for n in range(5)]
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 5
+    # One connection (one EHLO) for the batch, and every message went through it.
+    [session] = smtp_sink.sessions
+    assert all(carrier is session for carrier in smtp_sink.session_of)
+
+
+def test_each_batch_opens_its_own_smtp_session(
+    smtp_sink, make_subscriber, api, operator, settings
+):
+    """The counter sees separate connections: two batch jobs, two sessions."""
+    settings.NOTIFY_BATCH_SIZE = 3
+    for n in range(5):
+        make_subscriber(address=f"s{n}@example.test")
+    _incident(operator, api)
+    event = Event.objects.get()
+    jobs.deliver_batch(event.id, 0)
+    jobs.deliver_batch(event.id, 1)
+    assert len(smtp_sink.messages) == 5
+    assert len(smtp_sink.sessions) == 2
+    first, second = smtp_sink.sessions
+    assert [s is first for s in smtp_sink.session_of] == [True] * 3 + [False] * 2
 
 
 def test_unsubscribing_after_the_event_stops_the_queued_message(
