@@ -34,7 +34,9 @@ from notifications.models import (
     SubscriberState,
 )
 from notifications.services.outbox import lease_deadline
+from notifications.services.subscriptions import OPTED_OUT_ERROR, sms_opt_out
 from notifications.transports import Outgoing, TransportError, transport_for
+from notifications.transports.sms import OPTED_OUT_CODE
 from notifications.transports.webhook import Attempt
 
 log = logging.getLogger(__name__)
@@ -281,10 +283,10 @@ def _send_concurrently(
 def _not_sendable(row: Delivery) -> TransportError | None:
     subscriber = row.subscriber
     # Unsubscribed (or STOPped) after the row was written: never send after unsubscribe.
-    if subscriber.state != SubscriberState.ACTIVE or (
-        row.channel == Channel.SMS and subscriber.sms_opted_out
-    ):
+    if subscriber.state != SubscriberState.ACTIVE:
         return TransportError("Subscriber no longer active", permanent=True)
+    if row.channel == Channel.SMS and subscriber.sms_opted_out:
+        return TransportError(OPTED_OUT_ERROR, permanent=True)
     return None
 
 
@@ -351,6 +353,10 @@ def _record_failure(row: Delivery, error: TransportError) -> str:
         updated_at=now,
     )
     log.info("delivery %s attempt %s: %s (%s)", row.pk, attempts, error.message, outcome)
+    if row.channel == Channel.SMS and error.code == OPTED_OUT_CODE:
+        # Twilio knows of a STOP we never saw (sent before this subscription, or its inbound
+        # hook was missed): record it, so later events skip the number until START.
+        sms_opt_out(number=row.subscriber.address)
     if row.channel != Channel.EMAIL and row.channel != Channel.SMS and outcome != "failed":
         _count_endpoint_failure(row.subscriber_id, error.message, now)
     return outcome

@@ -182,6 +182,12 @@ def twilio_stub(settings):
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             if not self.path.endswith("/Messages.json"):
                 return self._json(404, {"code": 20404, "message": "Not found", "status": 404})
+            # As Twilio: a sender is required, a phone number or a Messaging Service.
+            if not form.get("From") and not form.get("MessagingServiceSid"):
+                return self._json(
+                    400,
+                    {"code": 21603, "message": "The 'From' number is required.", "status": 400},
+                )
             if form.get("To") == INVALID_NUMBER:
                 return self._json(
                     400,
