@@ -79,9 +79,7 @@ def test_one_smtp_session_carries_a_whole_batch(smtp_sink, make_subscriber, api,
     assert all(carrier is session for carrier in smtp_sink.session_of)
 
 
-def test_each_batch_opens_its_own_smtp_session(
-    smtp_sink, make_subscriber, api, operator, settings
-):
+def test_each_batch_opens_its_own_smtp_session(smtp_sink, make_subscriber, api, operator, settings):
     """The counter sees separate connections: two batch jobs, two sessions."""
     settings.NOTIFY_BATCH_SIZE = 3
     for n in range(5):

@@ -48,9 +48,7 @@ OPT_IN_WORDS = ["START", "YES", "UNSTOP", "OPTIN"]
 def _case_variants(words):
     """Each word as Twilio may hand it over: any case, with the spaces a phone adds."""
     return [
-        variant
-        for word in words
-        for variant in (word, word.lower(), f"  {word.capitalize()}\n")
+        variant for word in words for variant in (word, word.lower(), f"  {word.capitalize()}\n")
     ]
 
 
