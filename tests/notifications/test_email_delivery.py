@@ -182,3 +182,37 @@ def test_a_message_that_cannot_be_rendered_is_a_recorded_retry(
     assert row.state == DeliveryState.PENDING and row.attempts == 1
     assert row.last_error == "Could not render: KeyError"
     assert smtp_sink.messages == []
+
+
+def test_one_click_unsubscribe_from_the_received_header_stops_everything(
+    client, smtp_sink, make_subscriber, api, operator
+):
+    """RFC 8058 as a mail provider does it: the URL from the List-Unsubscribe header of the
+    message that arrived, a POST with the form-encoded `List-Unsubscribe=One-Click` body."""
+    from urllib.parse import urlsplit
+
+    from notifications.models import Subscriber, SubscriberState
+
+    sub = make_subscriber(address="ann@example.test")
+    make_subscriber(address="bob@example.test")
+    incident = _incident(operator, api)
+    _deliver_all()
+    [received] = [m for m in smtp_sink.messages if m["To"] == "ann@example.test"]
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = str(received["List-Unsubscribe"]).strip().removeprefix("<").removesuffix(">")
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == "https://status.example.test"
+    response = client.post(
+        parts.path,
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    sub = Subscriber.objects.get(pk=sub.pk)
+    assert sub.state == SubscriberState.UNSUBSCRIBED and sub.unsubscribed_at
+    smtp_sink.messages.clear()
+    services.incident_update_post(incident=incident, status="identified", body="x", actor=operator)
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    _deliver_all()
+    assert not Delivery.objects.filter(subscriber=sub).exclude(event__kind="incident.created")
+    assert [m["To"] for m in smtp_sink.messages] == ["bob@example.test"] * 2

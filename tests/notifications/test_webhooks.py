@@ -51,6 +51,33 @@ def test_webhook_payload_is_statuspage_shaped_and_signed(receiver, make_subscrib
     assert Delivery.objects.get().provider_id == "HTTP 204"
 
 
+def test_meta_unsubscribe_of_a_received_payload_is_a_working_unsubscribe_page(
+    client, receiver, make_subscriber, api, operator
+):
+    from urllib.parse import urlsplit
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    incident = _incident(operator, api)
+    _deliver()
+    [request] = receiver.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    url = Webhook(sub.secret).verify(request["body"], headers)["meta"]["unsubscribe"]
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == "https://status.example.test"
+    page = client.get(parts.path)
+    assert page.status_code == 200
+    assert b"<form" in page.content and b'method="post"' in page.content.lower()
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.ACTIVE  # a GET only asks
+    assert client.post(parts.path).status_code == 200
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.UNSUBSCRIBED
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    _deliver()
+    assert len(receiver.requests) == 1
+    assert Delivery.objects.filter(subscriber=sub).count() == 1
+
+
 def test_a_wrong_secret_fails_verification(receiver, make_subscriber, api, operator):
     make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
     _incident(operator, api)
