@@ -4,6 +4,7 @@ the standardwebhooks package; quarantine; the SSRF guard."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,14 @@ from standardwebhooks.webhooks import Webhook
 from incidents import services
 from incidents.enums import ComponentStatus
 from notifications import jobs
-from notifications.models import Channel, Delivery, DeliveryState, Event, SubscriberState
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryState,
+    Event,
+    Subscriber,
+    SubscriberState,
+)
 from notifications.netguard import is_public
 from notifications.transports import TransportError
 from notifications.transports.webhook import post_json
@@ -197,6 +205,83 @@ def test_hostname_resolving_to_loopback_is_refused_at_connect_time(settings, rec
     assert info.value.permanent
     assert "private" in info.value.message
     assert receiver.requests == []
+
+
+@dataclass
+class FakeDns:
+    answers: dict = field(default_factory=dict)  # {"host": ["ip", ...]}
+    asked: list = field(default_factory=list)  # (host, port) of each lookup answered
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Answers for chosen names. The guard asks socket.getaddrinfo (its one seam) when the
+    connection opens; other names resolve as usual."""
+    import socket
+
+    fake = FakeDns()
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):  # noqa: A002
+        if host not in fake.answers:
+            return real(host, port, family, type, proto, flags)
+        fake.asked.append((host, port))
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (ip, port, 0, 0))
+            if ":" in ip
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in fake.answers[host]
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return fake
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [["10.0.0.5"], ["::ffff:169.254.169.254"], ["10.0.0.5", "::ffff:169.254.169.254"]],
+)
+def test_a_public_name_resolving_to_a_private_address_is_refused_at_connect_time(
+    settings, dns, answer
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    dns.answers["hooks.example.test"] = answer
+    with pytest.raises(TransportError) as info:
+        post_json("https://hooks.example.test/status", b"{}", {})
+    assert info.value.permanent
+    assert info.value.message == "hooks.example.test resolves to a private or reserved address"
+    # The name was judged by what it resolved to when the connection was being opened.
+    assert dns.asked == [("hooks.example.test", 443)]
+
+
+def test_a_subscriber_whose_name_resolves_privately_fails_with_a_clear_error(
+    settings, dns, client, make_subscriber, api, operator, run_jobs
+):
+    """The name passes the subscribe form (only literals can be judged there) and the send
+    is refused once it resolves to the metadata address."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    dns.answers["hooks.example.test"] = ["::ffff:169.254.169.254"]
+    response = run_jobs(
+        client.post,
+        "/subscribe",
+        {
+            "channel": "webhook",
+            "address": "https://hooks.example.test/status",
+            "contact_email": "ops@example.test",
+        },
+    )
+    assert response.status_code == 200
+    sub = Subscriber.objects.get(channel=Channel.WEBHOOK)
+    assert sub.state == SubscriberState.UNCONFIRMED  # its test delivery was refused too
+    Subscriber.objects.filter(pk=sub.pk).update(
+        state=SubscriberState.ACTIVE, confirmed_at=timezone.now()
+    )
+    _incident(operator, api)
+    assert _deliver()["failed"] == 1
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.FAILED and row.attempts == 1
+    assert row.last_error == "hooks.example.test resolves to a private or reserved address"
+    assert dns.asked.count(("hooks.example.test", 443)) == 2
 
 
 def test_private_endpoint_delivery_fails_without_the_test_setting(
