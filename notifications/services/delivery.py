@@ -34,7 +34,11 @@ from notifications.models import (
     SubscriberState,
 )
 from notifications.services.outbox import lease_deadline
-from notifications.services.subscriptions import OPTED_OUT_ERROR, sms_opt_out
+from notifications.services.subscriptions import (
+    OPTED_OUT_ERROR,
+    sms_opt_out,
+    subscriber_quarantine,
+)
 from notifications.transports import Outgoing, TransportError, transport_for
 from notifications.transports.sms import OPTED_OUT_CODE
 from notifications.transports.webhook import Attempt
@@ -42,6 +46,7 @@ from notifications.transports.webhook import Attempt
 log = logging.getLogger(__name__)
 
 QUARANTINE_FAILURES = 10
+QUARANTINE_WINDOW = timedelta(hours=1)
 SENT_FLUSH = 100
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -357,23 +362,27 @@ def _record_failure(row: Delivery, error: TransportError) -> str:
         # Twilio knows of a STOP we never saw (sent before this subscription, or its inbound
         # hook was missed): record it, so later events skip the number until START.
         sms_opt_out(number=row.subscriber.address)
-    if row.channel != Channel.EMAIL and row.channel != Channel.SMS and outcome != "failed":
-        _count_endpoint_failure(row.subscriber_id, error.message, now)
+    if row.channel in URL_CHANNELS and outcome != "failed":
+        endpoint_failure_record(subscriber_id=row.subscriber_id, message=error.message, at=now)
     return outcome
 
 
-def _count_endpoint_failure(subscriber_id: int, message: str, now) -> None:
-    """Statuspage's rule: an endpoint failing 10 times within an hour is quarantined."""
-    from notifications.services.subscriptions import subscriber_quarantine
-
+def endpoint_failure_record(*, subscriber_id: int, message: str, at) -> bool:
+    """Statuspage's rule: an endpoint failing 10 times within an hour is quarantined (and
+    its contact told). Any hour, not a fixed window from the first failure: a window that
+    restarted at its end would let a burst straddling the restart through. Returns whether
+    this failure quarantined it."""
+    now = at.timestamp()
     with transaction.atomic():
         sub = Subscriber.objects.select_for_update().get(pk=subscriber_id)
-        if sub.failure_window_start is None or now - sub.failure_window_start > timedelta(hours=1):
-            sub.failure_window_start, sub.failure_count = now, 0
-        sub.failure_count += 1
-        sub.save(update_fields=["failure_window_start", "failure_count"])
-        if sub.failure_count >= QUARANTINE_FAILURES and sub.state == SubscriberState.ACTIVE:
+        recent = [t for t in sub.failure_times if now - t < QUARANTINE_WINDOW.total_seconds()]
+        recent = sorted([*recent, now])[-QUARANTINE_FAILURES:]
+        sub.failure_times, sub.failure_count = recent, len(recent)
+        sub.save(update_fields=["failure_times", "failure_count"])
+        if len(recent) >= QUARANTINE_FAILURES and sub.state == SubscriberState.ACTIVE:
             subscriber_quarantine(subscriber=sub, last_error=message)
+            return True
+    return False
 
 
 def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView) -> Outgoing:

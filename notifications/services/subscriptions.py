@@ -126,8 +126,8 @@ def subscriber_subscribe(
         sub.contact_email = contact_email
         sub.all_components = not components
         sub.incident = incident
-        sub.quarantined_at = sub.unsubscribed_at = sub.failure_window_start = None
-        sub.failure_count = 0
+        sub.quarantined_at = sub.unsubscribed_at = None
+        sub.failure_times, sub.failure_count = [], 0
         sub.created_at = sub.updated_at = now
         sub.save()
         sub.components.set(components)

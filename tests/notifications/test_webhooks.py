@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -23,6 +23,7 @@ from notifications.models import (
     SubscriberState,
 )
 from notifications.netguard import is_public
+from notifications.services.delivery import endpoint_failure_record
 from notifications.transports import TransportError
 from notifications.transports.webhook import post_json
 
@@ -130,7 +131,7 @@ def test_redirect_counts_as_failure(receiver, make_subscriber, api, operator):
     assert len(receiver.requests) == 1
 
 
-def test_ten_failures_in_an_hour_quarantine_and_email_the_owner(
+def test_nine_failures_in_an_hour_leave_it_active_the_tenth_quarantines_and_emails(
     receiver, smtp_sink, make_subscriber, api, operator, run_jobs
 ):
     sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
@@ -140,13 +141,82 @@ def test_ten_failures_in_an_hour_quarantine_and_email_the_owner(
         services.incident_update_post(
             incident=incident, status="identified", body=f"u{n}", actor=operator
         )
-    for event in Event.objects.order_by("id"):
+    events = list(Event.objects.order_by("id"))
+    assert len(events) == 10
+    for event in events[:9]:
         run_jobs(_deliver, event)
     sub.refresh_from_db()
-    assert sub.state == SubscriberState.QUARANTINED
+    assert sub.state == SubscriberState.ACTIVE and sub.failure_count == 9
+    assert smtp_sink.messages == []
+    run_jobs(_deliver, events[9])
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED and sub.quarantined_at
+    assert len(receiver.requests) == 10
     [notice] = smtp_sink.messages
     assert notice["To"] == "ops@example.test"
     assert "quarantined" in notice["Subject"]
+    assert "HTTP 500" in notice.get_content()
+    # A quarantined endpoint gets no rows for later events.
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    assert not Delivery.objects.filter(event=Event.objects.latest("id")).exists()
+
+
+def test_failures_older_than_an_hour_do_not_count(
+    receiver, smtp_sink, make_subscriber, api, operator, run_jobs
+):
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    long_ago = (timezone.now() - timedelta(minutes=61)).timestamp()
+    # Nine failures a little over an hour ago...
+    type(sub).objects.filter(pk=sub.pk).update(failure_times=[long_ago] * 9, failure_count=9)
+    receiver.status = 500
+    _incident(operator, api)
+    run_jobs(_deliver)
+    sub.refresh_from_db()
+    # ...and one now: one failure in the last hour.
+    assert sub.state == SubscriberState.ACTIVE and sub.failure_count == 1
+    assert smtp_sink.messages == []
+
+
+NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def _fail_at(sub, minutes_ago: float) -> bool:
+    at = NOW - timedelta(minutes=minutes_ago)
+    return endpoint_failure_record(subscriber_id=sub.id, message="HTTP 500", at=at)
+
+
+def test_ten_failures_within_any_hour_quarantine_even_across_a_window_edge(make_subscriber):
+    """1 failure 72 min ago, 8 at 22 min, 1 at 11 min, 1 now: ten within the last hour. A
+    window fixed at the first failure would have restarted 11 minutes ago and seen two."""
+    sub = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/x")
+    assert not _fail_at(sub, 72)
+    assert not any(_fail_at(sub, 22) for _ in range(8))
+    assert not _fail_at(sub, 11)
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.ACTIVE and sub.failure_count == 9
+    assert _fail_at(sub, 0)
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED
+
+
+def test_failures_spread_thinner_than_ten_an_hour_never_quarantine(make_subscriber):
+    sub = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/x")
+    # One failure every 7 minutes for five hours: never more than 9 in any hour.
+    assert not any(_fail_at(sub, minutes) for minutes in range(300, -1, -7))
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.ACTIVE
+    assert sub.failure_count == 9 and len(sub.failure_times) == 9
+
+
+def test_resubscribing_starts_the_count_afresh(make_subscriber, receiver):
+    from notifications.services.subscriptions import subscriber_subscribe
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    for _ in range(10):
+        _fail_at(sub, 0)
+    subscriber_subscribe(channel="webhook", address=receiver.url, contact_email="o@x.test")
+    sub.refresh_from_db()
+    assert sub.failure_times == [] and sub.failure_count == 0
 
 
 @pytest.mark.parametrize(
