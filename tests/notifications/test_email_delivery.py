@@ -94,6 +94,41 @@ def test_each_batch_opens_its_own_smtp_session(smtp_sink, make_subscriber, api, 
     assert [s is first for s in smtp_sink.session_of] == [True] * 3 + [False] * 2
 
 
+def test_a_permanent_recipient_refusal_fails_the_row_at_once(
+    smtp_sink, make_subscriber, api, operator
+):
+    smtp_sink.refuse["gone@example.test"] = "550 5.1.1 No such user"
+    make_subscriber(address="gone@example.test")
+    make_subscriber(address="ann@example.test")
+    _incident(operator, api)
+    event = Event.objects.get()
+    assert jobs.deliver_batch(event.id, 0) == {"sent": 1, "retry": 0, "failed": 1, "dead": 0}
+    refused = Delivery.objects.get(subscriber__address="gone@example.test")
+    assert refused.state == DeliveryState.FAILED and refused.attempts == 1
+    assert refused.last_error == "Recipient refused (550)"
+    assert [m["To"] for m in smtp_sink.messages] == ["ann@example.test"]
+    # The refusal did not cost the batch its connection.
+    assert len(smtp_sink.sessions) == 1
+    # Not retried: nothing is due for it again.
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    assert jobs.deliver_batch(event.id, 0) == {"sent": 0, "retry": 0, "failed": 0, "dead": 0}
+
+
+def test_a_temporary_recipient_refusal_is_retried(smtp_sink, make_subscriber, api, operator):
+    smtp_sink.refuse["full@example.test"] = "452 4.2.2 Mailbox full"
+    make_subscriber(address="full@example.test")
+    _incident(operator, api)
+    _deliver_all()
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.PENDING and row.last_error == "Recipient refused (452)"
+    del smtp_sink.refuse["full@example.test"]
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    _deliver_all()
+    row.refresh_from_db()
+    assert row.state == DeliveryState.SENT and row.attempts == 2
+    assert [m["To"] for m in smtp_sink.messages] == ["full@example.test"]
+
+
 def test_unsubscribing_after_the_event_stops_the_queued_message(
     smtp_sink, make_subscriber, api, operator
 ):
