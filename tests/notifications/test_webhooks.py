@@ -237,6 +237,66 @@ def test_chat_subscribers_get_their_native_format(
     assert check(json.loads(request["body"]))
 
 
+HOSTILE = "<!channel> <@U024BE7LH> & <https://evil.example|Status page> > @everyone <@&1>"
+
+
+def _named_incident(operator, component, name, body):
+    return services.incident_create(
+        name=name,
+        body=body,
+        component_statuses={component: ComponentStatus.MAJOR_OUTAGE},
+        actor=operator,
+    )
+
+
+def test_slack_text_is_escaped_so_a_name_cannot_ping_or_disguise_a_link(
+    receiver, make_subscriber, api, operator
+):
+    make_subscriber(channel=Channel.SLACK, address=receiver.url)
+    _named_incident(operator, api, HOSTILE, body=f"Body {HOSTILE}")
+    _deliver()
+    [request] = receiver.requests
+    body = json.loads(request["body"])
+    title, text, context = body["blocks"]
+    parsed = [body["text"], title["text"]["text"], context["elements"][0]["text"]]
+    # Nothing Slack parses keeps a raw control character of the name.
+    for value in parsed:
+        assert "<" not in value and ">" not in value
+    assert title["text"] == {
+        "type": "mrkdwn",
+        "text": "*New incident: &lt;!channel&gt; &lt;@U024BE7LH&gt; &amp; "
+        "&lt;https://evil.example|Status page&gt; &gt; @everyone &lt;@&amp;1&gt;*",
+        "verbatim": True,
+    }
+    assert body["text"].startswith("New incident: &lt;!channel&gt;")
+    assert context["elements"][0]["verbatim"] is True
+    # plain_text is shown as typed (Slack parses nothing in it), so it is not escaped.
+    assert text["text"] == {"type": "plain_text", "text": f"Body {HOSTILE}"}
+
+
+def test_slack_escaping_handles_ampersands_first():
+    from notifications.transports.chat import slack_escape
+
+    assert slack_escape("a &lt; b <c> & d") == "a &amp;lt; b &lt;c&gt; &amp; d"
+
+
+def test_discord_and_teams_carry_mention_text_inertly(receiver, make_subscriber, api, operator):
+    make_subscriber(channel=Channel.DISCORD, address=f"{receiver.url}?d")
+    make_subscriber(channel=Channel.TEAMS, address=f"{receiver.url}?t")
+    _named_incident(operator, api, HOSTILE, body="<at>General</at>")
+    _deliver()
+    bodies = {r["path"]: json.loads(r["body"]) for r in receiver.requests}
+    discord, teams = bodies["/hook?d"], bodies["/hook?t"]
+    # Discord: no content (embeds never ping) and no mention type allowed to parse.
+    assert discord["content"] is None
+    assert discord["allowed_mentions"] == {"parse": []}
+    assert discord["embeds"][0]["title"] == f"New incident: {HOSTILE}"
+    # Teams: a mention needs an msteams entity naming the user; none is sent.
+    card = teams["attachments"][0]["content"]
+    assert "msteams" not in card and "entities" not in json.dumps(card)
+    assert card["body"][1]["text"] == "<at>General</at>"
+
+
 @pytest.mark.parametrize(
     "address",
     [
