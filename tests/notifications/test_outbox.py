@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.enums import ComponentStatus
+from incidents.models import Page
 from notifications.models import Channel, Delivery, Event, SubscriberState
 
 
@@ -105,19 +106,42 @@ def test_maintenance_reaches_per_component_subscribers(make_subscriber, api, web
     assert _recipients() == {"api@example.test"}
 
 
-def test_component_changes_notify_only_when_enabled(make_subscriber, api, operator, settings):
+def test_component_changes_notify_nobody_while_the_page_setting_is_off(
+    make_subscriber, api, operator
+):
+    assert not Page.objects.get().notify_component_changes  # the default
     make_subscriber()
     services.component_status_set(
         component=api, status=ComponentStatus.DEGRADED_PERFORMANCE, actor=operator, notify=True
     )
+    assert not Event.objects.exists()
     assert not Delivery.objects.exists()
-    settings.NOTIFY_COMPONENT_CHANGES = True
+
+
+def test_with_the_page_setting_on_a_change_reaches_that_components_subscribers(
+    make_subscriber, api, web, operator
+):
+    Page.objects.update(notify_component_changes=True)
+    make_subscriber(address="all@example.test")
+    make_subscriber(address="api@example.test", components=[api])
+    make_subscriber(address="web@example.test", components=[web])
     services.component_status_set(
-        component=api, status=ComponentStatus.OPERATIONAL, actor=operator, notify=True
+        component=api, status=ComponentStatus.PARTIAL_OUTAGE, actor=operator, notify=True
     )
-    assert list(Delivery.objects.values_list("event__kind", flat=True)) == [
-        "component.status_changed"
-    ]
+    event = Event.objects.get()
+    assert event.kind == "component.status_changed" and event.component_ids == [api.id]
+    assert _recipients(event) == {"all@example.test", "api@example.test"}
+
+
+def test_with_the_page_setting_on_a_change_marked_quiet_notifies_nobody(
+    make_subscriber, api, operator
+):
+    Page.objects.update(notify_component_changes=True)
+    make_subscriber()
+    services.component_status_set(
+        component=api, status=ComponentStatus.PARTIAL_OUTAGE, actor=operator, notify=False
+    )
+    assert not Delivery.objects.exists()
 
 
 def test_batches_are_enqueued_on_commit_with_deterministic_ids(
