@@ -111,6 +111,14 @@ class Page(PublicIdModel):
     # [{"label": "...", "url": "https://..."}], shown in the page footer.
     footer_links = models.JSONField(default=list, blank=True)
     # --- end branding ---
+    # Statuspage never notifies a component status change made outside an incident; this page
+    # may (each change still carries the operator's own "notify" choice).
+    notify_component_changes = models.BooleanField(
+        default=False,
+        verbose_name="Notify subscribers of component status changes outside incidents",
+        help_text="Subscribers of a component hear when its status is set by hand, by the API "
+        "or by an alert route, not only through incidents and maintenance.",
+    )
 
     DEFAULT_THRESHOLDS = (0, 20, 40, 60)
 

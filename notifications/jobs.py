@@ -26,7 +26,7 @@ from notifications.models import (
 from notifications.services import delivery, management, outbox, subscriptions
 from notifications.transports import TransportError
 from notifications.transports.chat import DiscordTransport, SlackTransport, TeamsTransport
-from notifications.transports.sms import send_sms
+from notifications.transports.sms import OPTED_OUT_CODE, send_sms
 from notifications.transports.webhook import post_json, sign
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,8 @@ def send_confirmation(subscriber_id: int) -> str:
             send_sms(sub.address, text)
         except TransportError as exc:
             log.warning("SMS code to subscriber %s not sent: %s", sub.pk, exc.message)
+            if exc.code == OPTED_OUT_CODE:
+                subscriptions.sms_opt_out(number=sub.address)
             return exc.message
         return "code sent"
     return _test_delivery(sub, page)

@@ -80,8 +80,9 @@ class Subscriber(PublicIdModel):
     confirm_code_hash = models.CharField(max_length=128, blank=True, default="")
     # Carrier-level opt-out (STOP): no message at all until the number sends START.
     sms_opted_out = models.BooleanField(default=False)
-    # Webhook quarantine rule: failures counted in a rolling one-hour window.
-    failure_window_start = models.DateTimeField(null=True, blank=True)
+    # Webhook quarantine rule (10 failures within any one hour): the times (epoch seconds) of
+    # the endpoint's latest failures within the hour, at most 10, and how many there are.
+    failure_times = models.JSONField(default=list, blank=True)
     failure_count = models.PositiveIntegerField(default=0)
     quarantined_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)

@@ -118,7 +118,9 @@ def event_view(event: Event) -> EventView:
         incident = event.incident
         update = event.incident_update
         view.title, view.object_public_id = incident.name, incident.public_id
-        view.status = incident.status
+        # The status this event announced, not the incident's now: a delivery retried after
+        # the incident resolved still says what the update said.
+        view.status = update.status if update else incident.status
         view.body = update.body if update else incident.postmortem_body
         data = payloads.incident_json(incident, page_id, page_url)
         view.payload = {"incident": data}
@@ -126,7 +128,11 @@ def event_view(event: Event) -> EventView:
         maintenance = event.maintenance
         update = event.maintenance_update
         view.title, view.object_public_id = maintenance.name, maintenance.public_id
-        view.status = "cancelled" if maintenance.cancelled_at else maintenance.status
+        # A cancellation is stored as "completed" with cancelled_at; say what it was.
+        if event.kind == EventKind.MAINTENANCE_CANCELLED:
+            view.status = "cancelled"
+        else:
+            view.status = update.status if update else maintenance.status
         view.body = update.body if update else ""
         view.window = _window(maintenance)
         view.payload = {"incident": payloads.maintenance_json(maintenance, page_id, page_url)}

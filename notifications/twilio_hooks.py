@@ -35,11 +35,18 @@ def _twiml(text: str | None) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>'
 
 
+def keyword(body: str | None) -> str:
+    """The keyword a message is, or "". Twilio matches the whole message (trimmed, any case),
+    not its first word: "Stop by at 5" opts nobody out, at Twilio or here, so our flag stays
+    in step with Twilio's own block list."""
+    return (body or "").strip().upper()
+
+
 def handle_inbound(data) -> str:
     """Apply an opt-out/opt-in word; returns TwiML. Twilio itself answers STOP/START on its
     side, so only HELP gets a reply from us."""
     number = data.get("From", "")
-    word = (data.get("Body") or "").strip().split(" ")[0].upper()
+    word = keyword(data.get("Body"))
     if word in STOP_WORDS:
         subscriptions.sms_opt_out(number=number)
         return _twiml(None)

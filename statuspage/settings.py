@@ -281,8 +281,6 @@ NOTIFY_SMS_EVENTS = env.list(
     "NOTIFY_SMS_EVENTS",
     default=["incident.created", "incident.resolved", "maintenance.started"],
 )
-# Component status changes outside incidents notify only when this is on.
-NOTIFY_COMPONENT_CHANGES = env.bool("NOTIFY_COMPONENT_CHANGES", default=False)
 NOTIFY_UNCONFIRMED_EXPIRE_HOURS = env.int("NOTIFY_UNCONFIRMED_EXPIRE_HOURS", default=48, minimum=1)
 NOTIFY_QUARANTINE_PURGE_DAYS = env.int("NOTIFY_QUARANTINE_PURGE_DAYS", default=90, minimum=1)
 SUBSCRIBE_RATE_PER_IP_HOUR = env.int("SUBSCRIBE_RATE_PER_IP_HOUR", default=20, minimum=1)

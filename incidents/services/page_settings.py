@@ -25,6 +25,7 @@ PAGE_FIELDS = (
     "partial_outage_weight",
     "degraded_weight",
     "uptime_thresholds_minutes",
+    "notify_component_changes",
 )
 
 

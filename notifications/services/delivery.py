@@ -23,6 +23,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from incidents.events import EventKind
 from notifications import links, render
 from notifications.models import (
     URL_CHANNELS,
@@ -34,12 +35,19 @@ from notifications.models import (
     SubscriberState,
 )
 from notifications.services.outbox import lease_deadline
+from notifications.services.subscriptions import (
+    OPTED_OUT_ERROR,
+    sms_opt_out,
+    subscriber_quarantine,
+)
 from notifications.transports import Outgoing, TransportError, transport_for
+from notifications.transports.sms import OPTED_OUT_CODE
 from notifications.transports.webhook import Attempt
 
 log = logging.getLogger(__name__)
 
 QUARANTINE_FAILURES = 10
+QUARANTINE_WINDOW = timedelta(hours=1)
 SENT_FLUSH = 100
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -281,10 +289,10 @@ def _send_concurrently(
 def _not_sendable(row: Delivery) -> TransportError | None:
     subscriber = row.subscriber
     # Unsubscribed (or STOPped) after the row was written: never send after unsubscribe.
-    if subscriber.state != SubscriberState.ACTIVE or (
-        row.channel == Channel.SMS and subscriber.sms_opted_out
-    ):
+    if subscriber.state != SubscriberState.ACTIVE:
         return TransportError("Subscriber no longer active", permanent=True)
+    if row.channel == Channel.SMS and subscriber.sms_opted_out:
+        return TransportError(OPTED_OUT_ERROR, permanent=True)
     return None
 
 
@@ -351,23 +359,56 @@ def _record_failure(row: Delivery, error: TransportError) -> str:
         updated_at=now,
     )
     log.info("delivery %s attempt %s: %s (%s)", row.pk, attempts, error.message, outcome)
-    if row.channel != Channel.EMAIL and row.channel != Channel.SMS and outcome != "failed":
-        _count_endpoint_failure(row.subscriber_id, error.message, now)
+    if row.channel == Channel.SMS and error.code == OPTED_OUT_CODE:
+        # Twilio knows of a STOP we never saw (sent before this subscription, or its inbound
+        # hook was missed): record it, so later events skip the number until START.
+        sms_opt_out(number=row.subscriber.address)
+    if row.channel in URL_CHANNELS and outcome != "failed":
+        endpoint_failure_record(subscriber_id=row.subscriber_id, message=error.message, at=now)
     return outcome
 
 
-def _count_endpoint_failure(subscriber_id: int, message: str, now) -> None:
-    """Statuspage's rule: an endpoint failing 10 times within an hour is quarantined."""
-    from notifications.services.subscriptions import subscriber_quarantine
-
+def endpoint_failure_record(*, subscriber_id: int, message: str, at) -> bool:
+    """Statuspage's rule: an endpoint failing 10 times within an hour is quarantined (and
+    its contact told). Any hour, not a fixed window from the first failure: a window that
+    restarted at its end would let a burst straddling the restart through. Returns whether
+    this failure quarantined it."""
+    now = at.timestamp()
     with transaction.atomic():
         sub = Subscriber.objects.select_for_update().get(pk=subscriber_id)
-        if sub.failure_window_start is None or now - sub.failure_window_start > timedelta(hours=1):
-            sub.failure_window_start, sub.failure_count = now, 0
-        sub.failure_count += 1
-        sub.save(update_fields=["failure_window_start", "failure_count"])
-        if sub.failure_count >= QUARANTINE_FAILURES and sub.state == SubscriberState.ACTIVE:
+        recent = [t for t in sub.failure_times if now - t < QUARANTINE_WINDOW.total_seconds()]
+        recent = sorted([*recent, now])[-QUARANTINE_FAILURES:]
+        sub.failure_times, sub.failure_count = recent, len(recent)
+        sub.save(update_fields=["failure_times", "failure_count"])
+        if len(recent) >= QUARANTINE_FAILURES and sub.state == SubscriberState.ACTIVE:
             subscriber_quarantine(subscriber=sub, last_error=message)
+            return True
+    return False
+
+
+# The event that opens an incident's (or a maintenance's) thread: its email's Message-ID is the
+# thread root that every later email about the same object refers to.
+THREAD_STARTERS = {EventKind.INCIDENT_CREATED, EventKind.MAINTENANCE_SCHEDULED}
+
+
+def _thread_headers(view: render.EventView, subscriber: Subscriber, key: str) -> dict:
+    """Message-ID, and In-Reply-To/References, so one incident's emails form one thread.
+
+    Each subscriber has their own thread root, `<incident id>.<subscriber id>@domain`, which
+    the opening email (incident created, maintenance scheduled) carries as its Message-ID:
+    the References of every later email name a message the subscriber really received.
+    Someone who subscribed after the opening email still gets one thread (clients group by
+    References even when the root is missing); the subject, the same for every email about
+    the object, keeps Gmail's threading too. Every Message-ID is stable per (event,
+    subscriber), so a retried send is recognisable as a duplicate."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    own = f"<{key}@{domain}>"
+    if not view.object_public_id:
+        return {"Message-ID": own}  # component status changes: no thread
+    root = f"<{view.object_public_id}.{subscriber.public_id}@{domain}>"
+    if view.event.kind in THREAD_STARTERS:
+        return {"Message-ID": root}
+    return {"Message-ID": own, "In-Reply-To": root, "References": root}
 
 
 def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView) -> Outgoing:
@@ -380,16 +421,11 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
     token = links.manage_token(subscriber)
     unsubscribe = view.link("notifications-unsubscribe", token)
     if row.channel == Channel.EMAIL:
-        domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-        thread = f"<{view.object_public_id or 'page'}@{domain}>"
         message.subject, message.text, message.html = view.email_parts(
             manage_url=view.link("notifications-manage", token), unsubscribe_url=unsubscribe
         )
         message.headers = {
-            # Stable per (event, subscriber): a retried send is recognisable as a duplicate.
-            "Message-ID": f"<{key}@{domain}>",
-            "In-Reply-To": thread,
-            "References": thread,
+            **_thread_headers(view, subscriber, key),
             # The unsubscribe URL's POST is the RFC 8058 one-click action.
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

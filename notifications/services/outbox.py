@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from incidents.events import DomainEvent, EventKind
+from incidents.models import Page
 from incidents.queue import QueueUnavailable, enqueue_now, enqueue_on_commit
 from notifications.models import (
     Channel,
@@ -47,7 +48,7 @@ def event_publish(event: DomainEvent) -> Event | None:
     """
     if not event.notify:
         return None
-    if event.kind == EventKind.COMPONENT_STATUS_CHANGED and not settings.NOTIFY_COMPONENT_CHANGES:
+    if event.kind == EventKind.COMPONENT_STATUS_CHANGED and not component_changes_notify():
         return None
     row = Event.objects.create(
         kind=event.kind,
@@ -70,6 +71,11 @@ def event_publish(event: DomainEvent) -> Event | None:
             unique=True,
         )
     return row
+
+
+def component_changes_notify() -> bool:
+    """The page setting: whether status changes outside incidents notify at all."""
+    return bool(Page.objects.values_list("notify_component_changes", flat=True).first())
 
 
 def batch_count(rows: int) -> int:

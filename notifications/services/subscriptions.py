@@ -126,8 +126,8 @@ def subscriber_subscribe(
         sub.contact_email = contact_email
         sub.all_components = not components
         sub.incident = incident
-        sub.quarantined_at = sub.unsubscribed_at = sub.failure_window_start = None
-        sub.failure_count = 0
+        sub.quarantined_at = sub.unsubscribed_at = None
+        sub.failure_times, sub.failure_count = [], 0
         sub.created_at = sub.updated_at = now
         sub.save()
         sub.components.set(components)
@@ -210,10 +210,21 @@ def subscriber_quarantine(*, subscriber: Subscriber, last_error: str) -> None:
         )
 
 
+OPTED_OUT_ERROR = "Number opted out (STOP)"
+
+
 def sms_opt_out(*, number: str) -> int:
-    return Subscriber.objects.filter(channel=Channel.SMS, address=number).update(
-        sms_opted_out=True, updated_at=timezone.now()
-    )
+    """The number sent STOP (or Twilio says it did): no message until START. Rows already
+    queued for it are cancelled with the flag, as unsubscribing cancels them."""
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Subscriber.objects.filter(channel=Channel.SMS, address=number).update(
+            sms_opted_out=True, updated_at=now
+        )
+        Delivery.objects.filter(
+            channel=Channel.SMS, subscriber__address=number, state=DeliveryState.PENDING
+        ).update(state=DeliveryState.FAILED, last_error=OPTED_OUT_ERROR, updated_at=now)
+    return changed
 
 
 def sms_opt_in(*, number: str) -> int:

@@ -5,12 +5,14 @@ from dataclasses import dataclass
 
 class TransportError(Exception):
     """A send failed. `message` is short and human; `permanent` means retrying cannot help
-    (bad address, opted-out number, 410 Gone), so the row fails at once."""
+    (bad address, opted-out number, 410 Gone), so the row fails at once. `code` is the
+    provider's own error code where it has one (Twilio's 21610: the number sent STOP)."""
 
-    def __init__(self, message: str, *, permanent: bool = False):
+    def __init__(self, message: str, *, permanent: bool = False, code: int | None = None):
         super().__init__(message)
         self.message = message[:200]
         self.permanent = permanent
+        self.code = code
 
 
 @dataclass

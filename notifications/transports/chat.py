@@ -20,19 +20,35 @@ class _ChatTransport(Transport):
         return f"HTTP {post_json(message.address, data, {}, attempt)}"
 
 
+def slack_escape(text: str) -> str:
+    """Slack's escaping for text it parses (the message `text` and mrkdwn): `&`, `<` and `>`
+    as entities, `&` first. Unescaped, an incident named `<!channel>` would ping a whole
+    channel and `<https://evil|Status page>` would be a disguised link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _mrkdwn(escaped: str) -> dict:
+    # verbatim: no automatic parsing of bare channel names and mentions either.
+    return {"type": "mrkdwn", "text": escaped, "verbatim": True}
+
+
 class SlackTransport(_ChatTransport):
     def body(self, s: dict) -> dict:
         return {
-            "text": f"{s['title']}: {s['text']}",
+            # The notification and fallback text; Slack parses it like mrkdwn.
+            "text": slack_escape(f"{s['title']}: {s['text']}"),
             "blocks": [
-                {"type": "section", "text": {"type": "mrkdwn", "text": f"*{s['title']}*"}},
+                {"type": "section", "text": _mrkdwn(f"*{slack_escape(s['title'])}*")},
+                # plain_text is shown as typed: Slack parses no mentions or links in it.
                 {"type": "section", "text": {"type": "plain_text", "text": s["text"] or " "}},
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": s["url"]}]},
+                {"type": "context", "elements": [_mrkdwn(slack_escape(s["url"]))]},
             ],
         }
 
 
 class DiscordTransport(_ChatTransport):
+    # Embeds never ping; `allowed_mentions` with nothing to parse also keeps any mention
+    # text (@everyone, <@&role>) inert should it ever reach `content`.
     def body(self, s: dict) -> dict:
         return {
             "content": None,
@@ -45,7 +61,9 @@ class DiscordTransport(_ChatTransport):
 
 class TeamsTransport(_ChatTransport):
     def body(self, s: dict) -> dict:
-        # Adaptive Card in the envelope Teams workflows / incoming webhooks accept.
+        # Adaptive Card in the envelope Teams workflows / incoming webhooks accept. Teams
+        # mentions need an `msteams.entities` entry naming the user; none is ever sent, so
+        # `<at>...</at>` in a title stays text.
         return {
             "type": "message",
             "attachments": [

@@ -7,6 +7,9 @@ from django.conf import settings
 from notifications.ratelimit import send_slot
 from notifications.transports.base import Outgoing, Transport, TransportError
 
+# The number replied STOP to our sender: Twilio refuses every message until it sends START.
+OPTED_OUT_CODE = 21610
+
 # Twilio error codes that mean "this number will never take this message".
 PERMANENT_CODES = {
     21211,  # invalid 'To' number
@@ -57,7 +60,7 @@ def send_sms(to: str, body: str, status_callback: str | None = None) -> str:
     except TwilioRestException as exc:
         permanent = exc.code in PERMANENT_CODES
         raise TransportError(
-            f"Twilio error {exc.code}: {exc.msg}"[:200], permanent=permanent
+            f"Twilio error {exc.code}: {exc.msg}"[:200], permanent=permanent, code=exc.code
         ) from exc
     except (TwilioException, OSError) as exc:
         raise TransportError(f"Twilio unreachable: {str(exc)[:100]}") from exc

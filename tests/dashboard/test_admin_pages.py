@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -33,6 +34,21 @@ def test_admin_changes_page_settings(admin_client, page):
     assert page.uptime_thresholds_minutes == [0, 10, 30, 60]
     entry = AuditEntry.objects.get(action="page.update")
     assert entry.after["name"] == "Acme" and entry.after["degraded_weight"] == "0.1"
+
+
+def test_page_settings_switch_component_change_notifications_on_and_off(admin_client, page):
+    assert 'name="notify_component_changes"' in admin_client.get("/dashboard/settings/").text
+    admin_client.post("/dashboard/settings/", _settings(notify_component_changes="on"))
+    assert Page.objects.get().notify_component_changes is True
+    form = admin_client.get("/dashboard/settings/").text
+    [checkbox] = re.findall(r'<input[^>]*name="notify_component_changes"[^>]*>', form)
+    assert "checked" in checkbox
+    entry = AuditEntry.objects.filter(action="page.update").latest("id")
+    assert entry.before["notify_component_changes"] is False
+    assert entry.after["notify_component_changes"] is True
+    # An unticked checkbox is absent from the POST: that switches it off again.
+    admin_client.post("/dashboard/settings/", _settings())
+    assert Page.objects.get().notify_component_changes is False
 
 
 def test_bad_page_settings_are_form_errors(admin_client, page):

@@ -34,12 +34,43 @@ class _EphemeralController(Controller):
 
 
 class _Collector:
+    """The SMTP sink's handler: every message, and the SMTP session that carried it.
+
+    aiosmtpd creates one Session per connection; a client greets (EHLO/HELO) once per
+    connection, so `sessions` holds one entry per connection that said hello (the
+    controller's own readiness probe never does). `refuse` maps a recipient to the reply
+    its RCPT TO gets, e.g. "550 5.1.1 No such user"."""
+
     def __init__(self):
         self.messages = []
+        self.sessions = []
+        self.session_of = []  # parallel to `messages`
+        self.refuse: dict[str, str] = {}
+
+    def _greeted(self, session) -> None:
+        if not any(seen is session for seen in self.sessions):
+            self.sessions.append(session)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        self._greeted(session)
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):  # noqa: N802
+        session.host_name = hostname
+        self._greeted(session)
+        return f"250 {server.hostname}"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(msg)
+        self.session_of.append(session)
         return "250 OK"
 
 
@@ -151,6 +182,12 @@ def twilio_stub(settings):
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             if not self.path.endswith("/Messages.json"):
                 return self._json(404, {"code": 20404, "message": "Not found", "status": 404})
+            # As Twilio: a sender is required, a phone number or a Messaging Service.
+            if not form.get("From") and not form.get("MessagingServiceSid"):
+                return self._json(
+                    400,
+                    {"code": 21603, "message": "The 'From' number is required.", "status": 400},
+                )
             if form.get("To") == INVALID_NUMBER:
                 return self._json(
                     400,

@@ -54,26 +54,159 @@ def test_subscribers_receive_text_and_html_with_unsubscribe_headers(
     assert row.provider_id == msg["Message-ID"]
 
 
-def test_updates_of_one_incident_thread_and_message_ids_are_stable(
+def _headers(msg) -> dict:
+    return {
+        name: str(msg[name] or "").strip() for name in ("Message-ID", "In-Reply-To", "References")
+    }
+
+
+def test_an_incident_is_one_thread_whose_root_each_subscriber_received(
     smtp_sink, make_subscriber, api, operator
 ):
+    ann = make_subscriber(address="ann@example.test")
+    bob = make_subscriber(address="bob@example.test")
+    incident = _incident(operator, api)
+    services.incident_update_post(incident=incident, status="identified", body="x", actor=operator)
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    _deliver_all()
+    for sub in (ann, bob):
+        created, updated, resolved = [m for m in smtp_sink.messages if m["To"] == sub.address]
+        root = f"<{incident.public_id}.{sub.public_id}@localhost>"
+        # The opening email is the thread root; every later one refers to it.
+        assert _headers(created) == {"Message-ID": root, "In-Reply-To": "", "References": ""}
+        for later in (updated, resolved):
+            later_headers = _headers(later)
+            assert later_headers["In-Reply-To"] == later_headers["References"] == root
+            assert later_headers["Message-ID"] not in (root, _headers(created)["Message-ID"])
+        # One subject for the whole incident; what happened is the body's first lines.
+        assert {m["Subject"] for m in (created, updated, resolved)} == {"[Status] API errors"}
+        first_lines = [
+            m.get_body(("plain",)).get_content().splitlines()[:2]
+            for m in (created, updated, resolved)
+        ]
+        assert first_lines == [
+            ["New incident: API errors", "Status: investigating"],
+            ["Incident update: API errors", "Status: identified"],
+            ["Resolved: API errors", "Status: resolved"],
+        ]
+    all_ids = [m["Message-ID"] for m in smtp_sink.messages]
+    assert len(set(all_ids)) == len(all_ids) == 6
+
+
+def test_message_ids_are_stable_across_retries(smtp_sink, make_subscriber, api, operator):
+    from notifications import render
+    from notifications.services.delivery import build_message
+
     make_subscriber()
     incident = _incident(operator, api)
     services.incident_update_post(incident=incident, status="identified", body="x", actor=operator)
+    for event in Event.objects.order_by("id"):
+        row = Delivery.objects.select_related("subscriber").get(event=event)
+        built = [
+            build_message(row, row.subscriber, render.event_view(event)).headers["Message-ID"]
+            for _ in range(2)
+        ]
+        assert built[0] == built[1]
+
+
+def test_maintenance_emails_thread_on_the_scheduling_email(
+    smtp_sink, make_subscriber, api, operator
+):
+    from datetime import timedelta
+
+    sub = make_subscriber(components=[api])
+    start = timezone.now() + timedelta(days=1)
+    maintenance = services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
+        components=[api],
+        actor=operator,
+    )
+    services.maintenance_start(maintenance=maintenance, actor=operator)
+    services.maintenance_complete(maintenance=maintenance, actor=operator)
     _deliver_all()
-    first, second = smtp_sink.messages
-    assert first["Message-ID"] != second["Message-ID"]
-    assert first["In-Reply-To"] == second["In-Reply-To"] == f"<{incident.public_id}@localhost>"
-    assert first["References"] == second["References"]
+    scheduled, started, completed = smtp_sink.messages
+    root = f"<{maintenance.public_id}.{sub.public_id}@localhost>"
+    assert scheduled["Message-ID"] == root
+    assert started["References"] == completed["References"] == root
+    assert {m["Subject"] for m in smtp_sink.messages} == {"[Status] Maintenance: DB upgrade"}
 
 
-def test_one_connection_carries_a_whole_batch(smtp_sink, make_subscriber, api, operator):
+def test_component_change_emails_start_no_thread(smtp_sink, make_subscriber, api, operator, page):
+    from incidents.models import Page
+
+    Page.objects.update(notify_component_changes=True)
+    make_subscriber()
+    services.component_status_set(
+        component=api, status=ComponentStatus.PARTIAL_OUTAGE, actor=operator, notify=True
+    )
+    _deliver_all()
+    [msg] = smtp_sink.messages
+    assert msg["In-Reply-To"] is None and msg["References"] is None
+    assert msg["Subject"] == "[Status] API is partial outage"
+
+
+def test_one_smtp_session_carries_a_whole_batch(smtp_sink, make_subscriber, api, operator):
     for n in range(5):
         make_subscriber(address=f"s{n}@example.test")
     _incident(operator, api)
     _deliver_all()
     assert sorted(m["To"] for m in smtp_sink.messages) == [f"s{n}@example.test" for n in range(5)]
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 5
+    # One connection (one EHLO) for the batch, and every message went through it.
+    [session] = smtp_sink.sessions
+    assert all(carrier is session for carrier in smtp_sink.session_of)
+
+
+def test_each_batch_opens_its_own_smtp_session(smtp_sink, make_subscriber, api, operator, settings):
+    """The counter sees separate connections: two batch jobs, two sessions."""
+    settings.NOTIFY_BATCH_SIZE = 3
+    for n in range(5):
+        make_subscriber(address=f"s{n}@example.test")
+    _incident(operator, api)
+    event = Event.objects.get()
+    jobs.deliver_batch(event.id, 0)
+    jobs.deliver_batch(event.id, 1)
+    assert len(smtp_sink.messages) == 5
+    assert len(smtp_sink.sessions) == 2
+    first, second = smtp_sink.sessions
+    assert [s is first for s in smtp_sink.session_of] == [True] * 3 + [False] * 2
+
+
+def test_a_permanent_recipient_refusal_fails_the_row_at_once(
+    smtp_sink, make_subscriber, api, operator
+):
+    smtp_sink.refuse["gone@example.test"] = "550 5.1.1 No such user"
+    make_subscriber(address="gone@example.test")
+    make_subscriber(address="ann@example.test")
+    _incident(operator, api)
+    event = Event.objects.get()
+    assert jobs.deliver_batch(event.id, 0) == {"sent": 1, "retry": 0, "failed": 1, "dead": 0}
+    refused = Delivery.objects.get(subscriber__address="gone@example.test")
+    assert refused.state == DeliveryState.FAILED and refused.attempts == 1
+    assert refused.last_error == "Recipient refused (550)"
+    assert [m["To"] for m in smtp_sink.messages] == ["ann@example.test"]
+    # The refusal did not cost the batch its connection.
+    assert len(smtp_sink.sessions) == 1
+    # Not retried: nothing is due for it again.
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    assert jobs.deliver_batch(event.id, 0) == {"sent": 0, "retry": 0, "failed": 0, "dead": 0}
+
+
+def test_a_temporary_recipient_refusal_is_retried(smtp_sink, make_subscriber, api, operator):
+    smtp_sink.refuse["full@example.test"] = "452 4.2.2 Mailbox full"
+    make_subscriber(address="full@example.test")
+    _incident(operator, api)
+    _deliver_all()
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.PENDING and row.last_error == "Recipient refused (452)"
+    del smtp_sink.refuse["full@example.test"]
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    _deliver_all()
+    row.refresh_from_db()
+    assert row.state == DeliveryState.SENT and row.attempts == 2
+    assert [m["To"] for m in smtp_sink.messages] == ["full@example.test"]
 
 
 def test_unsubscribing_after_the_event_stops_the_queued_message(
@@ -147,7 +280,8 @@ def test_maintenance_emails_use_their_own_template_with_the_window(
     [msg] = smtp_sink.messages
     text = msg.get_body(("plain",)).get_content()
     assert "When: 2030-01-05 10:00 to 12:00 UTC" in text
-    assert "Maintenance scheduled" in msg["Subject"]
+    assert text.startswith("Maintenance scheduled: DB upgrade")
+    assert msg["Subject"] == "[Status] Maintenance: DB upgrade"
 
 
 def test_a_message_that_cannot_be_rendered_is_a_recorded_retry(
@@ -164,3 +298,37 @@ def test_a_message_that_cannot_be_rendered_is_a_recorded_retry(
     assert row.state == DeliveryState.PENDING and row.attempts == 1
     assert row.last_error == "Could not render: KeyError"
     assert smtp_sink.messages == []
+
+
+def test_one_click_unsubscribe_from_the_received_header_stops_everything(
+    client, smtp_sink, make_subscriber, api, operator
+):
+    """RFC 8058 as a mail provider does it: the URL from the List-Unsubscribe header of the
+    message that arrived, a POST with the form-encoded `List-Unsubscribe=One-Click` body."""
+    from urllib.parse import urlsplit
+
+    from notifications.models import Subscriber, SubscriberState
+
+    sub = make_subscriber(address="ann@example.test")
+    make_subscriber(address="bob@example.test")
+    incident = _incident(operator, api)
+    _deliver_all()
+    [received] = [m for m in smtp_sink.messages if m["To"] == "ann@example.test"]
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = str(received["List-Unsubscribe"]).strip().removeprefix("<").removesuffix(">")
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == "https://status.example.test"
+    response = client.post(
+        parts.path,
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    sub = Subscriber.objects.get(pk=sub.pk)
+    assert sub.state == SubscriberState.UNSUBSCRIBED and sub.unsubscribed_at
+    smtp_sink.messages.clear()
+    services.incident_update_post(incident=incident, status="identified", body="x", actor=operator)
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    _deliver_all()
+    assert not Delivery.objects.filter(subscriber=sub).exclude(event__kind="incident.created")
+    assert [m["To"] for m in smtp_sink.messages] == ["bob@example.test"] * 2

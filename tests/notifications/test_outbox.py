@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents import services
 from incidents.enums import ComponentStatus
-from notifications.models import Channel, Delivery, Event, SubscriberState
+from incidents.models import Page
+from notifications.models import Channel, Delivery, Event, Subscriber, SubscriberState
 
 
 def _recipients(event=None):
@@ -105,19 +108,42 @@ def test_maintenance_reaches_per_component_subscribers(make_subscriber, api, web
     assert _recipients() == {"api@example.test"}
 
 
-def test_component_changes_notify_only_when_enabled(make_subscriber, api, operator, settings):
+def test_component_changes_notify_nobody_while_the_page_setting_is_off(
+    make_subscriber, api, operator
+):
+    assert not Page.objects.get().notify_component_changes  # the default
     make_subscriber()
     services.component_status_set(
         component=api, status=ComponentStatus.DEGRADED_PERFORMANCE, actor=operator, notify=True
     )
+    assert not Event.objects.exists()
     assert not Delivery.objects.exists()
-    settings.NOTIFY_COMPONENT_CHANGES = True
+
+
+def test_with_the_page_setting_on_a_change_reaches_that_components_subscribers(
+    make_subscriber, api, web, operator
+):
+    Page.objects.update(notify_component_changes=True)
+    make_subscriber(address="all@example.test")
+    make_subscriber(address="api@example.test", components=[api])
+    make_subscriber(address="web@example.test", components=[web])
     services.component_status_set(
-        component=api, status=ComponentStatus.OPERATIONAL, actor=operator, notify=True
+        component=api, status=ComponentStatus.PARTIAL_OUTAGE, actor=operator, notify=True
     )
-    assert list(Delivery.objects.values_list("event__kind", flat=True)) == [
-        "component.status_changed"
-    ]
+    event = Event.objects.get()
+    assert event.kind == "component.status_changed" and event.component_ids == [api.id]
+    assert _recipients(event) == {"all@example.test", "api@example.test"}
+
+
+def test_with_the_page_setting_on_a_change_marked_quiet_notifies_nobody(
+    make_subscriber, api, operator
+):
+    Page.objects.update(notify_component_changes=True)
+    make_subscriber()
+    services.component_status_set(
+        component=api, status=ComponentStatus.PARTIAL_OUTAGE, actor=operator, notify=False
+    )
+    assert not Delivery.objects.exists()
 
 
 def test_batches_are_enqueued_on_commit_with_deterministic_ids(
@@ -151,3 +177,59 @@ def test_publishing_twice_for_one_event_row_adds_no_duplicates(make_subscriber, 
     for _ in range(count):
         _insert_deliveries(event, domain)
     assert Delivery.objects.count() == 1
+
+
+def _add_subscribers(count: int, *, start: int, component) -> None:
+    """`count` active subscribers, created in bulk: half to all components, half to
+    `component`, across email, webhook and Slack."""
+    now = timezone.now()
+    channels = [Channel.EMAIL, Channel.WEBHOOK, Channel.SLACK]
+    subs = Subscriber.objects.bulk_create(
+        [
+            Subscriber(
+                channel=channels[n % 3],
+                address=f"s{n}@example.test"
+                if channels[n % 3] == Channel.EMAIL
+                else f"https://hooks.example.test/{n}",
+                contact_email="ops@example.test",
+                state=SubscriberState.ACTIVE,
+                confirmed_at=now,
+                all_components=n % 2 == 0,
+            )
+            for n in range(start, start + count)
+        ]
+    )
+    through = Subscriber.components.through
+    through.objects.bulk_create(
+        [
+            through(subscriber_id=s.id, component_id=component.id)
+            for s in subs
+            if not s.all_components
+        ]
+    )
+
+
+def test_posting_an_update_costs_the_same_queries_for_10_and_200_subscribers(
+    api, operator, django_capture_on_commit_callbacks
+):
+    """The outbox is set-based: the request's work does not grow with the audience."""
+    queries, jobs, written = [], [], []
+    for total in (10, 200):
+        _add_subscribers(
+            total - Subscriber.objects.count(), start=Subscriber.objects.count(), component=api
+        )
+        incident = _open_incident(operator, api)
+        with (
+            CaptureQueriesContext(connection) as captured,
+            django_capture_on_commit_callbacks() as callbacks,
+        ):
+            services.incident_update_post(
+                incident=incident, status="identified", body="Found it.", actor=operator
+            )
+        queries.append(len(captured))
+        jobs.append(len(callbacks))
+        written.append(Delivery.objects.filter(event=Event.objects.latest("id")).count())
+        services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    assert written == [10, 200]
+    assert queries[0] == queries[1], f"{queries[0]} queries for 10, {queries[1]} for 200"
+    assert jobs[0] == jobs[1]

@@ -55,6 +55,91 @@ def test_invalid_and_opted_out_numbers_fail_permanently(
     assert row.last_error.startswith(f"Twilio error {code}")
 
 
+def test_an_opted_out_error_marks_the_number_so_later_events_skip_it(
+    twilio_stub, make_subscriber, api, operator
+):
+    """Twilio's 21610 means the number sent STOP at some point we did not see: the first
+    refused send records it, queued rows for the number are cancelled, and later events
+    write no row for it."""
+    sub = make_subscriber(channel=Channel.SMS, address=OPTED_OUT_NUMBER)
+    make_subscriber(channel=Channel.SMS, address="+14155550123")
+    incident = _incident(operator, api)
+    first_event = Event.objects.latest("id")
+    # A second SMS event queued before the first one is delivered.
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    queued = Delivery.objects.get(subscriber=sub, event__kind="incident.resolved")
+    assert queued.state == DeliveryState.PENDING
+    jobs.deliver_batch(first_event.id, 0)
+    sub.refresh_from_db()
+    assert sub.sms_opted_out
+    refused = Delivery.objects.get(subscriber=sub, event=first_event)
+    assert refused.state == DeliveryState.FAILED and refused.last_error.startswith(
+        "Twilio error 21610"
+    )
+    queued.refresh_from_db()
+    assert queued.state == DeliveryState.FAILED
+    assert queued.last_error == "Number opted out (STOP)"
+    _deliver()
+    services.incident_create(
+        name="Again",
+        body="x",
+        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+        actor=operator,
+    )
+    assert not Delivery.objects.filter(subscriber=sub, event=Event.objects.latest("id")).exists()
+    _deliver()
+    # Only the other number was ever sent to; the stub refused the opted-out one once.
+    assert {sms["To"] for sms in twilio_stub} == {"+14155550123"}
+    assert len(twilio_stub) == 3
+
+
+def test_an_invalid_number_error_does_not_opt_the_number_out(
+    twilio_stub, make_subscriber, api, operator
+):
+    sub = make_subscriber(channel=Channel.SMS, address=INVALID_NUMBER)
+    _incident(operator, api)
+    _deliver()
+    sub.refresh_from_db()
+    assert not sub.sms_opted_out
+
+
+def test_a_confirmation_refused_as_opted_out_marks_the_number(twilio_stub, page):
+    from notifications.models import Subscriber, SubscriberState
+
+    sub = Subscriber.objects.create(
+        channel=Channel.SMS, address=OPTED_OUT_NUMBER, state=SubscriberState.UNCONFIRMED
+    )
+    assert jobs.send_confirmation(sub.id).startswith("Twilio error 21610")
+    sub.refresh_from_db()
+    assert sub.sms_opted_out and twilio_stub == []
+
+
+def test_messaging_service_sid_is_the_sender_instead_of_from(
+    twilio_stub, make_subscriber, api, operator, settings
+):
+    settings.TWILIO_MESSAGING_SERVICE_SID = "MG" + "1" * 32
+    settings.TWILIO_FROM_NUMBER = "+15005550006"  # set as well: the service wins
+    make_subscriber(channel=Channel.SMS, address="+14155550123")
+    _incident(operator, api)
+    _deliver()
+    [sent] = twilio_stub
+    assert sent["MessagingServiceSid"] == "MG" + "1" * 32
+    assert "From" not in sent
+    assert Delivery.objects.get().state == DeliveryState.SENT
+
+
+def test_without_any_sender_nothing_reaches_twilio(
+    twilio_stub, make_subscriber, api, operator, settings
+):
+    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    settings.TWILIO_FROM_NUMBER = ""
+    make_subscriber(channel=Channel.SMS, address="+14155550123")
+    _incident(operator, api)
+    _deliver()
+    assert twilio_stub == []
+    assert "no sender" in Delivery.objects.get().last_error
+
+
 def test_missing_twilio_configuration_is_a_delivery_error(make_subscriber, api, operator):
     make_subscriber(channel=Channel.SMS, address="+14155550123")
     _incident(operator, api)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.core import signing
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from notifications import links
-from notifications.models import Channel, Subscriber, SubscriberState
+from notifications.models import Channel, Subscriber, SubscriberState, new_webhook_secret
 
 
 def _subscribe(client, **data):
@@ -136,7 +138,57 @@ def test_webhook_confirms_itself_with_a_2xx_test_delivery(client, receiver, page
     run_jobs(_subscribe, client, channel="webhook", address=receiver.url, contact_email="o@x.test")
     sub = Subscriber.objects.get()
     assert sub.state == SubscriberState.ACTIVE
-    assert receiver.requests[0]["headers"]["webhook-signature"].startswith("v1,")
+    [request] = receiver.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    # Verified as a receiver would, with the subscriber's own secret.
+    payload = Webhook(sub.secret).verify(request["body"], headers)
+    assert payload["test"] is True
+    assert payload["meta"]["unsubscribe"] == links.unsubscribe_url(sub)
+    assert headers["webhook-id"] == f"test-{sub.public_id}"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_webhook_secret()).verify(request["body"], headers)
+
+
+def _slack_title(body):
+    return body["blocks"][0]["text"]["text"]
+
+
+def _discord_title(body):
+    assert body["allowed_mentions"] == {"parse": []}
+    return body["embeds"][0]["title"]
+
+
+def _teams_title(body):
+    card = body["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    return card["content"]["body"][0]["text"]
+
+
+CHAT_TITLES = {"slack": _slack_title, "discord": _discord_title, "teams": _teams_title}
+
+
+@pytest.mark.parametrize("channel", sorted(CHAT_TITLES))
+def test_chat_url_confirms_itself_with_a_native_test_message(
+    client, receiver, page, run_jobs, channel
+):
+    response = run_jobs(_subscribe, client, channel=channel, address=receiver.url)
+    assert response.status_code == 200
+    sub = Subscriber.objects.get()
+    assert sub.channel == channel and sub.address == receiver.url
+    assert sub.state == SubscriberState.ACTIVE and sub.confirmed_at
+    [request] = receiver.requests
+    assert request["headers"]["Content-Type"] == "application/json"
+    body = json.loads(request["body"])
+    assert CHAT_TITLES[channel](body).strip("*") == f"{page.name}: subscription test"
+
+
+@pytest.mark.parametrize("channel", sorted(CHAT_TITLES))
+def test_chat_url_answering_500_stays_unconfirmed(client, receiver, page, run_jobs, channel):
+    receiver.status = 500
+    run_jobs(_subscribe, client, channel=channel, address=receiver.url)
+    sub = Subscriber.objects.get()
+    assert sub.state == SubscriberState.UNCONFIRMED and sub.confirmed_at is None
+    assert len(receiver.requests) == 1
 
 
 def test_webhook_answering_500_stays_unconfirmed(client, receiver, page, run_jobs):

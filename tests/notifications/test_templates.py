@@ -96,8 +96,10 @@ def _produce(kind, name, actor, make_component):
 
 @pytest.fixture
 def message_for(settings, make_subscriber, operator, make_component):
+    from incidents.models import Page
+
     settings.NOTIFY_SMS_EVENTS = KINDS
-    settings.NOTIFY_COMPONENT_CHANGES = True
+    Page.objects.update(notify_component_changes=True)
     addresses = {
         Channel.EMAIL: "ann@example.test",
         Channel.SMS: "+14155550123",
@@ -122,7 +124,14 @@ def test_every_kind_renders_on_every_channel(message_for, kind, channel):
     message = message_for(kind, channel)
     headline = render.HEADLINES[kind]
     if channel == Channel.EMAIL:
-        assert headline in message.subject and SHOWN in message.subject
+        # One subject per incident or maintenance (threading); what happened opens the body.
+        prefix = "Maintenance: " if kind.startswith("maintenance.") else ""
+        title = (
+            SHOWN if kind != EventKind.COMPONENT_STATUS_CHANGED else f"{SHOWN} is partial outage"
+        )
+        assert message.subject == f"[Status] {prefix}{title}"
+        assert message.text.splitlines()[0] == f"{headline}: {title}"
+        assert headline in message.html
         assert SHOWN in message.text and "&amp;" not in message.text + message.subject
         assert "\u00a0" not in message.text + message.subject
         assert "Q&amp;A" in message.html and "<DB>" not in message.html

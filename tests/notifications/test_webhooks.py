@@ -4,7 +4,8 @@ the standardwebhooks package; quarantine; the SSRF guard."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -13,8 +14,16 @@ from standardwebhooks.webhooks import Webhook
 from incidents import services
 from incidents.enums import ComponentStatus
 from notifications import jobs
-from notifications.models import Channel, Delivery, DeliveryState, Event, SubscriberState
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryState,
+    Event,
+    Subscriber,
+    SubscriberState,
+)
 from notifications.netguard import is_public
+from notifications.services.delivery import endpoint_failure_record
 from notifications.transports import TransportError
 from notifications.transports.webhook import post_json
 
@@ -49,6 +58,33 @@ def test_webhook_payload_is_statuspage_shaped_and_signed(receiver, make_subscrib
     assert payload["incident"]["created_at"].endswith("Z")
     assert payload["page"]["status_indicator"] == "critical"
     assert Delivery.objects.get().provider_id == "HTTP 204"
+
+
+def test_meta_unsubscribe_of_a_received_payload_is_a_working_unsubscribe_page(
+    client, receiver, make_subscriber, api, operator
+):
+    from urllib.parse import urlsplit
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    incident = _incident(operator, api)
+    _deliver()
+    [request] = receiver.requests
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    url = Webhook(sub.secret).verify(request["body"], headers)["meta"]["unsubscribe"]
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == "https://status.example.test"
+    page = client.get(parts.path)
+    assert page.status_code == 200
+    assert b"<form" in page.content and b'method="post"' in page.content.lower()
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.ACTIVE  # a GET only asks
+    assert client.post(parts.path).status_code == 200
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.UNSUBSCRIBED
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    _deliver()
+    assert len(receiver.requests) == 1
+    assert Delivery.objects.filter(subscriber=sub).count() == 1
 
 
 def test_a_wrong_secret_fails_verification(receiver, make_subscriber, api, operator):
@@ -95,7 +131,7 @@ def test_redirect_counts_as_failure(receiver, make_subscriber, api, operator):
     assert len(receiver.requests) == 1
 
 
-def test_ten_failures_in_an_hour_quarantine_and_email_the_owner(
+def test_nine_failures_in_an_hour_leave_it_active_the_tenth_quarantines_and_emails(
     receiver, smtp_sink, make_subscriber, api, operator, run_jobs
 ):
     sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
@@ -105,13 +141,82 @@ def test_ten_failures_in_an_hour_quarantine_and_email_the_owner(
         services.incident_update_post(
             incident=incident, status="identified", body=f"u{n}", actor=operator
         )
-    for event in Event.objects.order_by("id"):
+    events = list(Event.objects.order_by("id"))
+    assert len(events) == 10
+    for event in events[:9]:
         run_jobs(_deliver, event)
     sub.refresh_from_db()
-    assert sub.state == SubscriberState.QUARANTINED
+    assert sub.state == SubscriberState.ACTIVE and sub.failure_count == 9
+    assert smtp_sink.messages == []
+    run_jobs(_deliver, events[9])
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED and sub.quarantined_at
+    assert len(receiver.requests) == 10
     [notice] = smtp_sink.messages
     assert notice["To"] == "ops@example.test"
     assert "quarantined" in notice["Subject"]
+    assert "HTTP 500" in notice.get_content()
+    # A quarantined endpoint gets no rows for later events.
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    assert not Delivery.objects.filter(event=Event.objects.latest("id")).exists()
+
+
+def test_failures_older_than_an_hour_do_not_count(
+    receiver, smtp_sink, make_subscriber, api, operator, run_jobs
+):
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    long_ago = (timezone.now() - timedelta(minutes=61)).timestamp()
+    # Nine failures a little over an hour ago...
+    type(sub).objects.filter(pk=sub.pk).update(failure_times=[long_ago] * 9, failure_count=9)
+    receiver.status = 500
+    _incident(operator, api)
+    run_jobs(_deliver)
+    sub.refresh_from_db()
+    # ...and one now: one failure in the last hour.
+    assert sub.state == SubscriberState.ACTIVE and sub.failure_count == 1
+    assert smtp_sink.messages == []
+
+
+NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def _fail_at(sub, minutes_ago: float) -> bool:
+    at = NOW - timedelta(minutes=minutes_ago)
+    return endpoint_failure_record(subscriber_id=sub.id, message="HTTP 500", at=at)
+
+
+def test_ten_failures_within_any_hour_quarantine_even_across_a_window_edge(make_subscriber):
+    """1 failure 72 min ago, 8 at 22 min, 1 at 11 min, 1 now: ten within the last hour. A
+    window fixed at the first failure would have restarted 11 minutes ago and seen two."""
+    sub = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/x")
+    assert not _fail_at(sub, 72)
+    assert not any(_fail_at(sub, 22) for _ in range(8))
+    assert not _fail_at(sub, 11)
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.ACTIVE and sub.failure_count == 9
+    assert _fail_at(sub, 0)
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED
+
+
+def test_failures_spread_thinner_than_ten_an_hour_never_quarantine(make_subscriber):
+    sub = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/x")
+    # One failure every 7 minutes for five hours: never more than 9 in any hour.
+    assert not any(_fail_at(sub, minutes) for minutes in range(300, -1, -7))
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.ACTIVE
+    assert sub.failure_count == 9 and len(sub.failure_times) == 9
+
+
+def test_resubscribing_starts_the_count_afresh(make_subscriber, receiver):
+    from notifications.services.subscriptions import subscriber_subscribe
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+    for _ in range(10):
+        _fail_at(sub, 0)
+    subscriber_subscribe(channel="webhook", address=receiver.url, contact_email="o@x.test")
+    sub.refresh_from_db()
+    assert sub.failure_times == [] and sub.failure_count == 0
 
 
 @pytest.mark.parametrize(
@@ -130,6 +235,66 @@ def test_chat_subscribers_get_their_native_format(
     _deliver()
     [request] = receiver.requests
     assert check(json.loads(request["body"]))
+
+
+HOSTILE = "<!channel> <@U024BE7LH> & <https://evil.example|Status page> > @everyone <@&1>"
+
+
+def _named_incident(operator, component, name, body):
+    return services.incident_create(
+        name=name,
+        body=body,
+        component_statuses={component: ComponentStatus.MAJOR_OUTAGE},
+        actor=operator,
+    )
+
+
+def test_slack_text_is_escaped_so_a_name_cannot_ping_or_disguise_a_link(
+    receiver, make_subscriber, api, operator
+):
+    make_subscriber(channel=Channel.SLACK, address=receiver.url)
+    _named_incident(operator, api, HOSTILE, body=f"Body {HOSTILE}")
+    _deliver()
+    [request] = receiver.requests
+    body = json.loads(request["body"])
+    title, text, context = body["blocks"]
+    parsed = [body["text"], title["text"]["text"], context["elements"][0]["text"]]
+    # Nothing Slack parses keeps a raw control character of the name.
+    for value in parsed:
+        assert "<" not in value and ">" not in value
+    assert title["text"] == {
+        "type": "mrkdwn",
+        "text": "*New incident: &lt;!channel&gt; &lt;@U024BE7LH&gt; &amp; "
+        "&lt;https://evil.example|Status page&gt; &gt; @everyone &lt;@&amp;1&gt;*",
+        "verbatim": True,
+    }
+    assert body["text"].startswith("New incident: &lt;!channel&gt;")
+    assert context["elements"][0]["verbatim"] is True
+    # plain_text is shown as typed (Slack parses nothing in it), so it is not escaped.
+    assert text["text"] == {"type": "plain_text", "text": f"Body {HOSTILE}"}
+
+
+def test_slack_escaping_handles_ampersands_first():
+    from notifications.transports.chat import slack_escape
+
+    assert slack_escape("a &lt; b <c> & d") == "a &amp;lt; b &lt;c&gt; &amp; d"
+
+
+def test_discord_and_teams_carry_mention_text_inertly(receiver, make_subscriber, api, operator):
+    make_subscriber(channel=Channel.DISCORD, address=f"{receiver.url}?d")
+    make_subscriber(channel=Channel.TEAMS, address=f"{receiver.url}?t")
+    _named_incident(operator, api, HOSTILE, body="<at>General</at>")
+    _deliver()
+    bodies = {r["path"]: json.loads(r["body"]) for r in receiver.requests}
+    discord, teams = bodies["/hook?d"], bodies["/hook?t"]
+    # Discord: no content (embeds never ping) and no mention type allowed to parse.
+    assert discord["content"] is None
+    assert discord["allowed_mentions"] == {"parse": []}
+    assert discord["embeds"][0]["title"] == f"New incident: {HOSTILE}"
+    # Teams: a mention needs an msteams entity naming the user; none is sent.
+    card = teams["attachments"][0]["content"]
+    assert "msteams" not in card and "entities" not in json.dumps(card)
+    assert card["body"][1]["text"] == "<at>General</at>"
 
 
 @pytest.mark.parametrize(
@@ -170,6 +335,83 @@ def test_hostname_resolving_to_loopback_is_refused_at_connect_time(settings, rec
     assert info.value.permanent
     assert "private" in info.value.message
     assert receiver.requests == []
+
+
+@dataclass
+class FakeDns:
+    answers: dict = field(default_factory=dict)  # {"host": ["ip", ...]}
+    asked: list = field(default_factory=list)  # (host, port) of each lookup answered
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Answers for chosen names. The guard asks socket.getaddrinfo (its one seam) when the
+    connection opens; other names resolve as usual."""
+    import socket
+
+    fake = FakeDns()
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):  # noqa: A002
+        if host not in fake.answers:
+            return real(host, port, family, type, proto, flags)
+        fake.asked.append((host, port))
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (ip, port, 0, 0))
+            if ":" in ip
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in fake.answers[host]
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return fake
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [["10.0.0.5"], ["::ffff:169.254.169.254"], ["10.0.0.5", "::ffff:169.254.169.254"]],
+)
+def test_a_public_name_resolving_to_a_private_address_is_refused_at_connect_time(
+    settings, dns, answer
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    dns.answers["hooks.example.test"] = answer
+    with pytest.raises(TransportError) as info:
+        post_json("https://hooks.example.test/status", b"{}", {})
+    assert info.value.permanent
+    assert info.value.message == "hooks.example.test resolves to a private or reserved address"
+    # The name was judged by what it resolved to when the connection was being opened.
+    assert dns.asked == [("hooks.example.test", 443)]
+
+
+def test_a_subscriber_whose_name_resolves_privately_fails_with_a_clear_error(
+    settings, dns, client, make_subscriber, api, operator, run_jobs
+):
+    """The name passes the subscribe form (only literals can be judged there) and the send
+    is refused once it resolves to the metadata address."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    dns.answers["hooks.example.test"] = ["::ffff:169.254.169.254"]
+    response = run_jobs(
+        client.post,
+        "/subscribe",
+        {
+            "channel": "webhook",
+            "address": "https://hooks.example.test/status",
+            "contact_email": "ops@example.test",
+        },
+    )
+    assert response.status_code == 200
+    sub = Subscriber.objects.get(channel=Channel.WEBHOOK)
+    assert sub.state == SubscriberState.UNCONFIRMED  # its test delivery was refused too
+    Subscriber.objects.filter(pk=sub.pk).update(
+        state=SubscriberState.ACTIVE, confirmed_at=timezone.now()
+    )
+    _incident(operator, api)
+    assert _deliver()["failed"] == 1
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.FAILED and row.attempts == 1
+    assert row.last_error == "hooks.example.test resolves to a private or reserved address"
+    assert dns.asked.count(("hooks.example.test", 443)) == 2
 
 
 def test_private_endpoint_delivery_fails_without_the_test_setting(

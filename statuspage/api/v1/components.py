@@ -108,8 +108,13 @@ def component_detail(request, component_id: str):
         require(request, Scope.COMPONENTS)
     fields = _descriptive(data)
     status = f.text(data, "status")
+    # As for incidents: notify unless told not to. Whether a change outside an incident
+    # notifies at all is the page's setting (notify_component_changes).
+    notify = f.boolean(data, "deliver_notifications", True)
     if status is not f.MISSING:
-        services.component_status_set(component=component, status=status, actor=request.api_actor)
+        services.component_status_set(
+            component=component, status=status, notify=notify, actor=request.api_actor
+        )
     if fields:
         services.component_update(component=component, actor=request.api_actor, **fields)
     return _one(component)
@@ -185,6 +190,8 @@ OPENAPI_PATHS = {
         },
         "patch": {
             "summary": "Update a component (a status-only change needs incidents:write)",
+            "description": "A status change notifies the component's subscribers when the page "
+            "setting notify_component_changes is on, unless deliver_notifications is false.",
             "tags": ["components"],
             "requestBody": _BODY,
             "responses": {"200": ok(ref("Component")), **ERRORS},

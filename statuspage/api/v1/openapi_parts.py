@@ -186,6 +186,7 @@ SCHEMAS: dict[str, dict] = {
             "showcase": _BOOL_IN,
             "only_show_if_degraded": _BOOL_IN,
             "start_date": {"type": ["string", "null"], "format": "date"},
+            "deliver_notifications": _BOOL_IN,
         },
         required=False,
     ),

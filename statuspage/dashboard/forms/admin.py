@@ -37,6 +37,12 @@ class PageSettingsForm(forms.Form):
         label="Uptime colour thresholds (minutes)",
         help_text="Four ascending whole minutes, e.g. 0, 20, 40, 60. Blank for the defaults.",
     )
+    notify_component_changes = forms.BooleanField(
+        required=False,
+        label="Notify subscribers of component status changes outside incidents",
+        help_text="When a component's status is set from the board, the API or an alert "
+        "route, its subscribers hear about it. Incidents and maintenance always notify.",
+    )
 
     def clean_uptime_thresholds(self) -> list[int]:
         text = self.cleaned_data["uptime_thresholds"].strip()

@@ -33,4 +33,6 @@ class GroupForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.CharField(max_length=32)
-    notify = forms.BooleanField(required=False)
+    # The board's one-click buttons send none: the change notifies if the page notifies
+    # component changes at all (its setting). "false" keeps one change quiet.
+    notify = forms.NullBooleanField(required=False)

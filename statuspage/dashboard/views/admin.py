@@ -31,6 +31,7 @@ def page_settings(request):
         "partial_outage_weight": page.partial_outage_weight,
         "degraded_weight": page.degraded_weight,
         "uptime_thresholds": ", ".join(str(v) for v in page.uptime_thresholds_minutes or []),
+        "notify_component_changes": page.notify_component_changes,
     }
     form = PageSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

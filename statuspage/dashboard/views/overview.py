@@ -53,7 +53,7 @@ def component_status(request, pk: int):
         component = component_status_set(
             component=component,
             status=form.cleaned_data["status"],
-            notify=form.cleaned_data["notify"],
+            notify=form.cleaned_data["notify"] is not False,
             actor=Actor.for_user(request.user, via="dashboard"),
         )
     except ServiceError as exc:
