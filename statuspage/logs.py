@@ -10,11 +10,16 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
-import uuid
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_id_for(incoming: str) -> str:
+    """The caller's id when it is sane (a proxy in front may have set it), else a new one."""
+    return incoming if incoming and _SANE.match(incoming) else os.urandom(16).hex()
 
 
 class RequestIdMiddleware:
@@ -22,8 +27,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SANE.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)

@@ -29,6 +29,7 @@ from tests.faults.support import (
     free_port,
     kill_tree,
     subprocess_env,
+    unavailable,
     wait_until,
 )
 
@@ -61,7 +62,7 @@ def test_public_pages_serve_stale_snapshots_and_the_dashboard_a_clear_503_when_t
     signed_in_cookie, api, operator, settings, tmp_path
 ):
     if not GRANIAN.exists():
-        pytest.skip("granian is not installed in this environment")
+        unavailable("granian is not installed in this environment")
     Page.objects.update(url="https://status.example.test")
     services.incident_create(
         name="Checkout errors",
