@@ -9,6 +9,7 @@ import sys
 import pytest
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.migrations.executor import MigrationExecutor
 
 from statuspage import health
 from statuspage.logs import JsonFormatter, RequestIdFilter, request_id_var
@@ -36,6 +37,21 @@ def test_readyz_is_503_when_the_database_is_unreachable(client, db, monkeypatch)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "unreachable: DatabaseError"
+
+
+def test_readyz_is_503_while_a_migration_is_not_applied(client, db, settings):
+    """A process whose code is newer than the schema (a rolling deploy before `migrate`)."""
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    settings.REDIS_URL = None
+    app, name = MigrationExecutor(connection).loader.graph.leaf_nodes("incidents")[0]
+    # Forgetting the record is what the database of the previous release looks like.
+    MigrationRecorder.Migration.objects.filter(app=app, name=name).delete()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "1 migration(s) not applied"
+    assert response.json()["status"] == "unavailable"
 
 
 def test_readyz_is_503_when_redis_is_unreachable(client, db, settings):
