@@ -18,6 +18,7 @@ import os
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseForbidden
 from prometheus_client import (
@@ -94,30 +95,46 @@ def observe(route: str, method: str, status: str, seconds: float) -> None:
 
 class DomainCollector:
     """Figures read at scrape time: statuses, open incidents, queues (and, from notifications,
-    deliveries by state and channel)."""
+    deliveries by state and channel). With the database unreachable the scrape still
+    answers, with the request figures, the queues and statuspage_database_up 0: an outage
+    of the database is when the rest matters most."""
 
     def collect(self):
-        from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES
-        from incidents.models import Component, Incident, Maintenance
-
-        components = GaugeMetricFamily(
-            "statuspage_components", "Components by status.", labels=["status"]
-        )
-        for row in Component.objects.values("status").annotate(n=Count("id")):
-            components.add_metric([row["status"]], row["n"])
-        yield components
+        try:
+            families = list(_database_metrics())
+        except DatabaseError as exc:
+            log.warning("metrics: database unreachable: %s", exc.__class__.__name__)
+            families = []
         yield GaugeMetricFamily(
-            "statuspage_open_incidents",
-            "Unresolved incidents.",
-            value=Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES).count(),
+            "statuspage_database_up",
+            "1 when the database answered this scrape's queries, else 0.",
+            value=1 if families else 0,
         )
-        yield GaugeMetricFamily(
-            "statuspage_active_maintenance",
-            "Maintenance windows in progress.",
-            value=Maintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES).count(),
-        )
+        yield from families
         yield from _queue_metrics()
-        yield from _notification_metrics()
+
+
+def _database_metrics():
+    from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES
+    from incidents.models import Component, Incident, Maintenance
+
+    components = GaugeMetricFamily(
+        "statuspage_components", "Components by status.", labels=["status"]
+    )
+    for row in Component.objects.values("status").annotate(n=Count("id")):
+        components.add_metric([row["status"]], row["n"])
+    yield components
+    yield GaugeMetricFamily(
+        "statuspage_open_incidents",
+        "Unresolved incidents.",
+        value=Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES).count(),
+    )
+    yield GaugeMetricFamily(
+        "statuspage_active_maintenance",
+        "Maintenance windows in progress.",
+        value=Maintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES).count(),
+    )
+    yield from _notification_metrics()
 
 
 def _queue_metrics():

@@ -162,6 +162,12 @@ def test_public_pages_serve_stale_snapshots_and_the_dashboard_a_clear_503_when_t
         assert status == 503
         assert b'"database": "unreachable' in body
         assert (b'"redis": "ok"' if redis_cache else b'"redis": "not configured"') in body
+        # Monitoring keeps working: request figures (the stale answers included) and a
+        # plain statement that the database is down, not a failed scrape.
+        status, _, body = fetch(f"{base}/metrics")
+        assert status == 200, body[:500]
+        assert b"statuspage_database_up 0.0" in body
+        assert b'statuspage_http_requests_total{method="GET",route="/",status="200"}' in body
     finally:
         proxy.cut()
         kill_tree(server, signal.SIGKILL, timeout=10)

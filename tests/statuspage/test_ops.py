@@ -119,6 +119,7 @@ def test_metrics_show_traffic_and_what_the_page_shows(client, page, api, operato
     body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
     assert 'statuspage_components{status="major_outage"} 1.0' in body
     assert "statuspage_open_incidents 1.0" in body
+    assert "statuspage_database_up 1.0" in body
     assert 'statuspage_http_requests_total{method="GET",route="healthz",status="200"}' in body
 
 
