@@ -9,24 +9,31 @@ is killed. Not a test: it prints figures.
 THE DATABASE IS EMPTIED (flush) first, and the Redis db's queues are emptied: give it its own.
 
 1. Seeds 20 components, 30 past incidents, one open incident and N active email subscribers.
-2. Starts the processes as the Procfile does: granian (its `web:` line, 2 workers), two
-   `rqworker notifications default --with-scheduler`, `notifications_cron`; email goes to a
-   local aiosmtpd sink. NOTIFY_LEASE_SECONDS=10, so rows claimed by a killed worker are
-   re-sent by the relay (every 30 s) well within the run.
+2. Starts the processes as the Procfile does: its `web:` line (granian with
+   deploy/granian.env, 2 workers), two `rqworker notifications default --with-scheduler`,
+   `notifications_cron`; email goes to a local aiosmtpd sink that counts Message-IDs.
+   NOTIFY_LEASE_SECONDS=10, so rows claimed by a killed worker are re-sent by the relay
+   (every 30 s) well within the run.
 3. Runs wrk (2 threads, 64 connections, gzip) on `/` for --duration seconds (a Python
    client if wrk is absent). Meanwhile every --interval seconds an update is posted through
    the services (each fans out to every subscriber) and `/` is polled until its text shows;
-   at 1/3 and 2/3 of the run one worker's process group (worker and its work horse) is
-   SIGKILLed and started again 3 s later.
+   at 1/3 and 2/3 of the run one worker is SIGKILLed with every process below it (its work
+   horse runs in a process group of its own, so a kill of the worker's group would miss it)
+   and started again 3 s later.
 4. Prints throughput, non-2xx and socket errors, time-to-visible per update, the peak RSS of
-   the web and worker processes (sampled from /proc every 0.25 s), and whether every
-   delivery was sent once the workers caught up.
+   the web and worker processes (sampled from /proc every 0.25 s), whether every delivery
+   was sent once the workers caught up, and the messages the SMTP sink received twice
+   (re-sent after a kill: delivery is at-least-once).
+
+Exits 1 when there were non-2xx responses or socket errors, or a delivery was not sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import logging
 import os
 import re
 import shlex
@@ -46,29 +53,76 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 
-from fanout import start_sink  # noqa: E402
 from public_load import ACCEPT_ENCODING, free_port, seed, wait_up  # noqa: E402
 from scaling import add_subscribers, reset  # noqa: E402
 
+from statuspage.processes import kill_tree  # noqa: E402
+
 CONNECTIONS = 64
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
 
 
-def procfile(name: str, **values: str) -> list[str]:
-    """A Procfile line as a command, ${VAR:-default} replaced by `values` or the default."""
+def procfile(name: str) -> list[str]:
+    """A Procfile line (one command) as argv, `python` and tools from this virtualenv."""
     line = next(
         line.split(":", 1)[1].strip()
         for line in (ROOT / "Procfile").read_text().splitlines()
         if line.startswith(f"{name}:")
     )
-    line = re.sub(
-        r"\$\{(\w+):-([^}]*)\}", lambda m: values.get(m.group(1), m.group(2)), line
-    ).replace("&&", ";")
     argv = shlex.split(line)
     if argv[0] == "python":
         argv[0] = sys.executable
     elif (BIN / argv[0]).exists():
         argv[0] = str(BIN / argv[0])
     return argv
+
+
+class MessageSink:
+    """An SMTP sink that counts each Message-ID it receives: a message re-sent after a kill
+    counts twice (the id is stable per delivery)."""
+
+    def __init__(self):
+        self.ids: Counter[bytes] = Counter()
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+        match = MESSAGE_ID.search(envelope.content)
+        key = match.group(1) if match else b"<no-id-%d>" % id(envelope)
+        with self.lock:
+            self.ids[key] += 1
+        return "250 OK"
+
+    def received(self) -> int:
+        with self.lock:
+            return sum(self.ids.values())
+
+    def duplicates(self) -> int:
+        with self.lock:
+            return sum(n - 1 for n in self.ids.values())
+
+
+def start_sink() -> tuple[MessageSink, object]:
+    from aiosmtpd.controller import Controller
+
+    # aiosmtpd logs every SMTP command at INFO: thousands of lines per update.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+    class Ephemeral(Controller):
+        def _trigger_server(self):
+            self.port = self.server.sockets[0].getsockname()[1]
+            super()._trigger_server()
+
+    sink = MessageSink()
+    controller = Ephemeral(sink, hostname="127.0.0.1", port=0)
+    controller.start()
+    return sink, controller
+
+
+def socket_error_count(errors) -> int:
+    """wrk prints "connect 0, read 0, write 0, timeout 0"; the Python client counts."""
+    if isinstance(errors, int):
+        return errors
+    return sum(int(n) for n in re.findall(r"\d+", errors))
 
 
 # --- memory ------------------------------------------------------------------------------------
@@ -201,7 +255,7 @@ def time_to_visible(port: int, text: str, began: float, limit: float = 15) -> fl
 # --- the run -----------------------------------------------------------------------------------
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--interval", type=float, default=4.0, help="seconds between updates")
@@ -252,15 +306,27 @@ def main() -> None:
         )
 
     port = free_port()
-    web_argv = procfile("web", PORT=str(port), WEB_CONCURRENCY="2")
-    web_argv[web_argv.index("0.0.0.0")] = "127.0.0.1"  # noqa: S104 - replaced, not bound
-    web = spawn(web_argv)
+    web_argv = procfile("web")
+    web = subprocess.Popen(  # noqa: S603 - the Procfile's web line
+        web_argv,
+        cwd=ROOT,
+        env={
+            **env,
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "2",
+            "GRANIAN_HOST": "127.0.0.1",
+            "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
+        },
+        stdout=logs,
+        stderr=logs,
+        start_new_session=True,
+    )
     workers = [spawn(procfile("worker")) for _ in range(2)]
     scheduler = spawn(procfile("scheduler"))
     sampler = MemorySampler({"web": lambda: [web.pid], "worker": lambda: [w.pid for w in workers]})
     try:
         wait_up(port)
-        print(f"web: {' '.join(web_argv[1:])}")
+        print(f"web: {' '.join(web_argv[1:])} (deploy/granian.env), 2 workers")
         print(f"subscribers: {args.subscribers}; update every {args.interval:.0f} s; "
               f"load {args.duration} s on / with {CONNECTIONS} connections")  # fmt: skip
         sampler.start()
@@ -282,9 +348,9 @@ def main() -> None:
                 kills.pop(0)
                 victim = kills_done % len(workers)
                 kills_done += 1
-                os.killpg(workers[victim].pid, signal.SIGKILL)
-                workers[victim].wait()
-                print(f"t={now - began:5.1f}s SIGKILL worker {victim} (process group)")
+                if not kill_tree(workers[victim], signal.SIGKILL):
+                    print(f"warning: processes of worker {victim} outlived SIGKILL")
+                print(f"t={now - began:5.1f}s SIGKILL worker {victim} and its work horse")
                 restarts.append((now + 3, victim))
             for at, victim in [r for r in restarts if r[0] <= now]:
                 restarts.remove((at, victim))
@@ -326,26 +392,34 @@ def main() -> None:
         print(f"updates: {n}; time to visible on / (s): "
               f"{', '.join(f'{v:.2f}' for v in visible)}; max {max(visible):.2f}")  # fmt: skip
         print(f"deliveries sent: {sent}/{expected} ({drained:.0f} s after the load ended); "
-              f"messages received by the SMTP sink: {sink.count} (more than sent = "
-              f"re-sent after a kill: at-least-once)")  # fmt: skip
+              f"messages received by the SMTP sink: {sink.received()}, "
+              f"of them received twice (re-sent after a kill): {sink.duplicates()}")  # fmt: skip
         for role in ("web", "worker"):
             single, total = sampler.peak_single[role] / 1024, sampler.peak_total[role] / 1024
             print(f"peak RSS {role}: largest process {single:.0f} MiB, "
                   f"all {role} processes together {total:.0f} MiB")  # fmt: skip
+        failures = []
+        if result["non2xx"]:
+            failures.append(f"{result['non2xx']} non-2xx responses")
+        if socket_error_count(result["socket_errors"]):
+            failures.append(f"socket errors ({result['socket_errors']})")
+        if sent < expected:
+            failures.append(f"{expected - sent} deliveries not sent")
+        if failures:
+            print(f"FAILED: {'; '.join(failures)}")
+            return 1
+        return 0
     finally:
         sampler.stopped.set()
+        # SIGTERM first (warm shutdown), then SIGKILL for whatever is left, whole trees.
         for proc in [web, scheduler, *workers]:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in [web, scheduler, *workers]:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                if not kill_tree(proc, signal.SIGTERM, timeout=15):
+                    kill_tree(proc, signal.SIGKILL, timeout=5)
         controller.stop()
         logs.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,8 +1,10 @@
 """Request ids and structured (JSON) logs.
 
 Every request gets an id (the caller's X-Request-ID when it is sane, else a new one), echoed in
-the response and attached to every log record written while the request runs, so one user's
-report can be followed through web and worker logs.
+the response and attached to every log record written while the request runs. A job enqueued
+while it runs carries the id in its RQ meta and runs with it set (RequestIdJob, the job class
+settings.RQ names), so one user's report can be followed through web and worker logs. Jobs
+nobody's request enqueued (the periodic relay, the scheduler) log "-".
 """
 
 from __future__ import annotations
@@ -10,11 +12,18 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
-import uuid
+
+from rq.job import Job
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def request_id_for(incoming: str) -> str:
+    """The caller's id when it is sane (a proxy in front may have set it), else a new one."""
+    return incoming if incoming and _SANE.match(incoming) else os.urandom(16).hex()
 
 
 class RequestIdMiddleware:
@@ -22,8 +31,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SANE.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(request.headers.get("X-Request-ID", ""))
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)
@@ -31,6 +39,27 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class RequestIdJob(Job):
+    """An RQ job that remembers the request id current when it was created (`meta`) and
+    restores it while the worker performs it. The meta travels with the job, so a job that
+    enqueues further jobs passes the id on."""
+
+    @classmethod
+    def create(cls, *args, **kwargs):
+        job = super().create(*args, **kwargs)
+        request_id = request_id_var.get()
+        if request_id != "-":
+            job.meta.setdefault("request_id", request_id)
+        return job
+
+    def perform(self):
+        token = request_id_var.set(self.meta.get("request_id", "-"))
+        try:
+            return super().perform()
+        finally:
+            request_id_var.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

@@ -1,7 +1,11 @@
 """Prometheus metrics at /metrics: HTTP traffic, what the page shows, and the job queues.
 
-Request metrics are counted in-process (set PROMETHEUS_MULTIPROC_DIR for a multi-process app
-server, as prometheus_client documents); domain and queue figures are read at scrape time.
+Request metrics are counted where the request is answered: by MetricsMiddleware for what
+Django serves, and by the WSGI fast path (statuspage/public_cache.py) for the repeated public
+reads it answers before Django runs. With several worker processes (granian --workers N) each
+process counts its own requests; with PROMETHEUS_MULTIPROC_DIR set (statuspage/serve.py sets
+it from deploy/granian.env and empties it at start) each writes to files there and /metrics
+adds up every process's files. Domain and queue figures are read at scrape time.
 Access needs `Authorization: Bearer $METRICS_TOKEN`, or a client address in METRICS_ALLOWED_IPS.
 """
 
@@ -14,6 +18,7 @@ import os
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponseForbidden
 from prometheus_client import (
@@ -38,50 +43,98 @@ LATENCY = Histogram(
     ["route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
 )
+FAST_PATH = Counter(
+    "statuspage_http_fast_path_responses_total",
+    "Public reads answered from process memory before Django ran "
+    "(also counted in statuspage_http_requests_total).",
+)
+
+
+def route_label(request) -> str:
+    """The URL pattern (not the raw path, which would explode the label set); "/" for the
+    front page, whose pattern is empty."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unmatched"
+    return match.route or "/"
 
 
 class MetricsMiddleware:
-    """Counts requests by URL pattern (not raw path, which would explode the label set)."""
-
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        route = match.route if match is not None and match.route else "unmatched"
-        LATENCY.labels(route).observe(time.perf_counter() - started)
-        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        observe(
+            route_label(request),
+            request.method,
+            str(response.status_code),
+            time.perf_counter() - started,
+        )
         return response
+
+
+# Labelled children, looked up once per (route, method, status): `labels()` validates and
+# locks on every call, which the fast path (tens of thousands of answers a second) avoids.
+_children: dict[tuple[str, str, str], tuple] = {}
+# Any token is a valid HTTP method: others share one label so clients cannot grow the set.
+_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
+
+
+def observe(route: str, method: str, status: str, seconds: float) -> None:
+    if method not in _METHODS:
+        method = "other"
+    key = (route, method, status)
+    pair = _children.get(key)
+    if pair is None:
+        pair = _children[key] = (REQUESTS.labels(route, method, status), LATENCY.labels(route))
+    pair[0].inc()
+    pair[1].observe(seconds)
 
 
 class DomainCollector:
     """Figures read at scrape time: statuses, open incidents, queues (and, from notifications,
-    deliveries by state and channel)."""
+    deliveries by state and channel). With the database unreachable the scrape still
+    answers, with the request figures, the queues and statuspage_database_up 0: an outage
+    of the database is when the rest matters most."""
 
     def collect(self):
-        from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES
-        from incidents.models import Component, Incident, Maintenance
-
-        components = GaugeMetricFamily(
-            "statuspage_components", "Components by status.", labels=["status"]
-        )
-        for row in Component.objects.values("status").annotate(n=Count("id")):
-            components.add_metric([row["status"]], row["n"])
-        yield components
+        try:
+            families = list(_database_metrics())
+        except DatabaseError as exc:
+            log.warning("metrics: database unreachable: %s", exc.__class__.__name__)
+            families = []
         yield GaugeMetricFamily(
-            "statuspage_open_incidents",
-            "Unresolved incidents.",
-            value=Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES).count(),
+            "statuspage_database_up",
+            "1 when the database answered this scrape's queries, else 0.",
+            value=1 if families else 0,
         )
-        yield GaugeMetricFamily(
-            "statuspage_active_maintenance",
-            "Maintenance windows in progress.",
-            value=Maintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES).count(),
-        )
+        yield from families
         yield from _queue_metrics()
-        yield from _notification_metrics()
+
+
+def _database_metrics():
+    from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES
+    from incidents.models import Component, Incident, Maintenance
+
+    components = GaugeMetricFamily(
+        "statuspage_components", "Components by status.", labels=["status"]
+    )
+    for row in Component.objects.values("status").annotate(n=Count("id")):
+        components.add_metric([row["status"]], row["n"])
+    yield components
+    yield GaugeMetricFamily(
+        "statuspage_open_incidents",
+        "Unresolved incidents.",
+        value=Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES).count(),
+    )
+    yield GaugeMetricFamily(
+        "statuspage_active_maintenance",
+        "Maintenance windows in progress.",
+        value=Maintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES).count(),
+    )
+    yield from _notification_metrics()
 
 
 def _queue_metrics():

@@ -38,6 +38,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.http import http_date
 
 from incidents import selectors
+from statuspage import metrics
+from statuspage.logs import request_id_for
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +289,7 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
                         snapshot_save(key, doc)
             local.put(doc_key, doc)
             # Registered only for documents that exist, so probing unknown ids grows nothing.
-            _routes[request.path] = query_params
+            _routes[request.path] = (query_params, metrics.route_label(request))
             response = _respond(request, doc, stale=False, extra_headers=extra)
             response.public_key = key
             return response
@@ -380,32 +382,39 @@ class PublicResponseMiddleware:
 
 # --- the WSGI fast path -------------------------------------------------------------------------
 
-# Learned as the Django stack serves public documents: which paths are public documents (and
-# which query parameters key them), and the headers the middleware stack adds to them
-# (security headers, extra headers such as CORS). The fast path replays exactly those.
-_routes: dict[str, tuple[str, ...]] = {}
+# Learned as the Django stack serves public documents: which paths are public documents (the
+# query parameters that key them, and their URL pattern for the metrics), and the headers the
+# middleware stack adds to them (security headers, extra headers such as CORS). The fast path
+# replays exactly those.
+_routes: dict[str, tuple[tuple[str, ...], str]] = {}
 _final_headers: dict[str, list[tuple[str, str]]] = {}
 _PER_DOCUMENT_HEADERS = {
     "content-length", "etag", "last-modified", "content-type", "content-encoding",
+    "x-request-id",
 }  # fmt: skip
 
 
 def fast_path(app):
     """Wrap the WSGI application: a GET/HEAD for a public document already rendered for the
     current generation in this process is answered here, bytes and headers identical to what
-    Django would send, without building a request or running the middleware stack.
+    Django would send, without building a request or running the middleware stack. What the
+    middleware would add per request is added here too: the request id (X-Request-ID, the
+    caller's when sane) and the request metrics (statuspage/metrics.py).
 
     Anything else (first request for a document, other paths, the database down, a new
     generation) goes to Django unchanged. The Host header is not validated on this path: the
     documents do not depend on it (links come from Page.url)."""
 
     def application(environ, start_response):
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        started = time.perf_counter()
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD"):
             return app(environ, start_response)
         path = _wsgi_path(environ)
-        params = _routes.get(path)
-        if params is None:
+        route = _routes.get(path)
+        if route is None:
             return app(environ, start_response)
+        params, label = route
         key = f"{path}?{_key_params(environ, params)}"
         headers = _final_headers.get(key)
         try:
@@ -418,18 +427,30 @@ def fast_path(app):
         gz = getattr(doc, "gzip_body", None)
         use_gz = gz is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
         etag = _gzip_etag(doc.etag) if use_gz else doc.etag
-        out = [*headers, ("ETag", etag), ("Last-Modified", http_date(doc.rendered_at))]
+        out = [
+            *headers,
+            ("ETag", etag),
+            ("Last-Modified", http_date(doc.rendered_at)),
+            ("X-Request-ID", request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))),
+        ]
         if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
             start_response("304 Not Modified", out)
+            _counted(label, method, "304", started)
             return [b""]
         body = gz if use_gz else doc.body
         out += [("Content-Type", doc.content_type), ("Content-Length", str(len(body)))]
         if use_gz:
             out.append(("Content-Encoding", "gzip"))
         start_response("200 OK", out)
-        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
+        _counted(label, method, "200", started)
+        return [b"" if method == "HEAD" else body]
 
     return application
+
+
+def _counted(route: str, method: str, status: str, started: float) -> None:
+    metrics.observe(route, method, status, time.perf_counter() - started)
+    metrics.FAST_PATH.inc()
 
 
 def _wsgi_path(environ) -> str:

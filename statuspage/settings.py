@@ -103,7 +103,8 @@ RQ_QUEUES = {
     for name in ("default", "notifications")
 }
 # incidents/queue.py decides when to enqueue (after commit); django-rq must not defer again.
-RQ = {"COMMIT_MODE": "auto"}
+# Jobs carry the id of the request that enqueued them into the worker's logs.
+RQ = {"COMMIT_MODE": "auto", "JOB_CLASS": "statuspage.logs.RequestIdJob"}
 if REDIS_URL:
     CACHES = {
         "default": {

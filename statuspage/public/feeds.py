@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from icalendar import Calendar, Event
 
 from incidents import selectors
@@ -49,7 +50,8 @@ class HistoryRss(Feed):
         return f"{page.name} status history"
 
     def description(self, page):
-        return f"Incidents and maintenance of {page.name}, with their updates."
+        # Feed readers render an RSS description as HTML: the name must arrive as text.
+        return f"Incidents and maintenance of {escape(page.name)}, with their updates."
 
     def link(self, page):
         return absolute(page, reverse("public-history"))
@@ -92,7 +94,10 @@ class HistoryRss(Feed):
 
 class HistoryAtom(HistoryRss):
     feed_type = Atom1Feed
-    subtitle = HistoryRss.description
+
+    def subtitle(self, page):
+        # Atom's subtitle is plain text (no type="html"): escaping would show as "&lt;".
+        return f"Incidents and maintenance of {page.name}, with their updates."
 
     def feed_url(self, page):
         return absolute(page, reverse("public-history-atom"))

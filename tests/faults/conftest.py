@@ -2,7 +2,8 @@
 (REDIS_URL set, and a redis-server binary for the private instances they stop and restart);
 those marked `postgres` also need PostgreSQL (other processes share the test's database).
 Each runs under a hard time bound (TIME_BOUND_SECONDS, or the module's own) and kills what
-it started."""
+it started. Without those services they skip, unless REQUIRE_REAL_SERVICES=1 (CI's second
+pass), where a missing service fails them instead."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Subscriber, SubscriberState
-from tests.faults.support import PrivateRedis, SmtpSink, redis_settings
+from tests.faults.support import PrivateRedis, SmtpSink, redis_settings, unavailable
 
 TIME_BOUND_SECONDS = 60
 
@@ -28,11 +29,11 @@ def _needs_postgres_and_redis(request):
     from django.conf import settings
 
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (CI's second run sets DATABASE_URL)")
+        unavailable("needs PostgreSQL (CI's second run sets DATABASE_URL)")
     if request.node.get_closest_marker("redis") and not settings.REDIS_URL:
-        pytest.skip("needs a real Redis (REDIS_URL)")
+        unavailable("needs a real Redis (REDIS_URL)")
     if request.node.get_closest_marker("redis") and shutil.which("redis-server") is None:
-        pytest.skip("needs the redis-server binary for a private instance")
+        unavailable("needs the redis-server binary for a private instance")
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,10 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from aiosmtpd.controller import Controller
+
+from statuspage.processes import kill_tree as _kill_tree
 
 # aiosmtpd logs every SMTP command at INFO: thousands of records per fan-out.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
@@ -28,6 +31,19 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)
 ROOT = Path(__file__).resolve().parent.parent.parent
 MANAGE = str(ROOT / "manage.py")
 _MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+def real_services_required() -> bool:
+    """CI's PostgreSQL + Redis pass sets REQUIRE_REAL_SERVICES=1: there, a test that cannot
+    find a real service it needs must fail, or a broken setup would pass by skipping."""
+    return os.environ.get("REQUIRE_REAL_SERVICES", "").strip().lower() in ("1", "true", "yes")
+
+
+def unavailable(reason: str):
+    """Skip the test for want of a real service, or fail it when the run requires them."""
+    if real_services_required():
+        pytest.fail(f"{reason}; REQUIRE_REAL_SERVICES=1 requires it", pytrace=False)
+    pytest.skip(reason)
 
 
 def free_port() -> int:
@@ -92,6 +108,10 @@ class SmtpSink:
         with self.lock:
             return len(self.ids)
 
+    def seen(self) -> set[str]:
+        with self.lock:
+            return set(self.ids)
+
     def received(self) -> int:
         with self.lock:
             return sum(self.ids.values())
@@ -104,47 +124,9 @@ class SmtpSink:
 # --- processes ----------------------------------------------------------------------------------
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid`. RQ's work horse calls setpgrp(), so killing the worker's
-    process group does not reach it: walk /proc instead."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        parents.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
-
-
 def kill_tree(proc: subprocess.Popen, sig: int = signal.SIGKILL, *, timeout: float = 10) -> None:
-    """Send `sig` to the process and everything below it at once (what an OOM kill or a
-    container stop after its grace period does), then wait until all are gone."""
-    pids = [proc.pid, *descendants(proc.pid)]
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=timeout)
-    wait_until(
-        lambda: not any(_alive(p) for p in pids[1:]), timeout=timeout, what="children to exit"
-    )
+    """statuspage.processes.kill_tree, failing the test if a process outlives `timeout`."""
+    assert _kill_tree(proc, sig, timeout=timeout), f"processes of {proc.pid} still running"
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

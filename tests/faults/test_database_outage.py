@@ -1,6 +1,7 @@
 """PostgreSQL drops off the network under a running app server (granian, as in the Procfile).
 Public documents keep answering from their last good snapshot, marked stale; the dashboard
-says plainly that it cannot work; /readyz takes the process out of rotation."""
+says plainly that it cannot work; /readyz takes the process out of rotation. Twice: on its
+own, and beside a Redis that stays up (the production setup: shared cache and queues)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ from statuspage.dashboard.models import Membership, Role
 from statuspage.errors import DATABASE_DOWN
 from tests.faults.support import (
     ROOT,
+    PrivateRedis,
     TcpProxy,
     database_url,
     free_port,
     kill_tree,
     subprocess_env,
+    unavailable,
     wait_until,
 )
 
@@ -57,11 +60,32 @@ def signed_in_cookie(page, settings) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
+@pytest.fixture
+def redis_cache(request, tmp_path):
+    """None, or a redis-server of the test's own that stays up while the database goes."""
+    if not request.param:
+        yield None
+        return
+    server = PrivateRedis(tmp_path).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    "redis_cache",
+    [
+        pytest.param(False, id="no-redis"),
+        pytest.param(True, id="redis-up", marks=pytest.mark.redis),
+    ],
+    indirect=True,
+)
 def test_public_pages_serve_stale_snapshots_and_the_dashboard_a_clear_503_when_the_database_is_gone(
-    signed_in_cookie, api, operator, settings, tmp_path
+    redis_cache, signed_in_cookie, api, operator, settings, tmp_path
 ):
     if not GRANIAN.exists():
-        pytest.skip("granian is not installed in this environment")
+        unavailable("granian is not installed in this environment")
     Page.objects.update(url="https://status.example.test")
     services.incident_create(
         name="Checkout errors",
@@ -81,6 +105,9 @@ def test_public_pages_serve_stale_snapshots_and_the_dashboard_a_clear_503_when_t
         SECRET_KEY=settings.SECRET_KEY,
     )
     env.pop("REDIS_URL", None)  # the database is the only thing failing here
+    if redis_cache is not None:
+        # Documents, the public generation and the queues in a Redis that stays up.
+        env["REDIS_URL"] = redis_cache.url
     log = tmp_path / "web.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(  # noqa: S603 - the installed granian
@@ -103,6 +130,11 @@ def test_public_pages_serve_stale_snapshots_and_the_dashboard_a_clear_503_when_t
             warm[path] = (headers["Content-Type"], body)
         assert fetch(f"{base}/dashboard/", signed_in_cookie)[0] == 200
         assert fetch(f"{base}/readyz")[0] == 200
+        if redis_cache is not None:
+            import redis
+
+            # Not vacuous: the documents went through the shared cache.
+            assert redis.Redis(port=redis_cache.port).keys("*public:doc:*")
 
         proxy.cut()
 
@@ -129,6 +161,13 @@ def test_public_pages_serve_stale_snapshots_and_the_dashboard_a_clear_503_when_t
         status, _, body = fetch(f"{base}/readyz")
         assert status == 503
         assert b'"database": "unreachable' in body
+        assert (b'"redis": "ok"' if redis_cache else b'"redis": "not configured"') in body
+        # Monitoring keeps working: request figures (the stale answers included) and a
+        # plain statement that the database is down, not a failed scrape.
+        status, _, body = fetch(f"{base}/metrics")
+        assert status == 200, body[:500]
+        assert b"statuspage_database_up 0.0" in body
+        assert b'statuspage_http_requests_total{method="GET",route="/",status="200"}' in body
     finally:
         proxy.cut()
         kill_tree(server, signal.SIGKILL, timeout=10)

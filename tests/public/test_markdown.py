@@ -3,6 +3,7 @@ through every operator-written field that reaches the public pages."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -112,9 +113,35 @@ def test_the_checker_catches_an_unsanitised_payload():
     assert problems('<a href="javascript:alert(1)">x</a>') != []
 
 
+# The page's own name is on every page, widget, feed and email: it must hold attribute-breaking
+# and element-breaking markup as plain text.
+HOSTILE_PAGE_NAME = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
+
+
+def brand_hostile(page, *, css_and_urls: bool = True) -> None:
+    """The page's branding filled with the corpus: its name and a footer link per payload
+    (as its label). With `css_and_urls`, also the custom CSS and footer link URLs made of
+    payloads; there payload text is inert by design (inside the page's <style> element, or
+    an http(s) address), which this module's checks allow and stricter ones would not."""
+    links = [{"label": p, "url": f"https://ok.example/{n}"} for n, p in enumerate(PAYLOADS)]
+    css = ""
+    if css_and_urls:
+        links += [
+            {"label": "js", "url": "javascript:alert(1)"},
+            {"label": "quote", "url": 'https://ok.example/" onmouseover="alert(1)'},
+            {"label": "data", "url": "data:text/html,<script>alert(1)</script>"},
+            *({"label": p, "url": p} for p in PAYLOADS[:5]),
+        ]
+        css = "\n".join(PAYLOADS) + "\n</style><script>alert(1)</script>\n</STYLE >x"
+    type(page).objects.filter(pk=page.pk).update(
+        name=HOSTILE_PAGE_NAME, footer_links=links, custom_css=css
+    )
+
+
 @pytest.fixture
 def hostile(page, operator, make_component):
     """Every operator-written field that reaches the public site, filled with the corpus."""
+    brand_hostile(page)
     joined = "\n\n".join(PAYLOADS)
     group = services.component_group_create(name=PAYLOADS[0], actor=operator)
     components = [
@@ -157,6 +184,21 @@ def test_corpus_through_every_public_page(client, hostile):
         assert found == [], (path, found)
         assert scripts == 1, path  # only the local-time script
         assert "alert(1)</script>" not in html
+        # The page's CSS and the branding's, and the custom CSS never closed its element.
+        assert html.count("<style") == 2 and html.count("</style>") == 2, path
+        # Not vacuous: the name and the footer labels reached the page, as text.
+        assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+        assert "&lt;svg onload=alert(1)&gt;</a>" in html, path
+
+
+def test_footer_links_keep_only_web_addresses(client, hostile):
+    html = client.get("/").content.decode()
+    footer = html[html.index("<footer") :]
+    hrefs = re.findall(r'href="([^"]*)"', footer)
+    assert hrefs, "no footer links rendered"
+    for href in hrefs:
+        assert href.startswith(("https://ok.example/", "/")), href
+    assert "https://ok.example/&#34; onmouseover=&#34;alert(1)" in footer
 
 
 def test_corpus_through_feeds(client, hostile):
@@ -167,3 +209,8 @@ def test_corpus_through_feeds(client, hostile):
         for node in root.iter():
             if node.tag.endswith("summary") or node.tag == "description":
                 assert problems(node.text or "") == [], path
+        # The page name is the feed's title: text, exactly as entered, not markup.
+        titles = [n.text for n in root.iter() if n.tag.endswith("title")]
+        assert f"{HOSTILE_PAGE_NAME} status history" in titles, (path, titles[:3])
+    ics = client.get("/maintenance.ics").content.decode()
+    assert "BEGIN:VCALENDAR" in ics and ics.count("BEGIN:VEVENT") == ics.count("END:VEVENT")

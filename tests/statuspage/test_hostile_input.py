@@ -2,7 +2,8 @@
 
 - The XSS corpus (tests/public/test_markdown.py) through the fields the public-page corpus test
   does not reach: maintenance (public pages, permalink, widget), the widget and badge, the HTML
-  notification email, and the dashboard pages where operators read what others wrote.
+  notification email, and the dashboard pages where operators read what others wrote. The
+  page's name and footer links hold payloads too (they are on every page, widget and email).
 - The SSRF list through every outbound URL: each URL channel (webhook, Slack, Discord, Teams),
   refused when subscribing and again at connect time for rows that got in another way.
 """
@@ -13,6 +14,7 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from django.core.mail import BadHeaderError
 from django.utils import timezone
 
 from incidents import services
@@ -22,7 +24,7 @@ from notifications.models import URL_CHANNELS, Channel, Delivery, DeliveryState,
 from notifications.services import SubscribeError
 from notifications.services.subscriptions import subscriber_subscribe
 from tests.notifications.conftest import make_subscriber, receiver, smtp_sink  # noqa: F401
-from tests.public.test_markdown import PAYLOADS
+from tests.public.test_markdown import HOSTILE_PAGE_NAME, PAYLOADS, brand_hostile
 
 pytestmark = pytest.mark.django_db
 
@@ -97,6 +99,7 @@ def test_the_checker_catches_raw_payloads():
 
 @pytest.fixture
 def hostile_maintenance(page, operator, make_component):
+    brand_hostile(page, css_and_urls=False)
     components = [make_component(p[:120], description=p) for p in PAYLOADS[:6]]
     start = timezone.now() - timedelta(minutes=5)
     running = services.maintenance_schedule(
@@ -138,6 +141,7 @@ def test_corpus_through_maintenance_pages_and_the_widget(client, hostile_mainten
         f"/maintenance/{upcoming.public_id}",
         f"/incidents/{incident.public_id}",
         "/embed/frame",
+        "/embed/status",
     ]
     for path in pages:
         response = client.get(path)
@@ -146,6 +150,7 @@ def test_corpus_through_maintenance_pages_and_the_widget(client, hostile_mainten
         assert executable(html) == [], path
         # Not vacuous: the payloads did reach the page, as text.
         assert "alert(1)" in html, path
+        assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html, path  # the page name
 
 
 def test_corpus_through_badges_and_widget_json(client, hostile_maintenance):
@@ -155,7 +160,9 @@ def test_corpus_through_badges_and_widget_json(client, hostile_maintenance):
     assert state.status_code == 200
     # JSON is data: the widget script inserts it with textContent (checked in the e2e tests);
     # here it must at least be valid JSON that keeps the payload as text.
-    state.json()
+    assert state.json()["page"]["name"] == HOSTILE_PAGE_NAME
+    summary = client.get("/api/v2/summary.json").json()
+    assert summary["page"]["name"] == HOSTILE_PAGE_NAME
 
 
 def test_corpus_through_the_ical_feed_stays_text(client, hostile_maintenance):
@@ -166,8 +173,16 @@ def test_corpus_through_the_ical_feed_stays_text(client, hostile_maintenance):
     assert body.count("BEGIN:VEVENT") == body.count("END:VEVENT")
 
 
-def test_corpus_through_the_html_email(settings, smtp_sink, make_subscriber, api, operator):  # noqa: F811
+def test_corpus_through_the_html_email(
+    settings,
+    smtp_sink,  # noqa: F811
+    make_subscriber,  # noqa: F811
+    page,
+    api,
+    operator,
+):
     make_subscriber(address="ann@example.test")
+    brand_hostile(page, css_and_urls=False)
     services.incident_create(
         name=PAYLOADS[2][:200],
         body=JOINED,
@@ -180,8 +195,40 @@ def test_corpus_through_the_html_email(settings, smtp_sink, make_subscriber, api
     html = message.get_body(("html",)).get_content()
     assert executable(html) == []
     assert "alert(1)" in html
+    assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the page name, as text
     # The subject is a header: no payload may inject another header line.
     assert "\n" not in str(message["Subject"]).strip()
+    assert str(message["Subject"]).startswith(f"[{HOSTILE_PAGE_NAME}]")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=BadHeaderError,
+    reason="the subject template keeps line breaks of page and incident names, and the "
+    "email transport lets Django's BadHeaderError end the whole batch job",
+)
+def test_line_breaks_in_names_cannot_add_email_headers(
+    settings,
+    smtp_sink,  # noqa: F811
+    make_subscriber,  # noqa: F811
+    page,
+    api,
+    operator,
+):
+    make_subscriber(address="ann@example.test")
+    type(page).objects.filter(pk=page.pk).update(name="Acme\r\nBcc: page@evil.example")
+    services.incident_create(
+        name="Checkout\r\nBcc: incident@evil.example\nX-Injected: 1",
+        body="x",
+        component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
+        actor=operator,
+    )
+    for event in Event.objects.order_by("id"):
+        jobs.deliver_batch(event.id, 0)
+    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
+    [message] = smtp_sink.messages
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert "evil.example" in str(message["Subject"])  # kept, as text on one line
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """deploy/nginx.conf in front of a live app: what it caches, what it never caches, and what it
-serves when the app is gone. Skipped where nginx is not installed (CI installs nginx-light)."""
+serves when the app is gone. Skipped where nginx is not installed (CI installs nginx-light),
+failed instead when REQUIRE_REAL_SERVICES=1 (CI's second pass)."""
 
 import gzip
 import http.client
@@ -14,10 +15,16 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.faults.support import unavailable
+
 CONF = Path(settings.BASE_DIR) / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
-pytestmark = pytest.mark.skipif(NGINX is None, reason="nginx is not installed")
+
+@pytest.fixture(autouse=True)
+def _needs_nginx():
+    if NGINX is None:
+        unavailable("nginx is not installed")
 
 
 def _free_port() -> int:

@@ -9,9 +9,11 @@ import sys
 import pytest
 from django.conf import settings
 from django.db import DatabaseError
+from django.db.migrations.executor import MigrationExecutor
 
 from statuspage import health
 from statuspage.logs import JsonFormatter, RequestIdFilter, request_id_var
+from tests.faults.support import unavailable
 
 
 def test_healthz_answers_without_touching_anything(client):
@@ -35,6 +37,21 @@ def test_readyz_is_503_when_the_database_is_unreachable(client, db, monkeypatch)
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "unreachable: DatabaseError"
+
+
+def test_readyz_is_503_while_a_migration_is_not_applied(client, db, settings):
+    """A process whose code is newer than the schema (a rolling deploy before `migrate`)."""
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    settings.REDIS_URL = None
+    app, name = MigrationExecutor(connection).loader.graph.leaf_nodes("incidents")[0]
+    # Forgetting the record is what the database of the previous release looks like.
+    MigrationRecorder.Migration.objects.filter(app=app, name=name).delete()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "1 migration(s) not applied"
+    assert response.json()["status"] == "unavailable"
 
 
 def test_readyz_is_503_when_redis_is_unreachable(client, db, settings):
@@ -102,14 +119,16 @@ def test_metrics_show_traffic_and_what_the_page_shows(client, page, api, operato
     body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
     assert 'statuspage_components{status="major_outage"} 1.0' in body
     assert "statuspage_open_incidents 1.0" in body
+    assert "statuspage_database_up 1.0" in body
     assert 'statuspage_http_requests_total{method="GET",route="healthz",status="200"}' in body
 
 
 @pytest.mark.redis
-@pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (CI sets it)")
 def test_metrics_show_queue_depth(client, page):
     import django_rq
 
+    if not settings.REDIS_URL:
+        unavailable("needs REDIS_URL (CI sets it)")
     from incidents.queue import enqueue_now
 
     django_rq.get_queue("default").empty()
