@@ -84,7 +84,9 @@ class EventView:
         if "email" not in self._cache:
             ctx = self.context(manage_url=_MANAGE, unsubscribe_url=_UNSUBSCRIBE)
             self._cache["email"] = (
-                self.render_text("email/subject.txt", ctx),
+                # A header: names may carry line breaks (the API accepts them), which
+                # would otherwise make the message unsendable or add header lines.
+                " ".join(self.render_text("email/subject.txt", ctx).split()),
                 self.render_text("email/body.txt", ctx),
                 self.render_html("email/body.html", ctx),
             )

@@ -332,6 +332,9 @@ def _attempt(row: Delivery, transport, view: render.EventView) -> str:
         provider_id = transport.send(message)
     except TransportError as exc:
         return _record_failure(row, exc)
+    except Exception as exc:  # noqa: BLE001 - one odd message must not end the whole batch
+        log.exception("delivery %s could not be sent", row.pk)
+        return _record_failure(row, TransportError(f"Could not send: {type(exc).__name__}"))
     row.provider_id = provider_id[:200]
     return "sent"
 

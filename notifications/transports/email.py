@@ -6,7 +6,7 @@ import contextlib
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 
 from notifications.transports.base import Outgoing, Transport, TransportError
 
@@ -49,6 +49,9 @@ class EmailTransport(Transport):
             raise TransportError(f"Mail server connection lost: {_short(exc)}") from exc
         except smtplib.SMTPException as exc:
             raise TransportError(f"Mail server error: {_short(exc)}") from exc
+        except BadHeaderError as exc:
+            # The same message would fail the same way on every retry.
+            raise TransportError(f"Invalid header: {_short(exc)}", permanent=True) from exc
         return (message.headers or {}).get("Message-ID", "")
 
     def close(self) -> None:

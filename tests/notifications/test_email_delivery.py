@@ -332,3 +332,47 @@ def test_one_click_unsubscribe_from_the_received_header_stops_everything(
     _deliver_all()
     assert not Delivery.objects.filter(subscriber=sub).exclude(event__kind="incident.created")
     assert [m["To"] for m in smtp_sink.messages] == ["bob@example.test"] * 2
+
+
+def test_an_unexpected_send_error_fails_that_row_only(
+    smtp_sink, make_subscriber, api, operator, monkeypatch
+):
+    from notifications.transports.email import EmailTransport
+
+    real_send = EmailTransport.send
+
+    def send(self, message):
+        if message.address == "bob@example.test":
+            raise UnicodeEncodeError("ascii", "é", 0, 1, "odd")
+        return real_send(self, message)
+
+    make_subscriber(address="ann@example.test")
+    make_subscriber(address="bob@example.test")
+    make_subscriber(address="cy@example.test")
+    _incident(operator, api)
+    monkeypatch.setattr(EmailTransport, "send", send)
+    _deliver_all()
+    states = dict(Delivery.objects.values_list("subscriber__address", "state"))
+    assert states == {
+        "ann@example.test": DeliveryState.SENT,
+        "bob@example.test": DeliveryState.PENDING,
+        "cy@example.test": DeliveryState.SENT,
+    }
+    bob = Delivery.objects.get(subscriber__address="bob@example.test")
+    assert bob.attempts == 1 and bob.last_error == "Could not send: UnicodeEncodeError"
+    assert sorted(m["To"] for m in smtp_sink.messages) == ["ann@example.test", "cy@example.test"]
+
+
+def test_a_header_the_mail_api_refuses_is_a_permanent_error(smtp_sink):
+    from notifications.transports import Outgoing, TransportError
+    from notifications.transports.email import EmailTransport
+
+    transport = EmailTransport()
+    message = Outgoing(
+        delivery_id=1, key="k", address="ann@example.test", secret="", subject="a\nBcc: x@y.z"
+    )
+    with pytest.raises(TransportError) as caught:
+        transport.send(message)
+    transport.close()
+    assert caught.value.permanent and caught.value.message.startswith("Invalid header")
+    assert smtp_sink.messages == []
