@@ -362,7 +362,9 @@ def component_hook_apply(
             component.refresh_from_db()
             if component.base_status != status:
                 old = component.base_status
-                component_status_set(component=component, status=status, actor=actor)
+                # As the dashboard's one-click change: the page's component-change
+                # setting decides whether subscribers hear of it.
+                component_status_set(component=component, status=status, actor=actor, notify=True)
                 outcome.changes.append(
                     base | {"action": "component_status", "old_status": old, "new_status": status}
                 )

@@ -8,10 +8,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from incidents import services
 from incidents.enums import ChangeSource
-from incidents.models import AuditEntry, Component, ComponentStatusChange, Incident
+from incidents.models import AuditEntry, Component, ComponentStatusChange, Incident, Page
+from notifications.models import Delivery, Subscriber, SubscriberState
 from statuspage.api.models import AlertState
 from statuspage.dashboard.models import Role
 
@@ -191,3 +193,19 @@ def test_non_json_body_is_400(make_key, api):
     )
     assert response.status_code == 400
     assert status_of(api) == "operational"
+
+
+def test_a_status_set_by_the_hook_notifies_only_when_the_page_says_so(hook, api):
+    subscriber = Subscriber.objects.create(
+        channel="email",
+        address="api@x.test",
+        state=SubscriberState.ACTIVE,
+        confirmed_at=timezone.now(),
+        all_components=False,
+    )
+    subscriber.components.set([api])
+    assert hook({"component": api.name, "status": "partial_outage"}).status_code == 200
+    assert not Delivery.objects.exists()  # the page setting is off
+    Page.objects.update(notify_component_changes=True)
+    assert hook({"component": api.name, "status": "major_outage"}).status_code == 200
+    assert list(Delivery.objects.values_list("subscriber__address", flat=True)) == ["api@x.test"]
