@@ -4,55 +4,12 @@ signed-in users without a role get 403."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, resolve
-from django.utils import timezone
-
-from incidents import services
-from incidents.models import ComponentGroup
-from notifications.models import Subscriber, SubscriberImport
-from statuspage.api.models import AlertRoute, ApiKey
-from statuspage.dashboard.models import IncidentTemplate
 
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
 RANK = {VIEWER: 0, RESPONDER: 1, ADMIN: 2}
-
-
-@pytest.fixture
-def world(api, operator, django_user_model):
-    someone = django_user_model.objects.create_user("someone")
-    group = ComponentGroup.objects.create(name="Core")
-    incident = services.incident_create(
-        name="Errors", body="Looking", actor=operator, component_statuses={api: "major_outage"}
-    )
-    start = timezone.now() + timedelta(days=1)
-    maintenance = services.maintenance_schedule(
-        name="DB upgrade",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[api],
-        actor=operator,
-    )
-    return {
-        "component": api.pk,
-        "group": group.pk,
-        "incident": incident.public_id,
-        "update": incident.updates.get().public_id,
-        "maintenance": maintenance.public_id,
-        "user": someone.pk,
-        "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
-        "subscriber": Subscriber.objects.create(
-            channel="email", address="s@example.test"
-        ).public_id,
-        "import": SubscriberImport.objects.create(rows=[], status="done").pk,
-        "alert_route": AlertRoute.objects.create(name="r").pk,
-        "apikey": ApiKey.objects.create(
-            name="k", owner=someone, prefix="rolekey0", digest="0" * 64
-        ).pk,
-    }
 
 
 def cases(w):
