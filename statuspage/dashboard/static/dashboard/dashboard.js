@@ -65,7 +65,10 @@
         credentials: "same-origin",
       })
         .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (data) { if (data && data.text) line.textContent = data.text; })
+        .then(function (data) {
+          if (!data || !data.text) return;
+          (line.querySelector("[data-reach-text]") || line).textContent = data.text;
+        })
         .catch(function () { /* the server-rendered figure stays */ });
     }
     form.addEventListener("change", function (event) {
