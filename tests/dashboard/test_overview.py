@@ -154,3 +154,56 @@ def test_outbox_figures_and_oldest_pending_age_come_from_the_rows(
     assert _figure(html, "oldest") == "2 h 5 min"
     assert 'data-health="stalled"' in html
     assert "has waited 125 minutes" in html
+
+
+# --- maintenance on the overview -------------------------------------------------------------
+
+
+def test_running_and_upcoming_maintenance_are_listed_with_their_windows(
+    viewer_client, api, web, operator, page
+):
+    page.time_zone = "Europe/Berlin"
+    page.save()
+    now = timezone.now().replace(second=0, microsecond=0)
+    running = services.maintenance_schedule(
+        name="Swap disks",
+        scheduled_for=now - timedelta(minutes=10),
+        scheduled_until=now + timedelta(hours=1),
+        components=[api],
+        actor=operator,
+    )
+    services.maintenance_start(maintenance=running, actor=operator)
+    upcoming = services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=now + timedelta(days=2),
+        scheduled_until=now + timedelta(days=2, hours=1),
+        components=[web],
+        actor=operator,
+    )
+    finished = services.maintenance_schedule(
+        name="Old work",
+        scheduled_for=now + timedelta(days=3),
+        scheduled_until=now + timedelta(days=3, hours=1),
+        components=[web],
+        actor=operator,
+    )
+    services.maintenance_cancel(maintenance=finished, actor=operator)
+    html = viewer_client.get("/dashboard/").content.decode()
+    section = html.split("<h2>Maintenance</h2>", 1)[1].split("</section>", 1)[0]
+
+    def local(value):
+        return timezone.localtime(value, page.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+    assert f'href="/dashboard/maintenance/{running.public_id}/">Swap disks</a>' in section
+    assert f"In progress</span> until {local(running.scheduled_until)}" in section
+    assert f'href="/dashboard/maintenance/{upcoming.public_id}/">DB upgrade</a>' in section
+    window = f"{local(upcoming.scheduled_for)} – {local(upcoming.scheduled_until)}"
+    assert f"scheduled</span> {window}" in section
+    assert "Old work" not in section and "None running or scheduled." not in section
+    # Running first, then upcoming.
+    assert section.index("Swap disks") < section.index("DB upgrade")
+
+
+def test_no_maintenance_says_so(viewer_client, page):
+    html = viewer_client.get("/dashboard/").content.decode()
+    assert "None running or scheduled." in html
