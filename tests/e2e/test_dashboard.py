@@ -37,14 +37,31 @@ def _status_of(page, name: str) -> str:
     return row.locator(".status").inner_text()
 
 
-def _public_statuses(public, site, *components) -> tuple[str, ...]:
-    """The statuses the public page shows for these components (their st-<status> class).
+# The origin serves a change within a second (the generation is memoised for half a second per
+# process), so reads after a change wait for it, a few seconds at most, then assert on what
+# they got.
+PROPAGATION_SECONDS = 5
 
-    Reloaded as a visitor would: the browser keeps the page for its max-age, and the origin
-    serves a change within a second (the generation memo), so this waits up to a few seconds
-    for the page to stop changing."""
+
+def _eventually(read, done):
+    value = read()
+    deadline = time.monotonic() + PROPAGATION_SECONDS
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        value = read()
+    return value
+
+
+def _public_statuses(public, site, *components, expect: tuple[str, ...]) -> tuple[str, ...]:
+    """The statuses the public page shows for these components (their st-<status> class),
+    once they are `expect` or the wait is over. Reloaded as a visitor would: the browser may
+    keep the page for its max-age."""
 
     def read():
+        if public.url.rstrip("/") == site:
+            public.reload()
+        else:
+            public.goto(f"{site}/")
         out = []
         for component in components:
             locator = public.locator(f"#c-{component.public_id} .status-text")
@@ -52,23 +69,18 @@ def _public_statuses(public, site, *components) -> tuple[str, ...]:
             out.append(next(c[3:] for c in classes if c.startswith("st-")))
         return tuple(out)
 
-    public.goto(f"{site}/")
-    deadline = time.monotonic() + 5
-    seen = read()
-    while time.monotonic() < deadline:
-        public.wait_for_timeout(600)
-        public.reload()
-        again = read()
-        if again == seen:
-            break
-        seen = again
-    return seen
+    return _eventually(read, lambda seen: seen == expect)
 
 
-def _summary(page, site) -> dict:
-    response = page.context.request.get(f"{site}/api/v2/summary.json")
-    assert response.ok
-    return response.json()
+def _summary(page, site, done) -> dict:
+    """/api/v2/summary.json, once `done(summary)` holds or the wait is over."""
+
+    def read():
+        response = page.context.request.get(f"{site}/api/v2/summary.json")
+        assert response.ok
+        return response.json()
+
+    return _eventually(read, done)
 
 
 def _summary_statuses(summary) -> dict[str, str]:
@@ -103,7 +115,7 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
     page.wait_for_selector("text=Incident “Checkout errors” declared.")
     incident = Incident.objects.get(name="Checkout errors")
 
-    summary = _summary(page, site)
+    summary = _summary(page, site, lambda s: s["incidents"])
     [listed] = summary["incidents"]
     assert (listed["id"], listed["name"], listed["status"]) == (
         incident.public_id,
@@ -114,7 +126,8 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
     assert _summary_statuses(summary) == {"API": "major_outage", "Web": "degraded_performance"}
 
     public = page.context.new_page()
-    assert _public_statuses(public, site, api, web) == ("major_outage", "degraded_performance")
+    expected = ("major_outage", "degraded_performance")
+    assert _public_statuses(public, site, api, web, expect=expected) == expected
     assert "Checkout errors" in public.locator("section[aria-labelledby=h-active]").inner_text()
 
     page.select_option("#id_status", "monitoring")
@@ -124,22 +137,24 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
     page.click("button:text('Post update')")
     page.wait_for_selector("text=Update posted.")
 
-    summary = _summary(page, site)
+    summary = _summary(page, site, lambda s: s["incidents"][0]["status"] == "monitoring")
     [listed] = summary["incidents"]
     assert listed["status"] == "monitoring"
     assert listed["incident_updates"][0]["body"] == "A fix is deployed; watching."
     assert _summary_statuses(summary) == {"API": "partial_outage", "Web": "operational"}
-    assert _public_statuses(public, site, api, web) == ("partial_outage", "operational")
+    expected = ("partial_outage", "operational")
+    assert _public_statuses(public, site, api, web, expect=expected) == expected
     assert "A fix is deployed; watching." in public.content()
 
     page.fill("#resolve_body", "Checkouts work again.")
     page.click("button:text('Resolve')")
     page.wait_for_selector("text=component statuses restored")
-    summary = _summary(page, site)
+    summary = _summary(page, site, lambda s: not s["incidents"])
     assert summary["incidents"] == []
     assert _summary_statuses(summary) == {"API": "operational", "Web": "operational"}
     assert summary["status"]["indicator"] == "none"
-    assert _public_statuses(public, site, api, web) == ("operational", "operational")
+    expected = ("operational", "operational")
+    assert _public_statuses(public, site, api, web, expect=expected) == expected
     assert public.locator("#h-active").count() == 0  # no active incident any more
     public.close()
 
