@@ -85,7 +85,6 @@ def operator_required(
                 return view(request, *args, **kwargs)
 
         wrapped.dashboard_role = role
-        wrapped.dashboard_write_role = write or role
         return wrapped
 
     return decorator
