@@ -51,7 +51,15 @@ def second_factor_redirect(request):
     return None
 
 
-def operator_required(role: Role = Role.VIEWER, *, allow_unverified: bool = False):
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def operator_required(
+    role: Role = Role.VIEWER, *, write: Role | None = None, allow_unverified: bool = False
+):
+    """`role` opens the view; with `write`, requests other than GET, HEAD and OPTIONS need that
+    role instead (pages everyone may read but only some may change)."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
@@ -62,8 +70,11 @@ def operator_required(role: Role = Role.VIEWER, *, allow_unverified: bool = Fals
                 gate = second_factor_redirect(request)
                 if gate is not None:
                     return gate
-            if not has_role(request.user, role):
-                return _forbidden(request, role)
+            needed = role
+            if write is not None and request.method not in SAFE_METHODS:
+                needed = write
+            if not has_role(request.user, needed):
+                return _forbidden(request, needed)
             request.dashboard_role = role_of(request.user)
             # Templates show write controls only to those allowed to use them.
             request.can_respond = has_role(request.user, Role.RESPONDER)

@@ -1,16 +1,23 @@
 """Dashboard personas: a viewer, a responder, an admin, an outsider (signed in, no role), and
-an anonymous visitor. Each `*_client` is a test client signed in as that persona."""
+an anonymous visitor. Each `*_client` is a test client signed in as that persona. `world` holds
+one object of every kind the dashboard's URLs name."""
 
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.test import Client
+from django.utils import timezone
 
-from statuspage.dashboard.models import Membership, Role
+from incidents import services
+from incidents.models import ComponentGroup
+from notifications.models import Subscriber, SubscriberImport
+from statuspage.api.models import AlertRoute, ApiKey
+from statuspage.dashboard.models import IncidentTemplate, Membership, Role
 
 # Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
 from tests.notifications.conftest import make_subscriber, run_jobs, smtp_sink  # noqa: F401
@@ -77,3 +84,38 @@ def admin_client(admin_user, page):
 @pytest.fixture
 def anon_client(page):
     return Client()
+
+
+@pytest.fixture
+def world(api, operator, django_user_model):
+    """One object of every kind a dashboard URL names; their ids by kind (see test_roles)."""
+    someone = django_user_model.objects.create_user("someone")
+    group = ComponentGroup.objects.create(name="Core")
+    incident = services.incident_create(
+        name="Errors", body="Looking", actor=operator, component_statuses={api: "major_outage"}
+    )
+    start = timezone.now() + timedelta(days=1)
+    maintenance = services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        components=[api],
+        actor=operator,
+    )
+    return {
+        "component": api.pk,
+        "group": group.pk,
+        "incident": incident.public_id,
+        "update": incident.updates.get().public_id,
+        "maintenance": maintenance.public_id,
+        "user": someone.pk,
+        "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
+        "subscriber": Subscriber.objects.create(
+            channel="email", address="s@example.test"
+        ).public_id,
+        "import": SubscriberImport.objects.create(rows=[], status="done").pk,
+        "alert_route": AlertRoute.objects.create(name="r").pk,
+        "apikey": ApiKey.objects.create(
+            name="k", owner=someone, prefix="rolekey0", digest="0" * 64
+        ).pk,
+    }

@@ -1,8 +1,10 @@
-"""API key screens: admins only; the plain key is shown once; a revoked key stops working."""
+"""API key screens: everyone reads the list (prefixes only), admins create and revoke; the plain
+key is shown once; a revoked key stops working."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -21,11 +23,26 @@ def _shown_key(response) -> str:
     return match.group(1)
 
 
-def test_viewer_and_responder_are_refused(viewer_client, responder_client):
+def test_viewer_and_responder_read_prefixes_but_cannot_create_or_revoke(
+    viewer_client, responder_client, admin_client, admin_user
+):
+    admin_client.post(LIST, {"name": "CI", "scopes": ["read"], "owner": admin_user.pk})
+    raw = _shown_key(admin_client.get(reverse("dashboard-apikey-created")))
+    key = ApiKey.objects.get()
+    revoke = reverse("dashboard-apikey-revoke", args=[key.pk])
     for client in (viewer_client, responder_client):
-        assert client.get(LIST).status_code == 403
+        listing = client.get(LIST)
+        html = listing.content.decode()
+        assert listing.status_code == 200
+        assert "CI" in html and f"<code>{key.prefix}…</code>" in html
+        assert raw not in html and key.digest not in html
+        assert "Create a key" not in html and revoke not in html and "Read only" in html
         assert client.post(LIST, {"name": "x", "scopes": ["read"]}).status_code == 403
-    assert not ApiKey.objects.exists()
+        assert client.post(revoke).status_code == 403
+        assert client.get(reverse("dashboard-apikey-created")).status_code == 403
+    assert ApiKey.objects.count() == 1
+    key.refresh_from_db()
+    assert key.revoked_at is None
 
 
 def test_admin_creates_a_key_shown_once(admin_client, admin_user, page):
@@ -75,6 +92,27 @@ def test_revoked_key_gets_401(admin_client, admin_user, page):
     assert response.status_code == 401
 
 
-def test_nav_link_only_for_admins(admin_client, responder_client):
-    assert LIST in admin_client.get(reverse("dashboard-overview")).content.decode()
-    assert LIST not in responder_client.get(reverse("dashboard-overview")).content.decode()
+def test_nav_link_for_every_role(admin_client, responder_client, viewer_client):
+    for client in (admin_client, responder_client, viewer_client):
+        assert LIST in client.get(reverse("dashboard-overview")).content.decode()
+
+
+def test_key_times_are_shown_in_the_page_time_zone(admin_client, admin_user, page):
+    page.time_zone = "America/New_York"
+    page.save()
+    key = ApiKey.objects.create(
+        name="tz",
+        owner=admin_user,
+        prefix="tzkey000",
+        digest="0" * 64,
+        created_at=datetime(2030, 1, 15, 12, 0, tzinfo=UTC),
+        last_used_at=datetime(2030, 7, 1, 12, 30, tzinfo=UTC),
+        revoked_at=datetime(2030, 7, 2, 3, 0, tzinfo=UTC),
+    )
+    html = admin_client.get(LIST).content.decode()
+    row = re.search(r"<tr>\s*<td>tz</td>.*?</tr>", html, re.DOTALL).group(0)
+    # Winter (EST, UTC-5) and summer (EDT, UTC-4), each with its abbreviation.
+    assert "2030-01-15 07:00 EST" in row
+    assert "2030-07-01 08:30 EDT" in row
+    assert "2030-07-01 23:00 EDT" in row
+    assert key.prefix in row

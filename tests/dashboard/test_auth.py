@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.dashboard.conftest import PASSWORD
 
@@ -93,11 +96,24 @@ def test_posts_without_csrf_token_are_refused(viewer, page):
     assert response.status_code == 403
 
 
-def test_session_expires_after_the_configured_age(anon_client, viewer, settings):
-    settings.SESSION_COOKIE_AGE = 600
+EIGHT_HOURS = 8 * 3600
+
+
+def test_sessions_last_one_eight_hour_shift_by_default(anon_client, viewer, settings):
+    assert settings.SESSION_COOKIE_AGE == EIGHT_HOURS  # the configured default
     _login(anon_client, "vera", PASSWORD)
-    assert anon_client.session.get_expiry_age() == 600
-    assert anon_client.cookies["sessionid"]["max-age"] == 600
+    assert anon_client.session.get_expiry_age() == EIGHT_HOURS
+    assert anon_client.cookies["sessionid"]["max-age"] == EIGHT_HOURS
+    assert anon_client.get("/dashboard/").status_code == 200
+
+
+def test_an_expired_session_is_sent_to_sign_in(anon_client, viewer):
+    _login(anon_client, "vera", PASSWORD)
+    # As the session store sees it once the eight hours have passed.
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = anon_client.get("/dashboard/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/dashboard/login/")
 
 
 def test_password_reset_mails_a_link_that_sets_a_new_password(anon_client, viewer):

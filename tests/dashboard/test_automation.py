@@ -32,14 +32,31 @@ def _data(component, **extra):
     ("persona", "status"),
     [("anon_client", 302), ("viewer_client", 403), ("responder_client", 403)],
 )
-def test_only_admins_see_or_change_routes(request, persona, status, api, operator):
+def test_only_admins_change_routes(request, persona, status, api, operator):
     client = request.getfixturevalue(persona)
     route = alert_route_save(actor=operator, route=None, components=[api], name="r", matchers="")
-    assert client.get(BASE).status_code == status
     assert client.get(f"{BASE}routes/new/").status_code == status
     assert client.post(f"{BASE}routes/new/", _data(api)).status_code == status
     assert client.post(f"{BASE}routes/{route.pk}/delete/").status_code == status
+    assert client.post(f"{BASE}routes/{route.pk}/down/").status_code == status
     assert AlertRoute.objects.count() == 1
+
+
+@pytest.mark.parametrize("persona", ["viewer_client", "responder_client"])
+def test_everyone_reads_routes_and_recent_alerts_without_edit_controls(
+    request, persona, api, operator
+):
+    client = request.getfixturevalue(persona)
+    route = alert_route_save(
+        actor=operator, route=None, components=[api], name="API down", matchers='job="api"'
+    )
+    html = client.get(BASE).content.decode()
+    assert "API down" in html and "job=&#34;api&#34;" in html
+    assert "No alerts received yet." in html
+    assert "Read only" in html
+    assert f"{BASE}routes/new/" not in html
+    assert f"{BASE}routes/{route.pk}/edit/" not in html
+    assert f"{BASE}routes/{route.pk}/delete/" not in html
 
 
 def test_admin_adds_edits_and_deletes_a_route(admin_client, api, web):

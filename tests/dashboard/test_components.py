@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from incidents import selectors
+from incidents import selectors, services
 from incidents.models import AuditEntry, Component, ComponentGroup
 
 
@@ -167,3 +168,31 @@ def test_component_start_date_far_away_is_a_form_error(admin_client, page):
     )
     assert response.status_code == 400
     assert not Component.objects.exists()
+
+
+def _diff_cells(html: str) -> list[str]:
+    cells = re.findall(r'<td class="diff">(.*?)</td>', html, re.DOTALL)
+    return [re.sub(r"\s+", " ", cell).strip() for cell in cells]
+
+
+def test_audit_log_shows_before_and_after_of_the_changed_fields_only(viewer_client, api, operator):
+    services.component_update(component=api, actor=operator, name="Public API")
+    html = viewer_client.get("/dashboard/audit/?action=component.update").content.decode()
+    [cell] = _diff_cells(html)
+    assert cell == (
+        '<div>name: <span class="before">API</span> → <span class="after">Public API</span></div>'
+    )
+
+
+def test_audit_log_shows_created_values_and_removed_objects(viewer_client, make_component):
+    spare = make_component("Spare")
+    services.component_delete(component=spare, actor=services.SYSTEM)
+    html = viewer_client.get("/dashboard/audit/").content.decode()
+    rows = re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>", 1)[1], re.DOTALL)
+    deleted = next(r for r in rows if "component.delete" in r)
+    created = next(r for r in rows if "component.create" in r and "Spare" in r)
+    [removed] = _diff_cells(f"<tr>{deleted}</tr>")
+    assert removed.startswith('<div class="before">removed: {') and "Spare" in removed
+    [made] = _diff_cells(f"<tr>{created}</tr>")
+    assert '<div>name: <span class="after">Spare</span></div>' in made
+    assert 'class="before"' not in made

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import Maintenance
+from notifications.models import Delivery, Event
 
 
 @pytest.fixture
@@ -45,6 +46,40 @@ def test_window_is_read_in_the_page_time_zone(responder_client, api, berlin):
     assert list(maintenance.components.all()) == [api]
     detail = responder_client.get(response["Location"]).content.decode()
     assert "2030-07-01 22:00 CEST" in detail
+
+
+def test_scheduling_with_notify_notifies_the_window_s_subscribers(
+    responder_client, api, make_subscriber
+):
+    make_subscriber(address="api@example.test", components=[api])
+    _schedule(responder_client, api)
+    event = Event.objects.get()
+    assert event.kind == "maintenance.scheduled"
+    assert Delivery.objects.filter(event=event).count() == 1
+
+
+def test_scheduling_with_notify_off_writes_no_event_and_no_delivery(
+    responder_client, api, make_subscriber
+):
+    make_subscriber(address="api@example.test", components=[api])
+    response = _schedule(responder_client, api, notify="")
+    assert response.status_code == 302
+    maintenance = Maintenance.objects.get()
+    assert maintenance.updates.get().deliver_notifications is False
+    assert not Event.objects.exists() and not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["start", "cancel"])
+def test_transitions_with_notify_off_write_no_event(responder_client, api, make_subscriber, action):
+    make_subscriber(address="api@example.test", components=[api])
+    _schedule(responder_client, api, notify="")
+    maintenance = Maintenance.objects.get()
+    response = responder_client.post(
+        f"/dashboard/maintenance/{maintenance.public_id}/{action}/", {"body": ""}
+    )
+    assert response.status_code == 302
+    assert maintenance.updates.count() == 2
+    assert not Event.objects.exists()
 
 
 def test_a_window_ending_before_it_starts_is_a_form_error(responder_client, api):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from unittest import mock
+import re
+import socket
+from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from incidents import services
 from incidents.models import AuditEntry, Page
-from notifications.models import Delivery, Subscriber, SubscriberState
+from notifications.models import Delivery, Event, Subscriber, SubscriberState
 
 
 def test_overview_shows_status_incidents_and_board(viewer_client, api, web, operator):
@@ -56,15 +59,6 @@ def test_refused_status_is_shown_not_raised(responder_client, api):
 
 def test_status_change_of_a_missing_component_is_404(responder_client, page):
     assert responder_client.post("/dashboard/components/999/status/", {}).status_code == 404
-
-
-def test_unreachable_queue_shows_a_red_warning(viewer_client):
-    with mock.patch(
-        "statuspage.dashboard.views.overview.queue_is_reachable", autospec=True, return_value=False
-    ):
-        html = viewer_client.get("/dashboard/").content.decode()
-    assert 'class="alert" role="alert"' in html
-    assert "queue (Redis) is unreachable" in html
 
 
 def test_reachable_queue_shows_no_warning(viewer_client):
@@ -117,3 +111,141 @@ def test_one_click_change_can_be_kept_quiet(responder_client, api, web):
     api.refresh_from_db()
     assert api.base_status == "major_outage"
     assert _recipients() == set()
+
+
+# --- queue health: workers and the outbox's figures -----------------------------------------
+
+NO_WORKER = 'data-health="no-worker"'
+
+
+def _queues_at(settings, url: str) -> None:
+    """Point the job queues (not the cache) at `url`, as REDIS_URL does."""
+    settings.REDIS_URL = url
+    settings.RQ_QUEUES = {
+        name: {"URL": url, "DEFAULT_TIMEOUT": 300, "SOCKET_CONNECT_TIMEOUT": 1}
+        for name in ("default", "notifications")
+    }
+
+
+def _figure(html: str, key: str) -> str:
+    return re.search(rf'<(?:td|strong) data-(?:state|health)="{key}">([^<]*)<', html).group(1)
+
+
+def test_no_worker_alive_is_a_red_warning_even_with_nothing_due(viewer_client, settings):
+    """The queue answers but nobody consumes it: warned before the first message waits."""
+    if not settings.REDIS_URL:
+        pytest.skip("needs a real Redis (REDIS_URL)")
+    assert not Delivery.objects.exists()
+    html = viewer_client.get("/dashboard/").content.decode()
+    assert "Queue reachable." in html
+    assert f'<p class="alert" role="alert" {NO_WORKER}>' in html
+    assert "No worker is alive" in html
+    assert _figure(html, "workers") == "0"
+
+
+def test_unreachable_redis_counts_no_worker_and_warns_twice(viewer_client, settings):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    _queues_at(settings, f"redis://127.0.0.1:{port}/0")
+    html = viewer_client.get("/dashboard/").content.decode()
+    assert (
+        '<p class="alert" role="alert"><strong>The notification queue (Redis) is unreachable.'
+        in html
+    )
+    assert NO_WORKER in html and "No worker is alive" in html
+    assert _figure(html, "workers") == "0"
+
+
+def test_without_redis_jobs_run_in_process_and_no_worker_is_missed(viewer_client, settings):
+    settings.REDIS_URL = None
+    html = viewer_client.get("/dashboard/").content.decode()
+    assert NO_WORKER not in html and 'role="alert"' not in html
+    assert _figure(html, "workers") == "in-process (no Redis)"
+    assert "No delivery is waiting." in html
+
+
+@pytest.fixture
+def outbox_rows(make_subscriber):
+    """Two pending rows (one due for 2 h 5 min, one retry not due yet), one failed, three dead
+    and a sent one."""
+    subs = [make_subscriber(address=f"s{n}@example.test") for n in range(7)]
+    event = Event.objects.create(kind="incident.created")
+    now = timezone.now()
+    states = [
+        ("pending", {"next_attempt_at": now - timedelta(hours=2, minutes=5)}),
+        ("pending", {"next_attempt_at": now + timedelta(hours=1), "attempts": 2}),
+        ("failed", {"attempts": 1, "last_error": "SMTP 451"}),
+        ("dead", {"attempts": 8}),
+        ("dead", {"attempts": 8}),
+        ("dead", {"attempts": 8}),
+        ("sent", {"sent_at": now}),
+    ]
+    for sub, (state, extra) in zip(subs, states, strict=True):
+        Delivery.objects.create(event=event, subscriber=sub, channel="email", state=state, **extra)
+
+
+def test_outbox_figures_and_oldest_pending_age_come_from_the_rows(
+    viewer_client, settings, outbox_rows
+):
+    settings.REDIS_URL = None
+    html = viewer_client.get("/dashboard/").content.decode()
+    figures = {state: _figure(html, state) for state in ("pending", "failed", "dead", "sent")}
+    assert figures == {"pending": "2", "failed": "1", "dead": "3", "sent": "1"}
+    # Only the due row counts: the retry scheduled for later is not waiting yet.
+    assert _figure(html, "oldest") == "2 h 5 min"
+    assert 'data-health="stalled"' in html
+    assert "has waited 125 minutes" in html
+
+
+# --- maintenance on the overview -------------------------------------------------------------
+
+
+def test_running_and_upcoming_maintenance_are_listed_with_their_windows(
+    viewer_client, api, web, operator, page
+):
+    page.time_zone = "Europe/Berlin"
+    page.save()
+    now = timezone.now().replace(second=0, microsecond=0)
+    running = services.maintenance_schedule(
+        name="Swap disks",
+        scheduled_for=now - timedelta(minutes=10),
+        scheduled_until=now + timedelta(hours=1),
+        components=[api],
+        actor=operator,
+    )
+    services.maintenance_start(maintenance=running, actor=operator)
+    upcoming = services.maintenance_schedule(
+        name="DB upgrade",
+        scheduled_for=now + timedelta(days=2),
+        scheduled_until=now + timedelta(days=2, hours=1),
+        components=[web],
+        actor=operator,
+    )
+    finished = services.maintenance_schedule(
+        name="Old work",
+        scheduled_for=now + timedelta(days=3),
+        scheduled_until=now + timedelta(days=3, hours=1),
+        components=[web],
+        actor=operator,
+    )
+    services.maintenance_cancel(maintenance=finished, actor=operator)
+    html = viewer_client.get("/dashboard/").content.decode()
+    section = html.split("<h2>Maintenance</h2>", 1)[1].split("</section>", 1)[0]
+
+    def local(value):
+        return timezone.localtime(value, page.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+    assert f'href="/dashboard/maintenance/{running.public_id}/">Swap disks</a>' in section
+    assert f"In progress</span> until {local(running.scheduled_until)}" in section
+    assert f'href="/dashboard/maintenance/{upcoming.public_id}/">DB upgrade</a>' in section
+    window = f"{local(upcoming.scheduled_for)} – {local(upcoming.scheduled_until)}"
+    assert f"scheduled</span> {window}" in section
+    assert "Old work" not in section and "None running or scheduled." not in section
+    # Running first, then upcoming.
+    assert section.index("Swap disks") < section.index("DB upgrade")
+
+
+def test_no_maintenance_says_so(viewer_client, page):
+    html = viewer_client.get("/dashboard/").content.decode()
+    assert "None running or scheduled." in html

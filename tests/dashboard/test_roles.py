@@ -1,62 +1,24 @@
-"""Every dashboard view enforces its role: viewers read, responders run incidents and
-maintenance, admins edit components and groups. Anonymous visitors are sent to sign in;
-signed-in users without a role get 403."""
+"""Every dashboard view enforces its role: viewers read everything (settings, operators, API
+key prefixes, automation and imports too), responders run incidents and maintenance, admins
+change components, groups, settings, operators, keys, routes and subscribers. Reading and
+writing the same URL are separate rows. Anonymous visitors are sent to sign in; signed-in users
+without a role get 403."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, resolve
-from django.utils import timezone
-
-from incidents import services
-from incidents.models import ComponentGroup
-from notifications.models import Subscriber, SubscriberImport
-from statuspage.api.models import AlertRoute, ApiKey
-from statuspage.dashboard.models import IncidentTemplate
 
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
 RANK = {VIEWER: 0, RESPONDER: 1, ADMIN: 2}
 
 
-@pytest.fixture
-def world(api, operator, django_user_model):
-    someone = django_user_model.objects.create_user("someone")
-    group = ComponentGroup.objects.create(name="Core")
-    incident = services.incident_create(
-        name="Errors", body="Looking", actor=operator, component_statuses={api: "major_outage"}
-    )
-    start = timezone.now() + timedelta(days=1)
-    maintenance = services.maintenance_schedule(
-        name="DB upgrade",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[api],
-        actor=operator,
-    )
-    return {
-        "component": api.pk,
-        "group": group.pk,
-        "incident": incident.public_id,
-        "update": incident.updates.get().public_id,
-        "maintenance": maintenance.public_id,
-        "user": someone.pk,
-        "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
-        "subscriber": Subscriber.objects.create(
-            channel="email", address="s@example.test"
-        ).public_id,
-        "import": SubscriberImport.objects.create(rows=[], status="done").pk,
-        "alert_route": AlertRoute.objects.create(name="r").pk,
-        "apikey": ApiKey.objects.create(
-            name="k", owner=someone, prefix="rolekey0", digest="0" * 64
-        ).pk,
-    }
-
-
 def cases(w):
-    """(method, path, minimum role) for every dashboard view."""
+    """(method, path, minimum role) for every dashboard view; a page viewers may read but only
+    admins change has a "get" row and a "post" row."""
     inc, mnt = w["incident"], w["maintenance"]
     return [
         ("get", "/dashboard/", VIEWER),
@@ -92,9 +54,9 @@ def cases(w):
         ("post", "/dashboard/templates/new/", ADMIN),
         ("get", f"/dashboard/templates/{w['template']}/edit/", ADMIN),
         ("post", f"/dashboard/templates/{w['template']}/delete/", ADMIN),
-        ("get", "/dashboard/settings/", ADMIN),
+        ("get", "/dashboard/settings/", VIEWER),
         ("post", "/dashboard/settings/", ADMIN),
-        ("get", "/dashboard/operators/", ADMIN),
+        ("get", "/dashboard/operators/", VIEWER),
         ("post", "/dashboard/operators/", ADMIN),
         ("post", f"/dashboard/operators/{w['user']}/role/", ADMIN),
         ("get", "/dashboard/subscribers/", VIEWER),
@@ -103,20 +65,20 @@ def cases(w):
         ("get", "/dashboard/reach/", VIEWER),
         ("get", "/dashboard/subscribers/new/", ADMIN),
         ("post", "/dashboard/subscribers/new/", ADMIN),
-        ("get", "/dashboard/subscribers/import/", ADMIN),
+        ("get", "/dashboard/subscribers/import/", VIEWER),
         ("post", "/dashboard/subscribers/import/", ADMIN),
-        ("get", f"/dashboard/subscribers/import/{w['import']}/", ADMIN),
+        ("get", f"/dashboard/subscribers/import/{w['import']}/", VIEWER),
         ("get", f"/dashboard/subscribers/{w['subscriber']}/remove/", ADMIN),
         ("post", f"/dashboard/subscribers/{w['subscriber']}/remove/", ADMIN),
         ("post", f"/dashboard/subscribers/{w['subscriber']}/resend/", ADMIN),
         ("post", "/dashboard/deliveries/replay/", ADMIN),
-        ("get", "/dashboard/automation/", ADMIN),
+        ("get", "/dashboard/automation/", VIEWER),
         ("get", "/dashboard/automation/routes/new/", ADMIN),
         ("post", "/dashboard/automation/routes/new/", ADMIN),
         ("get", f"/dashboard/automation/routes/{w['alert_route']}/edit/", ADMIN),
         ("post", f"/dashboard/automation/routes/{w['alert_route']}/up/", ADMIN),
         ("post", f"/dashboard/automation/routes/{w['alert_route']}/delete/", ADMIN),
-        ("get", "/dashboard/api-keys/", ADMIN),
+        ("get", "/dashboard/api-keys/", VIEWER),
         ("post", "/dashboard/api-keys/", ADMIN),
         ("get", "/dashboard/api-keys/created/", ADMIN),
         ("post", f"/dashboard/api-keys/{w['apikey']}/revoke/", ADMIN),
@@ -134,6 +96,61 @@ def test_each_role_reaches_exactly_the_views_of_its_rank(
             assert response.status_code in (200, 302, 400), (role, method, path)
         else:
             assert response.status_code == 403, (role, method, path)
+
+
+READ_ONLY_FOR_OTHERS = [
+    "/dashboard/settings/",
+    "/dashboard/operators/",
+    "/dashboard/api-keys/",
+    "/dashboard/automation/",
+    "/dashboard/subscribers/import/",
+]
+
+
+def _main(html: str) -> str:
+    return html.split("<main>", 1)[1].split("</main>", 1)[0]
+
+
+def _write_controls(html: str) -> list[str]:
+    """Submit buttons, and form fields one could type into, inside <main>."""
+    main = _main(html)
+    controls = re.findall(r"<button\b[^>]*>", main)
+    fields = re.findall(r"<(?:input|select|textarea)\b[^>]*>", main)
+    controls += [f for f in fields if 'type="hidden"' not in f and " disabled" not in f]
+    return controls
+
+
+@pytest.mark.parametrize("role", [VIEWER, RESPONDER])
+def test_viewers_and_responders_read_admin_pages_without_write_controls(
+    role, world, viewer_client, responder_client
+):
+    client = {VIEWER: viewer_client, RESPONDER: responder_client}[role]
+    paths = [*READ_ONLY_FOR_OTHERS, f"/dashboard/subscribers/import/{world['import']}/"]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert _write_controls(response.content.decode()) == [], path
+
+
+def test_admins_get_the_write_controls_on_the_same_pages(world, admin_client):
+    for path in READ_ONLY_FOR_OTHERS:
+        assert _write_controls(admin_client.get(path).content.decode()) != [], path
+
+
+def test_viewers_see_the_page_settings_values_in_disabled_fields(world, viewer_client, page):
+    html = viewer_client.get("/dashboard/settings/").content.decode()
+    assert f'value="{page.name}"' in html
+    assert re.search(r'<input[^>]*name="name"[^>]*disabled', html)
+    assert "Read only" in html
+
+
+def test_read_only_pages_still_refuse_viewer_posts_and_change_nothing(world, viewer_client, page):
+    name = page.name
+    response = viewer_client.post("/dashboard/settings/", {"name": "Taken over"})
+    assert response.status_code == 403
+    assert "needs the <strong>admin</strong> role" in response.content.decode()
+    page.refresh_from_db()
+    assert page.name == name
 
 
 def test_viewer_cannot_change_a_component_status(world, viewer_client, api):

@@ -86,17 +86,48 @@ def dash_admin(transactional_db):
     return user, device
 
 
+# Runs in every document before its own scripts (through DevTools, so the page's CSP does not
+# apply to it) and reports each Content-Security-Policy violation back to the test.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.reportCspViolation(
+    e.effectiveDirective + " blocked " + (e.blockedURI || "inline code") + " at " +
+    e.documentURI + " (" + (e.sample || "") + ")");
+});
+"""
+
+
+def new_dash_page(browser):
+    """A page in a fresh context that records console errors and warnings
+    (`page.console_problems`, each with its source URL) and CSP violations
+    (`page.csp_violations`)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    violations: list[str] = []
+    context.expose_function("reportCspViolation", lambda text: violations.append(text))
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.csp_violations = violations
+    page.console_problems = []
+
+    def on_console(message):
+        if message.type in ("error", "warning"):
+            page.console_problems.append(f"{message.text} [{message.location.get('url', '')}]")
+
+    page.on("console", on_console)
+    return page
+
+
+def console_problems(page) -> list[str]:
+    """Console errors and warnings, less the browser's own request for /favicon.ico (the
+    dashboard has none)."""
+    return [p for p in page.console_problems if "/favicon.ico]" not in p]
+
+
 @pytest.fixture
 def dash_page(dash_browser):
-    context = dash_browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.console_problems = []
-    page.on(
-        "console",
-        lambda m: page.console_problems.append(m.text) if m.type in ("error", "warning") else None,
-    )
+    page = new_dash_page(dash_browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """manage.py import_statuspage against a local server speaking Statuspage's /api/v2/ shapes."""
 
 import json
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -237,14 +238,40 @@ def test_import_rebuilds_components_history_and_current_state(page, statuspage_u
     assert eu.status == "operational"
 
 
+def _bar_redraws(err: str, label: str) -> list[tuple[int, int, int]]:
+    """(filled, done, total) of each redraw of the `label` progress bar, in order."""
+    return [
+        (len(filled), int(done), int(total))
+        for filled, done, total in re.findall(rf"\r{label}: \[(#*)\.*\] (\d+)/(\d+)", err)
+    ]
+
+
 def test_import_is_idempotent(page, statuspage_url, capsys):
     call_command("import_statuspage", statuspage_url)
+    first = capsys.readouterr()
     counts = [m.objects.count() for m in (Component, Incident, Maintenance, ComponentStatusChange)]
+    # The progress goes to stderr, the report to stdout.
+    assert re.search(r"\rfetching incidents: \d+\n", first.err)
+    assert re.search(r"\rfetching scheduled_maintenances: \d+\n", first.err)
+    redraws = _bar_redraws(first.err, "replaying history")
+    total = redraws[-1][2]
+    assert redraws[-1] == (30, total, total) and first.err.endswith(f"{total}/{total}\n")
+    # Redrawn as it fills, not once per step: at most one redraw per # and the last step.
+    assert [r[0] for r in redraws] == sorted({r[0] for r in redraws})
+    assert len(redraws) <= 31 < total
+    assert "replaying" not in first.out and "Import finished." in first.out
+    assert "imported 57 incident(s)" in first.out
+
     call_command("import_statuspage", statuspage_url + "/api/v2/")
+    again = capsys.readouterr()
     assert [
         m.objects.count() for m in (Component, Incident, Maintenance, ComponentStatusChange)
     ] == counts
-    assert "skipped 57 incident (already imported)" in capsys.readouterr().out
+    assert "skipped 57 incident (already imported)" in again.out
+    assert not re.search(r"^imported", again.out, re.MULTILINE)
+    # Nothing left to replay: the re-run fetches, and draws no replay bar.
+    assert re.search(r"\rfetching incidents: \d+\n", again.err)
+    assert "replaying history" not in again.err
 
 
 def test_import_reports_unreachable_and_bad_urls(db):

@@ -1,4 +1,5 @@
-"""Admin-only pages: page settings and operators (users and roles)."""
+"""Page settings and operators (users and roles): every operator may read them, only admins
+change them."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from statuspage.dashboard.views.common import actor_for
 
 
 @require_http_methods(["GET", "POST"])
-@operator_required(Role.ADMIN)
+@operator_required(Role.VIEWER, write=Role.ADMIN)
 def page_settings(request):
     page = selectors.page_get()
     initial = {
@@ -34,6 +35,9 @@ def page_settings(request):
         "notify_component_changes": page.notify_component_changes,
     }
     form = PageSettingsForm(request.POST or None, initial=initial)
+    if not request.can_admin:
+        for field in form.fields.values():
+            field.disabled = True
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["uptime_thresholds_minutes"] = data.pop("uptime_thresholds")
@@ -49,7 +53,7 @@ def page_settings(request):
 
 
 @require_http_methods(["GET", "POST"])
-@operator_required(Role.ADMIN)
+@operator_required(Role.VIEWER, write=Role.ADMIN)
 def operators(request):
     form = OperatorInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,4 +1,5 @@
-"""Management API keys (admin): list, create (the plain key is shown once), revoke."""
+"""Management API keys: every operator sees the list (names and prefixes, never a key);
+admins create (the plain key is shown once) and revoke."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ class ApiKeyForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@operator_required(Role.ADMIN)
+@operator_required(Role.VIEWER, write=Role.ADMIN)
 def apikey_list(request):
     form = ApiKeyForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

@@ -1,4 +1,5 @@
-"""Automation from monitoring (admin): alert routes, the receiver to configure, recent alerts."""
+"""Automation from monitoring: alert routes, the receiver to configure, recent alerts. Every
+operator may read them; admins edit the routes."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ RECENT_ALERTS = 50
 
 
 @require_GET
-@operator_required(Role.ADMIN)
+@operator_required(Role.VIEWER)
 def automation_overview(request):
     routes = AlertRoute.objects.prefetch_related("components")
     states = AlertState.objects.select_related("route", "incident")[:RECENT_ALERTS]

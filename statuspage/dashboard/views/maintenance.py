@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import selectors, services
+from incidents.enums import MaintenanceStatus
 from incidents.events import EventKind
 from incidents.models import Component, Maintenance
 from incidents.services import ServiceError
@@ -88,7 +89,27 @@ def _detail(request, maintenance, forms=None, status=200):
         "update_form": forms.get("update") or MaintenanceUpdateForm(auto_id="update_%s"),
         "note_form": forms.get("note") or MaintenanceNoteForm(auto_id="note_%s"),
     }
+    if request.can_respond and maintenance.status != MaintenanceStatus.COMPLETED:
+        context["reaches"] = _reach(maintenance)
     return render(request, "dashboard/maintenance/detail.html", context, status=status)
+
+
+def _reach(maintenance) -> dict:
+    """What each button on the detail page would send, by the event kind it publishes (SMS goes
+    out for some kinds only, so start and cancel can reach different numbers)."""
+    ids = list(maintenance.components.values_list("id", flat=True))
+    if maintenance.status == MaintenanceStatus.SCHEDULED:
+        kinds = {
+            "reschedule": EventKind.MAINTENANCE_RESCHEDULED,
+            "start": EventKind.MAINTENANCE_STARTED,
+        }
+    else:
+        kinds = {
+            "update": EventKind.MAINTENANCE_UPDATED,
+            "complete": EventKind.MAINTENANCE_COMPLETED,
+        }
+    kinds["cancel"] = EventKind.MAINTENANCE_CANCELLED
+    return {action: reach_for(kind, ids) for action, kind in kinds.items()}
 
 
 @require_GET

@@ -135,8 +135,9 @@ def subscriber_resend(request, public_id: str):
 
 
 @require_http_methods(["GET", "POST"])
-@operator_required(Role.ADMIN)
+@operator_required(Role.VIEWER, write=Role.ADMIN)
 def subscriber_import(request):
+    """Admins upload; everyone sees the recent imports and their outcome."""
     form = SubscriberImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         actor = actor_for(request)
@@ -162,7 +163,7 @@ def subscriber_import(request):
 
 
 @require_GET
-@operator_required(Role.ADMIN)
+@operator_required(Role.VIEWER)
 def subscriber_import_status(request, pk: int):
     job = get_object_or_404(SubscriberImport.objects.defer("rows"), pk=pk)
     return render(request, "dashboard/subscribers/import_status.html", {"job": job})

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
+from incidents import services
 from incidents.services import Actor
+from notifications.services import subscriber_create
 from statuspage.api.keys import api_key_create
 from statuspage.api.models import Scope
 from statuspage.dashboard.models import Membership, Role
@@ -100,3 +104,33 @@ def page_url(page):
         return f"{base}/{path}" if path else base
 
     return make
+
+
+@pytest.fixture
+def objects(page, make_component):
+    """One of everything, and a spare of what the DELETE calls remove."""
+    actor = services.SYSTEM
+    group = services.component_group_create(name="G", actor=actor)
+    component = make_component("API", group=group)
+    spare = make_component("Spare")
+    incident = services.incident_create(
+        name="Down", body="x", actor=actor, component_statuses={component: "major_outage"}
+    )
+    start = timezone.now() + timedelta(days=1)
+    services.maintenance_schedule(
+        name="W",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=1),
+        components=[component],
+        actor=actor,
+    )
+    subscriber = subscriber_create(actor=actor, channel="email", address="s@example.test")
+    return {
+        "page_id": page.public_id,
+        "subscriber_id": subscriber.public_id,
+        "component_id": component.public_id,
+        "group_id": group.public_id,
+        "incident_id": incident.public_id,
+        "update_id": incident.updates.get().public_id,
+        "spare": spare.public_id,
+    }

@@ -3,16 +3,11 @@ documented operation answers, and real responses validate against the documented
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import jsonschema
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 
-from incidents import services
-from notifications.services import subscriber_create
 from statuspage.api.v1 import openapi
 from statuspage.dashboard.models import Role
 
@@ -70,36 +65,6 @@ def _validator(doc: dict, schema: dict) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(
         root, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
-
-
-@pytest.fixture
-def objects(page, make_component):
-    """One of everything, and a spare of what the DELETE calls remove."""
-    actor = services.SYSTEM
-    group = services.component_group_create(name="G", actor=actor)
-    component = make_component("API", group=group)
-    spare = make_component("Spare")
-    incident = services.incident_create(
-        name="Down", body="x", actor=actor, component_statuses={component: "major_outage"}
-    )
-    start = timezone.now() + timedelta(days=1)
-    services.maintenance_schedule(
-        name="W",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[component],
-        actor=actor,
-    )
-    subscriber = subscriber_create(actor=actor, channel="email", address="s@example.test")
-    return {
-        "page_id": page.public_id,
-        "subscriber_id": subscriber.public_id,
-        "component_id": component.public_id,
-        "group_id": group.public_id,
-        "incident_id": incident.public_id,
-        "update_id": incident.updates.get().public_id,
-        "spare": spare.public_id,
-    }
 
 
 BODIES = {

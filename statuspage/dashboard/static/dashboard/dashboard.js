@@ -1,9 +1,12 @@
 // Progressive enhancement only: every form works without this file.
 // 1) Live Markdown preview: forms with data-preview-url send their textarea[data-preview] text
 //    to the preview endpoint (which returns sanitised HTML) and show the result.
-// 2) A confirmation before destructive buttons (class "danger").
+// 2) A confirmation before destructive buttons (class "danger"; data-confirm gives the question).
 // 3) "This will notify: …" lines (p[data-reach-url]) recount when the chosen components change.
 // 4) A running import's status block ([data-refresh-seconds]) reloads itself until it is done.
+// 5) Read-only fields marked data-select-on-focus (a new API key) select their whole value on
+//    click, ready to copy.
+// No inline handlers (onclick=…) anywhere: the Content-Security-Policy allows no inline script.
 (function () {
   "use strict";
 
@@ -62,7 +65,10 @@
         credentials: "same-origin",
       })
         .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (data) { if (data && data.text) line.textContent = data.text; })
+        .then(function (data) {
+          if (!data || !data.text) return;
+          (line.querySelector("[data-reach-text]") || line).textContent = data.text;
+        })
         .catch(function () { /* the server-rendered figure stays */ });
     }
     form.addEventListener("change", function (event) {
@@ -94,9 +100,15 @@
     document.querySelectorAll("form[data-preview-url]").forEach(wirePreview);
     document.querySelectorAll("p[data-reach-url]").forEach(wireReach);
     document.querySelectorAll("button.danger").forEach(function (button) {
+      var question = button.getAttribute("data-confirm") || "Are you sure? This cannot be undone.";
       button.addEventListener("click", function (event) {
-        if (!window.confirm("Are you sure? This cannot be undone.")) event.preventDefault();
+        if (!window.confirm(question)) event.preventDefault();
       });
+    });
+    document.querySelectorAll("input[data-select-on-focus]").forEach(function (input) {
+      function selectAll() { input.select(); }
+      input.addEventListener("focus", selectAll);
+      input.addEventListener("click", selectAll);
     });
   });
 })();
