@@ -251,7 +251,8 @@ def test_import_is_idempotent(page, statuspage_url, capsys):
     first = capsys.readouterr()
     counts = [m.objects.count() for m in (Component, Incident, Maintenance, ComponentStatusChange)]
     # The progress goes to stderr, the report to stdout.
-    assert re.search(r"\rfetching incidents: \d+\n", first.err)
+    # One redraw per fetched page of 50, ending on the full count.
+    assert "\rfetching incidents: 50\rfetching incidents: 57\n" in first.err
     assert re.search(r"\rfetching scheduled_maintenances: \d+\n", first.err)
     redraws = _bar_redraws(first.err, "replaying history")
     total = redraws[-1][2]

@@ -80,7 +80,8 @@ class Command(BaseCommand):
             bar = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
             state = (label, filled)
         else:
-            bar, state = f"{done}", (label, done // 50)
+            # Called once per fetched page of 50: each call moves the count.
+            bar, state = f"{done}", (label, done)
         if state == getattr(self, "_last_progress", None) and done != total:
             return
         self._last_progress = state
