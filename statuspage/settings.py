@@ -105,11 +105,14 @@ RQ_QUEUES = {
 # incidents/queue.py decides when to enqueue (after commit); django-rq must not defer again.
 # Jobs carry the id of the request that enqueued them into the worker's logs.
 RQ = {"COMMIT_MODE": "auto", "JOB_CLASS": "statuspage.logs.RequestIdJob"}
-if REDIS_URL:
+# The shared cache may live in a Redis of its own: queues want `noeviction` and AOF, a cache
+# wants an eviction policy (docs/deployment.md, "Redis"). Unset: the queues' Redis.
+REDIS_CACHE_URL = env.redis_url("REDIS_CACHE_URL") or REDIS_URL
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "statuspage",
         }
     }

@@ -128,3 +128,32 @@ def test_colours_must_be_hex():
 def test_choice_names_the_allowed_values():
     with pytest.raises(ImproperlyConfigured, match="must be one of a, b"):
         Env({"X": "c"}).choice("X", default="a", choices=("a", "b"))
+
+
+def _cache_location(env: dict) -> str:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.CACHES['default'].get('LOCATION', s.CACHES['default']['BACKEND']))",
+        ],
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "statuspage.settings"}
+        | {"SECRET_KEY": "x", "DATA_DIR": "/tmp/sp-settings-test"}
+        | env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_the_cache_can_have_a_redis_of_its_own():
+    queues = "redis://127.0.0.1:6379/1"
+    assert _cache_location({"REDIS_URL": queues}) == queues
+    assert (
+        _cache_location({"REDIS_URL": queues, "REDIS_CACHE_URL": "redis://cache.internal:6380/0"})
+        == "redis://cache.internal:6380/0"
+    )
+    assert _cache_location({}).endswith("LocMemCache")
