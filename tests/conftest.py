@@ -81,6 +81,27 @@ def web(make_component):
 RECORDED_EVENTS: list = []
 
 
+@pytest.fixture
+def component_subscribers(api, web):
+    """Two active email subscribers, each to one component: api@x.test to API, web@x.test to
+    Web (for tests of who a component change reaches)."""
+    from django.utils import timezone
+
+    from notifications.models import Subscriber, SubscriberState
+
+    made = {}
+    for address, component in (("api@x.test", api), ("web@x.test", web)):
+        made[address] = Subscriber.objects.create(
+            channel="email",
+            address=address,
+            state=SubscriberState.ACTIVE,
+            confirmed_at=timezone.now(),
+            all_components=False,
+        )
+        made[address].components.set([component])
+    return made
+
+
 def record_event(event) -> None:
     """A stand-in event handler (settings.STATUSPAGE_EVENT_HANDLER) that remembers events."""
     RECORDED_EVENTS.append(event)

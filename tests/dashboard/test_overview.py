@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import AuditEntry, Page
-from notifications.models import Delivery, Event, Subscriber, SubscriberState
+from notifications.models import Delivery, Event
 
 
 def test_overview_shows_status_incidents_and_board(viewer_client, api, web, operator):
@@ -71,30 +71,13 @@ def test_recent_audit_entries_are_listed(viewer_client, api):
     assert "component.create" in html
 
 
-def _subscribers(api, web):
-    now = timezone.now()
-    made = {}
-    for address, components in (("api@x.test", [api]), ("web@x.test", [web])):
-        sub = Subscriber.objects.create(
-            channel="email",
-            address=address,
-            state=SubscriberState.ACTIVE,
-            confirmed_at=now,
-            all_components=False,
-        )
-        sub.components.set(components)
-        made[address] = sub
-    return made
-
-
 def _recipients():
     return set(Delivery.objects.values_list("subscriber__address", flat=True))
 
 
 def test_one_click_change_notifies_the_components_subscribers_when_the_page_says_so(
-    responder_client, api, web
+    responder_client, api, component_subscribers
 ):
-    _subscribers(api, web)
     url = f"/dashboard/components/{api.pk}/status/"
     responder_client.post(url, {"status": "major_outage"})
     assert _recipients() == set()  # the page setting is off
@@ -103,9 +86,8 @@ def test_one_click_change_notifies_the_components_subscribers_when_the_page_says
     assert _recipients() == {"api@x.test"}
 
 
-def test_one_click_change_can_be_kept_quiet(responder_client, api, web):
+def test_one_click_change_can_be_kept_quiet(responder_client, api, component_subscribers):
     Page.objects.update(notify_component_changes=True)
-    _subscribers(api, web)
     url = f"/dashboard/components/{api.pk}/status/"
     responder_client.post(url, {"status": "major_outage", "notify": "false"})
     api.refresh_from_db()

@@ -8,12 +8,11 @@ from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from incidents import services
 from incidents.enums import ChangeSource
 from incidents.models import AuditEntry, Component, ComponentStatusChange, Incident, Page
-from notifications.models import Delivery, Subscriber, SubscriberState
+from notifications.models import Delivery
 from statuspage.api.models import AlertState
 from statuspage.dashboard.models import Role
 
@@ -195,15 +194,9 @@ def test_non_json_body_is_400(make_key, api):
     assert status_of(api) == "operational"
 
 
-def test_a_status_set_by_the_hook_notifies_only_when_the_page_says_so(hook, api):
-    subscriber = Subscriber.objects.create(
-        channel="email",
-        address="api@x.test",
-        state=SubscriberState.ACTIVE,
-        confirmed_at=timezone.now(),
-        all_components=False,
-    )
-    subscriber.components.set([api])
+def test_a_status_set_by_the_hook_notifies_only_when_the_page_says_so(
+    hook, api, component_subscribers
+):
     assert hook({"component": api.name, "status": "partial_outage"}).status_code == 200
     assert not Delivery.objects.exists()  # the page setting is off
     Page.objects.update(notify_component_changes=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import AuditEntry, Component, ComponentGroup, Page
-from notifications.models import Delivery, Subscriber, SubscriberState
+from notifications.models import Delivery
 from statuspage.api.models import Scope
 from statuspage.dashboard.models import Role
 
@@ -285,27 +285,13 @@ def test_far_off_start_date_is_refused(v1, page_url):
     assert response.status_code == 422
 
 
-def _component_subscribers(api, web):
-    now = timezone.now()
-    for address, components in (("api@x.test", [api]), ("web@x.test", [web])):
-        sub = Subscriber.objects.create(
-            channel="email",
-            address=address,
-            state=SubscriberState.ACTIVE,
-            confirmed_at=now,
-            all_components=False,
-        )
-        sub.components.set(components)
-
-
 def _notified():
     return sorted(Delivery.objects.values_list("subscriber__address", flat=True))
 
 
 def test_status_patch_notifies_the_components_subscribers_when_the_page_says_so(
-    v1, page_url, api, web
+    v1, page_url, api, component_subscribers
 ):
-    _component_subscribers(api, web)
     responder = v1(Role.RESPONDER)
     url = page_url(f"components/{api.public_id}")
     assert responder.patch(url, {"component": {"status": "major_outage"}}).status_code == 200
@@ -316,9 +302,10 @@ def test_status_patch_notifies_the_components_subscribers_when_the_page_says_so(
 
 
 @pytest.mark.parametrize("quiet", [False, "false", "0"])
-def test_status_patch_with_deliver_notifications_false_is_quiet(v1, page_url, api, web, quiet):
+def test_status_patch_with_deliver_notifications_false_is_quiet(
+    v1, page_url, api, component_subscribers, quiet
+):
     Page.objects.update(notify_component_changes=True)
-    _component_subscribers(api, web)
     url = page_url(f"components/{api.public_id}")
     body = {"component": {"status": "major_outage", "deliver_notifications": quiet}}
     assert v1(Role.RESPONDER).patch(url, body).status_code == 200
