@@ -2,13 +2,43 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from incidents import services
 from incidents.models import Page
 from incidents.services import Actor
+
+
+# The suite's "now": an ordinary weekday, away from month ends and DST changes. Every test
+# starts its clock here (ticking from it), so no result depends on the day the suite runs.
+# TEST_NOW=2031-02-28T23:30:00+00:00 runs the whole suite from another instant.
+SUITE_NOW = datetime.fromisoformat(os.environ.get("TEST_NOW") or "2026-11-18T12:00:00+00:00")
+
+
+def _instant(value) -> datetime:
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if instant.tzinfo is None:
+        raise ValueError(f"frozen_at needs an aware instant, got {value!r}")
+    return instant
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The test's clock (a time-machine traveller): `clock.move_to(...)`, `clock.shift(...)`.
+    It ticks, so timeouts and waits behave, but it starts at SUITE_NOW, or at the test's
+    `@pytest.mark.frozen_at(...)`. Tests marked `real_clock` (they share time with workers or
+    servers in other processes) get None and the machine's clock."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    marker = request.node.get_closest_marker("frozen_at")
+    start = _instant(marker.args[0]) if marker else SUITE_NOW
+    with time_machine.travel(start, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
