@@ -12,7 +12,6 @@ from incidents import services
 from incidents.models import Page
 from incidents.services import Actor
 
-
 # The suite's "now": an ordinary weekday, away from month ends and DST changes. Every test
 # starts its clock here (ticking from it), so no result depends on the day the suite runs.
 # TEST_NOW=2031-02-28T23:30:00+00:00 runs the whole suite from another instant.
