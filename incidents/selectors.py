@@ -3,6 +3,7 @@ number of components, incidents or days."""
 
 from __future__ import annotations
 
+import zoneinfo
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
@@ -37,6 +38,11 @@ from incidents.services.common import GENERATION_CACHE_KEY, GENERATION_CACHE_SEC
 
 def page_get() -> Page:
     return Page.objects.get()
+
+
+def page_time_zone() -> zoneinfo.ZoneInfo:
+    """The page's time zone, without loading the rest of the row (one query)."""
+    return zoneinfo.ZoneInfo(Page.objects.values_list("time_zone", flat=True).get())
 
 
 def public_generation() -> int:

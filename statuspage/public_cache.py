@@ -3,7 +3,8 @@
 A public view is wrapped in @public_document. The wrapper:
 - keys each rendered document on the page's *generation* (bumped in the same transaction as
   every public change, published to the cache on commit), so a change shows at the origin
-  within a second while repeated reads render nothing;
+  within a second while repeated reads render nothing, and on the page's local date, so
+  "today" turns over at the page's midnight;
 - answers If-None-Match with 304 from the cached ETag, without rendering;
 - sets Cache-Control for shared caches and never lets a cookie or `Vary: Cookie` out
   (PublicResponseMiddleware enforces that after every other middleware has run);
@@ -28,8 +29,10 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -96,6 +99,7 @@ class _LocalStore:
         self.items: OrderedDict[str, Document] = OrderedDict()
         self.lock = threading.Lock()
         self.generation: tuple[float, int] | None = None
+        self.zone: tuple[int, ZoneInfo] | None = None  # the page's zone, per generation
 
     def get(self, key: str) -> Document | None:
         with self.lock:
@@ -115,6 +119,7 @@ class _LocalStore:
         with self.lock:
             self.items.clear()
             self.generation = None
+            self.zone = None
 
 
 local = _LocalStore(LOCAL_DOCUMENTS)
@@ -136,6 +141,20 @@ def current_generation() -> int:
         generation = Page.objects.values_list("generation", flat=True).get()
     local.generation = (now, generation)
     return generation
+
+
+def document_version() -> str:
+    """What a document's cache key is made of: the generation and the page's local date.
+
+    Pages show "today" (the last uptime bar, the past days, the current history month), so a
+    document rendered before the page's midnight must not be served after it, even when
+    nothing was written in between. The zone only changes with a write, which bumps the
+    generation: it is looked up once per generation. Raises DatabaseError."""
+    generation = current_generation()
+    memo = local.zone
+    if memo is None or memo[0] != generation:
+        memo = local.zone = (generation, selectors.page_time_zone())
+    return f"{generation}.{datetime.now(memo[1]).date().isoformat()}"
 
 
 def cache_control(*, stale: bool = False) -> str:
@@ -268,10 +287,10 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
             params = "&".join(f"{p}={request.GET.get(p, '')}" for p in query_params)
             key = f"{request.path}?{params}"
             try:
-                generation = current_generation()
+                version = document_version()
             except DatabaseError:
                 return _serve_snapshot(request, key, extra)
-            doc_key = f"public:doc:{generation}:{key}"
+            doc_key = f"public:doc:{version}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:
                 with _single_flight(key):
@@ -418,10 +437,10 @@ def fast_path(app):
         key = f"{path}?{_key_params(environ, params)}"
         headers = _final_headers.get(key)
         try:
-            generation = current_generation()
+            version = document_version()
         except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
             return app(environ, start_response)
-        doc = local.get(f"public:doc:{generation}:{key}")
+        doc = local.get(f"public:doc:{version}:{key}")
         if doc is None or headers is None:
             return app(environ, start_response)
         gz = getattr(doc, "gzip_body", None)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -150,3 +152,80 @@ def pytest_report_header(config):
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     queue = settings.REDIS_URL or "none (jobs run in-process)"
     return [f"database: {engine}; redis: {queue}"]
+
+
+# --- the instants that break naive date code ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An instant, and the page time zone that makes it hard. `now` is written in that zone;
+    `long_day`, when set, is a local day that is not 24 hours long (a DST change) with its
+    length in hours."""
+
+    name: str
+    zone: str
+    now: datetime
+    long_day: tuple[date, int] | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    @property
+    def today(self) -> date:
+        """The page's local date at `now` (not the UTC date)."""
+        return self.now.astimezone(self.tz).date()
+
+    def local(self, day: date, hour: int = 0, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=self.tz)
+
+
+def _at(value: str, zone: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=ZoneInfo(zone))
+
+
+EDGES = [
+    # Clocks jump 02:00 -> 03:00: the day has 23 hours, and "today" so far 11 of them.
+    Edge("new-york-spring-forward", "America/New_York",
+         _at("2027-03-14 12:00", "America/New_York"), (date(2027, 3, 14), 23)),
+    # Clocks fall back 02:00 -> 01:00: the day has 25 hours.
+    Edge("new-york-fall-back", "America/New_York",
+         _at("2026-11-01 12:00", "America/New_York"), (date(2026, 11, 1), 25)),
+    Edge("berlin-spring-forward", "Europe/Berlin",
+         _at("2027-03-28 12:00", "Europe/Berlin"), (date(2027, 3, 28), 23)),
+    Edge("berlin-fall-back", "Europe/Berlin",
+         _at("2026-10-25 12:00", "Europe/Berlin"), (date(2026, 10, 25), 25)),
+    # Local time is already in June while UTC is still on May 31st.
+    Edge("month-end", "Europe/Berlin", _at("2026-06-01 00:30", "Europe/Berlin")),
+    # Local time is still December 31st while UTC is in the new year.
+    Edge("year-end", "America/New_York", _at("2026-12-31 23:30", "America/New_York")),
+    # The leap day's evening in New York is March 1st in UTC.
+    Edge("leap-day", "America/New_York", _at("2028-02-29 21:00", "America/New_York")),
+    # UTC+14: a new year (and a new month, a new day) 14 hours before UTC has one.
+    Edge("kiritimati-new-year", "Pacific/Kiritimati",
+         _at("2027-01-01 00:30", "Pacific/Kiritimati")),
+]  # fmt: skip
+
+
+DST_EDGES = [e for e in EDGES if e.long_day]
+
+
+def _standing_at(edge: Edge, page):
+    page.time_zone = edge.zone
+    page.save(update_fields=["time_zone"])
+    with time_machine.travel(edge.now, tick=False):
+        yield edge
+
+
+@pytest.fixture(params=EDGES, ids=[e.name for e in EDGES])
+def edge(request, page, clock) -> Edge:
+    """Runs the test once per instant of EDGES: the clock stands still at `edge.now` and the
+    page's time zone is the edge's."""
+    yield from _standing_at(request.param, page)
+
+
+@pytest.fixture(params=DST_EDGES, ids=[e.name for e in DST_EDGES])
+def dst_edge(request, page, clock) -> Edge:
+    """As `edge`, for the clock changes only (edge.long_day is set)."""
+    yield from _standing_at(request.param, page)

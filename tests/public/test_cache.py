@@ -180,7 +180,7 @@ def test_concurrent_misses_render_once(rf, page, monkeypatch):
     import threading
 
     # The threads must not open database connections of their own.
-    monkeypatch.setattr(public_cache, "current_generation", lambda: 1)
+    monkeypatch.setattr(public_cache, "document_version", lambda: "1.2026-11-18")
 
     from django.http import HttpResponse
 
