@@ -4,11 +4,15 @@ a cached page turns over at local midnight even when nothing was written."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from xml.etree import ElementTree
 
 import time_machine
 
 from incidents import services
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def _html(client, path="/") -> str:
@@ -90,3 +94,14 @@ def test_the_uptime_calendar_shows_the_local_month_and_the_two_before(client, ed
     second = (first - timedelta(days=1)).replace(day=1)
     third = (second - timedelta(days=1)).replace(day=1)
     assert captions == [m.strftime("%B %Y") for m in (first, second, third)]
+
+
+def test_feed_dates_are_the_items_instants(client, edge, api, operator):
+    started = edge.now - timedelta(hours=1)
+    _resolved_incident("Feed outage", started, edge.now, api, operator)
+    rss = ElementTree.fromstring(client.get("/history.rss").content)  # noqa: S314 - our own output
+    pub_date = parsedate_to_datetime(rss.find("./channel/item/pubDate").text)
+    assert pub_date == started.replace(microsecond=0)
+    atom = ElementTree.fromstring(client.get("/history.atom").content)  # noqa: S314
+    updated = atom.find(f"{ATOM}entry/{ATOM}updated").text
+    assert datetime.fromisoformat(updated) == edge.now.replace(microsecond=0)

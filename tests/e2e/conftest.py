@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,23 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: E2E_DIR in Path(str(item.fspath)).parents)
 
 
+class ClockedBrowser:
+    """The chromium Browser, whose every context starts its clock at the test's "now" (the
+    frozen clock of tests/conftest.py), so what a page's scripts compute from Date agrees
+    with what the server rendered, whatever day the suite runs on. The clock then flows."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.clock.install(time=datetime.now(UTC))
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
@@ -48,7 +66,7 @@ def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
+        yield ClockedBrowser(chromium)
         chromium.close()
 
 

@@ -76,6 +76,8 @@ def _comparable(summary):
     }
 
 
+# The importer runs in another process, on the machine's clock: so does this test.
+@pytest.mark.real_clock
 def test_export_from_one_database_and_import_into_another(live_server, page, operator, tmp_path):
     group = services.component_group_create(name="Regions", actor=operator)
     eu = services.component_create(name="EU West", group=group, actor=operator)

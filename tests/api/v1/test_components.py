@@ -170,14 +170,20 @@ def test_uptime_counts_outage_seconds(v1, page_url, make_component):
     assert data["warnings"] == []
 
 
-def test_uptime_range_and_bad_dates(v1, page_url, api):
+def test_uptime_range_and_bad_dates(v1, page_url, api, make_component):
     client = v1(Role.VIEWER)
     url = page_url(f"components/{api.public_id}/uptime")
     today = timezone.now().date()
     data = client.get(url, {"start": (today - timedelta(days=3)).isoformat()}).json()
     assert data["range_start"] == (today - timedelta(days=3)).isoformat()
     assert data["uptime_percentage"] == 100
-    early = client.get(url, {"start": "2025-12-01", "end": "2025-12-31"}).json()
+    # Before the component existed: no figure, and a warning saying why.
+    recent = make_component("Recent", created_at=timezone.now() - timedelta(days=40))
+    before = {
+        "start": (today - timedelta(days=70)).isoformat(),
+        "end": (today - timedelta(days=50)).isoformat(),
+    }
+    early = client.get(page_url(f"components/{recent.public_id}/uptime"), before).json()
     assert early["uptime_percentage"] is None
     assert early["warnings"]
     for params in (
