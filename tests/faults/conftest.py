@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -18,6 +19,15 @@ from notifications.models import Subscriber, SubscriberState
 from tests.faults.support import PrivateRedis, SmtpSink, redis_settings, unavailable
 
 TIME_BOUND_SECONDS = 60
+FAULTS_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(session, config, items):
+    # Workers, servers and the database run in other processes, on the machine's clock: a
+    # frozen clock here would see their leases and timestamps days away.
+    for item in items:
+        if FAULTS_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.real_clock)
 
 
 class FaultTestTimeout(Exception):

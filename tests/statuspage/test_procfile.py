@@ -25,6 +25,10 @@ ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent
 
 
+# The web process runs on the machine's clock: so do these tests.
+pytestmark = pytest.mark.real_clock
+
+
 def procfile_command(name: str) -> str:
     for line in (ROOT / "Procfile").read_text().splitlines():
         if line.startswith(f"{name}:"):
