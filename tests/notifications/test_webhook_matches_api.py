@@ -197,3 +197,38 @@ def test_webhook_page_and_meta_agree_with_the_api(client, hook, layout, operator
     }
     assert payload["meta"]["generated_at"].endswith(offset_of(zone))
     assert status["page"]["updated_at"].endswith(offset_of(zone))
+
+
+@pytest.mark.parametrize("hook", ["Etc/UTC"], indirect=True)
+def test_the_webhook_schemas_can_fail(hook, layout, operator):
+    """Not vacuous: a missing extra, a raw position, a timestamp without milliseconds and a
+    numeric component_update id are each refused."""
+    services.incident_create(
+        name="Errors",
+        body="Looking.",
+        actor=operator,
+        component_statuses={layout["api"]: ComponentStatus.MAJOR_OUTAGE},
+    )
+    [payload] = hook()
+    incident = payload["incident"]
+    broken = [
+        {**payload, "incident": {k: v for k, v in incident.items() if k != "backfilled"}},
+        {
+            **payload,
+            "incident": {**incident, "components": [{**incident["components"][0], "position": 0}]},
+        },
+        {**payload, "meta": {**payload["meta"], "generated_at": "2026-01-05T10:02:11Z"}},
+    ]
+    for candidate in broken:
+        assert list(Draft202012Validator(schemas.WEBHOOK_INCIDENT).iter_errors(candidate))
+    change = {
+        "id": "1",
+        "component_id": layout["api"].public_id,
+        "old_status": "operational",
+        "new_status": "major_outage",
+        "created_at": "2026-01-05T10:02:11.123Z",
+        "component_type": "Component",
+    }
+    validator = Draft202012Validator(schemas.COMPONENT_UPDATE)
+    assert list(validator.iter_errors(change))
+    assert not list(validator.iter_errors({**change, "id": "00000000000z"}))
