@@ -19,7 +19,15 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from incidents import selectors
-from incidents.models import Component, ComponentStatusChange, Incident, Maintenance, Page
+from incidents.models import (
+    Component,
+    ComponentStatusChange,
+    Incident,
+    IncidentUpdate,
+    Maintenance,
+    MaintenanceUpdate,
+    Page,
+)
 from incidents.selectors import ComponentTree, GroupNode
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -143,7 +151,7 @@ class Context:
 # --- incidents and maintenance ------------------------------------------------------------------
 
 
-def update_dict(update, parent_id: str, page: Page) -> dict:
+def update_dict(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, page: Page) -> dict:
     """One incident_update (of an incident or a maintenance, which records no component
     changes of its own)."""
     return {

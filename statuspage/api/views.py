@@ -8,10 +8,13 @@ read these documents cross-origin and without credentials.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from incidents import selectors, wire
+from incidents.models import Incident, Maintenance
 from statuspage.json_http import json_error, json_response, public_json
 
 PER_PAGE = 50
@@ -68,7 +71,9 @@ def components(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _incident_list(request: HttpRequest, select) -> HttpResponse:
+def _incident_list(
+    request: HttpRequest, select: Callable[[int], Iterable[Incident]]
+) -> HttpResponse:
     offset = _offset(request)
     if offset is None:
         return _bad_page()
@@ -81,7 +86,9 @@ def _incident_list(request: HttpRequest, select) -> HttpResponse:
     )
 
 
-def _maintenance_list(request: HttpRequest, select) -> HttpResponse:
+def _maintenance_list(
+    request: HttpRequest, select: Callable[[int], Iterable[Maintenance]]
+) -> HttpResponse:
     offset = _offset(request)
     if offset is None:
         return _bad_page()
@@ -94,7 +101,7 @@ def _maintenance_list(request: HttpRequest, select) -> HttpResponse:
     )
 
 
-def _window(queryset, offset: int):
+def _window(queryset: QuerySet, offset: int) -> QuerySet:
     return queryset[offset : offset + PER_PAGE]
 
 
