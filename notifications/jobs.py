@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents import selectors
+from incidents import selectors, wire
 from incidents.services import Actor
 from incidents.services.common import audit
 from notifications import links, render
@@ -87,12 +87,10 @@ def _test_delivery(sub: Subscriber, page) -> str:
         if sub.channel == Channel.WEBHOOK:
             body = json.dumps(
                 {
-                    "meta": {
-                        "unsubscribe": links.unsubscribe_url(sub),
-                        "documentation": page.url,
-                        "generated_at": render.payloads.ts(timezone.now()),
-                    },
-                    "page": render.payloads.page_json(),
+                    "meta": render.webhook_meta(
+                        unsubscribe=links.unsubscribe_url(sub), documentation=page.url, tz=page.tz
+                    ),
+                    "page": wire.webhook_page(page, *selectors.status_summary()),
                     "test": True,
                 }
             ).encode()

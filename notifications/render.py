@@ -7,14 +7,14 @@ Email subject/text and SMS are .txt templates (not HTML-escaped); the email HTML
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, tzinfo
 
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
+from django.utils import timezone
 
-from incidents import selectors
+from incidents import selectors, wire
 from incidents.events import EventKind
-from notifications import payloads
 from notifications.models import Event
 
 HEADLINES = {
@@ -49,7 +49,9 @@ class EventView:
     status: str
     body: str
     object_public_id: str
+    # The event's Statuspage objects (incidents.wire), the same for every webhook subscriber.
     payload: dict = field(default_factory=dict)
+    tz: tzinfo = UTC  # the page's: every timestamp of a webhook payload is in its offset
     # Maintenance window, "2026-01-05 10:00 to 12:00 UTC"-style, or "".
     window: str = ""
     _cache: dict = field(default_factory=dict, repr=False)
@@ -95,6 +97,12 @@ class EventView:
             for part in self._cache["email"]
         )
 
+    def webhook_body(self, *, unsubscribe: str) -> dict:
+        """The Statuspage webhook payload for one subscriber: its own `meta`, then the
+        event's objects."""
+        meta = webhook_meta(unsubscribe=unsubscribe, documentation=self.page_url, tz=self.tz)
+        return {"meta": meta, **self.payload}
+
     def render_text(self, name: str, context: dict) -> str:
         return clean_text(self.template(name).render(context))
 
@@ -103,18 +111,18 @@ class EventView:
 
 
 def event_view(event: Event) -> EventView:
-    page = selectors.page_get()
-    page_url = page.url.rstrip("/")
-    page_id = page.public_id
+    ctx = wire.Context()
+    page = ctx.page
     view = EventView(
         event=event,
         page_name=page.name,
-        page_url=page_url,
+        page_url=page.url.rstrip("/"),
         headline=HEADLINES.get(event.kind, event.kind),
         title="",
         status="",
         body="",
         object_public_id="",
+        tz=page.tz,
     )
     if event.incident_id:
         incident = event.incident
@@ -124,8 +132,7 @@ def event_view(event: Event) -> EventView:
         # the incident resolved still says what the update said.
         view.status = update.status if update else incident.status
         view.body = update.body if update else incident.postmortem_body
-        data = payloads.incident_json(incident, page_id, page_url)
-        view.payload = {"incident": data}
+        view.payload = {"incident": wire.incident_full(ctx, incident)}
     elif event.maintenance_id:
         maintenance = event.maintenance
         update = event.maintenance_update
@@ -137,36 +144,39 @@ def event_view(event: Event) -> EventView:
             view.status = update.status if update else maintenance.status
         view.body = update.body if update else ""
         view.window = _window(maintenance)
-        view.payload = {"incident": payloads.maintenance_json(maintenance, page_id, page_url)}
+        view.payload = {"incident": wire.incident_full(ctx, maintenance)}
     else:
-        view.payload, view.title = _component_payload(event, page_id)
-    view.payload["page"] = payloads.page_json()
+        view.payload, view.title = _component_payload(event, ctx)
+    indicator, description = selectors.status_summary(ctx.tree.components)
+    view.payload["page"] = wire.webhook_page(page, indicator, description)
     return view
 
 
-def _component_payload(event: Event, page_id: str) -> tuple[dict, str]:
+def _component_payload(event: Event, ctx: wire.Context) -> tuple[dict, str]:
     from incidents.models import ComponentStatusChange
 
     change = (
         ComponentStatusChange.objects.filter(id__in=event.status_change_ids)
-        .select_related("component", "component__group")
+        .select_related("component")
         .order_by("-id")
         .first()
     )
-    if change is None:
+    if change is None or change.component_id not in ctx.by_pk:
         return {}, "Component status changed"
     title = f"{change.component.name} is {change.new_status.replace('_', ' ')}"
     return {
-        "component_update": {
-            "id": str(change.id),
-            "component_id": change.component.public_id,
-            "old_status": change.old_status,
-            "new_status": change.new_status,
-            "created_at": payloads.ts(change.at),
-            "component_type": "Component",
-        },
-        "component": payloads.component_json(change.component, page_id),
+        "component_update": wire.component_update_dict(change, ctx.page),
+        "component": ctx.by_pk[change.component_id],
     }, title
+
+
+def webhook_meta(*, unsubscribe: str, documentation: str, tz: tzinfo) -> dict:
+    """A webhook payload's `meta`; generated_at in the page's offset like every timestamp."""
+    return {
+        "unsubscribe": unsubscribe,
+        "documentation": documentation,
+        "generated_at": wire.timestamp(timezone.now(), tz),
+    }
 
 
 def _window(maintenance) -> str:

@@ -437,14 +437,7 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
         message.text = render.gsm_safe(view.render_text("sms/message.txt", view.context()))
         message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
     elif row.channel == Channel.WEBHOOK:
-        message.payload = {
-            "meta": {
-                "unsubscribe": unsubscribe,
-                "documentation": view.page_url,
-                "generated_at": render.payloads.ts(timezone.now()),
-            },
-            **view.payload,
-        }
+        message.payload = view.webhook_body(unsubscribe=unsubscribe)
     else:
         message.payload = {
             "title": render.clean_text(f"{view.headline}: {view.title}"),

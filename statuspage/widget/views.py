@@ -14,14 +14,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from incidents import selectors
+from incidents import selectors, wire
 from incidents.enums import ComponentStatus, IncidentStatus, MaintenanceStatus
-from statuspage.api import serializers as s
-from statuspage.api.views import json_response, public_json
+from statuspage.json_http import CORS, json_response, public_json
 from statuspage.public_cache import public_document
 from statuspage.widget import badges
 
-CORS = {"Access-Control-Allow-Origin": "*"}
 FRAMEABLE = {**CORS, "Content-Security-Policy": "frame-ancestors *"}
 # A badge is an image: nothing in it may run or load, even when opened on its own.
 BADGE = {**CORS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
@@ -43,11 +41,11 @@ def _notice(obj, page, *, kind: str) -> dict:
         "status": obj.status,
         "status_label": status_label,
         "impact": obj.impact,
-        "url": s.public_url(
+        "url": wire.public_url(
             page, "incidents" if kind == "incident" else "maintenance", obj.public_id
         ),
         # Changes when an update is posted or edited: the script reloads the frame on it.
-        "updated_at": s.timestamp(latest.updated_at if latest else obj.updated_at, page.tz),
+        "updated_at": wire.timestamp(latest.updated_at if latest else obj.updated_at, page.tz),
         "latest_update": body,
     }
 
@@ -68,7 +66,7 @@ def state(request):
     return json_response(
         {
             "page": {"id": page.public_id, "name": page.name, "url": page.url},
-            "status": s.status_dict(indicator, description),
+            "status": wire.status_dict(indicator, description),
             "notices": _notices(page),
         }
     )

@@ -177,3 +177,62 @@ ENDPOINTS = {
     ),
 }
 INCIDENT_DETAIL = closed({"page": PAGE, "incident": {"oneOf": [INCIDENT, MAINTENANCE]}})
+
+
+# --- webhook payloads (reference section 2) -------------------------------------------------
+
+WEBHOOK_META = closed(
+    {
+        "unsubscribe": {"type": "string", "pattern": "^https?://"},
+        "documentation": {"type": "string", "pattern": "^https?://"},
+        "generated_at": TIMESTAMP,
+    }
+)
+WEBHOOK_PAGE = closed(
+    {"id": ID, "status_indicator": INDICATOR, "status_description": {"enum": DESCRIPTIONS}}
+)
+# The incident object as in the API, plus these (null or false where they do not apply).
+_WEBHOOK_INCIDENT_EXTRAS = {
+    "backfilled": {"type": "boolean"},
+    "impact_override": {"anyOf": [IMPACT, {"type": "null"}]},
+    "postmortem_body": {"type": ["string", "null"]},
+    "postmortem_published_at": NULLABLE_TIMESTAMP,
+    "scheduled_for": NULLABLE_TIMESTAMP,
+    "scheduled_until": NULLABLE_TIMESTAMP,
+    "scheduled_remind_prior": {"type": "boolean"},
+    "scheduled_auto_in_progress": {"type": "boolean"},
+    "scheduled_auto_completed": {"type": "boolean"},
+}
+
+
+def _with_extras(obj: dict) -> dict:
+    # The API's own field schemas win: a maintenance's scheduled_* are never null.
+    properties = {**_WEBHOOK_INCIDENT_EXTRAS, **obj["properties"]}
+    return closed(properties)
+
+
+WEBHOOK_INCIDENT = closed(
+    {
+        "meta": WEBHOOK_META,
+        "page": WEBHOOK_PAGE,
+        "incident": {"oneOf": [_with_extras(INCIDENT), _with_extras(MAINTENANCE)]},
+    }
+)
+COMPONENT_UPDATE = closed(
+    {
+        "id": ID,
+        "component_id": ID,
+        "old_status": COMPONENT_STATUS,
+        "new_status": COMPONENT_STATUS,
+        "created_at": TIMESTAMP,
+        "component_type": {"const": "Component"},
+    }
+)
+WEBHOOK_COMPONENT = closed(
+    {
+        "meta": WEBHOOK_META,
+        "page": WEBHOOK_PAGE,
+        "component_update": COMPONENT_UPDATE,
+        "component": COMPONENT,
+    }
+)

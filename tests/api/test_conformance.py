@@ -8,6 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from incidents.enums import OPEN_INCIDENT_STATUSES
+from incidents.models import Page
 from tests.api import schemas
 from tests.api.conftest import HISTORY
 
@@ -60,6 +61,18 @@ def test_list_pages_until_empty_and_every_page_conforms(client, dataset, path):
     items = all_pages(client, path, LISTS[path])
     ids = [item["id"] for item in items]
     assert len(ids) == len(set(ids)), "an item appeared on two pages"
+
+
+def test_every_endpoint_conforms_on_a_page_with_an_offset(client, dataset):
+    """Timestamps carry the page's offset (New York: -05:00 or -04:00), still with milliseconds."""
+    Page.objects.update(time_zone="America/New_York")
+    for path, schema in sorted(schemas.ENDPOINTS.items()):
+        document = get(client, path)
+        validate(schema, document)
+        assert document["page"]["updated_at"][-6:] in ("-05:00", "-04:00"), path
+    incident = get(client, f"incidents/{dataset['open_incident'].public_id}.json")
+    validate(schemas.INCIDENT_DETAIL, incident)
+    assert incident["incident"]["started_at"][-6:] in ("-05:00", "-04:00")
 
 
 def test_schemas_reject_a_wrong_document(client, dataset):

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from incidents import selectors, services
 from incidents.enums import ComponentStatus
 from incidents.models import Page
+from incidents.wire import timestamp
 from statuspage import public_cache
-from statuspage.api.serializers import timestamp
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,9 @@ is an incident with scheduled_* fields), and edits of single updates."""
 
 from __future__ import annotations
 
-from incidents import selectors, services
+from incidents import selectors, services, wire
 from incidents.models import Incident, IncidentUpdate, Maintenance
 from statuspage.api.models import Scope
-from statuspage.api.serializers import _update as update_dict
 from statuspage.api.v1 import incident_writes as writes
 from statuspage.api.v1 import serializers as ser
 from statuspage.api.v1.http import ApiError, api_view, body, int_param, json_response
@@ -105,10 +104,7 @@ def incident_update_detail(request, incident_id: str, update_id: str):
         public_id=update_id, incident__public_id=incident_id
     )
     update = writes.update_edit(update, body(request, "incident_update"), request.api_actor)
-    page = selectors.page_get()
-    return json_response(
-        update_dict(update, incident_id, page, affected=update.affected_components)
-    )
+    return json_response(wire.update_dict(update, incident_id, selectors.page_get()))
 
 
 _TAGS = ["incidents"]

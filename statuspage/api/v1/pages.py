@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from incidents import selectors
-from statuspage.api import serializers as s
+from incidents import selectors, wire
 from statuspage.api.models import Scope
 from statuspage.api.v1.http import api_view, json_response
 
 
 def page_json(page) -> dict:
-    return s.page_dict(page)
+    return wire.page_dict(page)
 
 
 @api_view(GET=Scope.READ)

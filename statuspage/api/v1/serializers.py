@@ -1,25 +1,14 @@
-"""Statuspage management-API objects. Components, incidents and updates read exactly as in the
-public v2 documents (same serializers), plus the fields only the management API shows."""
+"""Management-API objects. Components, incidents and updates are incidents.wire's, as in the
+public v2 documents and the webhooks; this layer only adds what the management API alone shows
+(a group's own shape, and three management fields on incidents)."""
 
 from __future__ import annotations
 
-from incidents import selectors
+from incidents import wire
 from incidents.models import Incident, Maintenance
-from statuspage.api import serializers as s
 
-
-class Context:
-    """What every object needs: the page and the serialized component rows (one tree load)."""
-
-    def __init__(self):
-        self.page = selectors.page_get()
-        self.tree = selectors.component_tree()
-        self.rows = s.components_list(self.tree, self.page)
-        self.by_pk = s.components_by_pk(self.tree, self.rows)
-        self.by_id = {row["id"]: row for row in self.rows}
-
-    def ts(self, value):
-        return s.timestamp(value, self.page.tz)
+# What every object needs: the page and the serialized component rows (one tree load).
+Context = wire.Context
 
 
 def component(ctx: Context, public_id: str) -> dict:
@@ -40,45 +29,12 @@ def group(ctx: Context, public_id: str) -> dict:
     }
 
 
-def incident(ctx: Context, obj: Incident) -> dict:
-    data = s.incident_dict(obj, ctx.page, ctx.by_pk)
-    data.update(
-        {
-            "impact_override": obj.impact_override,
-            "backfilled": obj.backfilled,
-            "postmortem_body": obj.postmortem_body or None,
-            "postmortem_body_last_updated_at": None,
-            "postmortem_published_at": ctx.ts(obj.postmortem_published_at),
-            "metadata": {},
-            "scheduled_for": None,
-            "scheduled_until": None,
-            "scheduled_remind_prior": False,
-            "scheduled_reminded_at": None,
-            "scheduled_auto_in_progress": False,
-            "scheduled_auto_completed": False,
-        }
-    )
-    return data
-
-
-def maintenance(ctx: Context, obj: Maintenance) -> dict:
-    data = s.maintenance_dict(obj, ctx.page, ctx.by_pk)
-    data.update(
-        {
-            "impact_override": None,
-            "backfilled": False,
-            "postmortem_body": None,
-            "postmortem_body_last_updated_at": None,
-            "postmortem_published_at": None,
-            "metadata": {},
-            "scheduled_remind_prior": obj.remind_before_minutes is not None,
-            "scheduled_reminded_at": ctx.ts(obj.reminded_at),
-            "scheduled_auto_in_progress": obj.auto_start,
-            "scheduled_auto_completed": obj.auto_complete,
-        }
-    )
-    return data
-
-
-def any_incident(ctx: Context, obj) -> dict:
-    return maintenance(ctx, obj) if isinstance(obj, Maintenance) else incident(ctx, obj)
+def any_incident(ctx: Context, obj: Incident | Maintenance) -> dict:
+    """The incident or maintenance as webhooks carry it, plus the management-only fields."""
+    reminded_at = obj.reminded_at if isinstance(obj, Maintenance) else None
+    return {
+        **wire.incident_full(ctx, obj),
+        "postmortem_body_last_updated_at": None,
+        "metadata": {},
+        "scheduled_reminded_at": ctx.ts(reminded_at),
+    }
