@@ -34,7 +34,8 @@ USE_I18N = False
 LANGUAGE_CODE = "en-us"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with its sign-in handed to the dashboard's (throttle, two-factor).
+    "statuspage.dashboard.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

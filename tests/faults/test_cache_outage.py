@@ -1,6 +1,7 @@
 """The cache's Redis is down (a real Redis client pointed at a closed port): rate limits fail
-open, so writes and sign-in keep working, everything a write does is written, and sign-in
-guessing stays bounded by the per-process counts. Runs on every setup: it needs no server."""
+open, so API writes and sign-in (dashboard and admin) keep working, everything a write does is
+written, and sign-in guessing stays bounded by the per-process counts. Runs on every setup: it
+needs no server."""
 
 from __future__ import annotations
 
@@ -91,13 +92,23 @@ def test_dashboard_sign_in_works_while_the_cache_is_down(unreachable_cache, view
     assert client.get("/dashboard/").status_code == 200
 
 
+def test_admin_sign_in_works_while_the_cache_is_down(unreachable_cache, django_user_model):
+    django_user_model.objects.create_superuser("root", "root@example.com", PASSWORD)
+    client = Client()
+    response = _sign_in(client, "root", PASSWORD, path="/admin/login/")
+    assert response.status_code == 302
+    assert client.get("/admin/incidents/incident/").status_code == 200
+
+
 def test_sign_in_guessing_stays_bounded_while_the_cache_is_down(
     unreachable_cache,
     viewer,  # noqa: F811
 ):
+    # Failures at the admin's sign-in and the dashboard's count together, outage or not.
     for n in range(5):
-        assert _sign_in(Client(), "vera", "wrong", ip=f"10.5.5.{n}").status_code == 200
-    client = Client()
-    response = _sign_in(client, "vera", PASSWORD, ip="10.5.6.1")
-    assert b"Too many failed sign-in attempts" in response.content
+        path = "/admin/login/" if n % 2 else "/dashboard/login/"
+        assert _sign_in(Client(), "vera", "wrong", path=path, ip=f"10.5.5.{n}").status_code == 200
+    for path in ("/dashboard/login/", "/admin/login/"):
+        response = _sign_in(Client(), "vera", PASSWORD, path=path, ip="10.5.6.1")
+        assert b"Too many failed sign-in attempts" in response.content
     assert Session.objects.count() == 0  # no session was started for anyone
