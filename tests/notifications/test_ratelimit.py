@@ -18,11 +18,25 @@ from notifications.ratelimit import Rate, clear, client_address, exhausted, hit
 THREE_A_MINUTE = Rate("test", 3, 60)
 
 
+def _use_local_memory_cache(settings) -> None:
+    # Its own location: local-memory caches of one name share their entries for the whole
+    # process, and the suite's autouse fixture clears only the configured cache.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "test-ratelimit",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def local_cache(settings):
     """The local-memory cache expires keys by the test's clock (Redis keeps real time), for the
     tests that move the clock past a window's end."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    _use_local_memory_cache(settings)
 
 
 def _errors() -> float:
@@ -103,7 +117,7 @@ def test_the_cache_is_tried_again_after_the_pause(unreachable_cache, settings, m
     hit(THREE_A_MINUTE, "k")
     assert _errors() == before + 2
     # The cache is back: counts go to it again (it has seen none of the outage's).
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    _use_local_memory_cache(settings)
     from django.core.cache import cache
 
     assert hit(THREE_A_MINUTE, "k").allowed
