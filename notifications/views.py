@@ -18,7 +18,7 @@ from incidents.errors import ServiceError
 from incidents.models import Component, Incident
 from notifications import links
 from notifications.models import Channel, Subscriber, SubscriberState
-from notifications.ratelimit import hit
+from notifications.ratelimit import Rate, client_address, hit
 from notifications.services import subscriptions
 from notifications.services.subscriptions import SubscribeError
 from notifications.twilio_hooks import handle_inbound, handle_status, signature_valid
@@ -31,8 +31,9 @@ def _page(request, template: str, status: int = 200, **context):
     return render(request, f"notifications/pages/{template}", context, status=status)
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+def _within(name: str, limit: int, key: str) -> bool:
+    """Count one attempt against an hourly limit (notifications/ratelimit.py)."""
+    return hit(Rate(name, limit, HOUR), key).allowed
 
 
 def _too_many(request):
@@ -47,9 +48,11 @@ def subscribe(request):
     if request.method == "GET":
         return _page(request, "subscribe.html", components=components, incident=incident)
     data = request.POST
-    if not hit(f"sub-ip:{_client_ip(request)}", settings.SUBSCRIBE_RATE_PER_IP_HOUR, HOUR):
+    if not _within("subscribe-ip", settings.SUBSCRIBE_RATE_PER_IP_HOUR, client_address(request)):
         return _too_many(request)
-    if not hit(_address_key(data), settings.SUBSCRIBE_RATE_PER_ADDRESS_HOUR, HOUR):
+    if not _within(
+        "subscribe-address", settings.SUBSCRIBE_RATE_PER_ADDRESS_HOUR, _address_key(data)
+    ):
         return _too_many(request)
     incident = Incident.objects.filter(public_id=data.get("incident", "")).first()
     try:
@@ -83,14 +86,16 @@ def _address_key(data) -> str:
         address = subscriptions.normalise_address(channel, address)
     except SubscribeError:
         address = address.strip().lower()
-    return f"sub-addr:{channel}:{address}"
+    return f"{channel}:{address}"
 
 
 @csrf_exempt
 @require_POST
 def subscribe_sms_code(request):
     number = request.POST.get("address", "")
-    if not hit(f"sms-code:{number}", 5, HOUR) or not hit(f"sms-ip:{_client_ip(request)}", 20, HOUR):
+    if not _within("sms-code", 5, number) or not _within(
+        "sms-code-ip", 20, client_address(request)
+    ):
         return _too_many(request)
     sub = Subscriber.objects.filter(channel=Channel.SMS, address=number).first()
     if sub and subscriptions.sms_code_check(subscriber=sub, code=request.POST.get("code", "")):

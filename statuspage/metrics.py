@@ -6,7 +6,8 @@ reads it answers before Django runs. With several worker processes (granian --wo
 process counts its own requests; with PROMETHEUS_MULTIPROC_DIR set (statuspage/serve.py sets
 it from deploy/granian.env and empties it at start) each writes to files there and /metrics
 adds up every process's files. Domain and queue figures are read at scrape time.
-Access needs `Authorization: Bearer $METRICS_TOKEN`, or a client address in METRICS_ALLOWED_IPS.
+Access needs `Authorization: Bearer $METRICS_TOKEN`, or a client address in METRICS_ALLOWED_IPS
+(read by notifications.ratelimit.client_address, like every rate limit's).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from notifications.ratelimit import client_address
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +183,7 @@ def _allowed(request) -> bool:
     if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
         return True
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(client_address(request))
     except ValueError:
         return False
     return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)

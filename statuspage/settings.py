@@ -34,7 +34,8 @@ USE_I18N = False
 LANGUAGE_CODE = "en-us"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with its sign-in handed to the dashboard's (throttle, two-factor).
+    "statuspage.dashboard.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -114,6 +115,9 @@ if REDIS_CACHE_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "statuspage",
+            # A cache that stops answering (a partition, not a refusal) must cost a request
+            # seconds, not hang it: rate limits and the public cache then carry on without it.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
@@ -215,9 +219,9 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that overwrites this header; otherwise clients could spoof HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind a proxy that overwrites X-Forwarded-For (deploy/nginx.conf): the client's address for
-# rate limits and the metrics allow-list. First, so every later middleware sees it.
+# rate limits and the metrics allow-list is its last entry. Read in one place only,
+# notifications.ratelimit.client_address; REMOTE_ADDR itself is left as the server saw it.
 TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
-MIDDLEWARE.insert(0, "statuspage.proxy.ForwardedForMiddleware")
 
 # --- api and widget ---
 # The script embed (statuspage/widget): corner and colours of the notice it shows while an

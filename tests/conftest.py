@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -68,11 +69,38 @@ def _fresh_public_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counts kept in process memory while a test's cache was down (and the pause
+    before the shared cache is tried again) must not reach the next test."""
+    from notifications import ratelimit
+
+    ratelimit.forget_local_state()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _page_row(request):
     """Every test that touches the database finds the page row (see `page`)."""
     uses_db = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
     if uses_db or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("page")
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    """The shared cache is a real Redis client pointed at a port nobody listens on, as when the
+    cache's Redis is down: every cache call raises redis's ConnectionError at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    return settings.CACHES["default"]
 
 
 @pytest.fixture

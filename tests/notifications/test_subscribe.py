@@ -264,3 +264,13 @@ def test_unconfirmed_expire_and_quarantined_are_purged(make_subscriber, settings
     )
     assert subscribers_expire_and_purge() == {"expired": 1, "purged": 1}
     assert list(Subscriber.objects.values_list("address", flat=True)) == ["new@x.test"]
+
+
+def test_sms_codes_are_limited_per_number_even_for_the_right_code(client, page, settings):
+    sub = Subscriber.objects.create(channel=Channel.SMS, address="+14155550199")
+    for n in range(5):
+        wrong = client.post("/subscribe/sms", {"address": sub.address, "code": f"00000{n}"})
+        assert wrong.status_code == 400
+    # The sixth try for one number within the hour is refused before the code is checked.
+    refused = client.post("/subscribe/sms", {"address": sub.address, "code": "123456"})
+    assert refused.status_code == 429

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import re
-import time
+from collections.abc import Callable
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from incidents import selectors
 from incidents.services import ServiceError
+from notifications import ratelimit
 from statuspage.api.keys import actor_for_key, api_key_authenticate, key_allows
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -85,21 +84,13 @@ def _presented_key(request) -> str | None:
 def rate_limit_retry_after(bucket: str) -> int | None:
     """Count one request for `bucket`; None while within the limit, else seconds to wait.
 
-    A fixed one-minute window in the shared cache (Redis when configured), so every web process
-    counts against the same budget."""
-    limit = settings.API_RATE_LIMIT_PER_MINUTE
-    now = time.time()
-    window = int(now // 60)
-    key = f"api-rate:{bucket}:{window}"
-    cache.add(key, 0, 70)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 70)
-        count = 1
-    if count <= limit:
-        return None
-    return max(1, math.ceil((window + 1) * 60 - now))
+    API_RATE_LIMIT_PER_MINUTE per key in a one-minute window, counted in the shared cache
+    (Redis when configured) so every web process counts against the same budget. With the
+    cache unreachable the count goes on in each process's memory (notifications/ratelimit.py):
+    a write is never refused, nor answered 500, because the cache is down."""
+    rate = ratelimit.Rate("api-key", settings.API_RATE_LIMIT_PER_MINUTE, 60)
+    verdict = ratelimit.hit(rate, bucket)
+    return None if verdict.allowed else verdict.retry_after
 
 
 # --- bodies --------------------------------------------------------------------------------
@@ -219,66 +210,79 @@ def api_view(**scopes_by_method: str):
     """Wrap a management API view. Keyword arguments map HTTP methods to the scope each needs,
     e.g. `@api_view(GET="read", POST="incidents:write")`. The URL's page_id must be this page's."""
 
-    allowed = sorted(scopes_by_method)
-
     def decorate(view):
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request, *args, page_id: str | None = None, **kwargs):
             try:
-                return _handle(request, view, args, kwargs, page_id)
+                _admit(request, scopes_by_method, page_id, kwargs)
+                return _run(view, request, args, kwargs)
             except ApiError as exc:
-                headers = getattr(exc, "headers", None)
-                return error_response(exc, headers)
-
-        def _handle(request, view, args, kwargs, page_id):
-            raw = _presented_key(request)
-            if not raw:
-                raise _with_headers(
-                    ApiError(401, "Authenticate with 'Authorization: OAuth <api key>'."),
-                    {"WWW-Authenticate": 'OAuth realm="statuspage"'},
-                )
-            key = api_key_authenticate(raw)
-            if key is None:
-                raise _with_headers(
-                    ApiError(
-                        401,
-                        "The API key is not valid (unknown, revoked, or its owner lost access).",
-                    ),
-                    {"WWW-Authenticate": 'OAuth realm="statuspage", error="invalid_token"'},
-                )
-            retry_after = rate_limit_retry_after(key.prefix)
-            if retry_after is not None:
-                raise _with_headers(
-                    ApiError(429, f"Rate limit exceeded: retry in {retry_after} s."),
-                    {"Retry-After": str(retry_after)},
-                )
-            if request.method not in scopes_by_method:
-                raise _with_headers(
-                    ApiError(405, f"{request.method} is not allowed here."),
-                    {"Allow": ", ".join(allowed)},
-                )
-            request.api_key = key
-            request.api_actor = actor_for_key(key)
-            require(request, scopes_by_method[request.method])
-            if page_id is not None and page_id != selectors.page_get().public_id:
-                raise ApiError(404, "No page with that id.")
-            # Ids are short base36 strings; anything else is unknown (and PostgreSQL refuses
-            # NUL characters, which would otherwise fail the lookup with an error).
-            if any(not _ID.fullmatch(str(v)) for v in kwargs.values()):
-                raise ApiError(404, "Not found.")
-            request.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
-            try:
-                return view(request, *args, **kwargs)
-            except ServiceError as exc:
-                field = exc.field or "base"
-                raise ApiError(422, exc.message, errors={field: [exc.message]}) from None
-            except (Http404, ObjectDoesNotExist):
-                raise ApiError(404, "Not found.") from None
+                return error_response(exc, getattr(exc, "headers", None))
 
         return wrapper
 
     return decorate
+
+
+def _admit(request, scopes_by_method: dict[str, str], page_id: str | None, kwargs: dict) -> None:
+    """Every check before a view runs, in the order their answers take precedence: who is
+    calling (401), how often (429), the method (405), the scope (403), the ids in the URL
+    (404), then the body (400, 413, 415). Leaves the key, actor and body on the request."""
+    key = _authenticate(request)
+    retry_after = rate_limit_retry_after(key.prefix)
+    if retry_after is not None:
+        raise _with_headers(
+            ApiError(429, f"Rate limit exceeded: retry in {retry_after} s."),
+            {"Retry-After": str(retry_after)},
+        )
+    if request.method not in scopes_by_method:
+        raise _with_headers(
+            ApiError(405, f"{request.method} is not allowed here."),
+            {"Allow": ", ".join(sorted(scopes_by_method))},
+        )
+    request.api_key = key
+    request.api_actor = actor_for_key(key)
+    require(request, scopes_by_method[request.method])
+    _check_ids(page_id, kwargs)
+    request.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
+
+
+def _authenticate(request):
+    """The calling key, or a 401 that says whether a key was missing or not valid."""
+    raw = _presented_key(request)
+    if not raw:
+        raise _with_headers(
+            ApiError(401, "Authenticate with 'Authorization: OAuth <api key>'."),
+            {"WWW-Authenticate": 'OAuth realm="statuspage"'},
+        )
+    key = api_key_authenticate(raw)
+    if key is None:
+        raise _with_headers(
+            ApiError(401, "The API key is not valid (unknown, revoked, or its owner lost access)."),
+            {"WWW-Authenticate": 'OAuth realm="statuspage", error="invalid_token"'},
+        )
+    return key
+
+
+def _check_ids(page_id: str | None, kwargs: dict) -> None:
+    if page_id is not None and page_id != selectors.page_get().public_id:
+        raise ApiError(404, "No page with that id.")
+    # Ids are short base36 strings; anything else is unknown (and PostgreSQL refuses NUL
+    # characters, which would otherwise fail the lookup with an error).
+    if any(not _ID.fullmatch(str(v)) for v in kwargs.values()):
+        raise ApiError(404, "Not found.")
+
+
+def _run(view: Callable, request, args: tuple, kwargs: dict):
+    """The view, with the domain's refusals turned into API errors."""
+    try:
+        return view(request, *args, **kwargs)
+    except ServiceError as exc:
+        field = exc.field or "base"
+        raise ApiError(422, exc.message, errors={field: [exc.message]}) from None
+    except (Http404, ObjectDoesNotExist):
+        raise ApiError(404, "Not found.") from None
 
 
 def _with_headers(exc: ApiError, headers: dict[str, str]) -> ApiError:

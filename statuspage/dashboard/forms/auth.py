@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
+from notifications.ratelimit import client_address
 from statuspage.dashboard import throttle
 
 LOCKED_MESSAGE = (
@@ -21,14 +22,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         from django.conf import settings
 
         username = self.cleaned_data.get("username") or ""
-        ip = throttle.client_ip(self.request)
+        address = client_address(self.request)
         minutes = max(1, settings.DASHBOARD_LOGIN_LOCKOUT_SECONDS // 60)
-        if throttle.is_locked(username, ip):
+        if throttle.is_locked(username, address):
             raise ValidationError(LOCKED_MESSAGE.format(minutes=minutes), code="locked")
         try:
             cleaned = super().clean()
         except ValidationError:
-            throttle.record_failure(username, ip)
+            throttle.record_failure(username, address)
             raise
         throttle.reset(username)
         return cleaned
