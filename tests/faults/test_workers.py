@@ -28,12 +28,7 @@ from tests.faults.support import (
     wait_until,
 )
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.real_clock,
-]
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 LEASE_SECONDS = 10  # the shortest lease settings allow
 # 5,000 real SMTP sends take about 20 s on a quiet 2-core machine, three times that under load.
