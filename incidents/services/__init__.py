@@ -2,9 +2,20 @@
 
 Each runs in one transaction, takes the page lock, logs status changes and an audit entry,
 bumps the public generation and announces a domain event.
+
+Other apps import from this package only, never from its modules: `page_lock`,
+`audit_record` and `audit_snapshot` are here for their own writes (API keys, alert routes,
+subscribers), so every door leaves the same audit trail under the same lock.
 """
 
-from incidents.services.common import SYSTEM, Actor, ServiceError
+from incidents.services.common import (
+    SYSTEM,
+    Actor,
+    ServiceError,
+    audit_record,
+    audit_snapshot,
+    page_lock,
+)
 from incidents.services.components import (
     component_create,
     component_delete,
@@ -42,6 +53,8 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "ServiceError",
+    "audit_record",
+    "audit_snapshot",
     "component_create",
     "component_delete",
     "component_group_create",
@@ -67,5 +80,6 @@ __all__ = [
     "postmortem_publish",
     "postmortem_save_draft",
     "page_entry_move",
+    "page_lock",
     "page_update",
 ]

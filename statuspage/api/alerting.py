@@ -35,8 +35,8 @@ from incidents.services import (
     incident_create,
     incident_resolve,
     incident_update_post,
+    page_lock,
 )
-from incidents.services.common import lock_page
 from statuspage.api.automation import first_route, render_name
 from statuspage.api.models import AlertRoute, AlertState
 
@@ -85,7 +85,7 @@ def alerts_apply(*, alerts: list[Alert], group_key: str, actor: Actor) -> Outcom
     outcome = Outcome()
     with transaction.atomic():
         # Serialises concurrent notifications, so two repeats cannot both open an incident.
-        lock_page()
+        page_lock()
         routes = list(AlertRoute.objects.filter(enabled=True).prefetch_related("components"))
         ghash = group_hash(group_key)
         for alert in alerts:
@@ -292,7 +292,7 @@ def component_hook_apply(
     outcome = Outcome(matched=1)
     base = {"component": component.public_id}
     with transaction.atomic():
-        lock_page()
+        page_lock()
         component = Component.objects.get(pk=component.pk)
         fingerprint = f"hook:{component.public_id}"
         state = AlertState.objects.filter(fingerprint=fingerprint).first()

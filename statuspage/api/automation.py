@@ -14,8 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from incidents.services import Actor, ServiceError
-from incidents.services.common import audit
+from incidents.services import Actor, ServiceError, audit_record
 from statuspage.api.models import AlertRoute
 from statuspage.dashboard import templating
 
@@ -185,10 +184,10 @@ def alert_route_save(
         route.updated_at = timezone.now()
         route.save()
         route.components.set(components)
-        audit(
-            actor,
-            "alert_route.update" if before else "alert_route.create",
-            route,
+        audit_record(
+            actor=actor,
+            action="alert_route.update" if before else "alert_route.create",
+            obj=route,
             before=before,
             after=_snapshot(route),
         )
@@ -197,7 +196,7 @@ def alert_route_save(
 
 def alert_route_delete(*, actor: Actor, route: AlertRoute) -> None:
     with transaction.atomic():
-        audit(actor, "alert_route.delete", route, before=_snapshot(route))
+        audit_record(actor=actor, action="alert_route.delete", obj=route, before=_snapshot(route))
         route.delete()
 
 
@@ -216,7 +215,9 @@ def alert_route_move(*, actor: Actor, route: AlertRoute, direction: str) -> None
         for position, item in enumerate(routes, start=1):
             if item.position != position:
                 AlertRoute.objects.filter(pk=item.pk).update(position=position)
-        audit(actor, "alert_route.move", route, after={"direction": direction})
+        audit_record(
+            actor=actor, action="alert_route.move", obj=route, after={"direction": direction}
+        )
 
 
 def _snapshot(route: AlertRoute) -> dict:

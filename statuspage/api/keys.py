@@ -11,8 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.services import Actor, ServiceError
-from incidents.services.common import audit
+from incidents.services import Actor, ServiceError, audit_record
 from statuspage.api.models import ApiKey, Scope
 from statuspage.dashboard.access import role_of
 from statuspage.dashboard.models import Role
@@ -77,7 +76,12 @@ def api_key_create(*, actor: Actor, owner, name: str, scopes: list[str]) -> tupl
             prefix=prefix,
             digest=_digest(raw),
         )
-        audit(actor, "api_key.create", key, after={"name": name, "scopes": key.scopes})
+        audit_record(
+            actor=actor,
+            action="api_key.create",
+            obj=key,
+            after={"name": name, "scopes": key.scopes},
+        )
     return key, raw
 
 
@@ -87,7 +91,13 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
-            audit(actor, "api_key.revoke", key, before={"revoked": False}, after={"revoked": True})
+            audit_record(
+                actor=actor,
+                action="api_key.revoke",
+                obj=key,
+                before={"revoked": False},
+                after={"revoked": True},
+            )
     return key
 
 

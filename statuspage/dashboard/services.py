@@ -7,8 +7,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from incidents.services import Actor, ServiceError
-from incidents.services.common import audit
+from incidents.services import Actor, ServiceError, audit_record
 from statuspage.dashboard.models import Membership, Role
 
 
@@ -25,7 +24,9 @@ def operator_invite(*, username: str, email: str, role: str, actor: Actor):
         user.set_password(secrets.token_urlsafe(32))
         user.save()
         Membership.objects.create(user=user, role=role)
-        audit(actor, "operator.create", user, after={"role": role, "email": email})
+        audit_record(
+            actor=actor, action="operator.create", obj=user, after={"role": role, "email": email}
+        )
     return user
 
 
@@ -45,7 +46,9 @@ def operator_set_role(*, user, role: str | None, actor: Actor) -> None:
             Membership.objects.filter(user=user).delete()
         else:
             Membership.objects.update_or_create(user=user, defaults={"role": role})
-        audit(actor, "operator.role", user, before=before, after={"role": role})
+        audit_record(
+            actor=actor, action="operator.role", obj=user, before=before, after={"role": role}
+        )
 
 
 _TEMPLATE_FIELDS = ("name", "title", "body", "status", "component_status")
@@ -72,11 +75,16 @@ def incident_template_save(*, actor: Actor, template=None, components=(), **fiel
         template.components.set(components)
         after = {f: getattr(template, f) for f in _TEMPLATE_FIELDS}
         action = "incident_template.create" if creating else "incident_template.update"
-        audit(actor, action, template, before=before, after=after)
+        audit_record(actor=actor, action=action, obj=template, before=before, after=after)
     return template
 
 
 def incident_template_delete(*, actor: Actor, template) -> None:
     with transaction.atomic():
-        audit(actor, "incident_template.delete", template, before={"name": template.name})
+        audit_record(
+            actor=actor,
+            action="incident_template.delete",
+            obj=template,
+            before={"name": template.name},
+        )
         template.delete()
