@@ -48,6 +48,7 @@ from incidents.services.maintenance import (
 )
 from incidents.services.ordering import page_entry_move
 from incidents.services.page_settings import page_update
+from incidents.services.templates import incident_template_delete, incident_template_save
 
 __all__ = [
     "SYSTEM",
@@ -67,6 +68,8 @@ __all__ = [
     "incident_delete",
     "incident_edit",
     "incident_resolve",
+    "incident_template_delete",
+    "incident_template_save",
     "incident_update_edit",
     "incident_update_post",
     "maintenance_cancel",

@@ -15,8 +15,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from incidents.services import Actor, ServiceError, audit_record
+from incidents.templating import TemplateRenderError, render_sandboxed
 from statuspage.api.models import AlertRoute
-from statuspage.dashboard import templating
 
 OPERATORS = ("=~", "!~", "!=", "=")
 MAX_MATCHERS = 20
@@ -120,8 +120,8 @@ def render_name(template: str, context: dict) -> str:
     if not template.strip():
         return fallback[:200]
     try:
-        name = " ".join(templating.render(template, context).split())
-    except templating.TemplateRenderError:
+        name = " ".join(render_sandboxed(template, context).split())
+    except TemplateRenderError:
         return fallback[:200]
     return (name or fallback)[:200]
 
@@ -130,11 +130,11 @@ def check_name_template(template: str) -> None:
     if not template.strip():
         return
     try:
-        templating.render(
+        render_sandboxed(
             template,
             {k: _Lenient(v) if isinstance(v, dict) else v for k, v in SAMPLE_CONTEXT.items()},
         )
-    except templating.TemplateRenderError as exc:
+    except TemplateRenderError as exc:
         raise ServiceError(str(exc), field="incident_name_template") from None
 
 
