@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from incidents import selectors, services
 from incidents.models import Incident, IncidentUpdate, Maintenance
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
 from statuspage.api.serializers import _update as update_dict
 from statuspage.api.v1 import incident_writes as writes
 from statuspage.api.v1 import serializers as ser

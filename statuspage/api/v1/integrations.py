@@ -15,8 +15,8 @@ from django.db.models import Q
 from incidents.enums import ComponentStatus
 from incidents.models import Component
 from incidents.services import Actor
+from statuspage.access.models import Scope
 from statuspage.api.alerting import Alert, alerts_apply, component_hook_apply, fingerprint_for
-from statuspage.api.models import Scope
 from statuspage.api.v1.http import ApiError, api_view, json_response
 
 MAX_ALERTS = 1000

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from incidents import selectors
+from statuspage.access.models import Scope
 from statuspage.api import serializers as s
-from statuspage.api.models import Scope
 from statuspage.api.v1.http import api_view, json_response
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from incidents import selectors, services
 from incidents.enums import OPEN_INCIDENT_STATUSES
 from incidents.models import Component, IncidentTemplate
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
 from statuspage.api.v1.http import ApiError, api_view, body, json_response, paginate

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.services import ServiceError
+from statuspage.access.models import Role
 from statuspage.api import automation
 from statuspage.api.models import AlertRoute, AlertState
-from statuspage.dashboard.access import operator_required
 from statuspage.dashboard.forms.automation import AlertRouteForm
 from statuspage.dashboard.forms.common import add_service_error
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.views.common import actor_for, form_status
 
 RECENT_ALERTS = 50

@@ -12,7 +12,7 @@ from incidents.events import EventKind
 from incidents.models import Incident, IncidentComponent, IncidentTemplate, IncidentUpdate
 from incidents.services import ServiceError
 from incidents.templating import TemplateRenderError
-from statuspage.dashboard.access import operator_required
+from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.incidents import (
     IncidentDeclareForm,
@@ -22,7 +22,7 @@ from statuspage.dashboard.forms.incidents import (
     PreviewForm,
     UpdateEditForm,
 )
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status, warn_if_queue_down
 from statuspage.public.markdown import render_markdown

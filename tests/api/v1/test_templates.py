@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from incidents.models import IncidentTemplate
-from statuspage.dashboard.models import Role
+from statuspage.access.models import Role
 
 pytestmark = pytest.mark.django_db
 
