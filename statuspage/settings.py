@@ -240,6 +240,10 @@ INSTALLED_APPS += [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "statuspage.access",
+    "statuspage.automation",
+    # The dashboard and the API own no models; besides the dashboard's static files, they stay
+    # installed for their migrations, which create the tables statuspage.access,
+    # statuspage.automation and incidents adopted (a fresh database runs them all).
     "statuspage.dashboard",
     "statuspage.api",
 ]

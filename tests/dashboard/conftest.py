@@ -17,7 +17,7 @@ from incidents import services
 from incidents.models import ComponentGroup, IncidentTemplate
 from notifications.models import Subscriber, SubscriberImport
 from statuspage.access.models import ApiKey, Membership, Role
-from statuspage.api.models import AlertRoute
+from statuspage.automation.models import AlertRoute
 
 # Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
 from tests.notifications.conftest import make_subscriber, run_jobs, smtp_sink  # noqa: F401

@@ -16,9 +16,9 @@ from incidents.enums import ChangeSource
 from incidents.models import AuditEntry, Component, ComponentStatusChange, Incident, IncidentUpdate
 from statuspage import public_cache
 from statuspage.access.models import Role, Scope
-from statuspage.api.automation import alert_route_save
-from statuspage.api.models import AlertState
 from statuspage.api.v1.integrations import OPENAPI_PATHS
+from statuspage.automation.models import AlertState
+from statuspage.automation.services import alert_route_save
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from incidents.enums import ChangeSource
 from incidents.models import AuditEntry, Component, ComponentStatusChange, Incident, Page
 from notifications.models import Delivery
 from statuspage.access.models import Role
-from statuspage.api.models import AlertState
+from statuspage.automation.models import AlertState
 
 pytestmark = pytest.mark.django_db
 

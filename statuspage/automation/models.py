@@ -1,4 +1,4 @@
-"""Alert routes and alert state (automation from monitoring)."""
+"""Alert routes and what this install knows of each alert (automation from monitoring)."""
 
 from __future__ import annotations
 
