@@ -25,7 +25,7 @@ from statuspage.dashboard.forms.incidents import (
 from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status, warn_if_queue_down
-from statuspage.public.markdown import render_markdown
+from statuspage.markdown import render_markdown
 
 
 @require_GET
