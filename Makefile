@@ -27,6 +27,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # Uses DATABASE_URL / REDIS_URL when set (CI sets them to PostgreSQL and Redis).
 test: export SECRET_KEY ?= test-only-insecure-secret-key

@@ -1,4 +1,5 @@
-"""The domain: the page, its components, incidents, maintenance, and the status-change log.
+"""The domain: the page, its components, incidents, maintenance, incident templates, and the
+status-change log.
 
 State changes go through incidents.services; reads through incidents.selectors. Models hold
 fields, constraints and small derived properties only.
@@ -404,6 +405,39 @@ class Maintenance(PublicIdModel):
 class MaintenanceUpdate(UpdateBase):
     maintenance = models.ForeignKey(Maintenance, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=MaintenanceStatus.choices)
+
+
+class IncidentTemplate(models.Model):
+    """A prepared incident: its title and message are Jinja2 templates rendered in a sandbox
+    (incidents/templating.py), e.g. "{{ components }} unavailable" -> "API, Web unavailable"."""
+
+    name = models.CharField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(help_text="Markdown, rendered as a sandboxed Jinja2 template.")
+    status = models.CharField(
+        max_length=16,
+        choices=[(s.value, s.label) for s in OPEN_INCIDENT_STATUSES],
+        default=IncidentStatus.INVESTIGATING,
+    )
+    components = models.ManyToManyField(Component, blank=True, related_name="+")
+    component_status = models.CharField(
+        max_length=24,
+        choices=[
+            (value, label)
+            for value, label in ComponentStatus.choices
+            if value != ComponentStatus.UNDER_MAINTENANCE
+        ],
+        default=ComponentStatus.MAJOR_OUTAGE,
+        help_text="The status the incident gives the template's components.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class AuditEntry(models.Model):

@@ -27,6 +27,7 @@ from incidents.models import (
     ComponentStatusChange,
     Incident,
     IncidentComponent,
+    IncidentTemplate,
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
@@ -34,6 +35,7 @@ from incidents.models import (
 )
 from incidents.rules import page_status, uptime_level, worst_component_status
 from incidents.services.common import GENERATION_CACHE_KEY, GENERATION_CACHE_SECONDS
+from incidents.templating import render_sandboxed, template_context
 
 
 def page_get() -> Page:
@@ -483,3 +485,42 @@ def maintenance_matching(q: str | None = None) -> QuerySet[Maintenance]:
     if q:
         windows = windows.filter(name__icontains=q)
     return _with_updates(windows, MaintenanceUpdate).order_by("-scheduled_for", "-id")
+
+
+# --- incident templates ------------------------------------------------------------------------
+
+
+def incident_templates() -> QuerySet[IncidentTemplate]:
+    """Every incident template by name, with its components (two queries)."""
+    return IncidentTemplate.objects.prefetch_related("components").order_by("name", "pk")
+
+
+def incident_template_name_taken(name: str, *, exclude: IncidentTemplate | None = None) -> bool:
+    """Whether another template has this name, ignoring case (operators pick them by name)."""
+    taken = IncidentTemplate.objects.filter(name__iexact=name.strip())
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    return taken.exists()
+
+
+@dataclass(frozen=True)
+class RenderedTemplate:
+    """What an incident declared from a template starts with."""
+
+    title: str
+    body: str
+    status: str
+    component_statuses: dict[int, str]
+
+
+def incident_template_render(template: IncidentTemplate) -> RenderedTemplate:
+    """The template's title and body rendered in the sandbox for this page and its components;
+    raises incidents.templating.TemplateRenderError when they do not render."""
+    components = list(template.components.all())
+    context = template_context(page_get().name, [c.name for c in components])
+    return RenderedTemplate(
+        title=render_sandboxed(template.title, context),
+        body=render_sandboxed(template.body, context),
+        status=template.status,
+        component_statuses={c.id: template.component_status for c in components},
+    )

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import selectors, wire
-from incidents.services import Actor
-from incidents.services.common import audit
+from incidents.services import Actor, audit_record
 from notifications import links, render
 from notifications.models import (
     URL_CHANNELS,
@@ -184,10 +183,10 @@ def run_subscriber_import(import_id: int) -> str:
             finished_at=timezone.now(),
         )
         job.refresh_from_db()
-        audit(
-            actor,
-            "subscriber.import",
-            job,
+        audit_record(
+            actor=actor,
+            action="subscriber.import",
+            obj=job,
             after={
                 "created": report.created,
                 "skipped": report.skipped,

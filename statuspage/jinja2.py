@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from jinja2 import Environment, select_autoescape
 
+from statuspage.markdown import render_markdown
 from statuspage.public import presenters, templating
-from statuspage.public.markdown import render_markdown
 
 
 def environment(**options) -> Environment:

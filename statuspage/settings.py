@@ -237,11 +237,17 @@ WIDGET_COLORS = {
 }
 # --- dashboard ---
 # The operator dashboard (statuspage/dashboard, docs/dashboard.md): two-factor with django-otp,
-# roles in dashboard.Membership, sign-in throttling in the cache, a strict CSP on its pages.
+# roles and API keys in statuspage/access, sign-in throttling in the cache, a strict CSP on its
+# pages.
 INSTALLED_APPS += [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "statuspage.access",
+    "statuspage.automation",
+    # The dashboard and the API own no models; besides the dashboard's static files, they stay
+    # installed for their migrations, which create the tables statuspage.access,
+    # statuspage.automation and incidents adopted (a fresh database runs them all).
     "statuspage.dashboard",
     "statuspage.api",
 ]
@@ -271,7 +277,8 @@ DASHBOARD_LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900, 
 
 def _totp_issuer(device) -> str:
     """Authenticator apps label the account with the page's name (read at device setup)."""
-    from statuspage.dashboard.access import totp_issuer
+    # Imported at call time: models cannot be imported while settings load.
+    from statuspage.access.selectors import totp_issuer
 
     return totp_issuer(device)
 

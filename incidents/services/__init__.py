@@ -2,9 +2,20 @@
 
 Each runs in one transaction, takes the page lock, logs status changes and an audit entry,
 bumps the public generation and announces a domain event.
+
+Other apps import from this package only, never from its modules: `page_lock`,
+`audit_record` and `audit_snapshot` are here for their own writes (API keys, alert routes,
+subscribers), so every door leaves the same audit trail under the same lock.
 """
 
-from incidents.services.common import SYSTEM, Actor, ServiceError
+from incidents.services.common import (
+    SYSTEM,
+    Actor,
+    ServiceError,
+    audit_record,
+    audit_snapshot,
+    page_lock,
+)
 from incidents.services.components import (
     component_create,
     component_delete,
@@ -37,11 +48,14 @@ from incidents.services.maintenance import (
 )
 from incidents.services.ordering import page_entry_move
 from incidents.services.page_settings import page_update
+from incidents.services.templates import incident_template_delete, incident_template_save
 
 __all__ = [
     "SYSTEM",
     "Actor",
     "ServiceError",
+    "audit_record",
+    "audit_snapshot",
     "component_create",
     "component_delete",
     "component_group_create",
@@ -54,6 +68,8 @@ __all__ = [
     "incident_delete",
     "incident_edit",
     "incident_resolve",
+    "incident_template_delete",
+    "incident_template_save",
     "incident_update_edit",
     "incident_update_post",
     "maintenance_cancel",
@@ -67,5 +83,6 @@ __all__ = [
     "postmortem_publish",
     "postmortem_save_draft",
     "page_entry_move",
+    "page_lock",
     "page_update",
 ]

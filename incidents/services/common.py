@@ -50,9 +50,11 @@ class Actor:
 SYSTEM = Actor(label="system", via="system")
 
 
-def lock_page() -> Page:
-    """Take the page row lock. Every domain write takes it first, so recomputing statuses from
-    several incidents never races with another write (writes are rare; reads never lock)."""
+def page_lock() -> Page:
+    """Take the page row lock (inside a transaction). Every domain write takes it first, so
+    recomputing statuses from several incidents never races with another write (writes are
+    rare; reads never lock). Writers outside the domain that must not interleave with it
+    (automation deciding whether an alert opens an incident) take it too."""
     return Page.objects.select_for_update().get()
 
 
@@ -129,9 +131,11 @@ def recompute_components(
     return changed
 
 
-def audit(
-    actor: Actor, action: str, obj, *, before: dict | None = None, after: dict | None = None
+def audit_record(
+    *, actor: Actor, action: str, obj, before: dict | None = None, after: dict | None = None
 ) -> AuditEntry:
+    """One audit entry: who did `action` to `obj` and through which door. Every app's writes
+    record one in the transaction of the change, so the audit log covers every door."""
     return AuditEntry.objects.create(
         user_id=actor.user_id,
         actor=actor.label,
@@ -145,7 +149,7 @@ def audit(
     )
 
 
-def snapshot(obj, fields: Iterable[str]) -> dict:
+def audit_snapshot(obj, fields: Iterable[str]) -> dict:
     """JSON-safe values of some fields, for the audit trail's before/after."""
     out = {}
     for name in fields:

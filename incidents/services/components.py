@@ -15,13 +15,13 @@ from incidents.models import Component, ComponentGroup, ComponentStatusChange
 from incidents.services.common import (
     Actor,
     ServiceError,
-    audit,
+    audit_record,
+    audit_snapshot,
     check_log_order,
-    lock_page,
+    page_lock,
     public_changed,
     recompute_components,
     resolve_at,
-    snapshot,
     source_for,
 )
 
@@ -52,14 +52,19 @@ def component_group_create(
     if not name or not name.strip():
         raise ServiceError("A group needs a name.", field="name")
     with transaction.atomic():
-        lock_page()
+        page_lock()
         group = ComponentGroup.objects.create(
             name=name.strip(),
             description=description,
             collapsed=collapsed,
             position=position if position is not None else _next_position(ComponentGroup.objects),
         )
-        audit(actor, "component_group.create", group, after=snapshot(group, _GROUP_FIELDS))
+        audit_record(
+            actor=actor,
+            action="component_group.create",
+            obj=group,
+            after=audit_snapshot(group, _GROUP_FIELDS),
+        )
         public_changed()
     return group
 
@@ -81,7 +86,7 @@ def component_create(
         raise ServiceError("A component needs a name.", field="name")
     _check_settable(status)
     with transaction.atomic():
-        lock_page()
+        page_lock()
         siblings = Component.objects.filter(group=group)
         when = created_at or timezone.now()
         component = Component.objects.create(
@@ -97,7 +102,12 @@ def component_create(
             updated_at=when,
             position=position if position is not None else _next_position(siblings),
         )
-        audit(actor, "component.create", component, after=snapshot(component, _COMPONENT_FIELDS))
+        audit_record(
+            actor=actor,
+            action="component.create",
+            obj=component,
+            after=audit_snapshot(component, _COMPONENT_FIELDS),
+        )
         public_changed()
     return component
 
@@ -123,14 +133,20 @@ def _edit(obj, fields: dict, *, actor: Actor, audit_fields, allowed: set, action
     if "name" in fields and not (fields["name"] or "").strip():
         raise ServiceError(f"{noun} needs a name.", field="name")
     with transaction.atomic():
-        lock_page()
+        page_lock()
         obj = type(obj).objects.get(pk=obj.pk)
-        before = snapshot(obj, audit_fields)
+        before = audit_snapshot(obj, audit_fields)
         for name, value in fields.items():
             setattr(obj, name, value)
         obj.updated_at = timezone.now()
         obj.save()
-        audit(actor, action, obj, before=before, after=snapshot(obj, audit_fields))
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=obj,
+            before=before,
+            after=audit_snapshot(obj, audit_fields),
+        )
         public_changed()
     return obj
 
@@ -159,7 +175,7 @@ def component_status_set(
     """
     _check_settable(status)
     with transaction.atomic():
-        lock_page()
+        page_lock()
         component = Component.objects.get(pk=component.pk)
         when = resolve_at(at)
         if at is not None:
@@ -170,10 +186,10 @@ def component_status_set(
             [component.id], at=when, source=source_for(actor, ChangeSource.MANUAL), actor=actor
         )
         component.refresh_from_db()
-        audit(
-            actor,
-            "component.status",
-            component,
+        audit_record(
+            actor=actor,
+            action="component.status",
+            obj=component,
             before=before,
             after={"base_status": component.base_status, "status": component.status},
         )
@@ -197,8 +213,13 @@ def component_status_set(
 
 def component_delete(*, component: Component, actor: Actor) -> None:
     with transaction.atomic():
-        lock_page()
-        audit(actor, "component.delete", component, before=snapshot(component, _COMPONENT_FIELDS))
+        page_lock()
+        audit_record(
+            actor=actor,
+            action="component.delete",
+            obj=component,
+            before=audit_snapshot(component, _COMPONENT_FIELDS),
+        )
         component.delete()
         public_changed()
 
@@ -218,11 +239,11 @@ def component_group_update(*, group: ComponentGroup, actor: Actor, **fields) -> 
 def component_group_delete(*, group: ComponentGroup, actor: Actor) -> None:
     """Delete a group; its components stay, ungrouped (they keep their statuses and history)."""
     with transaction.atomic():
-        lock_page()
+        page_lock()
         group = ComponentGroup.objects.get(pk=group.pk)
-        before = snapshot(group, _GROUP_FIELDS)
+        before = audit_snapshot(group, _GROUP_FIELDS)
         before["components"] = list(group.components.values_list("public_id", flat=True))
-        audit(actor, "component_group.delete", group, before=before)
+        audit_record(actor=actor, action="component_group.delete", obj=group, before=before)
         group.delete()
         public_changed()
 
@@ -234,7 +255,7 @@ def component_group_set_members(
     given order), former members not listed leave the group."""
     components = list(components)
     with transaction.atomic():
-        lock_page()
+        page_lock()
         group = ComponentGroup.objects.get(pk=group.pk)
         before = list(group.components.values_list("public_id", flat=True))
         wanted = [c.pk for c in components]
@@ -251,10 +272,10 @@ def component_group_set_members(
                 position += 1
         after = list(group.components.values_list("public_id", flat=True))
         if sorted(before) != sorted(after):
-            audit(
-                actor,
-                "component_group.members",
-                group,
+            audit_record(
+                actor=actor,
+                action="component_group.members",
+                obj=group,
                 before={"components": before},
                 after={"components": after},
             )

@@ -23,13 +23,13 @@ from incidents.services.common import (
     FUTURE_SKEW,
     Actor,
     ServiceError,
-    audit,
+    audit_record,
+    audit_snapshot,
     check_log_order,
-    lock_page,
+    page_lock,
     public_changed,
     recompute_components,
     resolve_at,
-    snapshot,
     source_for,
 )
 
@@ -74,7 +74,7 @@ def incident_create(
     if status == IncidentStatus.POSTMORTEM:
         raise ServiceError("A new incident cannot start in postmortem.", field="status")
     with transaction.atomic():
-        lock_page()
+        page_lock()
         when = resolve_at(at)
         if at is not None:
             check_log_order([c.id for c in component_statuses], when)
@@ -87,7 +87,12 @@ def incident_create(
             updated_at=when,
             backfilled=backfilled,
         )
-        audit(actor, "incident.create", incident, after=snapshot(incident, _AUDIT_FIELDS))
+        audit_record(
+            actor=actor,
+            action="incident.create",
+            obj=incident,
+            after=audit_snapshot(incident, _AUDIT_FIELDS),
+        )
         _apply_update(
             incident,
             status=status,
@@ -117,7 +122,7 @@ def incident_update_post(
     component_statuses = dict(component_statuses or {})
     _validate(incident.name, status, body, component_statuses)
     with transaction.atomic():
-        lock_page()
+        page_lock()
         incident = Incident.objects.get(pk=incident.pk)
         when = resolve_at(at)
         if at is not None:
@@ -169,7 +174,7 @@ def _apply_update(
     at: datetime,
     kind: str,
 ) -> IncidentUpdate:
-    before = snapshot(incident, _AUDIT_FIELDS)
+    before = audit_snapshot(incident, _AUDIT_FIELDS)
     touched = {c.id: c for c in component_statuses}
     for component, component_status in component_statuses.items():
         IncidentComponent.objects.update_or_create(
@@ -201,12 +206,12 @@ def _apply_update(
         deliver_notifications=notify,
         affected_components=_affected_snapshot(touched, changes) or None,
     )
-    audit(
-        actor,
-        f"incident.{kind.split('.')[1]}",
-        incident,
+    audit_record(
+        actor=actor,
+        action=f"incident.{kind.split('.')[1]}",
+        obj=incident,
         before=before,
-        after=snapshot(incident, _AUDIT_FIELDS),
+        after=audit_snapshot(incident, _AUDIT_FIELDS),
     )
     public_changed()
     events.publish(
@@ -266,7 +271,7 @@ def incident_update_edit(
         if display_at > timezone.now() + FUTURE_SKEW:
             raise ServiceError("That time is in the future.", field="display_at")
     with transaction.atomic():
-        lock_page()
+        page_lock()
         update = IncidentUpdate.objects.select_related("incident").get(pk=update.pk)
         if display_at is not None and display_at < update.incident.started_at:
             raise ServiceError("An update cannot predate its incident.", field="display_at")
@@ -277,7 +282,7 @@ def incident_update_edit(
             "deliver_notifications": deliver_notifications,
         }
         fields = tuple(name for name, value in given.items() if value is not None)
-        before = snapshot(update, fields)
+        before = audit_snapshot(update, fields)
         if body is not None:
             update.body = body.strip()
         if display_at is not None:
@@ -286,7 +291,13 @@ def incident_update_edit(
             update.deliver_notifications = deliver_notifications
         update.updated_at = timezone.now()
         update.save(update_fields=[*fields, "updated_at"])
-        audit(actor, "incident_update.edit", update, before=before, after=snapshot(update, fields))
+        audit_record(
+            actor=actor,
+            action="incident_update.edit",
+            obj=update,
+            before=before,
+            after=audit_snapshot(update, fields),
+        )
         public_changed()
     return update
 
@@ -305,17 +316,21 @@ def incident_edit(
     ):
         raise ServiceError(f"Unknown impact {impact_override!r}.", field="impact_override")
     with transaction.atomic():
-        lock_page()
+        page_lock()
         incident = Incident.objects.get(pk=incident.pk)
-        before = snapshot(incident, _AUDIT_FIELDS)
+        before = audit_snapshot(incident, _AUDIT_FIELDS)
         if name is not None:
             incident.name = name.strip()
         if impact_override is not ...:
             incident.impact_override = impact_override or None
         incident.updated_at = timezone.now()
         incident.save()
-        audit(
-            actor, "incident.edit", incident, before=before, after=snapshot(incident, _AUDIT_FIELDS)
+        audit_record(
+            actor=actor,
+            action="incident.edit",
+            obj=incident,
+            before=before,
+            after=audit_snapshot(incident, _AUDIT_FIELDS),
         )
         public_changed()
     return incident
@@ -325,14 +340,19 @@ def incident_delete(*, incident: Incident, actor: Actor) -> None:
     """Delete an incident and its updates. The components it covered return to what they would
     be without it (logged as a change now); their past status log is kept."""
     with transaction.atomic():
-        lock_page()
+        page_lock()
         incident = Incident.objects.get(pk=incident.pk)
         component_ids = list(
             IncidentComponent.objects.filter(incident=incident).values_list(
                 "component_id", flat=True
             )
         )
-        audit(actor, "incident.delete", incident, before=snapshot(incident, _AUDIT_FIELDS))
+        audit_record(
+            actor=actor,
+            action="incident.delete",
+            obj=incident,
+            before=audit_snapshot(incident, _AUDIT_FIELDS),
+        )
         incident.delete()
         recompute_components(
             component_ids,
@@ -349,10 +369,10 @@ def postmortem_save_draft(*, incident: Incident, body: str, actor: Actor) -> Inc
         before = {"postmortem_draft": incident.postmortem_draft}
         incident.postmortem_draft = body.strip()
         incident.save(update_fields=["postmortem_draft"])
-        audit(
-            actor,
-            "postmortem.draft",
-            incident,
+        audit_record(
+            actor=actor,
+            action="postmortem.draft",
+            obj=incident,
             before=before,
             after={"postmortem_draft": incident.postmortem_draft},
         )
@@ -362,7 +382,7 @@ def postmortem_save_draft(*, incident: Incident, body: str, actor: Actor) -> Inc
 def postmortem_publish(*, incident: Incident, actor: Actor, notify: bool = True) -> Incident:
     """Publish the draft. Only a resolved incident has a postmortem."""
     with transaction.atomic():
-        lock_page()
+        page_lock()
         incident = Incident.objects.get(pk=incident.pk)
         if incident.is_open:
             raise ServiceError("Resolve the incident before publishing its postmortem.")
@@ -374,10 +394,10 @@ def postmortem_publish(*, incident: Incident, actor: Actor, notify: bool = True)
         incident.status = IncidentStatus.POSTMORTEM
         incident.updated_at = now
         incident.save()
-        audit(
-            actor,
-            "postmortem.publish",
-            incident,
+        audit_record(
+            actor=actor,
+            action="postmortem.publish",
+            obj=incident,
             after={"postmortem_published_at": now.isoformat()},
         )
         public_changed()

@@ -17,13 +17,13 @@ from incidents.services.common import (
     SYSTEM,
     Actor,
     ServiceError,
-    audit,
+    audit_record,
+    audit_snapshot,
     check_log_order,
-    lock_page,
+    page_lock,
     public_changed,
     recompute_components,
     resolve_at,
-    snapshot,
 )
 
 _AUDIT_FIELDS = ("name", "status", "scheduled_for", "scheduled_until", "cancelled_at")
@@ -60,7 +60,7 @@ def maintenance_schedule(
         )
     components = list(components)
     with transaction.atomic():
-        lock_page()
+        page_lock()
         maintenance = Maintenance.objects.create(
             name=name.strip(),
             scheduled_for=scheduled_for,
@@ -70,8 +70,11 @@ def maintenance_schedule(
             remind_before_minutes=remind_before_minutes,
         )
         maintenance.components.set(components)
-        audit(
-            actor, "maintenance.schedule", maintenance, after=snapshot(maintenance, _AUDIT_FIELDS)
+        audit_record(
+            actor=actor,
+            action="maintenance.schedule",
+            obj=maintenance,
+            after=audit_snapshot(maintenance, _AUDIT_FIELDS),
         )
         _post(
             maintenance,
@@ -94,7 +97,7 @@ def maintenance_reschedule(
 ) -> Maintenance:
     _check_window(scheduled_for, scheduled_until)
     with transaction.atomic():
-        lock_page()
+        page_lock()
         maintenance = Maintenance.objects.get(pk=maintenance.pk)
         if maintenance.status == MaintenanceStatus.COMPLETED:
             raise ServiceError("A finished maintenance cannot be rescheduled.")
@@ -102,16 +105,16 @@ def maintenance_reschedule(
             raise ServiceError(
                 "A running maintenance can only change its end.", field="scheduled_for"
             )
-        before = snapshot(maintenance, _AUDIT_FIELDS)
+        before = audit_snapshot(maintenance, _AUDIT_FIELDS)
         maintenance.scheduled_for, maintenance.scheduled_until = scheduled_for, scheduled_until
         maintenance.reminded_at = None  # a new start deserves a new reminder
         maintenance.save()
-        audit(
-            actor,
-            "maintenance.reschedule",
-            maintenance,
+        audit_record(
+            actor=actor,
+            action="maintenance.reschedule",
+            obj=maintenance,
             before=before,
-            after=snapshot(maintenance, _AUDIT_FIELDS),
+            after=audit_snapshot(maintenance, _AUDIT_FIELDS),
         )
         _post(
             maintenance,
@@ -203,7 +206,7 @@ def maintenance_cancel(
 
 def _transition(maintenance, status, *, actor, notify, at, body, allowed, kind) -> Maintenance:
     with transaction.atomic():
-        lock_page()
+        page_lock()
         maintenance = Maintenance.objects.get(pk=maintenance.pk)
         if maintenance.status not in allowed:
             raise ServiceError(
@@ -215,7 +218,7 @@ def _transition(maintenance, status, *, actor, notify, at, body, allowed, kind) 
         component_ids = list(maintenance.components.values_list("id", flat=True))
         if at is not None:
             check_log_order(component_ids, when)
-        before = snapshot(maintenance, _AUDIT_FIELDS)
+        before = audit_snapshot(maintenance, _AUDIT_FIELDS)
         maintenance.status = status
         if status == MaintenanceStatus.IN_PROGRESS and maintenance.started_at is None:
             maintenance.started_at = when
@@ -232,7 +235,13 @@ def _transition(maintenance, status, *, actor, notify, at, body, allowed, kind) 
             actor=actor,
             maintenance_id=maintenance.id,
         )
-        audit(actor, kind, maintenance, before=before, after=snapshot(maintenance, _AUDIT_FIELDS))
+        audit_record(
+            actor=actor,
+            action=kind,
+            obj=maintenance,
+            before=before,
+            after=audit_snapshot(maintenance, _AUDIT_FIELDS),
+        )
         _post(maintenance, status, body, notify, kind, at=when)
     return maintenance
 
@@ -324,10 +333,15 @@ def _remind(maintenance: Maintenance, now: datetime) -> None:
 def maintenance_delete(*, maintenance: Maintenance, actor: Actor) -> None:
     """Delete a window and its updates; components it held under maintenance are recomputed."""
     with transaction.atomic():
-        lock_page()
+        page_lock()
         maintenance = Maintenance.objects.get(pk=maintenance.pk)
         component_ids = list(maintenance.components.values_list("id", flat=True))
-        audit(actor, "maintenance.delete", maintenance, before=snapshot(maintenance, _AUDIT_FIELDS))
+        audit_record(
+            actor=actor,
+            action="maintenance.delete",
+            obj=maintenance,
+            before=audit_snapshot(maintenance, _AUDIT_FIELDS),
+        )
         maintenance.delete()
         recompute_components(
             component_ids, at=timezone.now(), source=ChangeSource.MAINTENANCE, actor=actor

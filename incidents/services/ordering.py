@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 
 from incidents.models import Component, ComponentGroup
-from incidents.services.common import Actor, ServiceError, audit, lock_page, public_changed
+from incidents.services.common import (
+    Actor,
+    ServiceError,
+    audit_record,
+    page_lock,
+    public_changed,
+)
 
 
 def _siblings(obj) -> list:
@@ -28,7 +34,7 @@ def page_entry_move(*, entry: Component | ComponentGroup, direction: str, actor:
     if direction not in ("up", "down"):
         raise ServiceError("Move up or down.", field="direction")
     with transaction.atomic():
-        lock_page()
+        page_lock()
         entries = _siblings(type(entry).objects.get(pk=entry.pk))
         index = next(
             i for i, e in enumerate(entries) if type(e) is type(entry) and e.pk == entry.pk
@@ -40,5 +46,10 @@ def page_entry_move(*, entry: Component | ComponentGroup, direction: str, actor:
         for position, item in enumerate(entries):
             if item.position != position:
                 type(item).objects.filter(pk=item.pk).update(position=position)
-        audit(actor, f"{entry._meta.model_name}.move", entry, after={"direction": direction})
+        audit_record(
+            actor=actor,
+            action=f"{entry._meta.model_name}.move",
+            obj=entry,
+            after={"direction": direction},
+        )
         public_changed()

@@ -12,10 +12,10 @@ from incidents.models import Page
 from incidents.services.common import (
     Actor,
     ServiceError,
-    audit,
-    lock_page,
+    audit_record,
+    audit_snapshot,
+    page_lock,
     public_changed,
-    snapshot,
 )
 
 PAGE_FIELDS = (
@@ -35,8 +35,8 @@ def page_update(*, actor: Actor, **fields) -> Page:
     if unknown:
         raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
     with transaction.atomic():
-        page = lock_page()
-        before = snapshot(page, PAGE_FIELDS)
+        page = page_lock()
+        before = audit_snapshot(page, PAGE_FIELDS)
         for name, value in fields.items():
             setattr(page, name, value)
         try:
@@ -47,10 +47,11 @@ def page_update(*, actor: Actor, **fields) -> Page:
         page.updated_at = timezone.now()
         page.save()
         after = {
-            k: str(v) if k.endswith("weight") else v for k, v in snapshot(page, PAGE_FIELDS).items()
+            k: str(v) if k.endswith("weight") else v
+            for k, v in audit_snapshot(page, PAGE_FIELDS).items()
         }
         before = {k: str(v) if k.endswith("weight") else v for k, v in before.items()}
-        audit(actor, "page.update", page, before=before, after=after)
+        audit_record(actor=actor, action="page.update", obj=page, before=before, after=after)
         public_changed()
     return page
 

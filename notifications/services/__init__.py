@@ -1,6 +1,7 @@
 """Writes of the notifications app: the outbox, delivery attempts, subscriptions."""
 
 from notifications.services.management import (
+    IMPORT_COLUMNS,
     AlreadySubscribed,
     ImportReport,
     ImportRowError,
@@ -18,6 +19,7 @@ from notifications.services.subscriptions import (
 )
 
 __all__ = [
+    "IMPORT_COLUMNS",
     "AlreadySubscribed",
     "ImportReport",
     "ImportRowError",

@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from incidents.models import Component
 from incidents.queue import enqueue_on_commit
-from incidents.services import Actor
-from incidents.services.common import audit, snapshot
+from incidents.services import Actor, audit_record, audit_snapshot
 from notifications.models import Channel, CreatedVia, Subscriber, SubscriberState
 from notifications.services.subscriptions import (
     QUEUE,
@@ -63,17 +62,26 @@ def subscriber_create(
             via=via,
             confirmed=skip_confirmation,
         )
-        audit(actor, "subscriber.create", sub, after=snapshot(sub, _AUDIT_FIELDS))
+        audit_record(
+            actor=actor,
+            action="subscriber.create",
+            obj=sub,
+            after=audit_snapshot(sub, _AUDIT_FIELDS),
+        )
     return sub
 
 
 def subscriber_remove(*, actor: Actor, subscriber: Subscriber) -> Subscriber:
     """Unsubscribe (queued messages are cancelled with it); idempotent, always audited."""
     with transaction.atomic():
-        before = snapshot(subscriber, _AUDIT_FIELDS)
+        before = audit_snapshot(subscriber, _AUDIT_FIELDS)
         subscriber = subscriber_unsubscribe(subscriber=subscriber)
-        audit(
-            actor, "subscriber.remove", subscriber, before=before, after={"state": subscriber.state}
+        audit_record(
+            actor=actor,
+            action="subscriber.remove",
+            obj=subscriber,
+            before=before,
+            after={"state": subscriber.state},
         )
     return subscriber
 
@@ -95,7 +103,7 @@ def subscriber_resend_confirmation(*, actor: Actor, subscriber: Subscriber) -> N
             queue=QUEUE,
             job_id=f"notify-confirm-{sub.public_id}-{int(now.timestamp())}",
         )
-        audit(actor, "subscriber.resend_confirmation", sub)
+        audit_record(actor=actor, action="subscriber.resend_confirmation", obj=sub)
 
 
 @dataclass(frozen=True)

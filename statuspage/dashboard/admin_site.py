@@ -5,7 +5,7 @@ confirmed device got in with the password alone, and wrong passwords there count
 limit. So the admin has no sign-in of its own. /admin/login/ hands over to the dashboard's
 (throttled per account and per address, then the code), and every admin page needs what every
 dashboard page needs: a session that passed the second factor when the user has a device, or
-when REQUIRE_2FA is on (statuspage.dashboard.access.second_factor_redirect, the one rule).
+when REQUIRE_2FA is on (statuspage.dashboard.permissions.second_factor_redirect, the one rule).
 
 Installed in place of "django.contrib.admin" (settings.INSTALLED_APPS), so `admin.site` and
 every `@admin.register` use this site.
@@ -33,13 +33,13 @@ class AdminConfig(DjangoAdminConfig):
 class DashboardAdminSite(AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         # Imported here: this module is loaded with the app registry, before models are.
-        from statuspage.dashboard.access import second_factor_redirect
+        from statuspage.dashboard.permissions import second_factor_redirect
 
         return super().has_permission(request) and second_factor_redirect(request) is None
 
     @method_decorator(never_cache)
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        from statuspage.dashboard.access import second_factor_redirect
+        from statuspage.dashboard.permissions import second_factor_redirect
         from statuspage.dashboard.views.auth import LoginView
 
         target = self._next(request)

@@ -19,7 +19,7 @@ from icalendar import Calendar, Event
 
 from incidents import selectors
 from incidents.enums import MaintenanceStatus
-from statuspage.public.markdown import render_plain
+from statuspage.markdown import render_plain
 from statuspage.public_cache import public_document
 
 FEED_ITEMS = 50

@@ -14,10 +14,10 @@ from django.test import Client
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import ComponentGroup
+from incidents.models import ComponentGroup, IncidentTemplate
 from notifications.models import Subscriber, SubscriberImport
-from statuspage.api.models import AlertRoute, ApiKey
-from statuspage.dashboard.models import IncidentTemplate, Membership, Role
+from statuspage.access.models import ApiKey, Membership, Role
+from statuspage.automation.models import AlertRoute
 
 # Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
 from tests.notifications.conftest import make_subscriber, run_jobs, smtp_sink  # noqa: F401

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from incidents.models import AuditEntry, Page
-from statuspage.dashboard.models import Membership
+from statuspage.access.models import Membership
 
 
 def _settings(**extra):

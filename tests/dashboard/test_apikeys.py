@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from incidents.models import AuditEntry
-from statuspage.api.models import ApiKey
+from statuspage.access.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("dashboard-apikey-list")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from incidents.models import AuditEntry
-from statuspage.api.automation import alert_route_save
-from statuspage.api.models import AlertRoute, AlertState
+from statuspage.automation.models import AlertRoute, AlertState
+from statuspage.automation.services import alert_route_save
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from incidents import services
-from statuspage.dashboard.models import Role
+from statuspage.access.models import Role
 
 
 def test_uptime_ranges_are_read_in_local_days(edge, v1, page_url, api):

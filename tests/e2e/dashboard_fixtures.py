@@ -78,7 +78,7 @@ def dash_admin(transactional_db):
     from django.contrib.auth import get_user_model
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from statuspage.dashboard.models import Membership, Role
+    from statuspage.access.models import Membership, Role
 
     user = get_user_model().objects.create_user("e2e-admin", password=OPERATOR_PASSWORD)
     Membership.objects.create(user=user, role=Role.ADMIN)

@@ -168,7 +168,7 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
 def test_api_key_screens_work_under_the_csp(dash_site, dash_admin, dash_page, dash_artifacts):
     """The revoke confirmation and the select-on-click of a new key run from dashboard.js: the
     CSP would block them as inline handlers."""
-    from statuspage.api.models import ApiKey
+    from statuspage.access.models import ApiKey
 
     page, site = dash_page, dash_site
     _sign_in(page, site, dash_admin[1])
@@ -259,7 +259,7 @@ def test_dashboard_pages_have_no_serious_accessibility_violations(
     from incidents import services
     from incidents.models import Component
     from notifications.models import SubscriberImport
-    from statuspage.dashboard.models import Membership, Role
+    from statuspage.access.models import Membership, Role
 
     page, site = dash_page, dash_site
     user, device = dash_admin

@@ -11,7 +11,7 @@ from django.test import Client
 
 from incidents.models import AuditEntry, ComponentStatusChange, Incident, IncidentUpdate
 from notifications.models import Delivery, Event
-from statuspage.dashboard.models import Role
+from statuspage.access.models import Role
 from tests.api.v1.conftest import make_key, page_url, v1  # noqa: F401
 from tests.dashboard.conftest import PASSWORD, viewer  # noqa: F401
 

@@ -21,7 +21,7 @@ from django.test import Client
 from incidents import services
 from incidents.enums import ComponentStatus
 from incidents.models import Page
-from statuspage.dashboard.models import Membership, Role
+from statuspage.access.models import Membership, Role
 from statuspage.errors import DATABASE_DOWN
 from tests.faults.support import (
     ROOT,

@@ -14,7 +14,7 @@ from incidents.enums import ComponentStatus
 from incidents.models import Incident
 from notifications.models import Delivery, DeliveryState, Event
 from notifications.services import outbox_relay
-from statuspage.dashboard.models import Membership, Role
+from statuspage.access.models import Membership, Role
 from statuspage.dashboard.views.common import QUEUE_DOWN_WARNING
 
 pytestmark = pytest.mark.redis

@@ -28,7 +28,13 @@ from tests.faults.support import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Worker processes stamp leases with the machine's clock, which the test compares with its own.
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.real_clock,
+]
 
 LEASE_SECONDS = 10  # the shortest lease settings allow
 # 5,000 real SMTP sends take about 20 s on a quiet 2-core machine, three times that under load.

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from incidents import services
-from statuspage.public.markdown import render_markdown, render_plain
+from statuspage.markdown import render_markdown, render_plain
 
 PAYLOADS = [
     "<script>alert(1)</script>",

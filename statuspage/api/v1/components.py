@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from incidents import selectors, services
 from incidents.models import Component, ComponentGroup
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
 from statuspage.api.v1.http import (

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from incidents import services
 from incidents.models import Component, ComponentGroup
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
 from statuspage.api.v1.http import ApiError, api_view, body, json_response, no_content, paginate

@@ -24,7 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 from incidents import selectors
 from incidents.services import ServiceError
 from notifications import ratelimit
-from statuspage.api.keys import actor_for_key, api_key_authenticate, key_allows
+from statuspage.access.selectors import actor_for_key, key_allows
+from statuspage.access.services import api_key_authenticate
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from incidents import selectors, services, wire
 from incidents.models import Incident, IncidentUpdate, Maintenance
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
 from statuspage.api.v1 import incident_writes as writes
 from statuspage.api.v1 import serializers as ser
 from statuspage.api.v1.http import ApiError, api_view, body, int_param, json_response

@@ -1,8 +1,9 @@
 """Hooks for monitoring systems: Alertmanager's webhook receiver and a generic component hook.
 
 Both need the incidents:write scope and act as "automation" in the audit trail and the status
-log. Every field is checked before anything is written; the rules of what an alert does live
-in statuspage.api.alerting.
+log. These views only parse and check the request (every field before anything is written),
+call statuspage.automation, and answer with what changed; the rules of what an alert does
+live there.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from django.db.models import Q
-
 from incidents.enums import ComponentStatus
 from incidents.models import Component
 from incidents.services import Actor
-from statuspage.api.alerting import Alert, alerts_apply, component_hook_apply, fingerprint_for
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
 from statuspage.api.v1.http import ApiError, api_view, json_response
+from statuspage.automation.alerts import Alert, fingerprint_for
+from statuspage.automation.selectors import components_named
+from statuspage.automation.services import alerts_apply, component_hook_apply
 
 MAX_ALERTS = 1000
 MAX_LABELS = 100
@@ -177,7 +178,7 @@ def parse_component_hook(data: dict) -> tuple[Component | None, str, dict | None
 
 
 def _component(ref: str) -> Component:
-    found = list(Component.objects.filter(Q(public_id=ref) | Q(name=ref))[:2])
+    found = components_named(ref)
     if not found:
         raise ApiError.field("component", f"No component with id or name {ref[:80]!r}.", status=404)
     if len(found) > 1:

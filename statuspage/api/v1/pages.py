@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from incidents import selectors, wire
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
 from statuspage.api.v1.http import api_view, json_response
 
 

@@ -18,7 +18,7 @@ from notifications.services import (
     subscriber_remove,
     subscriber_resend_confirmation,
 )
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
 from statuspage.api.v1.http import ApiError, api_view, body, json_response, paginate

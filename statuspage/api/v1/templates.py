@@ -1,17 +1,16 @@
-"""/pages/{page_id}/incident_templates: list and create, mapped onto the dashboard's incident
+"""/pages/{page_id}/incident_templates: list and create, mapped onto the domain's incident
 templates (title and body are sandboxed Jinja2 templates, checked when saved)."""
 
 from __future__ import annotations
 
+from incidents import selectors, services
 from incidents.enums import OPEN_INCIDENT_STATUSES
-from incidents.models import Component
-from statuspage.api.models import Scope
+from incidents.models import Component, IncidentTemplate
+from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
 from statuspage.api.v1.http import ApiError, api_view, body, json_response, paginate
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, query, ref
-from statuspage.dashboard import services as dashboard_services
-from statuspage.dashboard.models import IncidentTemplate
 
 
 def template_dict(ctx: ser.Context, template: IncidentTemplate) -> dict:
@@ -43,13 +42,13 @@ def _required(data: dict, name: str, max_length: int | None) -> str:
 def template_list(request):
     ctx = ser.Context()
     if request.method == "GET":
-        templates = IncidentTemplate.objects.prefetch_related("components").order_by("name", "pk")
+        templates = selectors.incident_templates()
         return json_response(
             [template_dict(ctx, t) for t in paginate(request, templates, limit_param="per_page")]
         )
     data = body(request, "template")
     name = _required(data, "name", 120)
-    if IncidentTemplate.objects.filter(name__iexact=name).exists():
+    if selectors.incident_template_name_taken(name):
         raise ApiError.field("name", "A template with that name exists.")
     if data.get("group_id") not in (None, ""):
         raise ApiError.field("group_id", "Template groups are not supported; leave group_id out.")
@@ -65,7 +64,7 @@ def template_list(request):
         raise ApiError.field("component_ids", "Unknown component ids: " + ", ".join(unknown[:10]))
     for flag in ("should_tweet", "should_send_notifications"):
         f.boolean(data, flag, False)
-    template = dashboard_services.incident_template_save(
+    template = services.incident_template_save(
         actor=request.api_actor,
         components=components,
         name=name,

@@ -7,7 +7,7 @@ import zoneinfo
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
 
-from statuspage.dashboard.models import Role
+from statuspage.access.models import Role
 
 
 class PageSettingsForm(forms.Form):

@@ -6,8 +6,8 @@ from django import forms
 
 from incidents.models import Component
 from incidents.services import ServiceError
-from statuspage.api.automation import NAME_HELP, check_name_template, parse_matchers
-from statuspage.api.models import AlertRoute
+from statuspage.automation.models import AlertRoute
+from statuspage.automation.rules import NAME_HELP, check_name_template, parse_matchers
 
 MATCHERS_HELP = (
     'One per line, as in Alertmanager: service="api", severity=~"critical|page", '

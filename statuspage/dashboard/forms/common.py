@@ -71,7 +71,7 @@ def date_field(**kwargs) -> forms.DateField:
 
 
 def local_datetime_field(label: str) -> forms.DateTimeField:
-    # Parsed in the active time zone, which the dashboard sets to the page's (access.py).
+    # Parsed in the active time zone, which the dashboard sets to the page's (permissions.py).
     return forms.DateTimeField(
         label=label,
         widget=DateTimeLocalInput(),

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from notifications.models import Channel, DeliveryState, SubscriberState
-from notifications.services.management import IMPORT_COLUMNS
+from notifications.services import IMPORT_COLUMNS
 from statuspage.dashboard.forms.common import date_field
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

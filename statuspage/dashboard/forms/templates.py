@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from incidents.models import Component
+from incidents import selectors
+from incidents.models import Component, IncidentTemplate
+from incidents.templating import VARIABLES_HELP
 from statuspage.dashboard.forms.incidents import OPEN_STATUS_CHOICES
-from statuspage.dashboard.models import IncidentTemplate
-from statuspage.dashboard.templating import VARIABLES_HELP
 
 
 class IncidentTemplateForm(forms.Form):
@@ -30,9 +30,6 @@ class IncidentTemplateForm(forms.Form):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        taken = IncidentTemplate.objects.filter(name__iexact=name)
-        if self.instance is not None:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
+        if selectors.incident_template_name_taken(name, exclude=self.instance):
             raise forms.ValidationError("A template has that name already.")
         return name

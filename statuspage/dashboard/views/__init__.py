@@ -1,1 +1,1 @@
-"""Dashboard views, one module per area. Every view is wrapped in access.operator_required."""
+"""Dashboard views, one module per area. Every view is wrapped in permissions.operator_required."""

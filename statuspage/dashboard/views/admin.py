@@ -12,11 +12,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidents import selectors, services
 from incidents.services import ServiceError
-from statuspage.dashboard import services as operator_services
-from statuspage.dashboard.access import operator_required, role_of
+from statuspage.access import services as access_services
+from statuspage.access.models import Role
+from statuspage.access.selectors import role_of
 from statuspage.dashboard.forms.admin import OperatorInviteForm, OperatorRoleForm, PageSettingsForm
 from statuspage.dashboard.forms.common import add_service_error
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.views.auth import PasswordResetView
 from statuspage.dashboard.views.common import actor_for
 
@@ -58,7 +59,7 @@ def operators(request):
     form = OperatorInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            operator_services.operator_invite(actor=actor_for(request), **form.cleaned_data)
+            access_services.operator_invite(actor=actor_for(request), **form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -104,7 +105,7 @@ def operator_role(request, pk: int):
         messages.error(request, "Choose a role.")
         return redirect("dashboard-operators")
     try:
-        operator_services.operator_set_role(
+        access_services.operator_set_role(
             user=user, role=form.cleaned_data["role"] or None, actor=actor_for(request)
         )
     except ServiceError as exc:

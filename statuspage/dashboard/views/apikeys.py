@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.services import ServiceError
-from statuspage.api.keys import api_key_create, api_key_revoke
-from statuspage.api.models import ApiKey, Scope
-from statuspage.dashboard.access import operator_required
+from statuspage.access import selectors
+from statuspage.access.models import ApiKey, Role, Scope
+from statuspage.access.services import api_key_create, api_key_revoke
 from statuspage.dashboard.forms.common import add_service_error
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.views.common import actor_for
 
 _SESSION_KEY = "dashboard-new-api-key"
@@ -26,16 +25,13 @@ class ApiKeyForm(forms.Form):
         choices=Scope.choices, widget=forms.CheckboxSelectMultiple, initial=[Scope.READ]
     )
     owner = forms.ModelChoiceField(
-        queryset=get_user_model().objects.none(),
+        queryset=selectors.operators().none(),
         help_text="The key can never do more than its owner's role allows.",
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        operators = get_user_model().objects.filter(
-            dashboard_membership__isnull=False
-        ) | get_user_model().objects.filter(is_superuser=True)
-        self.fields["owner"].queryset = operators.distinct().order_by("username")
+        self.fields["owner"].queryset = selectors.operators()
         self.fields["owner"].initial = user.pk
 
 
@@ -51,7 +47,7 @@ def apikey_list(request):
         else:
             request.session[_SESSION_KEY] = {"id": key.pk, "raw": raw}
             return redirect("dashboard-apikey-created")
-    keys = ApiKey.objects.select_related("owner")
+    keys = selectors.api_keys()
     status = 400 if form.errors else 200
     return render(
         request, "dashboard/apikeys/list.html", {"form": form, "keys": keys}, status=status

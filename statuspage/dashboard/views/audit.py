@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from incidents import selectors
-from statuspage.dashboard.access import operator_required
+from statuspage.access.models import Role
 from statuspage.dashboard.forms.audit import AuditFilterForm
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 
 PER_PAGE = 50
 

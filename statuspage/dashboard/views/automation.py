@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.services import ServiceError
-from statuspage.api import automation
-from statuspage.api.models import AlertRoute, AlertState
-from statuspage.dashboard.access import operator_required
+from statuspage.access.models import Role
+from statuspage.automation import selectors, services
+from statuspage.automation.models import AlertRoute
+from statuspage.automation.rules import format_matchers
 from statuspage.dashboard.forms.automation import AlertRouteForm
 from statuspage.dashboard.forms.common import add_service_error
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.views.common import actor_for, form_status
 
 RECENT_ALERTS = 50
@@ -23,14 +24,12 @@ RECENT_ALERTS = 50
 @require_GET
 @operator_required(Role.VIEWER)
 def automation_overview(request):
-    routes = AlertRoute.objects.prefetch_related("components")
-    states = AlertState.objects.select_related("route", "incident")[:RECENT_ALERTS]
     context = {
-        "routes": routes,
-        "states": states,
+        "routes": selectors.alert_routes(),
+        "states": selectors.alert_states_recent(limit=RECENT_ALERTS),
         "receiver_url": request.build_absolute_uri(reverse("api-v1-integrations-alertmanager")),
         "hook_url": request.build_absolute_uri(reverse("api-v1-integrations-component-status")),
-        "format_matchers": automation.format_matchers,
+        "format_matchers": format_matchers,
     }
     return render(request, "dashboard/automation/overview.html", context)
 
@@ -42,14 +41,14 @@ def route_edit(request, pk: int | None = None):
     initial = None
     if route is not None:
         initial = {f.name: getattr(route, f.name) for f in AlertRoute._meta.concrete_fields}
-        initial["matchers"] = automation.format_matchers(route.matchers)
+        initial["matchers"] = format_matchers(route.matchers)
         initial["components"] = list(route.components.all())
     form = AlertRouteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         components = fields.pop("components")
         try:
-            automation.alert_route_save(
+            services.alert_route_save(
                 actor=actor_for(request), route=route, components=components, **fields
             )
         except ServiceError as exc:
@@ -65,7 +64,7 @@ def route_edit(request, pk: int | None = None):
 @operator_required(Role.ADMIN)
 def route_delete(request, pk: int):
     route = get_object_or_404(AlertRoute, pk=pk)
-    automation.alert_route_delete(actor=actor_for(request), route=route)
+    services.alert_route_delete(actor=actor_for(request), route=route)
     messages.success(request, f"Route “{route.name}” deleted.")
     return redirect("dashboard-automation")
 
@@ -75,7 +74,7 @@ def route_delete(request, pk: int):
 def route_move(request, pk: int, direction: str):
     route = get_object_or_404(AlertRoute, pk=pk)
     try:
-        automation.alert_route_move(actor=actor_for(request), route=route, direction=direction)
+        services.alert_route_move(actor=actor_for(request), route=route, direction=direction)
     except ServiceError as exc:
         messages.error(request, exc.message)
     return redirect("dashboard-automation")

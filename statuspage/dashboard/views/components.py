@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents import selectors, services
 from incidents.models import Component, ComponentGroup
 from incidents.services import ServiceError
-from statuspage.dashboard.access import operator_required
+from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.components import ComponentForm, GroupForm
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.views.common import actor_for
 
 

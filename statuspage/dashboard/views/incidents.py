@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from incidents import selectors, services
 from incidents.events import EventKind
-from incidents.models import Incident, IncidentComponent, IncidentUpdate
+from incidents.models import Incident, IncidentComponent, IncidentTemplate, IncidentUpdate
 from incidents.services import ServiceError
-from statuspage.dashboard import templating
-from statuspage.dashboard.access import operator_required
+from incidents.templating import TemplateRenderError
+from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.incidents import (
     IncidentDeclareForm,
@@ -22,10 +22,10 @@ from statuspage.dashboard.forms.incidents import (
     PreviewForm,
     UpdateEditForm,
 )
-from statuspage.dashboard.models import IncidentTemplate, Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status, warn_if_queue_down
-from statuspage.public.markdown import render_markdown
+from statuspage.markdown import render_markdown
 
 
 @require_GET
@@ -66,7 +66,7 @@ def incident_new(request):
             return redirect("dashboard-incident", public_id=incident.public_id)
     context = {
         "form": form,
-        "templates": IncidentTemplate.objects.all(),
+        "templates": selectors.incident_templates(),
         "reach": reach_for(EventKind.INCIDENT_CREATED, _chosen(form, current), all_only=True),
     }
     return render(request, "dashboard/incidents/new.html", context, status=form_status(form))
@@ -85,17 +85,13 @@ def _from_template(request, template_id) -> tuple[dict | None, dict | None]:
     if not template_id or not str(template_id).isdigit():
         return None, None
     template = get_object_or_404(IncidentTemplate, pk=int(template_id))
-    names = [c.name for c in template.components.all()]
-    context = templating.context_for(selectors.page_get().name, names)
     try:
-        title = templating.render(template.title, context)
-        body = templating.render(template.body, context)
-    except templating.TemplateRenderError as exc:
+        rendered = selectors.incident_template_render(template)
+    except TemplateRenderError as exc:
         messages.error(request, f"Template “{template.name}”: {exc}")
         return None, None
-    initial = {"name": title[:200], "body": body, "status": template.status}
-    current = {c.id: template.component_status for c in template.components.all()}
-    return initial, current
+    initial = {"name": rendered.title[:200], "body": rendered.body, "status": rendered.status}
+    return initial, rendered.component_statuses
 
 
 def _update_form(incident: Incident, data=None) -> IncidentUpdateForm:

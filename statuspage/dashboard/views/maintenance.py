@@ -12,7 +12,7 @@ from incidents.enums import MaintenanceStatus
 from incidents.events import EventKind
 from incidents.models import Component, Maintenance
 from incidents.services import ServiceError
-from statuspage.dashboard.access import operator_required
+from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.maintenance import (
     MaintenanceNoteForm,
@@ -20,7 +20,7 @@ from statuspage.dashboard.forms.maintenance import (
     MaintenanceScheduleForm,
     MaintenanceUpdateForm,
 )
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status
 

@@ -11,10 +11,10 @@ from incidents.models import Component
 from incidents.queue import queue_is_reachable
 from incidents.services import Actor, ServiceError, component_status_set
 from notifications.selectors import outbox_health
-from statuspage.dashboard.access import operator_required
+from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import INCIDENT_COMPONENT_CHOICES
 from statuspage.dashboard.forms.components import StatusForm
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 
 RECENT_AUDIT = 15
 

@@ -31,7 +31,7 @@ from notifications.services import (
     subscriber_remove,
     subscriber_resend_confirmation,
 )
-from statuspage.dashboard.access import operator_required
+from statuspage.access.models import Role
 from statuspage.dashboard.forms.subscribers import (
     DeliveryFilterForm,
     ReachForm,
@@ -39,7 +39,7 @@ from statuspage.dashboard.forms.subscribers import (
     SubscriberFilterForm,
     SubscriberImportForm,
 )
-from statuspage.dashboard.models import Role
+from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.reach import KINDS, reach_for
 from statuspage.dashboard.views.common import actor_for, form_status
 

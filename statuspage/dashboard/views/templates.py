@@ -6,19 +6,20 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from incidents import selectors, services
+from incidents.models import IncidentTemplate
 from incidents.services import Actor, ServiceError
-from statuspage.dashboard import services
-from statuspage.dashboard.access import operator_required
+from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.templates import IncidentTemplateForm
-from statuspage.dashboard.models import IncidentTemplate, Role
+from statuspage.dashboard.permissions import operator_required
 
 
 @require_GET
 @operator_required(Role.VIEWER)
 def template_list(request):
-    templates = IncidentTemplate.objects.prefetch_related("components")
-    return render(request, "dashboard/templates/list.html", {"templates": templates})
+    context = {"templates": selectors.incident_templates()}
+    return render(request, "dashboard/templates/list.html", context)
 
 
 @require_http_methods(["GET", "POST"])

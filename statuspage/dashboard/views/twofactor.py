@@ -17,8 +17,8 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from statuspage.dashboard.access import operator_required
 from statuspage.dashboard.forms.auth import TokenForm
+from statuspage.dashboard.permissions import operator_required
 
 RECOVERY_CODE_COUNT = 10
 

@@ -14,9 +14,8 @@ from django.utils import timezone
 from incidents import services
 from incidents.services import Actor
 from notifications.services import subscriber_create
-from statuspage.api.keys import api_key_create
-from statuspage.api.models import Scope
-from statuspage.dashboard.models import Membership, Role
+from statuspage.access.models import Membership, Role, Scope
+from statuspage.access.services import api_key_create
 
 ALL_SCOPES = list(Scope.values)
 ROLE_SCOPES = {

@@ -15,10 +15,10 @@ from incidents import services
 from incidents.enums import ChangeSource
 from incidents.models import AuditEntry, Component, ComponentStatusChange, Incident, IncidentUpdate
 from statuspage import public_cache
-from statuspage.api.automation import alert_route_save
-from statuspage.api.models import AlertState, Scope
+from statuspage.access.models import Role, Scope
 from statuspage.api.v1.integrations import OPENAPI_PATHS
-from statuspage.dashboard.models import Role
+from statuspage.automation.models import AlertState
+from statuspage.automation.services import alert_route_save
 
 pytestmark = pytest.mark.django_db
 

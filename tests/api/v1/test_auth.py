@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 
-from statuspage.api.keys import api_key_revoke, key_allows
-from statuspage.api.models import ApiKey, Scope
+from statuspage.access.models import ApiKey, Membership, Role, Scope
+from statuspage.access.selectors import key_allows
+from statuspage.access.services import api_key_revoke
 from statuspage.api.v1.http import ApiError, _parse_body, parse_form
-from statuspage.dashboard.models import Membership, Role
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from incidents import services
 from incidents.enums import ChangeSource
 from incidents.models import AuditEntry, Component, ComponentStatusChange, Incident, Page
 from notifications.models import Delivery
-from statuspage.api.models import AlertState
-from statuspage.dashboard.models import Role
+from statuspage.access.models import Role
+from statuspage.automation.models import AlertState
 
 pytestmark = pytest.mark.django_db
 

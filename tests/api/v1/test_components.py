@@ -11,8 +11,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import AuditEntry, Component, ComponentGroup, Page
 from notifications.models import Delivery
-from statuspage.api.models import Scope
-from statuspage.dashboard.models import Role
+from statuspage.access.models import Role, Scope
 
 pytestmark = pytest.mark.django_db
 

@@ -21,8 +21,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from incidents import services
+from statuspage.access.models import Role
 from statuspage.api.v1 import openapi
-from statuspage.dashboard.models import Role
 
 # Small enough for every CI run; set FUZZ_EXAMPLES higher for a deeper local run.
 EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "4"))

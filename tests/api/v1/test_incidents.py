@@ -11,7 +11,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import AuditEntry, Incident, Maintenance
 from statuspage import public_cache
-from statuspage.dashboard.models import Role
+from statuspage.access.models import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,9 @@ from django.contrib.auth import get_user_model
 from incidents.models import AuditEntry, Component, ComponentGroup, Incident
 from incidents.services import Actor
 from notifications.models import Subscriber
-from statuspage.api.keys import api_key_create
-from statuspage.api.models import Scope
+from statuspage.access.models import Membership, Role, Scope
+from statuspage.access.services import api_key_create
 from statuspage.api.v1 import openapi
-from statuspage.dashboard.models import Membership, Role
 from tests.api.v1.conftest import ApiClient
 from tests.api.v1.test_openapi import BODIES, METHODS
 

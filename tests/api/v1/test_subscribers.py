@@ -6,7 +6,7 @@ import pytest
 
 from incidents.models import AuditEntry
 from notifications.models import Subscriber
-from statuspage.dashboard.models import Role
+from statuspage.access.models import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,11 @@
-"""/api/v1 incident_templates: list and create onto the dashboard's sandboxed templates."""
+"""/api/v1 incident_templates: list and create onto the domain's sandboxed templates."""
 
 from __future__ import annotations
 
 import pytest
 
-from statuspage.dashboard.models import IncidentTemplate, Role
+from incidents.models import IncidentTemplate
+from statuspage.access.models import Role
 
 pytestmark = pytest.mark.django_db
 

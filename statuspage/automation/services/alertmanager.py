@@ -1,4 +1,4 @@
-"""Automation from monitoring: what a firing or resolved alert does to components and incidents.
+"""Alertmanager notifications: what a firing or resolved alert does to components and incidents.
 
 The rules (docs/api.md, "Automation from monitoring"):
 
@@ -19,11 +19,6 @@ The rules (docs/api.md, "Automation from monitoring"):
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
-from datetime import datetime
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,49 +30,13 @@ from incidents.services import (
     incident_create,
     incident_resolve,
     incident_update_post,
+    page_lock,
 )
-from incidents.services.common import lock_page
-from statuspage.api.automation import first_route, render_name
-from statuspage.api.models import AlertRoute, AlertState
+from statuspage.automation.alerts import Alert, Outcome, group_hash
+from statuspage.automation.models import AlertRoute, AlertState
+from statuspage.automation.rules import first_route, render_name
 
 FIRING, RESOLVED = AlertState.Status.FIRING, AlertState.Status.RESOLVED
-
-
-@dataclass(frozen=True)
-class Alert:
-    fingerprint: str
-    status: str
-    labels: dict
-    annotations: dict
-    starts_at: datetime | None = None
-    generator_url: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.labels.get("alertname") or self.fingerprint
-
-
-@dataclass
-class Outcome:
-    matched: int = 0
-    unmatched: int = 0
-    changes: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"matched": self.matched, "unmatched": self.unmatched, "changes": self.changes}
-
-
-def group_hash(group_key: str) -> str:
-    return hashlib.sha256(group_key.encode()).hexdigest()
-
-
-def fingerprint_for(labels: dict) -> str:
-    """For senders that give none (older Alertmanagers): a stable hash of the label set."""
-    blob = json.dumps(labels, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-# --- Alertmanager --------------------------------------------------------------------------
 
 
 def alerts_apply(*, alerts: list[Alert], group_key: str, actor: Actor) -> Outcome:
@@ -85,7 +44,7 @@ def alerts_apply(*, alerts: list[Alert], group_key: str, actor: Actor) -> Outcom
     outcome = Outcome()
     with transaction.atomic():
         # Serialises concurrent notifications, so two repeats cannot both open an incident.
-        lock_page()
+        page_lock()
         routes = list(AlertRoute.objects.filter(enabled=True).prefetch_related("components"))
         ghash = group_hash(group_key)
         for alert in alerts:
@@ -141,6 +100,16 @@ def _fire(alert: Alert, route: AlertRoute, ghash: str, outcome: Outcome, actor: 
         for component in components:
             _drive_component(component, state, firing=True, outcome=outcome, base=base, actor=actor)
         return
+    incident, action = _incident_for(alert, state, route, components, ghash, actor)
+    AlertState.objects.filter(pk=state.pk).update(incident=incident)
+    outcome.changes.append(base | {"action": action, "incident": incident.public_id})
+
+
+def _incident_for(
+    alert: Alert, state: AlertState, route: AlertRoute, components, ghash: str, actor: Actor
+) -> tuple[Incident, str]:
+    """Open the route's incident for this Alertmanager group, or post the firing alerts to the
+    one already open; returns it and what was done."""
     incident = _open_incident_for(route, ghash, exclude=state)
     if incident is None:
         context = {
@@ -157,20 +126,17 @@ def _fire(alert: Alert, route: AlertRoute, ghash: str, outcome: Outcome, actor: 
             notify=route.notify,
             actor=actor,
         )
-        action = "incident_opened"
-    else:
-        firing = list(AlertState.objects.filter(incident=incident, status=FIRING)) + [state]
-        # The incident's current status and component statuses stay as the operator left them.
-        incident_update_post(
-            incident=incident,
-            status=incident.status,
-            body=_listing(firing),
-            notify=route.notify,
-            actor=actor,
-        )
-        action = "incident_updated"
-    AlertState.objects.filter(pk=state.pk).update(incident=incident)
-    outcome.changes.append(base | {"action": action, "incident": incident.public_id})
+        return incident, "incident_opened"
+    firing = list(AlertState.objects.filter(incident=incident, status=FIRING)) + [state]
+    # The incident's current status and component statuses stay as the operator left them.
+    incident_update_post(
+        incident=incident,
+        status=incident.status,
+        body=_listing(firing),
+        notify=route.notify,
+        actor=actor,
+    )
+    return incident, "incident_updated"
 
 
 def _resolve(state: AlertState, outcome: Outcome, actor: Actor) -> None:
@@ -278,103 +244,3 @@ def _listing(states: list[AlertState]) -> str:
             text += f": {summary}"
         lines.append(text[:500])
     return "\n".join(lines)
-
-
-# --- the generic component hook ------------------------------------------------------------
-
-
-def component_hook_apply(
-    *, component: Component, status: str, incident: dict | None, actor: Actor
-) -> Outcome:
-    """Set a component's status from a monitor; with `incident`, an outage opens one (once) and
-    `operational` resolves it. Same override rule as alerts: an incident an operator resolved is
-    not reopened until the monitor reports operational and then an outage again."""
-    outcome = Outcome(matched=1)
-    base = {"component": component.public_id}
-    with transaction.atomic():
-        lock_page()
-        component = Component.objects.get(pk=component.pk)
-        fingerprint = f"hook:{component.public_id}"
-        state = AlertState.objects.filter(fingerprint=fingerprint).first()
-        tracked = state is not None and state.status == FIRING
-        open_incident = None
-        if tracked and state.incident_id:
-            open_incident = Incident.objects.filter(
-                pk=state.incident_id, status__in=OPEN_INCIDENT_STATUSES
-            ).first()
-        closed_by_operator = tracked and state.incident_id is not None and open_incident is None
-        now = timezone.now()
-        if status == ComponentStatus.OPERATIONAL:
-            if open_incident is not None:
-                body = (incident or {}).get("body") or "Resolved: the monitor reports operational."
-                incident_resolve(incident=open_incident, body=body, notify=True, actor=actor)
-                outcome.changes.append(
-                    base | {"action": "incident_resolved", "incident": open_incident.public_id}
-                )
-            if tracked:
-                AlertState.objects.filter(pk=state.pk).update(
-                    status=RESOLVED, resolved_at=now, last_seen_at=now
-                )
-        else:
-            if incident is not None and open_incident is None and not closed_by_operator:
-                opened = incident_create(
-                    name=incident.get("name") or f"{component.name}: {_label(status)}",
-                    body=incident.get("body") or f"Monitoring reports {_label(status).lower()}.",
-                    component_statuses={component: status},
-                    actor=actor,
-                )
-                outcome.changes.append(
-                    base | {"action": "incident_opened", "incident": opened.public_id}
-                )
-                open_incident = opened
-            elif open_incident is not None and _imposed(open_incident, component) != status:
-                incident_update_post(
-                    incident=open_incident,
-                    status=open_incident.status,
-                    body=(incident or {}).get("body")
-                    or f"Monitoring now reports {_label(status).lower()}.",
-                    component_statuses={component: status},
-                    actor=actor,
-                )
-                outcome.changes.append(
-                    base | {"action": "incident_updated", "incident": open_incident.public_id}
-                )
-            AlertState.objects.update_or_create(
-                fingerprint=fingerprint,
-                defaults={
-                    "route": None,
-                    "alertname": component.name[:200],
-                    "status": FIRING,
-                    "last_seen_at": now,
-                    "resolved_at": None,
-                    "component_ids": [component.id],
-                    "component_status": status,
-                    **(
-                        {"first_seen_at": now, "incident": open_incident}
-                        if not tracked
-                        else {"incident": open_incident or state.incident}
-                    ),
-                },
-            )
-        # Without an incident the hook sets the component's own status, as a person would.
-        own = incident is None and open_incident is None and not closed_by_operator
-        if own or status == ComponentStatus.OPERATIONAL:
-            component.refresh_from_db()
-            if component.base_status != status:
-                old = component.base_status
-                # As the dashboard's one-click change: the page's component-change
-                # setting decides whether subscribers hear of it.
-                component_status_set(component=component, status=status, actor=actor, notify=True)
-                outcome.changes.append(
-                    base | {"action": "component_status", "old_status": old, "new_status": status}
-                )
-    return outcome
-
-
-def _imposed(incident: Incident, component: Component) -> str | None:
-    row = incident.affected.filter(component=component).first()
-    return row.status if row else None
-
-
-def _label(status: str) -> str:
-    return ComponentStatus(status).label

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import getpass
+import os
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from statuspage.dashboard.models import Membership, Role
+from statuspage.access.models import Role
+from statuspage.access.services import operator_save
 
 
 class Command(BaseCommand):
@@ -29,8 +30,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username, role, email, password, no_input, **options):
-        import os
-
         password = password or os.environ.get("DJANGO_OPERATOR_PASSWORD")
         if not password:
             if no_input:
@@ -42,13 +41,7 @@ class Command(BaseCommand):
             validate_password(password, user)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
-        with transaction.atomic():
-            user, created = User.objects.get_or_create(username=username, defaults={"email": email})
-            if email:
-                user.email = email
-            user.set_password(password)
-            user.save()
-            Membership.objects.update_or_create(user=user, defaults={"role": role})
+        _, created = operator_save(username=username, email=email, password=password, role=role)
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} operator {username} with role {role}."))
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from statuspage.dashboard.models import Membership
+from statuspage.access.models import Membership
 
 
 def test_creates_an_operator_with_role_and_argon2_password(db):

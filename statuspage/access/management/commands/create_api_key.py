@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from incidents.services import Actor, ServiceError
-from statuspage.api.keys import api_key_create
-from statuspage.api.models import Scope
+from statuspage.access.models import Scope
+from statuspage.access.services import api_key_create
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Alert routes: their label matchers, the incident name template, and the writes that edit them.
+"""The rules of alert routes as pure functions: label matchers and incident names.
 
 Matchers are written one per line in Alertmanager's own syntax (`service="api"`,
 `severity=~"critical|page"`, `env!="staging"`) and stored as `{"label", "op", "value"}` dicts.
@@ -10,14 +10,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 
-from django.db import transaction
-from django.db.models import Max
-from django.utils import timezone
-
-from incidents.services import Actor, ServiceError
-from incidents.services.common import audit
-from statuspage.api.models import AlertRoute
-from statuspage.dashboard import templating
+from incidents.services import ServiceError
+from incidents.templating import TemplateRenderError, render_sandboxed
+from statuspage.automation.models import AlertRoute
 
 OPERATORS = ("=~", "!~", "!=", "=")
 MAX_MATCHERS = 20
@@ -25,16 +20,6 @@ MAX_REGEX = 300
 _LINE = re.compile(
     r"""^\s*(?P<label>[A-Za-z_][A-Za-z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*"""
     r"""(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^"'\s]\S*|)\s*$"""
-)
-_ROUTE_FIELDS = (
-    "name",
-    "enabled",
-    "matchers",
-    "firing_status",
-    "open_incident",
-    "incident_name_template",
-    "impact_override",
-    "notify",
 )
 
 
@@ -121,8 +106,8 @@ def render_name(template: str, context: dict) -> str:
     if not template.strip():
         return fallback[:200]
     try:
-        name = " ".join(templating.render(template, context).split())
-    except templating.TemplateRenderError:
+        name = " ".join(render_sandboxed(template, context).split())
+    except TemplateRenderError:
         return fallback[:200]
     return (name or fallback)[:200]
 
@@ -131,11 +116,11 @@ def check_name_template(template: str) -> None:
     if not template.strip():
         return
     try:
-        templating.render(
+        render_sandboxed(
             template,
             {k: _Lenient(v) if isinstance(v, dict) else v for k, v in SAMPLE_CONTEXT.items()},
         )
-    except templating.TemplateRenderError as exc:
+    except TemplateRenderError as exc:
         raise ServiceError(str(exc), field="incident_name_template") from None
 
 
@@ -150,78 +135,3 @@ class _Lenient(dict):
 
     def __getitem__(self, name):
         return self.get(name, name)
-
-
-# --- writes --------------------------------------------------------------------------------
-
-
-def alert_route_save(
-    *, actor: Actor, route: AlertRoute | None, components: Iterable, **fields
-) -> AlertRoute:
-    """Create (route=None) or edit a route. `matchers` may be given as text (one per line)."""
-    unknown = set(fields) - set(_ROUTE_FIELDS)
-    if unknown:
-        raise ServiceError(f"Cannot set {', '.join(sorted(unknown))} on a route.")
-    if isinstance(fields.get("matchers"), str):
-        fields["matchers"] = parse_matchers(fields["matchers"])
-    name = (fields.get("name") or "").strip()
-    if not name:
-        raise ServiceError("A route needs a name.", field="name")
-    fields["name"] = name
-    components = list(components)
-    if not components:
-        raise ServiceError("Choose at least one component the route drives.", field="components")
-    check_name_template(fields.get("incident_name_template", ""))
-    with transaction.atomic():
-        before = None
-        if route is None:
-            top = AlertRoute.objects.aggregate(top=Max("position"))["top"]
-            route = AlertRoute(position=(top or 0) + 1)
-        else:
-            route = AlertRoute.objects.select_for_update().get(pk=route.pk)
-            before = _snapshot(route)
-        for field, value in fields.items():
-            setattr(route, field, value)
-        route.updated_at = timezone.now()
-        route.save()
-        route.components.set(components)
-        audit(
-            actor,
-            "alert_route.update" if before else "alert_route.create",
-            route,
-            before=before,
-            after=_snapshot(route),
-        )
-    return route
-
-
-def alert_route_delete(*, actor: Actor, route: AlertRoute) -> None:
-    with transaction.atomic():
-        audit(actor, "alert_route.delete", route, before=_snapshot(route))
-        route.delete()
-
-
-def alert_route_move(*, actor: Actor, route: AlertRoute, direction: str) -> None:
-    """Swap a route with its neighbour above ("up") or below ("down"); routes are tried in order."""
-    if direction not in ("up", "down"):
-        raise ServiceError("Move a route up or down.")
-    with transaction.atomic():
-        routes = list(AlertRoute.objects.select_for_update().order_by("position", "id"))
-        # Renumber first so equal positions (from older rows) cannot make a swap a no-op.
-        index = next(i for i, r in enumerate(routes) if r.pk == route.pk)
-        other = index - 1 if direction == "up" else index + 1
-        if not 0 <= other < len(routes):
-            return
-        routes[index], routes[other] = routes[other], routes[index]
-        for position, item in enumerate(routes, start=1):
-            if item.position != position:
-                AlertRoute.objects.filter(pk=item.pk).update(position=position)
-        audit(actor, "alert_route.move", route, after={"direction": direction})
-
-
-def _snapshot(route: AlertRoute) -> dict:
-    data = {field: getattr(route, field) for field in _ROUTE_FIELDS}
-    data["position"] = route.position
-    if route.pk:
-        data["components"] = sorted(route.components.values_list("public_id", flat=True))
-    return data

@@ -16,24 +16,8 @@ from django.utils import timezone
 from django_otp import user_has_device
 
 from incidents import selectors
-from statuspage.dashboard.models import Membership, Role
-
-
-def role_of(user) -> Role | None:
-    """The user's dashboard role, or None when they have no access."""
-    if not user.is_authenticated or not user.is_active:
-        return None
-    if user.is_superuser:
-        return Role.ADMIN
-    try:
-        return Role(user.dashboard_membership.role)
-    except Membership.DoesNotExist:
-        return None
-
-
-def has_role(user, needed: Role) -> bool:
-    role = role_of(user)
-    return role is not None and role.rank >= needed.rank
+from statuspage.access.models import Role
+from statuspage.access.selectors import has_role, role_of
 
 
 def second_factor_redirect(request):
@@ -94,7 +78,3 @@ def _forbidden(request, needed: Role):
     # A page that says which role is missing, rather than a bare 403.
     context = {"needed": needed, "role": role_of(request.user)}
     return render(request, "dashboard/403.html", context, status=403)
-
-
-def totp_issuer(device) -> str:
-    return f"{selectors.page_get().name} status dashboard"

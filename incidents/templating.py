@@ -1,4 +1,5 @@
-"""Rendering operator-written incident templates in a sandboxed Jinja2 environment."""
+"""Operator-written templates (incident templates, alert-route incident names), rendered in a
+sandboxed Jinja2 environment: operators edit them, so they must not reach Python internals."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ VARIABLES_HELP = (
 )
 
 
-def context_for(page_name: str, component_names: list[str]) -> dict:
+def template_context(page_name: str, component_names: list[str]) -> dict:
+    """The variables an incident template sees (VARIABLES_HELP names them to operators)."""
     return {
         "page": page_name,
         "components": ", ".join(component_names),
@@ -44,7 +46,7 @@ def context_for(page_name: str, component_names: list[str]) -> dict:
     }
 
 
-def render(source: str, context: dict) -> str:
+def render_sandboxed(source: str, context: dict) -> str:
     """Render one template string, or raise TemplateRenderError with a readable message."""
     try:
         output = _ENV.from_string(source).render(context)
