@@ -138,6 +138,7 @@ class Receiver:
     status: int = 204
     requests: list = field(default_factory=list)
     body: bytes = b""
+    headers: dict = field(default_factory=dict)
     # Called (in the server's thread) as each POST arrives, before the answer.
     on_request: Callable[[], None] | None = None
 
@@ -151,7 +152,7 @@ def _serve(handler_cls) -> ThreadingHTTPServer:
 @pytest.fixture
 def receiver(settings):
     """A local HTTP endpoint that records each POST and answers `receiver.status` (with
-    `receiver.body`)."""
+    `receiver.body` and `receiver.headers`)."""
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     state = Receiver(url="")
 
@@ -163,6 +164,8 @@ def receiver(settings):
                 state.on_request()
             self.send_response(state.status)
             self.send_header("Content-Length", str(len(state.body)))
+            for name, value in state.headers.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(state.body)
 
