@@ -116,12 +116,7 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
             },
         )
         response = conn.getresponse()
-        # Enough for the attempt log's excerpt; the rest of a large answer is never read.
-        answer = excerpt(response.read(1024))
-        status = response.status
-        if 300 <= status < 400 and response.getheader("Location"):
-            # Redirects are not followed; where it pointed is what the owner needs to know.
-            answer = excerpt(f"Location: {response.getheader('Location')} {answer}")
+        answer, status = _answer(response), response.status
         if attempt.aborted:
             # The shutdown may read as a clean end of the headers: never a success.
             raise TimeoutError
@@ -147,6 +142,14 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
     # 410 Gone: the receiver says the endpoint is gone for good. Other 4xx may be fixed by
     # its owner, so they count towards quarantine rather than failing the row outright.
     raise TransportError(f"HTTP {status}", permanent=status == 410, reply=reply)
+
+
+def _answer(response: http.client.HTTPResponse) -> str:
+    """The start of the answer for the attempt log (the rest of a large body is never read);
+    for a redirect, which is not followed, where it pointed: what the owner needs to know."""
+    answer = excerpt(response.read(1024))
+    location = response.getheader("Location") if 300 <= response.status < 400 else None
+    return excerpt(f"Location: {location} {answer}") if location else answer
 
 
 def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict:
