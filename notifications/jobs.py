@@ -22,7 +22,7 @@ from notifications.models import (
     SubscriberImport,
     SubscriberState,
 )
-from notifications.services import delivery, management, outbox, subscriptions
+from notifications.services import attempts, delivery, management, outbox, subscriptions
 from notifications.transports import TransportError
 from notifications.transports.chat import DiscordTransport, SlackTransport, TeamsTransport
 from notifications.transports.sms import OPTED_OUT_CODE, send_sms
@@ -41,7 +41,10 @@ def relay() -> dict:
 
 
 def expire_and_purge() -> dict:
-    return subscriptions.subscribers_expire_and_purge()
+    """The hourly clean-up: subscribers never confirmed or long quarantined, and attempt-log
+    lines past their retention."""
+    counts = subscriptions.subscribers_expire_and_purge()
+    return {**counts, "attempts_purged": attempts.delivery_attempts_purge()}
 
 
 def send_confirmation(subscriber_id: int) -> str:

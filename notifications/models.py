@@ -189,6 +189,54 @@ class Delivery(models.Model):
         return f"delivery {self.pk} ({self.state})"
 
 
+class AttemptOutcome(models.TextChoices):
+    """What one try did to its row (the batch job's counts use the same words)."""
+
+    SENT = "sent", "Sent"
+    RETRY = "retry", "Failed, will retry"
+    FAILED = "failed", "Failed for good"
+    DEAD = "dead", "Failed, no tries left"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending one outbox row, and what came back: the history an operator reads
+    when a subscriber says "I got nothing" (`Delivery.last_error` keeps only the latest).
+    Written in bulk by the batch job (one INSERT per flush of rows, never one per row) and
+    purged after NOTIFY_ATTEMPT_RETENTION_DAYS by the hourly clean-up."""
+
+    # Indexed by `attempt_delivery_at`, which starts with it: a second index on the column
+    # alone would only slow the inserts of a large fan-out.
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempt_log", db_index=False
+    )
+    # The row's attempt count when this try was claimed: 1 for the first try.
+    number = models.PositiveIntegerField()
+    # When the try started.
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=8, choices=AttemptOutcome.choices)
+    # What the other side answered, as shown: "HTTP 503", "SMTP 550", "Twilio 21211",
+    # "Twilio queued". Empty when no answer came (timeout, refused connection, not sent).
+    code = models.CharField(max_length=40, blank=True, default="")
+    # Null when nothing was sent (subscriber gone, message not renderable).
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    # The short human error of a failed try, as `Delivery.last_error` had it.
+    message = models.CharField(max_length=200, blank=True, default="")
+    # The first characters of the answer (response body, SMTP reply text, Twilio message),
+    # one line of printable text.
+    excerpt = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            # The delivery page lists a row's tries newest first.
+            models.Index(fields=["delivery", "-at"], name="attempt_delivery_at"),
+            # The retention purge deletes by age.
+            models.Index(fields=["at"], name="attempt_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of delivery {self.delivery_id} ({self.outcome})"
+
+
 class ImportStatus(models.TextChoices):
     PENDING = "pending"
     RUNNING = "running"

@@ -8,7 +8,14 @@ from django.conf import settings
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from notifications.models import Channel, Delivery, DeliveryState, Subscriber, SubscriberState
+from notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryState,
+    Subscriber,
+    SubscriberState,
+)
 
 
 @dataclass(frozen=True)
@@ -152,3 +159,13 @@ def delivery_search(
     if until:
         rows = rows.filter(created_at__lt=until)
     return rows.order_by("-created_at", "-id")
+
+
+# The delivery page lists at most this many tries (a row replayed many times has more).
+ATTEMPTS_SHOWN = 100
+
+
+def delivery_attempt_log(*, delivery_id: int, limit: int = ATTEMPTS_SHOWN) -> list[DeliveryAttempt]:
+    """A delivery's tries still within their retention, newest first."""
+    rows = DeliveryAttempt.objects.filter(delivery_id=delivery_id).order_by("-at", "-id")
+    return list(rows[:limit])

@@ -298,6 +298,8 @@ NOTIFY_SMS_EVENTS = env.list(
 )
 NOTIFY_UNCONFIRMED_EXPIRE_HOURS = env.int("NOTIFY_UNCONFIRMED_EXPIRE_HOURS", default=48, minimum=1)
 NOTIFY_QUARANTINE_PURGE_DAYS = env.int("NOTIFY_QUARANTINE_PURGE_DAYS", default=90, minimum=1)
+# The attempt log (one row per try, with the provider's answer) is purged after this.
+NOTIFY_ATTEMPT_RETENTION_DAYS = env.int("NOTIFY_ATTEMPT_RETENTION_DAYS", default=30, minimum=1)
 SUBSCRIBE_RATE_PER_IP_HOUR = env.int("SUBSCRIBE_RATE_PER_IP_HOUR", default=20, minimum=1)
 SUBSCRIBE_RATE_PER_ADDRESS_HOUR = env.int("SUBSCRIBE_RATE_PER_ADDRESS_HOUR", default=3, minimum=1)
 # Only tests and closed networks may POST to loopback/private addresses.

@@ -2,12 +2,19 @@
 
 The retry policy lives here and only here: next_attempt_at with exponential backoff and
 jitter; permanent errors fail at once; the last failed try makes the row dead.
+
+A claim is a lease: the rows are the job's until `lease_expires_at`; after that the relay may
+give them to another worker. So a job starts no send on a row whose lease is about to end
+(`_Batch.claim_lost`), and every write it makes about a row is fenced by the lease it claimed
+the row with (`_held`): a job that lost a row to another worker never records over it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import operator
 import os
 import random
 import signal
@@ -15,32 +22,42 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
-from django.urls import reverse
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from incidents.events import EventKind
-from notifications import links, render
+from notifications import render
 from notifications.models import (
     URL_CHANNELS,
+    AttemptOutcome,
     Channel,
     Delivery,
+    DeliveryAttempt,
     DeliveryState,
     Event,
     Subscriber,
     SubscriberState,
 )
+from notifications.services.attempts import (
+    SendResult,
+    attempt_entry,
+    attempts_insert,
+    not_sent,
+    timed_send,
+)
+
+# Looked up in this module at call time: replacing `delivery.build_message` reaches batches.
+from notifications.services.messages import build_message
 from notifications.services.outbox import lease_deadline
 from notifications.services.subscriptions import (
     OPTED_OUT_ERROR,
     sms_opt_out,
     subscriber_quarantine,
 )
-from notifications.transports import Outgoing, TransportError, transport_for
+from notifications.transports import Outgoing, Transport, TransportError, transport_for
 from notifications.transports.sms import OPTED_OUT_CODE
 from notifications.transports.webhook import Attempt
 
@@ -48,6 +65,7 @@ log = logging.getLogger(__name__)
 
 QUARANTINE_FAILURES = 10
 QUARANTINE_WINDOW = timedelta(hours=1)
+# Successes and attempt-log lines are written every SENT_FLUSH tries, one statement each.
 SENT_FLUSH = 100
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -56,6 +74,10 @@ MAX_BACKOFF = timedelta(hours=6)
 HTTP_TOPUP_SECONDS = 120
 TOPUP_MIN = 50
 WATCHDOG_SECONDS = 0.25
+# No send starts this close to the end of its row's lease (a quarter of a shorter lease): a
+# send started later could still be running when the relay gives the row to another worker.
+# A minute covers the longest single send (Twilio's 15 s, a webhook's total timeout).
+SEND_MARGIN = timedelta(seconds=60)
 
 
 def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
@@ -91,13 +113,23 @@ def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
         *channels,
         limit,
         DeliveryState.SENDING,
-        lease_deadline(now),
+        # Stored exactly as the ORM stores a datetime: writes about the row are fenced by
+        # comparing the lease for equality (`_held`).
+        _db_time(lease_deadline(now)),
         now,
         DeliveryState.PENDING,
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _db_time(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _send_margin() -> timedelta:
+    return min(SEND_MARGIN, timedelta(seconds=settings.NOTIFY_LEASE_SECONDS) / 4)
 
 
 def batch_deliver(*, event_id: int) -> dict[str, int]:
@@ -107,53 +139,89 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
 
 
 def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
+    batch = _Batch(event_id, stopping)
     ids = deliveries_claim(event_id=event_id, limit=settings.NOTIFY_BATCH_SIZE)
-    counts = {"sent": 0, "retry": 0, "failed": 0, "dead": 0}
     if not ids:
-        return counts
+        return batch.counts
     event = Event.objects.select_related(
         "incident", "incident_update", "maintenance", "maintenance_update"
     ).get(pk=event_id)
     view = render.event_view(event)
-    rows = (
-        Delivery.objects.filter(id__in=ids).select_related("subscriber").order_by("channel", "id")
-    )
-    transports, sent, done = {}, [], set()
-    # Every row this job holds under a lease, top-ups included: released if SIGTERM stops it.
-    claimed = list(ids)
-
-    def record(row: Delivery, outcome: str) -> None:
-        nonlocal sent
-        counts[outcome] += 1
-        done.add(row.pk)
-        if outcome == "sent":
-            sent.append(row)
-        if len(sent) >= SENT_FLUSH:
-            _record_sent(sent)
-            sent = []
-
+    rows = batch.load(ids, "channel", "id")
+    transports: dict[str, Transport] = {}
     try:
-        url_rows = [row for row in rows if row.channel in URL_CHANNELS]
         for row in rows:
             if stopping.is_set():
                 break
             if row.channel in URL_CHANNELS:
                 continue
-            transport = transports.get(row.channel)
-            if transport is None:
-                transport = transports[row.channel] = transport_for(row.channel)
-            record(row, _attempt(row, transport, view))
+            if row.channel not in transports:
+                transports[row.channel] = transport_for(row.channel)
+            _attempt(batch, row, transports[row.channel], view)
         if not stopping.is_set():
-            _send_concurrently(
-                url_rows, view, record, event_id=event_id, stopping=stopping, claimed=claimed
-            )
+            url_rows = [row for row in rows if row.channel in URL_CHANNELS]
+            _HttpWindow(batch, url_rows, view).run()
     finally:
-        _record_sent(sent)
+        batch.finish()
         for transport in transports.values():
             transport.close()
-        if stopping.is_set():
-            _release([pk for pk in claimed if pk not in done])
-    return counts
+    return batch.counts
+
+
+class _Batch:
+    """One batch job's bookkeeping, all on the job's own thread: the rows it holds, each with
+    the lease of the claim that gave it to the job; the rows tried; and the successes and
+    attempt-log lines waiting for the next flush."""
+
+    def __init__(self, event_id: int, stopping: threading.Event):
+        self.event_id = event_id
+        self.stopping = stopping
+        self.counts: dict[str, int] = dict.fromkeys(AttemptOutcome.values, 0)
+        self.leases: dict[int, datetime] = {}
+        self.done: set[int] = set()
+        self.given_up: list[int] = []
+        self.sent: list[Delivery] = []
+        self.log: list[DeliveryAttempt] = []
+
+    def load(self, ids: list[int], *order: str) -> list[Delivery]:
+        """The claimed rows, with their subscribers."""
+        rows = Delivery.objects.filter(id__in=ids).select_related("subscriber").order_by(*order)
+        rows = list(rows)
+        self.leases.update((row.pk, row.lease_expires_at) for row in rows)
+        return rows
+
+    def claim_lost(self, row: Delivery) -> bool:
+        """Whether the row's lease ends too soon to start a send. Past its end the relay may
+        give the row to another worker, which sends it: this job must not send it too. A
+        row given up is handed back at the end of the batch, if it is still this job's."""
+        if row.lease_expires_at - timezone.now() > _send_margin():
+            return False
+        log.warning("delivery %s: lease ends too soon to send, handed back", row.pk)
+        self.given_up.append(row.pk)
+        return True
+
+    def record(self, row: Delivery, outcome: str, result: SendResult) -> None:
+        self.counts[outcome] += 1
+        self.done.add(row.pk)
+        self.log.append(attempt_entry(row, outcome, result))
+        if outcome == AttemptOutcome.SENT:
+            self.sent.append(row)
+        if len(self.log) >= SENT_FLUSH:
+            self.flush()
+
+    def flush(self) -> None:
+        _record_sent(self.sent)
+        attempts_insert(self.log)
+        self.sent, self.log = [], []
+
+    def finish(self) -> None:
+        """Write what waits for a flush, and hand back the rows never tried: those given up,
+        and after SIGTERM every row not done."""
+        self.flush()
+        unsent = list(self.given_up)
+        if self.stopping.is_set():
+            unsent += [pk for pk in self.leases if pk not in self.done]
+        _release({pk: self.leases[pk] for pk in unsent})
 
 
 @contextlib.contextmanager
@@ -185,12 +253,27 @@ def _stop_on_sigterm():
             os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _release(ids: list[int]) -> None:
-    """Give claimed rows that were never tried back to the queue, uncounted."""
-    if not ids:
+def _held(row: Delivery) -> QuerySet[Delivery]:
+    """The row, only while it is held under the claim that gave it to this job: once the
+    relay took it back, or another worker claimed it (with a lease of its own), it is not."""
+    return Delivery.objects.filter(
+        pk=row.pk, state=DeliveryState.SENDING, lease_expires_at=row.lease_expires_at
+    )
+
+
+def _release(leases: dict[int, datetime]) -> None:
+    """Give claimed rows that were never tried back to the queue, uncounted: those still
+    held under this job's claims (row id -> the lease it was claimed with)."""
+    if not leases:
         return
+    by_lease: dict[datetime, list[int]] = {}
+    for pk, lease in leases.items():
+        by_lease.setdefault(lease, []).append(pk)
+    held = functools.reduce(
+        operator.or_, (Q(lease_expires_at=lease, id__in=ids) for lease, ids in by_lease.items())
+    )
     now = timezone.now()
-    Delivery.objects.filter(id__in=ids, state=DeliveryState.SENDING).update(
+    Delivery.objects.filter(held, state=DeliveryState.SENDING).update(
         state=DeliveryState.PENDING,
         lease_expires_at=None,
         attempts=F("attempts") - 1,
@@ -199,91 +282,127 @@ def _release(ids: list[int]) -> None:
     )
 
 
-def _send_concurrently(
-    rows: list[Delivery],
-    view: render.EventView,
-    record,
-    *,
-    event_id: int,
-    stopping: threading.Event,
-    claimed: list[int],
-) -> None:
+def _attempt(batch: _Batch, row: Delivery, transport: Transport, view: render.EventView) -> None:
+    """One message of a channel sent in turn (email, SMS): send it and record the try."""
+    if batch.claim_lost(row):
+        return
+    message, error = _prepare(row, view)
+    if error is not None:
+        result = not_sent(error)
+    else:
+        result = timed_send(functools.partial(transport.send, message), row.pk)
+    batch.record(row, _outcome(row, result), result)
+
+
+def _prepare(
+    row: Delivery, view: render.EventView
+) -> tuple[Outgoing | None, TransportError | None]:
+    """The message for a row, or why there is none to send."""
+    error = _not_sendable(row)
+    if error is not None:
+        return None, error
+    try:
+        return build_message(row, row.subscriber, view), None
+    except Exception as exc:  # noqa: BLE001 - one broken message must not stall its batch
+        log.exception("delivery %s could not be rendered", row.pk)
+        return None, TransportError(f"Could not render: {type(exc).__name__}")
+
+
+def _outcome(row: Delivery, result: SendResult) -> str:
+    """Apply a try to its row and return the outcome; successes wait for the next flush."""
+    if result.error is not None:
+        return _record_failure(row, result.error)
+    row.provider_id = result.receipt.provider_id[:200]
+    return AttemptOutcome.SENT
+
+
+class _HttpWindow:
     """HTTP endpoints are sent by a sliding window of NOTIFY_HTTP_CONCURRENCY threads that
     is topped up from the outbox as sends finish: a hanging endpoint holds one thread for one
     timeout, never the batch, and this job keeps claiming the event's due URL rows while
     slots are free (up to HTTP_TOPUP_SECONDS), so the next rows do not wait for the slowest
     sends of this batch. Only the sends run in threads; rendering, claiming and every
-    database write stay on this thread. After SIGTERM (`stopping`) nothing new is started:
-    the sends in flight finish and the caller releases the rest."""
-    concurrency = settings.NOTIFY_HTTP_CONCURRENCY
-    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-    queue = deque(rows)
-    inflight: dict[Future, tuple[Delivery, Attempt]] = {}
-    topup_until = time.monotonic() + HTTP_TOPUP_SECONDS
-    transports: dict[str, object] = {}
+    database write stay on this thread. After SIGTERM nothing new is started: the sends in
+    flight finish and the batch releases the rest."""
 
-    def send(row: Delivery, message: Outgoing, attempt: Attempt):
-        try:
-            return transports[row.channel].send(message, attempt), None
-        except TransportError as exc:
-            return "", exc
-        except Exception as exc:  # noqa: BLE001 - one odd URL must not end the whole window
-            log.exception("delivery %s could not be sent", row.pk)
-            return "", TransportError(f"Could not send: {type(exc).__name__}")
+    def __init__(self, batch: _Batch, rows: list[Delivery], view: render.EventView):
+        self.batch, self.view = batch, view
+        self.queue: deque[Delivery] = deque(rows)
+        self.inflight: dict[Future[SendResult], tuple[Delivery, Attempt]] = {}
+        self.transports: dict[str, Transport] = {}
+        self.concurrency = settings.NOTIFY_HTTP_CONCURRENCY
+        self.topup_until = time.monotonic() + HTTP_TOPUP_SECONDS
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        while True:
-            while queue and len(inflight) < concurrency and not stopping.is_set():
-                row = queue.popleft()
-                error = _not_sendable(row)
-                if error is None:
-                    try:
-                        message = build_message(row, row.subscriber, view)
-                    except Exception as exc:  # noqa: BLE001 - one broken message must not stall a batch
-                        log.exception("delivery %s could not be rendered", row.pk)
-                        error = TransportError(f"Could not render: {type(exc).__name__}")
-                if error is not None:
-                    record(row, _record_failure(row, error))
+    def run(self) -> None:
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            while True:
+                self._fill(pool)
+                if self._top_up():
                     continue
-                if row.channel not in transports:
-                    transports[row.channel] = transport_for(row.channel)
-                attempt = Attempt()
-                inflight[pool.submit(send, row, message, attempt)] = (row, attempt)
-            free = concurrency - len(inflight)
-            if not queue and free > 0 and time.monotonic() < topup_until and not stopping.is_set():
-                more = deliveries_claim(
-                    event_id=event_id,
-                    limit=min(settings.NOTIFY_BATCH_SIZE, max(free, TOPUP_MIN)),
-                    channels=URL_CHANNELS,
-                )
-                claimed.extend(more)
-                if more:
-                    queue.extend(
-                        Delivery.objects.filter(id__in=more)
-                        .select_related("subscriber")
-                        .order_by("id")
-                    )
-                    continue
-                # Nothing due now: later retries are the relay's and the next batch's.
-                topup_until = 0.0
-            if not inflight and (not queue or stopping.is_set()):
-                return
-            done, _ = wait(inflight, timeout=WATCHDOG_SECONDS, return_when=FIRST_COMPLETED)
-            for future in done:
-                row, _attempt = inflight.pop(future)
-                provider_id, error = future.result()
-                if error is not None:
-                    record(row, _record_failure(row, error))
-                else:
-                    row.provider_id = provider_id[:200]
-                    record(row, "sent")
-            # WEBHOOK_TIMEOUT_SECONDS is a total per POST, not only per socket operation.
-            now = time.monotonic()
-            # Repeated each tick: abort is idempotent and also catches a socket that was
-            # still being opened at the first try.
-            for _row, attempt in inflight.values():
-                if now - attempt.started > timeout:
-                    attempt.abort()
+                if not self.inflight and (not self.queue or self.batch.stopping.is_set()):
+                    return
+                self._collect()
+                self._abort_overdue()
+
+    def _fill(self, pool: ThreadPoolExecutor) -> None:
+        """Start sends while rows wait and slots are free."""
+        while (
+            self.queue
+            and len(self.inflight) < self.concurrency
+            and not self.batch.stopping.is_set()
+        ):
+            row = self.queue.popleft()
+            if self.batch.claim_lost(row):
+                continue
+            message, error = _prepare(row, self.view)
+            if error is not None:
+                self.batch.record(row, _record_failure(row, error), not_sent(error))
+                continue
+            if row.channel not in self.transports:
+                self.transports[row.channel] = transport_for(row.channel)
+            attempt = Attempt()
+            send = functools.partial(self.transports[row.channel].send, message, attempt)
+            self.inflight[pool.submit(timed_send, send, row.pk)] = (row, attempt)
+
+    def _top_up(self) -> bool:
+        """With the queue empty and slots free, claim more of the event's due URL rows;
+        returns whether any came."""
+        free = self.concurrency - len(self.inflight)
+        if (
+            self.queue
+            or free <= 0
+            or time.monotonic() >= self.topup_until
+            or self.batch.stopping.is_set()
+        ):
+            return False
+        more = deliveries_claim(
+            event_id=self.batch.event_id,
+            limit=min(settings.NOTIFY_BATCH_SIZE, max(free, TOPUP_MIN)),
+            channels=URL_CHANNELS,
+        )
+        if not more:
+            # Nothing due now: later retries are the relay's and the next batch's.
+            self.topup_until = 0.0
+            return False
+        self.queue.extend(self.batch.load(more, "id"))
+        return True
+
+    def _collect(self) -> None:
+        """Record the sends that ended, waiting at most one watchdog tick for one."""
+        done, _ = wait(self.inflight, timeout=WATCHDOG_SECONDS, return_when=FIRST_COMPLETED)
+        for future in done:
+            row, _attempt = self.inflight.pop(future)
+            result = future.result()
+            self.batch.record(row, _outcome(row, result), result)
+
+    def _abort_overdue(self) -> None:
+        # WEBHOOK_TIMEOUT_SECONDS is a total per POST, not only per socket operation.
+        # Repeated each tick: abort is idempotent and also catches a socket that was still
+        # being opened at the first try.
+        now = time.monotonic()
+        for _row, attempt in self.inflight.values():
+            if now - attempt.started > settings.WEBHOOK_TIMEOUT_SECONDS:
+                attempt.abort()
 
 
 def _not_sendable(row: Delivery) -> TransportError | None:
@@ -306,37 +425,22 @@ def _record_sent(rows: list[Delivery]) -> None:
     # Python time than the sends themselves.
     now = timezone.now()
     table = connection.ops.quote_name(Delivery._meta.db_table)
-    values = ", ".join(["(%s, %s)"] * len(rows))
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
     sql = (
-        f"WITH v(id, pid) AS (VALUES {values})"  # noqa: S608
+        f"WITH v(id, pid, lease) AS (VALUES {values})"  # noqa: S608
         f" UPDATE {table} SET state = %s, sent_at = %s,"
         " updated_at = %s, lease_expires_at = NULL, last_error = '',"
         f" provider_id = (SELECT pid FROM v WHERE v.id = {table}.id)"
-        " WHERE id IN (SELECT id FROM v)"
+        " WHERE id IN (SELECT id FROM v) AND state = %s"
+        # Fenced as `_held`: a row another worker holds now has another lease.
+        f" AND lease_expires_at = (SELECT lease FROM v WHERE v.id = {table}.id)"
     )
-    params = [x for row in rows for x in (row.pk, row.provider_id)]
+    params = [x for row in rows for x in (row.pk, row.provider_id, _db_time(row.lease_expires_at))]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, DeliveryState.SENT, now, now])
-
-
-def _attempt(row: Delivery, transport, view: render.EventView) -> str:
-    error = _not_sendable(row)
-    if error is not None:
-        return _record_failure(row, error)
-    try:
-        message = build_message(row, row.subscriber, view)
-    except Exception as exc:  # noqa: BLE001 - one broken message must not stall its batch
-        log.exception("delivery %s could not be rendered", row.pk)
-        return _record_failure(row, TransportError(f"Could not render: {type(exc).__name__}"))
-    try:
-        provider_id = transport.send(message)
-    except TransportError as exc:
-        return _record_failure(row, exc)
-    except Exception as exc:  # noqa: BLE001 - one odd message must not end the whole batch
-        log.exception("delivery %s could not be sent", row.pk)
-        return _record_failure(row, TransportError(f"Could not send: {type(exc).__name__}"))
-    row.provider_id = provider_id[:200]
-    return "sent"
+        cursor.execute(sql, [*params, DeliveryState.SENT, now, now, DeliveryState.SENDING])
+        lost = len(rows) - cursor.rowcount
+    if lost:
+        log.warning("%d sent deliveries not recorded: another worker holds them now", lost)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -349,24 +453,26 @@ def _record_failure(row: Delivery, error: TransportError) -> str:
     now = timezone.now()
     attempts = row.attempts  # already counted by the claim
     if error.permanent:
-        state, outcome = DeliveryState.FAILED, "failed"
+        state, outcome = DeliveryState.FAILED, AttemptOutcome.FAILED
     elif attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-        state, outcome = DeliveryState.DEAD, "dead"
+        state, outcome = DeliveryState.DEAD, AttemptOutcome.DEAD
     else:
-        state, outcome = DeliveryState.PENDING, "retry"
-    Delivery.objects.filter(pk=row.pk).update(
+        state, outcome = DeliveryState.PENDING, AttemptOutcome.RETRY
+    written = _held(row).update(
         state=state,
-        next_attempt_at=now + backoff(attempts) if outcome == "retry" else now,
+        next_attempt_at=now + backoff(attempts) if outcome == AttemptOutcome.RETRY else now,
         lease_expires_at=None,
         last_error=error.message[:200],
         updated_at=now,
     )
+    if not written:
+        log.warning("delivery %s: not recorded, another worker holds it now", row.pk)
     log.info("delivery %s attempt %s: %s (%s)", row.pk, attempts, error.message, outcome)
     if row.channel == Channel.SMS and error.code == OPTED_OUT_CODE:
         # Twilio knows of a STOP we never saw (sent before this subscription, or its inbound
         # hook was missed): record it, so later events skip the number until START.
         sms_opt_out(number=row.subscriber.address)
-    if row.channel in URL_CHANNELS and outcome != "failed":
+    if row.channel in URL_CHANNELS and outcome != AttemptOutcome.FAILED:
         endpoint_failure_record(subscriber_id=row.subscriber_id, message=error.message, at=now)
     return outcome
 
@@ -387,61 +493,3 @@ def endpoint_failure_record(*, subscriber_id: int, message: str, at) -> bool:
             subscriber_quarantine(subscriber=sub, last_error=message)
             return True
     return False
-
-
-# The event that opens an incident's (or a maintenance's) thread: its email's Message-ID is the
-# thread root that every later email about the same object refers to.
-THREAD_STARTERS = {EventKind.INCIDENT_CREATED, EventKind.MAINTENANCE_SCHEDULED}
-
-
-def _thread_headers(view: render.EventView, subscriber: Subscriber, key: str) -> dict:
-    """Message-ID, and In-Reply-To/References, so one incident's emails form one thread.
-
-    Each subscriber has their own thread root, `<incident id>.<subscriber id>@domain`, which
-    the opening email (incident created, maintenance scheduled) carries as its Message-ID:
-    the References of every later email name a message the subscriber really received.
-    Someone who subscribed after the opening email still gets one thread (clients group by
-    References even when the root is missing); the subject, the same for every email about
-    the object, keeps Gmail's threading too. Every Message-ID is stable per (event,
-    subscriber), so a retried send is recognisable as a duplicate."""
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
-    own = f"<{key}@{domain}>"
-    if not view.object_public_id:
-        return {"Message-ID": own}  # component status changes: no thread
-    root = f"<{view.object_public_id}.{subscriber.public_id}@{domain}>"
-    if view.event.kind in THREAD_STARTERS:
-        return {"Message-ID": root}
-    return {"Message-ID": own, "In-Reply-To": root, "References": root}
-
-
-def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView) -> Outgoing:
-    key = f"delivery-{row.event_id}-{subscriber.public_id}"
-    message = Outgoing(
-        delivery_id=row.pk, key=key, address=subscriber.address, secret=subscriber.secret
-    )
-    base = view.page_url
-    # One signature per message; the URL patterns are reversed once per batch.
-    token = links.manage_token(subscriber)
-    unsubscribe = view.link("notifications-unsubscribe", token)
-    if row.channel == Channel.EMAIL:
-        message.subject, message.text, message.html = view.email_parts(
-            manage_url=view.link("notifications-manage", token), unsubscribe_url=unsubscribe
-        )
-        message.headers = {
-            **_thread_headers(view, subscriber, key),
-            # The unsubscribe URL's POST is the RFC 8058 one-click action.
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
-    elif row.channel == Channel.SMS:
-        message.text = render.gsm_safe(view.render_text("sms/message.txt", view.context()))
-        message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
-    elif row.channel == Channel.WEBHOOK:
-        message.payload = view.webhook_body(unsubscribe=unsubscribe)
-    else:
-        message.payload = {
-            "title": render.clean_text(f"{view.headline}: {view.title}"),
-            "text": render.clean_text(view.body),
-            "url": view.page_url,
-        }
-    return message

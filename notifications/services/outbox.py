@@ -26,6 +26,7 @@ from notifications.models import (
     Subscriber,
     SubscriberState,
 )
+from notifications.services.attempts import lease_expired_entries
 
 log = logging.getLogger(__name__)
 
@@ -132,20 +133,7 @@ def outbox_relay(*, now=None) -> dict[str, int]:
     """The periodic safety net: reclaim rows whose sending lease expired (worker killed) and
     enqueue every event that has due pending rows (enqueue lost, Redis was down, retries)."""
     now = now or timezone.now()
-    expired = Delivery.objects.filter(state=DeliveryState.SENDING, lease_expires_at__lt=now)
-    # Attempts are counted at claim time: a message that keeps killing its worker dies.
-    expired.filter(attempts__gte=settings.NOTIFY_MAX_ATTEMPTS).update(
-        state=DeliveryState.DEAD,
-        lease_expires_at=None,
-        last_error="Worker stopped while sending (lease expired)",
-        updated_at=now,
-    )
-    reclaimed = expired.update(
-        state=DeliveryState.PENDING,
-        lease_expires_at=None,
-        last_error="Worker stopped while sending (lease expired)",
-        updated_at=now,
-    )
+    reclaimed = deliveries_reclaim_expired(now=now)
     due = (
         Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
         .values("event_id")
@@ -171,6 +159,40 @@ def outbox_relay(*, now=None) -> dict[str, int]:
     except QueueUnavailable as exc:
         log.warning("relay could not enqueue: %s", exc)
     return {"reclaimed": reclaimed, "enqueued": enqueued}
+
+
+LEASE_EXPIRED_ERROR = "Worker stopped while sending (lease expired)"
+
+
+def deliveries_reclaim_expired(*, now=None) -> int:
+    """Rows whose sending lease expired (worker killed, or too slow) go back to `pending`,
+    or to `dead` once they have used every attempt (attempts are counted at claim time: a
+    message that keeps killing its worker dies), and are claimable again. Each leaves a line
+    in the attempt log. Returns how many went back to `pending`."""
+    now = now or timezone.now()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(now)
+    # One statement, RETURNING what it changed: the log lines name exactly the rows moved,
+    # even if a slow worker records one of them in between.
+    sql = (
+        f"UPDATE {table} SET state = CASE WHEN attempts >= %s THEN %s ELSE %s END,"  # noqa: S608
+        " lease_expires_at = NULL, last_error = %s, updated_at = %s"
+        " WHERE state = %s AND lease_expires_at < %s RETURNING id, attempts, state"
+    )
+    params = [
+        settings.NOTIFY_MAX_ATTEMPTS,
+        DeliveryState.DEAD,
+        DeliveryState.PENDING,
+        LEASE_EXPIRED_ERROR,
+        at,
+        DeliveryState.SENDING,
+        at,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        moved = cursor.fetchall()
+        lease_expired_entries(moved, at=now, message=LEASE_EXPIRED_ERROR)
+    return sum(1 for _pk, _number, state in moved if state == DeliveryState.PENDING)
 
 
 def lease_deadline(now=None):

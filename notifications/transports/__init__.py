@@ -1,7 +1,14 @@
 """One transport class per channel. Transports are single-shot: retry policy lives in
 notifications.services.delivery, never here."""
 
-from notifications.transports.base import Outgoing, Transport, TransportError
+from notifications.transports.base import (
+    Outgoing,
+    Receipt,
+    Reply,
+    Transport,
+    TransportError,
+    excerpt,
+)
 
 
 def transport_for(channel: str) -> Transport:
@@ -21,4 +28,12 @@ def transport_for(channel: str) -> Transport:
     return classes[channel]()
 
 
-__all__ = ["Outgoing", "Transport", "TransportError", "transport_for"]
+__all__ = [
+    "Outgoing",
+    "Receipt",
+    "Reply",
+    "Transport",
+    "TransportError",
+    "excerpt",
+    "transport_for",
+]

@@ -1,18 +1,67 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+
+EXCERPT_CHARS = 300
+# Control characters (C0, DEL, C1) and the Unicode line/paragraph separators and bidi
+# overrides: an answer is shown as one line, and must not reorder the text around it.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+
+def excerpt(data: bytes | str | None, limit: int = EXCERPT_CHARS) -> str:
+    """The first `limit` characters of what a provider answered, as one line of printable
+    text (bytes decoded as UTF-8, undecodable ones replaced). HTML stays text: the dashboard
+    escapes it like any other value."""
+    if not data:
+        return ""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = " ".join(_UNPRINTABLE.sub(" ", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the other side answered, for the attempt log: `code` as an operator reads it
+    ("HTTP 503", "SMTP 550", "Twilio 21211", "Twilio queued") and `text`, an excerpt of the
+    answer. Both empty when nothing came back (timeout, refused connection)."""
+
+    code: str = ""
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", self.code[:40])
+        object.__setattr__(self, "text", excerpt(self.text))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A message the provider accepted: its id for the row (Message-ID, Twilio SID, HTTP
+    status) and the answer for the attempt log."""
+
+    provider_id: str
+    reply: Reply = field(default_factory=Reply)
 
 
 class TransportError(Exception):
     """A send failed. `message` is short and human; `permanent` means retrying cannot help
     (bad address, opted-out number, 410 Gone), so the row fails at once. `code` is the
-    provider's own error code where it has one (Twilio's 21610: the number sent STOP)."""
+    provider's own error code where it has one (Twilio's 21610: the number sent STOP);
+    `reply` is what the provider answered, if it answered."""
 
-    def __init__(self, message: str, *, permanent: bool = False, code: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        code: int | None = None,
+        reply: Reply | None = None,
+    ):
         super().__init__(message)
         self.message = message[:200]
         self.permanent = permanent
         self.code = code
+        self.reply = reply or Reply()
 
 
 @dataclass
@@ -31,12 +80,12 @@ class Outgoing:
 
 
 class Transport:
-    """Open once per batch, send many, close. `send` returns the provider's id for the message."""
+    """Open once per batch, send many, close. `send` returns the provider's receipt."""
 
     def open(self) -> None:
         pass
 
-    def send(self, message: Outgoing) -> str:
+    def send(self, message: Outgoing) -> Receipt:
         raise NotImplementedError
 
     def close(self) -> None:

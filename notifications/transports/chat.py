@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from notifications.transports.base import Outgoing, Transport
+from notifications.transports.base import Outgoing, Receipt, Transport
 from notifications.transports.webhook import Attempt, post_json
 
 
@@ -15,9 +15,10 @@ class _ChatTransport(Transport):
     def body(self, summary: dict) -> dict:
         raise NotImplementedError
 
-    def send(self, message: Outgoing, attempt: Attempt | None = None) -> str:
+    def send(self, message: Outgoing, attempt: Attempt | None = None) -> Receipt:
         data = json.dumps(self.body(message.payload or {})).encode()
-        return f"HTTP {post_json(message.address, data, {}, attempt)}"
+        reply = post_json(message.address, data, {}, attempt)
+        return Receipt(provider_id=reply.code, reply=reply)
 
 
 def slack_escape(text: str) -> str:

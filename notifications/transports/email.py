@@ -8,12 +8,14 @@ import smtplib
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 
-from notifications.transports.base import Outgoing, Transport, TransportError
+from notifications.transports.base import Outgoing, Receipt, Reply, Transport, TransportError
 
 
 class EmailTransport(Transport):
     def __init__(self):
         self.connection = None
+        # The server's answer to the last DATA command, e.g. (250, b"2.0.0 Ok: queued as 4F3A").
+        self.last_reply: tuple[int, bytes] | None = None
 
     def open(self) -> None:
         self.connection = get_connection(fail_silently=False)
@@ -22,8 +24,24 @@ class EmailTransport(Transport):
         except (OSError, smtplib.SMTPException) as exc:
             self.connection = None
             raise TransportError(f"Could not connect to the mail server: {_short(exc)}") from exc
+        self._keep_data_replies()
 
-    def send(self, message: Outgoing) -> str:
+    def _keep_data_replies(self) -> None:
+        """Django's SMTP backend drops the server's answer to DATA ("250 2.0.0 Ok: queued as
+        4F3A"), the one line that lets a mail admin find the message in their logs. Wrap the
+        session's `data` to keep it. Other backends (console, locmem) have no session."""
+        session = getattr(self.connection, "connection", None)
+        original = getattr(session, "data", None)
+        if original is None:
+            return
+
+        def data(msg):
+            self.last_reply = original(msg)
+            return self.last_reply
+
+        session.data = data
+
+    def send(self, message: Outgoing) -> Receipt:
         if self.connection is None:
             self.open()
         mail = EmailMultiAlternatives(
@@ -36,23 +54,41 @@ class EmailTransport(Transport):
         )
         if message.html:
             mail.attach_alternative(message.html, "text/html")
+        self.last_reply = None
         try:
             mail.send()
         except smtplib.SMTPRecipientsRefused as exc:
-            code = next(iter(exc.recipients.values()))[0]
+            code, text = next(iter(exc.recipients.values()))
             raise TransportError(
-                f"Recipient refused ({code})", permanent=500 <= code < 600
+                f"Recipient refused ({code})",
+                permanent=500 <= code < 600,
+                reply=Reply(code=f"SMTP {code}", text=_text(text)),
             ) from exc
-        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
-            # The connection is gone: drop it so the next message in the batch reconnects.
+        except smtplib.SMTPResponseException as exc:
+            # A refusal of this message (sender, data): smtplib has reset the session, which
+            # stays usable, unless the server said it is closing (421).
+            if exc.smtp_code == 421:
+                self.close()
+            raise TransportError(
+                f"Mail server error: {_short(exc)}",
+                reply=Reply(code=f"SMTP {exc.smtp_code}", text=_text(exc.smtp_error)),
+            ) from exc
+        except (TimeoutError, OSError) as exc:
+            # SMTPServerDisconnected and every other SMTPException are OSErrors too. The
+            # connection is gone: drop it so the next message in the batch reconnects.
             self.close()
             raise TransportError(f"Mail server connection lost: {_short(exc)}") from exc
-        except smtplib.SMTPException as exc:
-            raise TransportError(f"Mail server error: {_short(exc)}") from exc
         except BadHeaderError as exc:
             # The same message would fail the same way on every retry.
             raise TransportError(f"Invalid header: {_short(exc)}", permanent=True) from exc
-        return (message.headers or {}).get("Message-ID", "")
+        message_id = (message.headers or {}).get("Message-ID", "")
+        return Receipt(provider_id=message_id, reply=self._reply())
+
+    def _reply(self) -> Reply:
+        if self.last_reply is None:
+            return Reply()
+        code, text = self.last_reply
+        return Reply(code=f"SMTP {code}", text=_text(text))
 
     def close(self) -> None:
         if self.connection is not None:
@@ -64,3 +100,7 @@ class EmailTransport(Transport):
 
 def _short(exc: Exception) -> str:
     return (str(exc) or type(exc).__name__)[:120]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from notifications.ratelimit import send_slot
-from notifications.transports.base import Outgoing, Transport, TransportError
+from notifications.transports.base import Outgoing, Receipt, Reply, Transport, TransportError
 
 # The number replied STOP to our sender: Twilio refuses every message until it sends START.
 OPTED_OUT_CODE = 21610
@@ -39,8 +39,8 @@ def twilio_client():
     return client
 
 
-def send_sms(to: str, body: str, status_callback: str | None = None) -> str:
-    """Send one SMS; returns the message SID or raises TransportError."""
+def send_sms(to: str, body: str, status_callback: str | None = None) -> Receipt:
+    """Send one SMS; returns the SID and Twilio's status for it, or raises TransportError."""
     from twilio.base.exceptions import TwilioException, TwilioRestException
 
     if not settings.TWILIO_ACCOUNT_SID or not settings.TWILIO_AUTH_TOKEN:
@@ -59,14 +59,22 @@ def send_sms(to: str, body: str, status_callback: str | None = None) -> str:
             message = twilio_client().messages.create(to=to, body=body, **sender)
     except TwilioRestException as exc:
         permanent = exc.code in PERMANENT_CODES
+        reply = Reply(
+            code=f"Twilio {exc.code}" if exc.code else f"HTTP {exc.status}",
+            text=f"HTTP {exc.status}: {exc.msg}",
+        )
         raise TransportError(
-            f"Twilio error {exc.code}: {exc.msg}"[:200], permanent=permanent, code=exc.code
+            f"Twilio error {exc.code}: {exc.msg}"[:200],
+            permanent=permanent,
+            code=exc.code,
+            reply=reply,
         ) from exc
     except (TwilioException, OSError) as exc:
         raise TransportError(f"Twilio unreachable: {str(exc)[:100]}") from exc
-    return message.sid
+    reply = Reply(code=f"Twilio {message.status or 'accepted'}", text=f"SID {message.sid}")
+    return Receipt(provider_id=message.sid, reply=reply)
 
 
 class SmsTransport(Transport):
-    def send(self, message: Outgoing) -> str:
+    def send(self, message: Outgoing) -> Receipt:
         return send_sms(message.address, message.text, (message.headers or {}).get("callback"))

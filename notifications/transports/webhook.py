@@ -19,7 +19,14 @@ from django.conf import settings
 from standardwebhooks.webhooks import Webhook
 
 from notifications.netguard import BlockedAddress, resolve_allowed
-from notifications.transports.base import Outgoing, Transport, TransportError
+from notifications.transports.base import (
+    Outgoing,
+    Receipt,
+    Reply,
+    Transport,
+    TransportError,
+    excerpt,
+)
 
 USER_AGENT = "statuspage-notifications/1.0"
 
@@ -76,8 +83,9 @@ class _HTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
 
 
-def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = None) -> int:
-    """POST once; returns the 2xx status or raises TransportError."""
+def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = None) -> Reply:
+    """POST once; returns the 2xx answer (status and the start of its body) or raises
+    TransportError, whose `reply` carries the answer when there was one."""
     parts = urlsplit(url)
     cls = {"http": _HTTPConnection, "https": _HTTPSConnection}.get(parts.scheme)
     if cls is None or not parts.hostname:
@@ -108,8 +116,7 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
             },
         )
         response = conn.getresponse()
-        response.read(1024)
-        status = response.status
+        answer, status = _answer(response), response.status
         if attempt.aborted:
             # The shutdown may read as a clean end of the headers: never a success.
             raise TimeoutError
@@ -129,11 +136,20 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
         if timer is not None:
             timer.cancel()
         conn.close()
+    reply = Reply(code=f"HTTP {status}", text=answer)
     if 200 <= status < 300:
-        return status
+        return reply
     # 410 Gone: the receiver says the endpoint is gone for good. Other 4xx may be fixed by
     # its owner, so they count towards quarantine rather than failing the row outright.
-    raise TransportError(f"HTTP {status}", permanent=status == 410)
+    raise TransportError(f"HTTP {status}", permanent=status == 410, reply=reply)
+
+
+def _answer(response: http.client.HTTPResponse) -> str:
+    """The start of the answer for the attempt log (the rest of a large body is never read);
+    for a redirect, which is not followed, where it pointed: what the owner needs to know."""
+    answer = excerpt(response.read(1024))
+    location = response.getheader("Location") if 300 <= response.status < 400 else None
+    return excerpt(f"Location: {location} {answer}") if location else answer
 
 
 def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict:
@@ -149,7 +165,7 @@ def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) ->
 
 
 class WebhookTransport(Transport):
-    def send(self, message: Outgoing, attempt: Attempt | None = None) -> str:
+    def send(self, message: Outgoing, attempt: Attempt | None = None) -> Receipt:
         body = json.dumps(message.payload, separators=(",", ":")).encode()
-        status = post_json(message.address, body, sign(message.secret, message.key, body), attempt)
-        return f"HTTP {status}"
+        reply = post_json(message.address, body, sign(message.secret, message.key, body), attempt)
+        return Receipt(provider_id=reply.code, reply=reply)

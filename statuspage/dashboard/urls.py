@@ -129,6 +129,7 @@ urlpatterns = [
     ),
     path("deliveries/", subscribers.delivery_list, name="dashboard-deliveries"),
     path("deliveries/replay/", subscribers.delivery_replay, name="dashboard-deliveries-replay"),
+    path("deliveries/<int:pk>/", subscribers.delivery_detail, name="dashboard-delivery"),
     path("reach/", subscribers.reach, name="dashboard-reach"),
     path("automation/", automation.automation_overview, name="dashboard-automation"),
     path("automation/routes/new/", automation.route_edit, name="dashboard-alert-route-new"),

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import ComponentGroup, IncidentTemplate
-from notifications.models import Subscriber, SubscriberImport
+from notifications.models import Delivery, Event, Subscriber, SubscriberImport
 from statuspage.access.models import ApiKey, Membership, Role
 from statuspage.automation.models import AlertRoute
 
 # Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
-from tests.notifications.conftest import make_subscriber, run_jobs, smtp_sink  # noqa: F401
+from tests.notifications.conftest import make_subscriber, receiver, run_jobs, smtp_sink  # noqa: F401
 
 PASSWORD = "correct horse battery staple 42"
 
@@ -102,6 +102,7 @@ def world(api, operator, django_user_model):
         components=[api],
         actor=operator,
     )
+    subscriber = Subscriber.objects.create(channel="email", address="s@example.test")
     return {
         "component": api.pk,
         "group": group.pk,
@@ -110,9 +111,10 @@ def world(api, operator, django_user_model):
         "maintenance": maintenance.public_id,
         "user": someone.pk,
         "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
-        "subscriber": Subscriber.objects.create(
-            channel="email", address="s@example.test"
-        ).public_id,
+        "subscriber": subscriber.public_id,
+        "delivery": Delivery.objects.create(
+            event=Event.objects.create(kind="incident.created"), subscriber=subscriber
+        ).pk,
         "import": SubscriberImport.objects.create(rows=[], status="done").pk,
         "alert_route": AlertRoute.objects.create(name="r").pk,
         "apikey": ApiKey.objects.create(

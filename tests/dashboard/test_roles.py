@@ -62,6 +62,7 @@ def cases(w):
         ("get", "/dashboard/subscribers/", VIEWER),
         ("get", "/dashboard/subscribers/export.csv", VIEWER),
         ("get", "/dashboard/deliveries/", VIEWER),
+        ("get", f"/dashboard/deliveries/{w['delivery']}/", VIEWER),
         ("get", "/dashboard/reach/", VIEWER),
         ("get", "/dashboard/subscribers/new/", ADMIN),
         ("post", "/dashboard/subscribers/new/", ADMIN),

@@ -97,11 +97,11 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-def new_dash_page(browser):
-    """A page in a fresh context that records console errors and warnings
-    (`page.console_problems`, each with its source URL) and CSP violations
-    (`page.csp_violations`)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def new_dash_page(browser, **options):
+    """A page in a fresh context (`options` for the context, e.g. a phone's viewport or a
+    colour scheme) that records console errors and warnings (`page.console_problems`, each
+    with its source URL) and CSP violations (`page.csp_violations`)."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
     violations: list[str] = []
     context.expose_function("reportCspViolation", lambda text: violations.append(text))
     context.add_init_script(CSP_LISTENER)

@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -136,6 +137,10 @@ class Receiver:
     url: str
     status: int = 204
     requests: list = field(default_factory=list)
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+    # Called (in the server's thread) as each POST arrives, before the answer.
+    on_request: Callable[[], None] | None = None
 
 
 def _serve(handler_cls) -> ThreadingHTTPServer:
@@ -146,7 +151,8 @@ def _serve(handler_cls) -> ThreadingHTTPServer:
 
 @pytest.fixture
 def receiver(settings):
-    """A local HTTP endpoint that records each POST and answers `receiver.status`."""
+    """A local HTTP endpoint that records each POST and answers `receiver.status` (with
+    `receiver.body` and `receiver.headers`)."""
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     state = Receiver(url="")
 
@@ -154,9 +160,14 @@ def receiver(settings):
         def do_POST(self):  # noqa: N802
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+            if state.on_request is not None:
+                state.on_request()
             self.send_response(state.status)
-            self.send_header("Content-Length", "0")
+            self.send_header("Content-Length", str(len(state.body)))
+            for name, value in state.headers.items():
+                self.send_header(name, value)
             self.end_headers()
+            self.wfile.write(state.body)
 
         def log_message(self, *args):
             pass

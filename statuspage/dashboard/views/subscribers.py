@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -19,6 +20,7 @@ from incidents.queue import enqueue_on_commit
 from notifications import selectors
 from notifications.models import (
     Channel,
+    Delivery,
     DeliveryState,
     Subscriber,
     SubscriberImport,
@@ -215,6 +217,20 @@ def delivery_list(request):
     return render(
         request, "dashboard/subscribers/deliveries.html", context, status=form_status(form)
     )
+
+
+@require_GET
+@operator_required(Role.VIEWER)
+def delivery_detail(request, pk: int):
+    """One outbox row and its attempt log, newest first: what each try got back."""
+    row = get_object_or_404(Delivery.objects.select_related("subscriber", "event"), pk=pk)
+    context = {
+        "d": row,
+        "attempts": selectors.delivery_attempt_log(delivery_id=row.pk),
+        "shown": selectors.ATTEMPTS_SHOWN,
+        "retention_days": settings.NOTIFY_ATTEMPT_RETENTION_DAYS,
+    }
+    return render(request, "dashboard/subscribers/delivery.html", context)
 
 
 @require_POST

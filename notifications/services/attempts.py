@@ -1,0 +1,116 @@
+"""The attempt log: one DeliveryAttempt row per try, written in bulk, kept for a while.
+
+The batch job collects a try's entry as the try ends and writes the entries of up to
+SENT_FLUSH tries with one INSERT, next to the one UPDATE that records their successes: the
+log costs one statement per flush, however many messages a batch holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from notifications.models import AttemptOutcome, Delivery, DeliveryAttempt
+from notifications.transports import Receipt, Reply, TransportError, excerpt
+
+log = logging.getLogger(__name__)
+
+# Rows per DELETE of the retention purge: short statements, so the purge never holds locks
+# on the table for long while a fan-out is writing to it.
+PURGE_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """One try as it happened: when it started, how long the provider took to answer
+    (None: nothing was sent), and either the provider's receipt or the error."""
+
+    started_at: datetime
+    latency_ms: int | None = None
+    receipt: Receipt | None = None
+    error: TransportError | None = None
+
+    @property
+    def reply(self) -> Reply:
+        if self.receipt is not None:
+            return self.receipt.reply
+        return self.error.reply if self.error is not None else Reply()
+
+
+def not_sent(error: TransportError) -> SendResult:
+    """A try that ended before anything was sent (subscriber gone, message not rendered)."""
+    return SendResult(started_at=timezone.now(), error=error)
+
+
+def timed_send(send: Callable[[], Receipt], delivery_id: int) -> SendResult:
+    """Run one send and time it. Safe in a worker thread: it touches no database."""
+    started_at, began = timezone.now(), time.monotonic()
+    receipt, error = None, None
+    try:
+        receipt = send()
+    except TransportError as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - one odd message must not end the whole batch
+        log.exception("delivery %s could not be sent", delivery_id)
+        error = TransportError(f"Could not send: {type(exc).__name__}")
+    latency_ms = round((time.monotonic() - began) * 1000)
+    return SendResult(started_at=started_at, latency_ms=latency_ms, receipt=receipt, error=error)
+
+
+def attempt_entry(row: Delivery, outcome: str, result: SendResult) -> DeliveryAttempt:
+    """The log line of one try (unsaved: `attempts_insert` writes them in bulk)."""
+    reply = result.reply
+    return DeliveryAttempt(
+        delivery_id=row.pk,
+        number=row.attempts,
+        at=result.started_at,
+        outcome=outcome,
+        code=reply.code,
+        latency_ms=result.latency_ms,
+        message=result.error.message if result.error is not None else "",
+        excerpt=excerpt(reply.text),
+    )
+
+
+def attempts_insert(entries: list[DeliveryAttempt]) -> None:
+    """One INSERT for all of them (Django splits it only past the database's limit on
+    parameters per statement)."""
+    if entries:
+        DeliveryAttempt.objects.bulk_create(entries)
+
+
+def lease_expired_entries(rows: list[tuple[int, int, str]], *, at, message: str) -> None:
+    """Log lines for rows the relay took back from a worker that stopped mid-send:
+    (delivery id, attempt number, state the row went to)."""
+    attempts_insert(
+        [
+            DeliveryAttempt(
+                delivery_id=pk,
+                number=number,
+                at=at,
+                outcome=AttemptOutcome.DEAD if state == "dead" else AttemptOutcome.RETRY,
+                message=message,
+            )
+            for pk, number, state in rows
+        ]
+    )
+
+
+def delivery_attempts_purge(*, now=None) -> int:
+    """Delete log lines older than NOTIFY_ATTEMPT_RETENTION_DAYS, in chunks; returns how
+    many. The delivery rows themselves, with their state and last error, stay."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.NOTIFY_ATTEMPT_RETENTION_DAYS)
+    old = DeliveryAttempt.objects.filter(at__lt=cutoff)
+    purged = 0
+    while True:
+        ids = list(old.values_list("id", flat=True)[:PURGE_CHUNK])
+        if not ids:
+            return purged
+        deleted, _ = DeliveryAttempt.objects.filter(id__in=ids).delete()
+        purged += deleted

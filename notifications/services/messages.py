@@ -1,0 +1,69 @@
+"""The message one outbox row sends: per channel, with the subscriber's own links, email
+thread headers and the webhook envelope. Pure rendering: no database writes, no sending."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from incidents.events import EventKind
+from notifications import links, render
+from notifications.models import Channel, Delivery, Subscriber
+from notifications.transports import Outgoing
+
+# The event that opens an incident's (or a maintenance's) thread: its email's Message-ID is the
+# thread root that every later email about the same object refers to.
+THREAD_STARTERS = {EventKind.INCIDENT_CREATED, EventKind.MAINTENANCE_SCHEDULED}
+
+
+def _thread_headers(view: render.EventView, subscriber: Subscriber, key: str) -> dict:
+    """Message-ID, and In-Reply-To/References, so one incident's emails form one thread.
+
+    Each subscriber has their own thread root, `<incident id>.<subscriber id>@domain`, which
+    the opening email (incident created, maintenance scheduled) carries as its Message-ID:
+    the References of every later email name a message the subscriber really received.
+    Someone who subscribed after the opening email still gets one thread (clients group by
+    References even when the root is missing); the subject, the same for every email about
+    the object, keeps Gmail's threading too. Every Message-ID is stable per (event,
+    subscriber), so a retried send is recognisable as a duplicate."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    own = f"<{key}@{domain}>"
+    if not view.object_public_id:
+        return {"Message-ID": own}  # component status changes: no thread
+    root = f"<{view.object_public_id}.{subscriber.public_id}@{domain}>"
+    if view.event.kind in THREAD_STARTERS:
+        return {"Message-ID": root}
+    return {"Message-ID": own, "In-Reply-To": root, "References": root}
+
+
+def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView) -> Outgoing:
+    key = f"delivery-{row.event_id}-{subscriber.public_id}"
+    message = Outgoing(
+        delivery_id=row.pk, key=key, address=subscriber.address, secret=subscriber.secret
+    )
+    base = view.page_url
+    # One signature per message; the URL patterns are reversed once per batch.
+    token = links.manage_token(subscriber)
+    unsubscribe = view.link("notifications-unsubscribe", token)
+    if row.channel == Channel.EMAIL:
+        message.subject, message.text, message.html = view.email_parts(
+            manage_url=view.link("notifications-manage", token), unsubscribe_url=unsubscribe
+        )
+        message.headers = {
+            **_thread_headers(view, subscriber, key),
+            # The unsubscribe URL's POST is the RFC 8058 one-click action.
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    elif row.channel == Channel.SMS:
+        message.text = render.gsm_safe(view.render_text("sms/message.txt", view.context()))
+        message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
+    elif row.channel == Channel.WEBHOOK:
+        message.payload = view.webhook_body(unsubscribe=unsubscribe)
+    else:
+        message.payload = {
+            "title": render.clean_text(f"{view.headline}: {view.title}"),
+            "text": render.clean_text(view.body),
+            "url": view.page_url,
+        }
+    return message
