@@ -207,9 +207,18 @@ def require(request, scope: str) -> None:
         raise ApiError(403, f"This API key lacks the '{scope}' scope (or its owner's role does).")
 
 
-def api_view(**scopes_by_method: str):
+def require_any(request, scopes: tuple[str, ...]) -> None:
+    """Refuse unless the calling key may use at least one of `scopes`."""
+    if not any(key_allows(request.api_key, scope) for scope in scopes):
+        names = " or ".join(f"'{getattr(s, 'value', s)}'" for s in scopes)
+        raise ApiError(403, f"This API key lacks the {names} scope (or its owner's role does).")
+
+
+def api_view(**scopes_by_method: str | tuple[str, ...]):
     """Wrap a management API view. Keyword arguments map HTTP methods to the scope each needs,
-    e.g. `@api_view(GET="read", POST="incidents:write")`. The URL's page_id must be this page's."""
+    e.g. `@api_view(GET="read", POST="incidents:write")`; a tuple admits a key holding any of
+    its scopes, and the view then requires the one each part of the body needs. The URL's
+    page_id must be this page's."""
 
     def decorate(view):
         @csrf_exempt
@@ -226,7 +235,9 @@ def api_view(**scopes_by_method: str):
     return decorate
 
 
-def _admit(request, scopes_by_method: dict[str, str], page_id: str | None, kwargs: dict) -> None:
+def _admit(
+    request, scopes_by_method: dict[str, str | tuple[str, ...]], page_id: str | None, kwargs: dict
+) -> None:
     """Every check before a view runs, in the order their answers take precedence: who is
     calling (401), how often (429), the method (405), the scope (403), the ids in the URL
     (404), then the body (400, 413, 415). Leaves the key, actor and body on the request."""
@@ -244,7 +255,8 @@ def _admit(request, scopes_by_method: dict[str, str], page_id: str | None, kwarg
         )
     request.api_key = key
     request.api_actor = actor_for_key(key)
-    require(request, scopes_by_method[request.method])
+    needed = scopes_by_method[request.method]
+    require_any(request, needed if isinstance(needed, tuple) else (needed,))
     _check_ids(page_id, kwargs)
     request.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
 
