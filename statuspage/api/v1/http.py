@@ -131,6 +131,27 @@ def parse_form(pairs: list[tuple[str, str]]) -> dict:
     return data
 
 
+# As Django's DATA_UPLOAD_MAX_NUMBER_FIELDS for forms.
+MAX_FORM_FIELDS = 1000
+
+
+def _json_object(raw: bytes) -> dict:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "The JSON body must be an object.")
+    try:
+        # "\ud800" is valid JSON but no text: a lone surrogate cannot be stored or sent.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "The body holds a lone surrogate (\\ud800-\\udfff), which is not text."
+        ) from None
+    return data
+
+
 def _parse_body(request) -> dict:
     try:
         raw = request.body
@@ -148,15 +169,15 @@ def _parse_body(request) -> dict:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ApiError(400, "The form body is not valid UTF-8.") from None
-        return parse_form(parse_qsl(text, keep_blank_values=True, max_num_fields=1000))
-    if content_type in ("application/json", "") or content_type.endswith("+json"):
         try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ApiError(400, "The body is not valid JSON.") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "The JSON body must be an object.")
-        return data
+            pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        except ValueError:
+            raise ApiError(
+                400, f"The form has too many fields (at most {MAX_FORM_FIELDS})."
+            ) from None
+        return parse_form(pairs)
+    if content_type in ("application/json", "") or content_type.endswith("+json"):
+        return _json_object(raw)
     raise ApiError(415, "Send the body as application/json or application/x-www-form-urlencoded.")
 
 
