@@ -7,6 +7,7 @@ fields, constraints and small derived properties only.
 
 from __future__ import annotations
 
+import re
 import secrets
 import zoneinfo
 
@@ -46,12 +47,31 @@ def validate_time_zone(value: str) -> None:
 MAX_TEXT_LENGTH = 100_000
 
 
+# C0 controls but tab, line feed and carriage return (typed text has those), and DEL: XML 1.0
+# cannot carry most of them (one in an update would break both feeds for every reader), SMS
+# and email headers mangle them, and nobody types them on purpose. Lone surrogates (a JSON
+# "\ud800") cannot be encoded as UTF-8 at all.
+_FORBIDDEN_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str | None:
+    """What is wrong with a text value's characters, or None: the one rule for all input."""
+    match = _FORBIDDEN_CHARACTER.search(value)
+    if match is None:
+        return None
+    code = ord(match.group())
+    if 0xD800 <= code <= 0xDFFF:
+        return f"contains an invalid character (a lone surrogate, U+{code:04X})"
+    name = " (NUL)" if code == 0 else ""
+    return f"contains a control character (U+{code:04X}{name})"
+
+
 def check_text_fields(obj: models.Model) -> None:
     """Refuse text the database would refuse (or should not hold) with a ServiceError naming
     the field: over-long values (SQLite does not enforce max_length, PostgreSQL fails with a
-    DataError) and NUL characters (PostgreSQL text cannot hold them). Every write path, the
-    API included, then answers a clear 4xx instead of a 500, and the service's transaction
-    leaves nothing half-written."""
+    DataError), control characters other than tab and newlines, and lone surrogates (see
+    text_problem). Every write path, the API included, then answers a clear 4xx instead of a
+    500, and the service's transaction leaves nothing half-written."""
     for field in obj._meta.concrete_fields:
         if not isinstance(field, models.CharField | models.TextField):
             continue
@@ -65,8 +85,9 @@ def check_text_fields(obj: models.Model) -> None:
                 f"{label} is too long ({len(value)} characters; at most {limit}).",
                 field=field.name,
             )
-        if "\x00" in value:
-            raise ServiceError(f"{label} contains a NUL character.", field=field.name)
+        problem = text_problem(value)
+        if problem is not None:
+            raise ServiceError(f"{label} {problem}.", field=field.name)
 
 
 class CheckedModel(models.Model):
@@ -407,7 +428,7 @@ class MaintenanceUpdate(UpdateBase):
     status = models.CharField(max_length=16, choices=MaintenanceStatus.choices)
 
 
-class IncidentTemplate(models.Model):
+class IncidentTemplate(CheckedModel):
     """A prepared incident: its title and message are Jinja2 templates rendered in a sandbox
     (incidents/templating.py), e.g. "{{ components }} unavailable" -> "API, Web unavailable"."""
 

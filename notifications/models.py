@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from incidents.models import (
+    CheckedModel,
     Component,
     Incident,
     IncidentUpdate,
@@ -244,7 +245,7 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed"
 
 
-class SubscriberImport(models.Model):
+class SubscriberImport(CheckedModel):
     """An uploaded subscriber CSV, kept in the database so a job given its id can process it
     on any worker (no file on a local disk); progress and the per-row report land here too."""
 

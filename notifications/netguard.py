@@ -11,7 +11,7 @@ import socket
 
 from django.conf import settings
 
-_BLOCKED = [
+BLOCKED_NETWORKS = [
     ipaddress.ip_network(n)
     for n in (
         "0.0.0.0/8",
@@ -27,6 +27,9 @@ _BLOCKED = [
         "240.0.0.0/4",
         "::/128",
         "::1/128",
+        # IPv4-compatible addresses (::a.b.c.d, deprecated by RFC 4291): some stacks still
+        # route ::127.0.0.1 to the embedded address, so none is public.
+        "::/96",
         # NAT64 64:ff9b::/96 is judged by the IPv4 address it embeds (see _embedded_v4).
         "64:ff9b:1::/48",
         "fc00::/7",  # unique-local
@@ -53,7 +56,7 @@ def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
-    if any(ip in net for net in _BLOCKED if net.version == ip.version):
+    if any(ip in net for net in BLOCKED_NETWORKS if net.version == ip.version):
         return False
     if isinstance(ip, ipaddress.IPv6Address):
         inner = _embedded_v4(ip)

@@ -104,6 +104,19 @@ def unreachable_cache(settings):
 
 
 @pytest.fixture
+def redis_down(settings, unreachable_cache):
+    """The install's single Redis is stopped: the queues and the cache both point at a port
+    nobody listens on (REDIS_URL set, as deployed)."""
+    url = unreachable_cache["LOCATION"]
+    settings.REDIS_URL = url
+    settings.RQ_QUEUES = {
+        name: {"URL": url, "DEFAULT_TIMEOUT": 300, "SOCKET_CONNECT_TIMEOUT": 1}
+        for name in ("default", "notifications")
+    }
+    return url
+
+
+@pytest.fixture
 def page(db) -> Page:
     """The page row. A migration creates it, but transactional tests flush every table
     afterwards, so later tests recreate it the way the migration does."""

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from incidents.models import CheckedModel
+
 
 class Role(models.TextChoices):
     # Ordered from least to most powerful; `Role.rank` relies on this order.
@@ -44,7 +46,7 @@ class Scope(models.TextChoices):
     SUBSCRIBERS = "subscribers:write", "Subscribers"
 
 
-class ApiKey(models.Model):
+class ApiKey(CheckedModel):
     name = models.CharField(max_length=100)
     # What the key may do; the owner's role caps it at every request, so a key never outlives
     # a demotion or a removed account.

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from incidents.models import CheckedModel
 
-class AlertRoute(models.Model):
+
+class AlertRoute(CheckedModel):
     """One rule of "automation from monitoring": alerts whose labels match drive components.
 
     Routes are tried in `position` order; the first that matches an alert decides what it does.
@@ -51,7 +53,7 @@ class AlertRoute(models.Model):
         return self.name
 
 
-class AlertState(models.Model):
+class AlertState(CheckedModel):
     """What this install knows of one alert (by fingerprint), so that the repeats Alertmanager
     sends every repeat_interval change nothing, and a resolution finds what the firing did.
 

@@ -6,6 +6,7 @@ and shared by every reader, so it must not depend on who asked first."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from urllib.parse import urlsplit
 
@@ -25,6 +26,43 @@ from statuspage.public_cache import public_document
 FEED_ITEMS = 50
 ICS_ITEMS = 200
 
+# Characters XML 1.0 (and iCalendar's TEXT) cannot carry. Input refuses them, but text stored
+# before that rule, or by a raw import, must not make a feed fail for every reader.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def writable(value):
+    return _UNWRITABLE.sub("", value) if isinstance(value, str) else value
+
+
+def ical_text(value: str) -> str:
+    # iCalendar escapes line feeds in TEXT but has no escape for a carriage return.
+    return writable(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def ical_line(value: str) -> str:
+    """A one-line value (a summary, the calendar's name): whitespace runs become one space
+    (the calendar name is an extension property, which icalendar does not escape)."""
+    return " ".join(writable(value).split())
+
+
+class _Writable:
+    """A feed generator that drops unwritable characters from every text it is given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*map(writable, args), **{k: writable(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*map(writable, args), **{k: writable(v) for k, v in kwargs.items()})
+
+
+class _Rss(_Writable, Rss201rev2Feed):
+    pass
+
+
+class _Atom(_Writable, Atom1Feed):
+    pass
+
 
 def absolute(page, path: str) -> str:
     return page.url.rstrip("/") + path
@@ -41,7 +79,7 @@ def _last_change(item):
 
 
 class HistoryRss(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = _Rss
 
     def get_object(self, request, *args, **kwargs):
         return selectors.page_get()
@@ -93,7 +131,7 @@ class HistoryRss(Feed):
 
 
 class HistoryAtom(HistoryRss):
-    feed_type = Atom1Feed
+    feed_type = _Atom
 
     def subtitle(self, page):
         # Atom's subtitle is plain text (no type="html"): escaping would show as "&lt;".
@@ -113,14 +151,14 @@ def _event(page, window, host: str) -> Event:
     event.add("dtstamp", window.updated_at.astimezone(UTC))
     event.add("dtstart", window.scheduled_for.astimezone(UTC))
     event.add("dtend", window.scheduled_until.astimezone(UTC))
-    event.add("summary", f"{page.name}: {window.name}")
+    event.add("summary", ical_line(f"{page.name}: {window.name}"))
     event.add("url", _permalink(page, window))
     event.add("status", "CANCELLED" if window.cancelled_at else "CONFIRMED")
     updates = list(window.updates.all())
     components = ", ".join(c.name for c in window.components.all())
     text = render_plain(updates[0].body) if updates else ""
     description = f"Affected: {components}\n\n{text}" if components else text
-    event.add("description", description.strip() or window.name)
+    event.add("description", ical_text(description.strip() or window.name))
     if window.status == MaintenanceStatus.COMPLETED and not window.cancelled_at:
         event.add("x-statuspage-status", "completed")
     return event
@@ -135,7 +173,7 @@ def maintenance_ics(request):
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{page.name} maintenance")
+    cal.add("x-wr-calname", ical_line(f"{page.name} maintenance"))
     cal.add("x-wr-timezone", page.time_zone)
     for window in selectors.maintenance_recent(limit=ICS_ITEMS):
         cal.add_component(_event(page, window, host))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from incidents.models import AuditEntry, Incident
 
 
@@ -180,3 +182,17 @@ def test_update_bodies_are_escaped_on_the_dashboard(responder_client, api, web):
     incident = Incident.objects.get()
     html = responder_client.get(f"/dashboard/incidents/{incident.public_id}/").content.decode()
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+@pytest.mark.parametrize("field", ["name", "body"])
+def test_a_control_character_is_a_form_error_and_nothing_is_declared(
+    responder_client, api, web, field
+):
+    from incidents.models import Incident
+
+    response = _declare(responder_client, api, web, **{field: "Bell \x07 here"})
+    assert response.status_code == 400
+    assert "control character (U+0007)" in response.content.decode()
+    assert not Incident.objects.exists()
+    api.refresh_from_db()
+    assert api.status == "operational"

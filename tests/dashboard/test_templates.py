@@ -42,6 +42,15 @@ def test_admin_creates_a_template_and_responder_declares_from_it(
         "{{ 'x' * 100000000 }}",  # no huge values
         "{{ nonsense }}",  # undefined names are errors, not blanks
         "{% if %}",  # syntax
+        "{% for i in range(99999999) %}x{% endfor %}",  # loops are bounded
+        "{% for i in range(900) %}{% for j in range(900) %}{% endfor %}{% endfor %}",
+        "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",  # no recursion
+        "{{ 'a'.center(999999999) }}",  # no padding a value to a huge size
+        "{{ '{:>999999999}'.format(1) }}",
+        "{{ 'a'|center(999999999) }}",
+        "{{ 'a'|indent(999999999, true) }}",
+        "{{ 1 / 0 }}",  # any failure of the template's own is a form error
+        "{{ components\x07 }}",  # control characters are refused where text enters
     ],
 )
 def test_unsafe_or_broken_templates_are_refused_with_a_form_error(admin_client, api, title):
@@ -49,6 +58,20 @@ def test_unsafe_or_broken_templates_are_refused_with_a_form_error(admin_client, 
     assert response.status_code == 400
     assert "errorlist" in response.content.decode()
     assert not IncidentTemplate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "output"),
+    [
+        ("{{ page|upper }}: {{ components.split(', ')|join(' / ') }}", "STATUS: API / Web"),
+        ("{% for c in components %}{{ c }}{% endfor %}", "API, Web"),
+        ("{% for i in range(3) %}{{ i }}{% endfor %}", "012"),
+        ("{{ components|truncate(6, true, '', 0) }}", "API, W"),
+    ],
+)
+def test_what_a_message_needs_still_renders(source, output):
+    context = {"page": "Status", "components": "API, Web", "now": ""}
+    assert templating.render_sandboxed(source, context) == output
 
 
 def test_sandbox_render_refuses_attribute_escape():

@@ -131,3 +131,26 @@ def test_wrong_codes_slow_down_further_tries(viewer_client, viewer):
     response = client.post("/dashboard/2fa/verify/", {"token": _code(device, drift=1)})
     assert response.status_code == 200
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_wrong_codes_count_toward_the_sign_in_lockout(viewer_client, viewer, settings, clock):
+    """A stolen password must not buy unlimited code guesses: wrong codes lock the account and
+    the address like wrong passwords, and then even the right code is refused."""
+    settings.DASHBOARD_LOGIN_FAILURE_LIMIT = 3
+    _enrol(viewer_client, viewer)
+    client = _sign_in("vera")
+    for _ in range(3):
+        clock.shift(60)  # past django-otp's own growing delay, so only our lockout decides
+        client.post("/dashboard/2fa/verify/", {"token": "000000"}, REMOTE_ADDR="10.1.1.1")
+    clock.shift(60)
+    device = TOTPDevice.objects.get(user=viewer)
+    response = client.post(
+        "/dashboard/2fa/verify/", {"token": _code(device, drift=2)}, REMOTE_ADDR="10.1.1.1"
+    )
+    assert b"Too many failed sign-in attempts" in response.content
+    assert client.get("/dashboard/").status_code == 302
+    # The account is locked at the password step too.
+    response = Client().post(
+        "/dashboard/login/", {"username": "vera", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9"
+    )
+    assert b"Too many failed sign-in attempts" in response.content

@@ -1,7 +1,8 @@
-"""The cache's Redis is down (a real Redis client pointed at a closed port): rate limits fail
-open, so API writes and sign-in (dashboard and admin) keep working, everything a write does is
-written, and sign-in guessing stays bounded by the per-process counts. Runs on every setup: it
-needs no server."""
+"""The cache's Redis is down, or the install's single Redis (queues and cache) is stopped: real
+Redis clients pointed at a closed port. Rate limits fail open, so API writes, the integrations
+and sign-in (dashboard and admin) keep working; everything a write does is written, its
+deliveries wait in the outbox for the relay; sign-in guessing stays bounded by the per-process
+counts; /readyz says "degraded" and names the check. Runs on every setup: it needs no server."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from incidents.models import AuditEntry, ComponentStatusChange, Incident, IncidentUpdate
-from notifications.models import Delivery, Event
+from incidents.models import AuditEntry, Component, ComponentStatusChange, Incident, IncidentUpdate
+from notifications.models import Delivery, DeliveryState, Event
 from statuspage.access.models import Role
+from statuspage.automation.models import AlertState
 from tests.api.v1.conftest import make_key, page_url, v1  # noqa: F401
+from tests.api.v1.test_alertmanager import URL as ALERTMANAGER_URL
+from tests.api.v1.test_alertmanager import payload, route  # noqa: F401
 from tests.dashboard.conftest import PASSWORD, viewer  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +116,71 @@ def test_sign_in_guessing_stays_bounded_while_the_cache_is_down(
         response = _sign_in(Client(), "vera", PASSWORD, path=path, ip="10.5.6.1")
         assert b"Too many failed sign-in attempts" in response.content
     assert Session.objects.count() == 0  # no session was started for anyone
+
+
+@pytest.fixture
+def redis_is_down(request) -> bool:
+    return request.node.callspec.params["outage"] == "single redis stopped"
+
+
+@pytest.fixture(params=["cache down", "single redis stopped"])
+def outage(request):
+    """Each test runs with the cache's Redis down, then with the single Redis stopped."""
+    if request.param == "cache down":
+        return request.getfixturevalue("unreachable_cache")
+    return request.getfixturevalue("redis_down")
+
+
+def test_an_api_write_commits_and_its_deliveries_wait_for_the_relay(
+    outage,
+    v1,  # noqa: F811
+    page_url,  # noqa: F811
+    api,
+    email_subscribers,
+    django_capture_on_commit_callbacks,
+    redis_is_down,
+):
+    subscribers = email_subscribers(2)
+    client = v1(Role.RESPONDER)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_incident(client, page_url, api)
+    assert response.status_code == 201, response.content
+    assert Incident.objects.count() == 1
+    deliveries = Delivery.objects.all()
+    assert deliveries.count() == subscribers
+    if redis_is_down:  # nothing could be enqueued: the relay will find the rows
+        assert set(deliveries.values_list("state", flat=True)) == {DeliveryState.PENDING}
+
+
+def test_an_alert_is_applied_while_redis_is_down(
+    outage,
+    v1,  # noqa: F811
+    api,
+    route,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    route([api])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = v1(Role.RESPONDER).post(ALERTMANAGER_URL, payload("grouped_firing"))
+    assert response.status_code == 200, response.content
+    assert Component.objects.get(pk=api.pk).status != "operational"
+    assert AlertState.objects.filter(status="firing").exists()
+
+
+def test_sign_in_works_while_redis_is_down(outage, viewer):  # noqa: F811
+    client = Client()
+    assert _sign_in(client, "vera", PASSWORD).status_code == 302
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_readyz_stays_in_rotation_and_names_what_is_down(outage, client, redis_is_down):
+    body = client.get("/readyz")
+    assert body.status_code == 200
+    checks = body.json()["checks"]
+    assert body.json()["status"] == "degraded"
+    assert checks["database"] == "ok"
+    assert checks["cache"].startswith("unreachable")
+    if redis_is_down:
+        assert checks["redis"] == "unreachable"
+    else:
+        assert checks["redis"] in ("ok", "not configured")

@@ -78,3 +78,46 @@ def test_public_subscribe_form_answers_400_for_oversized_or_nul_addresses(
         {"channel": channel, "address": address, "contact_email": "ops@example.com"},
     )
     assert response.status_code == 400
+
+
+# Models whose text is written by the system, never typed: their values come from enums, from
+# checked names, or from providers' answers that the delivery code cleans before storing.
+SYSTEM_WRITTEN = {
+    "incidents.AuditEntry",  # object names already checked, actors from usernames
+    "notifications.Event",  # an enum
+    "notifications.Delivery",  # states and providers' ids and short errors
+    "notifications.DeliveryAttempt",  # excerpts cleaned when recorded
+    "access.Membership",  # a role enum
+}
+
+
+def test_every_model_with_typed_text_checks_its_characters():
+    """Every text field of every model that stores input goes through check_text_fields on
+    save: control characters, lone surrogates and over-long values are refused there."""
+    from django.apps import apps
+    from django.db import models
+
+    from incidents.models import CheckedModel
+
+    unchecked = sorted(
+        model._meta.label
+        for model in apps.get_models()
+        if model._meta.app_label in ("incidents", "notifications", "access", "automation")
+        and any(isinstance(f, models.CharField | models.TextField) for f in model._meta.fields)
+        and not issubclass(model, CheckedModel)
+        and model._meta.label not in SYSTEM_WRITTEN
+    )
+    assert unchecked == []
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x1b", "\x7f", "\ud800"], ids=repr)
+def test_control_characters_and_lone_surrogates_are_refused_naming_the_field(page, operator, char):
+    with pytest.raises(ServiceError) as info:
+        services.component_create(name=f"A{char}PI", actor=operator)
+    assert info.value.field == "name"
+    assert not Component.objects.exists()
+
+
+def test_tab_and_newlines_are_text(page, operator):
+    component = services.component_create(name="API", description="a\tb\r\nc", actor=operator)
+    assert component.description == "a\tb\r\nc"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
+from django.db import connection
 from icalendar import Calendar
 
 from incidents import services
+from incidents.models import Incident, IncidentUpdate, Maintenance, Page
+from tests.public.conftest import reset_read_path
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -68,3 +71,30 @@ def test_cancelled_window_is_marked_cancelled(client, site, operator):
 def test_empty_feeds_are_valid(client, page):
     assert parse(client.get("/history.atom")).findall(f"{ATOM}entry") == []
     assert Calendar.from_ical(client.get("/maintenance.ics").content).walk("VEVENT") == []
+
+
+def _stored_controls() -> str:
+    # Everything below U+0020 that XML 1.0 refuses; PostgreSQL cannot store U+0000 at all.
+    first = 0 if connection.vendor == "sqlite" else 1
+    return "".join(chr(c) for c in range(first, 0x20)) + "\x7f"
+
+
+def test_feeds_never_fail_on_control_characters_already_stored(client, site, page):
+    """Text written before characters were checked (or by a raw import) must not break the
+    feeds for every reader: stored through QuerySet.update, which skips the model's checks."""
+    bad = _stored_controls()
+    IncidentUpdate.objects.update(body=f"Still{bad}down")
+    Incident.objects.update(name=f"API{bad}errors")
+    Maintenance.objects.update(name=f"DB{bad}upgrade")
+    Page.objects.update(name=f"Ex{bad}ample")
+    reset_read_path()
+    for path in ("/history.atom", "/history.rss"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        titles = [e.text for e in parse(response).iter() if e.tag.endswith("title")]
+        # Tab and newlines are valid XML and stay; the rest is dropped.
+        assert any("APIerrors" in "".join((t or "").split()) for t in titles), titles
+    ics = client.get("/maintenance.ics")
+    assert ics.status_code == 200
+    summary = str(Calendar.from_ical(ics.content).walk("VEVENT")[0]["summary"])
+    assert "".join(summary.split()) == "Example:DBupgrade"

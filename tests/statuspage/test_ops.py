@@ -26,7 +26,10 @@ def test_readyz_reports_database_and_redis(client, db, settings):
     settings.REDIS_URL = None
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": "ok", "redis": "not configured"}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "redis": "not configured", "cache": "ok"},
+    }
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(client, db, monkeypatch):
@@ -54,11 +57,23 @@ def test_readyz_is_503_while_a_migration_is_not_applied(client, db, settings):
     assert response.json()["status"] == "unavailable"
 
 
-def test_readyz_is_503_when_redis_is_unreachable(client, db, settings):
+def test_readyz_is_degraded_not_unavailable_when_redis_is_unreachable(client, db, settings):
+    """Reads and writes still work without the queues (the outbox waits for the relay): the
+    process stays in rotation and names what is missing."""
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     settings.RQ_QUEUES = {"default": {"URL": settings.REDIS_URL, "SOCKET_CONNECT_TIMEOUT": 1}}
     response = client.get("/readyz")
-    assert response.status_code == 503 and response.json()["checks"]["redis"] == "unreachable"
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["checks"]["redis"] == "unreachable"
+
+
+def test_readyz_names_a_cache_that_is_down(client, db, settings, unreachable_cache):
+    settings.REDIS_URL = None
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["checks"]["cache"] == "unreachable: ConnectionError"
 
 
 def test_every_response_carries_a_request_id(client):

@@ -94,7 +94,12 @@ def component_list(request):
     return json_response(rows[(page - 1) * per_page : page * per_page])
 
 
-@api_view(GET=Scope.READ, PATCH=Scope.INCIDENTS, PUT=Scope.INCIDENTS, DELETE=Scope.COMPONENTS)
+# A component's status is a responder's job (incidents:write); anything else changes the page's
+# structure (components:write). Either scope opens the door; the body decides what is needed.
+_EDIT = (Scope.INCIDENTS, Scope.COMPONENTS)
+
+
+@api_view(GET=Scope.READ, PATCH=_EDIT, PUT=_EDIT, DELETE=Scope.COMPONENTS)
 def component_detail(request, component_id: str):
     component = get_component(component_id)
     if request.method == "GET":
@@ -103,7 +108,9 @@ def component_detail(request, component_id: str):
         services.component_delete(component=component, actor=request.api_actor)
         return no_content()
     data = body(request, "component")
-    # Setting a status is a responder's job; anything else changes the page's structure.
+    # Every scope the body needs is checked before anything is written.
+    if "status" in data:
+        require(request, Scope.INCIDENTS)
     if any(name in data for name in _DESCRIPTIVE):
         require(request, Scope.COMPONENTS)
     fields = _descriptive(data)

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from incidents.models import text_problem
 from statuspage.api.v1.http import ApiError
 
 ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -26,8 +27,11 @@ def text(data: dict, name: str, *, max_length: int | None = None, default=MISSIN
         value = ""
     if not isinstance(value, str):
         raise ApiError.field(name, f"{name} must be a string.")
-    if "\x00" in value:
-        raise ApiError.field(name, f"{name} must not contain NUL characters.")
+    # The domain's one rule for characters, checked here too so that a text used only for a
+    # lookup (never saved) is refused the same way.
+    problem = text_problem(value)
+    if problem is not None:
+        raise ApiError.field(name, f"{name} {problem}.")
     if max_length is not None and len(value.strip()) > max_length:
         raise ApiError.field(name, f"{name} is too long (at most {max_length} characters).")
     return value

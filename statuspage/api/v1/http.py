@@ -131,6 +131,27 @@ def parse_form(pairs: list[tuple[str, str]]) -> dict:
     return data
 
 
+# As Django's DATA_UPLOAD_MAX_NUMBER_FIELDS for forms.
+MAX_FORM_FIELDS = 1000
+
+
+def _json_object(raw: bytes) -> dict:
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "The JSON body must be an object.")
+    try:
+        # "\ud800" is valid JSON but no text: a lone surrogate cannot be stored or sent.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(
+            400, "The body holds a lone surrogate (\\ud800-\\udfff), which is not text."
+        ) from None
+    return data
+
+
 def _parse_body(request) -> dict:
     try:
         raw = request.body
@@ -148,15 +169,15 @@ def _parse_body(request) -> dict:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ApiError(400, "The form body is not valid UTF-8.") from None
-        return parse_form(parse_qsl(text, keep_blank_values=True, max_num_fields=1000))
-    if content_type in ("application/json", "") or content_type.endswith("+json"):
         try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ApiError(400, "The body is not valid JSON.") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "The JSON body must be an object.")
-        return data
+            pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+        except ValueError:
+            raise ApiError(
+                400, f"The form has too many fields (at most {MAX_FORM_FIELDS})."
+            ) from None
+        return parse_form(pairs)
+    if content_type in ("application/json", "") or content_type.endswith("+json"):
+        return _json_object(raw)
     raise ApiError(415, "Send the body as application/json or application/x-www-form-urlencoded.")
 
 
@@ -207,9 +228,18 @@ def require(request, scope: str) -> None:
         raise ApiError(403, f"This API key lacks the '{scope}' scope (or its owner's role does).")
 
 
-def api_view(**scopes_by_method: str):
+def require_any(request, scopes: tuple[str, ...]) -> None:
+    """Refuse unless the calling key may use at least one of `scopes`."""
+    if not any(key_allows(request.api_key, scope) for scope in scopes):
+        names = " or ".join(f"'{getattr(s, 'value', s)}'" for s in scopes)
+        raise ApiError(403, f"This API key lacks the {names} scope (or its owner's role does).")
+
+
+def api_view(**scopes_by_method: str | tuple[str, ...]):
     """Wrap a management API view. Keyword arguments map HTTP methods to the scope each needs,
-    e.g. `@api_view(GET="read", POST="incidents:write")`. The URL's page_id must be this page's."""
+    e.g. `@api_view(GET="read", POST="incidents:write")`; a tuple admits a key holding any of
+    its scopes, and the view then requires the one each part of the body needs. The URL's
+    page_id must be this page's."""
 
     def decorate(view):
         @csrf_exempt
@@ -226,7 +256,9 @@ def api_view(**scopes_by_method: str):
     return decorate
 
 
-def _admit(request, scopes_by_method: dict[str, str], page_id: str | None, kwargs: dict) -> None:
+def _admit(
+    request, scopes_by_method: dict[str, str | tuple[str, ...]], page_id: str | None, kwargs: dict
+) -> None:
     """Every check before a view runs, in the order their answers take precedence: who is
     calling (401), how often (429), the method (405), the scope (403), the ids in the URL
     (404), then the body (400, 413, 415). Leaves the key, actor and body on the request."""
@@ -244,7 +276,8 @@ def _admit(request, scopes_by_method: dict[str, str], page_id: str | None, kwarg
         )
     request.api_key = key
     request.api_actor = actor_for_key(key)
-    require(request, scopes_by_method[request.method])
+    needed = scopes_by_method[request.method]
+    require_any(request, needed if isinstance(needed, tuple) else (needed,))
     _check_ids(page_id, kwargs)
     request.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
 

@@ -14,10 +14,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from statuspage.dashboard.forms.auth import TokenForm
+from notifications.ratelimit import client_address
+from statuspage.dashboard import throttle
+from statuspage.dashboard.forms.auth import LOCKED_MESSAGE, TokenForm
 from statuspage.dashboard.permissions import operator_required
 
 RECOVERY_CODE_COUNT = 10
@@ -83,14 +86,30 @@ def verify(request):
         return redirect("dashboard-2fa-setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # match_token tries the TOTP device and the recovery codes (a used code is consumed);
-        # each device throttles its own failures with growing delays.
-        device = match_token(request.user, form.cleaned_data["token"])
+        device, error = _second_factor(request, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             return redirect(_safe_next(request))
-        form.add_error("token", "That code is not right, or too many tries: wait and retry.")
+        form.add_error("token", error)
     return render(request, "dashboard/2fa/verify.html", {"form": form, "next": _safe_next(request)})
+
+
+def _second_factor(request, token: str) -> tuple[Device | None, str]:
+    """The device that accepts `token`, or None and why. A wrong code counts toward the same
+    per-account and per-address limits as a wrong password (a stolen password must not buy
+    unlimited code guesses); on top, django-otp's per-device throttle slows each device's
+    tries down. match_token tries the TOTP device and the recovery codes (a used code is
+    consumed)."""
+    username, address = request.user.get_username(), client_address(request)
+    if throttle.is_locked(username, address):
+        minutes = max(1, settings.DASHBOARD_LOGIN_LOCKOUT_SECONDS // 60)
+        return None, LOCKED_MESSAGE.format(minutes=minutes)
+    device = match_token(request.user, token)
+    if device is None:
+        throttle.record_failure(username, address)
+        return None, "That code is not right, or too many tries: wait and retry."
+    throttle.reset(username)
+    return device, ""
 
 
 @require_http_methods(["POST"])

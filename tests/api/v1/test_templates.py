@@ -52,6 +52,9 @@ def test_form_body(v1, page_url):
         ({"component_ids": ["nosuchcomp00"]}, "component_ids"),
         ({"group_id": "somegroup"}, "group_id"),
         ({"title": "t" * 201}, "title"),
+        ({"body": "{% for i in range(99999999) %}x{% endfor %}"}, "body"),
+        ({"body": "{{ 'a'.center(999999999) }}"}, "body"),
+        ({"name": "bell\u0007"}, "name"),
     ],
 )
 def test_bad_templates_are_422(v1, page_url, fields, field):
