@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache --no-logo
 
+# Strict on incidents/ and notifications/, checked bodies elsewhere ([tool.mypy] in pyproject).
+typecheck: export SECRET_KEY ?= test-only-insecure-secret-key
+typecheck: install
+	$(BIN)/mypy
+
 # Uses DATABASE_URL / REDIS_URL when set (CI sets them to PostgreSQL and Redis).
 test: export SECRET_KEY ?= test-only-insecure-secret-key
-test: lint
+test: lint typecheck
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)

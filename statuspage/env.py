@@ -7,10 +7,12 @@ running with a silently guessed value.
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 import zoneinfo
 from collections.abc import Mapping
+from typing import overload
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -32,11 +34,17 @@ class Env:
             return None
         return value.strip()
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    # The methods are named after the types they return, so below this point `str`, `bool`,
+    # `int` and `list` in annotations would name the methods: annotations say `builtins.str`.
+    @overload
+    def str(self, name: builtins.str, default: builtins.str) -> builtins.str: ...
+    @overload
+    def str(self, name: builtins.str, default: None = None) -> builtins.str | None: ...
+    def str(self, name: builtins.str, default: builtins.str | None = None) -> builtins.str | None:
         value = self._raw(name)
         return default if value is None else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         value = self._raw(name)
         if value is None:
             return default
@@ -48,7 +56,9 @@ class Env:
             f"{name}={value!r} is not a boolean: use one of true/false, 1/0, yes/no, on/off."
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(
+        self, name: builtins.str, default: builtins.int, *, minimum: builtins.int | None = None
+    ) -> builtins.int:
         value = self._raw(name)
         if value is None:
             return default
@@ -60,7 +70,9 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
         return number
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(
+        self, name: builtins.str, default: builtins.list[builtins.str]
+    ) -> builtins.list[builtins.str]:
         value = self._raw(name)
         if value is None:
             return list(default)
@@ -69,20 +81,22 @@ class Env:
             raise ImproperlyConfigured(f"{name}={value!r} has an empty item in its comma list.")
         return items
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]
+    ) -> builtins.str:
         value = self._raw(name) or default
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r} must be one of {', '.join(choices)}.")
         return value
 
-    def color(self, name: str, default: str) -> str:
+    def color(self, name: builtins.str, default: builtins.str) -> builtins.str:
         """A CSS colour as #rgb or #rrggbb: values go into stylesheets, so nothing else passes."""
         value = self._raw(name) or default
         if not re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", value):
             raise ImproperlyConfigured(f"{name}={value!r} is not a colour like #rgb or #rrggbb.")
         return value
 
-    def time_zone(self, name: str, default: str) -> str:
+    def time_zone(self, name: builtins.str, default: builtins.str) -> builtins.str:
         value = self._raw(name) or default
         try:
             zoneinfo.ZoneInfo(value)
@@ -92,7 +106,7 @@ class Env:
             ) from None
         return value
 
-    def database(self, name: str, default: str) -> dict:
+    def database(self, name: builtins.str, default: builtins.str) -> dj_database_url.DBConfig:
         value = self._raw(name) or default
         scheme = urlsplit(value).scheme
         if scheme not in {"sqlite", "postgres", "postgresql"}:
@@ -107,7 +121,7 @@ class Env:
             raise ImproperlyConfigured(f"{name} names no database (…/DBNAME at the end).")
         return config
 
-    def redis_url(self, name: str) -> str | None:
+    def redis_url(self, name: builtins.str) -> builtins.str | None:
         value = self._raw(name)
         if value is None:
             return None

@@ -40,6 +40,7 @@ def server_error(request) -> HttpResponse:
         status, title, message = 503, "Temporarily unavailable", DATABASE_DOWN
     else:
         status, title, message = 500, "Server error", SERVER_ERROR
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse({"error": message}, status=status)
     else:

@@ -12,25 +12,26 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from typing import Any, ParamSpec, overload
 
 from django.http import HttpRequest, HttpResponse
 
-from statuspage.public_cache import public_document
+from statuspage.public_cache import PublicView, mark_public, public_document
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 
 # Request headers a cross-origin preflight may ask for: names only, nothing else echoed back.
 _HEADER_NAMES = re.compile(r"[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*")
 
-View = Callable[..., HttpResponse]
+_P = ParamSpec("_P")
 
 
-def cors_preflight(view: View) -> View:
+def cors_preflight(view: PublicView[_P]) -> PublicView[_P]:
     """Answer a CORS preflight (OPTIONS) so that browser code that adds a header to its GET
     (and so triggers one) can still read the documents. No credentials are ever allowed."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponse:
         if request.method != "OPTIONS":
             return view(request, *args, **kwargs)
         response = HttpResponse(status=204)
@@ -40,25 +41,30 @@ def cors_preflight(view: View) -> View:
         if asked and len(asked) <= 500 and _HEADER_NAMES.fullmatch(asked):
             response["Access-Control-Allow-Headers"] = asked
         response["Access-Control-Max-Age"] = "86400"
-        response.public_document = True
-        return response
+        return mark_public(response)
 
     return wrapper
 
 
+@overload
+def public_json(view: PublicView[_P], /) -> PublicView[_P]: ...
+@overload
 def public_json(
-    view: View | None = None, *, query_params: tuple[str, ...] = ("page",)
-) -> View | Callable[[View], View]:
+    *, query_params: tuple[str, ...] = ...
+) -> Callable[[PublicView[_P]], PublicView[_P]]: ...
+def public_json(
+    view: PublicView[_P] | None = None, *, query_params: tuple[str, ...] = ("page",)
+) -> PublicView[_P] | Callable[[PublicView[_P]], PublicView[_P]]:
     """A public JSON document: cached read path, CORS-open, preflight answered. Used bare
     (`@public_json`) or with the query parameters that change the document."""
 
-    def decorate(view: View) -> View:
+    def decorate(view: PublicView[_P]) -> PublicView[_P]:
         return cors_preflight(public_document(query_params=query_params, headers=CORS)(view))
 
     return decorate(view) if view is not None else decorate
 
 
-def json_response(data: dict, *, status: int = 200) -> HttpResponse:
+def json_response(data: dict[str, Any], *, status: int = 200) -> HttpResponse:
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, separators=(",", ":")),
         content_type="application/json",
@@ -69,7 +75,7 @@ def json_response(data: dict, *, status: int = 200) -> HttpResponse:
         for name, value in CORS.items():
             response[name] = value
         response["Cache-Control"] = "public, max-age=5"
-        response.public_document = True
+        mark_public(response)
     return response
 
 

@@ -28,9 +28,11 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Concatenate, ParamSpec, Protocol, TypeAlias, cast
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -38,6 +40,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 
 from incidents import selectors
@@ -237,22 +240,69 @@ def _mark_stale(doc: Document) -> bytes:
     return doc.body[: match.end()] + notice + doc.body[match.end() :]
 
 
+# --- public responses and views ----------------------------------------------------------------
+
+
+class PublicResponse(HttpResponse):
+    """A response marked as a public document, for annotations only: no response is of this
+    class. `mark_public` sets these attributes; PublicResponseMiddleware reads them."""
+
+    public_document: bool
+    # The document's cache key, on documents served through the cache (not on errors, nor on
+    # stale snapshots): the middleware learns their final headers for the fast path.
+    public_key: str
+
+
+def mark_public(response: HttpResponse, *, key: str | None = None) -> PublicResponse:
+    """Mark `response` as a public document: PublicResponseMiddleware takes its cookies and
+    `Vary: Cookie` off, whatever ran inside. Every public answer is marked here."""
+    # The one place a response becomes a PublicResponse: the attributes are set here.
+    public = cast(PublicResponse, response)
+    public.public_document = True
+    if key is not None:
+        public.public_key = key
+    return public
+
+
+_P = ParamSpec("_P")
+# A view serving a public document: the request, then the URL's arguments.
+PublicView: TypeAlias = Callable[Concatenate[HttpRequest, _P], HttpResponse]
+
+
+class PublicDocumentView(Protocol[_P]):
+    """What @public_document makes of a view: the same call, marked `public_document`."""
+
+    public_document: bool
+
+    def __call__(
+        self, request: HttpRequest, /, *args: _P.args, **kwargs: _P.kwargs
+    ) -> HttpResponse: ...
+
+
 # --- the decorator ------------------------------------------------------------------------------
 
 
-def _respond(request, doc: Document, *, stale: bool, extra_headers: dict) -> HttpResponse:
-    gz = None if stale else getattr(doc, "gzip_body", None)
-    use_gz = gz is not None and accepts_gzip(request.headers.get("Accept-Encoding", ""))
-    etag = _gzip_etag(doc.etag) if use_gz else doc.etag
+def _respond(
+    request: HttpRequest,
+    doc: Document,
+    *,
+    stale: bool,
+    extra_headers: Mapping[str, str],
+    key: str | None = None,
+) -> PublicResponse:
+    gz: bytes | None = None if stale else getattr(doc, "gzip_body", None)
+    # The gzipped bytes, when the document has them and the client takes them.
+    sent_gz = gz if accepts_gzip(request.headers.get("Accept-Encoding", "")) else None
+    etag = _gzip_etag(doc.etag) if sent_gz is not None else doc.etag
     if not stale and _matches(request, etag):
         response = HttpResponse(status=304)
     else:
-        body = gz if use_gz else _mark_stale(doc) if stale else doc.body
+        body = sent_gz if sent_gz is not None else _mark_stale(doc) if stale else doc.body
         response = HttpResponse(
             b"" if request.method == "HEAD" else body, content_type=doc.content_type
         )
         response["Content-Length"] = str(len(body))
-        if use_gz:
+        if sent_gz is not None:
             response["Content-Encoding"] = "gzip"
     if gz is not None:
         response["Vary"] = "Accept-Encoding"
@@ -266,11 +316,12 @@ def _respond(request, doc: Document, *, stale: bool, extra_headers: dict) -> Htt
         if name.lower() == "vary" and response.has_header("Vary"):
             value = f"{response['Vary']}, {value}"  # keep Accept-Encoding
         response[name] = value
-    response.public_document = True
-    return response
+    return mark_public(response, key=key)
 
 
-def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None = None):
+def public_document(
+    *, query_params: tuple[str, ...] = (), headers: Mapping[str, str] | None = None
+) -> Callable[[PublicView[_P]], PublicDocumentView[_P]]:
     """Serve a view's 200 responses through the generation-keyed cache.
 
     `query_params` names the parameters that change the document (e.g. "page"); all others are
@@ -279,9 +330,9 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
     """
     extra = dict(headers or {})
 
-    def decorator(view):
+    def decorator(view: PublicView[_P]) -> PublicDocumentView[_P]:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             params = "&".join(f"{p}={request.GET.get(p, '')}" for p in query_params)
@@ -309,12 +360,12 @@ def public_document(*, query_params: tuple[str, ...] = (), headers: dict | None 
             local.put(doc_key, doc)
             # Registered only for documents that exist, so probing unknown ids grows nothing.
             _routes[request.path] = (query_params, metrics.route_label(request))
-            response = _respond(request, doc, stale=False, extra_headers=extra)
-            response.public_key = key
-            return response
+            return _respond(request, doc, stale=False, extra_headers=extra, key=key)
 
-        wrapper.public_document = True
-        return wrapper
+        # The one place a view becomes a PublicDocumentView: the marker is set here.
+        marked = cast(PublicDocumentView[_P], wrapper)
+        marked.public_document = True
+        return marked
 
     return decorator
 
@@ -325,7 +376,7 @@ SINGLE_FLIGHT_WAIT_SECONDS = 10
 
 
 @contextlib.contextmanager
-def _single_flight(key: str):
+def _single_flight(key: str) -> Iterator[None]:
     """One render per document at a time in this process. After a write, a spike of readers
     of the same page would otherwise all render it at once (each thread, each worker)."""
     with _flights_guard:
@@ -343,7 +394,7 @@ def _single_flight(key: str):
             lock.release()
 
 
-def _serve_snapshot(request, key: str, extra: dict) -> HttpResponse:
+def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) -> HttpResponse:
     doc = snapshot_load(key)
     if doc is None:
         response = HttpResponse(
@@ -352,8 +403,7 @@ def _serve_snapshot(request, key: str, extra: dict) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
         response["Retry-After"] = "30"
-        response.public_document = True
-        return response
+        return mark_public(response)
     log.warning("database unreachable: serving stale snapshot of %s", key)
     return _respond(request, doc, stale=True, extra_headers=extra)
 
@@ -374,11 +424,12 @@ class PublicResponseMiddleware:
     """Outermost middleware: public documents never carry cookies or `Vary: Cookie`, whatever
     ran inside (a session touched by a logged-in visitor, a CSRF token, messages)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
+        # Read with getattr: only responses passed to mark_public carry the attributes.
         if getattr(response, "public_document", False):
             response.cookies.clear()
             if response.has_header("Vary"):
@@ -443,9 +494,10 @@ def fast_path(app):
         doc = local.get(f"public:doc:{version}:{key}")
         if doc is None or headers is None:
             return app(environ, start_response)
-        gz = getattr(doc, "gzip_body", None)
-        use_gz = gz is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
-        etag = _gzip_etag(doc.etag) if use_gz else doc.etag
+        gz: bytes | None = getattr(doc, "gzip_body", None)
+        # The gzipped bytes, when the document has them and the client takes them.
+        sent_gz = gz if accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")) else None
+        etag = _gzip_etag(doc.etag) if sent_gz is not None else doc.etag
         out = [
             *headers,
             ("ETag", etag),
@@ -456,9 +508,9 @@ def fast_path(app):
             start_response("304 Not Modified", out)
             _counted(label, method, "304", started)
             return [b""]
-        body = gz if use_gz else doc.body
+        body = sent_gz if sent_gz is not None else doc.body
         out += [("Content-Type", doc.content_type), ("Content-Length", str(len(body)))]
-        if use_gz:
+        if sent_gz is not None:
             out.append(("Content-Encoding", "gzip"))
         start_response("200 OK", out)
         _counted(label, method, "200", started)

@@ -13,6 +13,7 @@ every `@admin.register` use this site.
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import urlencode
 
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
@@ -55,7 +56,9 @@ class DashboardAdminSite(AdminSite):
         if request.method == "POST":
             # Forms and scripts that still post to the admin's sign-in get the dashboard's
             # form: the same throttle counters, and the second factor before any admin page.
-            return LoginView.as_view(next_page=target)(request)
+            # Cast: the stubs type a class-based view's answer as any HttpResponseBase; the
+            # sign-in view answers with its page (a TemplateResponse) or a redirect.
+            return cast(HttpResponse, LoginView.as_view(next_page=target)(request))
         return redirect(f"{reverse('dashboard-login')}?{urlencode({'next': target})}")
 
     def _next(self, request: HttpRequest) -> str:

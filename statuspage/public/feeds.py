@@ -7,19 +7,22 @@ and shared by every reader, so it must not depend on who asked first."""
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape
 from icalendar import Calendar, Event
 
 from incidents import selectors
 from incidents.enums import MaintenanceStatus
+from incidents.models import Incident, Maintenance, Page
 from statuspage.markdown import render_plain
 from statuspage.public_cache import public_document
 
@@ -28,11 +31,15 @@ ICS_ITEMS = 200
 
 # Characters XML 1.0 (and iCalendar's TEXT) cannot carry. Input refuses them, but text stored
 # before that rule, or by a raw import, must not make a feed fail for every reader.
+_T = TypeVar("_T")
 _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
-def writable(value):
-    return _UNWRITABLE.sub("", value) if isinstance(value, str) else value
+def writable(value: _T) -> _T:
+    """`value` without the characters XML cannot carry, when it is text; else as it is."""
+    if isinstance(value, str):
+        return cast(_T, _UNWRITABLE.sub("", value))  # a str stays a str
+    return value
 
 
 def ical_text(value: str) -> str:
@@ -46,13 +53,13 @@ def ical_line(value: str) -> str:
     return " ".join(writable(value).split())
 
 
-class _Writable:
+class _Writable(SyndicationFeed):
     """A feed generator that drops unwritable characters from every text it is given."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*map(writable, args), **{k: writable(v) for k, v in kwargs.items()})
 
-    def add_item(self, *args, **kwargs):
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
         super().add_item(*map(writable, args), **{k: writable(v) for k, v in kwargs.items()})
 
 
@@ -78,8 +85,17 @@ def _last_change(item):
     return updates[0].display_at if updates else item.updated_at
 
 
+@dataclass(frozen=True)
+class FeedItem:
+    """An incident or a maintenance window, with the page whose feed lists it. The Feed
+    instance is shared by threads: the page travels on the (per-request) items."""
+
+    page: Page
+    record: Incident | Maintenance
+
+
 class HistoryRss(Feed):
-    feed_type = _Rss
+    feed_type: type[SyndicationFeed] = _Rss
 
     def get_object(self, request, *args, **kwargs):
         return selectors.page_get()
@@ -97,37 +113,34 @@ class HistoryRss(Feed):
     def feed_url(self, page):
         return absolute(page, reverse("public-history-rss"))
 
-    def items(self, page):
+    def items(self, page: Page) -> list[FeedItem]:
         # Both kinds, newest change first: a fixed number of queries (3 each).
-        merged = [
+        merged: list[Incident | Maintenance] = [
             *selectors.incidents_recent(limit=FEED_ITEMS),
             *selectors.maintenance_recent(limit=FEED_ITEMS),
         ]
         merged.sort(key=_last_change, reverse=True)
-        # The Feed instance is shared by threads: the page travels on the (per-request) items.
-        for item in merged:
-            item.feed_page = page
-        return merged[:FEED_ITEMS]
+        return [FeedItem(page, record) for record in merged[:FEED_ITEMS]]
 
-    def item_title(self, item):
-        prefix = "Maintenance: " if item.impact == "maintenance" else ""
-        return prefix + item.name
+    def item_title(self, item: FeedItem) -> str:
+        prefix = "Maintenance: " if item.record.impact == "maintenance" else ""
+        return prefix + item.record.name
 
-    def item_description(self, item):
-        return render_to_string("public/feed_item.html", {"item": item, "page": item.feed_page})
+    def item_description(self, item: FeedItem) -> str:
+        return render_to_string("public/feed_item.html", {"item": item.record, "page": item.page})
 
-    def item_link(self, item):
-        return _permalink(item.feed_page, item)
+    def item_link(self, item: FeedItem) -> str:
+        return _permalink(item.page, item.record)
 
-    def item_guid(self, item):
-        return _permalink(item.feed_page, item)
+    def item_guid(self, item: FeedItem) -> str:
+        return _permalink(item.page, item.record)
 
-    def item_pubdate(self, item):
+    def item_pubdate(self, item: FeedItem) -> datetime:
         # Maintenance is announced when created; its window may lie in the future.
-        return getattr(item, "started_at", None) or item.created_at
+        return item.record.started_at or item.record.created_at
 
-    def item_updateddate(self, item):
-        return _last_change(item)
+    def item_updateddate(self, item: FeedItem) -> datetime:
+        return _last_change(item.record)
 
 
 class HistoryAtom(HistoryRss):

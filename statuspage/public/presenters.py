@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from markupsafe import Markup, escape
 
 from incidents.enums import ComponentStatus
+from incidents.models import Component
 from incidents.selectors import ComponentTree, GroupNode
 from statuspage.public.templating import duration
 
@@ -29,10 +30,10 @@ class VisibleGroup:
     expanded: bool
 
 
-def visible_entries(tree: ComponentTree) -> list:
+def visible_entries(tree: ComponentTree) -> list[VisibleGroup | Component]:
     """Top-level entries to show: groups keep only visible children (and vanish if none);
     a group opens when it is not collapsed by default or any child is not operational."""
-    out = []
+    out: list[VisibleGroup | Component] = []
     for entry in tree.entries:
         if isinstance(entry, GroupNode):
             shown = [c for c in entry.components if component_visible(c)]

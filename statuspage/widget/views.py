@@ -16,8 +16,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 
 from incidents import selectors, wire
 from incidents.enums import ComponentStatus, IncidentStatus, MaintenanceStatus
+from incidents.models import Component
 from statuspage.json_http import CORS, json_response, public_json
-from statuspage.public_cache import public_document
+from statuspage.public_cache import mark_public, public_document
 from statuspage.widget import badges
 
 FRAMEABLE = {**CORS, "Content-Security-Policy": "frame-ancestors *"}
@@ -115,8 +116,7 @@ def _frame_not_found(request, *, page) -> HttpResponse:
         {"page": page, "notice": None, "colors": settings.WIDGET_COLORS},
         status=404,
     )
-    response.public_document = True  # still never carries a cookie
-    return response
+    return mark_public(response)  # still never carries a cookie
 
 
 @xframe_options_exempt
@@ -147,7 +147,9 @@ def component_badge(request, public_id: str):
     """A component's (or a group's) status; the label is its name."""
     tree = selectors.component_tree()
     for entry in tree.entries:
-        nodes = [entry, *entry.components] if isinstance(entry, selectors.GroupNode) else [entry]
+        nodes: list[selectors.GroupNode | Component] = (
+            [entry, *entry.components] if isinstance(entry, selectors.GroupNode) else [entry]
+        )
         for node in nodes:
             target = node.group if isinstance(node, selectors.GroupNode) else node
             if target.public_id == public_id:
@@ -157,8 +159,7 @@ def component_badge(request, public_id: str):
     response = _svg(badges.flat_badge("status", "unknown component", "lightgrey"), status=404)
     for name, value in BADGE.items():
         response[name] = value
-    response.public_document = True
-    return response
+    return mark_public(response)
 
 
 @public_json(query_params=())

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from statuspage.dashboard.forms.auth import ThrottledAuthenticationForm
 from tests.dashboard.conftest import PASSWORD
 
 LOGIN = "/dashboard/login/"
@@ -81,6 +82,21 @@ def test_successful_login_clears_the_username_count(anon_client, viewer):
     for _ in range(4):
         _login(anon_client, "vera", "wrong", ip="10.0.3.3")
     assert _login(anon_client, "vera", PASSWORD, ip="10.0.3.4").status_code == 302
+
+
+def test_the_sign_in_form_without_a_request_still_checks_and_counts_failures(viewer):
+    """Django's AuthenticationForm takes `request=None`: the throttle then counts the attempt
+    under the address "unknown" (as for a request without REMOTE_ADDR), never fails on it."""
+
+    def sign_in(password):
+        return ThrottledAuthenticationForm(data={"username": "vera", "password": password})
+
+    assert sign_in(PASSWORD).is_valid()
+    for _ in range(5):
+        assert not sign_in("wrong").is_valid()
+    locked = sign_in(PASSWORD)
+    assert not locked.is_valid()
+    assert "Too many failed sign-in attempts" in str(locked.errors)
 
 
 def test_logout_needs_post(viewer_client):

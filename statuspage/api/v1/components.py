@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.http import HttpResponse
 from django.utils import timezone
 
 from incidents import selectors, services
@@ -13,6 +14,7 @@ from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
 from statuspage.api.v1.http import (
     ApiError,
+    ApiRequest,
     api_view,
     body,
     int_param,
@@ -74,12 +76,12 @@ def _descriptive(data: dict) -> dict:
     return out
 
 
-def _one(component: Component, status: int = 200):
+def _one(component: Component, status: int = 200) -> HttpResponse:
     return json_response(ser.component(ser.Context(), component.public_id), status=status)
 
 
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
-def component_list(request):
+def component_list(request: ApiRequest) -> HttpResponse:
     if request.method == "POST":
         data = body(request, "component")
         fields = _descriptive(data)
@@ -100,7 +102,7 @@ _EDIT = (Scope.INCIDENTS, Scope.COMPONENTS)
 
 
 @api_view(GET=Scope.READ, PATCH=_EDIT, PUT=_EDIT, DELETE=Scope.COMPONENTS)
-def component_detail(request, component_id: str):
+def component_detail(request: ApiRequest, component_id: str) -> HttpResponse:
     component = get_component(component_id)
     if request.method == "GET":
         return _one(component)
@@ -128,7 +130,7 @@ def component_detail(request, component_id: str):
 
 
 @api_view(GET=Scope.READ)
-def component_uptime(request, component_id: str):
+def component_uptime(request: ApiRequest, component_id: str) -> HttpResponse:
     component = get_component(component_id)
     page = selectors.page_get()
     today = timezone.now().astimezone(page.tz).date()
@@ -151,7 +153,7 @@ def component_uptime(request, component_id: str):
     in_range = [d for d in uptime.days if start <= d.day <= end and d.has_data]
     tracked = sum(d.tracked_seconds for d in in_range)
     down = sum(d.downtime_seconds for d in in_range)
-    events = {}
+    events: dict[str, dict[str, str]] = {}
     by_day = selectors.incidents_by_day([component], page=page, days=days).get(component.id, {})
     for when, refs in sorted(by_day.items()):
         if start <= when <= end:

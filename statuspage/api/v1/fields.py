@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -17,6 +18,7 @@ ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 MISSING = object()
+_Default = TypeVar("_Default")
 
 
 def text(data: dict, name: str, *, max_length: int | None = None, default=MISSING):
@@ -93,10 +95,11 @@ def moment(data: dict, name: str, default=MISSING):
     return parsed
 
 
-def id_list(data: dict, name: str, default=MISSING) -> list[str]:
+def id_list(data: dict[str, Any], name: str, default: _Default) -> list[str] | _Default:
+    """The ids listed under `name`, or `default` when it is absent."""
     value = data.get(name, default)
-    if value is MISSING or value is default:
-        return value
+    if value is default:  # absent, or the default itself (e.g. null for a default of None)
+        return default
     if value is None or value == "":
         return []
     if isinstance(value, str):
@@ -108,10 +111,11 @@ def id_list(data: dict, name: str, default=MISSING) -> list[str]:
     return value
 
 
-def mapping(data: dict, name: str, default=MISSING) -> dict:
+def mapping(data: dict[str, Any], name: str, default: _Default) -> dict[str, Any] | _Default:
+    """The object under `name`, or `default` when it is absent."""
     value = data.get(name, default)
-    if value is MISSING or value is default:
-        return value
+    if value is default:  # absent, or the default itself
+        return default
     if value is None or value == "":
         return {}
     if not isinstance(value, dict):

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpResponse
 
 from incidents import services
 from incidents.models import Component, ComponentGroup
 from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
-from statuspage.api.v1.http import ApiError, api_view, body, json_response, no_content, paginate
+from statuspage.api.v1.http import (
+    ApiError,
+    ApiRequest,
+    api_view,
+    body,
+    json_response,
+    no_content,
+    paginate,
+)
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
 
 
@@ -35,12 +44,12 @@ def _fields(data: dict) -> dict:
     return out
 
 
-def _one(group: ComponentGroup, status: int = 200):
+def _one(group: ComponentGroup, status: int = 200) -> HttpResponse:
     return json_response(ser.group(ser.Context(), group.public_id), status=status)
 
 
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
-def group_list(request):
+def group_list(request: ApiRequest) -> HttpResponse:
     if request.method == "POST":
         data = body(request, "component_group")
         fields, members = _fields(data), _components(data)
@@ -60,7 +69,7 @@ def group_list(request):
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.COMPONENTS, PUT=Scope.COMPONENTS, DELETE=Scope.COMPONENTS)
-def group_detail(request, group_id: str):
+def group_detail(request: ApiRequest, group_id: str) -> HttpResponse:
     group = ComponentGroup.objects.get(public_id=group_id)
     if request.method == "GET":
         return _one(group)

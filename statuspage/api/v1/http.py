@@ -1,8 +1,9 @@
 """The management API's HTTP edge: key auth, rate limit, scopes, bodies, errors.
 
 Every /api/v1/ view is wrapped in `api_view`, which is the only place that decides who may call
-what; views then read `request.api_key`, `request.api_actor` and `body(request, "resource")`
-and raise `ApiError` (or let a `ServiceError` through) for anything they refuse.
+what; views (their request annotated `ApiRequest`) then read `request.api_key`,
+`request.api_actor` and `body(request, "resource")` and raise `ApiError` (or let a
+`ServiceError` through) for anything they refuse.
 
 Error shape, for every failure: `{"error": "<one sentence>"}` plus, for field errors,
 `"errors": {"<field>": ["<message>", ...]}`.
@@ -14,20 +15,36 @@ import functools
 import json
 import re
 from collections.abc import Callable
+from typing import Any, Concatenate, cast
 from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from incidents import selectors
-from incidents.services import ServiceError
+from incidents.services import Actor, ServiceError
 from notifications import ratelimit
+from statuspage.access.models import ApiKey
 from statuspage.access.selectors import actor_for_key, key_allows
 from statuspage.access.services import api_key_authenticate
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class ApiRequest(HttpRequest):
+    """A request `api_view` admitted, for annotations only: no request is of this class.
+    `_admit` sets these attributes on the HttpRequest Django built, before the view runs."""
+
+    api_key: ApiKey
+    api_actor: Actor
+    # The parsed body of a write (POST, PUT, PATCH, DELETE); {} for reads.
+    api_body: dict[str, Any]
+
+
+# A management API view: an admitted request, then the URL's arguments.
+ApiView = Callable[Concatenate[ApiRequest, ...], HttpResponse]
 
 
 class ApiError(Exception):
@@ -36,13 +53,17 @@ class ApiError(Exception):
         self.status = status
         self.message = message
         self.errors = errors or {}
+        # Headers the error answer carries (Retry-After, Allow, WWW-Authenticate).
+        self.headers: dict[str, str] | None = None
 
     @classmethod
     def field(cls, field: str, message: str, *, status: int = 422) -> ApiError:
         return cls(status, message, errors={field: [message]})
 
 
-def json_response(data, *, status: int = 200, headers: dict[str, str] | None = None):
+def json_response(
+    data: object, *, status: int = 200, headers: dict[str, str] | None = None
+) -> HttpResponse:
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),
         content_type="application/json",
@@ -56,7 +77,7 @@ def json_response(data, *, status: int = 200, headers: dict[str, str] | None = N
 
 
 def error_response(exc: ApiError, headers: dict[str, str] | None = None) -> HttpResponse:
-    data: dict = {"error": exc.message}
+    data: dict[str, Any] = {"error": exc.message}
     if exc.errors:
         data["errors"] = exc.errors
     return json_response(data, status=exc.status, headers=headers)
@@ -74,7 +95,7 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _OAUTH = re.compile(r"(?:OAuth|Bearer)\s+(\S+)", re.IGNORECASE)
 
 
-def _presented_key(request) -> str | None:
+def _presented_key(request: HttpRequest) -> str | None:
     header = request.headers.get("Authorization", "")
     if header:
         match = _OAUTH.fullmatch(header.strip())
@@ -99,17 +120,17 @@ def rate_limit_retry_after(bucket: str) -> int | None:
 _FORM_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 
 
-def parse_form(pairs: list[tuple[str, str]]) -> dict:
+def parse_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """Rails-style nested form fields, as Statuspage clients send them:
     `incident[name]=x`, `incident[component_ids][]=a`, `incident[components][abc]=major_outage`.
     """
-    data: dict = {}
+    data: dict[str, Any] = {}
     for raw_key, value in pairs:
         match = _FORM_KEY.match(raw_key)
         if not match:
             raise ApiError(400, f"Malformed form field name: {raw_key[:80]!r}.")
         parts = [match.group(1)] + re.findall(r"\[([^\[\]]*)\]", match.group(2))
-        node = data
+        node: dict[str, Any] | list[Any] = data
         for index, part in enumerate(parts):
             last = index == len(parts) - 1
             following = None if last else parts[index + 1]
@@ -123,7 +144,7 @@ def parse_form(pairs: list[tuple[str, str]]) -> dict:
             if last:
                 node[part] = value
             else:
-                default = [] if following == "" else {}
+                default: dict[str, Any] | list[Any] = [] if following == "" else {}
                 child = node.setdefault(part, default)
                 if type(child) is not type(default):
                     raise ApiError(400, f"Conflicting form field: {raw_key[:80]!r}.")
@@ -135,7 +156,7 @@ def parse_form(pairs: list[tuple[str, str]]) -> dict:
 MAX_FORM_FIELDS = 1000
 
 
-def _json_object(raw: bytes) -> dict:
+def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
@@ -152,7 +173,7 @@ def _json_object(raw: bytes) -> dict:
     return data
 
 
-def _parse_body(request) -> dict:
+def _parse_body(request: HttpRequest) -> dict[str, Any]:
     try:
         raw = request.body
     except RequestDataTooBig:
@@ -181,7 +202,7 @@ def _parse_body(request) -> dict:
     raise ApiError(415, "Send the body as application/json or application/x-www-form-urlencoded.")
 
 
-def body(request, resource: str, *, required: bool = True) -> dict:
+def body(request: ApiRequest, resource: str, *, required: bool = True) -> dict[str, Any]:
     """The fields wrapped in `resource` (`{"incident": {...}}` or `incident[name]=...`)."""
     data = request.api_body
     if resource not in data:
@@ -197,7 +218,9 @@ def body(request, resource: str, *, required: bool = True) -> dict:
 # --- pagination ----------------------------------------------------------------------------
 
 
-def int_param(request, name: str, default: int, *, minimum: int = 1, maximum: int) -> int:
+def int_param(
+    request: HttpRequest, name: str, default: int, *, minimum: int = 1, maximum: int
+) -> int:
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
@@ -209,7 +232,12 @@ def int_param(request, name: str, default: int, *, minimum: int = 1, maximum: in
 
 
 def paginate(
-    request, items, *, default_limit: int = 100, max_limit: int = 100, limit_param="limit"
+    request: HttpRequest,
+    items,
+    *,
+    default_limit: int = 100,
+    max_limit: int = 100,
+    limit_param="limit",
 ):
     """Slice a queryset by `limit`/`per_page` and `page` (1-based), as Statuspage does."""
     limit = int_param(request, limit_param, default_limit, maximum=max_limit)
@@ -221,35 +249,39 @@ def paginate(
 # --- the decorator -------------------------------------------------------------------------
 
 
-def require(request, scope: str) -> None:
+def require(request: ApiRequest, scope: str) -> None:
     """Refuse unless the calling key may use `scope` (views call this for finer checks)."""
     if not key_allows(request.api_key, scope):
         scope = str(getattr(scope, "value", scope))
         raise ApiError(403, f"This API key lacks the '{scope}' scope (or its owner's role does).")
 
 
-def require_any(request, scopes: tuple[str, ...]) -> None:
+def require_any(request: ApiRequest, scopes: tuple[str, ...]) -> None:
     """Refuse unless the calling key may use at least one of `scopes`."""
     if not any(key_allows(request.api_key, scope) for scope in scopes):
         names = " or ".join(f"'{getattr(s, 'value', s)}'" for s in scopes)
         raise ApiError(403, f"This API key lacks the {names} scope (or its owner's role does).")
 
 
-def api_view(**scopes_by_method: str | tuple[str, ...]):
+def api_view(
+    **scopes_by_method: str | tuple[str, ...],
+) -> Callable[[ApiView], Callable[..., HttpResponse]]:
     """Wrap a management API view. Keyword arguments map HTTP methods to the scope each needs,
     e.g. `@api_view(GET="read", POST="incidents:write")`; a tuple admits a key holding any of
     its scopes, and the view then requires the one each part of the body needs. The URL's
-    page_id must be this page's."""
+    page_id must be this page's (the wrapper takes it: the view is called without it)."""
 
-    def decorate(view):
+    def decorate(view: ApiView) -> Callable[..., HttpResponse]:
         @csrf_exempt
         @functools.wraps(view)
-        def wrapper(request, *args, page_id: str | None = None, **kwargs):
+        def wrapper(
+            request: HttpRequest, *args: Any, page_id: str | None = None, **kwargs: Any
+        ) -> HttpResponse:
             try:
-                _admit(request, scopes_by_method, page_id, kwargs)
-                return _run(view, request, args, kwargs)
+                admitted = _admit(request, scopes_by_method, page_id, kwargs)
+                return _run(view, admitted, args, kwargs)
             except ApiError as exc:
-                return error_response(exc, getattr(exc, "headers", None))
+                return error_response(exc, exc.headers)
 
         return wrapper
 
@@ -257,8 +289,11 @@ def api_view(**scopes_by_method: str | tuple[str, ...]):
 
 
 def _admit(
-    request, scopes_by_method: dict[str, str | tuple[str, ...]], page_id: str | None, kwargs: dict
-) -> None:
+    request: HttpRequest,
+    scopes_by_method: dict[str, str | tuple[str, ...]],
+    page_id: str | None,
+    kwargs: dict,
+) -> ApiRequest:
     """Every check before a view runs, in the order their answers take precedence: who is
     calling (401), how often (429), the method (405), the scope (403), the ids in the URL
     (404), then the body (400, 413, 415). Leaves the key, actor and body on the request."""
@@ -274,15 +309,18 @@ def _admit(
             ApiError(405, f"{request.method} is not allowed here."),
             {"Allow": ", ".join(sorted(scopes_by_method))},
         )
-    request.api_key = key
-    request.api_actor = actor_for_key(key)
+    # The one place a request becomes an ApiRequest: the attributes it declares are set here.
+    admitted = cast(ApiRequest, request)
+    admitted.api_key = key
+    admitted.api_actor = actor_for_key(key)
     needed = scopes_by_method[request.method]
-    require_any(request, needed if isinstance(needed, tuple) else (needed,))
+    require_any(admitted, needed if isinstance(needed, tuple) else (needed,))
     _check_ids(page_id, kwargs)
-    request.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
+    admitted.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
+    return admitted
 
 
-def _authenticate(request):
+def _authenticate(request: HttpRequest) -> ApiKey:
     """The calling key, or a 401 that says whether a key was missing or not valid."""
     raw = _presented_key(request)
     if not raw:
@@ -308,7 +346,9 @@ def _check_ids(page_id: str | None, kwargs: dict) -> None:
         raise ApiError(404, "Not found.")
 
 
-def _run(view: Callable, request, args: tuple, kwargs: dict):
+def _run(
+    view: ApiView, request: ApiRequest, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> HttpResponse:
     """The view, with the domain's refusals turned into API errors."""
     try:
         return view(request, *args, **kwargs)

@@ -3,29 +3,42 @@ is an incident with scheduled_* fields), and edits of single updates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
 from incidents import selectors, services, wire
 from incidents.models import Incident, IncidentUpdate, Maintenance
 from statuspage.access.models import Scope
 from statuspage.api.v1 import incident_writes as writes
 from statuspage.api.v1 import serializers as ser
-from statuspage.api.v1.http import ApiError, api_view, body, int_param, json_response
+from statuspage.api.v1.http import (
+    ApiError,
+    ApiRequest,
+    api_view,
+    body,
+    int_param,
+    json_response,
+)
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
 
 
-def _q(request) -> str | None:
+def _q(request: HttpRequest) -> str | None:
     q = request.GET.get("q", "").strip()
     if "\x00" in q or len(q) > 200:
         raise ApiError.field("q", "q must be at most 200 characters, without NUL.", status=400)
     return q or None
 
 
-def _window(request) -> tuple[int, int]:
+def _window(request: HttpRequest) -> tuple[int, int]:
     limit = int_param(request, "limit", 100, maximum=100)
     page = int_param(request, "page", 1, maximum=10_000)
     return (page - 1) * limit, limit
 
 
-def _listing(objects) -> list[dict]:
+def _listing(objects: Iterable[Incident | Maintenance]) -> list[dict]:
     ctx = ser.Context()
     return [ser.any_incident(ctx, obj) for obj in objects]
 
@@ -37,13 +50,13 @@ def _find(public_id: str) -> Incident | Maintenance:
     return found
 
 
-def _one(obj, status: int = 200):
+def _one(obj: Incident | Maintenance, status: int = 200) -> HttpResponse:
     fresh = _find(obj.public_id)
     return json_response(ser.any_incident(ser.Context(), fresh), status=status)
 
 
 @api_view(GET=Scope.READ, POST=Scope.INCIDENTS)
-def incident_list(request):
+def incident_list(request: ApiRequest) -> HttpResponse:
     """All incidents and windows, newest first; `q` searches names."""
     if request.method == "POST":
         created = writes.create(body(request, "incident"), request.api_actor)
@@ -52,20 +65,24 @@ def incident_list(request):
     offset, limit = _window(request)
     # Merge two newest-first lists: the first offset+limit of each hold the page.
     wanted = offset + limit
-    merged = sorted(
-        [
-            *selectors.incidents_matching(q)[:wanted],
-            *selectors.maintenance_matching(q)[:wanted],
-        ],
-        key=lambda o: o.started_at if isinstance(o, Incident) else o.scheduled_for,
-        reverse=True,
-    )
+    found: list[Incident | Maintenance] = [
+        *selectors.incidents_matching(q)[:wanted],
+        *selectors.maintenance_matching(q)[:wanted],
+    ]
+    merged = sorted(found, key=_listed_at, reverse=True)
     return json_response(_listing(merged[offset:wanted]))
 
 
-def _simple_list(selector):
+def _listed_at(obj: Incident | Maintenance) -> datetime:
+    """Where an incident or a window sorts in the merged list: its start, or its window's."""
+    return obj.started_at if isinstance(obj, Incident) else obj.scheduled_for
+
+
+def _simple_list(
+    selector: Callable[[], QuerySet[Incident] | QuerySet[Maintenance]],
+) -> Callable[..., HttpResponse]:
     @api_view(GET=Scope.READ)
-    def view(request):
+    def view(request: ApiRequest) -> HttpResponse:
         offset, limit = _window(request)
         return json_response(_listing(selector()[offset : offset + limit]))
 
@@ -79,7 +96,7 @@ incident_active_maintenance = _simple_list(selectors.maintenance_active)
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.INCIDENTS, PUT=Scope.INCIDENTS, DELETE=Scope.INCIDENTS)
-def incident_detail(request, incident_id: str):
+def incident_detail(request: ApiRequest, incident_id: str) -> HttpResponse:
     obj = _find(incident_id)
     if request.method == "GET":
         return _one(obj)
@@ -99,7 +116,7 @@ def incident_detail(request, incident_id: str):
 
 
 @api_view(PATCH=Scope.INCIDENTS, PUT=Scope.INCIDENTS)
-def incident_update_detail(request, incident_id: str, update_id: str):
+def incident_update_detail(request: ApiRequest, incident_id: str, update_id: str) -> HttpResponse:
     update = IncidentUpdate.objects.select_related("incident").get(
         public_id=update_id, incident__public_id=incident_id
     )

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from django.http import HttpResponse
+
 from incidents.enums import ComponentStatus
 from incidents.models import Component
 from incidents.services import Actor
 from statuspage.access.models import Scope
-from statuspage.api.v1.http import ApiError, api_view, json_response
+from statuspage.api.v1.http import ApiError, ApiRequest, api_view, json_response
 from statuspage.automation.alerts import Alert, fingerprint_for
 from statuspage.automation.selectors import components_named
 from statuspage.automation.services import alerts_apply, component_hook_apply
@@ -29,7 +31,7 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 HOOK_STATUSES = [s for s in ComponentStatus.values if s != ComponentStatus.UNDER_MAINTENANCE]
 
 
-def _automation_actor(request, source: str) -> Actor:
+def _automation_actor(request: ApiRequest, source: str) -> Actor:
     key = request.api_key
     return Actor(
         label=f"{source} (key {key.prefix})", via="automation", user_id=request.api_key.owner_id
@@ -40,7 +42,7 @@ def _automation_actor(request, source: str) -> Actor:
 
 
 @api_view(POST=Scope.INCIDENTS)
-def alertmanager(request):
+def alertmanager(request: ApiRequest) -> HttpResponse:
     alerts, group_key = parse_alertmanager(request.api_body)
     outcome = alerts_apply(
         alerts=alerts, group_key=group_key, actor=_automation_actor(request, "alertmanager")
@@ -134,7 +136,7 @@ def _timestamp(value, where: str) -> datetime | None:
 
 
 @api_view(POST=Scope.INCIDENTS)
-def component_status(request):
+def component_status(request: ApiRequest) -> HttpResponse:
     component, status, incident = parse_component_hook(request.api_body)
     if component is None:
         return json_response({"matched": 0, "unmatched": 1, "changes": []})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+
 from incidents import selectors, wire
 from statuspage.access.models import Scope
-from statuspage.api.v1.http import api_view, json_response
+from statuspage.api.v1.http import ApiRequest, api_view, json_response
 
 
 def page_json(page) -> dict:
@@ -12,10 +14,10 @@ def page_json(page) -> dict:
 
 
 @api_view(GET=Scope.READ)
-def page_list(request):
+def page_list(request: ApiRequest) -> HttpResponse:
     return json_response([page_json(selectors.page_get())])
 
 
 @api_view(GET=Scope.READ)
-def page_detail(request):
+def page_detail(request: ApiRequest) -> HttpResponse:
     return json_response(page_json(selectors.page_get()))

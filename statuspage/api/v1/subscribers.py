@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 from incidents.models import Component
 from notifications import selectors as notify_selectors
@@ -21,7 +22,14 @@ from notifications.services import (
 from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
-from statuspage.api.v1.http import ApiError, api_view, body, json_response, paginate
+from statuspage.api.v1.http import (
+    ApiError,
+    ApiRequest,
+    api_view,
+    body,
+    json_response,
+    paginate,
+)
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
 
 STATES = [*SubscriberState.values, "all"]
@@ -60,7 +68,7 @@ def subscriber_dict(ctx: ser.Context, sub: Subscriber) -> dict:
     }
 
 
-def _filters(request) -> dict:
+def _filters(request: HttpRequest) -> dict:
     kind = request.GET.get("type", "").strip() or None
     if kind is not None and kind not in Channel.values:
         raise ApiError.field(
@@ -112,7 +120,7 @@ def _component_ids(data: dict) -> list[int] | None:
     return [found[i] for i in dict.fromkeys(ids)]
 
 
-_ADDRESS_FIELD = {Channel.EMAIL: "email", Channel.SMS: "phone_number"}
+_ADDRESS_FIELD: dict[str, str] = {Channel.EMAIL: "email", Channel.SMS: "phone_number"}
 
 
 def _subscribe_error(exc: SubscribeError, channel: str = "") -> ApiError:
@@ -125,7 +133,7 @@ def _subscribe_error(exc: SubscribeError, channel: str = "") -> ApiError:
 
 
 @api_view(GET=Scope.READ, POST=Scope.SUBSCRIBERS)
-def subscriber_list(request):
+def subscriber_list(request: ApiRequest) -> HttpResponse:
     if request.method == "POST":
         data = body(request, "subscriber")
         channel, address, contact = _channel_and_address(data)
@@ -148,12 +156,12 @@ def subscriber_list(request):
 
 
 @api_view(GET=Scope.READ)
-def subscriber_count(request):
+def subscriber_count(request: ApiRequest) -> HttpResponse:
     return json_response({"count": notify_selectors.subscriber_search(**_filters(request)).count()})
 
 
 @api_view(GET=Scope.READ, DELETE=Scope.SUBSCRIBERS)
-def subscriber_detail(request, subscriber_id: str):
+def subscriber_detail(request: ApiRequest, subscriber_id: str) -> HttpResponse:
     sub = Subscriber.objects.get(public_id=subscriber_id)
     if request.method == "DELETE":
         sub = subscriber_remove(actor=request.api_actor, subscriber=sub)
@@ -161,7 +169,7 @@ def subscriber_detail(request, subscriber_id: str):
 
 
 @api_view(POST=Scope.SUBSCRIBERS)
-def subscriber_resend(request, subscriber_id: str):
+def subscriber_resend(request: ApiRequest, subscriber_id: str) -> HttpResponse:
     sub = Subscriber.objects.get(public_id=subscriber_id)
     try:
         subscriber_resend_confirmation(actor=request.api_actor, subscriber=sub)

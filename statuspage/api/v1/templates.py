@@ -3,13 +3,22 @@ templates (title and body are sandboxed Jinja2 templates, checked when saved).""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
+
 from incidents import selectors, services
 from incidents.enums import OPEN_INCIDENT_STATUSES
 from incidents.models import Component, IncidentTemplate
 from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
-from statuspage.api.v1.http import ApiError, api_view, body, json_response, paginate
+from statuspage.api.v1.http import (
+    ApiError,
+    ApiRequest,
+    api_view,
+    body,
+    json_response,
+    paginate,
+)
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, query, ref
 
 
@@ -39,7 +48,7 @@ def _required(data: dict, name: str, max_length: int | None) -> str:
 
 
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
-def template_list(request):
+def template_list(request: ApiRequest) -> HttpResponse:
     ctx = ser.Context()
     if request.method == "GET":
         templates = selectors.incident_templates()

@@ -1,5 +1,6 @@
 """/api/v1/ routes. Every resource lives under pages/<page_id>/, as in Statuspage's API."""
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import path, re_path
 
 from statuspage.api.v1 import (
@@ -17,7 +18,7 @@ from statuspage.api.v1.http import ApiError, error_response
 PAGE = "pages/<str:page_id>/"
 
 
-def not_found(request, *args, **kwargs):
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     return error_response(ApiError(404, "No such endpoint."))
 
 

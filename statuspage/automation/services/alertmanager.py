@@ -50,20 +50,22 @@ def alerts_apply(*, alerts: list[Alert], group_key: str, actor: Actor) -> Outcom
         for alert in alerts:
             state = AlertState.objects.filter(fingerprint=alert.fingerprint).first()
             route = first_route(routes, alert.labels)
-            tracked = state is not None and state.status == FIRING
-            if route is None and not tracked:
+            # The state while it records this alert firing, else None.
+            firing = state if state is not None and state.status == FIRING else None
+            if route is None and firing is None:
                 outcome.unmatched += 1
                 continue
             outcome.matched += 1
             if alert.status == RESOLVED:
-                if tracked:
-                    _resolve(state, outcome, actor)
+                if firing is not None:
+                    _resolve(firing, outcome, actor)
                 continue
-            if tracked and _same_firing(state, alert):
-                AlertState.objects.filter(pk=state.pk).update(last_seen_at=timezone.now())
+            if firing is not None and _same_firing(firing, alert):
+                AlertState.objects.filter(pk=firing.pk).update(last_seen_at=timezone.now())
                 continue
-            if tracked:  # a new startsAt: the resolution was missed; close the old firing
-                _resolve(state, outcome, actor)
+            if firing is not None:
+                # A new startsAt: the resolution was missed; close the old firing.
+                _resolve(firing, outcome, actor)
             if route is None:
                 continue
             _fire(alert, route, ghash, outcome, actor)

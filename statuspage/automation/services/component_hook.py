@@ -10,6 +10,7 @@ is an AlertState with the fingerprint `hook:<component public id>`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -44,8 +45,9 @@ class HookState:
     closed_by_operator: bool
 
     @property
-    def tracked(self) -> bool:
-        return self.state is not None and self.state.status == FIRING
+    def firing(self) -> AlertState | None:
+        """The state while it records a failure the monitor still reports, else None."""
+        return self.state if self.state is not None and self.state.status == FIRING else None
 
     @property
     def base(self) -> dict:
@@ -75,18 +77,20 @@ def component_hook_apply(
 def _hook_state(component: Component) -> HookState:
     fingerprint = f"hook:{component.public_id}"
     state = AlertState.objects.filter(fingerprint=fingerprint).first()
-    tracked = state is not None and state.status == FIRING
+    firing = state if state is not None and state.status == FIRING else None
     open_incident = None
-    if tracked and state.incident_id:
+    if firing is not None and firing.incident_id:
         open_incident = Incident.objects.filter(
-            pk=state.incident_id, status__in=OPEN_INCIDENT_STATUSES
+            pk=firing.incident_id, status__in=OPEN_INCIDENT_STATUSES
         ).first()
     return HookState(
         component=component,
         fingerprint=fingerprint,
         state=state,
         open_incident=open_incident,
-        closed_by_operator=tracked and state.incident_id is not None and open_incident is None,
+        closed_by_operator=(
+            firing is not None and firing.incident_id is not None and open_incident is None
+        ),
     )
 
 
@@ -98,9 +102,9 @@ def _recovered(hook: HookState, incident: dict | None, outcome: Outcome, actor: 
         outcome.changes.append(
             hook.base | {"action": "incident_resolved", "incident": hook.open_incident.public_id}
         )
-    if hook.tracked:
+    if hook.firing is not None:
         now = timezone.now()
-        AlertState.objects.filter(pk=hook.state.pk).update(
+        AlertState.objects.filter(pk=hook.firing.pk).update(
             status=RESOLVED, resolved_at=now, last_seen_at=now
         )
 
@@ -138,9 +142,10 @@ def _failing(
 
 def _record_firing(hook: HookState, status: str) -> None:
     now = timezone.now()
-    if hook.tracked:
+    since: dict[str, Any]
+    if hook.firing is not None:
         # Keeps first_seen_at, and the incident an operator closed (so it is not reopened).
-        since = {"incident": hook.open_incident or hook.state.incident}
+        since = {"incident": hook.open_incident or hook.firing.incident}
     else:
         since = {"first_seen_at": now, "incident": hook.open_incident}
     AlertState.objects.update_or_create(

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
-from statuspage.dashboard.forms.common import date_field
+from statuspage.dashboard.forms.common import date_field, field_of
 
 
 class AuditFilterForm(forms.Form):
@@ -19,7 +19,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, object_types=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["object_type"].choices = [("", "any"), *((t, t) for t in object_types)]
+        field_of(self, "object_type", forms.ChoiceField).choices = [
+            ("", "any"),
+            *((t, t) for t in object_types),
+        ]
 
     def filters(self) -> dict:
         """Selector keyword arguments; dates are whole days in the active (page) time zone."""

@@ -22,7 +22,9 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         from django.conf import settings
 
         username = self.cleaned_data.get("username") or ""
-        address = client_address(self.request)
+        # The form may be built without a request (Django's signature allows it): the attempt
+        # then counts under "unknown", as one whose request names no address.
+        address = client_address(self.request) if self.request is not None else "unknown"
         minutes = max(1, settings.DASHBOARD_LOGIN_LOCKOUT_SECONDS // 60)
         if throttle.is_locked(username, address):
             raise ValidationError(LOCKED_MESSAGE.format(minutes=minutes), code="locked")

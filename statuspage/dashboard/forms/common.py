@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django import forms
 
 from incidents.enums import ComponentStatus
@@ -21,7 +23,22 @@ def add_service_error(form: forms.Form, error: ServiceError) -> None:
     form.add_error(field, error.message)
 
 
-class ComponentStatusesMixin:
+_Field = TypeVar("_Field", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[_Field]) -> _Field:
+    """`form.fields[name]` as the field class the form declares it with, to set what only that
+    class has (a queryset, choices) at run time: `form.fields` holds plain `Field`s to a type
+    checker."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(
+            f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}."
+        )
+    return field
+
+
+class ComponentStatusesMixin(forms.Form):
     """One optional status choice per component, named `component_<id>`: blank = not touched."""
 
     def add_component_fields(self, components, initial: dict[int, str] | None = None) -> None:

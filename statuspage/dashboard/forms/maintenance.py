@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from incidents.enums import ACTIVE_MAINTENANCE_STATUSES
-from statuspage.dashboard.forms.common import local_datetime_field
+from incidents.models import Component
+from statuspage.dashboard.forms.common import field_of, local_datetime_field
 from statuspage.dashboard.forms.incidents import body_field
 
 
-class WindowMixin:
-    def clean(self):
+class WindowMixin(forms.Form):
+    def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
-        start, end = cleaned.get("scheduled_for"), cleaned.get("scheduled_until")
+        start = self.cleaned_data.get("scheduled_for")
+        end = self.cleaned_data.get("scheduled_until")
         if start and end and end <= start:
             self.add_error("scheduled_until", "The window must end after it starts.")
         return cleaned
@@ -22,7 +26,7 @@ class MaintenanceScheduleForm(WindowMixin, forms.Form):
     name = forms.CharField(max_length=200)
     scheduled_for = local_datetime_field("Starts")
     scheduled_until = local_datetime_field("Ends")
-    components = forms.ModelMultipleChoiceField(
+    components: forms.ModelMultipleChoiceField[Component] = forms.ModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     body = body_field(required=False)
@@ -38,7 +42,7 @@ class MaintenanceScheduleForm(WindowMixin, forms.Form):
 
     def __init__(self, *args, components_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["components"].queryset = components_queryset
+        field_of(self, "components", forms.ModelMultipleChoiceField).queryset = components_queryset
 
 
 class MaintenanceRescheduleForm(WindowMixin, forms.Form):

@@ -9,9 +9,10 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
+from incidents.models import Component
 from notifications.models import Channel, DeliveryState, SubscriberState
 from notifications.services import IMPORT_COLUMNS
-from statuspage.dashboard.forms.common import date_field
+from statuspage.dashboard.forms.common import date_field, field_of
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 50_000
@@ -40,7 +41,7 @@ class SubscriberAddForm(forms.Form):
     contact_email = forms.EmailField(
         required=False, label="Contact email", help_text="Webhooks only: told if it fails."
     )
-    components = forms.ModelMultipleChoiceField(
+    components: forms.ModelMultipleChoiceField[Component] = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -54,7 +55,7 @@ class SubscriberAddForm(forms.Form):
 
     def __init__(self, *args, components_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["components"].queryset = components_queryset
+        field_of(self, "components", forms.ModelMultipleChoiceField).queryset = components_queryset
 
 
 class SubscriberImportForm(forms.Form):
@@ -83,7 +84,7 @@ class SubscriberImportForm(forms.Form):
         return upload
 
 
-def _parse_csv(text: str) -> list[dict]:
+def _parse_csv(text: str) -> list[dict[str, str]]:
     if "\x00" in text:
         raise forms.ValidationError("This is not a CSV file (it contains binary data).")
     try:
@@ -99,7 +100,7 @@ def _parse_csv(text: str) -> list[dict]:
         if unknown:
             raise forms.ValidationError(f"Unknown column(s): {', '.join(unknown)}.")
         reader.fieldnames = header
-        rows = []
+        rows: list[dict[str, str]] = []
         for raw in reader:
             if len(rows) >= MAX_IMPORT_ROWS:
                 raise forms.ValidationError(f"At most {MAX_IMPORT_ROWS} rows per file.")
@@ -146,4 +147,6 @@ class ReachForm(forms.Form):
 
     def __init__(self, *args, component_ids=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["components"].choices = [(pk, pk) for pk in component_ids]
+        field_of(self, "components", forms.TypedMultipleChoiceField).choices = [
+            (pk, pk) for pk in component_ids
+        ]

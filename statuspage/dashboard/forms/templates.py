@@ -20,8 +20,9 @@ class IncidentTemplateForm(forms.Form):
     components = forms.ModelMultipleChoiceField(
         queryset=Component.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # The model's choices (`or ()`: to a type checker a model field's choices may be None).
     component_status = forms.ChoiceField(
-        choices=IncidentTemplate._meta.get_field("component_status").choices
+        choices=IncidentTemplate._meta.get_field("component_status").choices or ()
     )
 
     def __init__(self, *args, instance: IncidentTemplate | None = None, **kwargs):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -17,14 +18,14 @@ from statuspage.access.models import Role
 from statuspage.access.selectors import role_of
 from statuspage.dashboard.forms.admin import OperatorInviteForm, OperatorRoleForm, PageSettingsForm
 from statuspage.dashboard.forms.common import add_service_error
-from statuspage.dashboard.permissions import operator_required
+from statuspage.dashboard.permissions import DashboardRequest, operator_required
 from statuspage.dashboard.views.auth import PasswordResetView
 from statuspage.dashboard.views.common import actor_for
 
 
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.VIEWER, write=Role.ADMIN)
-def page_settings(request):
+def page_settings(request: DashboardRequest) -> HttpResponse:
     page = selectors.page_get()
     initial = {
         "name": page.name,

@@ -12,7 +12,7 @@ from incidents.services import ServiceError
 from statuspage.access import selectors
 from statuspage.access.models import ApiKey, Role, Scope
 from statuspage.access.services import api_key_create, api_key_revoke
-from statuspage.dashboard.forms.common import add_service_error
+from statuspage.dashboard.forms.common import add_service_error, field_of
 from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.views.common import actor_for
 
@@ -31,8 +31,9 @@ class ApiKeyForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = selectors.operators()
-        self.fields["owner"].initial = user.pk
+        owner = field_of(self, "owner", forms.ModelChoiceField)
+        owner.queryset = selectors.operators()
+        owner.initial = user.pk
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,6 +4,7 @@ from django.contrib import messages
 
 from incidents.queue import queue_is_reachable
 from incidents.services import Actor
+from statuspage.dashboard.permissions import DashboardRequest
 
 QUEUE_DOWN_WARNING = (
     "Notifications are queued but not sent yet: the job queue (Redis) is unreachable. "
@@ -11,7 +12,7 @@ QUEUE_DOWN_WARNING = (
 )
 
 
-def actor_for(request) -> Actor:
+def actor_for(request: DashboardRequest) -> Actor:
     """The signed-in operator, as the services record them."""
     return Actor.for_user(request.user, via="dashboard")
 

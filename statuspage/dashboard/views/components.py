@@ -97,10 +97,13 @@ def group_edit(request, pk: int):
 @require_POST
 @operator_required(Role.ADMIN)
 def move(request, kind: str, pk: int, direction: str):
-    model = {"component": Component, "group": ComponentGroup}.get(kind)
-    if model is None or direction not in ("up", "down"):
+    if kind not in ("component", "group") or direction not in ("up", "down"):
         raise Http404("Nothing to move.")
-    entry = get_object_or_404(model, pk=pk)
+    entry: Component | ComponentGroup
+    if kind == "component":
+        entry = get_object_or_404(Component, pk=pk)
+    else:
+        entry = get_object_or_404(ComponentGroup, pk=pk)
     try:
         services.page_entry_move(entry=entry, direction=direction, actor=actor_for(request))
     except ServiceError as exc:

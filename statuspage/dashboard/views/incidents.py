@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,7 @@ from statuspage.dashboard.forms.incidents import (
     PreviewForm,
     UpdateEditForm,
 )
-from statuspage.dashboard.permissions import operator_required
+from statuspage.dashboard.permissions import DashboardRequest, operator_required
 from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status, warn_if_queue_down
 from statuspage.markdown import render_markdown
@@ -106,7 +107,9 @@ def _update_form(incident: Incident, data=None) -> IncidentUpdateForm:
     )
 
 
-def _detail(request, incident, **forms):
+def _detail(
+    request: DashboardRequest, incident: Incident, **forms: django_forms.Form
+) -> HttpResponse:
     context = {
         "incident": incident,
         "updates": incident.updates.order_by("-display_at", "-id"),

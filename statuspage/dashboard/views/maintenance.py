@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from django import forms as django_forms
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +21,7 @@ from statuspage.dashboard.forms.maintenance import (
     MaintenanceScheduleForm,
     MaintenanceUpdateForm,
 )
-from statuspage.dashboard.permissions import operator_required
+from statuspage.dashboard.permissions import DashboardRequest, operator_required
 from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status
 
@@ -62,7 +63,7 @@ def maintenance_new(request):
         else:
             messages.success(request, f"Maintenance “{maintenance.name}” scheduled.")
             return redirect("dashboard-maintenance", public_id=maintenance.public_id)
-    chosen = form.data.getlist("components") if form.is_bound else []
+    chosen = request.POST.getlist("components") if form.is_bound else []
     chosen_ids = Component.objects.filter(
         id__in=[int(v) for v in chosen if str(v).isdigit()]
     ).values_list("id", flat=True)
@@ -73,7 +74,12 @@ def maintenance_new(request):
     return render(request, "dashboard/maintenance/new.html", context, status=form_status(form))
 
 
-def _detail(request, maintenance, forms=None, status=200):
+def _detail(
+    request: DashboardRequest,
+    maintenance: Maintenance,
+    forms: dict[str, django_forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     forms = forms or {}
     context = {
         "maintenance": maintenance,
