@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import secrets
 import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.base import ModelBase
 from django.utils import timezone
 
 from incidents.enums import (
@@ -75,9 +77,21 @@ class CheckedModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(
+        self,
+        *,
+        force_insert: bool | tuple[ModelBase, ...] = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
         check_text_fields(self)
-        super().save(*args, **kwargs)
+        super().save(
+            force_insert=force_insert,
+            force_update=force_update,
+            using=using,
+            update_fields=update_fields,
+        )
 
 
 class PublicIdModel(CheckedModel):
@@ -248,10 +262,22 @@ class ComponentStatusChange(CheckedModel):
     def __str__(self) -> str:
         return f"{self.component_id}: {self.old_status} -> {self.new_status} at {self.at}"
 
-    def save(self, *args, **kwargs):
+    def save(
+        self,
+        *,
+        force_insert: bool | tuple[ModelBase, ...] = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
         if self.pk is not None:
             raise ValueError("Status changes are append-only.")
-        super().save(*args, **kwargs)
+        super().save(
+            force_insert=force_insert,
+            force_update=force_update,
+            using=using,
+            update_fields=update_fields,
+        )
 
 
 class Incident(PublicIdModel):
@@ -330,6 +356,8 @@ class IncidentComponent(CheckedModel):
 
 
 class UpdateBase(PublicIdModel):
+    # Each concrete update declares its own `status` field, with its own choices.
+    status: str
     body = models.TextField(help_text="Markdown.")
     display_at = models.DateTimeField(default=timezone.now)
     deliver_notifications = models.BooleanField(default=True)

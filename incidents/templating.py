@@ -3,8 +3,12 @@ sandboxed Jinja2 environment: operators edit them, so they must not reach Python
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypedDict
+
 from django.utils import timezone
 from jinja2 import StrictUndefined, TemplateError
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 
@@ -21,7 +25,7 @@ class _Sandbox(SandboxedEnvironment):
 
     intercepted_binops = frozenset(["*", "**"])
 
-    def call_binop(self, context, operator, left, right):
+    def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
         if operator == "**" or any(isinstance(v, str | list) for v in (left, right)):
             raise TemplateRenderError("Multiplying text or raising to a power is not allowed.")
         return super().call_binop(context, operator, left, right)
@@ -37,7 +41,13 @@ VARIABLES_HELP = (
 )
 
 
-def template_context(page_name: str, component_names: list[str]) -> dict:
+class TemplateContext(TypedDict):
+    page: str
+    components: str
+    now: str
+
+
+def template_context(page_name: str, component_names: list[str]) -> TemplateContext:
     """The variables an incident template sees (VARIABLES_HELP names them to operators)."""
     return {
         "page": page_name,
@@ -46,7 +56,7 @@ def template_context(page_name: str, component_names: list[str]) -> dict:
     }
 
 
-def render_sandboxed(source: str, context: dict) -> str:
+def render_sandboxed(source: str, context: Mapping[str, object]) -> str:
     """Render one template string, or raise TemplateRenderError with a readable message."""
     try:
         output = _ENV.from_string(source).render(context)
