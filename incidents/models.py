@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 from collections.abc import Iterable
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -372,10 +373,20 @@ class UpdateBase(PublicIdModel):
         return f"{self.status} at {self.display_at:%Y-%m-%d %H:%M}"
 
 
+class AffectedComponent(TypedDict):
+    """One entry of IncidentUpdate.affected_components (Statuspage's shape): `code` is the
+    component's public id."""
+
+    code: str
+    name: str
+    old_status: str
+    new_status: str
+
+
 class IncidentUpdate(UpdateBase):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=IncidentStatus.choices)
-    # Snapshot of what this update did: [{"code", "name", "old_status", "new_status"}], or null.
+    # Snapshot of what this update did: a list of AffectedComponent, or null.
     affected_components = models.JSONField(null=True, blank=True)
 
     class Meta(UpdateBase.Meta):
