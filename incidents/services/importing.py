@@ -246,20 +246,26 @@ def _incident_steps(
 
     steps: list[Step] = [(updates[0][0], create)]
     steps += [(at, follow(u)) for at, u in updates[1:]]
-    if incident.get("postmortem_body") or incident.get("postmortem_published_at"):
+    postmortem = _postmortem_step(incident, holder, last=steps[-1][0])
+    return steps if postmortem is None else [*steps, postmortem]
 
-        def postmortem(at: datetime) -> None:
-            if "incident" in holder:
-                Incident.objects.filter(pk=holder["incident"].pk).update(
-                    postmortem_body=incident.get("postmortem_body") or "",
-                    postmortem_draft=incident.get("postmortem_body") or "",
-                    postmortem_published_at=at,
-                    status=IncidentStatus.POSTMORTEM,
-                )
 
-        published = _when(incident.get("postmortem_published_at")) or steps[-1][0]
-        steps.append((published, postmortem))
-    return steps
+def _postmortem_step(incident: Source, holder: dict[str, Incident], last: datetime) -> Step | None:
+    """The publication of the source's postmortem, if it has one: when it says, or after the
+    incident's last update."""
+    if not (incident.get("postmortem_body") or incident.get("postmortem_published_at")):
+        return None
+
+    def postmortem(at: datetime) -> None:
+        if "incident" in holder:
+            Incident.objects.filter(pk=holder["incident"].pk).update(
+                postmortem_body=incident.get("postmortem_body") or "",
+                postmortem_draft=incident.get("postmortem_body") or "",
+                postmortem_published_at=at,
+                status=IncidentStatus.POSTMORTEM,
+            )
+
+    return (_when(incident.get("postmortem_published_at")) or last, postmortem)
 
 
 def _maintenance_steps(

@@ -95,16 +95,25 @@ _CONNECTIONS: dict[str, type[_HTTPConnection] | type[_HTTPSConnection]] = {
 }
 
 
-def post_json(
-    url: str, body: bytes, headers: dict[str, str], attempt: Attempt | None = None
-) -> Reply:
-    """POST once; returns the 2xx answer (status and the start of its body) or raises
-    TransportError, whose `reply` carries the answer when there was one."""
+def _connection(url: str) -> tuple[_HTTPConnection | _HTTPSConnection, str]:
+    """A connection (not yet open) to the URL's host, and the path to POST to."""
     parts = urlsplit(url)
     cls = _CONNECTIONS.get(parts.scheme)
     if cls is None or not parts.hostname:
         raise TransportError("Not an http(s) URL", permanent=True)
     conn = cls(parts.hostname, parts.port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return conn, path
+
+
+def post_json(
+    url: str, body: bytes, headers: dict[str, str], attempt: Attempt | None = None
+) -> Reply:
+    """POST once; returns the 2xx answer (status and the start of its body) or raises
+    TransportError, whose `reply` carries the answer when there was one."""
+    conn, path = _connection(url)
     timer = None
     if attempt is None:
         # Outside the delivery window (e.g. the confirmation POST) a timer enforces the
@@ -115,9 +124,6 @@ def post_json(
         timer.start()
     attempt.conn = conn
     conn.attempt = attempt
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
     try:
         conn.request(
             "POST",
