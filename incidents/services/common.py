@@ -51,7 +51,7 @@ class Actor:
 
 SYSTEM = Actor(label="system", via="system")
 
-# What audit_snapshot takes for an audit entry's before/after: field name -> JSON-safe value.
+# An audit entry's before or after: field name -> JSON-safe value.
 AuditValues = dict[str, object]
 
 

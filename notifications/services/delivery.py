@@ -138,7 +138,8 @@ def deliveries_claim(
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _db_time(value: datetime | None) -> str | None:
+def _db_time(value: datetime | None) -> str | datetime | None:
+    # A string on SQLite; PostgreSQL's adapter hands the datetime itself to the driver.
     return connection.ops.adapt_datetimefield_value(value)
 
 
@@ -305,11 +306,11 @@ def _attempt(batch: _Batch, row: Delivery, transport: Transport, view: render.Ev
     """One message of a channel sent in turn (email, SMS): send it and record the try."""
     if batch.claim_lost(row):
         return
-    message = _prepare(row, view)
-    if isinstance(message, TransportError):
-        result = not_sent(message)
+    prepared = _prepare(row, view)
+    if isinstance(prepared, TransportError):
+        result = not_sent(prepared)
     else:
-        result = timed_send(functools.partial(transport.send, message), row.pk)
+        result = timed_send(functools.partial(transport.send, prepared), row.pk)
     batch.record(row, _outcome(row, result), result)
 
 
@@ -372,14 +373,14 @@ class _HttpWindow:
             row = self.queue.popleft()
             if self.batch.claim_lost(row):
                 continue
-            message = _prepare(row, self.view)
-            if isinstance(message, TransportError):
-                self.batch.record(row, _record_failure(row, message), not_sent(message))
+            prepared = _prepare(row, self.view)
+            if isinstance(prepared, TransportError):
+                self.batch.record(row, _record_failure(row, prepared), not_sent(prepared))
                 continue
             if row.channel not in self.transports:
                 self.transports[row.channel] = http_transport_for(row.channel)
             attempt = Attempt()
-            send = functools.partial(self.transports[row.channel].send, message, attempt)
+            send = functools.partial(self.transports[row.channel].send, prepared, attempt)
             self.inflight[pool.submit(timed_send, send, row.pk)] = (row, attempt)
 
     def _top_up(self) -> bool:
