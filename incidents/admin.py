@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, Protocol, TypeVar
+
+import django_stubs_ext
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from incidents import services
 from incidents.enums import ComponentStatus, IncidentStatus
@@ -20,43 +26,55 @@ from incidents.models import (
 )
 from incidents.services import Actor, ServiceError
 
+# Django's admin and form classes take no type arguments at runtime; django-stubs-ext lets
+# them, so each admin below names its model (admin.ModelAdmin[Page]) for the type checker.
+django_stubs_ext.monkeypatch()
 
-def _actor(request) -> Actor:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _actor(request: HttpRequest) -> Actor:
     return Actor.for_user(request.user, via="admin")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[_M]):
     """For logs: visible, never edited by hand."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: _M | None = None) -> bool:
         return False
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(admin.ModelAdmin[Page]):
     list_display = ("name", "url", "time_zone", "public_id", "generation")
     readonly_fields = ("public_id", "generation", "updated_at")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return not Page.objects.exists()
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Page | None = None) -> bool:
         return False
 
 
 @admin.register(ComponentGroup)
-class ComponentGroupAdmin(admin.ModelAdmin):
+class ComponentGroupAdmin(admin.ModelAdmin[ComponentGroup]):
     list_display = ("name", "position", "collapsed", "public_id")
     readonly_fields = ("public_id",)
     _FIELDS = ("name", "description", "position", "collapsed")
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: ComponentGroup,
+        form: forms.ModelForm[ComponentGroup],
+        change: bool,
+    ) -> None:
         data = {name: form.cleaned_data[name] for name in self._FIELDS}
         if change:
             services.component_group_update(group=obj, actor=_actor(request), **data)
@@ -64,19 +82,34 @@ class ComponentGroupAdmin(admin.ModelAdmin):
             obj.pk = services.component_group_create(actor=_actor(request), **data).pk
 
 
-def _status_action(status: ComponentStatus):
-    def action(modeladmin, request, queryset):
+class _ComponentAction(Protocol):
+    """An admin action on components, named (`__name__`) for the action list."""
+
+    __name__: str
+
+    def __call__(
+        self,
+        modeladmin: admin.ModelAdmin[Component],
+        request: HttpRequest,
+        queryset: QuerySet[Component],
+    ) -> None: ...
+
+
+def _status_action(status: ComponentStatus) -> _ComponentAction:
+    @admin.action(description=f"Set status: {status.label}")
+    def action(
+        modeladmin: admin.ModelAdmin[Component], request: HttpRequest, queryset: QuerySet[Component]
+    ) -> None:
         for component in queryset:
             services.component_status_set(component=component, status=status, actor=_actor(request))
         modeladmin.message_user(request, f"Set {queryset.count()} component(s) to {status.label}.")
 
     action.__name__ = f"set_{status.value}"
-    action.short_description = f"Set status: {status.label}"
     return action
 
 
 @admin.register(Component)
-class ComponentAdmin(admin.ModelAdmin):
+class ComponentAdmin(admin.ModelAdmin[Component]):
     list_display = ("name", "group", "status", "base_status", "position", "showcase", "public_id")
     list_filter = ("status", "group")
     readonly_fields = ("public_id", "status", "base_status", "created_at", "updated_at")
@@ -91,7 +124,9 @@ class ComponentAdmin(admin.ModelAdmin):
         "start_date",
     )
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Component, form: forms.ModelForm[Component], change: bool
+    ) -> None:
         data = {name: form.cleaned_data[name] for name in self._FIELDS if name in form.cleaned_data}
         if change:
             services.component_update(component=obj, actor=_actor(request), **data)
@@ -99,29 +134,38 @@ class ComponentAdmin(admin.ModelAdmin):
             created = services.component_create(actor=_actor(request), **data)
             obj.pk = created.pk
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: Component) -> None:
         services.component_delete(component=obj, actor=_actor(request))
 
 
 @admin.register(ComponentStatusChange)
-class ComponentStatusChangeAdmin(ReadOnlyAdmin):
+class ComponentStatusChangeAdmin(ReadOnlyAdmin[ComponentStatusChange]):
     list_display = ("component", "old_status", "new_status", "at", "source", "actor")
     list_filter = ("source", "new_status")
     date_hierarchy = "at"
 
 
-class IncidentUpdateInline(admin.TabularInline):
-    model = IncidentUpdate
+_Update = TypeVar("_Update", IncidentUpdate, MaintenanceUpdate)
+_Parent = TypeVar("_Parent", Incident, Maintenance)
+
+
+class _UpdateInline(admin.TabularInline[_Update, _Parent]):
+    """The updates of an incident or a maintenance window, read only."""
+
     fields = ("display_at", "status", "body", "deliver_notifications")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: _Parent | None = None) -> bool:
         return False
 
 
-class IncidentCreateForm(forms.ModelForm):
+class IncidentUpdateInline(_UpdateInline[IncidentUpdate, Incident]):
+    model = IncidentUpdate
+
+
+class IncidentCreateForm(forms.ModelForm[Incident]):
     """Declares an incident through incident_create (the dashboard does this better)."""
 
     body = forms.CharField(widget=forms.Textarea, help_text="First update, Markdown.")
@@ -138,22 +182,28 @@ class IncidentCreateForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(admin.ModelAdmin[Incident]):
     list_display = ("name", "status", "impact", "started_at", "resolved_at", "public_id")
     list_filter = ("status",)
     search_fields = ("name",)
     inlines = [IncidentUpdateInline]
     actions = ["resolve"]
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Incident | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Incident]]:
         if obj is None:
             kwargs["form"] = IncidentCreateForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
+    def get_inlines(
+        self, request: HttpRequest, obj: Incident | None
+    ) -> list[type[admin.options.InlineModelAdmin[Any, Any]]]:
+        return list(self.inlines) if obj is not None else []
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Incident | None = None
+    ) -> tuple[str, ...]:
         if obj is None:
             return ("public_id",)
         return (
@@ -172,9 +222,12 @@ class IncidentAdmin(admin.ModelAdmin):
             "updated_at",
         )
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Incident, form: forms.ModelForm[Incident], change: bool
+    ) -> None:
         if change:
-            return super().save_model(request, obj, form, change)  # only the postmortem draft
+            super().save_model(request, obj, form, change)  # only the postmortem draft
+            return
         data = form.cleaned_data
         try:
             created = services.incident_create(
@@ -192,7 +245,7 @@ class IncidentAdmin(admin.ModelAdmin):
         obj.pk = created.pk
 
     @admin.action(description="Resolve the selected incidents")
-    def resolve(self, request, queryset):
+    def resolve(self, request: HttpRequest, queryset: QuerySet[Incident]) -> None:
         for incident in queryset.filter(
             status__in=[
                 s
@@ -206,15 +259,15 @@ class IncidentAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncidentUpdate)
-class IncidentUpdateAdmin(ReadOnlyAdmin):
+class IncidentUpdateAdmin(ReadOnlyAdmin[IncidentUpdate]):
     list_display = ("incident", "status", "display_at", "deliver_notifications")
 
 
-class MaintenanceUpdateInline(IncidentUpdateInline):
+class MaintenanceUpdateInline(_UpdateInline[MaintenanceUpdate, Maintenance]):
     model = MaintenanceUpdate
 
 
-class MaintenanceForm(forms.ModelForm):
+class MaintenanceForm(forms.ModelForm[Maintenance]):
     body = forms.CharField(widget=forms.Textarea, required=False)
 
     class Meta:
@@ -231,36 +284,60 @@ class MaintenanceForm(forms.ModelForm):
 
 
 @admin.register(Maintenance)
-class MaintenanceAdmin(admin.ModelAdmin):
+class MaintenanceAdmin(admin.ModelAdmin[Maintenance]):
     list_display = ("name", "status", "scheduled_for", "scheduled_until", "public_id")
     list_filter = ("status",)
     inlines = [MaintenanceUpdateInline]
     actions = ["start", "complete", "cancel"]
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Maintenance | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm[Maintenance]]:
         if obj is None:
             kwargs["form"] = MaintenanceForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
+    def get_inlines(
+        self, request: HttpRequest, obj: Maintenance | None
+    ) -> list[type[admin.options.InlineModelAdmin[Any, Any]]]:
+        return list(self.inlines) if obj is not None else []
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Maintenance | None = None
+    ) -> list[str] | tuple[str, ...]:
         if obj is None:
             return ()
         return [f.name for f in Maintenance._meta.fields] + ["components"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Maintenance,
+        form: forms.ModelForm[Maintenance],
+        change: bool,
+    ) -> None:
         if change:
             return
         data = form.cleaned_data
         created = services.maintenance_schedule(actor=_actor(request), **data)
         obj.pk = created.pk
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm[Maintenance],
+        formsets: object,
+        change: bool,
+    ) -> None:
         """Components were set by the service; the admin must not set them again."""
 
-    def _run(self, request, queryset, service):
+    def _run(
+        self, request: HttpRequest, queryset: QuerySet[Maintenance], service: _MaintenanceAction
+    ) -> None:
         for maintenance in queryset:
             try:
                 service(maintenance=maintenance, actor=_actor(request))
@@ -268,25 +345,31 @@ class MaintenanceAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{maintenance}: {exc.message}", messages.WARNING)
 
     @admin.action(description="Start the selected maintenance now")
-    def start(self, request, queryset):
+    def start(self, request: HttpRequest, queryset: QuerySet[Maintenance]) -> None:
         self._run(request, queryset, services.maintenance_start)
 
     @admin.action(description="Complete the selected maintenance")
-    def complete(self, request, queryset):
+    def complete(self, request: HttpRequest, queryset: QuerySet[Maintenance]) -> None:
         self._run(request, queryset, services.maintenance_complete)
 
     @admin.action(description="Cancel the selected maintenance")
-    def cancel(self, request, queryset):
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Maintenance]) -> None:
         self._run(request, queryset, services.maintenance_cancel)
 
 
+class _MaintenanceAction(Protocol):
+    """A maintenance service an admin action runs on each selected window."""
+
+    def __call__(self, *, maintenance: Maintenance, actor: Actor) -> Maintenance: ...
+
+
 @admin.register(MaintenanceUpdate)
-class MaintenanceUpdateAdmin(ReadOnlyAdmin):
+class MaintenanceUpdateAdmin(ReadOnlyAdmin[MaintenanceUpdate]):
     list_display = ("maintenance", "status", "display_at")
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin[AuditEntry]):
     list_display = ("at", "actor", "via", "action", "object_type", "object_repr")
     list_filter = ("via", "object_type", "action")
     search_fields = ("actor", "object_repr", "object_id")

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, connections
@@ -22,7 +23,8 @@ class BackupError(Exception):
     pass
 
 
-def _pg_args(settings_dict: dict) -> tuple[list[str], dict]:
+def _pg_args(settings_dict: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """pg_dump/pg_restore arguments and environment for a connection's settings."""
     args = ["--dbname", settings_dict["NAME"]]
     if settings_dict.get("HOST"):
         args += ["--host", str(settings_dict["HOST"])]
@@ -36,7 +38,7 @@ def _pg_args(settings_dict: dict) -> tuple[list[str], dict]:
     return args, env
 
 
-def _run(command: list[str], env: dict) -> None:
+def _run(command: list[str], env: dict[str, str]) -> None:
     try:
         # The command is fixed here; only paths and connection settings vary.
         result = subprocess.run(  # noqa: S603

@@ -5,6 +5,8 @@ degraded_performance < partial_outage < major_outage. Maintenance ranks below an
 incident on a component under maintenance stays visible.
 """
 
+from collections.abc import Iterable
+
 from django.db import models
 
 
@@ -90,7 +92,7 @@ IMPACT_SEVERITY = {
 }
 
 
-def worst_component_status(statuses) -> ComponentStatus:
+def worst_component_status(statuses: Iterable[str]) -> ComponentStatus:
     """The most severe of the given statuses; operational for none."""
     return max(
         (ComponentStatus(s) for s in statuses),

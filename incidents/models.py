@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 import secrets
 import zoneinfo
+from collections.abc import Iterable
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.base import ModelBase
 from django.utils import timezone
 
 from incidents.enums import (
@@ -96,9 +99,21 @@ class CheckedModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(
+        self,
+        *,
+        force_insert: bool | tuple[ModelBase, ...] = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
         check_text_fields(self)
-        super().save(*args, **kwargs)
+        super().save(
+            force_insert=force_insert,
+            force_update=force_update,
+            using=using,
+            update_fields=update_fields,
+        )
 
 
 class PublicIdModel(CheckedModel):
@@ -269,10 +284,22 @@ class ComponentStatusChange(CheckedModel):
     def __str__(self) -> str:
         return f"{self.component_id}: {self.old_status} -> {self.new_status} at {self.at}"
 
-    def save(self, *args, **kwargs):
+    def save(
+        self,
+        *,
+        force_insert: bool | tuple[ModelBase, ...] = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
         if self.pk is not None:
             raise ValueError("Status changes are append-only.")
-        super().save(*args, **kwargs)
+        super().save(
+            force_insert=force_insert,
+            force_update=force_update,
+            using=using,
+            update_fields=update_fields,
+        )
 
 
 class Incident(PublicIdModel):
@@ -351,6 +378,8 @@ class IncidentComponent(CheckedModel):
 
 
 class UpdateBase(PublicIdModel):
+    # Each concrete update declares its own `status` field, with its own choices.
+    status: str
     body = models.TextField(help_text="Markdown.")
     display_at = models.DateTimeField(default=timezone.now)
     deliver_notifications = models.BooleanField(default=True)
@@ -365,10 +394,20 @@ class UpdateBase(PublicIdModel):
         return f"{self.status} at {self.display_at:%Y-%m-%d %H:%M}"
 
 
+class AffectedComponent(TypedDict):
+    """One entry of IncidentUpdate.affected_components (Statuspage's shape): `code` is the
+    component's public id."""
+
+    code: str
+    name: str
+    old_status: str
+    new_status: str
+
+
 class IncidentUpdate(UpdateBase):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=IncidentStatus.choices)
-    # Snapshot of what this update did: [{"code", "name", "old_status", "new_status"}], or null.
+    # Snapshot of what this update did: a list of AffectedComponent, or null.
     affected_components = models.JSONField(null=True, blank=True)
 
     class Meta(UpdateBase.Meta):

@@ -8,6 +8,7 @@ queue, looked up at call time (so settings changed by tests apply). Jobs take ID
 from __future__ import annotations
 
 import logging
+from typing import TypeAlias
 
 from django.conf import settings
 from django.db import transaction
@@ -15,18 +16,27 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
+# What a job may be given: ids and short strings, never models (a job may run in another
+# process, long after the objects it was given were loaded).
+JobArg: TypeAlias = int | str
+
 
 class QueueUnavailable(Exception):
     """Redis could not take the job; callers relying on an outbox may ignore it."""
 
 
 def enqueue_now(
-    func_path: str, *args, queue: str = "default", job_id: str | None = None, unique: bool = False
-):
+    func_path: str,
+    *args: JobArg,
+    queue: str = "default",
+    job_id: str | None = None,
+    unique: bool = False,
+) -> object:
     """Enqueue (or, without Redis, run) a job immediately. Raises QueueUnavailable.
 
-    With `unique` (needs job_id) a job whose id already exists is not enqueued again: the
-    deterministic id makes a repeated enqueue of the same work a no-op. Returns None then.
+    Returns the RQ job, or without Redis what the job returned. With `unique` (needs job_id)
+    a job whose id already exists is not enqueued again: the deterministic id makes a
+    repeated enqueue of the same work a no-op. Returns None then.
     """
     if not settings.REDIS_URL:
         return import_string(func_path)(*args)
@@ -43,12 +53,16 @@ def enqueue_now(
 
 
 def enqueue_on_commit(
-    func_path: str, *args, queue: str = "default", job_id: str | None = None, unique: bool = False
-):
+    func_path: str,
+    *args: JobArg,
+    queue: str = "default",
+    job_id: str | None = None,
+    unique: bool = False,
+) -> None:
     """Enqueue after the current transaction commits. A Redis failure is logged, not raised:
     the work it stood for must be recoverable from the database (outbox rows, periodic relay)."""
 
-    def _send():
+    def _send() -> None:
         try:
             enqueue_now(func_path, *args, queue=queue, job_id=job_id, unique=unique)
         except QueueUnavailable as exc:

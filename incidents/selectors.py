@@ -6,10 +6,11 @@ from __future__ import annotations
 import zoneinfo
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from typing import TypeAlias, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
@@ -20,8 +21,10 @@ from incidents.enums import (
     OPEN_INCIDENT_STATUSES,
     ComponentStatus,
     MaintenanceStatus,
+    worst_component_status,
 )
 from incidents.models import (
+    AuditEntry,
     Component,
     ComponentGroup,
     ComponentStatusChange,
@@ -33,7 +36,7 @@ from incidents.models import (
     MaintenanceUpdate,
     Page,
 )
-from incidents.rules import page_status, uptime_level, worst_component_status
+from incidents.rules import page_status, uptime_level
 from incidents.services.common import GENERATION_CACHE_KEY, GENERATION_CACHE_SECONDS
 from incidents.templating import render_sandboxed, template_context
 
@@ -49,7 +52,7 @@ def page_time_zone() -> zoneinfo.ZoneInfo:
 
 def public_generation() -> int:
     """The counter every public change bumps; public caches key their documents on it."""
-    generation = cache.get(GENERATION_CACHE_KEY)
+    generation: int | None = cache.get(GENERATION_CACHE_KEY)
     if generation is None:
         generation = Page.objects.values_list("generation", flat=True).get()
         cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)
@@ -79,7 +82,7 @@ class ComponentTree:
 
     @property
     def components(self) -> list[Component]:
-        out = []
+        out: list[Component] = []
         for entry in self.entries:
             out.extend(entry.components if isinstance(entry, GroupNode) else [entry])
         return out
@@ -93,14 +96,15 @@ def component_tree() -> ComponentTree:
     """Groups and components in page order (two queries). Groups and ungrouped components share
     one ordering by position; a group sorts before a component at the same position."""
     groups = {g.id: GroupNode(g, []) for g in ComponentGroup.objects.all()}
-    loose = []
+    loose: list[Component] = []
     for component in Component.objects.all():
         if component.group_id in groups:
             groups[component.group_id].components.append(component)
         else:
             loose.append(component)
+    unsorted: list[GroupNode | Component] = [*groups.values(), *loose]
     entries = sorted(
-        [*groups.values(), *loose],
+        unsorted,
         key=lambda e: (
             (e.group.position, 0, e.group.id) if isinstance(e, GroupNode) else (e.position, 1, e.id)
         ),
@@ -110,6 +114,7 @@ def component_tree() -> ComponentTree:
 
 def status_summary(components: Sequence[Component] | None = None) -> tuple[str, str]:
     """The page's (indicator, description), from component statuses and open incidents."""
+    statuses: Iterable[str]
     if components is None:
         statuses = Component.objects.values_list("status", flat=True)
     else:
@@ -127,7 +132,13 @@ def status_summary(components: Sequence[Component] | None = None) -> tuple[str, 
 # --- incidents and maintenance ------------------------------------------------------------------
 
 
-def _with_updates(queryset: QuerySet, update_model) -> QuerySet:
+# What carries updates: an incident or a maintenance window (each with its own update model).
+_Parent = TypeVar("_Parent", Incident, Maintenance)
+
+
+def _with_updates(
+    queryset: QuerySet[_Parent], update_model: type[IncidentUpdate] | type[MaintenanceUpdate]
+) -> QuerySet[_Parent]:
     return queryset.prefetch_related(
         Prefetch("updates", queryset=update_model.objects.order_by("-display_at", "-id")),
         "components",
@@ -213,7 +224,7 @@ class ComponentUptime:
         return 100.0 * (1 - self.downtime_seconds / self.tracked_seconds)
 
 
-def _tracking_start(component: Component, tz) -> datetime:
+def _tracking_start(component: Component, tz: tzinfo) -> datetime:
     if component.start_date is not None:
         return datetime.combine(component.start_date, time.min, tzinfo=tz).astimezone(UTC)
     return component.created_at
@@ -242,7 +253,7 @@ def uptime_daily(
     bounds[-1] = min(bounds[-1], now)
     window_start = bounds[0]
 
-    changes = defaultdict(list)
+    changes: defaultdict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
     for component_id, old, new, at in (
         ComponentStatusChange.objects.filter(
             component_id__in=[c.id for c in components], at__gte=window_start, at__lte=now
@@ -258,11 +269,12 @@ def uptime_daily(
         ComponentStatus.DEGRADED_PERFORMANCE: page.degraded_weight,
     }
     thresholds = page.thresholds
-    result = {}
+    result: dict[int, ComponentUptime] = {}
     for component in components:
         log = changes.get(component.id, [])
         status = log[0][0] if log else component.status
-        segments, start = [], window_start
+        segments: list[_Segment] = []
+        start = window_start
         for _old, new, at in log:
             segments.append((start, at, status))
             start, status = at, new
@@ -273,7 +285,18 @@ def uptime_daily(
     return result
 
 
-def _days_for(segments, bounds, first, tracked_from, weights, thresholds) -> ComponentUptime:
+# A stretch of one status: (from, to, status).
+_Segment: TypeAlias = tuple[datetime, datetime, str]
+
+
+def _days_for(
+    segments: list[_Segment],
+    bounds: list[datetime],
+    first: date,
+    tracked_from: datetime,
+    weights: Mapping[ComponentStatus, Decimal],
+    thresholds: Iterable[int],
+) -> ComponentUptime:
     days = []
     for n in range(len(bounds) - 1):
         lo, hi = max(bounds[n], tracked_from), bounds[n + 1]
@@ -354,10 +377,8 @@ def audit_entries(
     action: str = "",
     since: datetime | None = None,
     until: datetime | None = None,
-) -> QuerySet:
+) -> QuerySet[AuditEntry]:
     """Audit entries, newest first, narrowed by whichever filters are given."""
-    from incidents.models import AuditEntry
-
     entries = AuditEntry.objects.all()
     if actor:
         entries = entries.filter(actor__icontains=actor)
@@ -373,8 +394,6 @@ def audit_entries(
 
 
 def audit_object_types() -> list[str]:
-    from incidents.models import AuditEntry
-
     return list(AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct())
 
 

@@ -3,9 +3,13 @@ sandboxed Jinja2 environment: operators edit them, so they must not reach Python
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypedDict
+
 from django.utils import timezone
 from jinja2 import StrictUndefined, TemplateError, nodes
 from jinja2.defaults import DEFAULT_FILTERS
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 
@@ -46,19 +50,19 @@ class _Sandbox(SandboxedEnvironment):
 
     intercepted_binops = frozenset(["*", "**"])
 
-    def is_safe_attribute(self, obj, attr, value):
+    def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
         # A string's methods that pad or repeat ("a".center(10**9), .ljust, .zfill, .replace,
         # .join, .expandtabs, .format) would build a huge value: only these are reachable.
         if isinstance(obj, str) and attr not in _SAFE_STR_METHODS:
             return False
         return super().is_safe_attribute(obj, attr, value)
 
-    def wrap_str_format(self, value):
+    def wrap_str_format(self, value: object) -> None:
         # Jinja2 hands str.format to its own sandboxed formatter before asking
         # is_safe_attribute; "{:>999999999}".format(1) would still build a huge value.
         return None
 
-    def call_binop(self, context, operator, left, right):
+    def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
         if operator == "**" or any(isinstance(v, str | list) for v in (left, right)):
             raise TemplateRenderError("Multiplying text or raising to a power is not allowed.")
         return super().call_binop(context, operator, left, right)
@@ -89,7 +93,13 @@ VARIABLES_HELP = (
 )
 
 
-def template_context(page_name: str, component_names: list[str]) -> dict:
+class TemplateContext(TypedDict):
+    page: str
+    components: str
+    now: str
+
+
+def template_context(page_name: str, component_names: list[str]) -> TemplateContext:
     """The variables an incident template sees (VARIABLES_HELP names them to operators)."""
     return {
         "page": page_name,
@@ -98,7 +108,7 @@ def template_context(page_name: str, component_names: list[str]) -> dict:
     }
 
 
-def render_sandboxed(source: str, context: dict) -> str:
+def render_sandboxed(source: str, context: Mapping[str, object]) -> str:
     """Render one template string, or raise TemplateRenderError with a readable message."""
     try:
         _check_shape(source)

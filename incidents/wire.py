@@ -17,9 +17,11 @@ reads the same, byte for byte, wherever a client meets it.
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
+from typing import NotRequired, TypedDict
 
 from incidents import selectors
 from incidents.models import (
+    AffectedComponent,
     Component,
     ComponentStatusChange,
     Incident,
@@ -31,6 +33,104 @@ from incidents.models import (
 from incidents.selectors import ComponentTree, GroupNode
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+# --- the objects, key by key (timestamps as `timestamp` writes them) ----------------------------
+
+
+class PageDict(TypedDict):
+    id: str
+    name: str
+    url: str
+    time_zone: str
+    updated_at: str | None
+
+
+class StatusDict(TypedDict):
+    indicator: str
+    description: str
+
+
+class ComponentDict(TypedDict):
+    """A row of the components list: a component, or a group (`group` true), which alone
+    lists its members' ids in `components`."""
+
+    id: str
+    name: str
+    status: str
+    created_at: str | None
+    updated_at: str | None
+    position: int
+    description: str | None
+    showcase: bool
+    start_date: str | None
+    group_id: str | None
+    page_id: str
+    group: bool
+    only_show_if_degraded: bool
+    components: NotRequired[list[str]]
+
+
+class UpdateDict(TypedDict):
+    id: str
+    status: str
+    body: str
+    incident_id: str
+    created_at: str | None
+    updated_at: str | None
+    display_at: str | None
+    affected_components: list[AffectedComponent] | None
+    deliver_notifications: bool
+    custom_tweet: None
+    tweet_id: None
+
+
+class IncidentDict(TypedDict):
+    id: str
+    name: str
+    status: str
+    created_at: str | None
+    updated_at: str | None
+    monitoring_at: str | None
+    resolved_at: str | None
+    impact: str
+    shortlink: str
+    started_at: str | None
+    page_id: str
+    incident_updates: list[UpdateDict]
+    components: list[ComponentDict]
+
+
+class MaintenanceDict(IncidentDict):
+    scheduled_for: str | None
+    scheduled_until: str | None
+
+
+class IncidentFullDict(MaintenanceDict):
+    """An incident or maintenance as webhooks (and the management API) carry it."""
+
+    backfilled: bool
+    impact_override: str | None
+    postmortem_body: str | None
+    postmortem_published_at: str | None
+    scheduled_remind_prior: bool
+    scheduled_auto_in_progress: bool
+    scheduled_auto_completed: bool
+
+
+class WebhookPageDict(TypedDict):
+    id: str
+    status_indicator: str
+    status_description: str
+
+
+class ComponentUpdateDict(TypedDict):
+    id: str
+    component_id: str
+    old_status: str
+    new_status: str
+    created_at: str | None
+    component_type: str
 
 
 def timestamp(value: datetime | None, tz: tzinfo) -> str | None:
@@ -61,7 +161,7 @@ def public_url(page: Page, kind: str, public_id: str) -> str:
 # --- page and components ------------------------------------------------------------------------
 
 
-def page_dict(page: Page) -> dict:
+def page_dict(page: Page) -> PageDict:
     return {
         "id": page.public_id,
         "name": page.name,
@@ -71,11 +171,13 @@ def page_dict(page: Page) -> dict:
     }
 
 
-def status_dict(indicator: str, description: str) -> dict:
+def status_dict(indicator: str, description: str) -> StatusDict:
     return {"indicator": indicator, "description": description}
 
 
-def _component(component: Component, page: Page, *, position: int, group_id: str | None) -> dict:
+def _component(
+    component: Component, page: Page, *, position: int, group_id: str | None
+) -> ComponentDict:
     return {
         "id": component.public_id,
         "name": component.name,
@@ -93,7 +195,7 @@ def _component(component: Component, page: Page, *, position: int, group_id: str
     }
 
 
-def _group(node: GroupNode, page: Page, *, position: int) -> dict:
+def _group(node: GroupNode, page: Page, *, position: int) -> ComponentDict:
     group = node.group
     return {
         "id": group.public_id,
@@ -114,11 +216,11 @@ def _group(node: GroupNode, page: Page, *, position: int) -> dict:
     }
 
 
-def components_list(tree: ComponentTree, page: Page) -> list[dict]:
+def components_list(tree: ComponentTree, page: Page) -> list[ComponentDict]:
     """The flat list: each group row followed by its children, in page order. Positions are
     1-based and restart inside each group, as Statuspage numbers them (the stored positions
     are only sort keys: they have gaps, and groups and components share the top level)."""
-    rows = []
+    rows: list[ComponentDict] = []
     for top, entry in enumerate(tree.entries, start=1):
         if isinstance(entry, GroupNode):
             rows.append(_group(entry, page, position=top))
@@ -140,9 +242,11 @@ class Context:
         self.page = page if page is not None else selectors.page_get()
         self.tree = tree if tree is not None else selectors.component_tree()
         self.rows = components_list(self.tree, self.page)
-        self.by_id: dict[str, dict] = {row["id"]: row for row in self.rows}
+        self.by_id: dict[str, ComponentDict] = {row["id"]: row for row in self.rows}
         # In page order (dict order), so lists built from it are in page order too.
-        self.by_pk: dict[int, dict] = {c.pk: self.by_id[c.public_id] for c in self.tree.components}
+        self.by_pk: dict[int, ComponentDict] = {
+            c.pk: self.by_id[c.public_id] for c in self.tree.components
+        }
 
     def ts(self, value: datetime | None) -> str | None:
         return timestamp(value, self.page.tz)
@@ -151,7 +255,9 @@ class Context:
 # --- incidents and maintenance ------------------------------------------------------------------
 
 
-def update_dict(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, page: Page) -> dict:
+def update_dict(
+    update: IncidentUpdate | MaintenanceUpdate, parent_id: str, page: Page
+) -> UpdateDict:
     """One incident_update (of an incident or a maintenance, which records no component
     changes of its own)."""
     return {
@@ -162,26 +268,28 @@ def update_dict(update: IncidentUpdate | MaintenanceUpdate, parent_id: str, page
         "created_at": timestamp(update.created_at, page.tz),
         "updated_at": timestamp(update.updated_at, page.tz),
         "display_at": timestamp(update.display_at, page.tz),
-        "affected_components": getattr(update, "affected_components", None),
+        "affected_components": (
+            update.affected_components if isinstance(update, IncidentUpdate) else None
+        ),
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
         "tweet_id": None,
     }
 
 
-def _affected(ctx: Context, obj: Incident | Maintenance) -> list[dict]:
+def _affected(ctx: Context, obj: Incident | Maintenance) -> list[ComponentDict]:
     # The rows of the components list, in page order, so a component reads the same wherever
     # it appears.
     wanted = {c.pk for c in obj.components.all()}
     return [row for pk, row in ctx.by_pk.items() if pk in wanted]
 
 
-def _updates(ctx: Context, obj: Incident | Maintenance) -> list[dict]:
+def _updates(ctx: Context, obj: Incident | Maintenance) -> list[UpdateDict]:
     # Newest first (display_at, then id): the selectors' prefetch order and the models' own.
     return [update_dict(u, obj.public_id, ctx.page) for u in obj.updates.all()]
 
 
-def incident_dict(ctx: Context, incident: Incident) -> dict:
+def incident_dict(ctx: Context, incident: Incident) -> IncidentDict:
     return {
         "id": incident.public_id,
         "name": incident.name,
@@ -199,7 +307,7 @@ def incident_dict(ctx: Context, incident: Incident) -> dict:
     }
 
 
-def maintenance_dict(ctx: Context, maintenance: Maintenance) -> dict:
+def maintenance_dict(ctx: Context, maintenance: Maintenance) -> MaintenanceDict:
     """Statuspage models maintenance as an incident with scheduled_* fields; so do we, outward.
     A cancelled window reads as completed (Statuspage has no cancelled state)."""
     return {
@@ -221,14 +329,14 @@ def maintenance_dict(ctx: Context, maintenance: Maintenance) -> dict:
     }
 
 
-def any_incident_dict(ctx: Context, obj: Incident | Maintenance) -> dict:
+def any_incident_dict(ctx: Context, obj: Incident | Maintenance) -> IncidentDict:
     """The public object of either: Statuspage serves maintenance as incidents too."""
     if isinstance(obj, Maintenance):
         return maintenance_dict(ctx, obj)
     return incident_dict(ctx, obj)
 
 
-def incident_full(ctx: Context, obj: Incident | Maintenance) -> dict:
+def incident_full(ctx: Context, obj: Incident | Maintenance) -> IncidentFullDict:
     """The incident (or maintenance) as webhooks carry it: the API object plus backfilled,
     impact_override, postmortem_* and scheduled_* (null or false where they do not apply).
     The management API shows these too."""
@@ -261,7 +369,7 @@ def incident_full(ctx: Context, obj: Incident | Maintenance) -> dict:
 # --- webhook-only objects -----------------------------------------------------------------------
 
 
-def webhook_page(page: Page, indicator: str, description: str) -> dict:
+def webhook_page(page: Page, indicator: str, description: str) -> WebhookPageDict:
     """The `page` of a webhook payload: Statuspage sends the rollup here, not the page object."""
     return {"id": page.public_id, "status_indicator": indicator, "status_description": description}
 
@@ -274,7 +382,7 @@ def _base36_id(number: int) -> str:
     return digits.rjust(12, "0")
 
 
-def component_update_dict(change: ComponentStatusChange, page: Page) -> dict:
+def component_update_dict(change: ComponentStatusChange, page: Page) -> ComponentUpdateDict:
     """A status change as the `component_update` of a webhook. Its id is the change's row id
     in the 12-character base36 form of every other id (clients validate ids by that shape);
     it is stable, so retries of one message carry the same id."""

@@ -7,12 +7,16 @@ idempotent, so a second scheduler would do no harm.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from redis import Redis
 from rq.cron import CronScheduler
 
 from incidents.jobs import maintenance_tick
 from notifications import jobs
 
-SCHEDULE = (
+# (job, queue, seconds between runs)
+SCHEDULE: tuple[tuple[Callable[[], object], str, int], ...] = (
     # The outbox relay: lost enqueues, due retries, rows whose sending lease expired.
     (jobs.relay, "notifications", 30),
     (jobs.expire_and_purge, "default", 3600),
@@ -21,7 +25,7 @@ SCHEDULE = (
 )
 
 
-def build_scheduler(connection) -> CronScheduler:
+def build_scheduler(connection: Redis) -> CronScheduler:
     scheduler = CronScheduler(connection=connection, name="statuspage-notifications")
     for func, queue_name, interval in SCHEDULE:
         scheduler.register(func, queue_name=queue_name, interval=interval)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import selectors, wire
+from incidents.models import Page
 from incidents.services import Actor, audit_record
 from notifications import links, render
 from notifications.models import (
@@ -24,23 +25,28 @@ from notifications.models import (
 )
 from notifications.services import attempts, delivery, management, outbox, subscriptions
 from notifications.transports import TransportError
-from notifications.transports.chat import DiscordTransport, SlackTransport, TeamsTransport
+from notifications.transports.chat import (
+    ChatTransport,
+    DiscordTransport,
+    SlackTransport,
+    TeamsTransport,
+)
 from notifications.transports.sms import OPTED_OUT_CODE, send_sms
 from notifications.transports.webhook import post_json, sign
 
 log = logging.getLogger(__name__)
 
 
-def deliver_batch(event_id: int, batch_no: int) -> dict:
+def deliver_batch(event_id: int, batch_no: int) -> dict[str, int]:
     """One batch of an event's outbox; batch_no only names the job (-1: sent by the relay)."""
     return delivery.batch_deliver(event_id=event_id)
 
 
-def relay() -> dict:
+def relay() -> dict[str, int]:
     return outbox.outbox_relay()
 
 
-def expire_and_purge() -> dict:
+def expire_and_purge() -> dict[str, int]:
     """The hourly clean-up: subscribers never confirmed or long quarantined, and attempt-log
     lines past their retention."""
     counts = subscriptions.subscribers_expire_and_purge()
@@ -53,7 +59,7 @@ def send_confirmation(subscriber_id: int) -> str:
     if sub is None:
         return "not unconfirmed"
     page = selectors.page_get()
-    ctx = {
+    ctx: dict[str, object] = {
         "page_name": page.name,
         "page_url": page.url,
         "confirm_url": links.confirm_url(sub),
@@ -81,7 +87,7 @@ def send_confirmation(subscriber_id: int) -> str:
     return _test_delivery(sub, page)
 
 
-def _test_delivery(sub: Subscriber, page) -> str:
+def _test_delivery(sub: Subscriber, page: Page) -> str:
     """URL channels confirm themselves: the endpoint must answer a test message with 2xx."""
     title = f"{page.name}: subscription test"
     text = "This endpoint will receive status updates. No action needed."
@@ -98,11 +104,12 @@ def _test_delivery(sub: Subscriber, page) -> str:
             ).encode()
             post_json(sub.address, body, sign(sub.secret, f"test-{sub.public_id}", body))
         else:
-            transport = {
+            chats: dict[str, type[ChatTransport]] = {
                 Channel.SLACK: SlackTransport,
                 Channel.DISCORD: DiscordTransport,
                 Channel.TEAMS: TeamsTransport,
-            }[sub.channel]()
+            }
+            transport = chats[sub.channel]()
             data = json.dumps(transport.body({"title": title, "text": text, "url": page.url}))
             post_json(sub.address, data.encode(), {})
     except TransportError as exc:
@@ -199,5 +206,5 @@ def run_subscriber_import(import_id: int) -> str:
     return f"{report.created} created, {report.skipped} skipped, {len(report.errors)} errors"
 
 
-def _error_json(error) -> dict:
+def _error_json(error: management.ImportRowError) -> dict[str, object]:
     return {"row": error.row, "data": error.data, "message": error.message}

@@ -7,6 +7,7 @@ from django.core import signing
 from django.urls import reverse
 
 from incidents import selectors
+from notifications.models import Subscriber
 
 _CONFIRM_SALT = "notifications.confirm"
 _MANAGE_SALT = "notifications.manage"
@@ -17,36 +18,38 @@ def absolute(path: str, base: str | None = None) -> str:
     return (base or selectors.page_get().url).rstrip("/") + path
 
 
-def confirm_token(subscriber) -> str:
+def confirm_token(subscriber: Subscriber) -> str:
     return signing.dumps(subscriber.public_id, salt=_CONFIRM_SALT)
 
 
-def manage_token(subscriber) -> str:
+def manage_token(subscriber: Subscriber) -> str:
     return signing.dumps(subscriber.public_id, salt=_MANAGE_SALT)
 
 
 def read_confirm_token(token: str) -> str | None:
     max_age = settings.NOTIFY_UNCONFIRMED_EXPIRE_HOURS * 3600
     try:
-        return signing.loads(token, salt=_CONFIRM_SALT, max_age=max_age)
+        public_id: str = signing.loads(token, salt=_CONFIRM_SALT, max_age=max_age)
     except signing.BadSignature:  # includes SignatureExpired
         return None
+    return public_id
 
 
 def read_manage_token(token: str) -> str | None:
     try:
-        return signing.loads(token, salt=_MANAGE_SALT)
+        public_id: str = signing.loads(token, salt=_MANAGE_SALT)
     except signing.BadSignature:
         return None
+    return public_id
 
 
-def confirm_url(subscriber, base: str | None = None) -> str:
+def confirm_url(subscriber: Subscriber, base: str | None = None) -> str:
     return absolute(reverse("notifications-confirm", args=[confirm_token(subscriber)]), base)
 
 
-def manage_url(subscriber, base: str | None = None) -> str:
+def manage_url(subscriber: Subscriber, base: str | None = None) -> str:
     return absolute(reverse("notifications-manage", args=[manage_token(subscriber)]), base)
 
 
-def unsubscribe_url(subscriber, base: str | None = None) -> str:
+def unsubscribe_url(subscriber: Subscriber, base: str | None = None) -> str:
     return absolute(reverse("notifications-unsubscribe", args=[manage_token(subscriber)]), base)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Sequence
+from typing import TypeAlias
 
 from django.conf import settings
 
@@ -44,6 +46,16 @@ class BlockedAddress(Exception):
     pass
 
 
+# One getaddrinfo result: family, type, protocol, canonical name, socket address.
+AddrInfo: TypeAlias = tuple[
+    socket.AddressFamily,
+    socket.SocketKind,
+    int,
+    str,
+    tuple[str, int] | tuple[str, int, int, int] | tuple[int, bytes],
+]
+
+
 def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     if ip.ipv4_mapped:
         return ip.ipv4_mapped
@@ -65,7 +77,12 @@ def is_public(address: str) -> bool:
     return ip.is_global
 
 
-def resolve_allowed(host: str, port: int) -> list[tuple]:
+def _is_public_ip(host: str | int) -> bool:
+    # Without IPv6 support in Python, an AF_INET6 address comes as (int, bytes): never public.
+    return isinstance(host, str) and is_public(host)
+
+
+def resolve_allowed(host: str, port: int) -> Sequence[AddrInfo]:
     """getaddrinfo results the guard lets through; raises BlockedAddress if none."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -73,7 +90,7 @@ def resolve_allowed(host: str, port: int) -> list[tuple]:
         raise OSError(f"Could not resolve {host}") from exc
     if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         return infos
-    allowed = [info for info in infos if is_public(info[4][0])]
+    allowed: list[AddrInfo] = [info for info in infos if _is_public_ip(info[4][0])]
     if not allowed:
         raise BlockedAddress(f"{host} resolves to a private or reserved address")
     return allowed

@@ -25,7 +25,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -35,6 +35,7 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 from prometheus_client import Counter
+from redis import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -75,14 +76,14 @@ _local_lock = threading.Lock()
 _local_tokens: dict[str, list[float]] = {}
 
 
-def _redis():
+def _redis() -> Redis:
     import django_rq
 
     return django_rq.get_connection("notifications")
 
 
 @contextlib.contextmanager
-def send_slot(name: str, per_second: int):
+def send_slot(name: str, per_second: int) -> Iterator[None]:
     """Wait for one of `per_second` tokens, send inside the block, and keep the token for
     one second after the send has finished.
 

@@ -6,8 +6,10 @@ Email subject/text and SMS are .txt templates (not HTML-escaped); the email HTML
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from typing import Protocol, Required, TypedDict
 
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
@@ -15,6 +17,13 @@ from django.utils import timezone
 
 from incidents import selectors, wire
 from incidents.events import EventKind
+from incidents.models import (
+    ComponentStatusChange,
+    Incident,
+    IncidentUpdate,
+    Maintenance,
+    MaintenanceUpdate,
+)
 from notifications.models import Event
 
 HEADLINES = {
@@ -37,6 +46,34 @@ _MANAGE = "https://placeholder.invalid/manage-url"
 _UNSUBSCRIBE = "https://placeholder.invalid/unsubscribe-url"
 
 
+class WebhookObjects(TypedDict, total=False):
+    """The Statuspage objects a webhook carries: the page's rollup, and the incident (or
+    maintenance), or a component and its status change."""
+
+    page: wire.WebhookPageDict
+    incident: wire.IncidentFullDict
+    component_update: wire.ComponentUpdateDict
+    component: wire.ComponentDict
+
+
+class WebhookMeta(TypedDict):
+    unsubscribe: str
+    documentation: str
+    generated_at: str | None
+
+
+class WebhookBody(WebhookObjects):
+    """One subscriber's webhook payload: its own `meta`, then the event's objects."""
+
+    meta: Required[WebhookMeta]
+
+
+class Template(Protocol):
+    """A loaded template of any configured engine (Django's or Jinja2's)."""
+
+    def render(self, context: Mapping[str, object] | None = None) -> str: ...
+
+
 @dataclass
 class EventView:
     """Everything about one event that is the same for every subscriber (built once a batch)."""
@@ -50,63 +87,68 @@ class EventView:
     body: str
     object_public_id: str
     # The event's Statuspage objects (incidents.wire), the same for every webhook subscriber.
-    payload: dict = field(default_factory=dict)
+    payload: WebhookObjects = field(default_factory=WebhookObjects)
     tz: tzinfo = UTC  # the page's: every timestamp of a webhook payload is in its offset
     # Maintenance window, "2026-01-05 10:00 to 12:00 UTC"-style, or "".
     window: str = ""
-    _cache: dict = field(default_factory=dict, repr=False)
+    # Resolved once per batch: templates by name, URL patterns split around the token, and
+    # the email parts rendered with placeholder links.
+    _templates: dict[str, Template] = field(default_factory=dict, repr=False)
+    _links: dict[str, tuple[str, str, str]] = field(default_factory=dict, repr=False)
+    _email: tuple[str, str, str] | None = field(default=None, repr=False)
 
-    def context(self, **extra) -> dict:
+    def context(self, **extra: object) -> dict[str, object]:
         return {"ev": self, **extra}
 
-    def template(self, name: str):
+    def template(self, name: str) -> Template:
         """`notifications/<name>` for this event kind if such a template exists (e.g.
         email/maintenance.scheduled/body.txt), else the channel's generic one. Resolved once
         per batch: a miss costs a filesystem lookup, too much to pay per message."""
-        if name not in self._cache:
+        if name not in self._templates:
             channel, _, part = name.partition("/")
-            self._cache[name] = select_template(
+            self._templates[name] = select_template(
                 [f"notifications/{channel}/{self.event.kind}/{part}", f"notifications/{name}"]
             )
-        return self._cache[name]
+        return self._templates[name]
 
     def link(self, url_name: str, token: str) -> str:
         """Absolute URL of a token-taking view; the pattern is reversed once per batch."""
-        key = f"url:{url_name}"
-        if key not in self._cache:
+        if url_name not in self._links:
             path = reverse(url_name, args=["__token__"])
-            self._cache[key] = path.rpartition("__token__")
-        head, _, tail = self._cache[key]
+            self._links[url_name] = path.rpartition("__token__")
+        head, _, tail = self._links[url_name]
         return f"{self.page_url}{head}{token}{tail}"
 
     def email_parts(self, *, manage_url: str, unsubscribe_url: str) -> tuple[str, str, str]:
         """Subject, text and HTML for one subscriber. The templates render once per batch
         with placeholder links; each message only substitutes its own two signed URLs
         (their characters need no HTML escaping: base64url and ':')."""
-        if "email" not in self._cache:
+        if self._email is None:
             ctx = self.context(manage_url=_MANAGE, unsubscribe_url=_UNSUBSCRIBE)
-            self._cache["email"] = (
+            self._email = (
                 # A header: names may carry line breaks (the API accepts them), which
                 # would otherwise make the message unsendable or add header lines.
                 " ".join(self.render_text("email/subject.txt", ctx).split()),
                 self.render_text("email/body.txt", ctx),
                 self.render_html("email/body.html", ctx),
             )
-        return tuple(
-            part.replace(_MANAGE, manage_url).replace(_UNSUBSCRIBE, unsubscribe_url)
-            for part in self._cache["email"]
-        )
 
-    def webhook_body(self, *, unsubscribe: str) -> dict:
+        def personal(part: str) -> str:
+            return part.replace(_MANAGE, manage_url).replace(_UNSUBSCRIBE, unsubscribe_url)
+
+        subject, text, html = self._email
+        return personal(subject), personal(text), personal(html)
+
+    def webhook_body(self, *, unsubscribe: str) -> WebhookBody:
         """The Statuspage webhook payload for one subscriber: its own `meta`, then the
         event's objects."""
         meta = webhook_meta(unsubscribe=unsubscribe, documentation=self.page_url, tz=self.tz)
         return {"meta": meta, **self.payload}
 
-    def render_text(self, name: str, context: dict) -> str:
+    def render_text(self, name: str, context: Mapping[str, object]) -> str:
         return clean_text(self.template(name).render(context))
 
-    def render_html(self, name: str, context: dict) -> str:
+    def render_html(self, name: str, context: Mapping[str, object]) -> str:
         return self.template(name).render(context)
 
 
@@ -124,27 +166,12 @@ def event_view(event: Event) -> EventView:
         object_public_id="",
         tz=page.tz,
     )
-    if event.incident_id:
-        incident = event.incident
-        update = event.incident_update
-        view.title, view.object_public_id = incident.name, incident.public_id
-        # The status this event announced, not the incident's now: a delivery retried after
-        # the incident resolved still says what the update said.
-        view.status = update.status if update else incident.status
-        view.body = update.body if update else incident.postmortem_body
-        view.payload = {"incident": wire.incident_full(ctx, incident)}
-    elif event.maintenance_id:
-        maintenance = event.maintenance
-        update = event.maintenance_update
-        view.title, view.object_public_id = maintenance.name, maintenance.public_id
-        # A cancellation is stored as "completed" with cancelled_at; say what it was.
-        if event.kind == EventKind.MAINTENANCE_CANCELLED:
-            view.status = "cancelled"
-        else:
-            view.status = update.status if update else maintenance.status
-        view.body = update.body if update else ""
-        view.window = _window(maintenance)
-        view.payload = {"incident": wire.incident_full(ctx, maintenance)}
+    # An event without an incident (or maintenance) has no incident_id: reading the relation
+    # then costs no query.
+    if event.incident is not None:
+        _describe_incident(view, ctx, event.incident, event.incident_update)
+    elif event.maintenance is not None:
+        _describe_maintenance(view, ctx, event.maintenance, event.maintenance_update)
     else:
         view.payload, view.title = _component_payload(event, ctx)
     indicator, description = selectors.status_summary(ctx.tree.components)
@@ -152,9 +179,32 @@ def event_view(event: Event) -> EventView:
     return view
 
 
-def _component_payload(event: Event, ctx: wire.Context) -> tuple[dict, str]:
-    from incidents.models import ComponentStatusChange
+def _describe_incident(
+    view: EventView, ctx: wire.Context, incident: Incident, update: IncidentUpdate | None
+) -> None:
+    view.title, view.object_public_id = incident.name, incident.public_id
+    # The status this event announced, not the incident's now: a delivery retried after
+    # the incident resolved still says what the update said.
+    view.status = update.status if update else incident.status
+    view.body = update.body if update else incident.postmortem_body
+    view.payload = {"incident": wire.incident_full(ctx, incident)}
 
+
+def _describe_maintenance(
+    view: EventView, ctx: wire.Context, maintenance: Maintenance, update: MaintenanceUpdate | None
+) -> None:
+    view.title, view.object_public_id = maintenance.name, maintenance.public_id
+    # A cancellation is stored as "completed" with cancelled_at; say what it was.
+    if view.event.kind == EventKind.MAINTENANCE_CANCELLED:
+        view.status = "cancelled"
+    else:
+        view.status = update.status if update else maintenance.status
+    view.body = update.body if update else ""
+    view.window = _window(maintenance)
+    view.payload = {"incident": wire.incident_full(ctx, maintenance)}
+
+
+def _component_payload(event: Event, ctx: wire.Context) -> tuple[WebhookObjects, str]:
     change = (
         ComponentStatusChange.objects.filter(id__in=event.status_change_ids)
         .select_related("component")
@@ -170,7 +220,7 @@ def _component_payload(event: Event, ctx: wire.Context) -> tuple[dict, str]:
     }, title
 
 
-def webhook_meta(*, unsubscribe: str, documentation: str, tz: tzinfo) -> dict:
+def webhook_meta(*, unsubscribe: str, documentation: str, tz: tzinfo) -> WebhookMeta:
     """A webhook payload's `meta`; generated_at in the page's offset like every timestamp."""
     return {
         "unsubscribe": unsubscribe,
@@ -179,7 +229,7 @@ def webhook_meta(*, unsubscribe: str, documentation: str, tz: tzinfo) -> dict:
     }
 
 
-def _window(maintenance) -> str:
+def _window(maintenance: Maintenance) -> str:
     start, end = (
         maintenance.scheduled_for.astimezone(UTC),
         maintenance.scheduled_until.astimezone(UTC),
@@ -214,9 +264,9 @@ def clean_text(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
 
 
-def render_text(template: str, context: dict) -> str:
+def render_text(template: str, context: Mapping[str, object]) -> str:
     return clean_text(render_to_string(template, context))
 
 
-def render_html(template: str, context: dict) -> str:
+def render_html(template: str, context: Mapping[str, object]) -> str:
     return render_to_string(template, context)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
 
 from notifications.models import (
     Channel,
@@ -61,11 +64,9 @@ def _worker_count() -> int | None:
         return 0
 
 
-def delivery_metrics():
+def delivery_metrics() -> Iterator[GaugeMetricFamily]:
     """Prometheus families for statuspage/metrics.py: deliveries by state and channel, and the
     age of the oldest due pending delivery (the number to alert on)."""
-    from prometheus_client.core import GaugeMetricFamily
-
     family = GaugeMetricFamily(
         "statuspage_deliveries", "Deliveries by state and channel.", labels=["state", "channel"]
     )
@@ -89,7 +90,7 @@ def delivery_metrics():
 
 def subscriber_search(
     *, q: str | None = None, channel: str | None = None, state: str | None = None
-):
+) -> QuerySet[Subscriber]:
     """Subscribers, newest first; `q` matches address, contact email or public id."""
     rows = Subscriber.objects.all()
     if q:
@@ -139,9 +140,9 @@ def delivery_search(
     channel: str | None = None,
     event_id: int | None = None,
     q: str | None = None,
-    since=None,
-    until=None,
-):
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Delivery]:
     """Outbox rows for the delivery log, newest first; `q` matches the subscriber's address
     or public id."""
     rows = Delivery.objects.select_related("subscriber", "event")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.db.models import Q
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
 HELP_WORDS = {"HELP", "INFO"}
 
 
-def signature_valid(request) -> bool:
+def signature_valid(request: HttpRequest) -> bool:
     from twilio.request_validator import RequestValidator
 
     signature = request.headers.get("X-Twilio-Signature", "")
@@ -27,7 +29,7 @@ def signature_valid(request) -> bool:
         return False
     validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
     params = {key: request.POST.get(key) for key in request.POST}
-    return validator.validate(request.build_absolute_uri(), params, signature)
+    return bool(validator.validate(request.build_absolute_uri(), params, signature))
 
 
 def _twiml(text: str | None) -> str:
@@ -42,7 +44,7 @@ def keyword(body: str | None) -> str:
     return (body or "").strip().upper()
 
 
-def handle_inbound(data) -> str:
+def handle_inbound(data: Mapping[str, str]) -> str:
     """Apply an opt-out/opt-in word; returns TwiML. Twilio itself answers STOP/START on its
     side, so only HELP gets a reply from us."""
     number = data.get("From", "")
@@ -62,7 +64,7 @@ def handle_inbound(data) -> str:
     return _twiml(None)
 
 
-def handle_status(data) -> int:
+def handle_status(data: Mapping[str, str]) -> int:
     """A carrier-level failure after Twilio accepted the message fails the delivery row."""
     sid, status = data.get("MessageSid", ""), data.get("MessageStatus", "")
     if not sid or status not in {"failed", "undelivered"}:

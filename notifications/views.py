@@ -7,8 +7,10 @@ POSTs are csrf_exempt on purpose.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,7 +28,9 @@ from notifications.twilio_hooks import handle_inbound, handle_status, signature_
 HOUR = 3600
 
 
-def _page(request, template: str, status: int = 200, **context):
+def _page(
+    request: HttpRequest, template: str, status: int = 200, **context: object
+) -> HttpResponse:
     context.setdefault("page", selectors.page_get())
     return render(request, f"notifications/pages/{template}", context, status=status)
 
@@ -36,13 +40,13 @@ def _within(name: str, limit: int, key: str) -> bool:
     return hit(Rate(name, limit, HOUR), key).allowed
 
 
-def _too_many(request):
+def _too_many(request: HttpRequest) -> HttpResponse:
     return _page(request, "rate_limited.html", status=429)
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def subscribe(request):
+def subscribe(request: HttpRequest) -> HttpResponse:
     components = Component.objects.order_by("position", "id")
     incident = Incident.objects.filter(public_id=request.GET.get("incident", "")).first()
     if request.method == "GET":
@@ -79,7 +83,7 @@ def subscribe(request):
     return _page(request, "subscribe_sent.html", channel=sub.channel, address=sub.address)
 
 
-def _address_key(data) -> str:
+def _address_key(data: QueryDict) -> str:
     """Count per normalised address, so spelling a number differently does not reset it."""
     channel, address = data.get("channel", ""), data.get("address", "")
     try:
@@ -91,7 +95,7 @@ def _address_key(data) -> str:
 
 @csrf_exempt
 @require_POST
-def subscribe_sms_code(request):
+def subscribe_sms_code(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("address", "")
     if not _within("sms-code", 5, number) or not _within(
         "sms-code-ip", 20, client_address(request)
@@ -111,18 +115,18 @@ def subscribe_sms_code(request):
     )
 
 
-def _from_token(token: str, reader) -> Subscriber | None:
+def _from_token(token: str, reader: Callable[[str], str | None]) -> Subscriber | None:
     public_id = reader(token)
     return Subscriber.objects.filter(public_id=public_id).first() if public_id else None
 
 
-def _bad_link(request):
+def _bad_link(request: HttpRequest) -> HttpResponse:
     return _page(request, "done.html", status=404, message="This link is not valid any more.")
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def confirm(request, token: str):
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
     sub = _from_token(token, links.read_confirm_token)
     if sub is None or sub.state not in (SubscriberState.UNCONFIRMED, SubscriberState.ACTIVE):
         return _bad_link(request)
@@ -135,7 +139,7 @@ def confirm(request, token: str):
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def manage(request, token: str):
+def manage(request: HttpRequest, token: str) -> HttpResponse:
     sub = _from_token(token, links.read_manage_token)
     if sub is None:
         return _bad_link(request)
@@ -167,7 +171,7 @@ def manage(request, token: str):
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token: str):
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks; POST acts. The POST also serves RFC 8058 one-click unsubscribe."""
     sub = _from_token(token, links.read_manage_token)
     if sub is None:
@@ -180,7 +184,7 @@ def unsubscribe(request, token: str):
 
 @csrf_exempt
 @require_POST
-def twilio_inbound(request):
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
     if not signature_valid(request):
         return HttpResponseForbidden("Invalid Twilio signature.")
     return HttpResponse(handle_inbound(request.POST), content_type="text/xml")
@@ -188,7 +192,7 @@ def twilio_inbound(request):
 
 @csrf_exempt
 @require_POST
-def twilio_status(request):
+def twilio_status(request: HttpRequest) -> HttpResponse:
     if not signature_valid(request):
         return HttpResponseForbidden("Invalid Twilio signature.")
     handle_status(request.POST)

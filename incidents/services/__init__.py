@@ -8,10 +8,10 @@ Other apps import from this package only, never from its modules: `page_lock`,
 subscribers), so every door leaves the same audit trail under the same lock.
 """
 
+from incidents.errors import ServiceError
 from incidents.services.common import (
     SYSTEM,
     Actor,
-    ServiceError,
     audit_record,
     audit_snapshot,
     page_lock,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -43,11 +45,14 @@ class Actor:
     user_id: int | None = None
 
     @classmethod
-    def for_user(cls, user, via: str) -> Actor:
+    def for_user(cls, user: AbstractBaseUser | AnonymousUser, via: str) -> Actor:
         return cls(label=user.get_username(), via=via, user_id=user.pk)
 
 
 SYSTEM = Actor(label="system", via="system")
+
+# An audit entry's before or after: field name -> JSON-safe value.
+AuditValues = dict[str, object]
 
 
 def page_lock() -> Page:
@@ -96,7 +101,7 @@ def recompute_components(
     ids = set(component_ids)
     if not ids:
         return {}
-    imposed = defaultdict(list)
+    imposed: defaultdict[int, list[str]] = defaultdict(list)
     for component_id, status in IncidentComponent.objects.filter(
         component_id__in=ids, incident__status__in=OPEN_INCIDENT_STATUSES
     ).values_list("component_id", "status"):
@@ -106,7 +111,8 @@ def recompute_components(
             component_id__in=ids, maintenance__status__in=ACTIVE_MAINTENANCE_STATUSES
         ).values_list("component_id", flat=True)
     )
-    changed, log = {}, []
+    changed: dict[int, tuple[str, str]] = {}
+    log: list[ComponentStatusChange] = []
     for component in Component.objects.filter(id__in=ids):
         new = effective_component_status(
             component.base_status, imposed[component.id], component.id in in_maintenance
@@ -132,16 +138,23 @@ def recompute_components(
 
 
 def audit_record(
-    *, actor: Actor, action: str, obj, before: dict | None = None, after: dict | None = None
+    *,
+    actor: Actor,
+    action: str,
+    obj: models.Model,
+    before: Mapping[str, object] | None = None,
+    after: Mapping[str, object] | None = None,
 ) -> AuditEntry:
     """One audit entry: who did `action` to `obj` and through which door. Every app's writes
     record one in the transaction of the change, so the audit log covers every door."""
+    object_type = obj._meta.model_name
+    assert object_type is not None  # None only while Django builds the model class
     return AuditEntry.objects.create(
         user_id=actor.user_id,
         actor=actor.label,
         via=actor.via,
         action=action,
-        object_type=obj._meta.model_name,
+        object_type=object_type,
         object_id=getattr(obj, "public_id", None) or str(obj.pk),
         object_repr=str(obj)[:200],
         before=before,
@@ -149,9 +162,9 @@ def audit_record(
     )
 
 
-def audit_snapshot(obj, fields: Iterable[str]) -> dict:
+def audit_snapshot(obj: models.Model, fields: Iterable[str]) -> AuditValues:
     """JSON-safe values of some fields, for the audit trail's before/after."""
-    out = {}
+    out: AuditValues = {}
     for name in fields:
         value = getattr(obj, name)
         out[name] = value.isoformat() if hasattr(value, "isoformat") else value
@@ -163,7 +176,7 @@ def public_changed() -> None:
     public readers see the change at once (within GENERATION_CACHE_SECONDS at worst)."""
     Page.objects.update(generation=F("generation") + 1, updated_at=timezone.now())
 
-    def _publish():
+    def _publish() -> None:
         generation = Page.objects.values_list("generation", flat=True).get()
         try:
             cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)

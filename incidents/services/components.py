@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from incidents import events
 from incidents.enums import ChangeSource, ComponentStatus
+from incidents.errors import ServiceError
 from incidents.events import DomainEvent, EventKind
 from incidents.models import Component, ComponentGroup, ComponentStatusChange
 from incidents.services.common import (
     Actor,
-    ServiceError,
     audit_record,
     audit_snapshot,
     check_log_order,
@@ -36,9 +38,13 @@ _COMPONENT_FIELDS = (
 )
 _GROUP_FIELDS = ("name", "description", "position", "collapsed")
 
+# What _edit changes: a component or a group (each returned as the type it was given).
+_Entry = TypeVar("_Entry", Component, ComponentGroup)
 
-def _next_position(queryset) -> int:
-    return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
+
+def _next_position(queryset: QuerySet[Component] | QuerySet[ComponentGroup]) -> int:
+    top: int | None = queryset.aggregate(top=Max("position"))["top"]
+    return (top or 0) + 1
 
 
 def component_group_create(
@@ -57,7 +63,9 @@ def component_group_create(
             name=name.strip(),
             description=description,
             collapsed=collapsed,
-            position=position if position is not None else _next_position(ComponentGroup.objects),
+            position=(
+                position if position is not None else _next_position(ComponentGroup.objects.all())
+            ),
         )
         audit_record(
             actor=actor,
@@ -112,7 +120,7 @@ def component_create(
     return component
 
 
-def component_update(*, component: Component, actor: Actor, **fields) -> Component:
+def component_update(*, component: Component, actor: Actor, **fields: object) -> Component:
     """Change a component's descriptive fields (not its status: see component_status_set)."""
     return _edit(
         component,
@@ -125,13 +133,24 @@ def component_update(*, component: Component, actor: Actor, **fields) -> Compone
     )
 
 
-def _edit(obj, fields: dict, *, actor: Actor, audit_fields, allowed: set, action: str, noun: str):
+def _edit(
+    obj: _Entry,
+    fields: Mapping[str, object],
+    *,
+    actor: Actor,
+    audit_fields: Iterable[str],
+    allowed: set[str],
+    action: str,
+    noun: str,
+) -> _Entry:
     """Set some descriptive fields of a component or group, audited, in one transaction."""
     unknown = set(fields) - allowed
     if unknown:
         raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
-    if "name" in fields and not (fields["name"] or "").strip():
-        raise ServiceError(f"{noun} needs a name.", field="name")
+    if "name" in fields:
+        name = fields["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise ServiceError(f"{noun} needs a name.", field="name")
     with transaction.atomic():
         page_lock()
         obj = type(obj).objects.get(pk=obj.pk)
@@ -224,7 +243,9 @@ def component_delete(*, component: Component, actor: Actor) -> None:
         public_changed()
 
 
-def component_group_update(*, group: ComponentGroup, actor: Actor, **fields) -> ComponentGroup:
+def component_group_update(
+    *, group: ComponentGroup, actor: Actor, **fields: object
+) -> ComponentGroup:
     return _edit(
         group,
         fields,
@@ -249,7 +270,7 @@ def component_group_delete(*, group: ComponentGroup, actor: Actor) -> None:
 
 
 def component_group_set_members(
-    *, group: ComponentGroup, components, actor: Actor
+    *, group: ComponentGroup, components: Iterable[Component], actor: Actor
 ) -> ComponentGroup:
     """Make exactly `components` the members of `group`: newcomers move in (appended in the
     given order), former members not listed leave the group."""

@@ -8,10 +8,13 @@ Only the pure replay lives here; fetching and paging is the command's job.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeAlias, TypedDict, TypeVar
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from incidents.enums import (
@@ -21,14 +24,16 @@ from incidents.enums import (
     IncidentStatus,
     MaintenanceStatus,
 )
+from incidents.errors import ServiceError
 from incidents.models import (
     Component,
     ComponentGroup,
     Incident,
     IncidentUpdate,
     Maintenance,
+    PublicIdModel,
 )
-from incidents.services.common import Actor, ServiceError
+from incidents.services.common import Actor
 from incidents.services.components import (
     component_create,
     component_group_create,
@@ -45,6 +50,14 @@ from incidents.services.maintenance import (
 IMPORT_ACTOR = Actor(label="import", via="import")
 _PUBLIC_ID = re.compile(r"^[0-9a-z]{12}$")
 
+# An object of the source's JSON (a component, an incident, an update), as decoded: nothing
+# about its shape is checked, so every value is read defensively.
+Source: TypeAlias = dict[str, Any]
+# One replay step: the time it happened at the source, and what replays it at that time.
+Step: TypeAlias = tuple[datetime, Callable[[datetime], object]]
+
+_Model = TypeVar("_Model", bound=PublicIdModel)
+
 
 @dataclass
 class ImportReport:
@@ -52,24 +65,62 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
-    def count(self, bucket: dict, kind: str) -> None:
+    def count(self, bucket: dict[str, int], kind: str) -> None:
         bucket[kind] = bucket.get(kind, 0) + 1
 
 
-def _when(value: str | None) -> datetime | None:
-    return parse_datetime(value) if value else None
+def _when(value: object) -> datetime | None:
+    """A time of the source's, or None where it gives none the replay can use (absent, not a
+    timestamp, or without its offset)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well formed but impossible, e.g. month 13
+        return None
+    return parsed if parsed is not None and not timezone.is_naive(parsed) else None
 
 
-def _adopt_id(model, obj, source_id: str) -> None:
+def _timed_updates(obj: Source, noun: str, report: ImportReport) -> list[tuple[datetime, Source]]:
+    """The updates of an incident or maintenance with their times, oldest first. An update
+    without a usable time cannot be placed in the status log: it is reported and left out."""
+    timed = []
+    for update in obj.get("incident_updates") or []:
+        at = _when(update.get("display_at"))
+        if at is None:
+            report.problems.append(
+                f"{noun} {obj['id']}: update {update.get('id')} has no valid display_at: skipped"
+            )
+        else:
+            timed.append((at, update))
+    return sorted(timed, key=lambda pair: pair[0])
+
+
+def _adopt_id(model: type[_Model], obj: _Model, source_id: str | None) -> None:
     """Give an imported object the source's id when it has the expected form and is free."""
-    if _PUBLIC_ID.match(source_id or "") and not model.objects.filter(public_id=source_id).exists():
-        model.objects.filter(pk=obj.pk).update(public_id=source_id)
+    if (
+        source_id is not None
+        and _PUBLIC_ID.match(source_id)
+        and not model._default_manager.filter(public_id=source_id).exists()
+    ):
+        model._default_manager.filter(pk=obj.pk).update(public_id=source_id)
         obj.public_id = source_id
 
 
-def import_components(rows: list[dict], report: ImportReport) -> dict[str, Component]:
+class _ComponentFields(TypedDict):
+    name: str
+    description: str
+    group: ComponentGroup | None
+    position: int
+    showcase: bool
+    only_show_if_degraded: bool
+    start_date: date | None
+
+
+def import_components(rows: list[Source], report: ImportReport) -> dict[str, Component]:
     """Create or update groups and components; returns {source id: Component}."""
-    groups, components = {}, {}
+    groups: dict[str, ComponentGroup] = {}
+    components: dict[str, Component] = {}
     for row in (r for r in rows if r.get("group")):
         group = ComponentGroup.objects.filter(public_id=row["id"]).first()
         if group is None:
@@ -83,10 +134,10 @@ def import_components(rows: list[dict], report: ImportReport) -> dict[str, Compo
             report.count(report.created, "group")
         groups[row["id"]] = group
     for row in (r for r in rows if not r.get("group")):
-        fields = {
+        fields: _ComponentFields = {
             "name": row["name"],
             "description": row.get("description") or "",
-            "group": groups.get(row.get("group_id")),
+            "group": groups.get(row["group_id"]) if row.get("group_id") else None,
             "position": row.get("position") or 0,
             "showcase": bool(row.get("showcase", True)),
             "only_show_if_degraded": bool(row.get("only_show_if_degraded", False)),
@@ -106,7 +157,7 @@ def import_components(rows: list[dict], report: ImportReport) -> dict[str, Compo
     return components
 
 
-def _statuses(update: dict, components: dict[str, Component]) -> dict[Component, str]:
+def _statuses(update: Source, components: dict[str, Component]) -> dict[Component, str]:
     out = {}
     for change in update.get("affected_components") or []:
         component = components.get(change.get("code"))
@@ -117,20 +168,20 @@ def _statuses(update: dict, components: dict[str, Component]) -> dict[Component,
 
 
 def replay_steps(
-    incidents: list[dict],
-    maintenances: list[dict],
+    incidents: list[Source],
+    maintenances: list[Source],
     components: dict[str, Component],
     report: ImportReport,
-):
+) -> list[Step]:
     """Every update of every not-yet-imported incident or maintenance as (time, callable),
     to be run in time order so that the status log stays ordered."""
-    steps = []
+    steps: list[Step] = []
     known = set(Incident.objects.values_list("public_id", flat=True))
     for incident in incidents:
         if incident["id"] in known:
             report.count(report.skipped, "incident (already imported)")
             continue
-        updates = sorted(incident.get("incident_updates") or [], key=lambda u: u["display_at"])
+        updates = _timed_updates(incident, "incident", report)
         if not updates:
             report.problems.append(f"incident {incident['id']} has no updates: skipped")
             continue
@@ -144,12 +195,17 @@ def replay_steps(
     return sorted(steps, key=lambda step: step[0])
 
 
-def _incident_steps(incident: dict, updates: list[dict], components, report):
-    holder = {}
+def _incident_steps(
+    incident: Source,
+    updates: list[tuple[datetime, Source]],
+    components: dict[str, Component],
+    report: ImportReport,
+) -> list[Step]:
+    holder: dict[str, Incident] = {}
     impact = incident.get("impact")
     override = impact if impact in ("none", "minor", "major", "critical") else None
 
-    def create(at, update=updates[0]):
+    def create(at: datetime, update: Source = updates[0][1]) -> None:
         created = incident_create(
             name=incident["name"],
             body=update.get("body") or "(no text)",
@@ -168,8 +224,8 @@ def _incident_steps(incident: dict, updates: list[dict], components, report):
         holder["incident"] = created
         report.count(report.created, "incident")
 
-    def follow(update):
-        def run(at):
+    def follow(update: Source) -> Callable[[datetime], None]:
+        def run(at: datetime) -> None:
             if "incident" not in holder:
                 return
             status = update["status"]
@@ -188,26 +244,34 @@ def _incident_steps(incident: dict, updates: list[dict], components, report):
 
         return run
 
-    steps = [(_when(updates[0]["display_at"]), create)]
-    steps += [(_when(u["display_at"]), follow(u)) for u in updates[1:]]
-    if incident.get("postmortem_body") or incident.get("postmortem_published_at"):
-
-        def postmortem(at):
-            if "incident" in holder:
-                Incident.objects.filter(pk=holder["incident"].pk).update(
-                    postmortem_body=incident.get("postmortem_body") or "",
-                    postmortem_draft=incident.get("postmortem_body") or "",
-                    postmortem_published_at=at,
-                    status=IncidentStatus.POSTMORTEM,
-                )
-
-        published = _when(incident.get("postmortem_published_at")) or steps[-1][0]
-        steps.append((published, postmortem))
-    return steps
+    steps: list[Step] = [(updates[0][0], create)]
+    steps += [(at, follow(u)) for at, u in updates[1:]]
+    postmortem = _postmortem_step(incident, holder, last=steps[-1][0])
+    return steps if postmortem is None else [*steps, postmortem]
 
 
-def _maintenance_steps(maintenance: dict, components, report):
-    holder = {}
+def _postmortem_step(incident: Source, holder: dict[str, Incident], last: datetime) -> Step | None:
+    """The publication of the source's postmortem, if it has one: when it says, or after the
+    incident's last update."""
+    if not (incident.get("postmortem_body") or incident.get("postmortem_published_at")):
+        return None
+
+    def postmortem(at: datetime) -> None:
+        if "incident" in holder:
+            Incident.objects.filter(pk=holder["incident"].pk).update(
+                postmortem_body=incident.get("postmortem_body") or "",
+                postmortem_draft=incident.get("postmortem_body") or "",
+                postmortem_published_at=at,
+                status=IncidentStatus.POSTMORTEM,
+            )
+
+    return (_when(incident.get("postmortem_published_at")) or last, postmortem)
+
+
+def _maintenance_steps(
+    maintenance: Source, components: dict[str, Component], report: ImportReport
+) -> list[Step]:
+    holder: dict[str, Maintenance] = {}
     start, end = _when(maintenance.get("scheduled_for")), _when(maintenance.get("scheduled_until"))
     if not start or not end or end <= start:
         report.problems.append(f"maintenance {maintenance['id']} has no valid window: skipped")
@@ -217,17 +281,17 @@ def _maintenance_steps(maintenance: dict, components, report):
         for c in maintenance.get("components") or []
         if c.get("id") in components
     ]
-    updates = sorted(maintenance.get("incident_updates") or [], key=lambda u: u["display_at"])
-    created_at = _when(updates[0]["display_at"]) if updates else start
+    updates = _timed_updates(maintenance, "maintenance", report)
+    created_at = updates[0][0] if updates else start
 
-    def schedule(at):
+    def schedule(at: datetime) -> None:
         holder["m"] = maintenance_schedule(
             name=maintenance["name"],
             scheduled_for=start,
             scheduled_until=end,
             components=members,
             actor=IMPORT_ACTOR,
-            body=updates[0].get("body", "") if updates else "",
+            body=updates[0][1].get("body", "") if updates else "",
             notify=False,
             auto_start=bool(maintenance.get("scheduled_auto_in_progress", True)),
             auto_complete=bool(maintenance.get("scheduled_auto_completed", True)),
@@ -235,50 +299,63 @@ def _maintenance_steps(maintenance: dict, components, report):
         _adopt_id(Maintenance, holder["m"], maintenance["id"])
         report.count(report.created, "maintenance")
 
-    steps = [(min(created_at, start), schedule)]
-    status = maintenance.get("status")
-    started = next((u for u in updates if u["status"] in ACTIVE_MAINTENANCE_STATUSES), None)
+    steps: list[Step] = [(min(created_at, start), schedule)]
+    return steps + _window_steps(maintenance.get("status"), updates, end, holder)
+
+
+def _window_steps(
+    status: object,
+    updates: list[tuple[datetime, Source]],
+    end: datetime,
+    holder: dict[str, Maintenance],
+) -> list[Step]:
+    """How a window the schedule step created went on at the source: started and completed
+    (at the times its updates say), or completed without ever starting."""
+    started = next(
+        ((at, u) for at, u in updates if u["status"] in ACTIVE_MAINTENANCE_STATUSES), None
+    )
     if status in (*ACTIVE_MAINTENANCE_STATUSES, MaintenanceStatus.COMPLETED) and started:
-        steps.append(
+        steps: list[Step] = [
             (
-                _when(started["display_at"]),
+                started[0],
                 lambda at: maintenance_start(
                     maintenance=holder["m"],
                     actor=IMPORT_ACTOR,
                     at=at,
                     notify=False,
-                    body=started.get("body", ""),
+                    body=started[1].get("body", ""),
                 ),
             )
-        )
-        done = next((u for u in reversed(updates) if u["status"] == "completed"), None)
+        ]
+        done = next(((at, u) for at, u in reversed(updates) if u["status"] == "completed"), None)
         if status == MaintenanceStatus.COMPLETED and done:
             steps.append(
                 (
-                    _when(done["display_at"]),
+                    done[0],
                     lambda at: maintenance_complete(
                         maintenance=holder["m"],
                         actor=IMPORT_ACTOR,
                         at=at,
                         notify=False,
-                        body=done.get("body", ""),
+                        body=done[1].get("body", ""),
                     ),
                 )
             )
-    elif status == MaintenanceStatus.COMPLETED:
+        return steps
+    if status == MaintenanceStatus.COMPLETED:
         # Completed without ever starting here: keep it as history without status changes.
-        steps.append(
+        return [
             (
                 end,
                 lambda at: Maintenance.objects.filter(pk=holder["m"].pk).update(
                     status=MaintenanceStatus.COMPLETED, completed_at=end
                 ),
             )
-        )
-    return steps
+        ]
+    return []
 
 
-def run_step(at: datetime, step, report: ImportReport) -> None:
+def run_step(at: datetime, step: Callable[[datetime], object], report: ImportReport) -> None:
     """One replay step in its own transaction: a refused step is reported, not fatal."""
     try:
         with transaction.atomic():
@@ -288,7 +365,7 @@ def run_step(at: datetime, step, report: ImportReport) -> None:
 
 
 def align_current_statuses(
-    rows: list[dict], components: dict[str, Component], report: ImportReport
+    rows: list[Source], components: dict[str, Component], report: ImportReport
 ) -> None:
     """Where the source shows a status that no imported incident explains, set it as the
     component's own (base) status, so the page matches the source after the import."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from types import EllipsisType
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,13 +17,19 @@ from incidents.enums import (
     Impact,
     IncidentStatus,
 )
+from incidents.errors import ServiceError
 from incidents.events import DomainEvent, EventKind
-from incidents.models import Component, Incident, IncidentComponent, IncidentUpdate
+from incidents.models import (
+    AffectedComponent,
+    Component,
+    Incident,
+    IncidentComponent,
+    IncidentUpdate,
+)
 from incidents.rules import impact_for_statuses
 from incidents.services.common import (
     FUTURE_SKEW,
     Actor,
-    ServiceError,
     audit_record,
     audit_snapshot,
     check_log_order,
@@ -168,7 +175,7 @@ def _apply_update(
     *,
     status: str,
     body: str,
-    component_statuses: dict,
+    component_statuses: dict[Component, str],
     notify: bool,
     actor: Actor,
     at: datetime,
@@ -236,10 +243,12 @@ def _set_status(incident: Incident, status: str, at: datetime) -> None:
         incident.resolved_at = at
 
 
-def _affected_snapshot(touched: dict[int, Component], changes: dict) -> list[dict]:
+def _affected_snapshot(
+    touched: dict[int, Component], changes: dict[int, tuple[str, str]]
+) -> list[AffectedComponent]:
     """What the update did to components, in Statuspage's affected_components shape."""
     ids = set(touched) | set(changes)
-    rows = []
+    rows: list[AffectedComponent] = []
     for component in Component.objects.filter(id__in=ids).order_by("position", "id"):
         old, new = changes.get(component.id, (component.status, component.status))
         rows.append(
@@ -303,7 +312,11 @@ def incident_update_edit(
 
 
 def incident_edit(
-    *, incident: Incident, actor: Actor, name: str | None = None, impact_override=...
+    *,
+    incident: Incident,
+    actor: Actor,
+    name: str | None = None,
+    impact_override: str | None | EllipsisType = ...,
 ) -> Incident:
     """Rename an incident or change its impact override (None clears it); no update is posted
     and nobody is notified. Leaving an argument out leaves the field as it is."""

@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from incidents import events
 from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, ChangeSource, MaintenanceStatus
+from incidents.errors import ServiceError
 from incidents.events import DomainEvent, EventKind
 from incidents.models import Component, Maintenance, MaintenanceUpdate
 from incidents.services.common import (
     SYSTEM,
     Actor,
-    ServiceError,
     audit_record,
     audit_snapshot,
     check_log_order,
@@ -143,7 +143,7 @@ def maintenance_start(
         body=body or "Maintenance is in progress.",
         allowed=(MaintenanceStatus.SCHEDULED,),
         kind=EventKind.MAINTENANCE_STARTED,
-    )
+    ).maintenance
 
 
 def maintenance_update_post(
@@ -156,7 +156,7 @@ def maintenance_update_post(
         )
     if not body or not body.strip():
         raise ServiceError("An update needs a message.", field="body")
-    _transition(
+    return _transition(
         maintenance,
         status,
         actor=actor,
@@ -166,7 +166,6 @@ def maintenance_update_post(
         allowed=ACTIVE_MAINTENANCE_STATUSES,
         kind=EventKind.MAINTENANCE_UPDATED,
     )
-    return maintenance.updates.order_by("-id").first()
 
 
 def maintenance_complete(
@@ -186,7 +185,7 @@ def maintenance_complete(
         body=body or "Maintenance has completed.",
         allowed=ACTIVE_MAINTENANCE_STATUSES,
         kind=EventKind.MAINTENANCE_COMPLETED,
-    )
+    ).maintenance
 
 
 def maintenance_cancel(
@@ -201,10 +200,22 @@ def maintenance_cancel(
         body=body or "This maintenance has been cancelled.",
         allowed=(MaintenanceStatus.SCHEDULED, *ACTIVE_MAINTENANCE_STATUSES),
         kind=EventKind.MAINTENANCE_CANCELLED,
-    )
+    ).maintenance
 
 
-def _transition(maintenance, status, *, actor, notify, at, body, allowed, kind) -> Maintenance:
+def _transition(
+    maintenance: Maintenance,
+    status: str,
+    *,
+    actor: Actor,
+    notify: bool,
+    at: datetime | None,
+    body: str,
+    allowed: Iterable[str],
+    kind: str,
+) -> MaintenanceUpdate:
+    """Move the window to `status` and post the update that says so; returns the update
+    (its `maintenance` is the window as saved)."""
     with transaction.atomic():
         page_lock()
         maintenance = Maintenance.objects.get(pk=maintenance.pk)
@@ -242,11 +253,17 @@ def _transition(maintenance, status, *, actor, notify, at, body, allowed, kind) 
             before=before,
             after=audit_snapshot(maintenance, _AUDIT_FIELDS),
         )
-        _post(maintenance, status, body, notify, kind, at=when)
-    return maintenance
+        return _post(maintenance, status, body, notify, kind, at=when)
 
 
-def _post(maintenance, status, body, notify, kind, at=None) -> MaintenanceUpdate:
+def _post(
+    maintenance: Maintenance,
+    status: str,
+    body: str,
+    notify: bool,
+    kind: str,
+    at: datetime | None = None,
+) -> MaintenanceUpdate:
     at = at or timezone.now()
     update = MaintenanceUpdate.objects.create(
         maintenance=maintenance,
@@ -278,7 +295,7 @@ def _window_text(maintenance: Maintenance) -> str:
 def maintenance_run_due(*, now: datetime | None = None) -> dict[str, list[int]]:
     """The periodic tick: start, complete and remind windows that are due. Idempotent."""
     now = now or timezone.now()
-    done = {"started": [], "completed": [], "reminded": []}
+    done: dict[str, list[int]] = {"started": [], "completed": [], "reminded": []}
     for m in Maintenance.objects.filter(
         status=MaintenanceStatus.SCHEDULED, auto_start=True, scheduled_for__lte=now
     ):
@@ -295,6 +312,8 @@ def maintenance_run_due(*, now: datetime | None = None) -> dict[str, list[int]]:
         reminded_at__isnull=True,
         scheduled_for__gt=now,
     ):
+        if m.remind_before_minutes is None:  # excluded by the query
+            continue
         if m.scheduled_for - timedelta(minutes=m.remind_before_minutes) <= now:
             _remind(m, now)
             done["reminded"].append(m.id)

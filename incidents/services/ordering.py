@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from incidents.errors import ServiceError
 from incidents.models import Component, ComponentGroup
 from incidents.services.common import (
     Actor,
-    ServiceError,
     audit_record,
     page_lock,
     public_changed,
 )
 
 
-def _siblings(obj) -> list:
+def _siblings(obj: Component | ComponentGroup) -> list[Component | ComponentGroup]:
     """The entries `obj` is ordered among, in page order.
 
     Components in a group are ordered among themselves. Groups and ungrouped components share
     the top level, sorted as selectors.component_tree sorts them (a group first on a tie)."""
     if isinstance(obj, Component) and obj.group_id is not None:
         return list(Component.objects.filter(group_id=obj.group_id).order_by("position", "id"))
-    entries = [*ComponentGroup.objects.all(), *Component.objects.filter(group__isnull=True)]
+    entries: list[Component | ComponentGroup] = [
+        *ComponentGroup.objects.all(),
+        *Component.objects.filter(group__isnull=True),
+    ]
     return sorted(
         entries,
         key=lambda e: (e.position, 0 if isinstance(e, ComponentGroup) else 1, e.id),

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.errors import ServiceError
 from incidents.models import Page
 from incidents.services.common import (
     Actor,
-    ServiceError,
     audit_record,
     audit_snapshot,
     page_lock,
@@ -29,7 +30,7 @@ PAGE_FIELDS = (
 )
 
 
-def page_update(*, actor: Actor, **fields) -> Page:
+def page_update(*, actor: Actor, **fields: object) -> Page:
     """Change page settings; the model's validators and constraints are the rules."""
     unknown = set(fields) - set(PAGE_FIELDS)
     if unknown:
@@ -56,6 +57,6 @@ def page_update(*, actor: Actor, **fields) -> Page:
     return page
 
 
-def _json_safe(values: dict) -> dict:
+def _json_safe(values: Mapping[str, object]) -> dict[str, object]:
     # The weights are Decimals, which the audit trail's JSON field cannot hold.
     return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from incidents.errors import ServiceError
 from incidents.models import Component, IncidentTemplate
-from incidents.services.common import Actor, ServiceError, audit_record, audit_snapshot
+from incidents.services.common import Actor, audit_record, audit_snapshot
 from incidents.templating import TemplateRenderError, render_sandboxed, template_context
 
 TEMPLATE_FIELDS = ("name", "title", "body", "status", "component_status")
@@ -18,7 +19,7 @@ def incident_template_save(
     actor: Actor,
     template: IncidentTemplate | None = None,
     components: Iterable[Component] = (),
-    **fields,
+    **fields: str,
 ) -> IncidentTemplate:
     """Create (template=None) or update an incident template. Its title and body must render
     with sample values, so a typo is refused here rather than when an incident is declared."""

@@ -85,7 +85,7 @@ def attempts_insert(entries: list[DeliveryAttempt]) -> None:
         DeliveryAttempt.objects.bulk_create(entries)
 
 
-def lease_expired_entries(rows: list[tuple[int, int, str]], *, at, message: str) -> None:
+def lease_expired_entries(rows: list[tuple[int, int, str]], *, at: datetime, message: str) -> None:
     """Log lines for rows the relay took back from a worker that stopped mid-send:
     (delivery id, attempt number, state the row went to)."""
     attempts_insert(
@@ -102,7 +102,7 @@ def lease_expired_entries(rows: list[tuple[int, int, str]], *, at, message: str)
     )
 
 
-def delivery_attempts_purge(*, now=None) -> int:
+def delivery_attempts_purge(*, now: datetime | None = None) -> int:
     """Delete log lines older than NOTIFY_ATTEMPT_RETENTION_DAYS, in chunks; returns how
     many. The delivery rows themselves, with their state and last error, stay."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.NOTIFY_ATTEMPT_RETENTION_DAYS)

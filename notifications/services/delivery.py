@@ -21,6 +21,7 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
@@ -57,9 +58,15 @@ from notifications.services.subscriptions import (
     sms_opt_out,
     subscriber_quarantine,
 )
-from notifications.transports import Outgoing, Transport, TransportError, transport_for
+from notifications.transports import (
+    Outgoing,
+    Transport,
+    TransportError,
+    http_transport_for,
+    transport_for,
+)
 from notifications.transports.sms import OPTED_OUT_CODE
-from notifications.transports.webhook import Attempt
+from notifications.transports.webhook import Attempt, HttpTransport
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +87,16 @@ WATCHDOG_SECONDS = 0.25
 SEND_MARGIN = timedelta(seconds=60)
 
 
-def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
+def deliveries_claim(
+    *,
+    event_id: int,
+    limit: int,
+    channels: Iterable[str] | None = None,
+    lease: datetime | None = None,
+) -> list[int]:
     """Atomically move up to `limit` due pending rows of an event (of `channels`, or all)
-    to `sending` under a lease."""
+    to `sending` under a lease that ends at `lease` (by default NOTIFY_LEASE_SECONDS from
+    now). A batch job names the lease, so that it loads only the rows it still holds."""
     now = timezone.now()
     table = connection.ops.quote_name(Delivery._meta.db_table)
     # SKIP LOCKED lets concurrent batch jobs on PostgreSQL take disjoint rows without waiting;
@@ -106,7 +120,7 @@ def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
         " attempts = attempts + 1"
         " WHERE id IN (SELECT id FROM picked) AND state = %s RETURNING id"
     )
-    params = [
+    params: list[int | str | datetime | None] = [
         event_id,
         DeliveryState.PENDING,
         now,
@@ -115,7 +129,7 @@ def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
         DeliveryState.SENDING,
         # Stored exactly as the ORM stores a datetime: writes about the row are fenced by
         # comparing the lease for equality (`_held`).
-        _db_time(lease_deadline(now)),
+        _db_time(lease or lease_deadline(now)),
         now,
         DeliveryState.PENDING,
     ]
@@ -124,7 +138,8 @@ def deliveries_claim(*, event_id: int, limit: int, channels=None) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
-def _db_time(value: datetime):
+def _db_time(value: datetime | None) -> str | datetime | None:
+    # A string on SQLite; PostgreSQL's adapter hands the datetime itself to the driver.
     return connection.ops.adapt_datetimefield_value(value)
 
 
@@ -140,14 +155,15 @@ def batch_deliver(*, event_id: int) -> dict[str, int]:
 
 def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
     batch = _Batch(event_id, stopping)
-    ids = deliveries_claim(event_id=event_id, limit=settings.NOTIFY_BATCH_SIZE)
+    lease = lease_deadline()
+    ids = deliveries_claim(event_id=event_id, limit=settings.NOTIFY_BATCH_SIZE, lease=lease)
     if not ids:
         return batch.counts
     event = Event.objects.select_related(
         "incident", "incident_update", "maintenance", "maintenance_update"
     ).get(pk=event_id)
     view = render.event_view(event)
-    rows = batch.load(ids, "channel", "id")
+    rows = batch.load(ids, lease, "channel", "id")
     transports: dict[str, Transport] = {}
     try:
         for row in rows:
@@ -173,7 +189,7 @@ class _Batch:
     the lease of the claim that gave it to the job; the rows tried; and the successes and
     attempt-log lines waiting for the next flush."""
 
-    def __init__(self, event_id: int, stopping: threading.Event):
+    def __init__(self, event_id: int, stopping: threading.Event) -> None:
         self.event_id = event_id
         self.stopping = stopping
         self.counts: dict[str, int] = dict.fromkeys(AttemptOutcome.values, 0)
@@ -183,18 +199,22 @@ class _Batch:
         self.sent: list[Delivery] = []
         self.log: list[DeliveryAttempt] = []
 
-    def load(self, ids: list[int], *order: str) -> list[Delivery]:
-        """The claimed rows, with their subscribers."""
-        rows = Delivery.objects.filter(id__in=ids).select_related("subscriber").order_by(*order)
-        rows = list(rows)
-        self.leases.update((row.pk, row.lease_expires_at) for row in rows)
+    def load(self, ids: list[int], lease: datetime, *order: str) -> list[Delivery]:
+        """The rows claimed under `lease` that it still holds, with their subscribers. A row
+        the claim lost in the meantime (its lease ran out, the relay took it back, another
+        worker may hold it now) is not this job's to send or to record."""
+        held = Delivery.objects.filter(
+            id__in=ids, state=DeliveryState.SENDING, lease_expires_at=lease
+        )
+        rows = list(held.select_related("subscriber").order_by(*order))
+        self.leases.update((row.pk, lease) for row in rows)
         return rows
 
     def claim_lost(self, row: Delivery) -> bool:
         """Whether the row's lease ends too soon to start a send. Past its end the relay may
         give the row to another worker, which sends it: this job must not send it too. A
         row given up is handed back at the end of the batch, if it is still this job's."""
-        if row.lease_expires_at - timezone.now() > _send_margin():
+        if self.leases[row.pk] - timezone.now() > _send_margin():
             return False
         log.warning("delivery %s: lease ends too soon to send, handed back", row.pk)
         self.given_up.append(row.pk)
@@ -225,7 +245,7 @@ class _Batch:
 
 
 @contextlib.contextmanager
-def _stop_on_sigterm():
+def _stop_on_sigterm() -> Iterator[threading.Event]:
     """RQ's work horse leaves SIGTERM at its default action (die at once), while its parent,
     on SIGTERM, waits for the horse to finish the job (warm shutdown). A SIGTERM that reaches
     the horse itself (a platform that signals every process of a container) would leave the
@@ -286,32 +306,31 @@ def _attempt(batch: _Batch, row: Delivery, transport: Transport, view: render.Ev
     """One message of a channel sent in turn (email, SMS): send it and record the try."""
     if batch.claim_lost(row):
         return
-    message, error = _prepare(row, view)
-    if error is not None:
-        result = not_sent(error)
+    prepared = _prepare(row, view)
+    if isinstance(prepared, TransportError):
+        result = not_sent(prepared)
     else:
-        result = timed_send(functools.partial(transport.send, message), row.pk)
+        result = timed_send(functools.partial(transport.send, prepared), row.pk)
     batch.record(row, _outcome(row, result), result)
 
 
-def _prepare(
-    row: Delivery, view: render.EventView
-) -> tuple[Outgoing | None, TransportError | None]:
+def _prepare(row: Delivery, view: render.EventView) -> Outgoing | TransportError:
     """The message for a row, or why there is none to send."""
     error = _not_sendable(row)
     if error is not None:
-        return None, error
+        return error
     try:
-        return build_message(row, row.subscriber, view), None
+        return build_message(row, row.subscriber, view)
     except Exception as exc:  # noqa: BLE001 - one broken message must not stall its batch
         log.exception("delivery %s could not be rendered", row.pk)
-        return None, TransportError(f"Could not render: {type(exc).__name__}")
+        return TransportError(f"Could not render: {type(exc).__name__}")
 
 
 def _outcome(row: Delivery, result: SendResult) -> str:
     """Apply a try to its row and return the outcome; successes wait for the next flush."""
     if result.error is not None:
         return _record_failure(row, result.error)
+    assert result.receipt is not None  # a try that did not fail was answered (timed_send)
     row.provider_id = result.receipt.provider_id[:200]
     return AttemptOutcome.SENT
 
@@ -325,11 +344,11 @@ class _HttpWindow:
     database write stay on this thread. After SIGTERM nothing new is started: the sends in
     flight finish and the batch releases the rest."""
 
-    def __init__(self, batch: _Batch, rows: list[Delivery], view: render.EventView):
+    def __init__(self, batch: _Batch, rows: list[Delivery], view: render.EventView) -> None:
         self.batch, self.view = batch, view
         self.queue: deque[Delivery] = deque(rows)
         self.inflight: dict[Future[SendResult], tuple[Delivery, Attempt]] = {}
-        self.transports: dict[str, Transport] = {}
+        self.transports: dict[str, HttpTransport] = {}
         self.concurrency = settings.NOTIFY_HTTP_CONCURRENCY
         self.topup_until = time.monotonic() + HTTP_TOPUP_SECONDS
 
@@ -354,14 +373,14 @@ class _HttpWindow:
             row = self.queue.popleft()
             if self.batch.claim_lost(row):
                 continue
-            message, error = _prepare(row, self.view)
-            if error is not None:
-                self.batch.record(row, _record_failure(row, error), not_sent(error))
+            prepared = _prepare(row, self.view)
+            if isinstance(prepared, TransportError):
+                self.batch.record(row, _record_failure(row, prepared), not_sent(prepared))
                 continue
             if row.channel not in self.transports:
-                self.transports[row.channel] = transport_for(row.channel)
+                self.transports[row.channel] = http_transport_for(row.channel)
             attempt = Attempt()
-            send = functools.partial(self.transports[row.channel].send, message, attempt)
+            send = functools.partial(self.transports[row.channel].send, prepared, attempt)
             self.inflight[pool.submit(timed_send, send, row.pk)] = (row, attempt)
 
     def _top_up(self) -> bool:
@@ -375,16 +394,18 @@ class _HttpWindow:
             or self.batch.stopping.is_set()
         ):
             return False
+        lease = lease_deadline()
         more = deliveries_claim(
             event_id=self.batch.event_id,
             limit=min(settings.NOTIFY_BATCH_SIZE, max(free, TOPUP_MIN)),
             channels=URL_CHANNELS,
+            lease=lease,
         )
         if not more:
             # Nothing due now: later retries are the relay's and the next batch's.
             self.topup_until = 0.0
             return False
-        self.queue.extend(self.batch.load(more, "id"))
+        self.queue.extend(self.batch.load(more, lease, "id"))
         return True
 
     def _collect(self) -> None:
@@ -435,7 +456,9 @@ def _record_sent(rows: list[Delivery]) -> None:
         # Fenced as `_held`: a row another worker holds now has another lease.
         f" AND lease_expires_at = (SELECT lease FROM v WHERE v.id = {table}.id)"
     )
-    params = [x for row in rows for x in (row.pk, row.provider_id, _db_time(row.lease_expires_at))]
+    params: list[int | str | datetime | None] = [
+        x for row in rows for x in (row.pk, row.provider_id, _db_time(row.lease_expires_at))
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, DeliveryState.SENT, now, now, DeliveryState.SENDING])
         lost = len(rows) - cursor.rowcount
@@ -477,7 +500,7 @@ def _record_failure(row: Delivery, error: TransportError) -> str:
     return outcome
 
 
-def endpoint_failure_record(*, subscriber_id: int, message: str, at) -> bool:
+def endpoint_failure_record(*, subscriber_id: int, message: str, at: datetime) -> bool:
     """Statuspage's rule: an endpoint failing 10 times within an hour is quarantined (and
     its contact told). Any hour, not a fixed window from the first failure: a window that
     restarted at its end would let a burst straddling the restart through. Returns whether

@@ -7,7 +7,7 @@ subscribed is an error to report, and that they may vouch for an address (no opt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -109,7 +109,7 @@ def subscriber_resend_confirmation(*, actor: Actor, subscriber: Subscriber) -> N
 @dataclass(frozen=True)
 class ImportRowError:
     row: int  # 1 = the first row after the header
-    data: dict
+    data: dict[str, str]
     message: str
 
 
@@ -127,7 +127,7 @@ class ImportReport:
 def subscribers_import_csv(
     *,
     actor: Actor,
-    rows: Iterable[dict],
+    rows: Iterable[Mapping[str, object]],
     skip_confirmation: bool,
     progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
@@ -166,14 +166,14 @@ def subscribers_import_csv(
     return report
 
 
-def _cell(raw: dict, key: str) -> str:
+def _cell(raw: Mapping[str, object], key: str) -> str:
     # csv.DictReader gives None for missing cells and lists for surplus ones.
     value = raw.get(key) if isinstance(raw, dict) else None
     return value.strip() if isinstance(value, str) else ""
 
 
 def _component_lookup() -> dict[str, int]:
-    lookup = {}
+    lookup: dict[str, int] = {}
     for pk, name, public_id in Component.objects.values_list("id", "name", "public_id"):
         lookup[name.casefold()] = pk
         lookup[public_id.casefold()] = pk

@@ -9,14 +9,14 @@ from django.urls import reverse
 from incidents.events import EventKind
 from notifications import links, render
 from notifications.models import Channel, Delivery, Subscriber
-from notifications.transports import Outgoing
+from notifications.transports import ChatSummary, Outgoing
 
 # The event that opens an incident's (or a maintenance's) thread: its email's Message-ID is the
 # thread root that every later email about the same object refers to.
 THREAD_STARTERS = {EventKind.INCIDENT_CREATED, EventKind.MAINTENANCE_SCHEDULED}
 
 
-def _thread_headers(view: render.EventView, subscriber: Subscriber, key: str) -> dict:
+def _thread_headers(view: render.EventView, subscriber: Subscriber, key: str) -> dict[str, str]:
     """Message-ID, and In-Reply-To/References, so one incident's emails form one thread.
 
     Each subscriber has their own thread root, `<incident id>.<subscriber id>@domain`, which
@@ -26,7 +26,7 @@ def _thread_headers(view: render.EventView, subscriber: Subscriber, key: str) ->
     References even when the root is missing); the subject, the same for every email about
     the object, keeps Gmail's threading too. Every Message-ID is stable per (event,
     subscriber), so a retried send is recognisable as a duplicate."""
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    domain = (settings.DEFAULT_FROM_EMAIL or "").rpartition("@")[2] or "localhost"
     own = f"<{key}@{domain}>"
     if not view.object_public_id:
         return {"Message-ID": own}  # component status changes: no thread
@@ -61,9 +61,9 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
     elif row.channel == Channel.WEBHOOK:
         message.payload = view.webhook_body(unsubscribe=unsubscribe)
     else:
-        message.payload = {
-            "title": render.clean_text(f"{view.headline}: {view.title}"),
-            "text": render.clean_text(view.body),
-            "url": view.page_url,
-        }
+        message.payload = ChatSummary(
+            title=render.clean_text(f"{view.headline}: {view.title}"),
+            text=render.clean_text(view.body),
+            url=view.page_url,
+        )
     return message

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from incidents.events import DomainEvent, EventKind
@@ -88,7 +89,9 @@ def batch_job_id(event_id: int, batch_no: int) -> str:
     return f"notify-{event_id}-{batch_no}"
 
 
-def matching_subscribers(*, kind: str, component_ids, incident_id: int | None = None):
+def matching_subscribers(
+    *, kind: str, component_ids: Iterable[int], incident_id: int | None = None
+) -> QuerySet[Subscriber]:
     """Active subscribers an event of `kind` about these components (and incident) reaches.
 
     The one statement of the matching rules: the outbox insert and the dashboard's "this will
@@ -126,10 +129,11 @@ def _insert_deliveries(row: Event, event: DomainEvent) -> int:
     params = (row.id, DeliveryState.PENDING, now, now, now, *select_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount
+        inserted: int = cursor.rowcount
+    return inserted
 
 
-def outbox_relay(*, now=None) -> dict[str, int]:
+def outbox_relay(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic safety net: reclaim rows whose sending lease expired (worker killed) and
     enqueue every event that has due pending rows (enqueue lost, Redis was down, retries)."""
     now = now or timezone.now()
@@ -164,7 +168,7 @@ def outbox_relay(*, now=None) -> dict[str, int]:
 LEASE_EXPIRED_ERROR = "Worker stopped while sending (lease expired)"
 
 
-def deliveries_reclaim_expired(*, now=None) -> int:
+def deliveries_reclaim_expired(*, now: datetime | None = None) -> int:
     """Rows whose sending lease expired (worker killed, or too slow) go back to `pending`,
     or to `dead` once they have used every attempt (attempts are counted at claim time: a
     message that keeps killing its worker dies), and are claimable again. Each leaves a line
@@ -179,7 +183,7 @@ def deliveries_reclaim_expired(*, now=None) -> int:
         " lease_expires_at = NULL, last_error = %s, updated_at = %s"
         " WHERE state = %s AND lease_expires_at < %s RETURNING id, attempts, state"
     )
-    params = [
+    params: list[int | str | None] = [
         settings.NOTIFY_MAX_ATTEMPTS,
         DeliveryState.DEAD,
         DeliveryState.PENDING,
@@ -190,12 +194,12 @@ def deliveries_reclaim_expired(*, now=None) -> int:
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        moved = cursor.fetchall()
+        moved: list[tuple[int, int, str]] = cursor.fetchall()
         lease_expired_entries(moved, at=now, message=LEASE_EXPIRED_ERROR)
     return sum(1 for _pk, _number, state in moved if state == DeliveryState.PENDING)
 
 
-def lease_deadline(now=None):
+def lease_deadline(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 

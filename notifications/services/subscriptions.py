@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -142,7 +142,9 @@ def subscriber_subscribe(
 
 
 def code_hash(subscriber: Subscriber, code: str) -> str:
-    key = settings.SECRET_KEY.encode()
+    secret_key = settings.SECRET_KEY
+    assert secret_key is not None  # the settings refuse to start without one
+    key = secret_key.encode()
     return hmac.new(key, f"{subscriber.public_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -233,7 +235,7 @@ def sms_opt_in(*, number: str) -> int:
     )
 
 
-def subscribers_expire_and_purge(*, now=None) -> dict[str, int]:
+def subscribers_expire_and_purge(*, now: datetime | None = None) -> dict[str, int]:
     """Drop opt-ins never confirmed in time, and quarantined subscribers after 90 days."""
     now = now or timezone.now()
     _, expired = Subscriber.objects.filter(

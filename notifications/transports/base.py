@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 EXCERPT_CHARS = 300
 # Control characters (C0, DEL, C1) and the Unicode line/paragraph separators and bidi
@@ -56,7 +58,7 @@ class TransportError(Exception):
         permanent: bool = False,
         code: int | None = None,
         reply: Reply | None = None,
-    ):
+    ) -> None:
         super().__init__(message)
         self.message = message[:200]
         self.permanent = permanent
@@ -64,9 +66,19 @@ class TransportError(Exception):
         self.reply = reply or Reply()
 
 
+class ChatSummary(TypedDict):
+    """What a chat message (Slack, Discord, Teams) says: each product's transport lays it out
+    in its own format."""
+
+    title: str
+    text: str
+    url: str
+
+
 @dataclass
 class Outgoing:
-    """One message for one subscriber. `key` is stable across retries (Message-ID, webhook-id)."""
+    """One message for one subscriber. `key` is stable across retries (Message-ID, webhook-id).
+    `payload` is a webhook's JSON body, or a chat message's ChatSummary."""
 
     delivery_id: int
     key: str
@@ -75,8 +87,8 @@ class Outgoing:
     subject: str = ""
     text: str = ""
     html: str = ""
-    payload: dict | None = None
-    headers: dict | None = None
+    payload: Mapping[str, object] | None = None
+    headers: dict[str, str] | None = None
 
 
 class Transport:

@@ -6,17 +6,23 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
-from notifications.transports.base import Outgoing, Receipt, Transport
-from notifications.transports.webhook import Attempt, post_json
+from notifications.transports.base import ChatSummary, Outgoing, Receipt
+from notifications.transports.webhook import Attempt, HttpTransport, post_json
 
 
-class _ChatTransport(Transport):
-    def body(self, summary: dict) -> dict:
+class ChatTransport(HttpTransport):
+    """Slack, Discord and Teams: the same summary, each in its product's own format."""
+
+    def body(self, summary: ChatSummary) -> dict[str, object]:
         raise NotImplementedError
 
     def send(self, message: Outgoing, attempt: Attempt | None = None) -> Receipt:
-        data = json.dumps(self.body(message.payload or {})).encode()
+        # The delivery service gives a chat message its ChatSummary as payload
+        # (services.messages.build_message).
+        summary = cast(ChatSummary, message.payload or {})
+        data = json.dumps(self.body(summary)).encode()
         reply = post_json(message.address, data, {}, attempt)
         return Receipt(provider_id=reply.code, reply=reply)
 
@@ -28,13 +34,13 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _mrkdwn(escaped: str) -> dict:
+def _mrkdwn(escaped: str) -> dict[str, object]:
     # verbatim: no automatic parsing of bare channel names and mentions either.
     return {"type": "mrkdwn", "text": escaped, "verbatim": True}
 
 
-class SlackTransport(_ChatTransport):
-    def body(self, s: dict) -> dict:
+class SlackTransport(ChatTransport):
+    def body(self, s: ChatSummary) -> dict[str, object]:
         return {
             # The notification and fallback text; Slack parses it like mrkdwn.
             "text": slack_escape(f"{s['title']}: {s['text']}"),
@@ -47,10 +53,10 @@ class SlackTransport(_ChatTransport):
         }
 
 
-class DiscordTransport(_ChatTransport):
+class DiscordTransport(ChatTransport):
     # Embeds never ping; `allowed_mentions` with nothing to parse also keeps any mention
     # text (@everyone, <@&role>) inert should it ever reach `content`.
-    def body(self, s: dict) -> dict:
+    def body(self, s: ChatSummary) -> dict[str, object]:
         return {
             "content": None,
             "embeds": [
@@ -60,8 +66,8 @@ class DiscordTransport(_ChatTransport):
         }
 
 
-class TeamsTransport(_ChatTransport):
-    def body(self, s: dict) -> dict:
+class TeamsTransport(ChatTransport):
+    def body(self, s: ChatSummary) -> dict[str, object]:
         # Adaptive Card in the envelope Teams workflows / incoming webhooks accept. Teams
         # mentions need an `msteams.entities` entry naming the user; none is ever sent, so
         # `<at>...</at>` in a title stays text.

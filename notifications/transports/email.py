@@ -7,13 +7,14 @@ import smtplib
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from notifications.transports.base import Outgoing, Receipt, Reply, Transport, TransportError
 
 
 class EmailTransport(Transport):
-    def __init__(self):
-        self.connection = None
+    def __init__(self) -> None:
+        self.connection: BaseEmailBackend | None = None
         # The server's answer to the last DATA command, e.g. (250, b"2.0.0 Ok: queued as 4F3A").
         self.last_reply: tuple[int, bytes] | None = None
 
@@ -32,10 +33,10 @@ class EmailTransport(Transport):
         session's `data` to keep it. Other backends (console, locmem) have no session."""
         session = getattr(self.connection, "connection", None)
         original = getattr(session, "data", None)
-        if original is None:
+        if session is None or original is None:
             return
 
-        def data(msg):
+        def data(msg: bytes | str) -> tuple[int, bytes]:
             self.last_reply = original(msg)
             return self.last_reply
 

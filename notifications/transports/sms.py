@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
 from notifications.ratelimit import send_slot
 from notifications.transports.base import Outgoing, Receipt, Reply, Transport, TransportError
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 # The number replied STOP to our sender: Twilio refuses every message until it sends START.
 OPTED_OUT_CODE = 21610
@@ -25,7 +30,7 @@ PERMANENT_CODES = {
 SMS_HTTP_TIMEOUT_SECONDS = 15
 
 
-def twilio_client():
+def twilio_client() -> Client:
     from twilio.http.http_client import TwilioHttpClient
     from twilio.rest import Client
 
@@ -45,7 +50,7 @@ def send_sms(to: str, body: str, status_callback: str | None = None) -> Receipt:
 
     if not settings.TWILIO_ACCOUNT_SID or not settings.TWILIO_AUTH_TOKEN:
         raise TransportError("SMS is not configured (TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN)")
-    sender = {}
+    sender: dict[str, str] = {}
     if settings.TWILIO_MESSAGING_SERVICE_SID:
         sender["messaging_service_sid"] = settings.TWILIO_MESSAGING_SERVICE_SID
     elif settings.TWILIO_FROM_NUMBER:

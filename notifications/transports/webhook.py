@@ -37,9 +37,9 @@ class Attempt:
     a POST far longer than WEBHOOK_TIMEOUT_SECONDS; the dispatcher calls `abort` on attempts
     past their deadline, which shuts the socket down and wakes the blocked thread."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.started = time.monotonic()
-        self.conn = None
+        self.conn: http.client.HTTPConnection | None = None
         self.aborted = False
 
     def abort(self) -> None:
@@ -52,7 +52,7 @@ class Attempt:
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
-def _guarded_connect(conn) -> None:
+def _guarded_connect(conn: _HTTPConnection | _HTTPSConnection) -> None:
     last_error: OSError | None = None
     for family, socktype, proto, _name, sockaddr in resolve_allowed(conn.host, conn.port):
         sock = socket.socket(family, socktype, proto)
@@ -64,33 +64,56 @@ def _guarded_connect(conn) -> None:
             last_error = exc
             continue
         conn.sock = sock
-        attempt = getattr(conn, "attempt", None)
         # Aborted while connecting, when there was no socket yet to shut down.
-        if attempt is not None and attempt.aborted:
+        if conn.attempt is not None and conn.attempt.aborted:
             raise TimeoutError
         return
     raise last_error or OSError("no address to connect to")
 
 
 class _HTTPConnection(http.client.HTTPConnection):
-    def connect(self):
+    attempt: Attempt | None = None
+
+    def connect(self) -> None:
         _guarded_connect(self)
 
 
 class _HTTPSConnection(http.client.HTTPSConnection):
-    def connect(self):
+    attempt: Attempt | None = None
+
+    def connect(self) -> None:
         _guarded_connect(self)
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
+        # The TLS context the connection was given or made itself (typeshed leaves out this
+        # private attribute).
+        context: ssl.SSLContext = self._context  # type: ignore[attr-defined]
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
 
 
-def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = None) -> Reply:
-    """POST once; returns the 2xx answer (status and the start of its body) or raises
-    TransportError, whose `reply` carries the answer when there was one."""
+_CONNECTIONS: dict[str, type[_HTTPConnection] | type[_HTTPSConnection]] = {
+    "http": _HTTPConnection,
+    "https": _HTTPSConnection,
+}
+
+
+def _connection(url: str) -> tuple[_HTTPConnection | _HTTPSConnection, str]:
+    """A connection (not yet open) to the URL's host, and the path to POST to."""
     parts = urlsplit(url)
-    cls = {"http": _HTTPConnection, "https": _HTTPSConnection}.get(parts.scheme)
+    cls = _CONNECTIONS.get(parts.scheme)
     if cls is None or not parts.hostname:
         raise TransportError("Not an http(s) URL", permanent=True)
     conn = cls(parts.hostname, parts.port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return conn, path
+
+
+def post_json(
+    url: str, body: bytes, headers: dict[str, str], attempt: Attempt | None = None
+) -> Reply:
+    """POST once; returns the 2xx answer (status and the start of its body) or raises
+    TransportError, whose `reply` carries the answer when there was one."""
+    conn, path = _connection(url)
     timer = None
     if attempt is None:
         # Outside the delivery window (e.g. the confirmation POST) a timer enforces the
@@ -101,9 +124,6 @@ def post_json(url: str, body: bytes, headers: dict, attempt: Attempt | None = No
         timer.start()
     attempt.conn = conn
     conn.attempt = attempt
-    path = parts.path or "/"
-    if parts.query:
-        path += "?" + parts.query
     try:
         conn.request(
             "POST",
@@ -152,7 +172,7 @@ def _answer(response: http.client.HTTPResponse) -> str:
     return excerpt(f"Location: {location} {answer}") if location else answer
 
 
-def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict:
+def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
     from datetime import UTC, datetime
 
     when = datetime.fromtimestamp(timestamp or int(time.time()), tz=UTC)
@@ -164,7 +184,15 @@ def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) ->
     }
 
 
-class WebhookTransport(Transport):
+class HttpTransport(Transport):
+    """A transport that POSTs to the subscriber's URL (webhook, Slack, Discord, Teams): a
+    send may be given the Attempt through which the delivery window aborts it when overdue."""
+
+    def send(self, message: Outgoing, attempt: Attempt | None = None) -> Receipt:
+        raise NotImplementedError
+
+
+class WebhookTransport(HttpTransport):
     def send(self, message: Outgoing, attempt: Attempt | None = None) -> Receipt:
         body = json.dumps(message.payload, separators=(",", ":")).encode()
         reply = post_json(message.address, body, sign(message.secret, message.key, body), attempt)

@@ -1,5 +1,6 @@
 """manage.py import_statuspage against a local server speaking Statuspage's /api/v2/ shapes."""
 
+import contextlib
 import json
 import re
 import threading
@@ -179,9 +180,9 @@ def source_page():
     }
 
 
-@pytest.fixture
-def statuspage_url():
-    data = source_page()
+@contextlib.contextmanager
+def serving(data):
+    """A local server answering the /api/v2/ documents in `data` (lists paged by 50)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -209,8 +210,16 @@ def statuspage_url():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def statuspage_url():
+    with serving(source_page()) as url:
+        yield url
 
 
 def test_import_rebuilds_components_history_and_current_state(page, statuspage_url):
@@ -280,3 +289,36 @@ def test_import_reports_unreachable_and_bad_urls(db):
         call_command("import_statuspage", "http://127.0.0.1:1", timeout=2)
     with pytest.raises(CommandError, match="must start with http"):
         call_command("import_statuspage", "ftp://example.com")
+
+
+def test_updates_without_a_usable_time_are_reported_not_fatal(page, capsys):
+    """An update whose display_at is missing or no timestamp cannot be placed in the status
+    log: the import reports it and replays the rest (it used to end in a TypeError, comparing
+    None with the other updates' times)."""
+    data = source_page()
+    pm = next(i for i in data["incidents.json"] if i["id"] == "inc00000pm01")
+    pm["incident_updates"][1]["display_at"] = None  # "identified"
+    old = data["incidents.json"][2]
+    old["incident_updates"][0]["display_at"] = "2026-13-01T00:00:00Z"  # its resolution
+    window = next(m for m in data["scheduled-maintenances.json"] if m["id"] == "mnt000000new")
+    window["incident_updates"][0]["display_at"] = None  # its only update
+    with serving(data) as url:
+        call_command("import_statuspage", url)
+    out = capsys.readouterr().out
+    assert "Import finished." in out
+    assert "problem: incident inc00000pm01: update upd000000pm2 has no valid display_at" in out
+    assert f"problem: incident {old['id']}: update uo0000000000 has no valid display_at" in out
+    assert "problem: maintenance mnt000000new: update mu0000000010 has no valid display_at" in out
+    replayed = Incident.objects.get(public_id="inc00000pm01")
+    assert [u.public_id for u in replayed.updates.all()] == ["upd000000pm3", "upd000000pm1"]
+    assert replayed.status == "postmortem"
+    assert Incident.objects.get(public_id=old["id"]).status == "investigating"
+    assert Maintenance.objects.get(public_id="mnt000000new").status == "scheduled"
+
+
+def test_import_refuses_a_source_answering_json_that_is_no_object(db):
+    """A document that is JSON but not an object (a list, a number) is refused with the URL,
+    like a document that is not JSON at all (it used to end in a TypeError)."""
+    data = source_page() | {"components.json": [{"id": "cmpapi000001"}]}
+    with serving(data) as url, pytest.raises(CommandError, match="did not return a JSON object"):
+        call_command("import_statuspage", url)

@@ -180,6 +180,64 @@ def test_a_worker_that_lost_its_row_records_nothing_over_the_new_claim(
     assert [(e.number, e.outcome) for e in first] == [(1, "sent" if answer is None else "retry")]
 
 
+def _claim_then(monkeypatch, meanwhile):
+    """The batch's claim succeeds, but `meanwhile()` happens before the job loads its rows
+    (a job paused past its lease between the two)."""
+    real_claim = delivery.deliveries_claim
+
+    def claim(**kwargs):
+        ids = real_claim(**kwargs)
+        if ids:
+            monkeypatch.setattr(delivery, "deliveries_claim", real_claim)
+            meanwhile()
+        return ids
+
+    monkeypatch.setattr(delivery, "deliveries_claim", claim)
+
+
+def test_rows_lost_before_they_were_loaded_are_not_sent_over_the_new_claim(
+    smtp_sink, make_subscriber, api, operator, monkeypatch, clock, settings
+):
+    """The job loads only the rows still held under its own claim's lease: it used to load
+    whatever lease a row had by then, another worker's, and send the row again under it."""
+    make_subscriber()
+    event = _publish(operator, api)
+    taken = []
+
+    def taken_over():
+        _past_the_lease(clock, settings)
+        deliveries_reclaim_expired()
+        taken.extend(deliveries_claim(event_id=event.id, limit=10))
+
+    _claim_then(monkeypatch, taken_over)
+    assert delivery.batch_deliver(event_id=event.id) == NOTHING
+    assert smtp_sink.messages == []
+    row = Delivery.objects.get()
+    assert taken == [row.pk]
+    assert row.state == DeliveryState.SENDING and row.attempts == 2
+    assert row.lease_expires_at > timezone.now()
+    assert not DeliveryAttempt.objects.exclude(message=LEASE_EXPIRED_ERROR).exists()
+
+
+def test_rows_the_relay_took_back_before_they_were_loaded_stay_in_the_queue(
+    smtp_sink, make_subscriber, api, operator, monkeypatch, clock, settings
+):
+    """A row the relay put back (pending, no lease) is not this job's: it used to end the
+    batch with a TypeError on the missing lease."""
+    make_subscriber()
+    event = _publish(operator, api)
+
+    def taken_back():
+        _past_the_lease(clock, settings)
+        assert deliveries_reclaim_expired() == 1
+
+    _claim_then(monkeypatch, taken_back)
+    assert delivery.batch_deliver(event_id=event.id) == NOTHING
+    assert smtp_sink.messages == []
+    row = Delivery.objects.get()
+    assert (row.state, row.attempts, row.lease_expires_at) == (DeliveryState.PENDING, 1, None)
+
+
 @pytest.mark.usefixtures("_default_sigterm")
 def test_a_stopped_worker_hands_back_only_rows_it_still_holds(
     smtp_sink, make_subscriber, api, operator, monkeypatch, clock, settings

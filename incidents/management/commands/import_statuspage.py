@@ -8,8 +8,9 @@ import json
 import sys
 import urllib.error
 import urllib.request
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incidents.services import importing
 
@@ -19,11 +20,11 @@ PAGE_SIZE_GUARD = 1000  # pages; a source that never returns an empty page is br
 class Command(BaseCommand):
     help = "Import a public Statuspage-compatible page (components and history)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("url", help="the status page URL, e.g. https://status.example.com")
         parser.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
 
-    def handle(self, *args, url: str, timeout: float, **options):
+    def handle(self, *args: Any, url: str, timeout: float, **options: Any) -> None:
         base = url.rstrip("/")
         if not base.startswith(("http://", "https://")):
             raise CommandError("The URL must start with http:// or https://.")
@@ -42,14 +43,14 @@ class Command(BaseCommand):
         importing.align_current_statuses(rows, components, report)
         self._summary(report)
 
-    def _get(self, url: str) -> dict:
+    def _get(self, url: str) -> importing.Source:
         # The scheme was checked in handle(): only http(s) URLs reach here.
         request = urllib.request.Request(  # noqa: S310
             url, headers={"Accept": "application/json", "User-Agent": "statuspage-import"}
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return json.loads(response.read().decode("utf-8"))
+                data = json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
             raise CommandError(f"{url} answered HTTP {exc.code}.") from None
         except (urllib.error.URLError, TimeoutError) as exc:
@@ -58,10 +59,14 @@ class Command(BaseCommand):
             ) from None
         except ValueError:
             raise CommandError(f"{url} did not return JSON.") from None
+        if not isinstance(data, dict):
+            raise CommandError(f"{url} did not return a JSON object.")
+        return data
 
-    def _pages(self, url: str, key: str) -> list[dict]:
+    def _pages(self, url: str, key: str) -> list[importing.Source]:
         """Page through a list endpoint until an empty page, as Statuspage clients do."""
-        items, seen = [], set()
+        items: list[importing.Source] = []
+        seen: set[str] = set()
         for page in range(1, PAGE_SIZE_GUARD):
             batch = self._get(f"{url}?page={page}").get(key) or []
             fresh = [item for item in batch if item["id"] not in seen]

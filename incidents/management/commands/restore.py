@@ -1,9 +1,10 @@
 """manage.py restore FILE: replace the database with a backup, then migrate and refresh caches."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from incidents import backup
 
@@ -11,11 +12,11 @@ from incidents import backup
 class Command(BaseCommand):
     help = "Restore the database from a backup made by `manage.py backup`. Destroys current data."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    def handle(self, *args, file: Path, yes: bool, **options):
+    def handle(self, *args: Any, file: Path, yes: bool, **options: Any) -> None:
         if not yes:
             answer = input(f"Replace ALL data with {file}? Type 'yes' to continue: ")
             if answer.strip().lower() != "yes":

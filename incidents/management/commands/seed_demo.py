@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from incidents import services
 from incidents.enums import ComponentStatus as S
 from incidents.enums import IncidentStatus as I
-from incidents.models import Component, Page
+from incidents.models import Component, Incident, Page
 from incidents.services import Actor
 
 ACTOR = Actor(label="seed_demo", via="import")
+
+# A step of the demo history: when it happens, and what makes it happen at that time.
+_Step: TypeAlias = tuple[datetime, Callable[[datetime], object]]
 
 GROUPS = {
     "Core Platform": ["API", "Web App", "Authentication", "Database"],
@@ -57,10 +62,10 @@ UPDATE_TEXT = {
 class Command(BaseCommand):
     help = "Seed an empty status page with demo data (idempotent)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=7, help="random seed for the history")
 
-    def handle(self, *args, seed: int, **options):
+    def handle(self, *args: Any, seed: int, **options: Any) -> None:
         with transaction.atomic():
             if Component.objects.exists():
                 self.stdout.write("The page already has components: nothing seeded.")
@@ -73,7 +78,7 @@ class Command(BaseCommand):
         now = timezone.now()
         Page.objects.update(name="Acme Cloud")
         created = now - timedelta(days=120)
-        components = {}
+        components: dict[str, Component] = {}
         for position, (group_name, names) in enumerate(GROUPS.items(), start=1):
             group = services.component_group_create(name=group_name, actor=ACTOR, position=position)
             for name in names:
@@ -95,7 +100,7 @@ class Command(BaseCommand):
                 description="Guides and API reference.",
             )
 
-        steps = []  # (at, callable): run in time order so the status log stays ordered
+        steps: list[_Step] = []  # run in time order so the status log stays ordered
         for n, (name, names, status) in enumerate(PAST_INCIDENTS):
             start = now - timedelta(days=88 - n * 7, hours=rng.randint(0, 20))
             steps += self._incident_steps(name, [components[c] for c in names], status, start, rng)
@@ -133,10 +138,17 @@ class Command(BaseCommand):
             notify=False,
         )
 
-    def _incident_steps(self, name, components, status, start, rng):
-        holder = {}
+    def _incident_steps(
+        self,
+        name: str,
+        components: list[Component],
+        status: S,
+        start: datetime,
+        rng: random.Random,
+    ) -> list[_Step]:
+        holder: dict[str, Incident] = {}
 
-        def create(at):
+        def create(at: datetime) -> None:
             holder["incident"] = services.incident_create(
                 name=name,
                 body=UPDATE_TEXT[I.INVESTIGATING].format(name=name.lower()),
@@ -147,8 +159,10 @@ class Command(BaseCommand):
                 backfilled=True,
             )
 
-        def update(new_status, statuses=None):
-            def run(at):
+        def update(
+            new_status: I, statuses: dict[Component, S] | None = None
+        ) -> Callable[[datetime], None]:
+            def run(at: datetime) -> None:
                 services.incident_update_post(
                     incident=holder["incident"],
                     status=new_status,
@@ -172,7 +186,7 @@ class Command(BaseCommand):
             (t3, update(I.RESOLVED)),
         ]
 
-    def _past_maintenance(self, components, at):
+    def _past_maintenance(self, components: dict[str, Component], at: datetime) -> None:
         maintenance = services.maintenance_schedule(
             name="Network maintenance in US East",
             components=[components["US East"]],

@@ -1,14 +1,16 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
     help = "Run RQ's cron scheduler for the notification relay and subscriber clean-up."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Run the jobs once, inline.")
 
-    def handle(self, *args, once=False, **options):
+    def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
         from notifications.cron import SCHEDULE
 
         if once:
@@ -21,4 +23,5 @@ class Command(BaseCommand):
 
         from notifications.cron import build_scheduler
 
-        build_scheduler(django_rq.get_connection("notifications")).start()
+        scheduler = build_scheduler(django_rq.get_connection("notifications"))
+        scheduler.start()  # type: ignore[no-untyped-call]  # rq 3.0 leaves start() unannotated

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from notifications.selectors import outbox_health
@@ -6,7 +8,7 @@ from notifications.selectors import outbox_health
 class Command(BaseCommand):
     help = "Show the delivery outbox and worker health; exit 1 when delivery is stalled."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         health = outbox_health()
         counts = ", ".join(f"{state} {n}" for state, n in health.counts.items())
         self.stdout.write(f"deliveries: {counts}")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.http import HttpResponse
 
 from incidents import selectors, wire
+from incidents.models import Page
 from statuspage.access.models import Scope
 from statuspage.api.v1.http import ApiRequest, api_view, json_response
 
 
-def page_json(page) -> dict:
+def page_json(page: Page) -> wire.PageDict:
     return wire.page_dict(page)
 
 

@@ -11,7 +11,7 @@ from incidents.models import Incident, Maintenance
 Context = wire.Context
 
 
-def component(ctx: Context, public_id: str) -> dict:
+def component(ctx: Context, public_id: str) -> wire.ComponentDict:
     return ctx.by_id[public_id]
 
 
