@@ -11,21 +11,36 @@ import html
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "thead", "tbody", "tr", "th", "td", "s",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+# Column alignment as classes, not style attributes: the pages' CSP refuses inline styles.
+ALIGN_CLASSES = {"md-left", "md-center", "md-right"}
+ALLOWED_CLASSES = {"th": ALIGN_CLASSES, "td": ALIGN_CLASSES}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow noopener"
+
+
+def _align_as_class(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = str(token.attrs.pop("style", ""))
+            if style.startswith("text-align:"):
+                token.attrSet("class", "md-" + style.removeprefix("text-align:"))
 
 
 @functools.cache
 def _parser() -> MarkdownIt:
     # CommonMark without raw HTML; tables and strikethrough are what operators actually use.
-    return MarkdownIt("commonmark", {"html": False}).enable(["strikethrough"])
+    parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    parser.core.ruler.push("align_as_class", _align_as_class)
+    return parser
 
 
 def sanitize(html: str) -> str:
@@ -35,6 +50,7 @@ def sanitize(html: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
+        allowed_classes=ALLOWED_CLASSES,
         # Dropped with their content: their text is never meant to be read.
         clean_content_tags={"script", "style"},
         strip_comments=True,

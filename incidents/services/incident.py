@@ -183,19 +183,10 @@ def _apply_update(
 ) -> IncidentUpdate:
     before = audit_snapshot(incident, _AUDIT_FIELDS)
     touched = {c.id: c for c in component_statuses}
-    for component, component_status in component_statuses.items():
-        IncidentComponent.objects.update_or_create(
-            incident=incident, component=component, defaults={"status": component_status}
-        )
+    affected_ids = _impose_components(incident, component_statuses)
     _set_status(incident, status, at)
-    imposed = IncidentComponent.objects.filter(incident=incident)
-    incident.computed_impact = impact_for_statuses(
-        imposed.values_list("status", flat=True), previous=incident.computed_impact
-    )
     incident.updated_at = at
     incident.save()
-    # Components this incident covers all need recomputing when it opens or closes.
-    affected_ids = set(imposed.values_list("component_id", flat=True))
     changes = recompute_components(
         affected_ids,
         at=at,
@@ -231,6 +222,23 @@ def _apply_update(
         )
     )
     return update
+
+
+def _impose_components(incident: Incident, component_statuses: dict[Component, str]) -> set[int]:
+    """Record what this update imposes on components; returns every component it covers.
+
+    All of them, not only those named now, need recomputing when the incident opens or closes.
+    The caller saves the incident (its impact is set here).
+    """
+    for component, component_status in component_statuses.items():
+        IncidentComponent.objects.update_or_create(
+            incident=incident, component=component, defaults={"status": component_status}
+        )
+    imposed = IncidentComponent.objects.filter(incident=incident)
+    incident.computed_impact = impact_for_statuses(
+        imposed.values_list("status", flat=True), previous=incident.computed_impact
+    )
+    return set(imposed.values_list("component_id", flat=True))
 
 
 def _set_status(incident: Incident, status: str, at: datetime) -> None:

@@ -469,33 +469,70 @@ def test_a_hanging_endpoint_times_out_and_is_retried(settings, make_subscriber, 
     server.close()
 
 
+class _SilentServer:
+    """Accepts connections and never answers; records how many were open at once.
+
+    Serial sending opens one at a time (each closes on its timeout before the next opens), so a
+    peak of 3 proves the three hanging endpoints were waited on together, with no clock involved.
+    """
+
+    def __init__(self):
+        import selectors
+        import socket
+        import threading
+
+        self._selector = selectors.DefaultSelector()
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen()
+        self._listener.setblocking(False)
+        self._selector.register(self._listener, selectors.EVENT_READ)
+        self.port = self._listener.getsockname()[1]
+        self.open = 0
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        import selectors
+
+        while not self._stop.is_set():
+            for key, _ in self._selector.select(timeout=0.05):
+                if key.fileobj is self._listener:
+                    conn, _ = self._listener.accept()
+                    conn.setblocking(False)
+                    self._selector.register(conn, selectors.EVENT_READ)
+                    self.open += 1
+                    self.peak = max(self.peak, self.open)
+                elif not key.fileobj.recv(65536):  # the client gave up: its timeout
+                    self._selector.unregister(key.fileobj)
+                    key.fileobj.close()
+                    self.open -= 1
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self._listener.close()
+
+
 def test_hanging_endpoints_do_not_hold_up_healthy_ones(
     settings, receiver, make_subscriber, api, operator
 ):
-    import socket
-    import time
-
     settings.WEBHOOK_TIMEOUT_SECONDS = 1
     settings.NOTIFY_HTTP_CONCURRENCY = 4
-    silent = []
-    for n in range(3):
-        server = socket.socket()
-        server.bind(("127.0.0.1", 0))
-        server.listen()  # accepts (in the backlog) and never answers
-        silent.append(server)
-        make_subscriber(
-            channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{server.getsockname()[1]}/{n}"
-        )
-    make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
-    _incident(operator, api)
-    started = time.monotonic()
-    outcome = _deliver()
-    elapsed = time.monotonic() - started
+    silent = _SilentServer()
+    try:
+        for n in range(3):
+            make_subscriber(channel=Channel.WEBHOOK, address=f"http://127.0.0.1:{silent.port}/{n}")
+        make_subscriber(channel=Channel.WEBHOOK, address=receiver.url)
+        _incident(operator, api)
+        outcome = _deliver()
+    finally:
+        silent.close()
     assert outcome["sent"] == 1 and outcome["retry"] == 3
     assert len(receiver.requests) == 1
-    assert elapsed < 2.5  # in parallel: about one timeout, not three
-    for server in silent:
-        server.close()
+    assert silent.peak == 3  # waited on together, not one timeout after another
 
 
 def _silent_server():

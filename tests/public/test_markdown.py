@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from incidents import services
-from statuspage.markdown import render_markdown, render_plain
+from statuspage.markdown import render_markdown, render_plain, sanitize
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -100,6 +100,26 @@ def test_markdown_formatting_survives():
     html = str(render_markdown("**bold** _em_ `code`\n\n- one\n- two\n\n> quote"))
     for tag in ("<strong>", "<em>", "<code>", "<ul>", "<li>", "<blockquote>"):
         assert tag in html
+
+
+def test_tables_render_with_alignment_as_classes():
+    html = str(render_markdown("| Region | Errors |\n|:--|--:|\n| eu | ~~40%~~ 2% |\n"))
+    for tag in ("<table>", "<thead>", '<th class="md-left">Region</th>', "<tbody>"):
+        assert tag in html
+    # The pages' CSP refuses inline styles, so alignment must never arrive as one.
+    assert '<td class="md-right"><s>40%</s> 2%</td>' in html
+    assert "style=" not in html
+
+
+def test_strikethrough_renders():
+    assert str(render_markdown("~~fixed~~ done")) == "<p><s>fixed</s> done</p>\n"
+
+
+def test_sanitiser_keeps_table_markup_but_not_foreign_classes_or_styles():
+    raw = (
+        '<table><tr><td class="banner md-left" style="color:red" onclick="x()">x</td></tr></table>'
+    )
+    assert sanitize(raw) == '<table><tbody><tr><td class="md-left">x</td></tr></tbody></table>'
 
 
 def test_plain_rendering_drops_markup():

@@ -77,6 +77,11 @@ class Command(BaseCommand):
     def _seed(self, rng: random.Random) -> None:
         now = timezone.now()
         Page.objects.update(name="Acme Cloud")
+        components = self._components(now)
+        self._history(components, now, rng)
+        self._present(components, now)
+
+    def _components(self, now: datetime) -> dict[str, Component]:
         created = now - timedelta(days=120)
         components: dict[str, Component] = {}
         for position, (group_name, names) in enumerate(GROUPS.items(), start=1):
@@ -99,7 +104,9 @@ class Command(BaseCommand):
                 only_show_if_degraded=False,
                 description="Guides and API reference.",
             )
+        return components
 
+    def _history(self, components: dict[str, Component], now: datetime, rng: random.Random) -> None:
         steps: list[_Step] = []  # run in time order so the status log stays ordered
         for n, (name, names, status) in enumerate(PAST_INCIDENTS):
             start = now - timedelta(days=88 - n * 7, hours=rng.randint(0, 20))
@@ -109,6 +116,8 @@ class Command(BaseCommand):
         for at, step in sorted(steps, key=lambda s: s[0]):
             step(at)
 
+    def _present(self, components: dict[str, Component], now: datetime) -> None:
+        """An incident in progress and a maintenance ahead, so every section of the page shows."""
         live = services.incident_create(
             name="Elevated API error rates",
             body="We are investigating elevated error rates.",

@@ -48,17 +48,6 @@ def boolean(data: dict, name: str, default=MISSING):
     raise ApiError.field(name, f"{name} must be true or false.")
 
 
-def integer(data: dict, name: str, *, minimum: int = 0, maximum: int = 10**6, default=MISSING):
-    value = data.get(name, default)
-    if value is MISSING or value is None or value is default:
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ApiError.field(name, f"{name} must be a whole number from {minimum} to {maximum}.")
-    return value
-
-
 def day(data: dict, name: str, default=MISSING):
     value = data.get(name, default)
     if value is MISSING or value is None or value is default or value == "":
