@@ -170,6 +170,42 @@ def incident_resolve(
     )
 
 
+def incident_reopen(
+    *,
+    incident: Incident,
+    status: str,
+    body: str,
+    actor: Actor,
+    component_statuses: ComponentStatuses | None = None,
+    notify: bool = True,
+) -> IncidentUpdate:
+    """Reopen a resolved incident: back to an open status, its components imposed again.
+
+    Subscribers hear it as an update (Statuspage has no "reopened" event); the audit log names
+    it, since a reopening is what an operator looks for afterwards.
+    """
+    component_statuses = dict(component_statuses or {})
+    if status not in OPEN_INCIDENT_STATUSES:
+        raise ServiceError("Reopen to investigating, identified or monitoring.", field="status")
+    _validate(incident.name, status, body, component_statuses)
+    with transaction.atomic():
+        page_lock()
+        incident = Incident.objects.get(pk=incident.pk)
+        if incident.is_open:
+            raise ServiceError("This incident is open: post an update instead.")
+        return _apply_update(
+            incident,
+            status=status,
+            body=body,
+            component_statuses=component_statuses,
+            notify=notify,
+            actor=actor,
+            at=timezone.now(),
+            kind=EventKind.INCIDENT_UPDATED,
+            audit_action="incident.reopened",
+        )
+
+
 def _apply_update(
     incident: Incident,
     *,
@@ -180,6 +216,7 @@ def _apply_update(
     actor: Actor,
     at: datetime,
     kind: str,
+    audit_action: str | None = None,
 ) -> IncidentUpdate:
     before = audit_snapshot(incident, _AUDIT_FIELDS)
     touched = {c.id: c for c in component_statuses}
@@ -206,7 +243,7 @@ def _apply_update(
     )
     audit_record(
         actor=actor,
-        action=f"incident.{kind.split('.')[1]}",
+        action=audit_action or f"incident.{kind.split('.')[1]}",
         obj=incident,
         before=before,
         after=audit_snapshot(incident, _AUDIT_FIELDS),

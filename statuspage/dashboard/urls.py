@@ -62,6 +62,11 @@ urlpatterns = [
         name="dashboard-incident-resolve",
     ),
     path(
+        "incidents/<str:public_id>/reopen/",
+        incidents.incident_reopen,
+        name="dashboard-incident-reopen",
+    ),
+    path(
         "incidents/updates/<str:public_id>/edit/",
         incidents.update_edit,
         name="dashboard-incident-update-edit",

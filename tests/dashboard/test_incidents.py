@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from incidents.models import AuditEntry, Incident
@@ -196,3 +198,120 @@ def test_a_control_character_is_a_form_error_and_nothing_is_declared(
     assert not Incident.objects.exists()
     api.refresh_from_db()
     assert api.status == "operational"
+
+
+def _resolved(client, api, web) -> Incident:
+    _declare(client, api, web)
+    incident = Incident.objects.get()
+    client.post(f"/dashboard/incidents/{incident.public_id}/resolve/", {"body": "Ok"})
+    return incident
+
+
+def test_timeline_renders_markdown_and_status_labels_and_hides_unchanged_components(
+    responder_client, api, web
+):
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    # The second update keeps API where it was and moves Web: only Web's change is news.
+    responder_client.post(
+        f"/dashboard/incidents/{incident.public_id}/update/",
+        {
+            "status": "identified",
+            "impact_override": "",
+            "body": "- Sign-in may fail\n- **Retry** works",
+            "notify": "on",
+            f"component_{api.pk}": "major_outage",
+            f"component_{web.pk}": "partial_outage",
+        },
+    )
+    html = responder_client.get(f"/dashboard/incidents/{incident.public_id}/").content.decode()
+    assert "<li>Sign-in may fail</li>" in html and "<strong>Retry</strong>" in html
+    assert "<strong>looking</strong>" in html
+    assert "major_outage" not in html.split("<h2>Updates</h2>")[1].split("<section>")[0]
+    assert "Major outage → Major outage" not in html
+    changes = re.findall(r'<ul class="changes">(.*?)</ul>', html, re.DOTALL)
+    text = [re.sub(r"<[^>]+>|\s+", " ", c).split() for c in changes]
+    assert [" ".join(t) for t in text] == [
+        "Web: Degraded performance → Partial outage",
+        "API: Operational → Major outage Web: Operational → Degraded performance",
+    ]
+    # The worse side is the one in red, whichever side it is on.
+    assert (
+        '<span class="calm">Operational</span> → <span class="severe">Major outage</span>' in html
+    )
+
+
+def test_incident_pages_link_to_the_public_incident(viewer_client, responder_client, api, web):
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    public = f'href="/incidents/{incident.public_id}"'
+    assert public in viewer_client.get(f"/dashboard/incidents/{incident.public_id}/").text
+    assert public in viewer_client.get("/dashboard/incidents/").text
+
+
+def test_reopening_sets_components_again_tells_subscribers_and_is_audited(
+    responder_client, api, web, events
+):
+    incident = _resolved(responder_client, api, web)
+    api.refresh_from_db()
+    assert api.status == "operational"
+    page = responder_client.get(f"/dashboard/incidents/{incident.public_id}/").text
+    # The statuses it imposed before are offered again.
+    assert re.search(
+        r'<option value="major_outage" selected>[^<]*</option>', page.split("/reopen/")[1]
+    )
+    response = responder_client.post(
+        f"/dashboard/incidents/{incident.public_id}/reopen/",
+        {
+            "status": "identified",
+            "body": "The errors are **back**.",
+            "notify": "on",
+            f"component_{api.pk}": "partial_outage",
+        },
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    api.refresh_from_db()
+    assert (incident.status, incident.resolved_at) == ("identified", None)
+    assert api.status == "partial_outage"
+    assert events[-1].kind == "incident.updated" and events[-1].notify is True
+    assert AuditEntry.objects.filter(action="incident.reopened", actor="rhea").count() == 1
+    assert "/resolve/" in responder_client.get(f"/dashboard/incidents/{incident.public_id}/").text
+
+
+def test_reopening_needs_an_open_status_and_a_resolved_incident(responder_client, api, web):
+    incident = _resolved(responder_client, api, web)
+    url = f"/dashboard/incidents/{incident.public_id}/reopen/"
+    bad = responder_client.post(url, {"status": "resolved", "body": "x"})
+    assert bad.status_code == 400
+    responder_client.post(url, {"status": "investigating", "body": "Back."})
+    again = responder_client.post(
+        url, {"status": "investigating", "body": "Back again."}, follow=True
+    )
+    assert "This incident is open: post an update instead." in again.text
+    assert AuditEntry.objects.filter(action="incident.reopened").count() == 1
+
+
+def test_a_viewer_cannot_reopen(viewer_client, responder_client, api, web):
+    incident = _resolved(responder_client, api, web)
+    response = viewer_client.post(
+        f"/dashboard/incidents/{incident.public_id}/reopen/",
+        {"status": "investigating", "body": "Back."},
+    )
+    assert response.status_code == 403
+    incident.refresh_from_db()
+    assert incident.status == "resolved"
+
+
+def test_postmortem_form_separates_draft_from_publishing(responder_client, api, web):
+    incident = _resolved(responder_client, api, web)
+    url = f"/dashboard/incidents/{incident.public_id}/"
+    html = responder_client.get(url).text
+    assert "Saved draft" not in html  # no empty preview before there is a draft
+    assert "What happened, why, and what changes" in html
+    assert '<button type="submit" name="save" class="secondary">Save draft (nobody is told)' in html
+    assert 'class="publish">Publish and notify</button>' in html
+    responder_client.post(f"{url}postmortem/", {"body": "## Cause\nA bad deploy."})
+    html = responder_client.get(url).text
+    assert '<span class="tag draft">Draft</span>' in html
+    assert "<h3>Saved draft</h3>" in html and "<h2>Cause</h2>" in html

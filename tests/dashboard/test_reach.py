@@ -121,7 +121,7 @@ def test_postmortem_form_shows_reach_and_publishing_writes_that_many(
 ):
     settings.NOTIFY_SMS_EVENTS = ["incident.created"]
     url = f"/dashboard/incidents/{resolved.public_id}/"
-    [line] = reach_lines(responder_client.get(url).text)
+    line, _reopen = reach_lines(responder_client.get(url).text)
     # API's subscriber, the incident's own, the webhook to everything; not Web's, no SMS.
     assert line == (
         "This will notify 3 subscribers: 2 email, 1 Webhook. SMS is not sent for this kind "
@@ -136,7 +136,9 @@ def test_postmortem_form_shows_reach_and_publishing_writes_that_many(
 
 def test_postmortem_reach_counts_sms_when_that_kind_sends_sms(responder_client, resolved, settings):
     settings.NOTIFY_SMS_EVENTS = ["incident.postmortem_published"]
-    [line] = reach_lines(responder_client.get(f"/dashboard/incidents/{resolved.public_id}/").text)
+    line, _reopen = reach_lines(
+        responder_client.get(f"/dashboard/incidents/{resolved.public_id}/").text
+    )
     assert line == "This will notify 4 subscribers: 2 email, 1 SMS, 1 Webhook."
     responder_client.post(
         f"/dashboard/incidents/{resolved.public_id}/postmortem/",

@@ -35,6 +35,7 @@ def cases(w):
         ("post", "/dashboard/incidents/new/", RESPONDER),
         ("post", f"/dashboard/incidents/{inc}/update/", RESPONDER),
         ("post", f"/dashboard/incidents/{inc}/resolve/", RESPONDER),
+        ("post", f"/dashboard/incidents/{inc}/reopen/", RESPONDER),
         ("get", f"/dashboard/incidents/updates/{w['update']}/edit/", RESPONDER),
         ("post", f"/dashboard/incidents/updates/{w['update']}/edit/", RESPONDER),
         ("post", f"/dashboard/incidents/{inc}/postmortem/", RESPONDER),

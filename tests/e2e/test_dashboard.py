@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from django_otp.oath import totp
 
 # The fixtures live beside this file, not in tests/e2e/conftest.py (another suite's).
@@ -245,8 +246,9 @@ AXE_PAGES_SIGNED_OUT = [
 ]
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_dashboard_pages_have_no_serious_accessibility_violations(
-    dash_site, dash_admin, dash_page, dash_browser, axe_source
+    scheme, dash_site, dash_admin, dash_browser, axe_source
 ):
     from datetime import timedelta
 
@@ -261,7 +263,7 @@ def test_dashboard_pages_have_no_serious_accessibility_violations(
     from notifications.models import SubscriberImport
     from statuspage.access.models import Membership, Role
 
-    page, site = dash_page, dash_site
+    page, site = new_dash_page(dash_browser, color_scheme=scheme), dash_site
     user, device = dash_admin
     api = Component.objects.get(name="API")
     incident = services.incident_create(
@@ -313,7 +315,7 @@ def test_dashboard_pages_have_no_serious_accessibility_violations(
 
     newcomer = get_user_model().objects.create_user("e2e-newcomer", password=OPERATOR_PASSWORD)
     Membership.objects.create(user=newcomer, role=Role.VIEWER)
-    second = new_dash_page(dash_browser)
+    second = new_dash_page(dash_browser, color_scheme=scheme)
     try:
         _sign_in(second, site, None, username="e2e-newcomer")
         second.goto(f"{site}/dashboard/2fa/setup/")
@@ -322,6 +324,7 @@ def test_dashboard_pages_have_no_serious_accessibility_violations(
         _no_problems(second)
     finally:
         second.context.close()
+    page.context.close()
     assert len(found) == len(AXE_PAGES_SIGNED_OUT) + 1 + 1 + len(AXE_PAGES) + len(details) + 1
     assert {path: ids for path, ids in found.items() if ids} == {}
 

@@ -1,10 +1,7 @@
 """A delivery's attempt log on a phone: at 360 and 390 px, in the light and the dark colour
 scheme, the page (and the delivery log that leads to it) has no horizontal scrolling, every
 try is readable, axe-core finds no serious violation, and nothing breaks the CSP.
-Screenshots: test-artifacts/dashboard-delivery-*.png, dashboard-deliveries-*.png.
-
-The dashboard has one colour palette: with a dark preference it shows the light one, which
-this test checks stays readable and accessible."""
+Screenshots: test-artifacts/dashboard-delivery-*.png, dashboard-deliveries-*.png."""
 
 from __future__ import annotations
 

@@ -246,3 +246,33 @@ def test_notify_choice_travels_with_the_event(api, operator, events):
         ("incident.created", False),
         ("incident.resolved", True),
     ]
+
+
+def test_reopening_imposes_the_statuses_it_had_and_records_the_change(api, web, operator, events):
+    incident = services.incident_create(
+        name="API down", body="x", actor=operator, component_statuses={api: "major_outage"}
+    )
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    assert _status(api) == "operational"
+    update = services.incident_reopen(
+        incident=incident, status="monitoring", body="Errors again.", actor=operator
+    )
+    incident.refresh_from_db()
+    assert (incident.status, incident.resolved_at, _status(api)) == (
+        "monitoring",
+        None,
+        "major_outage",
+    )
+    assert update.affected_components[0]["new_status"] == "major_outage"
+    assert AuditEntry.objects.filter(action="incident.reopened").count() == 1
+    assert events[-1].kind == "incident.updated"
+
+
+def test_reopening_refuses_an_open_incident_and_a_closed_status(api, operator):
+    incident = services.incident_create(name="API down", body="x", actor=operator)
+    with pytest.raises(ServiceError, match="post an update instead"):
+        services.incident_reopen(incident=incident, status="identified", body="y", actor=operator)
+    services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
+    with pytest.raises(ServiceError, match="Reopen to investigating"):
+        services.incident_reopen(incident=incident, status="resolved", body="y", actor=operator)
+    assert incident.updates.count() == 2

@@ -1,4 +1,4 @@
-"""Incident forms: declare, post an update, resolve, edit an update, postmortem."""
+"""Incident forms: declare, post an update, resolve, reopen, edit an update, postmortem."""
 
 from __future__ import annotations
 
@@ -56,9 +56,34 @@ class UpdateEditForm(forms.Form):
     body = body_field()
 
 
+class IncidentReopenForm(IncidentUpdateForm):
+    """Reopening: the statuses it had are offered again; its impact stays as computed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["impact_override"]
+        self.fields[
+            "body"
+        ].help_text = "Markdown. Say why the incident is back and what users may see again."
+
+
+POSTMORTEM_HELP = (
+    "Markdown. What happened, why, and what changes so that it does not happen again. "
+    "Saving keeps a draft only operators see; publishing puts it on the incident's public page."
+)
+
+
 class PostmortemForm(forms.Form):
-    body = body_field("Postmortem", required=False)
-    notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
+    body = forms.CharField(
+        label="Postmortem",
+        required=False,
+        max_length=20000,
+        help_text=POSTMORTEM_HELP,
+        widget=forms.Textarea(attrs={"rows": 10, "data-preview": "1"}),
+    )
+    notify = forms.BooleanField(
+        required=False, initial=True, label="Notify subscribers when publishing"
+    )
 
 
 class PreviewForm(forms.Form):

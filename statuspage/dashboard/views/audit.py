@@ -10,6 +10,7 @@ from incidents import selectors
 from statuspage.access.models import Role
 from statuspage.dashboard.forms.audit import AuditFilterForm
 from statuspage.dashboard.permissions import operator_required
+from statuspage.dashboard.presenters import audit_rows
 
 PER_PAGE = 50
 
@@ -23,5 +24,10 @@ def audit_log(request):
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page_obj": page, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "page_obj": page,
+        "audit": audit_rows(page.object_list),
+        "query": query.urlencode(),
+    }
     return render(request, "dashboard/audit.html", context, status=400 if form.errors else 200)

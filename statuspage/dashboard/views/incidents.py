@@ -1,4 +1,4 @@
-"""Incident workflow: declare, post updates, resolve, correct an update, postmortem."""
+"""Incident workflow: declare, post updates, resolve, reopen, correct an update, postmortem."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import selectors, services
+from incidents.enums import IncidentStatus
 from incidents.events import EventKind
 from incidents.models import Incident, IncidentComponent, IncidentTemplate, IncidentUpdate
 from incidents.services import ServiceError
@@ -17,6 +18,7 @@ from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.incidents import (
     IncidentDeclareForm,
+    IncidentReopenForm,
     IncidentResolveForm,
     IncidentUpdateForm,
     PostmortemForm,
@@ -24,6 +26,7 @@ from statuspage.dashboard.forms.incidents import (
     UpdateEditForm,
 )
 from statuspage.dashboard.permissions import DashboardRequest, operator_required
+from statuspage.dashboard.presenters import timeline
 from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status, warn_if_queue_down
 from statuspage.markdown import render_markdown
@@ -95,15 +98,29 @@ def _from_template(request, template_id) -> tuple[dict | None, dict | None]:
     return initial, rendered.component_statuses
 
 
-def _update_form(incident: Incident, data=None) -> IncidentUpdateForm:
-    current = dict(
+def _imposed(incident: Incident) -> dict[int, str]:
+    return dict(
         IncidentComponent.objects.filter(incident=incident).values_list("component_id", "status")
     )
+
+
+def _update_form(incident: Incident, data=None) -> IncidentUpdateForm:
     return IncidentUpdateForm(
         data,
         components=selectors.component_tree().components,
-        current=current,
+        current=_imposed(incident),
         initial={"status": incident.status, "impact_override": incident.impact_override or ""},
+    )
+
+
+def _reopen_form(incident: Incident, data=None) -> IncidentReopenForm:
+    # Its own ids: the postmortem form on the same page has a body and a notify field too.
+    return IncidentReopenForm(
+        data,
+        components=selectors.component_tree().components,
+        current=_imposed(incident),
+        initial={"status": IncidentStatus.INVESTIGATING},
+        auto_id="reopen_%s",
     )
 
 
@@ -112,12 +129,13 @@ def _detail(
 ) -> HttpResponse:
     context = {
         "incident": incident,
-        "updates": incident.updates.order_by("-display_at", "-id"),
+        "updates": timeline(incident.updates.order_by("-display_at", "-id")),
         "update_form": forms.get("update_form") or _update_form(incident),
         "resolve_form": forms.get("resolve_form") or IncidentResolveForm(auto_id="resolve_%s"),
         "postmortem_form": forms.get("postmortem_form")
         or PostmortemForm(initial={"body": incident.postmortem_draft}),
         "postmortem_preview": render_markdown(incident.postmortem_draft),
+        "reopen_form": forms.get("reopen_form") or _reopen_form(incident),
     }
     if request.can_respond:
         # What each form would send, counted with the outbox's own matching rules.
@@ -125,6 +143,8 @@ def _detail(
         context["reach"] = reach_for(kind, (), incident)
         if incident.is_open:
             context["reach_resolve"] = reach_for(EventKind.INCIDENT_RESOLVED, (), incident)
+        else:
+            context["reach_reopen"] = reach_for(EventKind.INCIDENT_UPDATED, (), incident)
     status = 400 if any(f.errors for f in forms.values()) else 200
     return render(request, "dashboard/incidents/detail.html", context, status=status)
 
@@ -182,6 +202,34 @@ def incident_resolve(request, public_id: str):
             warn_if_queue_down(request, notify=form.cleaned_data["notify"])
             return redirect("dashboard-incident", public_id=public_id)
     return _detail(request, incident, resolve_form=form)
+
+
+@require_POST
+@operator_required(Role.RESPONDER)
+def incident_reopen(request, public_id: str):
+    incident = get_object_or_404(Incident, public_id=public_id)
+    if incident.is_open:  # e.g. a second tab: the page it came from no longer offers it
+        messages.error(request, "This incident is open: post an update instead.")
+        return redirect("dashboard-incident", public_id=public_id)
+    form = _reopen_form(incident, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.incident_reopen(
+                incident=incident,
+                status=data["status"],
+                body=data["body"],
+                component_statuses=form.component_statuses(),
+                notify=data["notify"],
+                actor=actor_for(request),
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, "Incident reopened.")
+            warn_if_queue_down(request, notify=data["notify"])
+            return redirect("dashboard-incident", public_id=public_id)
+    return _detail(request, incident, reopen_form=form)
 
 
 @require_http_methods(["GET", "POST"])

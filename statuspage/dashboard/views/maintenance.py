@@ -22,6 +22,7 @@ from statuspage.dashboard.forms.maintenance import (
     MaintenanceUpdateForm,
 )
 from statuspage.dashboard.permissions import DashboardRequest, operator_required
+from statuspage.dashboard.presenters import timeline
 from statuspage.dashboard.reach import reach_for
 from statuspage.dashboard.views.common import actor_for, form_status
 
@@ -83,7 +84,7 @@ def _detail(
     forms = forms or {}
     context = {
         "maintenance": maintenance,
-        "updates": maintenance.updates.order_by("-display_at", "-id"),
+        "updates": timeline(maintenance.updates.order_by("-display_at", "-id")),
         "reschedule_form": forms.get("reschedule")
         or MaintenanceRescheduleForm(
             auto_id="reschedule_%s",

@@ -15,6 +15,7 @@ from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import INCIDENT_COMPONENT_CHOICES
 from statuspage.dashboard.forms.components import StatusForm
 from statuspage.dashboard.permissions import operator_required
+from statuspage.dashboard.presenters import audit_rows
 
 RECENT_AUDIT = 15
 
@@ -35,7 +36,7 @@ def overview(request):
         "status_choices": INCIDENT_COMPONENT_CHOICES,
         "queue_ok": queue_is_reachable(),
         "delivery_health": outbox_health(),
-        "audit": selectors.audit_entries()[:RECENT_AUDIT],
+        "audit": audit_rows(selectors.audit_entries()[:RECENT_AUDIT]),
     }
     return render(request, "dashboard/overview.html", context)
 
