@@ -69,7 +69,7 @@ def test_board_status_change_with_the_board_s_token_goes_through(csrf_client, ap
     token = _token(csrf_client, "/dashboard/")
     response = csrf_client.post(
         f"/dashboard/components/{api.pk}/status/",
-        {"status": "major_outage", "csrfmiddlewaretoken": token},
+        {"status": "major_outage", "confirmed": "on", "csrfmiddlewaretoken": token},
     )
     assert response.status_code == 302
     api.refresh_from_db()

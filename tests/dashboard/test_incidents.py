@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from incidents.models import AuditEntry, Incident
+from incidents.models import AuditEntry, Incident, IncidentComponent
 
 
 def _declare(client, api, web, **extra):
@@ -315,3 +315,29 @@ def test_postmortem_form_separates_draft_from_publishing(responder_client, api, 
     html = responder_client.get(url).text
     assert '<span class="tag draft">Draft</span>' in html
     assert "<h3>Saved draft</h3>" in html and "<h2>Cause</h2>" in html
+
+
+def test_a_whole_group_choice_applies_to_members_left_blank(responder_client, operator, api):
+    from incidents import services
+
+    eu = services.component_group_create(name="EU", actor=operator)
+    services.component_create(name="Paris", group=eu, actor=operator)
+    berlin = services.component_create(name="Berlin", group=eu, actor=operator)
+    form = responder_client.get("/dashboard/incidents/new/").text
+    assert "<legend>EU</legend>" in form and f'name="group_{eu.pk}"' in form
+    assert re.search(r'<input[^>]*name="name"[^>]*autofocus', form)
+    assert "will post an update within 30 minutes" in form  # a first notice needs only a name
+    responder_client.post(
+        "/dashboard/incidents/new/",
+        {
+            "name": "EU down",
+            "status": "investigating",
+            "body": "Looking.",
+            f"group_{eu.pk}": "major_outage",
+            f"component_{berlin.pk}": "degraded_performance",  # its own choice wins
+        },
+    )
+    incident = Incident.objects.get()
+    rows = IncidentComponent.objects.filter(incident=incident)
+    imposed = dict(rows.values_list("component__name", "status"))
+    assert imposed == {"Paris": "major_outage", "Berlin": "degraded_performance"}

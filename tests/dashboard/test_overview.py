@@ -38,12 +38,70 @@ def test_one_click_status_change_sets_the_component_and_audits_it(responder_clie
         f"/dashboard/components/{api.pk}/status/", {"status": "degraded_performance"}
     )
     assert response.status_code == 302
+    assert response["Location"] == f"/dashboard/#c-{api.pk}"  # back to the row, not the top
     api.refresh_from_db()
     assert api.status == api.base_status == "degraded_performance"
     entry = AuditEntry.objects.filter(action="component.status").latest("id")
     assert entry.actor == "rhea" and entry.via == "dashboard"
     page = responder_client.get("/dashboard/").content.decode()
     assert "API is now Degraded performance." in page
+
+
+def test_an_outage_from_the_board_asks_first_and_changes_nothing_until_confirmed(
+    responder_client, api
+):
+    url = f"/dashboard/components/{api.pk}/status/"
+    asked = responder_client.post(url, {"status": "major_outage", "notify": "false"})
+    assert asked.status_code == 200
+    assert "Set API to Major outage?" in asked.text
+    # The confirmation carries the choice, the quiet flag included.
+    for hidden in ('name="status" value="major_outage"', 'name="confirmed" value="on"',
+                   'name="notify" value="false"'):  # fmt: skip
+        assert hidden in asked.text
+    api.refresh_from_db()
+    assert api.base_status == "operational"
+    assert not AuditEntry.objects.filter(action="component.status").exists()
+    responder_client.post(url, {"status": "major_outage", "confirmed": "on"})
+    api.refresh_from_db()
+    assert api.base_status == "major_outage"
+
+
+def test_a_board_change_can_be_undone_for_ten_seconds(responder_client, api, clock):
+    from datetime import timedelta
+
+    url = f"/dashboard/components/{api.pk}/status/"
+    responder_client.post(url, {"status": "degraded_performance"})
+    page = responder_client.get("/dashboard/").text
+    assert "Undo: back to Operational" in page
+    assert 'name="undo" value="on"' in page
+    responder_client.post(url, {"status": "operational", "undo": "on"})
+    api.refresh_from_db()
+    assert api.base_status == "operational"
+    assert "Undo:" not in responder_client.get("/dashboard/").text  # undone once, not again
+    responder_client.post(url, {"status": "degraded_performance"})
+    clock.shift(timedelta(seconds=11))
+    assert "Undo:" not in responder_client.get("/dashboard/").text
+
+
+def test_undo_is_not_offered_once_something_else_changed_the_component(
+    responder_client, api, operator
+):
+    from incidents import services
+
+    responder_client.post(
+        f"/dashboard/components/{api.pk}/status/", {"status": "degraded_performance"}
+    )
+    services.component_status_set(component=api, status="operational", actor=operator)
+    assert "Undo:" not in responder_client.get("/dashboard/").text
+
+
+def test_the_overview_leads_with_incidents_and_maintenance_then_components_then_the_queue(
+    viewer_client,
+):
+    html = viewer_client.get("/dashboard/").text
+    headings = ("Open incidents", "Maintenance", "Components", "Notifications queue")
+    order = [html.index(f"<h2>{h}</h2>") for h in headings]
+    assert order == sorted(order)
 
 
 def test_refused_status_is_shown_not_raised(responder_client, api):
@@ -79,17 +137,17 @@ def test_one_click_change_notifies_the_components_subscribers_when_the_page_says
     responder_client, api, component_subscribers
 ):
     url = f"/dashboard/components/{api.pk}/status/"
-    responder_client.post(url, {"status": "major_outage"})
+    responder_client.post(url, {"status": "major_outage", "confirmed": "on"})
     assert _recipients() == set()  # the page setting is off
     Page.objects.update(notify_component_changes=True)
-    responder_client.post(url, {"status": "partial_outage"})
+    responder_client.post(url, {"status": "partial_outage", "confirmed": "on"})
     assert _recipients() == {"api@x.test"}
 
 
 def test_one_click_change_can_be_kept_quiet(responder_client, api, component_subscribers):
     Page.objects.update(notify_component_changes=True)
     url = f"/dashboard/components/{api.pk}/status/"
-    responder_client.post(url, {"status": "major_outage", "notify": "false"})
+    responder_client.post(url, {"status": "major_outage", "notify": "false", "confirmed": "on"})
     api.refresh_from_db()
     assert api.base_status == "major_outage"
     assert _recipients() == set()

@@ -110,7 +110,7 @@ READ_ONLY_FOR_OTHERS = [
 
 
 def _main(html: str) -> str:
-    return html.split("<main>", 1)[1].split("</main>", 1)[0]
+    return re.split(r"<main\b[^>]*>", html, maxsplit=1)[1].split("</main>", 1)[0]
 
 
 def _write_controls(html: str) -> list[str]:

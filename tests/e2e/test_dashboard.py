@@ -34,7 +34,7 @@ def _sign_in(page, site, device, *, username="e2e-admin", on_verify=None):
 
 
 def _status_of(page, name: str) -> str:
-    row = page.locator("table.board tr", has=page.locator(f"td:text-is('{name}')"))
+    row = page.locator("table.board tr", has=page.locator(f"th:text-is('{name}')"))
     return row.locator(".status").inner_text()
 
 

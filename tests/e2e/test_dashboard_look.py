@@ -2,7 +2,8 @@
 the dark palette is really applied, nothing scrolls sideways at 360 or 390 px, axe-core finds no
 serious violation, a timeline reads as text (Markdown rendered, statuses as words, no-op changes
 left out), the audit log's dates stay on one line and colour the worse status red whichever
-side it is on. Screenshots: test-artifacts/dashboard-{incident,resolved,audit}-<width>-<scheme>.png.
+side it is on. Screenshots:
+test-artifacts/dashboard-{overview,incident,resolved,audit}-<width>-<scheme>.png.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def test_incident_pages_and_audit_log_read_well_in_both_schemes(
     live, old = _history()
     page = new_dash_page(dash_browser, color_scheme=scheme)
     pages = {
+        "overview": "/dashboard/",
         "incident": f"/dashboard/incidents/{live.public_id}/",
         "resolved": f"/dashboard/incidents/{old.public_id}/",
         "audit": "/dashboard/audit/",
@@ -66,7 +68,12 @@ def test_incident_pages_and_audit_log_read_well_in_both_schemes(
                 assert page.goto(f"{dash_site}{path}").status == 200, path
                 background = page.evaluate("getComputedStyle(document.body).backgroundColor")
                 assert background == BACKGROUND[scheme]
-                assert _overflow(page) <= 0, f"{name} at {width}"
+                wide = page.evaluate(
+                    "[...document.querySelectorAll('main *')].filter(e => "
+                    "e.getBoundingClientRect().right > innerWidth + 0.5).slice(0, 5)"
+                    ".map(e => e.tagName + '.' + e.className + ' ' + e.textContent.slice(0, 40))"
+                )
+                assert _overflow(page) <= 0, f"{name} at {width}: {wide}"
                 page.screenshot(
                     path=str(dash_artifacts / f"dashboard-{name}-{width}-{scheme}.png"),
                     full_page=True,

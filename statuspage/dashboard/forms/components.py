@@ -36,3 +36,6 @@ class StatusForm(forms.Form):
     # The board's one-click buttons send none: the change notifies if the page notifies
     # component changes at all (its setting). "false" keeps one change quiet.
     notify = forms.NullBooleanField(required=False)
+    # An outage turns the public banner red: the board asks once more before setting one.
+    confirmed = forms.BooleanField(required=False)
+    undo = forms.BooleanField(required=False)

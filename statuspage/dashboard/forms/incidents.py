@@ -11,6 +11,7 @@ OPEN_STATUS_CHOICES = [(s.value, s.label) for s in OPEN_INCIDENT_STATUSES]
 IMPACT_CHOICES = [("", "Computed from components")] + [
     (value, label) for value, label in Impact.choices if value != Impact.MAINTENANCE
 ]
+FIRST_NOTICE = "We are investigating this issue and will post an update within 30 minutes."
 BODY_HELP = "Markdown. Say what users see, what you are doing, and when you will update next."
 
 
@@ -25,14 +26,17 @@ def body_field(label: str = "Message", required: bool = True) -> forms.CharField
 
 
 class IncidentDeclareForm(ComponentStatusesMixin, forms.Form):
-    name = forms.CharField(max_length=200)
+    # Declaring starts here: the cursor is in Name the moment the form opens.
+    name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autofocus": True}))
     status = forms.ChoiceField(choices=OPEN_STATUS_CHOICES, initial=IncidentStatus.INVESTIGATING)
     impact_override = forms.ChoiceField(choices=IMPACT_CHOICES, required=False, label="Impact")
+    # Filled in, visibly, so a first notice needs only a name; the responder edits it at will.
     body = body_field()
     notify = forms.BooleanField(required=False, initial=True, label="Notify subscribers")
 
     def __init__(self, *args, components=(), current: dict[int, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["body"].initial = FIRST_NOTICE
         self.add_component_fields(components, initial=current)
 
 

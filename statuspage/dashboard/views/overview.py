@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import selectors
+from incidents.enums import ComponentStatus
 from incidents.models import Component
 from incidents.queue import queue_is_reachable
 from incidents.services import Actor, ServiceError, component_status_set
@@ -18,6 +22,9 @@ from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.presenters import audit_rows
 
 RECENT_AUDIT = 15
+UNDO_SECONDS = 10
+UNDO_KEY = "dashboard_board_undo"
+CONFIRM_STATUSES = {ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE}
 
 
 @require_GET
@@ -37,6 +44,7 @@ def overview(request):
         "queue_ok": queue_is_reachable(),
         "delivery_health": outbox_health(),
         "audit": audit_rows(selectors.audit_entries()[:RECENT_AUDIT]),
+        "undo": _undo_offer(request, tree.components),
     }
     return render(request, "dashboard/overview.html", context)
 
@@ -44,21 +52,65 @@ def overview(request):
 @require_POST
 @operator_required(Role.RESPONDER)
 def component_status(request, pk: int):
-    """One-click status change from the component board (sets the component's own status)."""
+    """One-click status change from the component board (sets the component's own status).
+
+    An outage asks for confirmation first (a stray click must not turn the banner red); any
+    change can be undone from the overview for UNDO_SECONDS. Back on the overview the browser
+    returns to the row it changed, not the top of the page.
+    """
     component = get_object_or_404(Component, pk=pk)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status.")
-        return redirect("dashboard-overview")
+        return _back_to(component)
+    data = form.cleaned_data
+    wanted = data["status"]
+    if wanted in CONFIRM_STATUSES and not (data["confirmed"] or data["undo"]):
+        return _confirm(request, component, wanted, data["notify"])
+    previous = component.base_status
     try:
         component = component_status_set(
             component=component,
-            status=form.cleaned_data["status"],
-            notify=form.cleaned_data["notify"] is not False,
+            status=wanted,
+            notify=data["notify"] is not False,
             actor=Actor.for_user(request.user, via="dashboard"),
         )
     except ServiceError as exc:
         messages.error(request, f"{component.name}: {exc.message}")
-    else:
-        messages.success(request, f"{component.name} is now {component.get_status_display()}.")
-    return redirect("dashboard-overview")
+        return _back_to(component)
+    messages.success(request, f"{component.name} is now {component.get_status_display()}.")
+    if data["undo"]:
+        request.session.pop(UNDO_KEY, None)
+    elif previous != wanted:
+        request.session[UNDO_KEY] = {
+            "pk": component.pk,
+            "from": previous,
+            "to": wanted,
+            "at": timezone.now().timestamp(),
+        }
+    return _back_to(component)
+
+
+def _back_to(component: Component) -> HttpResponseRedirect:
+    return HttpResponseRedirect(f"{reverse('dashboard-overview')}#c-{component.pk}")
+
+
+def _confirm(request, component: Component, status: str, notify: bool | None) -> HttpResponse:
+    context = {
+        "component": component,
+        "status": status,
+        "status_label": ComponentStatus(status).label,
+        "notify": notify,
+    }
+    return render(request, "dashboard/components/confirm_status.html", context)
+
+
+def _undo_offer(request, components) -> dict | None:
+    """The last board change, while it may still be undone and nothing has changed it since."""
+    offer = request.session.get(UNDO_KEY)
+    if not offer or timezone.now().timestamp() - offer["at"] > UNDO_SECONDS:
+        return None
+    component = next((c for c in components if c.pk == offer["pk"]), None)
+    if component is None or component.base_status != offer["to"]:
+        return None
+    return {**offer, "name": component.name, "label": ComponentStatus(offer["from"]).label}

@@ -6,6 +6,8 @@
 // 4) A running import's status block ([data-refresh-seconds]) reloads itself until it is done.
 // 5) Read-only fields marked data-select-on-focus (a new API key) select their whole value on
 //    click, ready to copy.
+// 6) Keys: Ctrl/Cmd+Enter submits the form being typed in; "d" (outside a field) opens
+//    "Declare an incident" where the page offers it (a[data-shortcut="d"]).
 // No inline handlers (onclick=…) anywhere: the Content-Security-Policy allows no inline script.
 (function () {
   "use strict";
@@ -47,7 +49,12 @@
     function chosen() {
       var ids = [];
       form.querySelectorAll("select[name^=component_]").forEach(function (select) {
-        if (select.value) ids.push(select.name.slice("component_".length));
+        // A blank choice under a "whole group" status takes the group's.
+        var group = select.closest("fieldset.components");
+        var whole = group && group.querySelector("select[name^=group_]");
+        if (select.value || (whole && whole.value)) {
+          ids.push(select.name.slice("component_".length));
+        }
       });
       form.querySelectorAll("input[name=components]:checked").forEach(function (box) {
         ids.push(box.value);
@@ -95,7 +102,29 @@
     }, seconds * 1000);
   }
 
+  function typing(target) {
+    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+
+  function wireKeys() {
+    document.addEventListener("keydown", function (event) {
+      var form = event.target.form;
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && form) {
+        event.preventDefault();
+        if (form.reportValidity()) form.requestSubmit();
+        return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+      var link = document.querySelector('a[data-shortcut="' + event.key + '"]');
+      if (link) {
+        event.preventDefault();
+        link.click();
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    wireKeys();
     document.querySelectorAll("[data-refresh-seconds]").forEach(wireRefresh);
     document.querySelectorAll("form[data-preview-url]").forEach(wirePreview);
     document.querySelectorAll("p[data-reach-url]").forEach(wireReach);
