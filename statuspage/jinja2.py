@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
 from statuspage.markdown import render_markdown
 from statuspage.public import presenters, templating
@@ -18,6 +19,8 @@ def environment(**options) -> Environment:
     env = Environment(**options)  # noqa: S701 - autoescape is set just above
     env.globals.update(static=static, url=reverse, get_messages=get_messages)
     env.filters["localtime"] = _localtime
+    env.filters["when"] = _when
+    env.globals["current_time_zone"] = timezone.get_current_timezone_name
     env.globals.update(inline_asset=templating.inline_asset, brand_css=templating.brand_css)
     env.globals.update(uptime_bar_items=presenters.uptime_bar_items)
     env.filters.update(
@@ -28,6 +31,16 @@ def environment(**options) -> Environment:
         safe_url=templating.safe_url,
     )
     return env
+
+
+def _when(value, fmt: str = "%Y-%m-%d %H:%M %Z") -> Markup:
+    """A <time> in the active (page) time zone that the dashboard's script may restate in the
+    reader's own zone; without the script the page zone's text stands, named by %Z."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}" data-local>{}</time>').format(
+        value.isoformat(timespec="seconds"), _localtime(value, fmt)
+    )
 
 
 def _localtime(value, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:

@@ -69,9 +69,8 @@ def test_the_attempts_are_listed_newest_first_with_what_each_got_back(
     assert response.status_code == 200
     html = response.content.decode()
     newest, middle, oldest = _attempt_rows(html)
-    assert f'<time datetime="{(start + timedelta(minutes=5)).isoformat(timespec="seconds")}">' in (
-        newest
-    )
+    sent = (start + timedelta(minutes=5)).isoformat(timespec="seconds")
+    assert f'<time datetime="{sent}" data-local>' in newest
     assert ">Sent<" in newest and "HTTP 204" in newest and "41 ms" in newest
     assert "Failed, will retry" in middle and "Connection timed out" in middle
     assert "10004 ms" in middle

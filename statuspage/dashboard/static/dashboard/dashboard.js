@@ -8,6 +8,9 @@
 //    click, ready to copy.
 // 6) Keys: Ctrl/Cmd+Enter submits the form being typed in; "d" (outside a field) opens
 //    "Declare an incident" where the page offers it (a[data-shortcut="d"]).
+// 7) Two time zones: times (time[data-local]) are restated in the reader's zone with the page's
+//    beside them, and each datetime input (entered in the page's zone) shows, live, the same
+//    instant in the reader's zone. The server renders and parses page-zone times only.
 // No inline handlers (onclick=…) anywhere: the Content-Security-Policy allows no inline script.
 (function () {
   "use strict";
@@ -102,6 +105,77 @@
     }, seconds * 1000);
   }
 
+  var PARTS = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23" };
+
+  function wall(instant, zone) {
+    var out = {};
+    new Intl.DateTimeFormat("en-US", Object.assign({ timeZone: zone, second: "2-digit" }, PARTS))
+      .formatToParts(instant).forEach(function (p) { out[p.type] = p.value; });
+    return out;
+  }
+
+  function zoneName(instant, zone) {
+    var part = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "short" })
+      .formatToParts(instant).filter(function (p) { return p.type === "timeZoneName"; })[0];
+    return part ? part.value : zone;
+  }
+
+  function show(instant, zone) {
+    var w = wall(instant, zone);
+    return w.year + "-" + w.month + "-" + w.day + " " + w.hour + ":" + w.minute + " " +
+      zoneName(instant, zone);
+  }
+
+  // Minutes the zone's clocks are ahead of UTC at this instant.
+  function offset(ms, zone) {
+    var w = wall(new Date(ms), zone);
+    return (Date.UTC(+w.year, w.month - 1, +w.day, +w.hour, +w.minute, +w.second) - ms) / 60000;
+  }
+
+  // The instant a page-zone wall time names (the later offset wins across a change).
+  function instantOf(value, zone) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+    if (!m) return null;
+    var guess = Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5]);
+    var ms = guess - offset(guess, zone) * 60000;
+    var again = guess - offset(ms, zone) * 60000;
+    return new Date(again);
+  }
+
+  function wireZones() {
+    var page = document.body.getAttribute("data-page-zone");
+    var mine = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!page || !mine) return;
+    var differ = page !== mine;
+    if (differ) {
+      document.querySelectorAll("time[data-local]").forEach(function (el) {
+        var instant = new Date(el.getAttribute("datetime"));
+        if (isNaN(instant)) return;
+        var original = el.textContent;
+        el.textContent = show(instant, mine);
+        var note = document.createElement("span");
+        note.className = "page-time";
+        note.textContent = "(page: " + original + ")";
+        el.after(note);
+      });
+    }
+    document.querySelectorAll("input[type=datetime-local]").forEach(function (input) {
+      var hint = document.createElement("span");
+      hint.className = "zones";
+      hint.setAttribute("aria-live", "polite");
+      input.after(hint);
+      function refresh() {
+        var instant = instantOf(input.value, page);
+        if (!instant) { hint.textContent = "Page time zone: " + page + "."; return; }
+        hint.textContent = show(instant, page) + (differ ? " = " + show(instant, mine) +
+          " in your zone (" + mine + ")" : " (your zone too)");
+      }
+      input.addEventListener("input", refresh);
+      refresh();
+    });
+  }
+
   function typing(target) {
     return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
   }
@@ -125,6 +199,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     wireKeys();
+    wireZones();
     document.querySelectorAll("[data-refresh-seconds]").forEach(wireRefresh);
     document.querySelectorAll("form[data-preview-url]").forEach(wirePreview);
     document.querySelectorAll("p[data-reach-url]").forEach(wireReach);
