@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -55,8 +52,3 @@ def page_update(*, actor: Actor, **fields: object) -> Page:
         audit_record(actor=actor, action="page.update", obj=page, before=before, after=after)
         public_changed()
     return page
-
-
-def _json_safe(values: Mapping[str, object]) -> dict[str, object]:
-    # The weights are Decimals, which the audit trail's JSON field cannot hold.
-    return {k: str(v) if isinstance(v, Decimal) else v for k, v in values.items()}
