@@ -64,7 +64,9 @@ def incident(id_, name, status, updates, impact="none", **extra):
         "updated_at": updates[0]["updated_at"],
         "started_at": updates[-1]["display_at"],
         "monitoring_at": None,
-        "resolved_at": updates[0]["display_at"] if status == "resolved" else None,
+        "resolved_at": updates[0]["display_at"]
+        if status in ("resolved", "postmortem", "completed")
+        else None,
         "shortlink": "https://stspg.io/x",
         "page_id": "pagepagepage",
         "incident_updates": updates,
