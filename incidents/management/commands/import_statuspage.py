@@ -8,6 +8,7 @@ database as it was, and the import can simply be run again."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import sys
 import urllib.error
@@ -96,10 +97,11 @@ class Command(BaseCommand):
                 data = json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
             raise CommandError(f"{url} answered HTTP {exc.code}.") from None
-        except (urllib.error.URLError, TimeoutError) as exc:
-            raise CommandError(
-                f"{url} could not be reached: {getattr(exc, 'reason', exc)}"
-            ) from None
+        except (OSError, http.client.HTTPException) as exc:
+            # Refused, timed out, or cut off mid-answer (URLError and TimeoutError are
+            # OSErrors; a dropped connection or a short body is an HTTPException).
+            reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+            raise CommandError(f"{url} could not be reached: {reason}") from None
         except ValueError:
             raise CommandError(f"{url} did not return JSON.") from None
         if not isinstance(data, dict):
