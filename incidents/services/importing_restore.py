@@ -38,12 +38,13 @@ Source = dict[str, Any]
 Timed = list[tuple[datetime, Source]]
 
 
-def page_import(page: object, actor: Actor, report: parse.Report) -> None:
+def page_import(page: object, actor: Actor, report: parse.Report) -> bool:
     """The source page's name, URL and time zone (through the settings service, so its rules
-    apply) and its public id, so that ids, shortlinks and timestamps read as they did there."""
+    apply) and its public id, so that ids, shortlinks and timestamps read as they did there.
+    False when they were not taken (reported), so the page is then left alone entirely."""
     if not isinstance(page, dict):
         report.problems.append("the source names no page: its name, URL and zone are kept")
-        return
+        return False
     fields = {
         key: page[key]
         for key in ("name", "url", "time_zone")
@@ -53,10 +54,11 @@ def page_import(page: object, actor: Actor, report: parse.Report) -> None:
         page_update(actor=actor, **fields)
     except ServiceError as exc:
         report.problems.append(f"page settings not imported: {exc.message}")
-        return
+        return False
     source_id = page.get("id")
     if isinstance(source_id, str) and parse.PUBLIC_ID.match(source_id):
         Page.objects.update(public_id=source_id)
+    return True
 
 
 def page_time_restore(page: object) -> None:

@@ -490,3 +490,21 @@ def test_data_of_the_wrong_shape_is_refused_and_rolled_back(page):
     with serving(bad_list) as url, pytest.raises(CommandError, match="not a list of objects"):
         call_command("import_statuspage", url)
     assert _nothing_written()
+
+
+def test_page_settings_kept_on_request_or_when_refused(page, capsys):
+    before = (page.public_id, page.name, page.url, page.time_zone, page.updated_at)
+    with serving(source_page()) as url:
+        call_command("import_statuspage", url, keep_page_settings=True)
+    page.refresh_from_db()
+    assert (page.public_id, page.name, page.url, page.time_zone) == before[:4]
+    assert Incident.objects.count() == 57
+
+    data = source_page()
+    data["components.json"]["page"] = SOURCE_PAGE | {"time_zone": "Mars/Olympus"}
+    with serving(data) as url:
+        call_command("import_statuspage", url)
+    page.refresh_from_db()
+    assert (page.public_id, page.name, page.time_zone) == before[:2] + before[3:4]
+    out = capsys.readouterr().out
+    assert "problem: page settings not imported" in out and "Import finished." in out

@@ -72,8 +72,8 @@ class Command(BaseCommand):
         maintenances: list[importing.Source],
         report: importing.ImportReport,
     ) -> None:
-        if page is not None:
-            restore.page_import(page, importing.IMPORT_ACTOR, report)
+        if page is not None and not restore.page_import(page, importing.IMPORT_ACTOR, report):
+            page = None
         groups = importing.import_groups(rows, report)
         components = importing.import_components(rows, groups, report)
         replay = importing.replay_steps(incidents, maintenances, components, report)
