@@ -465,6 +465,10 @@ class Maintenance(PublicIdModel):
 class MaintenanceUpdate(UpdateBase):
     maintenance = models.ForeignKey(Maintenance, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=MaintenanceStatus.choices)
+    # What the update said it did to components (AffectedComponent list), as a source page
+    # recorded it: kept by the importer so imported history reads as it did there. Windows run
+    # here leave it null; their component changes are in the status log.
+    affected_components = models.JSONField(null=True, blank=True)
 
 
 class IncidentTemplate(CheckedModel):

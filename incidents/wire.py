@@ -258,8 +258,8 @@ class Context:
 def update_dict(
     update: IncidentUpdate | MaintenanceUpdate, parent_id: str, page: Page
 ) -> UpdateDict:
-    """One incident_update (of an incident or a maintenance, which records no component
-    changes of its own)."""
+    """One incident_update, of an incident or a maintenance (a window run here records no
+    component changes on its updates; an imported one keeps what its source recorded)."""
     return {
         "id": update.public_id,
         "status": update.status,
@@ -268,9 +268,7 @@ def update_dict(
         "created_at": timestamp(update.created_at, page.tz),
         "updated_at": timestamp(update.updated_at, page.tz),
         "display_at": timestamp(update.display_at, page.tz),
-        "affected_components": (
-            update.affected_components if isinstance(update, IncidentUpdate) else None
-        ),
+        "affected_components": update.affected_components,
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
         "tweet_id": None,

@@ -7,15 +7,12 @@ Only the pure replay lives here; fetching and paging is the command's job.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeAlias, TypedDict, TypeVar
 
 from django.db import transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from incidents.enums import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -29,10 +26,10 @@ from incidents.models import (
     Component,
     ComponentGroup,
     Incident,
-    IncidentUpdate,
     Maintenance,
     PublicIdModel,
 )
+from incidents.services import importing_restore as restore
 from incidents.services.common import Actor
 from incidents.services.components import (
     component_create,
@@ -40,6 +37,8 @@ from incidents.services.components import (
     component_status_set,
     component_update,
 )
+from incidents.services.importing_parse import PUBLIC_ID, Report
+from incidents.services.importing_parse import when as _when
 from incidents.services.incident import incident_create, incident_update_post
 from incidents.services.maintenance import (
     maintenance_complete,
@@ -48,7 +47,7 @@ from incidents.services.maintenance import (
 )
 
 IMPORT_ACTOR = Actor(label="import", via="import")
-_PUBLIC_ID = re.compile(r"^[0-9a-z]{12}$")
+ImportReport = Report
 
 # An object of the source's JSON (a component, an incident, an update), as decoded: nothing
 # about its shape is checked, so every value is read defensively.
@@ -60,32 +59,21 @@ _Model = TypeVar("_Model", bound=PublicIdModel)
 
 
 @dataclass
-class ImportReport:
-    created: dict[str, int] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+class Replay:
+    """The steps to run in time order, then the restorations that give each object the
+    source's own record once its replay is done (importing_restore)."""
 
-    def count(self, bucket: dict[str, int], kind: str) -> None:
-        bucket[kind] = bucket.get(kind, 0) + 1
-
-
-def _when(value: object) -> datetime | None:
-    """A time of the source's, or None where it gives none the replay can use (absent, not a
-    timestamp, or without its offset)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:  # well formed but impossible, e.g. month 13
-        return None
-    return parsed if parsed is not None and not timezone.is_naive(parsed) else None
+    steps: list[Step] = field(default_factory=list)
+    restores: list[Callable[[], None]] = field(default_factory=list)
 
 
 def _timed_updates(obj: Source, noun: str, report: ImportReport) -> list[tuple[datetime, Source]]:
     """The updates of an incident or maintenance with their times, oldest first. An update
     without a usable time cannot be placed in the status log: it is reported and left out."""
     timed = []
-    for update in obj.get("incident_updates") or []:
+    # The source lists newest first; reversed, updates sharing a time stay in its order once
+    # sorted (the sort is stable) and are stored in that order, as its ids tie-break them.
+    for update in reversed(obj.get("incident_updates") or []):
         at = _when(update.get("display_at"))
         if at is None:
             report.problems.append(
@@ -100,7 +88,7 @@ def _adopt_id(model: type[_Model], obj: _Model, source_id: str | None) -> None:
     """Give an imported object the source's id when it has the expected form and is free."""
     if (
         source_id is not None
-        and _PUBLIC_ID.match(source_id)
+        and PUBLIC_ID.match(source_id)
         and not model._default_manager.filter(public_id=source_id).exists()
     ):
         model._default_manager.filter(pk=obj.pk).update(public_id=source_id)
@@ -117,10 +105,9 @@ class _ComponentFields(TypedDict):
     start_date: date | None
 
 
-def import_components(rows: list[Source], report: ImportReport) -> dict[str, Component]:
-    """Create or update groups and components; returns {source id: Component}."""
+def import_groups(rows: list[Source], report: ImportReport) -> dict[str, ComponentGroup]:
+    """Create the groups not imported before; returns {source id: ComponentGroup}."""
     groups: dict[str, ComponentGroup] = {}
-    components: dict[str, Component] = {}
     for row in (r for r in rows if r.get("group")):
         group = ComponentGroup.objects.filter(public_id=row["id"]).first()
         if group is None:
@@ -133,6 +120,14 @@ def import_components(rows: list[Source], report: ImportReport) -> dict[str, Com
             _adopt_id(ComponentGroup, group, row["id"])
             report.count(report.created, "group")
         groups[row["id"]] = group
+    return groups
+
+
+def import_components(
+    rows: list[Source], groups: dict[str, ComponentGroup], report: ImportReport
+) -> dict[str, Component]:
+    """Create or update components; returns {source id: Component}."""
+    components: dict[str, Component] = {}
     for row in (r for r in rows if not r.get("group")):
         fields: _ComponentFields = {
             "name": row["name"],
@@ -172,10 +167,11 @@ def replay_steps(
     maintenances: list[Source],
     components: dict[str, Component],
     report: ImportReport,
-) -> list[Step]:
+) -> Replay:
     """Every update of every not-yet-imported incident or maintenance as (time, callable),
-    to be run in time order so that the status log stays ordered."""
-    steps: list[Step] = []
+    to be run in time order so that the status log stays ordered; and for each, what restores
+    the source's record of it afterwards."""
+    replay = Replay()
     known = set(Incident.objects.values_list("public_id", flat=True))
     for incident in incidents:
         if incident["id"] in known:
@@ -185,22 +181,24 @@ def replay_steps(
         if not updates:
             report.problems.append(f"incident {incident['id']} has no updates: skipped")
             continue
-        steps += _incident_steps(incident, updates, components, report)
+        _incident_steps(replay, incident, updates, components, report)
     known = set(Maintenance.objects.values_list("public_id", flat=True))
     for maintenance in maintenances:
         if maintenance["id"] in known:
             report.count(report.skipped, "maintenance (already imported)")
             continue
-        steps += _maintenance_steps(maintenance, components, report)
-    return sorted(steps, key=lambda step: step[0])
+        _maintenance_steps(replay, maintenance, components, report)
+    replay.steps.sort(key=lambda step: step[0])
+    return replay
 
 
 def _incident_steps(
+    replay: Replay,
     incident: Source,
     updates: list[tuple[datetime, Source]],
     components: dict[str, Component],
     report: ImportReport,
-) -> list[Step]:
+) -> None:
     holder: dict[str, Incident] = {}
     impact = incident.get("impact")
     override = impact if impact in ("none", "minor", "major", "critical") else None
@@ -220,7 +218,6 @@ def _incident_steps(
             impact_override=override,
         )
         _adopt_id(Incident, created, incident["id"])
-        _adopt_id(IncidentUpdate, created.updates.get(), update["id"])
         holder["incident"] = created
         report.count(report.created, "incident")
 
@@ -231,7 +228,7 @@ def _incident_steps(
             status = update["status"]
             if status == IncidentStatus.POSTMORTEM:
                 status = IncidentStatus.RESOLVED
-            posted = incident_update_post(
+            incident_update_post(
                 incident=holder["incident"],
                 status=status,
                 body=update.get("body") or "(no text)",
@@ -240,20 +237,30 @@ def _incident_steps(
                 at=at,
                 notify=False,
             )
-            _adopt_id(IncidentUpdate, posted, update["id"])
 
         return run
+
+    def restored() -> None:
+        if "incident" in holder:
+            restore.incident_restore(holder["incident"], incident, updates, components, report)
 
     steps: list[Step] = [(updates[0][0], create)]
     steps += [(at, follow(u)) for at, u in updates[1:]]
     postmortem = _postmortem_step(incident, holder, last=steps[-1][0])
-    return steps if postmortem is None else [*steps, postmortem]
+    replay.steps += steps if postmortem is None else [*steps, postmortem]
+    replay.restores.append(restored)
 
 
 def _postmortem_step(incident: Source, holder: dict[str, Incident], last: datetime) -> Step | None:
-    """The publication of the source's postmortem, if it has one: when it says, or after the
-    incident's last update."""
-    if not (incident.get("postmortem_body") or incident.get("postmortem_published_at")):
+    """The publication of the source's postmortem, if it has one (a body, a publication time,
+    or only the status "postmortem", all the public API tells). It happened when the source
+    says, else when the incident last changed there (publishing is its last change), else
+    after its last update."""
+    if not (
+        incident.get("postmortem_body")
+        or incident.get("postmortem_published_at")
+        or incident.get("status") == IncidentStatus.POSTMORTEM
+    ):
         return None
 
     def postmortem(at: datetime) -> None:
@@ -265,17 +272,18 @@ def _postmortem_step(incident: Source, holder: dict[str, Incident], last: dateti
                 status=IncidentStatus.POSTMORTEM,
             )
 
-    return (_when(incident.get("postmortem_published_at")) or last, postmortem)
+    at = _when(incident.get("postmortem_published_at")) or _when(incident.get("updated_at"))
+    return (max(at, last) if at else last, postmortem)
 
 
 def _maintenance_steps(
-    maintenance: Source, components: dict[str, Component], report: ImportReport
-) -> list[Step]:
+    replay: Replay, maintenance: Source, components: dict[str, Component], report: ImportReport
+) -> None:
     holder: dict[str, Maintenance] = {}
     start, end = _when(maintenance.get("scheduled_for")), _when(maintenance.get("scheduled_until"))
     if not start or not end or end <= start:
         report.problems.append(f"maintenance {maintenance['id']} has no valid window: skipped")
-        return []
+        return
     members = [
         components[c["id"]]
         for c in maintenance.get("components") or []
@@ -299,8 +307,13 @@ def _maintenance_steps(
         _adopt_id(Maintenance, holder["m"], maintenance["id"])
         report.count(report.created, "maintenance")
 
-    steps: list[Step] = [(min(created_at, start), schedule)]
-    return steps + _window_steps(maintenance.get("status"), updates, end, holder)
+    def restored() -> None:
+        if "m" in holder:
+            restore.maintenance_restore(holder["m"], maintenance, updates, components, report)
+
+    replay.steps += [(min(created_at, start), schedule)]
+    replay.steps += _window_steps(maintenance.get("status"), updates, end, holder)
+    replay.restores.append(restored)
 
 
 def _window_steps(
@@ -375,11 +388,9 @@ def align_current_statuses(
             continue
         component.refresh_from_db()
         wanted = row.get("status")
-        if (
-            wanted in ComponentStatus.values
-            and wanted != "under_maintenance"
-            and component.status != wanted
-        ):
+        # under_maintenance too: the service refuses it where it is not a status one sets by
+        # hand, and the refusal is reported.
+        if wanted in ComponentStatus.values and component.status != wanted:
             try:
                 component_status_set(component=component, status=wanted, actor=IMPORT_ACTOR)
             except ServiceError as exc:

@@ -11,7 +11,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.management import CommandError, call_command
 
-from incidents.models import Component, ComponentGroup, ComponentStatusChange, Incident, Maintenance
+from incidents.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatusChange,
+    Incident,
+    Maintenance,
+    Page,
+)
+from tests.conftest import RECORDED_EVENTS
 
 T0 = datetime(2026, 9, 1, 12, tzinfo=UTC)
 
@@ -64,13 +72,24 @@ def incident(id_, name, status, updates, impact="none", **extra):
         "updated_at": updates[0]["updated_at"],
         "started_at": updates[-1]["display_at"],
         "monitoring_at": None,
-        "resolved_at": updates[0]["display_at"] if status == "resolved" else None,
+        "resolved_at": updates[0]["display_at"]
+        if status in ("resolved", "postmortem", "completed")
+        else None,
         "shortlink": "https://stspg.io/x",
         "page_id": "pagepagepage",
         "incident_updates": updates,
         "components": [],
         **extra,
     }
+
+
+SOURCE_PAGE = {
+    "id": "pagepagepage",
+    "name": "Example Status",
+    "url": "https://status.example.com",
+    "time_zone": "America/Los_Angeles",
+    "updated_at": "2026-09-01T05:00:00.000-07:00",
+}
 
 
 def source_page():
@@ -131,6 +150,9 @@ def source_page():
             impact="critical",
             postmortem_body="Root cause: a bad deploy.",
             postmortem_published_at=ts(T0 + timedelta(days=1)),
+            # The source's own times, which are not those of its first update.
+            created_at=ts(T0 - timedelta(minutes=5)),
+            started_at=ts(T0 - timedelta(minutes=10)),
         ),
     ]
     for n in range(55):  # more than one page of history
@@ -148,19 +170,25 @@ def source_page():
             )
         )
     window = T0 + timedelta(days=2)
+    eu = {"code": "cmpeuwest001", "name": "EU West"}
+    eu_down = [eu | {"old_status": "operational", "new_status": "under_maintenance"}]
+    eu_back = [eu | {"old_status": "under_maintenance", "new_status": "operational"}]
     maintenances = [
         incident(
             "mnt000000old",
             "Past window",
             "completed",
             [
-                update("mu0000000003", "completed", window + timedelta(hours=1), "Done"),
-                update("mu0000000002", "in_progress", window, "Started"),
+                update("mu0000000004", "completed", window + timedelta(hours=1), "Done", eu_back),
+                update("mu0000000003", "verifying", window + timedelta(minutes=40), "Checking")
+                | {"deliver_notifications": False},
+                update("mu0000000002", "in_progress", window, "Started", eu_down),
                 update("mu0000000001", "scheduled", window - timedelta(days=1), "Planned"),
             ],
             impact="maintenance",
             scheduled_for=ts(window),
             scheduled_until=ts(window + timedelta(hours=2)),
+            started_at=ts(window),
             components=[component("cmpeuwest001", "EU West", "grp000000001")],
         ),
         incident(
@@ -174,30 +202,42 @@ def source_page():
         ),
     ]
     return {
-        "components.json": {"components": components},
+        "components.json": {"page": SOURCE_PAGE, "components": components},
         "incidents.json": incidents,
         "scheduled-maintenances.json": maintenances,
     }
 
 
 @contextlib.contextmanager
-def serving(data):
-    """A local server answering the /api/v2/ documents in `data` (lists paged by 50)."""
+def serving(data, faults=None, component_pages=False):
+    """A local server answering the /api/v2/ documents in `data` (incident and maintenance
+    lists paged by 50; components too with `component_pages`, else all at once). `faults` maps
+    "name?page=N" to what that request gets instead: an HTTP status, "garbage" (not JSON) or
+    "drop" (the connection closed without an answer)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             parts = urlsplit(self.path)
             name = parts.path.removeprefix("/api/v2/")
+            page = int(parse_qs(parts.query).get("page", ["1"])[0])
+            fault = (faults or {}).get(f"{name}?page={page}")
+            if fault == "drop":
+                self.close_connection = True
+                return
+            if isinstance(fault, int):
+                self.send_error(fault)
+                return
             if name == "components.json":
                 body = data[name]
+                if component_pages:
+                    body = body | {"components": body["components"][(page - 1) * 50 : page * 50]}
             elif name in ("incidents.json", "scheduled-maintenances.json"):
-                page = int(parse_qs(parts.query).get("page", ["1"])[0])
                 key = "incidents" if name == "incidents.json" else "scheduled_maintenances"
                 body = {key: data[name][(page - 1) * 50 : page * 50]}
             else:
                 self.send_error(404)
                 return
-            payload = json.dumps(body).encode()
+            payload = b"<html>oops" if fault == "garbage" else json.dumps(body).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -322,3 +362,149 @@ def test_import_refuses_a_source_answering_json_that_is_no_object(db):
     data = source_page() | {"components.json": [{"id": "cmpapi000001"}]}
     with serving(data) as url, pytest.raises(CommandError, match="did not return a JSON object"):
         call_command("import_statuspage", url)
+
+
+def test_import_keeps_the_source_record_of_every_update_and_time(page, statuspage_url):
+    call_command("import_statuspage", statuspage_url)
+    page.refresh_from_db()
+    assert (page.public_id, page.name, page.url, page.time_zone) == (
+        "pagepagepage",
+        "Example Status",
+        "https://status.example.com",
+        "America/Los_Angeles",
+    )
+    assert page.updated_at == T0  # 05:00 in Los Angeles
+    pm = Incident.objects.get(public_id="inc00000pm01")
+    assert pm.created_at == T0 - timedelta(minutes=5)
+    assert pm.started_at == T0 - timedelta(minutes=10)
+    first = pm.updates.get(public_id="upd000000pm1")
+    assert (first.display_at, first.created_at, first.deliver_notifications) == (T0, T0, True)
+    assert first.affected_components == [
+        {
+            "code": "cmpapi000001",
+            "name": "API",
+            "old_status": "operational",
+            "new_status": "major_outage",
+        }
+    ]
+    # Every one of the four updates of the window, with its id, status, time and changes.
+    window = T0 + timedelta(days=2)
+    past = Maintenance.objects.get(public_id="mnt000000old")
+    assert [
+        (u.public_id, u.status, u.display_at, u.created_at, u.deliver_notifications)
+        for u in past.updates.all()
+    ] == [
+        (
+            "mu0000000004",
+            "completed",
+            window + timedelta(hours=1),
+            window + timedelta(hours=1),
+            True,
+        ),
+        (
+            "mu0000000003",
+            "verifying",
+            window + timedelta(minutes=40),
+            window + timedelta(minutes=40),
+            False,
+        ),
+        ("mu0000000002", "in_progress", window, window, True),
+        ("mu0000000001", "scheduled", window - timedelta(days=1), window - timedelta(days=1), True),
+    ]
+    assert past.updates.get(public_id="mu0000000002").affected_components[0]["new_status"] == (
+        "under_maintenance"
+    )
+    assert past.created_at == window - timedelta(days=1)
+    assert (past.started_at, past.completed_at) == (window, window + timedelta(hours=1))
+    # The status log still comes from the replay: the window put EU West under maintenance.
+    eu = Component.objects.get(public_id="cmpeuwest001")
+    assert list(
+        ComponentStatusChange.objects.filter(component=eu).values_list("new_status", "at")
+    ) == [("under_maintenance", window), ("operational", window + timedelta(hours=1))]
+
+
+def test_import_sends_no_notification_for_imported_history(page, statuspage_url, settings):
+    from notifications.models import Channel, Delivery, Event, Subscriber, SubscriberState
+
+    Subscriber.objects.create(
+        channel=Channel.EMAIL,
+        address="ann@example.test",
+        state=SubscriberState.ACTIVE,
+        confirmed_at=T0,
+    )
+    Page.objects.update(notify_component_changes=True)
+    call_command("import_statuspage", statuspage_url)
+    assert Incident.objects.count() == 57
+    assert (Event.objects.count(), Delivery.objects.count()) == (0, 0)
+    # Each replayed step announces itself, marked as not to be sent.
+    settings.STATUSPAGE_EVENT_HANDLER = "tests.conftest.record_event"
+    RECORDED_EVENTS.clear()
+    Incident.objects.all().delete()
+    Maintenance.objects.all().delete()
+    call_command("import_statuspage", statuspage_url)
+    assert len(RECORDED_EVENTS) > 57
+    assert [e.kind for e in RECORDED_EVENTS if e.notify] == []
+
+
+def test_components_beyond_fifty_on_a_source_that_pages_them(page):
+    data = source_page()
+    rows = data["components.json"]["components"]
+    rows += [component(f"cmpmany{n:05d}", f"Many {n}", position=3 + n) for n in range(60)]
+    with serving(data, component_pages=True) as url:
+        call_command("import_statuspage", url)
+    assert Component.objects.count() == 62
+
+
+def _nothing_written():
+    return [
+        m.objects.count()
+        for m in (Component, ComponentGroup, Incident, Maintenance, ComponentStatusChange)
+    ] == [0, 0, 0, 0, 0] and Page.objects.get().public_id != "pagepagepage"
+
+
+@pytest.mark.parametrize(
+    ("faults", "message"),
+    [
+        ({"incidents.json?page=2": "garbage"}, r"incidents.json\?page=2.* did not return JSON"),
+        ({"scheduled-maintenances.json?page=1": 404}, r"scheduled-maintenances.json.* HTTP 404"),
+        ({"incidents.json?page=2": "drop"}, r"incidents.json\?page=2.* could not be reached"),
+    ],
+)
+def test_a_source_failing_mid_way_leaves_nothing_written(page, faults, message):
+    with serving(source_page(), faults) as url, pytest.raises(CommandError, match=message):
+        call_command("import_statuspage", url)
+    assert _nothing_written()
+
+
+def test_data_of_the_wrong_shape_is_refused_and_rolled_back(page):
+    """A listing whose objects lack what the import needs (here an update without a status,
+    met after the components and dozens of incidents were written) ends in a clear error and
+    nothing of the import is kept."""
+    data = source_page()
+    del data["incidents.json"][-1]["incident_updates"][0]["status"]
+    with serving(data) as url, pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_statuspage", url)
+    assert _nothing_written()
+    bad_list = source_page()
+    bad_list["incidents.json"][3] = {"name": "no id"}
+    with serving(bad_list) as url, pytest.raises(CommandError, match="not a list of objects"):
+        call_command("import_statuspage", url)
+    assert _nothing_written()
+
+
+def test_page_settings_kept_on_request_or_when_refused(page, capsys):
+    before = (page.public_id, page.name, page.url, page.time_zone, page.updated_at)
+    with serving(source_page()) as url:
+        call_command("import_statuspage", url, keep_page_settings=True)
+    page.refresh_from_db()
+    assert (page.public_id, page.name, page.url, page.time_zone) == before[:4]
+    assert Incident.objects.count() == 57
+
+    data = source_page()
+    data["components.json"]["page"] = SOURCE_PAGE | {"time_zone": "Mars/Olympus"}
+    with serving(data) as url:
+        call_command("import_statuspage", url)
+    page.refresh_from_db()
+    assert (page.public_id, page.name, page.time_zone) == before[:2] + before[3:4]
+    out = capsys.readouterr().out
+    assert "problem: page settings not imported" in out and "Import finished." in out

@@ -1,9 +1,14 @@
-"""manage.py import_statuspage URL: import components, groups, incidents and maintenance from
-any public Statuspage-compatible /api/v2/ (Atlassian Statuspage, or another install of this
-app). Idempotent: running it again imports only what is new."""
+"""manage.py import_statuspage URL: import the page, components, groups, incidents and
+maintenance from any public Statuspage-compatible /api/v2/ (Atlassian Statuspage, or another
+install of this app). Idempotent: running it again imports only what is new.
+
+Everything is fetched before anything is written, and written in one transaction: a source
+that fails mid-way (an error status, a document that is not JSON, the network) leaves the
+database as it was, and the import can simply be run again."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import sys
 import urllib.error
@@ -11,37 +16,76 @@ import urllib.request
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from incidents.services import importing
+from incidents.services import importing_restore as restore
 
-PAGE_SIZE_GUARD = 1000  # pages; a source that never returns an empty page is broken
+PAGE_GUARD = 1000  # pages; a source that never ends its lists is broken
+# Asked of every list; a source that pages by fewer (or ignores it) is followed all the same.
+PER_PAGE = 100
 
 
 class Command(BaseCommand):
-    help = "Import a public Statuspage-compatible page (components and history)."
+    help = "Import a public Statuspage-compatible page (settings, components and history)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("url", help="the status page URL, e.g. https://status.example.com")
         parser.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
+        parser.add_argument(
+            "--keep-page-settings",
+            action="store_true",
+            help="keep this page's name, URL, time zone and id instead of the source's",
+        )
 
-    def handle(self, *args: Any, url: str, timeout: float, **options: Any) -> None:
+    def handle(
+        self, *args: Any, url: str, timeout: float, keep_page_settings: bool, **options: Any
+    ) -> None:
         base = url.rstrip("/")
         if not base.startswith(("http://", "https://")):
             raise CommandError("The URL must start with http:// or https://.")
         if not base.endswith("/api/v2"):
             base += "/api/v2"
         self.timeout = timeout
-        report = importing.ImportReport()
-        rows = self._get(f"{base}/components.json")["components"]
-        components = importing.import_components(rows, report)
+        first: dict[str, importing.Source] = {}
+        rows = self._pages(f"{base}/components.json", "components", first)
         incidents = self._pages(f"{base}/incidents.json", "incidents")
         maintenances = self._pages(f"{base}/scheduled-maintenances.json", "scheduled_maintenances")
-        steps = importing.replay_steps(incidents, maintenances, components, report)
-        for n, (at, step) in enumerate(steps, start=1):
-            importing.run_step(at, step, report)
-            self._progress("replaying history", n, len(steps))
-        importing.align_current_statuses(rows, components, report)
+        page = None if keep_page_settings else first["components"].get("page")
+        report = importing.ImportReport()
+        try:
+            with transaction.atomic():
+                self._write(page, rows, incidents, maintenances, report)
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            # The documents were JSON objects, but something inside lacks the expected shape.
+            raise CommandError(
+                f"The source's data could not be imported ({type(exc).__name__}: {exc}); "
+                "nothing was written."
+            ) from None
         self._summary(report)
+
+    def _write(
+        self,
+        page: importing.Source | None,
+        rows: list[importing.Source],
+        incidents: list[importing.Source],
+        maintenances: list[importing.Source],
+        report: importing.ImportReport,
+    ) -> None:
+        if page is not None and not restore.page_import(page, importing.IMPORT_ACTOR, report):
+            page = None
+        groups = importing.import_groups(rows, report)
+        components = importing.import_components(rows, groups, report)
+        replay = importing.replay_steps(incidents, maintenances, components, report)
+        for n, (at, step) in enumerate(replay.steps, start=1):
+            importing.run_step(at, step, report)
+            self._progress("replaying history", n, len(replay.steps))
+        for restored in replay.restores:
+            restored()
+        importing.align_current_statuses(rows, components, report)
+        restore.component_times_restore(rows, groups, components)
+        if page is not None:
+            restore.page_time_restore(page)
 
     def _get(self, url: str) -> importing.Source:
         # The scheme was checked in handle(): only http(s) URLs reach here.
@@ -53,28 +97,48 @@ class Command(BaseCommand):
                 data = json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
             raise CommandError(f"{url} answered HTTP {exc.code}.") from None
-        except (urllib.error.URLError, TimeoutError) as exc:
-            raise CommandError(
-                f"{url} could not be reached: {getattr(exc, 'reason', exc)}"
-            ) from None
+        except (OSError, http.client.HTTPException) as exc:
+            # Refused, timed out, or cut off mid-answer (URLError and TimeoutError are
+            # OSErrors; a dropped connection or a short body is an HTTPException).
+            reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+            raise CommandError(f"{url} could not be reached: {reason}") from None
         except ValueError:
             raise CommandError(f"{url} did not return JSON.") from None
         if not isinstance(data, dict):
             raise CommandError(f"{url} did not return a JSON object.")
         return data
 
-    def _pages(self, url: str, key: str) -> list[importing.Source]:
-        """Page through a list endpoint until an empty page, as Statuspage clients do."""
+    def _pages(
+        self, url: str, key: str, first: dict[str, importing.Source] | None = None
+    ) -> list[importing.Source]:
+        """Every item of a list endpoint: ?page=1, 2, ... until a page shorter than the first,
+        an empty one, or one that only repeats (a source that ignores ?page= and answers
+        everything at once). `first` receives the first document (for its `page` object)."""
         items: list[importing.Source] = []
         seen: set[str] = set()
-        for page in range(1, PAGE_SIZE_GUARD):
-            batch = self._get(f"{url}?page={page}").get(key) or []
-            fresh = [item for item in batch if item["id"] not in seen]
-            if not fresh:  # empty, or a source that ignores ?page= and repeats itself
+        size = 0
+        for number in range(1, PAGE_GUARD):
+            page_url = f"{url}?page={number}&per_page={PER_PAGE}"
+            document = self._get(page_url)
+            if first is not None and number == 1:
+                first[key] = document
+            batch = document.get(key)
+            if batch is None and number > 1:
                 break
+            if not isinstance(batch, list) or not all(
+                isinstance(item, dict) and isinstance(item.get("id"), str) for item in batch
+            ):
+                raise CommandError(f"{page_url}: `{key}` is not a list of objects with ids.")
+            fresh = [item for item in batch if item["id"] not in seen]
             seen.update(item["id"] for item in fresh)
             items += fresh
-            self._progress(f"fetching {key}", len(items), None)
+            if fresh:
+                self._progress(f"fetching {key}", len(items), None)
+            if not fresh or len(batch) < size:
+                break
+            size = size or len(batch)
+        else:
+            raise CommandError(f"{url} did not end after {PAGE_GUARD} pages.")
         self.stderr.write("")
         return items
 
@@ -85,7 +149,7 @@ class Command(BaseCommand):
             bar = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
             state = (label, filled)
         else:
-            # Called once per fetched page of 50: each call moves the count.
+            # Called once per fetched page with new items: each call moves the count.
             bar, state = f"{done}", (label, done)
         if state == getattr(self, "_last_progress", None) and done != total:
             return
