@@ -26,11 +26,11 @@ from statuspage.api.v1.http import (
     ApiError,
     ApiRequest,
     api_view,
-    body,
     json_response,
     paginate,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
+from statuspage.api.v1.resources import SUBSCRIBER, read
 
 STATES = [*SubscriberState.values, "all"]
 
@@ -135,7 +135,7 @@ def _subscribe_error(exc: SubscribeError, channel: str = "") -> ApiError:
 @api_view(GET=Scope.READ, POST=Scope.SUBSCRIBERS)
 def subscriber_list(request: ApiRequest) -> HttpResponse:
     if request.method == "POST":
-        data = body(request, "subscriber")
+        data = read(request, SUBSCRIBER)
         channel, address, contact = _channel_and_address(data)
         try:
             sub = subscriber_create(

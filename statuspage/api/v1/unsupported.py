@@ -1,0 +1,71 @@
+"""Parts of Statuspage's management API this app does not offer (yet): a JSON 501 that names the
+missing feature, for every method, so a client learns why instead of meeting a 404 that reads
+like a wrong URL. No key is needed: the answer reveals nothing and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from statuspage.api.v1.http import ApiError, error_response
+
+# (URL part under pages/<page_id>/ as a regular expression, feature, why it is missing)
+FEATURES: tuple[tuple[str, str, str], ...] = (
+    (
+        r"metrics_providers(?:/.*)?",
+        "metrics",
+        "Metrics need the monitoring feature (statuspage/monitoring), which has not landed.",
+    ),
+    (
+        r"metrics(?:/.*)?",
+        "metrics",
+        "Metrics need the monitoring feature (statuspage/monitoring), which has not landed.",
+    ),
+    (
+        r"page_access_(?:users|groups)(?:/.*)?",
+        "page access users and groups",
+        "Audience-specific pages are not offered through the API.",
+    ),
+    (
+        r"components/[^/]+/page_access_(?:users|groups)",
+        "page access users and groups",
+        "Audience-specific pages are not offered through the API.",
+    ),
+    (
+        r"incidents/[^/]+/postmortem(?:/.*)?",
+        "postmortems",
+        "Postmortems are written and published in the dashboard.",
+    ),
+    (
+        r"incidents/[^/]+/subscribers(?:/.*)?",
+        "incident subscribers",
+        "Subscriptions to a single incident are made on the public page.",
+    ),
+    (
+        r"subscribers/(?:unsubscribe|reactivate|resend_confirmation|histogram_by_state|unsubscribed)",
+        "bulk subscriber operations",
+        "Subscribers are managed one at a time (subscribers/{id}).",
+    ),
+    (
+        r"component-groups/[^/]+/uptime",
+        "component group uptime",
+        "Uptime is answered per component (components/{id}/uptime).",
+    ),
+    (
+        r"status_embed_config",
+        "status embed configuration",
+        "The embed's colours and corner are set in settings (docs/api.md, Embedding).",
+    ),
+)
+
+
+def not_implemented(feature: str, reason: str) -> Callable[..., HttpResponse]:
+    @csrf_exempt
+    def view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        return error_response(
+            ApiError(501, f"The {feature} part of Statuspage's API is not implemented. {reason}")
+        )
+
+    return view
