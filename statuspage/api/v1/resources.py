@@ -36,7 +36,7 @@ class OneValue:
 
 @dataclass(frozen=True)
 class Resource:
-    name: str
+    name: str  # the wrapper ("incident"); "" for a body whose fields are not wrapped
     fields: frozenset[str]
     # older name -> the current field(s) it sets
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -148,6 +148,9 @@ SUBSCRIBER = Resource(
     },
 )
 
+# Statuspage's "update a subscriber" sends its one field unwrapped.
+SUBSCRIBER_SCOPE = Resource(name="", fields=frozenset({"component_ids"}))
+
 TEMPLATE = Resource(
     name="template",
     fields=frozenset({"name", "title", "body", "group_id", "update_status", "component_ids"}),
@@ -159,13 +162,23 @@ TEMPLATE = Resource(
     },
 )
 
-ALL = (INCIDENT, INCIDENT_UPDATE, COMPONENT, COMPONENT_GROUP, SUBSCRIBER, TEMPLATE)
+ALL = (
+    INCIDENT,
+    INCIDENT_UPDATE,
+    COMPONENT,
+    COMPONENT_GROUP,
+    SUBSCRIBER,
+    SUBSCRIBER_SCOPE,
+    TEMPLATE,
+)
 
 
 def read(request: ApiRequest, resource: Resource, *, required: bool = True) -> dict[str, Any]:
     """The fields of `resource` in the request's body, older names renamed to current ones,
     ignored fields checked and removed; a 422 naming any field that is none of these."""
     data = request.api_body
+    if not resource.name:
+        return _fields_of(resource, dict(data), [])
     unknown_outside = sorted(k for k in data if k != resource.name and k not in resource.siblings)
     if resource.name not in data:
         if required:
@@ -181,6 +194,10 @@ def read(request: ApiRequest, resource: Resource, *, required: bool = True) -> d
     for name in resource.siblings:
         if name in data:
             inner.setdefault(name, data[name])
+    return _fields_of(resource, inner, unknown_outside)
+
+
+def _fields_of(resource: Resource, inner: dict[str, Any], unknown_outside: list[str]) -> dict:
     _unknown(resource, unknown_outside + [k for k in inner if k not in resource.documented()])
     _rename(resource, inner)
     for name, (kind, _reason) in resource.ignored.items():
@@ -196,7 +213,7 @@ def read(request: ApiRequest, resource: Resource, *, required: bool = True) -> d
 
 def _unknown(resource: Resource, names: list[str]) -> None:
     if names:
-        shown = ", ".join(f"{resource.name}[{n}]" for n in names[:10])
+        shown = ", ".join(f"{resource.name}[{n}]" if resource.name else n for n in names[:10])
         raise ApiError(
             422,
             f"Unknown field{'s' if len(names) > 1 else ''}: {shown}.",

@@ -11,52 +11,61 @@ from django.views.decorators.csrf import csrf_exempt
 
 from statuspage.api.v1.http import ApiError, error_response
 
-# (URL part under pages/<page_id>/ as a regular expression, feature, why it is missing)
+_PAGE = r"pages/[^/.]+/"
+_MONITORING = "Metrics need the monitoring feature, which has not landed yet."
+# (path under /api/v1/ as a regular expression, without `.json`; feature; why it is missing)
 FEATURES: tuple[tuple[str, str, str], ...] = (
     (
-        r"metrics_providers(?:/.*)?",
+        _PAGE + r"metrics_providers(?:/.*)?",
         "metrics",
-        "Metrics need the monitoring feature (statuspage/monitoring), which has not landed.",
+        _MONITORING,
     ),
     (
-        r"metrics(?:/.*)?",
+        _PAGE + r"metrics(?:/.*)?",
         "metrics",
-        "Metrics need the monitoring feature (statuspage/monitoring), which has not landed.",
+        _MONITORING,
     ),
     (
-        r"page_access_(?:users|groups)(?:/.*)?",
+        _PAGE + r"page_access_(?:users|groups)(?:/.*)?",
         "page access users and groups",
         "Audience-specific pages are not offered through the API.",
     ),
     (
-        r"components/[^/]+/page_access_(?:users|groups)",
+        _PAGE + r"components/[^/]+/page_access_(?:users|groups)",
         "page access users and groups",
         "Audience-specific pages are not offered through the API.",
     ),
     (
-        r"incidents/[^/]+/postmortem(?:/.*)?",
+        _PAGE + r"incidents/[^/]+/postmortem(?:/.*)?",
         "postmortems",
         "Postmortems are written and published in the dashboard.",
     ),
     (
-        r"incidents/[^/]+/subscribers(?:/.*)?",
+        _PAGE + r"incidents/[^/]+/subscribers(?:/.*)?",
         "incident subscribers",
-        "Subscriptions to a single incident are made on the public page.",
+        "Subscriptions to a single incident are not offered through the API.",
     ),
     (
-        r"subscribers/(?:unsubscribe|reactivate|resend_confirmation|histogram_by_state|unsubscribed)",
+        _PAGE
+        + r"subscribers/(?:unsubscribe|reactivate|resend_confirmation|histogram_by_state"
+        + r"|unsubscribed)",
         "bulk subscriber operations",
         "Subscribers are managed one at a time (subscribers/{id}).",
     ),
     (
-        r"component-groups/[^/]+/uptime",
+        _PAGE + r"component-groups/[^/]+/uptime",
         "component group uptime",
         "Uptime is answered per component (components/{id}/uptime).",
     ),
     (
-        r"status_embed_config",
+        _PAGE + r"status_embed_config",
         "status embed configuration",
         "The embed's colours and corner are set in settings (docs/api.md, Embedding).",
+    ),
+    (
+        r"organizations/.*",
+        "organization users and permissions",
+        "Operators and their roles are managed in the dashboard (Operators).",
     ),
 )
 

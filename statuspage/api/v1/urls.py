@@ -51,7 +51,7 @@ def route(pattern: str, view: Callable[..., HttpResponse], name: str) -> list[UR
 
 _UNSUPPORTED = [
     re_path(
-        rf"^pages/[^/.]+/{part}(?:\.json)?$",
+        rf"^{part}(?:\.json)?$",
         unsupported.not_implemented(feature, reason),
         name=f"api-v1-not-implemented-{index}",
     )

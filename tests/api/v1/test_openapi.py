@@ -96,6 +96,7 @@ BODIES = {
         "incident_update": {"deliver_notifications": False}
     },
     ("/pages/{page_id}/subscribers", "post"): {"subscriber": {"email": "n@example.test"}},
+    ("/pages/{page_id}/subscribers/{subscriber_id}", "patch"): {"component_ids": []},
     ("/pages/{page_id}/subscribers/{subscriber_id}/resend_confirmation", "post"): {},
     ("/pages/{page_id}/incident_templates", "post"): {
         "template": {"name": "T", "title": "t", "body": "b"}

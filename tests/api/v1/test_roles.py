@@ -72,6 +72,7 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict | None, Role]]] = {
     ("/pages/{page_id}/subscribers", "post"): [("add", None, ADMIN)],
     ("/pages/{page_id}/subscribers/count", "get"): [("count", None, VIEWER)],
     ("/pages/{page_id}/subscribers/{subscriber_id}", "get"): [("get", None, VIEWER)],
+    ("/pages/{page_id}/subscribers/{subscriber_id}", "patch"): [("scope", None, ADMIN)],
     ("/pages/{page_id}/subscribers/{subscriber_id}", "delete"): [("unsubscribe", None, ADMIN)],
     ("/pages/{page_id}/subscribers/{subscriber_id}/resend_confirmation", "post"): [
         ("resend", None, ADMIN)
