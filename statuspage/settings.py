@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files are answered here, before sessions or CSRF run (see STORAGES below).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Under /api/: no CSRF check (keys, not cookies) and JSON errors only (statuspage/api_edge.py).
+    "statuspage.api_edge.ApiEdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -8,6 +8,7 @@ from notifications.services.management import (
     subscriber_create,
     subscriber_remove,
     subscriber_resend_confirmation,
+    subscriber_scope_change,
     subscribers_import_csv,
 )
 from notifications.services.outbox import deliveries_replay, event_publish, outbox_relay
@@ -31,6 +32,7 @@ __all__ = [
     "subscriber_create",
     "subscriber_remove",
     "subscriber_resend_confirmation",
+    "subscriber_scope_change",
     "subscriber_unsubscribe",
     "subscribers_import_csv",
     "subscribers_expire_and_purge",

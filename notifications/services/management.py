@@ -21,6 +21,7 @@ from notifications.services.subscriptions import (
     QUEUE,
     SubscribeError,
     normalise_address,
+    subscriber_set_scope,
     subscriber_subscribe,
     subscriber_unsubscribe,
 )
@@ -82,6 +83,22 @@ def subscriber_remove(*, actor: Actor, subscriber: Subscriber) -> Subscriber:
             obj=subscriber,
             before=before,
             after={"state": subscriber.state},
+        )
+    return subscriber
+
+
+def subscriber_scope_change(
+    *, actor: Actor, subscriber: Subscriber, component_ids: list[int]
+) -> Subscriber:
+    """Set the components a subscriber hears about (none: all of them); always audited."""
+    with transaction.atomic():
+        before = audit_snapshot(subscriber, _AUDIT_FIELDS)
+        before["components"] = sorted(subscriber.components.values_list("id", flat=True))
+        subscriber = subscriber_set_scope(subscriber=subscriber, component_ids=component_ids)
+        after = audit_snapshot(subscriber, _AUDIT_FIELDS)
+        after["components"] = sorted(subscriber.components.values_list("id", flat=True))
+        audit_record(
+            actor=actor, action="subscriber.scope", obj=subscriber, before=before, after=after
         )
     return subscriber
 

@@ -60,15 +60,12 @@ def status(request: HttpRequest) -> HttpResponse:
     )
 
 
-@public_json
+# Every component, as summary.json lists them and as Statuspage answers: clients read one
+# document and never ask for a second page, so `page` is ignored (and does not split the cache).
+@public_json(query_params=())
 def components(request: HttpRequest) -> HttpResponse:
-    offset = _offset(request)
-    if offset is None:
-        return _bad_page()
     ctx = wire.Context()
-    return json_response(
-        {"page": wire.page_dict(ctx.page), "components": ctx.rows[offset : offset + PER_PAGE]}
-    )
+    return json_response({"page": wire.page_dict(ctx.page), "components": ctx.rows})
 
 
 def _incident_list(

@@ -84,8 +84,18 @@ def test_bad_page_number_is_a_400_in_json(client, api, value):
 
 
 def test_page_past_the_end_is_an_empty_list(client, api):
-    response = client.get("/api/v2/components.json", {"page": "2"})
-    assert response.json()["components"] == []
+    response = client.get("/api/v2/incidents.json", {"page": "2"})
+    assert response.json()["incidents"] == []
+
+
+def test_components_json_lists_every_component_whatever_the_page(client, make_component):
+    made = {make_component(f"C{n:03}").public_id for n in range(60)}
+    first = client.get("/api/v2/components.json").json()["components"]
+    assert {row["id"] for row in first} == made
+    again = client.get("/api/v2/components.json", {"page": "2"})
+    assert again.json()["components"] == first
+    summary = client.get("/api/v2/summary.json").json()["components"]
+    assert first == summary
 
 
 def test_post_is_refused(client, api):

@@ -16,7 +16,6 @@ from statuspage.api.v1.http import (
     ApiError,
     ApiRequest,
     api_view,
-    body,
     int_param,
     json_response,
     no_content,
@@ -31,6 +30,7 @@ from statuspage.api.v1.openapi_parts import (
     query,
     ref,
 )
+from statuspage.api.v1.resources import COMPONENT, read
 
 MAX_UPTIME_DAYS = 366
 _DESCRIPTIVE = (
@@ -83,7 +83,7 @@ def _one(component: Component, status: int = 200) -> HttpResponse:
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
 def component_list(request: ApiRequest) -> HttpResponse:
     if request.method == "POST":
-        data = body(request, "component")
+        data = read(request, COMPONENT)
         fields = _descriptive(data)
         if "name" not in fields:
             raise ApiError.field("name", "A component needs a name.")
@@ -109,7 +109,7 @@ def component_detail(request: ApiRequest, component_id: str) -> HttpResponse:
     if request.method == "DELETE":
         services.component_delete(component=component, actor=request.api_actor)
         return no_content()
-    data = body(request, "component")
+    data = read(request, COMPONENT)
     # Every scope the body needs is checked before anything is written.
     if "status" in data:
         require(request, Scope.INCIDENTS)

@@ -15,8 +15,12 @@ from incidents.models import text_problem
 from statuspage.api.v1.http import ApiError
 
 ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off", ""}
+# "t"/"f": Statuspage's older description documents its booleans that way.
+_TRUE = {"true", "t", "1", "yes", "on"}
+_FALSE = {"false", "f", "0", "no", "off", ""}
+# A time whose "+01:00" reached us as " 01:00": a form value sent without URL-encoding, where
+# "+" reads as a space (clients that build `incident[scheduled_for]=...` by hand do this).
+_UNENCODED_PLUS = re.compile(r"(\d{4}-\d\d-\d\dT[\d:.,]+) (\d\d:?\d\d)")
 MISSING = object()
 _Default = TypeVar("_Default")
 
@@ -71,8 +75,12 @@ def moment(data: dict, name: str, default=MISSING):
         return value
     parsed = None
     if isinstance(value, str):
+        text = value.strip()
+        unencoded = _UNENCODED_PLUS.fullmatch(text)
+        if unencoded:
+            text = f"{unencoded.group(1)}+{unencoded.group(2)}"
         try:
-            parsed = parse_datetime(value.strip())
+            parsed = parse_datetime(text)
         except ValueError:
             parsed = None
     if parsed is None:

@@ -14,12 +14,12 @@ from statuspage.api.v1.http import (
     ApiError,
     ApiRequest,
     api_view,
-    body,
     json_response,
     no_content,
     paginate,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
+from statuspage.api.v1.resources import COMPONENT_GROUP, read
 
 
 def _components(data: dict) -> list[Component] | None:
@@ -51,7 +51,7 @@ def _one(group: ComponentGroup, status: int = 200) -> HttpResponse:
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
 def group_list(request: ApiRequest) -> HttpResponse:
     if request.method == "POST":
-        data = body(request, "component_group")
+        data = read(request, COMPONENT_GROUP)
         fields, members = _fields(data), _components(data)
         if not fields.get("name"):
             raise ApiError.field("name", "A group needs a name.")
@@ -76,7 +76,7 @@ def group_detail(request: ApiRequest, group_id: str) -> HttpResponse:
     if request.method == "DELETE":
         services.component_group_delete(group=group, actor=request.api_actor)
         return no_content()
-    data = body(request, "component_group")
+    data = read(request, COMPONENT_GROUP)
     fields, members = _fields(data), _components(data)
     with transaction.atomic():
         if fields:

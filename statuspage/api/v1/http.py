@@ -2,7 +2,7 @@
 
 Every /api/v1/ view is wrapped in `api_view`, which is the only place that decides who may call
 what; views (their request annotated `ApiRequest`) then read `request.api_key`,
-`request.api_actor` and `body(request, "resource")` and raise `ApiError` (or let a
+`request.api_actor` and their body (`resources.read`) and raise `ApiError` (or let a
 `ServiceError` through) for anything they refuse.
 
 Error shape, for every failure: `{"error": "<one sentence>"}` plus, for field errors,
@@ -200,19 +200,6 @@ def _parse_body(request: HttpRequest) -> dict[str, Any]:
     if content_type in ("application/json", "") or content_type.endswith("+json"):
         return _json_object(raw)
     raise ApiError(415, "Send the body as application/json or application/x-www-form-urlencoded.")
-
-
-def body(request: ApiRequest, resource: str, *, required: bool = True) -> dict[str, Any]:
-    """The fields wrapped in `resource` (`{"incident": {...}}` or `incident[name]=...`)."""
-    data = request.api_body
-    if resource not in data:
-        if required:
-            raise ApiError(400, f'Wrap the fields in {resource!r}, e.g. {{"{resource}": {{...}}}}.')
-        return {}
-    inner = data[resource]
-    if not isinstance(inner, dict):
-        raise ApiError(400, f"{resource!r} must be an object.")
-    return inner
 
 
 # --- pagination ----------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from statuspage.api.v1.http import (
     ApiError,
     ApiRequest,
     api_view,
-    body,
     int_param,
     json_response,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
+from statuspage.api.v1.resources import INCIDENT, INCIDENT_UPDATE, read
 
 
 def _q(request: HttpRequest) -> str | None:
@@ -59,7 +59,7 @@ def _one(obj: Incident | Maintenance, status: int = 200) -> HttpResponse:
 def incident_list(request: ApiRequest) -> HttpResponse:
     """All incidents and windows, newest first; `q` searches names."""
     if request.method == "POST":
-        created = writes.create(body(request, "incident"), request.api_actor)
+        created = writes.create(read(request, INCIDENT), request.api_actor)
         return _one(created, status=201)
     q = _q(request)
     offset, limit = _window(request)
@@ -107,7 +107,7 @@ def incident_detail(request: ApiRequest, incident_id: str) -> HttpResponse:
         else:
             services.incident_delete(incident=obj, actor=request.api_actor)
         return json_response(data)
-    data = body(request, "incident")
+    data = read(request, INCIDENT)
     if isinstance(obj, Maintenance):
         writes.patch_maintenance(obj, data, request.api_actor)
     else:
@@ -120,7 +120,7 @@ def incident_update_detail(request: ApiRequest, incident_id: str, update_id: str
     update = IncidentUpdate.objects.select_related("incident").get(
         public_id=update_id, incident__public_id=incident_id
     )
-    update = writes.update_edit(update, body(request, "incident_update"), request.api_actor)
+    update = writes.update_edit(update, read(request, INCIDENT_UPDATE), request.api_actor)
     return json_response(wire.update_dict(update, incident_id, selectors.page_get()))
 
 

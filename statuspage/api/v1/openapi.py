@@ -66,6 +66,9 @@ def document() -> dict:
                 item["parameters"] = [_PAGE_ID, *item.get("parameters", [])]
             paths[path] = item
         schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    # Atlassian's description spells every path with `.json`; each answers both ways.
+    for path, item in list(paths.items()):
+        paths[path + ".json"] = {**item, "x-same-as": path}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -74,7 +77,12 @@ def document() -> dict:
             "description": (
                 "Statuspage-compatible management API. Authenticate with the header "
                 "`Authorization: OAuth <api key>` (or `?api_key=`). Bodies are JSON or "
-                "form-encoded, wrapped in the resource name."
+                "form-encoded, wrapped in the resource name; fields outside the documented "
+                "ones (current and older Statuspage names) are refused with a 422 naming them. "
+                "Every path also answers with a `.json` suffix (`/pages/{page_id}/incidents.json`"
+                "), as Statuspage's own description writes them. Statuspage's metrics, page "
+                "access, postmortem and incident subscriber endpoints answer 501 naming the "
+                "missing feature."
             ),
         },
         "servers": [{"url": "/api/v1"}],

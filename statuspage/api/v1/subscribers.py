@@ -18,6 +18,7 @@ from notifications.services import (
     subscriber_create,
     subscriber_remove,
     subscriber_resend_confirmation,
+    subscriber_scope_change,
 )
 from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
@@ -26,11 +27,11 @@ from statuspage.api.v1.http import (
     ApiError,
     ApiRequest,
     api_view,
-    body,
     json_response,
     paginate,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
+from statuspage.api.v1.resources import SUBSCRIBER, SUBSCRIBER_SCOPE, read
 
 STATES = [*SubscriberState.values, "all"]
 
@@ -135,7 +136,7 @@ def _subscribe_error(exc: SubscribeError, channel: str = "") -> ApiError:
 @api_view(GET=Scope.READ, POST=Scope.SUBSCRIBERS)
 def subscriber_list(request: ApiRequest) -> HttpResponse:
     if request.method == "POST":
-        data = body(request, "subscriber")
+        data = read(request, SUBSCRIBER)
         channel, address, contact = _channel_and_address(data)
         try:
             sub = subscriber_create(
@@ -160,11 +161,17 @@ def subscriber_count(request: ApiRequest) -> HttpResponse:
     return json_response({"count": notify_selectors.subscriber_search(**_filters(request)).count()})
 
 
-@api_view(GET=Scope.READ, DELETE=Scope.SUBSCRIBERS)
+@api_view(GET=Scope.READ, PATCH=Scope.SUBSCRIBERS, DELETE=Scope.SUBSCRIBERS)
 def subscriber_detail(request: ApiRequest, subscriber_id: str) -> HttpResponse:
     sub = Subscriber.objects.get(public_id=subscriber_id)
     if request.method == "DELETE":
         sub = subscriber_remove(actor=request.api_actor, subscriber=sub)
+    elif request.method == "PATCH":
+        data = read(request, SUBSCRIBER_SCOPE)
+        if "component_ids" not in data:
+            raise ApiError.field("component_ids", "Give component_ids (an empty list: all).")
+        ids = _component_ids(data) or []
+        sub = subscriber_scope_change(actor=request.api_actor, subscriber=sub, component_ids=ids)
     return json_response(subscriber_dict(ser.Context(), sub))
 
 
@@ -204,6 +211,11 @@ OPENAPI_SCHEMAS = {
             "skip_confirmation_notification": {"type": "boolean"},
             "components": array_of("Component"),
         },
+    },
+    "SubscriberScopeInput": {
+        "type": "object",
+        "properties": {"component_ids": {"type": "array", "items": {"type": "string"}}},
+        "required": ["component_ids"],
     },
     "SubscriberInput": {
         "type": "object",
@@ -259,6 +271,18 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "Get a subscriber",
             "tags": _TAGS,
+            "responses": {"200": ok(ref("Subscriber")), **ERRORS},
+        },
+        "patch": {
+            "summary": "Set the components a subscriber hears about (an empty list: all)",
+            "tags": _TAGS,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    media: {"schema": ref("SubscriberScopeInput")}
+                    for media in ("application/json", "application/x-www-form-urlencoded")
+                },
+            },
             "responses": {"200": ok(ref("Subscriber")), **ERRORS},
         },
         "delete": {

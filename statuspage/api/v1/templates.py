@@ -15,11 +15,11 @@ from statuspage.api.v1.http import (
     ApiError,
     ApiRequest,
     api_view,
-    body,
     json_response,
     paginate,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, query, ref
+from statuspage.api.v1.resources import TEMPLATE, read
 
 
 def template_dict(ctx: ser.Context, template: IncidentTemplate) -> dict:
@@ -55,7 +55,7 @@ def template_list(request: ApiRequest) -> HttpResponse:
         return json_response(
             [template_dict(ctx, t) for t in paginate(request, templates, limit_param="per_page")]
         )
-    data = body(request, "template")
+    data = read(request, TEMPLATE)
     name = _required(data, "name", 120)
     if selectors.incident_template_name_taken(name):
         raise ApiError.field("name", "A template with that name exists.")
@@ -71,8 +71,6 @@ def template_list(request: ApiRequest) -> HttpResponse:
     unknown = sorted(set(ids) - {c.public_id for c in components})
     if unknown:
         raise ApiError.field("component_ids", "Unknown component ids: " + ", ".join(unknown[:10]))
-    for flag in ("should_tweet", "should_send_notifications"):
-        f.boolean(data, flag, False)
     template = services.incident_template_save(
         actor=request.api_actor,
         components=components,

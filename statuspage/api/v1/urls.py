@@ -1,7 +1,14 @@
-"""/api/v1/ routes. Every resource lives under pages/<page_id>/, as in Statuspage's API."""
+"""/api/v1/ routes. Every resource lives under pages/<page_id>/, as in Statuspage's API.
+
+Atlassian's API description writes every path with a `.json` suffix (`incidents/{id}.json`), and
+clients follow it: every route answers with and without it, for every method. Ids never hold a
+dot, so `<id:...>` leaves the suffix to the route.
+"""
+
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import path, re_path
+from django.urls import URLPattern, path, re_path, register_converter
 
 from statuspage.api.v1 import (
     components,
@@ -12,80 +19,94 @@ from statuspage.api.v1 import (
     pages,
     subscribers,
     templates,
+    unsupported,
 )
 from statuspage.api.v1.http import ApiError, error_response
 
-PAGE = "pages/<str:page_id>/"
+
+class IdConverter:
+    """A path segment without a dot (ids are base36; the view's checks refuse the rest)."""
+
+    regex = r"[^/.]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(IdConverter, "id")
+PAGE = "pages/<id:page_id>/"
 
 
 def not_found(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
     return error_response(ApiError(404, "No such endpoint."))
 
 
-urlpatterns = [
-    path("openapi.json", openapi.openapi_json, name="api-v1-openapi"),
-    path("pages", pages.page_list, name="api-v1-pages"),
-    path("pages/<str:page_id>", pages.page_detail, name="api-v1-page"),
-    path(
-        "integrations/alertmanager",
-        integrations.alertmanager,
-        name="api-v1-integrations-alertmanager",
-    ),
-    path(
+def route(pattern: str, view: Callable[..., HttpResponse], name: str) -> list[URLPattern]:
+    """`pattern` and `pattern.json`, both to `view` (the suffixed one named `<name>-json`)."""
+    return [path(pattern, view, name=name), path(pattern + ".json", view, name=name + "-json")]
+
+
+_UNSUPPORTED = [
+    re_path(
+        rf"^{part}(?:\.json)?$",
+        unsupported.not_implemented(feature, reason),
+        name=f"api-v1-not-implemented-{index}",
+    )
+    for index, (part, feature, reason) in enumerate(unsupported.FEATURES)
+]
+
+# (path under /api/v1/, view, URL name): each answers as written and with `.json`.
+ROUTES = [
+    ("pages", pages.page_list, "api-v1-pages"),
+    ("pages/<id:page_id>", pages.page_detail, "api-v1-page"),
+    ("integrations/alertmanager", integrations.alertmanager, "api-v1-integrations-alertmanager"),
+    (
         "integrations/component-status",
         integrations.component_status,
-        name="api-v1-integrations-component-status",
+        "api-v1-integrations-component-status",
     ),
-    path(PAGE + "components", components.component_list, name="api-v1-components"),
-    path(
-        PAGE + "components/<str:component_id>",
-        components.component_detail,
-        name="api-v1-component",
-    ),
-    path(
-        PAGE + "components/<str:component_id>/uptime",
+    (PAGE + "components", components.component_list, "api-v1-components"),
+    (PAGE + "components/<id:component_id>", components.component_detail, "api-v1-component"),
+    (
+        PAGE + "components/<id:component_id>/uptime",
         components.component_uptime,
-        name="api-v1-component-uptime",
+        "api-v1-component-uptime",
     ),
-    path(PAGE + "component-groups", groups.group_list, name="api-v1-groups"),
-    path(PAGE + "component-groups/<str:group_id>", groups.group_detail, name="api-v1-group"),
-    path(PAGE + "incidents", incidents.incident_list, name="api-v1-incidents"),
-    path(
-        PAGE + "incidents/unresolved",
-        incidents.incident_unresolved,
-        name="api-v1-incidents-unresolved",
-    ),
-    path(
-        PAGE + "incidents/upcoming", incidents.incident_upcoming, name="api-v1-incidents-upcoming"
-    ),
-    path(
-        PAGE + "incidents/scheduled",
-        incidents.incident_scheduled,
-        name="api-v1-incidents-scheduled",
-    ),
-    path(
+    (PAGE + "component-groups", groups.group_list, "api-v1-groups"),
+    (PAGE + "component-groups/<id:group_id>", groups.group_detail, "api-v1-group"),
+    (PAGE + "incidents", incidents.incident_list, "api-v1-incidents"),
+    (PAGE + "incidents/unresolved", incidents.incident_unresolved, "api-v1-incidents-unresolved"),
+    (PAGE + "incidents/upcoming", incidents.incident_upcoming, "api-v1-incidents-upcoming"),
+    (PAGE + "incidents/scheduled", incidents.incident_scheduled, "api-v1-incidents-scheduled"),
+    (
         PAGE + "incidents/active_maintenance",
         incidents.incident_active_maintenance,
-        name="api-v1-incidents-active-maintenance",
+        "api-v1-incidents-active-maintenance",
     ),
-    path(PAGE + "incidents/<str:incident_id>", incidents.incident_detail, name="api-v1-incident"),
-    path(
-        PAGE + "incidents/<str:incident_id>/incident_updates/<str:update_id>",
+    (PAGE + "incidents/<id:incident_id>", incidents.incident_detail, "api-v1-incident"),
+    (
+        PAGE + "incidents/<id:incident_id>/incident_updates/<id:update_id>",
         incidents.incident_update_detail,
-        name="api-v1-incident-update",
+        "api-v1-incident-update",
     ),
-    path(PAGE + "incident_templates", templates.template_list, name="api-v1-templates"),
-    path(PAGE + "subscribers", subscribers.subscriber_list, name="api-v1-subscribers"),
-    path(PAGE + "subscribers/count", subscribers.subscriber_count, name="api-v1-subscribers-count"),
-    path(
-        PAGE + "subscribers/<str:subscriber_id>",
-        subscribers.subscriber_detail,
-        name="api-v1-subscriber",
-    ),
-    path(
-        PAGE + "subscribers/<str:subscriber_id>/resend_confirmation",
+    (PAGE + "incident_templates", templates.template_list, "api-v1-templates"),
+    (PAGE + "subscribers", subscribers.subscriber_list, "api-v1-subscribers"),
+    (PAGE + "subscribers/count", subscribers.subscriber_count, "api-v1-subscribers-count"),
+    (PAGE + "subscribers/<id:subscriber_id>", subscribers.subscriber_detail, "api-v1-subscriber"),
+    (
+        PAGE + "subscribers/<id:subscriber_id>/resend_confirmation",
         subscribers.subscriber_resend,
-        name="api-v1-subscriber-resend",
+        "api-v1-subscriber-resend",
     ),
+]
+
+urlpatterns = [
+    path("openapi.json", openapi.openapi_json, name="api-v1-openapi"),
+    # Before the routes: `subscribers/unsubscribe` would otherwise read as a subscriber id.
+    *_UNSUPPORTED,
+    *(pattern for spec in ROUTES for pattern in route(*spec)),
     re_path(r"^.*$", not_found, name="api-v1-not-found"),
 ]

@@ -60,8 +60,10 @@ class ApiClient:
     def get(self, url, data=None, **extra):
         return self.client.get(url, data, **self._headers(extra))
 
-    def delete(self, url, **extra):
-        return self.client.delete(url, **self._headers(extra))
+    def delete(self, url, data=None, *, form=False, **extra):
+        if data is None:
+            return self.client.delete(url, **self._headers(extra))
+        return self._send("delete", url, data, form, extra)
 
     def _send(self, method, url, data, form, extra):
         if form:

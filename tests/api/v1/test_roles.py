@@ -72,6 +72,7 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict | None, Role]]] = {
     ("/pages/{page_id}/subscribers", "post"): [("add", None, ADMIN)],
     ("/pages/{page_id}/subscribers/count", "get"): [("count", None, VIEWER)],
     ("/pages/{page_id}/subscribers/{subscriber_id}", "get"): [("get", None, VIEWER)],
+    ("/pages/{page_id}/subscribers/{subscriber_id}", "patch"): [("scope", None, ADMIN)],
     ("/pages/{page_id}/subscribers/{subscriber_id}", "delete"): [("unsubscribe", None, ADMIN)],
     ("/pages/{page_id}/subscribers/{subscriber_id}/resend_confirmation", "post"): [
         ("resend", None, ADMIN)
@@ -86,7 +87,8 @@ def _documented() -> list[tuple[str, str]]:
         (path, method)
         for path, item in openapi.document()["paths"].items()
         for method in METHODS
-        if method in item
+        # A `.json` alias is the same view (test_statuspage_shapes drives both spellings).
+        if method in item and "x-same-as" not in item
     ]
 
 
