@@ -28,6 +28,14 @@ def test_overview_shows_status_incidents_and_board(viewer_client, api, web, oper
     assert "/status/" not in html
 
 
+def test_banner_is_statuspages_blend_not_the_worst(viewer_client, make_component, operator):
+    components = [make_component(f"Service {n}") for n in range(9)]
+    for component in components[:5]:
+        services.component_status_set(component=component, status="major_outage", actor=operator)
+    html = viewer_client.get("/dashboard/").content.decode()
+    assert re.search(r'class="banner ind-major"[^>]*>\s*Partial System Outage', html)
+
+
 def test_responder_sees_one_click_status_buttons(responder_client, api):
     html = responder_client.get("/dashboard/").content.decode()
     assert f"/dashboard/components/{api.pk}/status/" in html
