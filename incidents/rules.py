@@ -71,11 +71,22 @@ _IMPACT_FOR_STATUS = {
 
 
 def effective_component_status(
-    base_status: str, incident_statuses: Iterable[str], in_maintenance: bool
+    base_status: str,
+    incident_statuses: Iterable[str],
+    in_maintenance: bool,
+    maintenance_by_hand: bool = False,
 ) -> ComponentStatus:
     """What a component shows: the worst of its own base status, the statuses open incidents
-    impose on it, and under_maintenance while a maintenance window covering it runs."""
-    statuses = [base_status, *incident_statuses]
+    impose on it, and under_maintenance while a maintenance window covering it runs.
+
+    Maintenance set by hand stands in for the base status (an operator said "this component is
+    under maintenance", as on Statuspage), which stays beneath until it ends; open incidents
+    still show through, as they do during a window."""
+    statuses = [*incident_statuses]
+    if maintenance_by_hand:
+        statuses.append(ComponentStatus.UNDER_MAINTENANCE)
+    else:
+        statuses.append(base_status)
     if in_maintenance:
         statuses.append(ComponentStatus.UNDER_MAINTENANCE)
     return worst_component_status(statuses)

@@ -375,11 +375,7 @@ def align_current_statuses(
             continue
         component.refresh_from_db()
         wanted = row.get("status")
-        if (
-            wanted in ComponentStatus.values
-            and wanted != "under_maintenance"
-            and component.status != wanted
-        ):
+        if wanted in ComponentStatus.values and component.status != wanted:
             try:
                 component_status_set(component=component, status=wanted, actor=IMPORT_ACTOR)
             except ServiceError as exc:

@@ -171,7 +171,7 @@ def test_component_start_date_far_away_is_a_form_error(admin_client, page):
 
 
 def _diff_cells(html: str) -> list[str]:
-    cells = re.findall(r'<td class="diff">(.*?)</td>', html, re.DOTALL)
+    cells = re.findall(r'<td class="diff"[^>]*>(.*?)</td>', html, re.DOTALL)
     return [re.sub(r"\s+", " ", cell).strip() for cell in cells]
 
 

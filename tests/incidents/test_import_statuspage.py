@@ -322,3 +322,20 @@ def test_import_refuses_a_source_answering_json_that_is_no_object(db):
     data = source_page() | {"components.json": [{"id": "cmpapi000001"}]}
     with serving(data) as url, pytest.raises(CommandError, match="did not return a JSON object"):
         call_command("import_statuspage", url)
+
+
+def test_a_component_under_maintenance_at_the_source_stays_under_maintenance(page, capsys):
+    """No running window here explains it: it is imported as maintenance set by hand (it used
+    to come in operational), over an operational status to return to when it ends."""
+    data = source_page()
+    eu = next(c for c in data["components.json"]["components"] if c["id"] == "cmpeuwest001")
+    eu["status"] = "under_maintenance"
+    with serving(data) as url:
+        call_command("import_statuspage", url)
+    assert "Import finished." in capsys.readouterr().out
+    imported = Component.objects.get(public_id="cmpeuwest001")
+    assert (imported.status, imported.base_status, imported.maintenance_by_hand) == (
+        "under_maintenance",
+        "operational",
+        True,
+    )

@@ -130,6 +130,21 @@ def test_effective_component_status(base, imposed, in_maintenance, expected):
 
 
 @pytest.mark.parametrize(
+    "base, imposed, in_window, expected",
+    [
+        (OP, [], False, MAINT),
+        (MAJOR, [], False, MAINT),  # maintenance by hand stands in for the own status
+        (DEG, [], True, MAINT),
+        (OP, [PART], False, PART),  # open incidents still show through
+        (MAJOR, [DEG], True, DEG),
+        (OP, [OP], False, MAINT),
+    ],
+)
+def test_effective_status_under_maintenance_by_hand(base, imposed, in_window, expected):
+    assert effective_component_status(base, imposed, in_window, True) == expected
+
+
+@pytest.mark.parametrize(
     "statuses, previous, expected",
     [
         ([], "none", "none"),

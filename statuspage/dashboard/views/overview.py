@@ -7,9 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from incidents import selectors
+from incidents.enums import ComponentStatus
 from incidents.models import Component
 from incidents.queue import queue_is_reachable
-from incidents.services import Actor, ServiceError, component_status_set
+from incidents.services import (
+    Actor,
+    ServiceError,
+    component_maintenance_end,
+    component_status_set,
+)
 from notifications.selectors import outbox_health
 from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import INCIDENT_COMPONENT_CHOICES
@@ -32,7 +38,11 @@ def overview(request):
         "incidents": selectors.incidents_unresolved(),
         "maintenance_active": selectors.maintenance_active(),
         "maintenance_upcoming": selectors.maintenance_upcoming(),
-        "status_choices": INCIDENT_COMPONENT_CHOICES,
+        # The board's buttons: the statuses an incident may impose, and maintenance by hand.
+        "status_choices": [
+            *INCIDENT_COMPONENT_CHOICES,
+            (ComponentStatus.UNDER_MAINTENANCE.value, ComponentStatus.UNDER_MAINTENANCE.label),
+        ],
         "queue_ok": queue_is_reachable(),
         "delivery_health": outbox_health(),
         "audit": selectors.audit_entries()[:RECENT_AUDIT],
@@ -60,4 +70,25 @@ def component_status(request, pk: int):
         messages.error(request, f"{component.name}: {exc.message}")
     else:
         messages.success(request, f"{component.name} is now {component.get_status_display()}.")
+    return redirect("dashboard-overview")
+
+
+@require_POST
+@operator_required(Role.RESPONDER)
+def component_maintenance_end_view(request, pk: int):
+    """End a maintenance set by hand from the board: the status beneath shows again."""
+    component = get_object_or_404(Component, pk=pk)
+    try:
+        component = component_maintenance_end(
+            component=component,
+            notify=True,
+            actor=Actor.for_user(request.user, via="dashboard"),
+        )
+    except ServiceError as exc:
+        messages.error(request, f"{component.name}: {exc.message}")
+    else:
+        messages.success(
+            request,
+            f"{component.name}: maintenance ended; it is now {component.get_status_display()}.",
+        )
     return redirect("dashboard-overview")
