@@ -231,6 +231,10 @@ class Component(PublicIdModel):
     base_status = models.CharField(
         max_length=24, choices=ComponentStatus.choices, default=ComponentStatus.OPERATIONAL
     )
+    # Put under maintenance by hand (API, dashboard, import) rather than by a maintenance window:
+    # it shows under_maintenance in place of the base status, which stays beneath and comes
+    # back when the maintenance ends. Open incidents still show through.
+    maintenance_by_hand = models.BooleanField(default=False)
     showcase = models.BooleanField(default=True, help_text="Show the 90-day uptime bar.")
     only_show_if_degraded = models.BooleanField(default=False)
     start_date = models.DateField(null=True, blank=True, help_text="Uptime starts on this day.")

@@ -36,7 +36,7 @@ from incidents.models import (
     MaintenanceUpdate,
     Page,
 )
-from incidents.rules import page_status, uptime_level
+from incidents.rules import incident_current_impact, page_status, uptime_level
 from incidents.services.common import GENERATION_CACHE_KEY, GENERATION_CACHE_SECONDS
 from incidents.templating import render_sandboxed, template_context
 
@@ -113,17 +113,25 @@ def component_tree() -> ComponentTree:
 
 
 def status_summary(components: Sequence[Component] | None = None) -> tuple[str, str]:
-    """The page's (indicator, description), from component statuses and open incidents."""
+    """The page's top-level (indicator, description): Statuspage's blend of every component's
+    status, raised by each unresolved incident to at least its *current* impact (its override,
+    else what it imposes on its components now; the peak stays in its recorded impact for
+    history). Two queries (three without `components`)."""
     statuses: Iterable[str]
     if components is None:
         statuses = Component.objects.values_list("status", flat=True)
     else:
         statuses = [c.status for c in components]
+    imposed: defaultdict[int, list[str]] = defaultdict(list)
+    for incident_id, status in IncidentComponent.objects.filter(
+        incident__status__in=OPEN_INCIDENT_STATUSES
+    ).values_list("incident_id", "status"):
+        imposed[incident_id].append(status)
     impacts = [
-        override or computed
-        for override, computed in Incident.objects.filter(
+        incident_current_impact(override, imposed[incident_id])
+        for incident_id, override in Incident.objects.filter(
             status__in=OPEN_INCIDENT_STATUSES
-        ).values_list("impact_override", "computed_impact")
+        ).values_list("id", "impact_override")
     ]
     indicator, description = page_status(statuses, impacts)
     return indicator.value, description

@@ -23,6 +23,7 @@ from incidents.services.components import (
     component_group_delete,
     component_group_set_members,
     component_group_update,
+    component_maintenance_end,
     component_status_set,
     component_update,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "component_group_delete",
     "component_group_set_members",
     "component_group_update",
+    "component_maintenance_end",
     "component_status_set",
     "component_update",
     "incident_create",

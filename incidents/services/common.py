@@ -115,7 +115,10 @@ def recompute_components(
     log: list[ComponentStatusChange] = []
     for component in Component.objects.filter(id__in=ids):
         new = effective_component_status(
-            component.base_status, imposed[component.id], component.id in in_maintenance
+            component.base_status,
+            imposed[component.id],
+            component.id in in_maintenance,
+            component.maintenance_by_hand,
         )
         if new == component.status:
             continue

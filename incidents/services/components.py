@@ -97,12 +97,15 @@ def component_create(
         page_lock()
         siblings = Component.objects.filter(group=group)
         when = created_at or timezone.now()
+        by_hand = status == ComponentStatus.UNDER_MAINTENANCE
         component = Component.objects.create(
             name=name.strip(),
             group=group,
             description=description,
             status=status,
-            base_status=status,
+            # Created under maintenance: by hand, over an operational base status.
+            base_status=ComponentStatus.OPERATIONAL if by_hand else status,
+            maintenance_by_hand=by_hand,
             showcase=showcase,
             only_show_if_degraded=only_show_if_degraded,
             start_date=start_date,
@@ -173,10 +176,6 @@ def _edit(
 def _check_settable(status: str) -> None:
     if status not in ComponentStatus.values:
         raise ServiceError(f"Unknown component status {status!r}.", field="status")
-    if status == ComponentStatus.UNDER_MAINTENANCE:
-        raise ServiceError(
-            "Schedule a maintenance window to put a component under maintenance.", field="status"
-        )
 
 
 def component_status_set(
@@ -191,16 +190,68 @@ def component_status_set(
 
     Open incidents and running maintenance still apply on top: the public status is the worst
     of all of them, and the base status is what remains when they end.
+
+    `under_maintenance` puts the component under maintenance by hand, as Statuspage allows: it
+    shows in place of the base status, which stays beneath (see component_maintenance_end). Any
+    other status from a person (dashboard, API, import) ends that maintenance and becomes the
+    base status: it is what they say the component is now. Monitoring neither starts nor ends
+    it: its reports change only the status beneath, as during a maintenance window.
     """
     _check_settable(status)
+    automation = source_for(actor, ChangeSource.MANUAL) == ChangeSource.AUTOMATION
+    if status == ComponentStatus.UNDER_MAINTENANCE:
+        if automation:
+            raise ServiceError(
+                "Monitoring cannot put a component under maintenance: an operator does, or a "
+                "maintenance window.",
+                field="status",
+            )
+        change: dict[str, object] = {"maintenance_by_hand": True}
+    else:
+        change = {"base_status": status}
+        if not automation:
+            change["maintenance_by_hand"] = False
+    return _status_write(component=component, change=change, actor=actor, at=at, notify=notify)
+
+
+def component_maintenance_end(
+    *, component: Component, actor: Actor, at: datetime | None = None, notify: bool = False
+) -> Component:
+    """End a maintenance set by hand: the component shows what lies beneath again (its base
+    status, open incidents, a running window), like the end of a maintenance window."""
+    component = Component.objects.get(pk=component.pk)
+    if not component.maintenance_by_hand:
+        raise ServiceError(f"{component.name} is not under maintenance set by hand.")
+    return _status_write(
+        component=component,
+        change={"maintenance_by_hand": False},
+        actor=actor,
+        at=at,
+        notify=notify,
+    )
+
+
+_STATUS_FIELDS = ("base_status", "maintenance_by_hand", "status")
+
+
+def _status_write(
+    *,
+    component: Component,
+    change: Mapping[str, object],
+    actor: Actor,
+    at: datetime | None,
+    notify: bool,
+) -> Component:
+    """Write a component's own status fields, recompute what it shows, log and audit it, and
+    announce a change of the public status: one transaction."""
     with transaction.atomic():
         page_lock()
         component = Component.objects.get(pk=component.pk)
         when = resolve_at(at)
         if at is not None:
             check_log_order([component.id], when)
-        before = {"base_status": component.base_status, "status": component.status}
-        Component.objects.filter(pk=component.pk).update(base_status=status, updated_at=when)
+        before = audit_snapshot(component, _STATUS_FIELDS)
+        Component.objects.filter(pk=component.pk).update(**change, updated_at=when)
         changes = recompute_components(
             [component.id], at=when, source=source_for(actor, ChangeSource.MANUAL), actor=actor
         )
@@ -210,7 +261,7 @@ def component_status_set(
             action="component.status",
             obj=component,
             before=before,
-            after={"base_status": component.base_status, "status": component.status},
+            after=audit_snapshot(component, _STATUS_FIELDS),
         )
         public_changed()
         if changes:

@@ -388,8 +388,7 @@ def align_current_statuses(
             continue
         component.refresh_from_db()
         wanted = row.get("status")
-        # under_maintenance too: the service refuses it where it is not a status one sets by
-        # hand, and the refusal is reported.
+        # under_maintenance too: set by hand, over the status beneath, as the source shows it.
         if wanted in ComponentStatus.values and component.status != wanted:
             try:
                 component_status_set(component=component, status=wanted, actor=IMPORT_ACTOR)

@@ -47,6 +47,11 @@ urlpatterns = [
         overview.component_status,
         name="dashboard-component-status",
     ),
+    path(
+        "components/<int:pk>/maintenance/end/",
+        overview.component_maintenance_end_view,
+        name="dashboard-component-maintenance-end",
+    ),
     path("preview/", incidents.preview, name="dashboard-preview"),
     path("incidents/", incidents.incident_list, name="dashboard-incident-list"),
     path("incidents/new/", incidents.incident_new, name="dashboard-incident-new"),

@@ -30,6 +30,7 @@ MAINTENANCE_STATUS = {"enum": ["scheduled", "in_progress", "verifying", "complet
 DESCRIPTIONS = [
     "All Systems Operational",
     "Partially Degraded Service",
+    "Degraded System Service",
     "Minor Service Outage",
     "Partial System Outage",
     "Major System Outage",

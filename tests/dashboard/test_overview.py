@@ -28,6 +28,14 @@ def test_overview_shows_status_incidents_and_board(viewer_client, api, web, oper
     assert "/status/" not in html
 
 
+def test_banner_is_statuspages_blend_not_the_worst(viewer_client, make_component, operator):
+    components = [make_component(f"Service {n}") for n in range(9)]
+    for component in components[:5]:
+        services.component_status_set(component=component, status="major_outage", actor=operator)
+    html = viewer_client.get("/dashboard/").content.decode()
+    assert re.search(r'class="banner ind-major"[^>]*>\s*Partial System Outage', html)
+
+
 def test_responder_sees_one_click_status_buttons(responder_client, api):
     html = responder_client.get("/dashboard/").content.decode()
     assert f"/dashboard/components/{api.pk}/status/" in html
@@ -106,13 +114,53 @@ def test_the_overview_leads_with_incidents_and_maintenance_then_components_then_
 
 def test_refused_status_is_shown_not_raised(responder_client, api):
     response = responder_client.post(
-        f"/dashboard/components/{api.pk}/status/", {"status": "under_maintenance"}
+        f"/dashboard/components/{api.pk}/status/", {"status": "on_fire"}
     )
     assert response.status_code == 302
     page = responder_client.get("/dashboard/").content.decode()
-    assert "Schedule a maintenance window" in page
+    assert "Unknown component status" in page
     api.refresh_from_db()
     assert api.status == "operational"
+
+
+def test_board_puts_a_component_under_maintenance_and_ends_it(responder_client, api, operator):
+    services.component_status_set(component=api, status="partial_outage", actor=operator)
+    html = responder_client.get("/dashboard/").content.decode()
+    assert 'name="status" value="under_maintenance"' in html
+    assert "/maintenance/end/" not in html
+    response = responder_client.post(
+        f"/dashboard/components/{api.pk}/status/", {"status": "under_maintenance"}
+    )
+    assert response.status_code == 302
+    api.refresh_from_db()
+    assert (api.status, api.base_status, api.maintenance_by_hand) == (
+        "under_maintenance",
+        "partial_outage",
+        True,
+    )
+    html = responder_client.get("/dashboard/").content.decode()
+    assert "API is now Under maintenance." in html
+    assert 'Under maintenance <span class="muted">(over partial outage)</span>' in html
+    end = f"/dashboard/components/{api.pk}/maintenance/end/"
+    assert f'action="{end}"' in html
+    assert responder_client.post(end).status_code == 302
+    api.refresh_from_db()
+    assert (api.status, api.maintenance_by_hand) == ("partial_outage", False)
+    html = responder_client.get("/dashboard/").content.decode()
+    assert "maintenance ended; it is now Partial outage." in html
+    # Ending again is refused on the page, not raised.
+    responder_client.post(end)
+    assert (
+        "not under maintenance set by hand" in responder_client.get("/dashboard/").content.decode()
+    )
+
+
+def test_viewer_cannot_end_maintenance(viewer_client, api, operator):
+    services.component_status_set(component=api, status="under_maintenance", actor=operator)
+    response = viewer_client.post(f"/dashboard/components/{api.pk}/maintenance/end/")
+    assert response.status_code == 403
+    api.refresh_from_db()
+    assert api.maintenance_by_hand is True
 
 
 def test_status_change_of_a_missing_component_is_404(responder_client, page):

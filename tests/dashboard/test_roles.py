@@ -31,6 +31,7 @@ def cases(w):
         ("get", "/dashboard/2fa/setup/", VIEWER),
         ("post", "/dashboard/preview/", VIEWER),
         ("post", f"/dashboard/components/{w['component']}/status/", RESPONDER),
+        ("post", f"/dashboard/components/{w['component']}/maintenance/end/", RESPONDER),
         ("get", "/dashboard/incidents/new/", RESPONDER),
         ("post", "/dashboard/incidents/new/", RESPONDER),
         ("post", f"/dashboard/incidents/{inc}/update/", RESPONDER),

@@ -38,9 +38,73 @@ def test_setting_the_same_status_logs_nothing(api, operator):
     assert AuditEntry.objects.filter(action="component.status").count() == 1
 
 
-def test_maintenance_cannot_be_set_by_hand(api, operator):
-    with pytest.raises(ServiceError, match="maintenance window"):
-        services.component_status_set(component=api, status="under_maintenance", actor=operator)
+MONITOR = Actor(label="alertmanager", via="automation")
+
+
+def _shown(component):
+    component.refresh_from_db()
+    return component.status, component.base_status, component.maintenance_by_hand
+
+
+def test_maintenance_by_hand_covers_the_own_status_and_ending_restores_it(api, operator, events):
+    services.component_status_set(component=api, status="degraded_performance", actor=operator)
+    services.component_status_set(
+        component=api, status="under_maintenance", actor=operator, notify=True
+    )
+    assert _shown(api) == ("under_maintenance", "degraded_performance", True)
+    assert events[-1].kind == "component.status_changed"
+    services.component_maintenance_end(component=api, actor=operator)
+    assert _shown(api) == ("degraded_performance", "degraded_performance", False)
+    log = list(ComponentStatusChange.objects.values_list("old_status", "new_status", "source"))
+    assert log == [
+        ("operational", "degraded_performance", "manual"),
+        ("degraded_performance", "under_maintenance", "manual"),
+        ("under_maintenance", "degraded_performance", "manual"),
+    ]
+    audit = AuditEntry.objects.filter(action="component.status").order_by("id").last()
+    assert audit.before["maintenance_by_hand"] is True
+    assert audit.after["maintenance_by_hand"] is False
+
+
+def test_an_incident_during_maintenance_by_hand_stays_visible(api, operator):
+    services.component_status_set(component=api, status="under_maintenance", actor=operator)
+    incident = services.incident_create(
+        name="Down", body="Down.", actor=operator, component_statuses={api: "major_outage"}
+    )
+    assert _shown(api)[0] == "major_outage"
+    services.incident_resolve(incident=incident, body="Up.", actor=operator)
+    assert _shown(api) == ("under_maintenance", "operational", True)
+
+
+def test_setting_another_status_by_hand_ends_the_maintenance(api, operator):
+    services.component_status_set(component=api, status="under_maintenance", actor=operator)
+    services.component_status_set(component=api, status="partial_outage", actor=operator)
+    assert _shown(api) == ("partial_outage", "partial_outage", False)
+
+
+def test_monitoring_neither_starts_nor_ends_maintenance_by_hand(api, operator):
+    with pytest.raises(ServiceError, match="Monitoring cannot put"):
+        services.component_status_set(component=api, status="under_maintenance", actor=MONITOR)
+    assert _shown(api) == ("operational", "operational", False)
+    services.component_status_set(component=api, status="under_maintenance", actor=operator)
+    # A monitor reporting during the maintenance changes only what lies beneath.
+    services.component_status_set(component=api, status="major_outage", actor=MONITOR)
+    assert _shown(api) == ("under_maintenance", "major_outage", True)
+    services.component_maintenance_end(component=api, actor=operator)
+    assert _shown(api) == ("major_outage", "major_outage", False)
+
+
+def test_ending_maintenance_that_was_not_set_by_hand_is_refused(api, operator):
+    with pytest.raises(ServiceError, match="not under maintenance set by hand"):
+        services.component_maintenance_end(component=api, actor=operator)
+    assert not AuditEntry.objects.filter(action="component.status").exists()
+
+
+def test_a_component_can_be_created_under_maintenance(operator, make_component):
+    component = make_component("Batch", status="under_maintenance")
+    assert _shown(component) == ("under_maintenance", "operational", True)
+    services.component_maintenance_end(component=component, actor=operator)
+    assert _shown(component) == ("operational", "operational", False)
 
 
 def test_status_changes_are_append_only(api, operator):

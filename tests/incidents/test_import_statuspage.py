@@ -508,3 +508,20 @@ def test_page_settings_kept_on_request_or_when_refused(page, capsys):
     assert (page.public_id, page.name, page.time_zone) == before[:2] + before[3:4]
     out = capsys.readouterr().out
     assert "problem: page settings not imported" in out and "Import finished." in out
+
+
+def test_a_component_under_maintenance_at_the_source_stays_under_maintenance(page, capsys):
+    """No running window here explains it: it is imported as maintenance set by hand (it used
+    to come in operational), over an operational status to return to when it ends."""
+    data = source_page()
+    eu = next(c for c in data["components.json"]["components"] if c["id"] == "cmpeuwest001")
+    eu["status"] = "under_maintenance"
+    with serving(data) as url:
+        call_command("import_statuspage", url)
+    assert "Import finished." in capsys.readouterr().out
+    imported = Component.objects.get(public_id="cmpeuwest001")
+    assert (imported.status, imported.base_status, imported.maintenance_by_hand) == (
+        "under_maintenance",
+        "operational",
+        True,
+    )

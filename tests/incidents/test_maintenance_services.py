@@ -39,6 +39,25 @@ def test_starting_puts_components_under_maintenance_and_completing_restores(api,
     assert [u.status for u in window.updates.all()] == ["completed", "in_progress", "scheduled"]
 
 
+def test_a_window_ending_leaves_maintenance_set_by_hand_alone(api, window, operator):
+    services.component_status_set(component=api, status="partial_outage", actor=operator)
+    services.component_status_set(component=api, status="under_maintenance", actor=operator)
+    services.maintenance_start(maintenance=window, actor=operator)
+    services.maintenance_complete(maintenance=window, actor=operator)
+    assert _status(api) == "under_maintenance"
+    services.component_maintenance_end(component=api, actor=operator)
+    assert _status(api) == "partial_outage"
+
+
+def test_ending_maintenance_by_hand_during_a_window_leaves_the_window(api, window, operator):
+    services.maintenance_start(maintenance=window, actor=operator)
+    services.component_status_set(component=api, status="under_maintenance", actor=operator)
+    services.component_maintenance_end(component=api, actor=operator)
+    assert _status(api) == "under_maintenance"
+    services.maintenance_complete(maintenance=window, actor=operator)
+    assert _status(api) == "operational"
+
+
 def test_ending_maintenance_restores_the_pre_maintenance_manual_status(api, window, operator):
     services.component_status_set(component=api, status="degraded_performance", actor=operator)
     services.maintenance_start(maintenance=window, actor=operator)

@@ -11,16 +11,21 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 
-from incidents.enums import ComponentStatus
+from incidents.enums import ComponentStatus, worst_component_status
 from incidents.models import Component
 from incidents.services import Actor
 from statuspage.access.models import Scope
 from statuspage.api.v1.http import ApiError, ApiRequest, api_view, json_response
 from statuspage.automation.alerts import Alert, fingerprint_for
 from statuspage.automation.selectors import components_named
-from statuspage.automation.services import alerts_apply, component_hook_apply
+from statuspage.automation.services import (
+    ComponentReport,
+    alerts_apply,
+    component_hook_apply,
+    component_reports_apply,
+)
 
 MAX_ALERTS = 1000
 MAX_LABELS = 100
@@ -29,6 +34,10 @@ MAX_ANNOTATION_VALUE = 10000
 # Go writes nanoseconds; Python reads at most microseconds.
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 HOOK_STATUSES = [s for s in ComponentStatus.values if s != ComponentStatus.UNDER_MAINTENANCE]
+# What a firing alert may report (a resolved one reports operational).
+FAILING_STATUSES = [s for s in HOOK_STATUSES if s != ComponentStatus.OPERATIONAL]
+# The labels of the alert Grafana sends when an operator presses "Test" on a contact point.
+GRAFANA_TEST_LABELS = {"alertname": "TestAlert", "instance": "Grafana"}
 
 
 def _automation_actor(request: ApiRequest, source: str) -> Actor:
@@ -137,6 +146,12 @@ def _timestamp(value, where: str) -> datetime | None:
 
 @api_view(POST=Scope.INCIDENTS)
 def component_status(request: ApiRequest) -> HttpResponse:
+    if _is_alert_notification(request.api_body):
+        reports, unmatched = parse_alert_notification(request.api_body, request.GET)
+        outcome = component_reports_apply(
+            reports=reports, unmatched=unmatched, actor=_automation_actor(request, "monitor")
+        )
+        return json_response(outcome.as_dict())
     component, status, incident = parse_component_hook(request.api_body)
     if component is None:
         return json_response({"matched": 0, "unmatched": 1, "changes": []})
@@ -179,12 +194,12 @@ def parse_component_hook(data: dict) -> tuple[Component | None, str, dict | None
     return _component(ref.strip()), status, incident
 
 
-def _component(ref: str) -> Component:
+def _component(ref: str, field: str = "component") -> Component:
     found = components_named(ref)
     if not found:
-        raise ApiError.field("component", f"No component with id or name {ref[:80]!r}.", status=404)
+        raise ApiError.field(field, f"No component with id or name {ref[:80]!r}.", status=404)
     if len(found) > 1:
-        raise ApiError.field("component", f"Several components are named {ref[:80]!r}: use the id.")
+        raise ApiError.field(field, f"Several components are named {ref[:80]!r}: use the id.")
     return found[0]
 
 
@@ -204,6 +219,75 @@ def _uptime_kuma(data: dict) -> tuple[Component | None, str, None]:
         return None, "", None
     status = ComponentStatus.MAJOR_OUTAGE if beat == 0 else ComponentStatus.OPERATIONAL
     return _component(name.strip()), status, None
+
+
+# Grafana's webhook contact point ------------------------------------------------------------
+
+
+def _is_alert_notification(data: dict) -> bool:
+    """Grafana's webhook contact point (unified alerting) posts Alertmanager's notification
+    shape plus `orgId`, `title`, `state`, `message`: a list of `alerts` and a `receiver`."""
+    return isinstance(data.get("alerts"), list) and "receiver" in data
+
+
+def parse_alert_notification(data: dict, query: QueryDict) -> tuple[list[ComponentReport], int]:
+    """Map a Grafana (or Alertmanager) notification to component reports.
+
+    Each alert names its component by the label `component` (id or exact name), else the
+    contact point URL's `?component=`; an alert naming none is counted as unmatched. A firing
+    alert reports the label `component_status`, else `?status=`, else major_outage; a resolved
+    one reports operational. Per component the worst firing alert wins, else operational, so a
+    notification grouped by `component` states each component's current status. `?incident=1`
+    asks for an incident while a component fails, named after the alert's summary. Grafana's
+    test notification changes nothing."""
+    alerts, _group_key = parse_alertmanager(data)
+    default_ref = (query.get("component") or "").strip()
+    default_status = query.get("status") or ComponentStatus.MAJOR_OUTAGE
+    if default_status not in FAILING_STATUSES:
+        raise ApiError.field(
+            "status", "?status= must be one of: " + ", ".join(FAILING_STATUSES) + "."
+        )
+    wants_incident = (query.get("incident") or "").lower() in ("1", "true", "yes")
+    firing: dict[int, list[str]] = {}
+    components: dict[int, Component] = {}
+    incidents: dict[int, dict] = {}
+    unmatched = 0
+    for index, alert in enumerate(alerts):
+        where = f"alerts[{index}].labels"
+        ref = (alert.labels.get("component") or default_ref).strip()
+        if not ref or alert.labels == GRAFANA_TEST_LABELS:
+            unmatched += 1
+            continue
+        # A bad label is named as such; a bad ?component= as the field "component".
+        field = f"{where}.component" if alert.labels.get("component") else "component"
+        component = _component(ref, field=field)
+        status = alert.labels.get("component_status") or default_status
+        if status not in FAILING_STATUSES:
+            raise ApiError.field(
+                f"{where}.component_status",
+                f"{where}.component_status must be one of: " + ", ".join(FAILING_STATUSES) + ".",
+            )
+        components.setdefault(component.pk, component)
+        statuses = firing.setdefault(component.pk, [])
+        if alert.status == "firing":
+            statuses.append(status)
+            if wants_incident:
+                incidents.setdefault(component.pk, _incident_from(alert.labels, alert.annotations))
+    reports = [
+        ComponentReport(
+            component=component,
+            status=worst_component_status(firing[pk]).value,
+            incident=incidents.get(pk),
+        )
+        for pk, component in components.items()
+    ]
+    return reports, unmatched
+
+
+def _incident_from(labels: dict[str, str], annotations: dict[str, str]) -> dict:
+    name = annotations.get("summary") or labels.get("alertname") or ""
+    body = annotations.get("description") or annotations.get("summary") or ""
+    return {"name": name.strip()[:200], "body": body[:20000]}
 
 
 # --- OpenAPI -------------------------------------------------------------------------------
@@ -333,8 +417,35 @@ OPENAPI_PATHS = {
             "description": (
                 "Flat fields (or wrapped in `component`), JSON or form-encoded. With `incident`, "
                 "an outage opens one incident (once) and `operational` resolves it. An Uptime "
-                "Kuma webhook body is accepted as is (monitor name = component name)."
+                "Kuma webhook body is accepted as is (monitor name = component name), and so is "
+                "Grafana's webhook contact point body (alerts name their component by the label "
+                "`component` or the URL's `?component=`; status by the label `component_status`, "
+                "`?status=`, else major_outage; resolved alerts report operational)."
             ),
+            "parameters": [
+                {
+                    "name": "component",
+                    "in": "query",
+                    "required": False,
+                    "description": "Grafana: the component of alerts without a `component` label.",
+                    "schema": {"type": "string"},
+                },
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "description": "Grafana: the status of firing alerts without a "
+                    "`component_status` label (default major_outage).",
+                    "schema": {"type": "string", "enum": FAILING_STATUSES},
+                },
+                {
+                    "name": "incident",
+                    "in": "query",
+                    "required": False,
+                    "description": "Grafana: `1` opens an incident while a component fails.",
+                    "schema": {"type": "string", "enum": ["1", "true", "yes"]},
+                },
+            ],
             "security": [{"oauth_header": []}, {"api_key_query": []}],
             "requestBody": {
                 "required": True,

@@ -74,6 +74,36 @@ def component_hook_apply(
     return outcome
 
 
+@dataclass(frozen=True)
+class ComponentReport:
+    """What a monitor says of one component: its status now, and whether it wants an incident
+    while the component fails ({"name", "body"}) or not (None)."""
+
+    component: Component
+    status: str
+    incident: dict | None = None
+
+
+def component_reports_apply(
+    *, reports: list[ComponentReport], unmatched: int, actor: Actor
+) -> Outcome:
+    """Apply several components' reports from one notification (a Grafana webhook) as one
+    transaction: if any is refused, none is kept. `unmatched` counts the alerts that named no
+    component (they are ignored, not errors)."""
+    outcome = Outcome(unmatched=unmatched)
+    with transaction.atomic():
+        for report in reports:
+            one = component_hook_apply(
+                component=report.component,
+                status=report.status,
+                incident=report.incident,
+                actor=actor,
+            )
+            outcome.matched += one.matched
+            outcome.changes.extend(one.changes)
+    return outcome
+
+
 def _hook_state(component: Component) -> HookState:
     fingerprint = f"hook:{component.public_id}"
     state = AlertState.objects.filter(fingerprint=fingerprint).first()

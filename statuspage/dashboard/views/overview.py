@@ -13,7 +13,12 @@ from incidents import selectors
 from incidents.enums import ComponentStatus
 from incidents.models import Component
 from incidents.queue import queue_is_reachable
-from incidents.services import Actor, ServiceError, component_status_set
+from incidents.services import (
+    Actor,
+    ServiceError,
+    component_maintenance_end,
+    component_status_set,
+)
 from notifications.selectors import outbox_health
 from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import INCIDENT_COMPONENT_CHOICES
@@ -40,7 +45,11 @@ def overview(request):
         "incidents": selectors.incidents_unresolved(),
         "maintenance_active": selectors.maintenance_active(),
         "maintenance_upcoming": selectors.maintenance_upcoming(),
-        "status_choices": INCIDENT_COMPONENT_CHOICES,
+        # The board's buttons: the statuses an incident may impose, and maintenance by hand.
+        "status_choices": [
+            *INCIDENT_COMPONENT_CHOICES,
+            (ComponentStatus.UNDER_MAINTENANCE.value, ComponentStatus.UNDER_MAINTENANCE.label),
+        ],
         "queue_ok": queue_is_reachable(),
         "delivery_health": outbox_health(),
         "audit": audit_rows(selectors.audit_entries()[:RECENT_AUDIT]),
@@ -67,7 +76,7 @@ def component_status(request, pk: int):
     wanted = data["status"]
     if wanted in CONFIRM_STATUSES and not (data["confirmed"] or data["undo"]):
         return _confirm(request, component, wanted, data["notify"])
-    previous = component.base_status
+    previous = _own_status(component)
     try:
         component = component_status_set(
             component=component,
@@ -91,6 +100,13 @@ def component_status(request, pk: int):
     return _back_to(component)
 
 
+def _own_status(component: Component) -> str:
+    """What the board set last: maintenance by hand lies over the component's own status."""
+    if component.maintenance_by_hand:
+        return ComponentStatus.UNDER_MAINTENANCE
+    return component.base_status
+
+
 def _back_to(component: Component) -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{reverse('dashboard-overview')}#c-{component.pk}")
 
@@ -111,6 +127,27 @@ def _undo_offer(request, components) -> dict | None:
     if not offer or timezone.now().timestamp() - offer["at"] > UNDO_SECONDS:
         return None
     component = next((c for c in components if c.pk == offer["pk"]), None)
-    if component is None or component.base_status != offer["to"]:
+    if component is None or _own_status(component) != offer["to"]:
         return None
     return {**offer, "name": component.name, "label": ComponentStatus(offer["from"]).label}
+
+
+@require_POST
+@operator_required(Role.RESPONDER)
+def component_maintenance_end_view(request, pk: int):
+    """End a maintenance set by hand from the board: the status beneath shows again."""
+    component = get_object_or_404(Component, pk=pk)
+    try:
+        component = component_maintenance_end(
+            component=component,
+            notify=True,
+            actor=Actor.for_user(request.user, via="dashboard"),
+        )
+    except ServiceError as exc:
+        messages.error(request, f"{component.name}: {exc.message}")
+    else:
+        messages.success(
+            request,
+            f"{component.name}: maintenance ended; it is now {component.get_status_display()}.",
+        )
+    return _back_to(component)

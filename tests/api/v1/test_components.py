@@ -66,7 +66,6 @@ def test_create_json_and_form(v1, page_url):
     ("fields", "field"),
     [
         ({"name": "X", "status": "on_fire"}, "status"),
-        ({"name": "X", "status": "under_maintenance"}, "status"),
         ({"name": "X", "group_id": "nosuchgroup0"}, "group_id"),
         ({"name": ""}, "name"),
         ({"description": "no name"}, "name"),
@@ -104,6 +103,35 @@ def test_status_patch_needs_incidents_scope_other_fields_need_components(v1, pag
     response = admin.put(url, {"component": {"name": "New", "status": "operational"}})
     assert response.status_code == 200, response.content
     assert (response.json()["name"], response.json()["status"]) == ("New", "operational")
+
+
+def test_under_maintenance_can_be_set_through_the_api_as_on_statuspage(v1, page_url, api):
+    responder = v1(Role.RESPONDER)
+    url = page_url(f"components/{api.public_id}")
+    assert (
+        responder.patch(url, {"component": {"status": "degraded_performance"}}).status_code == 200
+    )
+    response = responder.patch(url, {"component": {"status": "under_maintenance"}})
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "under_maintenance"
+    assert v1().get(url).json()["status"] == "under_maintenance"
+    api.refresh_from_db()
+    assert (api.base_status, api.maintenance_by_hand) == ("degraded_performance", True)
+    # A client ends it by setting the status the component has now.
+    response = responder.patch(url, {"component": {"status": "operational"}})
+    assert response.json()["status"] == "operational"
+    api.refresh_from_db()
+    assert (api.base_status, api.maintenance_by_hand) == ("operational", False)
+
+
+def test_a_component_can_be_created_under_maintenance(v1, page_url):
+    response = v1().post(
+        page_url("components"), {"component": {"name": "Batch", "status": "under_maintenance"}}
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "under_maintenance"
+    component = Component.objects.get()
+    assert (component.base_status, component.maintenance_by_hand) == ("operational", True)
 
 
 def test_patch_moves_into_group_and_unknown_group_is_422(v1, page_url, api):
