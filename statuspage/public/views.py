@@ -41,6 +41,8 @@ def index(request):
             showcased, page=page, days=UPTIME_DAYS, now=now
         ),
         "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),
+        # Every component, grouped, for the subscribe form (hidden ones can be chosen too).
+        "subscribe_entries": tree.entries,
     }
     return render(request, "public/index.html", context)
 
