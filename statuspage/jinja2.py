@@ -18,7 +18,7 @@ def environment(**options) -> Environment:
     env = Environment(**options)  # noqa: S701 - autoescape is set just above
     env.globals.update(static=static, url=reverse, get_messages=get_messages)
     env.filters["localtime"] = _localtime
-    env.globals.update(inline_asset=templating.inline_asset, brand_css=templating.brand_css)
+    env.globals.update(brand_css=templating.brand_css)
     env.globals.update(uptime_bar_items=presenters.uptime_bar_items)
     env.filters.update(
         markdown=render_markdown,

@@ -69,7 +69,7 @@ def state(request):
     indicator, description = selectors.status_summary()
     return json_response(
         {
-            "page": {"id": page.public_id, "name": page.name, "url": page.url},
+            "page": {"id": page.public_id, "name": page.name, "url": page.public_url},
             "status": wire.status_dict(indicator, description),
             "notices": _notices(page),
         }

@@ -42,6 +42,13 @@ def test_status_frame_takes_a_theme_each_cached_as_its_own_document(client, page
     assert f'data-theme="{other}"' in client.get("/embed/status", {"theme": other}).content.decode()
 
 
+def test_status_frame_refreshes_by_script_not_meta_refresh(client, page, api):
+    html = client.get("/embed/status").content.decode()
+    assert 'data-refresh="60"' in html
+    assert '<script src="/static/public/site.js" defer></script>' in html
+    assert 'http-equiv="refresh"' not in html
+
+
 def test_status_frame_without_theme_follows_the_reader(client, page, api):
     assert 'data-theme="auto"' in client.get("/embed/status").content.decode()
 

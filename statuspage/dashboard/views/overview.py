@@ -15,6 +15,7 @@ from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import INCIDENT_COMPONENT_CHOICES
 from statuspage.dashboard.forms.components import StatusForm
 from statuspage.dashboard.permissions import operator_required
+from statuspage.dashboard.site_check import public_url_problem
 
 RECENT_AUDIT = 15
 
@@ -24,8 +25,10 @@ RECENT_AUDIT = 15
 def overview(request):
     tree = selectors.component_tree()
     indicator, description = selectors.status_summary(tree.components)
+    page = selectors.page_get()
     context = {
-        "page": selectors.page_get(),
+        "page": page,
+        "public_url_problem": public_url_problem(page),
         "tree": tree,
         "indicator": indicator,
         "description": description,

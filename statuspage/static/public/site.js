@@ -63,7 +63,17 @@
     }
   }
 
+  // Long-lived frames (/embed/status) reload themselves, unless the reader is in them.
+  function refresh() {
+    var seconds = parseInt(document.documentElement.getAttribute("data-refresh"), 10);
+    if (!(seconds >= 5)) return;
+    setInterval(function () {
+      if (!document.hasFocus()) window.location.reload();
+    }, seconds * 1000);
+  }
+
   localTimes();
+  refresh();
   var forms = document.querySelectorAll("form.subscribe-form, form.scope-form");
   for (var i = 0; i < forms.length; i++) {
     if (forms[i].classList.contains("subscribe-form")) channelFields(forms[i]);
