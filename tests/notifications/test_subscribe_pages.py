@@ -143,8 +143,12 @@ def database_down(monkeypatch):
     monkeypatch.undo()
 
 
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "make-run-debug"])
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_without_a_database_the_form_is_a_styled_503_with_retry_after(page, database_down, method):
+def test_without_a_database_the_form_is_a_styled_503_with_retry_after(
+    page, database_down, method, debug, settings
+):
+    settings.DEBUG = debug  # make run's DEBUG would otherwise answer Django's 500 page
     client = Client(raise_request_exception=False)
     data = {"channel": "email", "address_email": "ann@example.test"}
     response = getattr(client, method)("/subscribe", data if method == "post" else None)
