@@ -17,11 +17,19 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Embedded defaults: SQLite in var/, jobs run in-process unless REDIS_URL is set.
+# PORT reaches the app too: until an operator sets a public URL, links in emails, feeds and the
+# widget use the address a request came in on, else http://127.0.0.1:$PORT.
 run: export DEBUG ?= true
+run: export PORT := $(PORT)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
-	@echo "Status page: http://$(HOST):$(PORT)/   admin: http://$(HOST):$(PORT)/admin/"
+	@echo ""
+	@echo "Status page: http://$(HOST):$(PORT)/"
+	@echo "Dashboard:   http://$(HOST):$(PORT)/dashboard/  (demo sign-in: admin / admin)"
+	@echo "Another operator, from a second terminal in this folder:"
+	@echo "  DEBUG=true $(BIN)/python manage.py create_operator alice --role admin --email alice@example.com"
+	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install

@@ -30,6 +30,7 @@ from incidents.enums import (
     MaintenanceStatus,
 )
 from incidents.errors import ServiceError
+from incidents.origin import fallback_url
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -128,7 +129,12 @@ class Page(PublicIdModel):
 
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     name = models.CharField(max_length=120)
-    url = models.URLField(help_text="Public URL of the status page.")
+    # Empty until an operator sets it: links then use incidents.origin's fallback.
+    url = models.URLField(
+        blank=True,
+        default="",
+        help_text="Public URL of the status page. Empty: the address this site is reached at.",
+    )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     # Uptime: downtime = major + partial_weight * partial + degraded_weight * degraded seconds.
     partial_outage_weight = models.DecimalField(max_digits=4, decimal_places=3, default=0.3)
@@ -171,6 +177,11 @@ class Page(PublicIdModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def public_url(self) -> str:
+        """The URL links are built from: the configured one, else where the site is reached."""
+        return (self.url or fallback_url()).rstrip("/")
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

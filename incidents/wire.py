@@ -155,7 +155,7 @@ def _day(value: date | None) -> str | None:
 
 def public_url(page: Page, kind: str, public_id: str) -> str:
     """Where the public site shows one incident ("incidents") or maintenance ("maintenance")."""
-    return f"{page.url.rstrip('/')}/{kind}/{public_id}"
+    return f"{page.public_url}/{kind}/{public_id}"
 
 
 # --- page and components ------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def page_dict(page: Page) -> PageDict:
     return {
         "id": page.public_id,
         "name": page.name,
-        "url": page.url,
+        "url": page.public_url,
         "time_zone": page.time_zone,
         "updated_at": timestamp(page.updated_at, page.tz),
     }

@@ -61,7 +61,7 @@ def send_confirmation(subscriber_id: int) -> str:
     page = selectors.page_get()
     ctx: dict[str, object] = {
         "page_name": page.name,
-        "page_url": page.url,
+        "page_url": page.public_url,
         "confirm_url": links.confirm_url(sub),
         "expire_hours": settings.NOTIFY_UNCONFIRMED_EXPIRE_HOURS,
     }
@@ -96,7 +96,9 @@ def _test_delivery(sub: Subscriber, page: Page) -> str:
             body = json.dumps(
                 {
                     "meta": render.webhook_meta(
-                        unsubscribe=links.unsubscribe_url(sub), documentation=page.url, tz=page.tz
+                        unsubscribe=links.unsubscribe_url(sub),
+                        documentation=page.public_url,
+                        tz=page.tz,
                     ),
                     "page": wire.webhook_page(page, *selectors.status_summary()),
                     "test": True,
@@ -110,7 +112,9 @@ def _test_delivery(sub: Subscriber, page: Page) -> str:
                 Channel.TEAMS: TeamsTransport,
             }
             transport = chats[sub.channel]()
-            data = json.dumps(transport.body({"title": title, "text": text, "url": page.url}))
+            data = json.dumps(
+                transport.body({"title": title, "text": text, "url": page.public_url})
+            )
             post_json(sub.address, data.encode(), {})
     except TransportError as exc:
         log.info("test delivery to subscriber %s failed: %s", sub.pk, exc.message)
@@ -136,7 +140,7 @@ def send_quarantine_notice(subscriber_id: int, last_error: str) -> None:
     page = selectors.page_get()
     ctx = {
         "page_name": page.name,
-        "page_url": page.url.rstrip("/") + reverse("notifications-subscribe"),
+        "page_url": page.public_url + reverse("notifications-subscribe"),
         "address": sub.address,
         "failures": delivery.QUARANTINE_FAILURES,
         "last_error": last_error,

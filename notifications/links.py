@@ -15,7 +15,7 @@ _MANAGE_SALT = "notifications.manage"
 
 def absolute(path: str, base: str | None = None) -> str:
     """`base` (the page URL) lets a batch skip one page query per link."""
-    return (base or selectors.page_get().url).rstrip("/") + path
+    return (base or selectors.page_get().public_url).rstrip("/") + path
 
 
 def confirm_token(subscriber: Subscriber) -> str:

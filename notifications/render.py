@@ -158,7 +158,7 @@ def event_view(event: Event) -> EventView:
     view = EventView(
         event=event,
         page_name=page.name,
-        page_url=page.url.rstrip("/"),
+        page_url=page.public_url,
         headline=HEADLINES.get(event.kind, event.kind),
         title="",
         status="",

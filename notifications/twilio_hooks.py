@@ -58,7 +58,7 @@ def handle_inbound(data: Mapping[str, str]) -> str:
     if word in HELP_WORDS:
         page = selectors.page_get()
         text = render_to_string(
-            "notifications/sms/help.txt", {"page_name": page.name, "page_url": page.url}
+            "notifications/sms/help.txt", {"page_name": page.name, "page_url": page.public_url}
         ).strip()
         return _twiml(text)
     return _twiml(None)

@@ -7,9 +7,11 @@ POSTs are csrf_exempt on purpose.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -26,6 +28,32 @@ from notifications.services.subscriptions import SubscribeError
 from notifications.twilio_hooks import handle_inbound, handle_status, signature_valid
 
 HOUR = 3600
+# Seconds a visitor is asked to wait when the database is unreachable (Retry-After).
+RETRY_AFTER_SECONDS = 30
+
+
+def _database_required(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A database outage is a styled 503 that says when to retry, never a 500: the form is
+    the one public page that cannot be served from a snapshot."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DatabaseError:
+            response = render(
+                request,
+                "notifications/pages/unavailable.html",
+                {"retry_after": RETRY_AFTER_SECONDS},
+                status=503,
+            )
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            response["Cache-Control"] = "no-store"
+            return response
+
+    return wrapper
 
 
 def _page(
@@ -44,13 +72,28 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return _page(request, "rate_limited.html", status=429)
 
 
+def _scope_ids(data: QueryDict) -> list[int]:
+    """Ticked components plus whole groups; ValueError on anything that is not a number."""
+    return subscriptions.scope_component_ids(
+        component_ids=[int(x) for x in data.getlist("components")],
+        group_ids=[int(x) for x in data.getlist("groups")],
+    )
+
+
+def _address(data: QueryDict) -> str:
+    """The chosen channel's own field (address_email, address_sms, ...); `address` is the
+    one-field form that API clients and older pages post."""
+    channel = data.get("channel", "")
+    return data.get(f"address_{channel}") or data.get("address", "")
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@_database_required
 def subscribe(request: HttpRequest) -> HttpResponse:
-    components = Component.objects.order_by("position", "id")
     incident = Incident.objects.filter(public_id=request.GET.get("incident", "")).first()
     if request.method == "GET":
-        return _page(request, "subscribe.html", components=components, incident=incident)
+        return _page(request, "subscribe.html", entries=_entries(), incident=incident)
     data = request.POST
     if not _within("subscribe-ip", settings.SUBSCRIBE_RATE_PER_IP_HOUR, client_address(request)):
         return _too_many(request)
@@ -60,32 +103,37 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return _too_many(request)
     incident = Incident.objects.filter(public_id=data.get("incident", "")).first()
     try:
-        ids = [int(x) for x in data.getlist("components")]
+        ids = _scope_ids(data)
         sub = subscriptions.subscriber_subscribe(
             channel=data.get("channel", ""),
-            address=data.get("address", ""),
+            address=_address(data),
             contact_email=data.get("contact_email", ""),
             component_ids=ids,
             incident=incident,
         )
     except (ServiceError, ValueError) as exc:
-        error = getattr(exc, "message", "Choose components from the list.")
         return _page(
             request,
             "subscribe.html",
             status=400,
-            components=components,
+            entries=_entries(),
             incident=incident,
-            error=error,
+            error=getattr(exc, "message", "Choose components from the list."),
+            error_field=getattr(exc, "field", "components"),
             form=data,
         )
     # The same page whether the address was new, pending or already active.
     return _page(request, "subscribe_sent.html", channel=sub.channel, address=sub.address)
 
 
+def _entries() -> list[selectors.GroupNode | Component]:
+    """Groups with their components, and ungrouped components, in page order."""
+    return selectors.component_tree().entries
+
+
 def _address_key(data: QueryDict) -> str:
     """Count per normalised address, so spelling a number differently does not reset it."""
-    channel, address = data.get("channel", ""), data.get("address", "")
+    channel, address = data.get("channel", ""), _address(data)
     try:
         address = subscriptions.normalise_address(channel, address)
     except SubscribeError:
@@ -95,6 +143,7 @@ def _address_key(data: QueryDict) -> str:
 
 @csrf_exempt
 @require_POST
+@_database_required
 def subscribe_sms_code(request: HttpRequest) -> HttpResponse:
     number = request.POST.get("address", "")
     if not _within("sms-code", 5, number) or not _within(
@@ -126,6 +175,7 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@_database_required
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     sub = _from_token(token, links.read_confirm_token)
     if sub is None or sub.state not in (SubscriberState.UNCONFIRMED, SubscriberState.ACTIVE):
@@ -139,21 +189,22 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@_database_required
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     sub = _from_token(token, links.read_manage_token)
     if sub is None:
         return _bad_link(request)
-    components = Component.objects.order_by("position", "id")
     if request.method == "POST" and sub.state == SubscriberState.ACTIVE:
         try:
-            ids = [int(x) for x in request.POST.getlist("components")]
-        except ValueError:
+            ids = _scope_ids(request.POST)
+        except (ServiceError, ValueError):
             return _page(
                 request,
                 "manage.html",
                 status=400,
                 subscriber=sub,
-                components=components,
+                entries=_entries(),
+                chosen=set(),
                 error="Choose components from the list.",
             )
         subscriptions.subscriber_set_scope(subscriber=sub, component_ids=ids)
@@ -162,7 +213,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "manage.html",
         subscriber=sub,
-        components=components,
+        entries=_entries(),
         chosen=chosen,
         unsubscribe_url=links.unsubscribe_url(sub),
         saved=request.method == "POST",
@@ -171,6 +222,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@_database_required
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks; POST acts. The POST also serves RFC 8058 one-click unsubscribe."""
     sub = _from_token(token, links.read_manage_token)

@@ -21,7 +21,7 @@ def environment(**options) -> Environment:
     env.filters["localtime"] = _localtime
     env.filters["when"] = _when
     env.globals["current_time_zone"] = timezone.get_current_timezone_name
-    env.globals.update(inline_asset=templating.inline_asset, brand_css=templating.brand_css)
+    env.globals.update(brand_css=templating.brand_css)
     env.globals.update(uptime_bar_items=presenters.uptime_bar_items)
     env.filters.update(
         markdown=render_markdown,

@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "statuspage.metrics.MetricsMiddleware",
     "statuspage.logs.RequestIdMiddleware",
     "statuspage.public_cache.PublicResponseMiddleware",
+    # After the cache's fast path (cached documents need no origin), before every view.
+    "statuspage.origin.RequestOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files are answered here, before sessions or CSRF run (see STORAGES below).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -127,6 +129,10 @@ else:
 
 # Public read path (statuspage/public_cache.py): how long shared caches (a CDN) may keep a
 # document, and where the last good render of each is kept for when the database is down.
+# Links (emails, widget, feeds) use the page's public URL; until an operator sets one, the
+# address a request came in on, and outside a request this (the port `make run` serves on).
+PORT = env.int("PORT", default=8000, minimum=1)
+PUBLIC_URL_DEFAULT = f"http://127.0.0.1:{PORT}"
 PUBLIC_MAX_AGE = env.int("PUBLIC_MAX_AGE", default=5, minimum=0)
 PUBLIC_STALE_WHILE_REVALIDATE = env.int("PUBLIC_STALE_WHILE_REVALIDATE", default=30, minimum=0)
 PUBLIC_STALE_IF_ERROR = env.int("PUBLIC_STALE_IF_ERROR", default=86400, minimum=0)
@@ -149,6 +155,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="status@localhost")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The public site's stylesheet and script (statuspage is a project package, not an app).
+STATICFILES_DIRS = [BASE_DIR / "statuspage" / "static"]
 # `collectstatic` (the release step) writes each file under a content-hashed name, with gzip and
 # Brotli copies, and a manifest (staticfiles.json) mapping names to hashed names; WhiteNoise then
 # serves hashed names with a ten-year immutable Cache-Control. Without that manifest (development,

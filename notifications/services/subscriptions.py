@@ -173,6 +173,18 @@ def subscriber_confirm(*, subscriber: Subscriber) -> Subscriber:
     return sub
 
 
+def scope_component_ids(*, component_ids: list[int], group_ids: list[int]) -> list[int]:
+    """The components a form's choice means: those ticked, plus every component of each group
+    ticked as a whole ("select group" works without JavaScript). Unknown groups are refused."""
+    wanted = set(group_ids)
+    if not wanted:
+        return sorted(set(component_ids))
+    members = list(Component.objects.filter(group_id__in=wanted).values_list("id", "group_id"))
+    if {group_id for _, group_id in members} != wanted:
+        raise SubscribeError("Choose components from the list.", field="components")
+    return sorted(set(component_ids) | {component_id for component_id, _ in members})
+
+
 def subscriber_set_scope(*, subscriber: Subscriber, component_ids: list[int]) -> Subscriber:
     components = list(Component.objects.filter(id__in=component_ids))
     with transaction.atomic():

@@ -2,7 +2,9 @@
 scheduled maintenance as iCalendar (the icalendar library), all through @public_document.
 
 Links are built from Page.url, not from the request's Host header: the document is cached
-and shared by every reader, so it must not depend on who asked first."""
+and shared by every reader, so it must not depend on who asked first. (Only while no public
+URL is configured, the embedded default, do links take the origin of the request that
+rendered the document: incidents/origin.py.)"""
 
 from __future__ import annotations
 
@@ -72,7 +74,7 @@ class _Atom(_Writable, Atom1Feed):
 
 
 def absolute(page, path: str) -> str:
-    return page.url.rstrip("/") + path
+    return page.public_url + path
 
 
 def _permalink(page, item) -> str:
@@ -180,7 +182,7 @@ def _event(page, window, host: str) -> Event:
 @public_document()
 def maintenance_ics(request):
     page = selectors.page_get()
-    host = urlsplit(page.url).hostname or "statuspage"
+    host = urlsplit(page.public_url).hostname or "statuspage"
     cal = Calendar()
     cal.add("prodid", "-//statuspage//maintenance//EN")
     cal.add("version", "2.0")

@@ -45,6 +45,14 @@ def visible_entries(tree: ComponentTree) -> list[VisibleGroup | Component]:
     return out
 
 
+def subscribable_entries(visible: list[VisibleGroup | Component]) -> list[GroupNode | Component]:
+    """The front page's subscribe form offers what the page shows (a component hidden while
+    operational stays hidden there), grouped as on the page."""
+    return [
+        GroupNode(e.node.group, e.components) if isinstance(e, VisibleGroup) else e for e in visible
+    ]
+
+
 @dataclass
 class Day:
     day: date

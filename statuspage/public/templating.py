@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from datetime import date, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Keys of Page.status_colors that may override the palette (everything else is ignored).
 COLOR_KEYS = (
@@ -19,18 +16,6 @@ COLOR_KEYS = (
     "major_outage", "none", "minor", "major", "critical", "maintenance",
     "level-0", "level-1", "level-2", "level-3", "level-4",
 )  # fmt: skip
-
-
-@functools.cache
-def inline_asset(name: str) -> Markup:
-    """The text of a file under statuspage/static/, for inlining into a page.
-
-    The public page inlines its CSS and script: one request per page view, nothing for a
-    CDN or the origin to serve separately during a spike, and identical bytes in the cache."""
-    path = (STATIC_DIR / name).resolve()
-    if STATIC_DIR not in path.parents:
-        raise ValueError(f"asset outside the static folder: {name}")
-    return Markup(path.read_text(encoding="utf-8"))  # noqa: S704 - our own file
 
 
 def _tz(page) -> ZoneInfo:

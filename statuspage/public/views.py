@@ -28,9 +28,10 @@ def index(request):
     today = now.astimezone(page.tz).date()
     showcased = [c for c in tree.components if c.showcase]
     past = selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS))
+    visible = presenters.visible_entries(tree)
     context = {
         "page": page,
-        "entries": presenters.visible_entries(tree),
+        "entries": visible,
         "indicator": indicator,
         "description": description,
         "incidents": selectors.incidents_unresolved(),
@@ -41,6 +42,7 @@ def index(request):
             showcased, page=page, days=UPTIME_DAYS, now=now
         ),
         "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),
+        "subscribe_entries": presenters.subscribable_entries(visible),
     }
     return render(request, "public/index.html", context)
 

@@ -25,6 +25,9 @@ FRAMEABLE = {**CORS, "Content-Security-Policy": "frame-ancestors *"}
 # A badge is an image: nothing in it may run or load, even when opened on its own.
 BADGE = {**CORS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}
 PUBLIC_ID = re.compile(r"[0-9a-z]{12}")
+# /embed/status?theme=: light and dark force a scheme, auto follows the reader's preference,
+# transparent drops the background. Anything else is a 404, so no stray value gets cached.
+THEMES = ("auto", "light", "dark", "transparent")
 # Keeps the frame small: the full text is one click away on the status page.
 UPDATE_PREVIEW_CHARS = 280
 
@@ -66,7 +69,7 @@ def state(request):
     indicator, description = selectors.status_summary()
     return json_response(
         {
-            "page": {"id": page.public_id, "name": page.name, "url": page.url},
+            "page": {"id": page.public_id, "name": page.name, "url": page.public_url},
             "status": wire.status_dict(indicator, description),
             "notices": _notices(page),
         }
@@ -120,15 +123,23 @@ def _frame_not_found(request, *, page) -> HttpResponse:
 
 
 @xframe_options_exempt
-@public_document(headers=FRAMEABLE)
+@public_document(query_params=("theme",), headers=FRAMEABLE)
 def status_frame(request):
     """A compact status line (indicator dot + description) for dashboards and footers."""
+    theme = request.GET.get("theme") or "auto"  # "?theme=" shares the default's cache key
+    if theme not in THEMES:
+        response = HttpResponse(
+            "Unknown theme: use light, dark, auto or transparent.",
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
+        return mark_public(response)
     page = selectors.page_get()
     indicator, description = selectors.status_summary()
     return render(
         request,
         "widget/status.html",
-        {"page": page, "indicator": indicator, "description": description},
+        {"page": page, "indicator": indicator, "description": description, "theme": theme},
     )
 
 

@@ -23,7 +23,7 @@ def test_subscribe_page_sets_no_cookie(client, page):
     assert response.status_code == 200
     assert not response.cookies
     assert "Set-Cookie" not in response.headers
-    assert b'name="address"' in response.content
+    assert b'name="address_email" autocomplete="email"' in response.content
 
 
 def test_email_double_opt_in_by_signed_link(client, smtp_sink, make_subscriber, run_jobs):

@@ -128,7 +128,9 @@ def test_times_in_page_zone_with_zone_named(client, site):
         r"<time datetime=\"[^\"]+\" data-local>\w{3} \d+, \d{4} \d\d:\d\d CET</time>", html
     )
     assert "Europe/Berlin" in html
-    assert "<script>" in html  # the local-time enhancement
+    # The local-time enhancement: a cached file, no inline script.
+    assert '<script src="/static/public/site.js" defer></script>' in html
+    assert "<script>" not in html
 
 
 def test_branding_logo_colours_css_and_footer_links(client, page):
@@ -146,7 +148,9 @@ def test_branding_logo_colours_css_and_footer_links(client, page):
     assert '<img src="https://cdn.example.com/logo.png" alt="">' in html
     assert "--accent:#123456;" in html
     assert "--c-major_outage:#aa0000;" in html
-    assert "--c-partial_outage" not in html.split("</style>")[1]  # invalid colour dropped
+    branding = html.split("<style>")[1].split("</style>")[0]  # the one inline style element
+    assert "--c-major_outage:#aa0000;" in branding
+    assert "--c-partial_outage" not in branding  # invalid colour dropped
     assert "<script>alert(1)" not in html
     assert 'href="https://example.com"' in html
     assert "javascript:" not in html

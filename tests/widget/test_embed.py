@@ -28,6 +28,41 @@ def test_status_frame_shows_dot_and_description_and_links_to_the_page(client, pa
     assert f'href="{page.url}"' in html
 
 
+@pytest.mark.parametrize("theme", ["auto", "light", "dark", "transparent"])
+def test_status_frame_takes_a_theme_each_cached_as_its_own_document(client, page, api, theme):
+    response = client.get("/embed/status", {"theme": theme})
+    assert response.status_code == 200
+    assert_frameable_by_anyone(response)
+    html = response.content.decode()
+    assert f'<html lang="en" data-theme="{theme}" data-refresh="60">' in html
+    assert '<link rel="stylesheet" href="/static/public/status.css">' in html
+    assert ("embed transparent" in html) == (theme == "transparent")
+    # The theme is part of the cache key: another theme is not served this document.
+    other = "dark" if theme != "dark" else "light"
+    assert f'data-theme="{other}"' in client.get("/embed/status", {"theme": other}).content.decode()
+
+
+def test_status_frame_refreshes_by_script_not_meta_refresh(client, page, api):
+    html = client.get("/embed/status").content.decode()
+    assert 'data-refresh="60"' in html
+    assert '<script src="/static/public/site.js" defer></script>' in html
+    assert 'http-equiv="refresh"' not in html
+
+
+def test_status_frame_without_theme_follows_the_reader(client, page, api):
+    assert 'data-theme="auto"' in client.get("/embed/status").content.decode()
+
+
+@pytest.mark.parametrize("theme", ["purple", "DARK", "dark "])
+def test_unknown_status_frame_theme_is_a_404_and_never_cached(client, page, api, theme):
+    from statuspage import public_cache
+
+    response = client.get("/embed/status", {"theme": theme})
+    assert response.status_code == 404
+    assert "Set-Cookie" not in response.headers
+    assert not any(theme in key for key in public_cache.local.items)
+
+
 def test_status_frame_follows_the_page_status(client, api, operator):
     services.incident_create(
         name="Down", body="Down.", actor=operator, component_statuses={api: "major_outage"}

@@ -216,4 +216,5 @@ class Command(BaseCommand):
             return
         password = "admin" if settings.DEBUG else secrets.token_urlsafe(12)
         User.objects.create_superuser("admin", "admin@example.com", password)
-        self.stdout.write(f"Admin login at /admin/: admin / {password}")
+        # A superuser is a dashboard admin: the dashboard is where operators work.
+        self.stdout.write(f"Dashboard sign-in at /dashboard/: admin / {password}")

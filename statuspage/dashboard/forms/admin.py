@@ -12,7 +12,14 @@ from statuspage.access.models import Role
 
 class PageSettingsForm(forms.Form):
     name = forms.CharField(max_length=120)
-    url = forms.URLField(label="Public URL", max_length=200, assume_scheme="https")
+    url = forms.URLField(
+        label="Public URL",
+        max_length=200,
+        assume_scheme="https",
+        required=False,
+        help_text="Where readers find the page; links in emails, feeds and the widget use it. "
+        "Empty: the address this site is reached at.",
+    )
     time_zone = forms.ChoiceField(
         choices=[(z, z) for z in sorted(zoneinfo.available_timezones())],
         help_text="Days of the uptime bars and all times on the page and dashboard use it.",

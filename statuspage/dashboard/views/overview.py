@@ -25,6 +25,7 @@ from statuspage.dashboard.forms.common import INCIDENT_COMPONENT_CHOICES
 from statuspage.dashboard.forms.components import StatusForm
 from statuspage.dashboard.permissions import operator_required
 from statuspage.dashboard.presenters import audit_rows
+from statuspage.dashboard.site_check import public_url_problem
 
 RECENT_AUDIT = 15
 UNDO_SECONDS = 10
@@ -37,8 +38,10 @@ CONFIRM_STATUSES = {ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE
 def overview(request):
     tree = selectors.component_tree()
     indicator, description = selectors.status_summary(tree.components)
+    page = selectors.page_get()
     context = {
-        "page": selectors.page_get(),
+        "page": page,
+        "public_url_problem": public_url_problem(page),
         "tree": tree,
         "indicator": indicator,
         "description": description,
