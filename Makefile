@@ -36,7 +36,7 @@ typecheck: install
 
 # Uses DATABASE_URL / REDIS_URL when set (CI sets them to PostgreSQL and Redis).
 # pytest runs under coverage (branches; [tool.coverage.*] in pyproject); the last step prints
-# the summary and fails below the floors (tests/coverage_floor.py, docs/testing.md).
+# the summary and fails below the floors (tests/coverage_floor.py, README.md, "Coverage").
 test: export SECRET_KEY ?= test-only-insecure-secret-key
 test: lint typecheck
 	$(BIN)/python manage.py check --fail-level WARNING

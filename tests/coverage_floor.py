@@ -1,4 +1,4 @@
-"""The coverage summary and floors at the end of `make test` (docs/testing.md).
+"""The coverage summary and floors at the end of `make test` (README.md, "Coverage").
 
 Reads the data of `coverage run -m pytest` ([tool.coverage.*] in pyproject.toml), writes the
 JSON report (var/coverage.json), prints one row per package and the total, and exits non-zero
