@@ -43,11 +43,14 @@ typecheck: install
 	$(BIN)/mypy
 
 # Uses DATABASE_URL / REDIS_URL when set (CI sets them to PostgreSQL and Redis).
+# pytest runs under coverage (branches; [tool.coverage.*] in pyproject); the last step prints
+# the summary and fails below the floors (tests/coverage_floor.py, README.md, "Coverage").
 test: export SECRET_KEY ?= test-only-insecure-secret-key
 test: lint typecheck
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/python tests/coverage_floor.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

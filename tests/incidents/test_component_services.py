@@ -153,3 +153,24 @@ def test_editing_a_group(page, operator):
     group.refresh_from_db()
     assert group.collapsed is True
     assert AuditEntry.objects.filter(action="component_group.update").exists()
+
+
+def test_an_unknown_status_is_refused_and_nothing_is_logged(api, operator, events):
+    with pytest.raises(ServiceError, match="Unknown component status") as refused:
+        services.component_status_set(component=api, status="on_fire", actor=operator)
+    assert refused.value.field == "status"
+    api.refresh_from_db()
+    assert api.status == "operational"
+    assert not ComponentStatusChange.objects.exists() and events == []
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_components_and_groups_need_a_name(page, operator, name):
+    with pytest.raises(ServiceError, match="needs a name") as refused:
+        services.component_create(name=name, actor=operator)
+    assert refused.value.field == "name"
+    with pytest.raises(ServiceError, match="needs a name") as refused:
+        services.component_group_create(name=name, actor=operator)
+    assert refused.value.field == "name"
+    assert component_tree().entries == []
+    assert not AuditEntry.objects.filter(action__startswith="component").exists()

@@ -212,3 +212,69 @@ def test_the_tick_job_starts_a_due_window(api, operator):
     )
     assert maintenance_tick()["started"] == [window.id]
     assert _status(api) == "under_maintenance"
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"name": "  "}, "name", "needs a name"),
+        ({"scheduled_until": None}, "scheduled_for", "a start and an end"),
+        ({"naive": True}, "scheduled_for", "time zone"),
+        ({"remind_before_minutes": 0}, "remind_before_minutes", "positive number"),
+        ({"remind_before_minutes": -30}, "remind_before_minutes", "positive number"),
+    ],
+)
+def test_a_bad_window_is_refused_and_nothing_is_scheduled(
+    api, operator, events, change, field, message
+):
+    start = timezone.now() + timedelta(hours=1)
+    args = {
+        "name": "DB upgrade",
+        "scheduled_for": start,
+        "scheduled_until": start + timedelta(hours=1),
+        "components": [api],
+        "actor": operator,
+    }
+    if change.pop("naive", False):
+        args["scheduled_for"] = timezone.make_naive(start, timezone.get_default_timezone())
+    with pytest.raises(ServiceError, match=message) as refused:
+        services.maintenance_schedule(**args | change)
+    assert refused.value.field == field
+    assert not Maintenance.objects.exists() and events == []
+
+
+def test_a_running_window_may_move_its_end_but_not_its_start(api, window, operator):
+    services.maintenance_start(maintenance=window, actor=operator)
+    window.refresh_from_db()
+    started, ends = window.scheduled_for, window.scheduled_until
+    with pytest.raises(ServiceError, match="only change its end") as refused:
+        services.maintenance_reschedule(
+            maintenance=window,
+            scheduled_for=started + timedelta(minutes=30),
+            scheduled_until=ends,
+            actor=operator,
+        )
+    assert refused.value.field == "scheduled_for"
+    window.refresh_from_db()
+    assert (window.scheduled_for, window.scheduled_until) == (started, ends)
+
+    services.maintenance_reschedule(
+        maintenance=window,
+        scheduled_for=started,
+        scheduled_until=ends + timedelta(hours=1),
+        actor=operator,
+    )
+    window.refresh_from_db()
+    assert window.scheduled_until == ends + timedelta(hours=1)
+    assert _status(api) == "under_maintenance"
+
+
+def test_an_update_on_a_running_window_needs_a_message(window, operator):
+    services.maintenance_start(maintenance=window, actor=operator)
+    count = window.updates.count()
+    with pytest.raises(ServiceError, match="needs a message") as refused:
+        services.maintenance_update_post(
+            maintenance=window, status="verifying", body="   ", actor=operator
+        )
+    assert refused.value.field == "body"
+    assert window.updates.count() == count

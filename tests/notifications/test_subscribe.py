@@ -79,12 +79,25 @@ def test_same_answer_for_new_and_known_addresses(client, make_subscriber, run_jo
         ({"channel": "discord", "address": "https://[::1]/hook"}, "public address"),
         ({"channel": "teams", "address": "https://localhost/hook"}, "public address"),
         ({"channel": "email", "address": "a@b.test", "components": "abc"}, "components"),
+        # A component id that was never on the page (or has been deleted since).
+        ({"channel": "email", "address": "a@b.test", "components": "987654"}, "components"),
+        ({"channel": "email", "address": "   "}, "Enter an address"),
+        # Credentials in a URL would be stored and shown to operators in clear.
+        (
+            {
+                "channel": "webhook",
+                "address": "https://user:secret@x.test/h",
+                "contact_email": "a@b.test",
+            },
+            "user name or password",
+        ),
     ],
 )
 def test_bad_input_is_a_400_with_a_clear_message(client, page, data, field):
     response = _subscribe(client, **data)
     assert response.status_code == 400
     assert field.encode() in response.content
+    assert not Subscriber.objects.exists()
 
 
 def test_overlong_input_is_a_400_not_a_500(client, page):
