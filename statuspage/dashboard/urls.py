@@ -53,6 +53,7 @@ urlpatterns = [
         name="dashboard-component-maintenance-end",
     ),
     path("preview/", incidents.preview, name="dashboard-preview"),
+    path("preview/status/", incidents.status_preview_fragment, name="dashboard-status-preview"),
     path("incidents/", incidents.incident_list, name="dashboard-incident-list"),
     path("incidents/new/", incidents.incident_new, name="dashboard-incident-new"),
     path("incidents/<str:public_id>/", incidents.incident_detail, name="dashboard-incident"),

@@ -341,3 +341,21 @@ def test_a_whole_group_choice_applies_to_members_left_blank(responder_client, op
     rows = IncidentComponent.objects.filter(incident=incident)
     imposed = dict(rows.values_list("component__name", "status"))
     assert imposed == {"Paris": "major_outage", "Berlin": "degraded_performance"}
+
+
+def test_the_forms_say_what_the_public_page_will_read(responder_client, api, web):
+    html = responder_client.get("/dashboard/incidents/new/").text
+    assert "The public page will read" in html and "All Systems Operational" in html
+    line = responder_client.get(
+        f"/dashboard/preview/status/?component_{api.pk}=major_outage&component_{web.pk}=major_outage"
+    ).text
+    assert "Major System Outage" in line and "API: <span" in line and "Major outage" in line
+    _declare(responder_client, api, web)
+    incident = Incident.objects.get()
+    detail = responder_client.get(f"/dashboard/incidents/{incident.public_id}/").text
+    # The update form keeps what the incident imposes; resolving would clear the banner.
+    assert "Major System Outage" in detail.split('action="/dashboard/incidents/')[1]
+    resolving = responder_client.get(
+        f"/dashboard/preview/status/?incident={incident.public_id}&resolving=1"
+    ).text
+    assert "All Systems Operational" in resolving

@@ -30,6 +30,7 @@ def cases(w):
         ("get", "/dashboard/audit/", VIEWER),
         ("get", "/dashboard/2fa/setup/", VIEWER),
         ("post", "/dashboard/preview/", VIEWER),
+        ("get", "/dashboard/preview/status/", VIEWER),
         ("post", f"/dashboard/components/{w['component']}/status/", RESPONDER),
         ("post", f"/dashboard/components/{w['component']}/maintenance/end/", RESPONDER),
         ("get", "/dashboard/incidents/new/", RESPONDER),

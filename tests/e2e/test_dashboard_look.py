@@ -107,3 +107,22 @@ def test_incident_pages_and_audit_log_read_well_in_both_schemes(
 def _rgb(hex_colour: str) -> str:
     h = hex_colour.lstrip("#")
     return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
+
+
+def test_the_declare_form_previews_the_banner_as_choices_change(dash_site, dash_admin, dash_page):
+    from playwright.sync_api import expect
+
+    from incidents.models import Component
+
+    page = dash_page
+    _sign_in(page, dash_site, dash_admin[1])
+    page.goto(f"{dash_site}/dashboard/incidents/new/")
+    line = page.locator("p.banner-preview")
+    expect(line).to_contain_text("All Systems Operational")
+    api = Component.objects.get(name="API")
+    page.select_option(f"#id_component_{api.pk}", "degraded_performance")
+    expect(line).to_contain_text("Partially Degraded Service")
+    expect(line).to_contain_text("API: Degraded performance")
+    page.select_option("#id_impact_override", "critical")
+    expect(line).to_contain_text("Major System Outage")
+    assert page.csp_violations == [] and console_problems(page) == []

@@ -12,6 +12,7 @@ from incidents import selectors, services
 from incidents.enums import IncidentStatus
 from incidents.events import EventKind
 from incidents.models import Incident, IncidentComponent, IncidentTemplate, IncidentUpdate
+from incidents.preview import status_preview
 from incidents.services import ServiceError
 from incidents.templating import TemplateRenderError
 from statuspage.access.models import Role
@@ -70,6 +71,7 @@ def incident_new(request):
             return redirect("dashboard-incident", public_id=incident.public_id)
     context = {
         "form": form,
+        "preview": _status_preview(form),
         "templates": selectors.incident_templates(),
         "reach": reach_for(EventKind.INCIDENT_CREATED, _chosen(form, current), all_only=True),
     }
@@ -137,6 +139,11 @@ def _detail(
         "postmortem_preview": render_markdown(incident.postmortem_draft),
         "reopen_form": forms.get("reopen_form") or _reopen_form(incident),
     }
+    if request.can_respond and incident.is_open:
+        context["preview"] = _status_preview(context["update_form"], incident)
+        context["preview_resolve"] = _status_preview(
+            context["update_form"], incident, resolving=True
+        )
     if request.can_respond:
         # What each form would send, counted with the outbox's own matching rules.
         kind = EventKind.INCIDENT_UPDATED if incident.is_open else EventKind.POSTMORTEM_PUBLISHED
@@ -280,6 +287,39 @@ def postmortem(request, public_id: str):
             )
             return redirect("dashboard-incident", public_id=public_id)
     return _detail(request, incident, postmortem_form=form)
+
+
+def _status_preview(form, incident: Incident | None = None, *, resolving: bool = False):
+    """The page after this form: its statuses as far as they are valid so far."""
+    if form.is_bound:
+        form.is_valid()  # fills cleaned_data with every valid field; errors are the form's
+        imposed = {c.id: s for c, s in form.component_statuses().items()}
+        override = form.cleaned_data.get("impact_override") or None
+    else:
+        imposed = {
+            c.id: form[f"component_{c.id}"].value()
+            for c in form.components
+            if form[f"component_{c.id}"].value()
+        }
+        override = (incident.impact_override if incident else None) or None
+    return status_preview(imposed, incident=incident, impact_override=override, resolving=resolving)
+
+
+@require_GET
+@operator_required(Role.VIEWER)
+def status_preview_fragment(request):
+    """The "public page will read" line for the form's current choices (dashboard.js)."""
+    incident = None
+    if request.GET.get("incident"):
+        incident = get_object_or_404(Incident, public_id=request.GET["incident"])
+    resolving = request.GET.get("resolving") == "1"
+    form = (
+        _update_form(incident, request.GET)
+        if incident
+        else IncidentDeclareForm(request.GET, components=selectors.component_tree().components)
+    )
+    preview = _status_preview(form, incident, resolving=resolving)
+    return render(request, "dashboard/partials/banner_preview.html", {"preview": preview})
 
 
 @require_POST

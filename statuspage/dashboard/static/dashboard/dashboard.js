@@ -8,6 +8,7 @@
 //    click, ready to copy.
 // 6) Keys: Ctrl/Cmd+Enter submits the form being typed in; "d" (outside a field) opens
 //    "Declare an incident" where the page offers it (a[data-shortcut="d"]).
+// 8) "The public page will read …" (p[data-banner-url]) follows the form's status choices.
 // 7) Two time zones: times (time[data-local]) are restated in the reader's zone with the page's
 //    beside them, and each datetime input (entered in the page's zone) shows, live, the same
 //    instant in the reader's zone. The server renders and parses page-zone times only.
@@ -176,6 +177,27 @@
     });
   }
 
+  function wireBanner(line) {
+    var form = line.closest("form");
+    if (!form) return;
+    form.addEventListener("change", function (event) {
+      var name = event.target.name || "";
+      if (!/^(component_|group_|impact_override$)/.test(name)) return;
+      var base = line.getAttribute("data-banner-url");
+      var query = new URLSearchParams(base.split("?")[1] || "");
+      new FormData(form).forEach(function (value, key) {
+        if (/^(component_|group_|impact_override$)/.test(key) && value) query.set(key, value);
+      });
+      fetch(base.split("?")[0] + "?" + query.toString(), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("p");
+          if (fresh) line.innerHTML = fresh.innerHTML;
+        })
+        .catch(function () { /* the server-rendered line stays */ });
+    });
+  }
+
   function typing(target) {
     return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
   }
@@ -200,6 +222,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     wireKeys();
     wireZones();
+    document.querySelectorAll("p[data-banner-url]").forEach(wireBanner);
     document.querySelectorAll("[data-refresh-seconds]").forEach(wireRefresh);
     document.querySelectorAll("form[data-preview-url]").forEach(wirePreview);
     document.querySelectorAll("p[data-reach-url]").forEach(wireReach);
