@@ -18,7 +18,7 @@ WIDTHS = (360, 390, 1280)
 
 
 def _board_row(page, name: str):
-    return page.locator("table.board tr", has=page.locator(f"td:text-is('{name}')"))
+    return page.locator("table.board tr", has=page.locator(f"th:text-is('{name}')"))
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
