@@ -43,13 +43,16 @@ typecheck: install
 	$(BIN)/mypy
 
 # Uses DATABASE_URL / REDIS_URL when set (CI sets them to PostgreSQL and Redis).
-# pytest runs under coverage (branches; [tool.coverage.*] in pyproject); the last step prints
-# the summary and fails below the floors (tests/coverage_floor.py, README.md, "Coverage").
+# pytest runs on TEST_WORKERS processes (pytest-xdist; `auto` is one per core, `0` runs it in
+# this process) under coverage (branches; [tool.coverage.*] in pyproject, collected from every
+# worker by pytest-cov); the last step prints the summary and fails below the floors
+# (tests/coverage_floor.py, README.md, "Coverage").
+TEST_WORKERS ?= auto
 test: export SECRET_KEY ?= test-only-insecure-secret-key
 test: lint typecheck
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report= $(PYTEST_ARGS)
 	$(BIN)/python tests/coverage_floor.py
 
 clean:

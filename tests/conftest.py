@@ -6,6 +6,8 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -189,6 +191,40 @@ def events(settings):
     settings.STATUSPAGE_EVENT_HANDLER = "tests.conftest.record_event"
     RECORDED_EVENTS.clear()
     return RECORDED_EVENTS
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs two workers), each worker gets a Redis database and
+    a snapshot folder of its own, as pytest-django gives each its own test database: one
+    worker's `cache.clear()` or queue drain must not empty the other's mid-test."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker:
+        _isolate_worker(int(worker.removeprefix("gw")))
+
+
+def _isolate_worker(index: int) -> None:
+    # Django's cache and django-rq read these dicts when they first connect, which is during a
+    # test, so rewriting them here (before any test runs) is enough; subprocesses that the
+    # fault tests start inherit the environment.
+    from django.conf import settings
+
+    settings.PUBLIC_SNAPSHOT_DIR = Path(settings.PUBLIC_SNAPSHOT_DIR) / f"worker-{index}"
+    if not settings.REDIS_URL:
+        return
+    url = _redis_db_shifted(settings.REDIS_URL, index)
+    settings.REDIS_URL = os.environ["REDIS_URL"] = url
+    for queue in settings.RQ_QUEUES.values():
+        queue["URL"] = url
+    cache = settings.CACHES["default"]
+    if str(cache.get("LOCATION", "")).startswith("redis"):
+        cache["LOCATION"] = _redis_db_shifted(cache["LOCATION"], index)
+
+
+def _redis_db_shifted(url: str, index: int) -> str:
+    """redis://host:port/3 -> redis://host:port/(3 + index); a URL without a database is db 0."""
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0) + index
+    return urlunsplit(parts._replace(path=f"/{db}"))
 
 
 def pytest_report_header(config):

@@ -1,8 +1,8 @@
 """The coverage summary and floors at the end of `make test` (README.md, "Coverage").
 
-Reads the data of `coverage run -m pytest` ([tool.coverage.*] in pyproject.toml), writes the
-JSON report (var/coverage.json), prints one row per package and the total, and exits non-zero
-when a floor is missed:
+Reads the data of `pytest --cov` ([tool.coverage.*] in pyproject.toml; every xdist worker's,
+combined), writes the JSON report (var/coverage.json), prints one row per package and the
+total, and exits non-zero when a floor is missed:
 
 - the whole project: `fail_under` in [tool.coverage.report] (lines and branches together, as
   coverage's own `coverage report` counts it, so the figure and the floor are the same number);
@@ -10,7 +10,7 @@ when a floor is missed:
   at least PACKAGE_BRANCH_FLOORS percent of their branches, each on its own, so a well-covered
   web surface cannot hide an untested guard in the domain.
 
-Run it by hand after `coverage run -m pytest ...`: `.venv/bin/python tests/coverage_floor.py`.
+Run it by hand after `pytest --cov ...`: `.venv/bin/python tests/coverage_floor.py`.
 A run of part of the suite misses the floors; the summary is still printed.
 """
 
@@ -124,7 +124,7 @@ def main() -> int:
         total.branches += tally.branches
         total.missed_branches += tally.missed_branches
 
-    print("\nCoverage (branch; the pytest process only; `coverage html` for the details):")
+    print("\nCoverage (branch; the pytest processes only; `coverage html` for the details):")
     print_table(packages, total)
     misses = floor_misses(packages, total_percent, cov)
     for miss in misses:
