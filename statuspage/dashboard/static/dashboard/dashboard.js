@@ -204,12 +204,16 @@
   function fitFrame(frame) {
     // Same origin (the sandbox keeps it, and allows no script in the frame): read its height.
     function fit() {
+      // The body's height, not the root's: the root is never shorter than the frame, so a
+      // frame could grow but never shrink back.
       var doc = frame.contentDocument;
-      if (doc && doc.documentElement) {
-        frame.style.height = doc.documentElement.scrollHeight + 2 + "px";
-      }
+      if (doc && doc.body) frame.style.height = doc.body.scrollHeight + 2 + "px";
     }
     frame.addEventListener("load", fit);
+    // A narrower window reflows the email taller (and a wider one shorter).
+    window.addEventListener("resize", function () {
+      if (frame.isConnected) fit();
+    });
     fit();
   }
 
