@@ -14,7 +14,7 @@ import re
 import pytest
 
 from tests.e2e.dashboard_fixtures import *  # noqa: F403
-from tests.e2e.dashboard_fixtures import console_problems, new_dash_page
+from tests.e2e.dashboard_fixtures import SANDBOX_REFUSAL, console_problems, new_dash_page
 from tests.e2e.test_dashboard import _sign_in
 from tests.e2e.test_dashboard_deliveries import _axe_serious, _overflow
 
@@ -37,10 +37,10 @@ EMAIL_BACKGROUND = {"light": "rgb(246, 248, 250)", "dark": "rgb(13, 17, 23)"}
 
 
 def _resolved_incident():
-    from incidents import services
-    from incidents.models import Component
     from django.utils.timezone import now
 
+    from incidents import services
+    from incidents.models import Component
     from notifications.models import Channel, Subscriber, SubscriberState
 
     api, web = Component.objects.get(name="API"), Component.objects.get(name="Web")
@@ -90,9 +90,11 @@ def test_the_postmortem_preview_shows_what_publishing_sends(
         frame = page.frame_locator("iframe.email-frame")
         frame.locator("h2", has_text="What happened").wait_for()
         assert frame.locator("strong", has_text="40%").count() == 1
-        assert frame.locator("a", has_text="Read it on the status page").get_attribute(
-            "href"
-        ).endswith(f"/incidents/{incident.public_id}")
+        assert (
+            frame.locator("a", has_text="Read it on the status page")
+            .get_attribute("href")
+            .endswith(f"/incidents/{incident.public_id}")
+        )
         page.locator("details.preview-text summary").click()
         shown = {
             "subject": subject.inner_text(),
@@ -106,10 +108,11 @@ def test_the_postmortem_preview_shows_what_publishing_sends(
             page.set_viewport_size({"width": width, "height": 900})
             assert _overflow(page) <= 0, width
             # The frame is as tall as the email at this width: no second scrollbar.
-            page.wait_for_function(timeout=3000, expression=
-                "() => { const f = document.querySelector('iframe.email-frame');"
+            page.wait_for_function(
+                timeout=3000,
+                expression="() => { const f = document.querySelector('iframe.email-frame');"
                 " return Math.abs(f.getBoundingClientRect().height"
-                " - f.contentDocument.body.scrollHeight) <= 4; }"
+                " - f.contentDocument.body.scrollHeight) <= 4; }",
             )
             overflow = page.locator("iframe.email-frame").evaluate(
                 "f => f.contentDocument.documentElement.scrollWidth"
@@ -123,9 +126,9 @@ def test_the_postmortem_preview_shows_what_publishing_sends(
         assert page.csp_violations == []
         # The test's own listener (an init script) is refused in the frame: the sandbox lets
         # no script run there. That refusal is the one console line.
-        sandboxed = [p for p in console_problems(page) if "Blocked script execution" in p]
+        sandboxed = [p for p in page.console_problems if p.startswith(SANDBOX_REFUSAL)]
         assert sandboxed and all("/postmortem/preview/email/" in p for p in sandboxed)
-        assert [p for p in console_problems(page) if p not in sandboxed] == []
+        assert console_problems(page) == []
 
         # The email itself, as its own document (what the frame shows), at both widths.
         email = page.context.new_page()
@@ -137,7 +140,9 @@ def test_the_postmortem_preview_shows_what_publishing_sends(
             background = email.evaluate("getComputedStyle(document.body).backgroundColor")
             assert background == EMAIL_BACKGROUND[scheme]
             assert _overflow(email) <= 0, width
-            email.screenshot(path=str(dash_artifacts / f"email-{width}-{scheme}.png"), full_page=True)
+            email.screenshot(
+                path=str(dash_artifacts / f"email-{width}-{scheme}.png"), full_page=True
+            )
             assert _axe_serious(email, axe_source) == [], f"email at {width}"
         email.close()
 
