@@ -134,20 +134,20 @@ def _reopen_form(incident: Incident, data=None) -> IncidentReopenForm:
 def _detail(
     request: DashboardRequest, incident: Incident, **forms: django_forms.Form
 ) -> HttpResponse:
+    postmortem_form = forms.get("postmortem_form") or PostmortemForm(
+        initial={"body": incident.postmortem_draft}
+    )
     context = {
         "incident": incident,
         "updates": timeline(incident.updates.order_by("-display_at", "-id")),
         "update_form": forms.get("update_form") or _update_form(incident),
         "resolve_form": forms.get("resolve_form") or IncidentResolveForm(auto_id="resolve_%s"),
-        "postmortem_form": forms.get("postmortem_form")
-        or PostmortemForm(initial={"body": incident.postmortem_draft}),
+        "postmortem_form": postmortem_form,
         "postmortem_preview": render_markdown(incident.postmortem_draft),
         "reopen_form": forms.get("reopen_form") or _reopen_form(incident),
     }
     if request.can_respond and not incident.is_open:
-        context["subscriber_preview"] = _subscriber_preview(
-            request, incident, context["postmortem_form"]
-        )
+        context["subscriber_preview"] = _subscriber_preview(request, incident, postmortem_form)
     if request.can_respond and incident.is_open:
         context["preview"] = _status_preview(context["update_form"], incident)
         context["preview_resolve"] = _status_preview(
@@ -327,7 +327,7 @@ def _session_key(incident: Incident) -> str:
     return f"postmortem-preview:{incident.public_id}"
 
 
-def _subscriber_preview(request, incident: Incident, form: PostmortemForm) -> dict:
+def _subscriber_preview(request, incident: Incident, form: django_forms.Form) -> dict:
     """The panel's context: the messages for the form's text (posted, or the saved draft)."""
     if form.is_bound:
         body = form.cleaned_data.get("body", "") if form.is_valid() else ""
