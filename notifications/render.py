@@ -302,9 +302,6 @@ def _window(maintenance: Maintenance) -> str:
     return f"{start:%Y-%m-%d %H:%M} to {end:{end_format}} UTC"
 
 
-gsm_safe = sms_text.gsm_safe
-
-
 def clean_text(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ").strip()
 
