@@ -9,6 +9,7 @@ spaces: they force UCS-2 and double cost; its length rules are in notifications.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
@@ -118,12 +119,13 @@ class EventView:
         """(colour name, icon) of the status, for the email's status pill."""
         return email_style.tone(self.status)
 
-    @property
+    # Cached: read once per email batch and once per chat message otherwise.
+    @functools.cached_property
     def body_html(self) -> Markup:
         """The body's Markdown, rendered and sanitised, with the email's inline styles."""
         return email_style.inline_markdown(markdown.render_markdown(self.body))
 
-    @property
+    @functools.cached_property
     def body_text(self) -> str:
         """The body's Markdown as text a person reads as it is (no `**`, links with URLs)."""
         return markdown.render_text(self.body)
