@@ -14,7 +14,7 @@ from django.utils import timezone
 from incidents import selectors, wire
 from incidents.models import Page
 from incidents.services import Actor, audit_record
-from notifications import links, render
+from notifications import links, render, sms_text
 from notifications.models import (
     URL_CHANNELS,
     Channel,
@@ -76,7 +76,7 @@ def send_confirmation(subscriber_id: int) -> str:
     if sub.channel == Channel.SMS:
         ctx["code"] = subscriptions.sms_code_issue(subscriber=sub)
         try:
-            text = render.gsm_safe(render.render_text("notifications/sms/confirm.txt", ctx))
+            text = sms_text.gsm_safe(render.render_text("notifications/sms/confirm.txt", ctx))
             send_sms(sub.address, text)
         except TransportError as exc:
             log.warning("SMS code to subscriber %s not sent: %s", sub.pk, exc.message)

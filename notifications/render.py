@@ -1,11 +1,15 @@
 """Rendering notification text: one helper for every channel.
 
 Email subject/text and SMS are .txt templates (not HTML-escaped); the email HTML part is
-.html (escaped). SMS text never carries non-breaking spaces: they force UCS-2 and double cost.
+.html (escaped). An update's Markdown body goes to the HTML part rendered and sanitised
+(incidents.markdown, the public page's own renderer, with the email's inline styles) and to
+the text part and chat messages as readable plain text. SMS text never carries non-breaking
+spaces: they force UCS-2 and double cost; its length rules are in notifications.sms_text.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
@@ -14,8 +18,10 @@ from typing import Protocol, Required, TypedDict
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 from django.utils import timezone
+from markupsafe import Markup
 
-from incidents import selectors, wire
+from incidents import markdown, selectors, wire
+from incidents.enums import ComponentStatus, IncidentStatus, MaintenanceStatus
 from incidents.events import EventKind
 from incidents.models import (
     ComponentStatusChange,
@@ -24,6 +30,7 @@ from incidents.models import (
     Maintenance,
     MaintenanceUpdate,
 )
+from notifications import email_style, sms_text
 from notifications.models import Event
 
 HEADLINES = {
@@ -91,14 +98,40 @@ class EventView:
     tz: tzinfo = UTC  # the page's: every timestamp of a webhook payload is in its offset
     # Maintenance window, "2026-01-05 10:00 to 12:00 UTC"-style, or "".
     window: str = ""
+    # The public page of the incident or maintenance (the page itself for a component change).
+    permalink: str = ""
+    # The affected components in page order: (name, status code, status label).
+    components: list[tuple[str, str, str]] = field(default_factory=list)
     # Resolved once per batch: templates by name, URL patterns split around the token, and
     # the email parts rendered with placeholder links.
     _templates: dict[str, Template] = field(default_factory=dict, repr=False)
     _links: dict[str, tuple[str, str, str]] = field(default_factory=dict, repr=False)
     _email: tuple[str, str, str] | None = field(default=None, repr=False)
+    _sms: str | None = field(default=None, repr=False)
+
+    @property
+    def status_label(self) -> str:
+        """The status as a reader says it ("Identified", "In progress")."""
+        return status_label(self.status)
+
+    @property
+    def status_tone(self) -> tuple[str, str]:
+        """(colour name, icon) of the status, for the email's status pill."""
+        return email_style.tone(self.status)
+
+    # Cached: read once per email batch and once per chat message otherwise.
+    @functools.cached_property
+    def body_html(self) -> Markup:
+        """The body's Markdown, rendered and sanitised, with the email's inline styles."""
+        return email_style.inline_markdown(markdown.render_markdown(self.body))
+
+    @functools.cached_property
+    def body_text(self) -> str:
+        """The body's Markdown as text a person reads as it is (no `**`, links with URLs)."""
+        return markdown.render_text(self.body)
 
     def context(self, **extra: object) -> dict[str, object]:
-        return {"ev": self, **extra}
+        return {"ev": self, "style": email_style, **extra}
 
     def template(self, name: str) -> Template:
         """`notifications/<name>` for this event kind if such a template exists (e.g.
@@ -139,6 +172,20 @@ class EventView:
         subject, text, html = self._email
         return personal(subject), personal(text), personal(html)
 
+    def sms(self) -> str:
+        """The SMS text, the same for every subscriber: rendered once per batch, fitted to
+        the length rules (notifications.sms_text)."""
+        if self._sms is None:
+            template = self.template("sms/message.txt")
+
+            def render(title: str, components: str) -> str:
+                context = self.context(title=title, components=components)
+                return sms_text.gsm_safe(clean_text(template.render(context)))
+
+            names = [sms_text.gsm_safe(name) for name, _, _ in self.components]
+            self._sms = sms_text.fit(render, sms_text.gsm_safe(self.title), names)
+        return self._sms
+
     def webhook_body(self, *, unsubscribe: str) -> WebhookBody:
         """The Statuspage webhook payload for one subscriber: its own `meta`, then the
         event's objects."""
@@ -165,6 +212,7 @@ def event_view(event: Event) -> EventView:
         body="",
         object_public_id="",
         tz=page.tz,
+        permalink=page.public_url,
     )
     # An event without an incident (or maintenance) has no incident_id: reading the relation
     # then costs no query.
@@ -188,6 +236,22 @@ def _describe_incident(
     view.status = update.status if update else incident.status
     view.body = update.body if update else incident.postmortem_body
     view.payload = {"incident": wire.incident_full(ctx, incident)}
+    view.permalink = wire.public_url(ctx.page, "incidents", incident.public_id)
+    view.components = _components(view.payload["incident"]["components"])
+
+
+def _components(rows: list[wire.ComponentDict]) -> list[tuple[str, str, str]]:
+    """Each affected component with its status as the page shows it when the message is
+    rendered (a resolved incident's components read operational again)."""
+    return [(row["name"], row["status"], status_label(row["status"])) for row in rows]
+
+
+def status_label(status: str) -> str:
+    """An incident, maintenance or component status code as words; "" for none."""
+    for choices in (IncidentStatus, MaintenanceStatus, ComponentStatus):
+        if status in choices.values:
+            return str(choices(status).label)
+    return status.replace("_", " ").capitalize()
 
 
 def _describe_maintenance(
@@ -202,6 +266,8 @@ def _describe_maintenance(
     view.body = update.body if update else ""
     view.window = _window(maintenance)
     view.payload = {"incident": wire.incident_full(ctx, maintenance)}
+    view.permalink = wire.public_url(ctx.page, "maintenance", maintenance.public_id)
+    view.components = _components(view.payload["incident"]["components"])
 
 
 def _component_payload(event: Event, ctx: wire.Context) -> tuple[WebhookObjects, str]:
@@ -236,28 +302,6 @@ def _window(maintenance: Maintenance) -> str:
     )
     end_format = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
     return f"{start:%Y-%m-%d %H:%M} to {end:{end_format}} UTC"
-
-
-# Typographic characters outside GSM-7 that operators type often; one of them in an SMS
-# switches the whole message to UCS-2 (70 instead of 160 characters per segment).
-_GSM_REPLACEMENTS = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2026": "...",
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2009": " ",
-    }
-)
-
-
-def gsm_safe(text: str) -> str:
-    return text.translate(_GSM_REPLACEMENTS)
 
 
 def clean_text(text: str) -> str:

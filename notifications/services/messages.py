@@ -56,14 +56,14 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     elif row.channel == Channel.SMS:
-        message.text = render.gsm_safe(view.render_text("sms/message.txt", view.context()))
+        message.text = view.sms()
         message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
     elif row.channel == Channel.WEBHOOK:
         message.payload = view.webhook_body(unsubscribe=unsubscribe)
     else:
         message.payload = ChatSummary(
             title=render.clean_text(f"{view.headline}: {view.title}"),
-            text=render.clean_text(view.body),
-            url=view.page_url,
+            text=render.clean_text(view.body_text),
+            url=view.permalink,
         )
     return message

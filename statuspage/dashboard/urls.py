@@ -82,6 +82,16 @@ urlpatterns = [
         incidents.postmortem,
         name="dashboard-incident-postmortem",
     ),
+    path(
+        "incidents/<str:public_id>/postmortem/preview/",
+        incidents.postmortem_preview_fragment,
+        name="dashboard-postmortem-preview",
+    ),
+    path(
+        "incidents/<str:public_id>/postmortem/preview/email/",
+        incidents.postmortem_preview_email,
+        name="dashboard-postmortem-preview-email",
+    ),
     path("maintenance/", maintenance.maintenance_list, name="dashboard-maintenance-list"),
     path("maintenance/new/", maintenance.maintenance_new, name="dashboard-maintenance-new"),
     path(

@@ -79,6 +79,11 @@ def test_public_and_widget_templates_hold_no_inline_event_handlers(path):
     assert inline_handlers(_source(path)) == []
 
 
+# The email preview is an email: inline styles are how mail clients take its design. It has a
+# policy of its own (test_the_email_preview_has_its_own_policy_that_runs_nothing).
+OWN_POLICY = re.compile(r"/postmortem/preview/email/$")
+
+
 def test_every_dashboard_page_renders_without_inline_code(world, admin_client):
     """The rendered HTML too: form widgets and helpers written in Python could add attributes
     the templates do not show."""
@@ -87,8 +92,28 @@ def test_every_dashboard_page_renders_without_inline_code(world, admin_client):
         response = admin_client.get(path, follow=True) if method == "get" else None
         if response is None or not response["Content-Type"].startswith("text/html"):
             continue  # writes, the CSV export and the JSON reach figures
+        if OWN_POLICY.search(path):
+            continue
         assert response.status_code == 200, path
         assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path
         assert inline_code(response.content.decode()) == [], path
         pages += 1
     assert pages >= 25
+
+
+def test_the_email_preview_has_its_own_policy_that_runs_nothing(world, admin_client):
+    from statuspage.dashboard.views.incidents import EMAIL_PREVIEW_CSP
+
+    path = f"/dashboard/incidents/{world['incident']}/postmortem/preview/email/"
+    assert [p for _, p, _ in cases(world) if OWN_POLICY.search(p)] == [path]
+    response = admin_client.get(path)
+    assert response["Content-Security-Policy"] == EMAIL_PREVIEW_CSP
+    directives = dict(d.split(" ", 1) for d in EMAIL_PREVIEW_CSP.split("; "))
+    # No script of any origin (default-src 'none' and no script-src), nothing fetched, and
+    # only the dashboard itself may frame it.
+    assert directives["default-src"] == "'none'" and "script-src" not in directives
+    assert directives["frame-ancestors"] == "'self'"
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    # Every other dashboard page keeps refusing frames.
+    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+    assert admin_client.get("/dashboard/")["X-Frame-Options"] == "DENY"

@@ -41,6 +41,8 @@ def cases(w):
         ("get", f"/dashboard/incidents/updates/{w['update']}/edit/", RESPONDER),
         ("post", f"/dashboard/incidents/updates/{w['update']}/edit/", RESPONDER),
         ("post", f"/dashboard/incidents/{inc}/postmortem/", RESPONDER),
+        ("post", f"/dashboard/incidents/{inc}/postmortem/preview/", RESPONDER),
+        ("get", f"/dashboard/incidents/{inc}/postmortem/preview/email/", RESPONDER),
         ("get", "/dashboard/maintenance/new/", RESPONDER),
         ("post", "/dashboard/maintenance/new/", RESPONDER),
         ("post", f"/dashboard/maintenance/{mnt}/reschedule/", RESPONDER),

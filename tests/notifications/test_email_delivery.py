@@ -85,9 +85,9 @@ def test_an_incident_is_one_thread_whose_root_each_subscriber_received(
             for m in (created, updated, resolved)
         ]
         assert first_lines == [
-            ["New incident: API errors", "Status: investigating"],
-            ["Incident update: API errors", "Status: identified"],
-            ["Resolved: API errors", "Status: resolved"],
+            ["New incident: API errors", "Status: Investigating"],
+            ["Incident update: API errors", "Status: Identified"],
+            ["Resolved: API errors", "Status: Resolved"],
         ]
     all_ids = [m["Message-ID"] for m in smtp_sink.messages]
     assert len(set(all_ids)) == len(all_ids) == 6

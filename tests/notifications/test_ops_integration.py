@@ -38,27 +38,3 @@ def test_dashboard_overview_shows_the_outbox(client, make_subscriber, api, opera
 
 def test_the_scheduler_runs_the_maintenance_tick():
     assert (maintenance_tick, "default", 30) in SCHEDULE
-
-
-def test_maintenance_emails_share_one_layout_with_their_own_heading():
-    from django.template.loader import render_to_string
-
-    context = {
-        "ev": {
-            "title": "DB upgrade",
-            "window": "Mon 10:00-12:00",
-            "body": "Read-only a while",
-            "page_url": "https://status.example.test",
-            "page_name": "Acme",
-        },
-        "manage_url": "https://status.example.test/manage/x",
-        "unsubscribe_url": "https://status.example.test/unsubscribe/x",
-    }
-    for kind, heading in [
-        ("reminder", "Maintenance reminder"),
-        ("rescheduled", "Maintenance rescheduled"),
-        ("scheduled", "Maintenance scheduled"),
-    ]:
-        html = render_to_string(f"notifications/email/maintenance.{kind}/body.html", context)
-        assert f'<h1 style="font-size: 1.2em">{heading}: DB upgrade</h1>' in html
-        assert "https://status.example.test/unsubscribe/x" in html

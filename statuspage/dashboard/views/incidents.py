@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import selectors, services
@@ -15,6 +19,7 @@ from incidents.models import Incident, IncidentComponent, IncidentTemplate, Inci
 from incidents.preview import status_preview
 from incidents.services import ServiceError
 from incidents.templating import TemplateRenderError
+from notifications.preview import postmortem_preview
 from statuspage.access.models import Role
 from statuspage.dashboard.forms.common import add_service_error
 from statuspage.dashboard.forms.incidents import (
@@ -129,16 +134,20 @@ def _reopen_form(incident: Incident, data=None) -> IncidentReopenForm:
 def _detail(
     request: DashboardRequest, incident: Incident, **forms: django_forms.Form
 ) -> HttpResponse:
+    postmortem_form = forms.get("postmortem_form") or PostmortemForm(
+        initial={"body": incident.postmortem_draft}
+    )
     context = {
         "incident": incident,
         "updates": timeline(incident.updates.order_by("-display_at", "-id")),
         "update_form": forms.get("update_form") or _update_form(incident),
         "resolve_form": forms.get("resolve_form") or IncidentResolveForm(auto_id="resolve_%s"),
-        "postmortem_form": forms.get("postmortem_form")
-        or PostmortemForm(initial={"body": incident.postmortem_draft}),
+        "postmortem_form": postmortem_form,
         "postmortem_preview": render_markdown(incident.postmortem_draft),
         "reopen_form": forms.get("reopen_form") or _reopen_form(incident),
     }
+    if request.can_respond and not incident.is_open:
+        context["subscriber_preview"] = _subscriber_preview(request, incident, postmortem_form)
     if request.can_respond and incident.is_open:
         context["preview"] = _status_preview(context["update_form"], incident)
         context["preview_resolve"] = _status_preview(
@@ -267,9 +276,12 @@ def update_edit(request, public_id: str):
 @require_POST
 @operator_required(Role.RESPONDER)
 def postmortem(request, public_id: str):
-    """Save the draft; with `publish` in the form, save and then publish it."""
+    """Save the draft; with `publish` in the form, save and then publish it; with `preview`,
+    save nothing and show what publishing this text would send (the form without script)."""
     incident = get_object_or_404(Incident, public_id=public_id)
     form = PostmortemForm(request.POST)
+    if "preview" in request.POST:
+        return _detail(request, incident, postmortem_form=form)
     if form.is_valid():
         try:
             incident = services.postmortem_save_draft(
@@ -287,6 +299,73 @@ def postmortem(request, public_id: str):
             )
             return redirect("dashboard-incident", public_id=public_id)
     return _detail(request, incident, postmortem_form=form)
+
+
+# --- what subscribers will receive ---------------------------------------------------------
+# The email's HTML needs inline styles, which the dashboard's policy refuses (and a srcdoc or
+# blob: frame would inherit that policy): it is served from its own URL, with its own policy,
+# into a sandboxed frame. The text it shows is kept in the operator's session between the
+# preview request and the frame's request, so a draft need not be saved to be seen.
+EMAIL_PREVIEW_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "style-src 'unsafe-inline'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'self'",
+    ]
+)
+
+
+EMPTY_EMAIL_PREVIEW = (
+    '<!doctype html><html lang="en"><title>Email preview</title>'
+    "<p>Write the postmortem to see the email.</p></html>"
+)
+
+
+def _session_key(incident: Incident) -> str:
+    return f"postmortem-preview:{incident.public_id}"
+
+
+def _subscriber_preview(request, incident: Incident, form: django_forms.Form) -> dict:
+    """The panel's context: the messages for the form's text (posted, or the saved draft)."""
+    if form.is_bound:
+        body = form.cleaned_data.get("body", "") if form.is_valid() else ""
+        request.session[_session_key(incident)] = body
+    else:
+        body = incident.postmortem_draft
+        request.session.pop(_session_key(incident), None)
+    if not body.strip():
+        return {"incident": incident, "messages": None}
+    messages_ = postmortem_preview(incident, body)
+    version = hashlib.sha256(body.encode()).hexdigest()[:12]
+    sms_sent = EventKind.POSTMORTEM_PUBLISHED in settings.NOTIFY_SMS_EVENTS
+    return {"incident": incident, "messages": messages_, "version": version, "sms_sent": sms_sent}
+
+
+@require_POST
+@operator_required(Role.RESPONDER)
+def postmortem_preview_fragment(request, public_id: str):
+    """The "subscribers will receive" panel for the form's current text (dashboard.js)."""
+    incident = get_object_or_404(Incident, public_id=public_id)
+    form = PostmortemForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": "The text is too long."}, status=400)
+    context = {"subscriber_preview": _subscriber_preview(request, incident, form)}
+    return render(request, "dashboard/partials/subscriber_preview.html", context)
+
+
+@require_GET
+@xframe_options_sameorigin
+@operator_required(Role.RESPONDER)
+def postmortem_preview_email(request, public_id: str):
+    """The email's HTML part, as the sender renders it, for the preview's sandboxed frame."""
+    incident = get_object_or_404(Incident, public_id=public_id)
+    body = request.session.get(_session_key(incident), incident.postmortem_draft)
+    html = postmortem_preview(incident, body).html if body.strip() else EMPTY_EMAIL_PREVIEW
+    response = HttpResponse(html)
+    response["Content-Security-Policy"] = EMAIL_PREVIEW_CSP
+    return response
 
 
 def _status_preview(form, incident: Incident | None = None, *, resolving: bool = False):

@@ -9,6 +9,9 @@
 // 6) Keys: Ctrl/Cmd+Enter submits the form being typed in; "d" (outside a field) opens
 //    "Declare an incident" where the page offers it (a[data-shortcut="d"]).
 // 8) "The public page will read …" (p[data-banner-url]) follows the form's status choices.
+// 9) "What subscribers will receive" ([data-subscriber-preview], the postmortem form): the
+//    panel is fetched again as the text changes, and the email's frame takes its content's
+//    height. Its "Preview" button (which without this file posts the form) does the same.
 // 7) Two time zones: times (time[data-local]) are restated in the reader's zone with the page's
 //    beside them, and each datetime input (entered in the page's zone) shows, live, the same
 //    instant in the reader's zone. The server renders and parses page-zone times only.
@@ -198,6 +201,64 @@
     });
   }
 
+  function fitFrame(frame) {
+    // Same origin (the sandbox keeps it, and allows no script in the frame): read its height.
+    function fit() {
+      // The body's height, not the root's: the root is never shorter than the frame, so a
+      // frame could grow but never shrink back.
+      var doc = frame.contentDocument;
+      if (doc && doc.body) frame.style.height = doc.body.scrollHeight + 2 + "px";
+    }
+    frame.addEventListener("load", fit);
+    // A narrower window reflows the email taller (and a wider one shorter).
+    window.addEventListener("resize", function () {
+      if (frame.isConnected) fit();
+    });
+    fit();
+  }
+
+  function wireSubscriberPreview(form) {
+    var url = form.getAttribute("data-subscriber-preview-url");
+    var textarea = form.querySelector("textarea[name=body]");
+    var button = form.querySelector("[data-preview-button]");
+    if (!url || !textarea) return;
+    var timer = null;
+    function refresh() {
+      var body = new URLSearchParams();
+      body.set("body", textarea.value);
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(form) },
+        body: body,
+      })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html")
+            .querySelector("[data-subscriber-preview]");
+          var panel = form.querySelector("[data-subscriber-preview]");
+          if (!fresh || !panel) return;
+          var details = panel.querySelector("details");
+          var freshDetails = fresh.querySelector("details");
+          if (details && freshDetails) freshDetails.open = details.open;
+          panel.replaceWith(fresh);
+          var frame = fresh.querySelector("iframe.email-frame");
+          if (frame) fitFrame(frame);
+        })
+        .catch(function () { /* the server-rendered panel stays */ });
+    }
+    textarea.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 600);
+    });
+    if (button) {
+      button.addEventListener("click", function (event) {
+        event.preventDefault();
+        refresh();
+      });
+    }
+  }
+
   function typing(target) {
     return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
   }
@@ -225,6 +286,8 @@
     document.querySelectorAll("p[data-banner-url]").forEach(wireBanner);
     document.querySelectorAll("[data-refresh-seconds]").forEach(wireRefresh);
     document.querySelectorAll("form[data-preview-url]").forEach(wirePreview);
+    document.querySelectorAll("form[data-subscriber-preview-url]").forEach(wireSubscriberPreview);
+    document.querySelectorAll("iframe.email-frame").forEach(fitFrame);
     document.querySelectorAll("p[data-reach-url]").forEach(wireReach);
     document.querySelectorAll("button.danger").forEach(function (button) {
       var question = button.getAttribute("data-confirm") || "Are you sure? This cannot be undone.";

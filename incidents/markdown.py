@@ -1,0 +1,150 @@
+"""Markdown for operator-written text (update bodies, postmortems): render, then sanitise; or
+render as readable plain text (the text part of an email, which people read as it is).
+
+Rendering with raw HTML disabled is not enough on its own: the allow-list sanitiser (nh3) is
+the guarantee, so a parser bug or a future option change cannot let markup through.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.tree import SyntaxTreeNode
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6",
+    "table", "thead", "tbody", "tr", "th", "td", "s",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+# Column alignment as classes, not style attributes: the pages' CSP refuses inline styles.
+ALIGN_CLASSES = {"md-left", "md-center", "md-right"}
+ALLOWED_CLASSES = {"th": ALIGN_CLASSES, "td": ALIGN_CLASSES}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow noopener"
+
+
+def _align_as_class(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = str(token.attrs.pop("style", ""))
+            if style.startswith("text-align:"):
+                token.attrSet("class", "md-" + style.removeprefix("text-align:"))
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    # CommonMark without raw HTML; tables and strikethrough are what operators actually use.
+    parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    parser.core.ruler.push("align_as_class", _align_as_class)
+    return parser
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        allowed_classes=ALLOWED_CLASSES,
+        # Dropped with their content: their text is never meant to be read.
+        clean_content_tags={"script", "style"},
+        strip_comments=True,
+    )
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown -> safe HTML. Images are not allowed (they would let a post track readers)."""
+    if not text:
+        return Markup("")
+    return Markup(sanitize(_parser().render(text)))  # noqa: S704 - sanitised just above
+
+
+def render_plain(text: str | None) -> str:
+    """Markdown -> text without markup, for iCal descriptions and other plain contexts."""
+    # The result is text, not HTML: entities are decoded (an iCal client shows "&" not "&amp;").
+    return html.unescape(nh3.clean(_parser().render(text or ""), tags=set())).strip()
+
+
+def render_text(text: str | None) -> str:
+    """Markdown -> text a person reads as it is: no `**` or `##`, headings underlined, list
+    items one per line (`- ` or `1. `, nested ones indented), links as "text (URL)", quotes
+    prefixed with `> `, code indented. Links with a scheme the HTML would drop show their text
+    only."""
+    if not text:
+        return ""
+    blocks = _blocks(SyntaxTreeNode(_parser().parse(text)).children)
+    return "\n\n".join(b for b in blocks if b).strip("\n")
+
+
+def _blocks(nodes: list[SyntaxTreeNode]) -> list[str]:
+    return [_block(node) for node in nodes]
+
+
+def _block(node: SyntaxTreeNode) -> str:
+    kind = node.type
+    if kind == "paragraph":
+        return _inline(node.children[0]) if node.children else ""
+    if kind == "heading":
+        title = _inline(node.children[0]) if node.children else ""
+        return f"{title}\n{('=' if node.tag in ('h1', 'h2') else '-') * len(title)}"
+    if kind in ("bullet_list", "ordered_list"):
+        return _list(node)
+    if kind == "blockquote":
+        inner = "\n\n".join(_blocks(node.children))
+        return "\n".join(f"> {line}".rstrip() for line in inner.splitlines())
+    if kind in ("fence", "code_block"):
+        return "\n".join(f"    {line}".rstrip() for line in node.content.rstrip("\n").split("\n"))
+    if kind == "hr":
+        return "-" * 20
+    if kind == "table":
+        rows = [tr for section in node.children for tr in section.children]
+        return "\n".join(
+            " | ".join(_inline(cell.children[0]) if cell.children else "" for cell in row.children)
+            for row in rows
+        )
+    return node.content  # anything else (none in CommonMark + tables) as its source
+
+
+def _list(node: SyntaxTreeNode) -> str:
+    start = int(str(node.attrs.get("start", 1))) if node.type == "ordered_list" else 0
+    # A tight list's paragraphs are hidden (no <p> in HTML): its items take one line each; a
+    # loose list keeps a blank line between items, as the HTML keeps their paragraphs apart.
+    tight = all(p.hidden for item in node.children for p in item.children if p.type == "paragraph")
+    gap = "\n" if tight else "\n\n"
+    items = []
+    for number, item in enumerate(node.children, start=start):
+        marker = f"{number}. " if node.type == "ordered_list" else "- "
+        first, *rest = gap.join(_blocks(item.children)).split("\n")
+        lines = [marker + first, *((" " * len(marker) + line).rstrip() for line in rest)]
+        items.append("\n".join(lines))
+    return gap.join(items)
+
+
+def _inline(node: SyntaxTreeNode) -> str:
+    return "".join(_span(child) for child in node.children)
+
+
+def _span(node: SyntaxTreeNode) -> str:
+    kind = node.type
+    if kind in ("text", "code_inline", "html_inline"):
+        return node.content
+    if kind == "softbreak" or kind == "hardbreak":
+        return "\n"
+    if kind == "link":
+        label = _inline(node)
+        href = str(node.attrs.get("href", ""))
+        scheme = href.partition(":")[0].lower() if ":" in href else ""
+        if scheme not in URL_SCHEMES:
+            return label  # a relative or refused link: nothing a reader could follow
+        shown = href.removeprefix("mailto:") if scheme == "mailto" else href
+        return shown if label in (href, shown) else f"{label} ({shown})"
+    if kind == "image":
+        return _inline(node)  # the alt text, as the HTML shows nothing
+    return _inline(node)  # em, strong, s: the words without their markers
