@@ -53,8 +53,10 @@ DownStretch: TypeAlias = tuple[datetime, datetime | None, str]
 class ComponentUptime:
     component_id: int
     days: list[UptimeDay]
-    # When tracking began, and the down stretches from READER_MARGIN before the first day.
+    # When tracking began, and the down stretches from `start` (READER_MARGIN before the
+    # first day) on.
     since: datetime | None = None
+    start: datetime | None = None
     down: list[DownStretch] = field(default_factory=list)
 
     @property
@@ -74,7 +76,9 @@ class ComponentUptime:
 
     def last(self, days: int) -> ComponentUptime:
         """The same component over its last `days` days only (a figure's window)."""
-        return ComponentUptime(self.component_id, self.days[-days:], self.since, self.down)
+        return ComponentUptime(
+            self.component_id, self.days[-days:], self.since, self.start, self.down
+        )
 
 
 def _tracking_start(component: Component, tz: tzinfo) -> datetime:
@@ -135,7 +139,7 @@ def uptime_daily(
         since = _tracking_start(component, tz)
         uptime = _days_for(segments, bounds, first, max(since, bounds[0]), weights, thresholds)
         uptime.component_id = component.id
-        uptime.since = since
+        uptime.since, uptime.start = since, window_start
         uptime.down = [
             (max(lo, since), None if hi == now else hi, status)
             for lo, hi, status in segments
