@@ -32,12 +32,15 @@ GEOMETRY = """(cell) => {
     if (!node.textContent.trim() || tip.contains(node)) continue;
     const parent = node.parentElement, own = parent.getBoundingClientRect();
     // Not drawn: closed disclosures, hidden elements, visually hidden (1 px, clipped) text.
-    if (!parent.checkVisibility({visibilityProperty: true}) || own.width <= 1 || own.height <= 1) continue;
+    const drawn = parent.checkVisibility({visibilityProperty: true});
+    if (!drawn || own.width <= 1 || own.height <= 1) continue;
     const range = document.createRange();
     range.selectNodeContents(node);
     for (const r of range.getClientRects()) {
       if (r.width < 1 || r.height < 1) continue;
-      if (r.left < t.right - 0.5 && r.right > t.left + 0.5 && r.top < t.bottom - 0.5 && r.bottom > t.top + 0.5) {
+      const meets = r.left < t.right - 0.5 && r.right > t.left + 0.5
+        && r.top < t.bottom - 0.5 && r.bottom > t.top + 0.5;
+      if (meets) {
         covered.push(node.textContent.trim().slice(0, 30));
       }
     }
@@ -181,7 +184,8 @@ def test_info_note_reads_as_a_line_not_a_column(browser, live_url, uptime_site):
     info.focus()
     box = info.evaluate("""el => {
       const s = getComputedStyle(el, "::after");
-      return {width: parseFloat(s.width), height: parseFloat(s.height), line: parseFloat(s.lineHeight)};
+      const px = (v) => parseFloat(v);
+      return {width: px(s.width), height: px(s.height), line: px(s.lineHeight)};
     }""")
     # Two lines at most at 390 px ("platfor / m" was one word per line).
     assert box["width"] > 200 and box["height"] < 3 * box["line"], box
@@ -212,6 +216,7 @@ def test_figures_legend_and_no_data_days(browser, live_url, uptime_site):
     context.close()
 
 
+@pytest.mark.frozen_at("2026-11-18T12:00:00+00:00")
 def test_uptime_page_picks_a_component_and_fits_a_phone(browser, live_url, uptime_site, artifacts):
     context, page = _open(
         browser, live_url, "/uptime", viewport={"width": 360, "height": 740}, is_mobile=True
@@ -227,11 +232,12 @@ def test_uptime_page_picks_a_component_and_fits_a_phone(browser, live_url, uptim
     assert page.locator("#u-chosen").inner_text() == "Website"
     assert page.evaluate(OVERFLOWING) == []
     # Future days are neither "no data" nor a colour of the scale.
-    future = page.locator("table.cal td.future").first
-    if future.count():
-        look = future.evaluate("el => getComputedStyle(el).backgroundColor + ' ' + getComputedStyle(el).backgroundImage")
-        assert look.startswith("rgba(0, 0, 0, 0) none"), look
-    # A calendar day with downtime: keyboard and tooltip.
+    future = page.locator("table.cal td.future").first  # Nov 19 (the clock is frozen)
+    look = future.evaluate(
+        "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).backgroundImage]"
+    )
+    assert look == ["rgba(0, 0, 0, 0)", "none"], look
+    # A calendar day with downtime shows its tooltip beside it.
     day = page.locator("table.cal td.l2, table.cal td.l3, table.cal td.l4").first
     day.hover()
     assert "Major outage 40 min" in page.locator("#day-tip").inner_text()
@@ -310,7 +316,8 @@ def test_a_reader_still_in_last_year_sees_last_years_days(browser, live_url):
         at=datetime.fromisoformat("2027-01-01T02:30:00+00:00"),
     )  # fmt: skip
     services.incident_create(
-        name="Still open", body="x", actor=OPERATOR, component_statuses={api: "degraded_performance"},
+        name="Still open", body="x", actor=OPERATOR,
+        component_statuses={api: "degraded_performance"},
         at=datetime.fromisoformat("2027-01-01T02:45:00+00:00"),
     )  # fmt: skip
 

@@ -93,7 +93,10 @@ def test_refs_list_links_each_incident_with_its_span():
     refs = [IncidentRef("abcdefghijkl", "A & B", "minor", start, None)]
     html = str(uptime.refs_list(refs))
     assert html.startswith('<ul class="refs" hidden>')
-    assert f'<a href="/incidents/abcdefghijkl" data-span="{int(start.timestamp())} ">A &amp; B</a>' in html
+    assert (
+        f'<a href="/incidents/abcdefghijkl" data-span="{int(start.timestamp())} ">A &amp; B</a>'
+        in html
+    )
     assert str(uptime.refs_list([])) == ""
 
 

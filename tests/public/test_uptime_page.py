@@ -37,14 +37,19 @@ def test_downtime_day_is_coloured_and_described(client, page, operator, api):
                                   at=timezone.now() - timedelta(hours=2))  # fmt: skip
     html = client.get("/uptime").content.decode()
     assert '<td class="l4 today" tabindex="0">' in html
-    assert re.search(r": major outage (2 h|1 h \d+ min)</span>", html)  # split at midnight near 00:00
+    assert re.search(
+        r": major outage (2 h|1 h \d+ min)</span>", html
+    )  # split at midnight near 00:00
     assert "0.00% uptime" not in html
 
 
 @pytest.mark.frozen_at("2026-11-18T12:00:00+00:00")
 def test_future_days_are_neither_data_nor_no_data(client, page, api):
     html = client.get("/uptime").content.decode()
-    assert '<td class="future"><span aria-hidden="true">19</span><span class="sum">Nov 19, 2026: not yet' in html
+    assert (
+        '<td class="future"><span aria-hidden="true">19</span>'
+        '<span class="sum">Nov 19, 2026: not yet' in html
+    )
     assert html.count('<td class="future">') == 12  # Nov 19 to 30
 
 
@@ -56,7 +61,10 @@ def test_months_follow_the_page_zone_across_the_year_end(client, page, api):
     html = client.get("/uptime").content.decode()
     captions = re.findall(r"<caption>([^<]+)</caption>", html)
     assert captions == ["January 2027", "December 2026", "November 2026"]
-    assert '<td class="l0 today"><span aria-hidden="true">1</span><span class="sum">Jan 1, 2027: no downtime' in html
+    assert (
+        '<td class="l0 today"><span aria-hidden="true">1</span>'
+        '<span class="sum">Jan 1, 2027: no downtime' in html
+    )
     assert html.count('<td class="future">') == 30
     # The moments reach back to before a reader a day behind sees (October in New York).
     since = int(re.search(r'data-from="(\d+)"', html).group(1))
