@@ -163,6 +163,7 @@ def test_keyboard_reaches_each_day_and_the_tooltips_links(browser, live_url, upt
     assert page.locator("#day-tip").is_visible()
     page.keyboard.press("Escape")
     assert page.locator("#day-tip").is_hidden()
+    assert cell.evaluate("el => el === document.activeElement")  # focus returns to the day
     context.close()
 
 
@@ -247,7 +248,7 @@ def test_uptime_page_picks_a_component_and_fits_a_phone(browser, live_url, uptim
     context.close()
 
 
-def test_without_javascript_each_day_says_what_happened(browser, live_url, uptime_site):
+def test_without_javascript_each_day_says_what_happened(browser, live_url, uptime_site, artifacts):
     context, page = _open(browser, live_url, java_script_enabled=False)
     cell = _bar_cell(page, uptime_site["api"], 4)
     summary = cell.locator(".sum")
@@ -256,6 +257,9 @@ def test_without_javascript_each_day_says_what_happened(browser, live_url, uptim
     assert summary.bounding_box()["width"] <= 1
     cell.hover()
     assert summary.bounding_box()["width"] > 100  # shown while hovered
+    page.locator(f"#c-{uptime_site['api'].public_id}").screenshot(
+        path=str(artifacts / "uptime" / "bar-no-script-1280.png")
+    )
     assert "Europe/Berlin" in page.locator("#tz-note").inner_text()
     page.goto(live_url + "/uptime")
     assert page.locator("table.cal .sum", has_text="Elevated API errors").count() == 1

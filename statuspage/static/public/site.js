@@ -333,7 +333,11 @@
       else if (current && !tip.contains(e.target)) hideTip();
     });
     document.addEventListener("keydown", function (e) {
-      if (e.key === "Escape" && current) { hideTip(); return; }
+      if (e.key === "Escape" && current) {
+        if (tip.contains(document.activeElement)) current.focus();  // not lost with the tooltip
+        hideTip();
+        return;
+      }
       var cell = dayOf(e.target);
       if (cell && /^(Arrow|Home$|End$)/.test(e.key) && moveFocus(cell, e.key)) e.preventDefault();
     });
