@@ -119,7 +119,7 @@ def uptime_page(request):
     chosen = chosen or (components[0] if components else None)
     now = timezone.now()
     today = now.astimezone(page.tz).date()
-    months = [presenters.month_start(today, n) for n in range(3)]
+    months = [presenters.month_start(today, n) for n in (2, 1, 0)]  # oldest first, as read
     # From the first month a reader a day behind the page zone sees (their calendars start a
     # month earlier on the page zone's first of the month).
     days = max(UPTIME_DAYS, (today - presenters.month_start(today - timedelta(days=1), 2)).days + 1)

@@ -93,7 +93,7 @@ def test_the_uptime_calendar_shows_the_local_month_and_the_two_before(client, ed
     first = edge.today.replace(day=1)
     second = (first - timedelta(days=1)).replace(day=1)
     third = (second - timedelta(days=1)).replace(day=1)
-    assert captions == [m.strftime("%B %Y") for m in (first, second, third)]
+    assert captions == [m.strftime("%B %Y") for m in (third, second, first)]  # oldest first
 
 
 def test_feed_dates_are_the_items_instants(client, edge, api, operator):

@@ -183,7 +183,8 @@
     if (shown) shown.textContent = figure(days) + " uptime, last " + n + " days";
   }
 
-  // Three months ending with the reader's, Monday first, as the server draws them.
+  // Three months ending with the reader's, oldest first, weeks from Monday, as the server
+  // draws them.
   function drawCalendars(host, now) {
     var src = readSource(host), box = host.querySelector(".cals");
     var old = box.querySelectorAll("table.cal"), head = old[0].tHead.cloneNode(true);
