@@ -151,3 +151,17 @@ def test_front_page_lists_todays_open_incident_under_today(client, page, operato
     assert f"<h3>{today}</h3>" in first_day and "Happening now" in first_day
     assert "No incidents reported" not in first_day
     assert re.search(r'<p data-at="\d+"><a href="/incidents/', first_day)
+
+
+def test_refs_by_day_spans_each_incidents_days_within_the_window():
+    tz = UTC
+    start = datetime(2026, 2, 27, 22, tzinfo=UTC)
+    long = IncidentRef("a", "Leap", "minor", start, datetime(2026, 3, 1, 1, tzinfo=UTC))
+    open_one = IncidentRef("b", "Open", "minor", datetime(2026, 2, 1, tzinfo=UTC), None)
+    undated = IncidentRef("c", "No start", "minor")
+    by_day = selectors.refs_by_day(
+        [long, open_one, undated], first=date(2026, 2, 28), today=date(2026, 3, 2), tz=tz
+    )
+    assert sorted(by_day) == [date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 2)]
+    assert by_day[date(2026, 2, 28)] == [long, open_one]  # the open one from the first day
+    assert by_day[date(2026, 3, 2)] == [open_one]
