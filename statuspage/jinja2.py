@@ -8,7 +8,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from statuspage.markdown import render_markdown
-from statuspage.public import presenters, templating
+from statuspage.public import templating
 
 
 def environment(**options) -> Environment:
@@ -22,7 +22,6 @@ def environment(**options) -> Environment:
     env.filters["when"] = _when
     env.globals["current_time_zone"] = timezone.get_current_timezone_name
     env.globals.update(brand_css=templating.brand_css)
-    env.globals.update(uptime_bar_items=presenters.uptime_bar_items)
     env.filters.update(
         markdown=render_markdown,
         pagetime=templating.pagetime,

@@ -1,19 +1,15 @@
 """Shape selector results for the public templates: which components show, the days of the
-past-incidents list, history months, calendar grids. Pure Python: no queries here."""
+past-incidents list, history months, the uptime picker. Pure Python: no queries here. The
+uptime bars and calendars are statuspage/public/uptime.py."""
 
 from __future__ import annotations
 
-import calendar
-import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-
-from markupsafe import Markup, escape
 
 from incidents.enums import ComponentStatus
 from incidents.models import Component
 from incidents.selectors import ComponentTree, GroupNode
-from statuspage.public.templating import duration
 
 HISTORY_MONTHS_PER_PAGE = 3
 HISTORY_MAX_PAGE = 1200  # 300 years: anything larger is a bad request, not a query
@@ -107,40 +103,15 @@ def history_months(months: list[date], incidents, maintenance, tz) -> list[Histo
     return [out[m] for m in months]
 
 
-def calendar_months(uptime_days, months: list[date]) -> list[tuple[date, list[list]]]:
-    """Month grids (weeks of 7 cells, Monday first). A cell is None for padding outside the
-    month, else (date, UptimeDay or None when the day is outside the data window)."""
-    by_day = {d.day: d for d in uptime_days}
-    out = []
-    for first in months:
-        weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-        grid = [
-            [(d, by_day.get(d)) if d.month == first.month else None for d in week] for week in weeks
-        ]
-        out.append((first, grid))
+def picker_entries(tree: ComponentTree, shown: list) -> list[tuple[str | None, list]]:
+    """The /uptime picker's options: (group name or None, components), as on the front page."""
+    wanted = {c.id for c in shown}
+    out: list[tuple[str | None, list]] = []
+    for entry in tree.entries:
+        if isinstance(entry, GroupNode):
+            members = [c for c in entry.components if c.id in wanted]
+            if members:
+                out.append((entry.group.name, members))
+        elif entry.id in wanted:
+            out.append((None, [entry]))
     return out
-
-
-def uptime_bar_items(uptime, incidents_on: dict) -> Markup:
-    """The <li> cells of one 90-day uptime bar, each with its tooltip text in data-tip.
-
-    Built here rather than in the template: the front page has (components x 90) cells, and a
-    Jinja loop with filters per cell was most of a cold render. Every value is escaped."""
-    cells = []
-    for day in uptime.days:
-        label = _day_label(day.day)
-        if not day.has_data:
-            cells.append(f'<li data-tip="{label}&#10;No data"></li>')
-            continue
-        refs = incidents_on.get(day.day, ())
-        lines = [label, duration(day.downtime_seconds).capitalize()]
-        lines += [f"• {escape(ref.name)}" for ref in refs] or ["No incidents"]
-        # Only days with something to say take keyboard focus (90 tab stops per bar would not).
-        focus = ' tabindex="0"' if refs or day.downtime_seconds else ""
-        cells.append(f'<li class="l{day.level}"{focus} data-tip="{"&#10;".join(lines)}"></li>')
-    return Markup("".join(cells))  # noqa: S704 - names escaped above; the rest is ours
-
-
-@functools.lru_cache(maxsize=512)
-def _day_label(day: date) -> str:
-    return day.strftime("%b %-d, %Y")

@@ -10,7 +10,7 @@ urlpatterns = [
     path("history.atom", feeds.history_atom, name="public-history-atom"),
     path("history.rss", feeds.history_rss, name="public-history-rss"),
     path("maintenance.ics", feeds.maintenance_ics, name="public-maintenance-ics"),
-    path("uptime", views.uptime, name="public-uptime"),
+    path("uptime", views.uptime_page, name="public-uptime"),
     re_path(
         r"^incidents/(?P<public_id>[0-9a-z]{12})$", views.incident_detail, name="public-incident"
     ),

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from incidents import selectors
-from statuspage.public import presenters
+from statuspage.public import presenters, uptime
 from statuspage.public_cache import public_document
 
 UPTIME_DAYS = 90
@@ -27,20 +27,28 @@ def index(request):
     now = timezone.now()
     today = now.astimezone(page.tz).date()
     showcased = [c for c in tree.components if c.showcase]
-    past = selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS))
+    unresolved = list(selectors.incidents_unresolved())
+    # The past days list every incident that started on them, the open ones too.
+    past = [*selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS)), *unresolved]
     visible = presenters.visible_entries(tree)
     context = {
         "page": page,
         "entries": visible,
         "indicator": indicator,
         "description": description,
-        "incidents": selectors.incidents_unresolved(),
+        "incidents": unresolved,
         "maintenance_active": selectors.maintenance_active(),
         "maintenance_upcoming": selectors.maintenance_upcoming(),
-        "uptime": selectors.uptime_daily(showcased, page=page, days=UPTIME_DAYS, now=now),
-        "day_incidents": selectors.incidents_by_day(
-            showcased, page=page, days=UPTIME_DAYS, now=now
+        "bars": uptime.bars(
+            showcased,
+            selectors.uptime_daily(showcased, page=page, days=UPTIME_DAYS, now=now),
+            selectors.incidents_touching(showcased, page=page, days=UPTIME_DAYS, now=now),
+            today=today,
+            days=UPTIME_DAYS,
+            tz=page.tz,
         ),
+        "rules": uptime.rules_attrs(page),
+        "legend": uptime.legend(page.thresholds),
         "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),
         "subscribe_entries": presenters.subscribable_entries(visible),
     }
@@ -98,24 +106,46 @@ def maintenance_detail(request, public_id: str):
 
 
 @public_document(query_params=("component",))
-def uptime(request):
+def uptime_page(request):
+    """Three months of calendars for one component (the first unless ?component= names
+    another) and every component's figure over the front page's window."""
     page = selectors.page_get()
-    components = [c for c in selectors.component_tree().components if c.showcase]
+    tree = selectors.component_tree()
+    components = [c for c in tree.components if c.showcase]
     wanted = request.GET.get("component")
-    if wanted:
-        components = [c for c in components if c.public_id == wanted]
-        if not components:
-            raise Http404("No such component.")
-    today = timezone.now().astimezone(page.tz).date()
-    months = [presenters.month_start(today, n) for n in range(3)]
-    days = (today - months[-1]).days + 1
-    data = selectors.uptime_daily(components, page=page, days=days)
+    chosen = next((c for c in components if c.public_id == wanted), None)
+    if wanted and chosen is None:
+        raise Http404("No such component.")
+    chosen = chosen or (components[0] if components else None)
+    now = timezone.now()
+    today = now.astimezone(page.tz).date()
+    months = [presenters.month_start(today, n) for n in (2, 1, 0)]  # oldest first, as read
+    # From the first month a reader a day behind the page zone sees (their calendars start a
+    # month earlier on the page zone's first of the month).
+    days = max(UPTIME_DAYS, (today - presenters.month_start(today - timedelta(days=1), 2)).days + 1)
+    data = selectors.uptime_daily(components, page=page, days=days, now=now)
     context = {
         "page": page,
         "components": components,
-        "calendars": {
-            c.id: presenters.calendar_months(data[c.id].days, months) for c in components
-        },
-        "uptime": data,
+        "picker": presenters.picker_entries(tree, components),
+        "chosen": chosen,
+        "figures": {
+            c.id: uptime.uptime_figure(data[c.id].last(UPTIME_DAYS).uptime_percent)
+            for c in components
+        },  # fmt: skip
+        "window": UPTIME_DAYS,
+        "rules": uptime.rules_attrs(page),
+        "legend": uptime.legend(page.thresholds),
     }
+    if chosen is not None:
+        refs = selectors.incidents_touching([chosen], page=page, days=days, now=now)
+        touching = refs.get(chosen.id, [])
+        by_day = selectors.refs_by_day(
+            touching, first=today - timedelta(days=days - 1), today=today, tz=page.tz
+        )
+        context.update(
+            calendars=uptime.calendar_months(data[chosen.id], by_day, months, today),
+            source=uptime.source_attrs(data[chosen.id]),
+            refs=uptime.refs_list(touching),
+        )
     return render(request, "public/uptime.html", context)

@@ -80,8 +80,9 @@ def test_tooltips_show_on_hover_and_focus(new_page, live_url, status_site, artif
     assert "Public REST API" in tip
     today = new_page.locator(f"#c-{status_site['api'].public_id} ol.bars li").last
     today.hover()
-    content = today.evaluate("el => getComputedStyle(el, '::after').content")
-    assert "Elevated API errors" in content  # the incident of that day is named
+    tip = new_page.get_by_role("tooltip")
+    assert today.get_attribute("aria-describedby") == tip.get_attribute("id")
+    assert "Elevated API errors" in tip.inner_text()  # the incident of that day is named
     box = today.bounding_box()
     assert box["width"] > 0
     new_page.screenshot(path=str(artifacts / "public-tooltip.png"))

@@ -97,8 +97,9 @@ def test_days_before_a_component_existed_say_no_data(client, page, make_componen
     make_component("New", start_date=timezone.localdate() - timedelta(days=10))
     html = get_html(client)
     bars = re.search(r'<ol class="bars"[^>]*>(.*?)</ol>', html).group(1)
-    assert bars.count("No data") == 79
-    assert "79 days" not in html and "% uptime" in html
+    assert bars.count(": no data</span>") == 79
+    assert bars.count('class="nodata"') == 79
+    assert "79 days" not in html and "100.00% uptime, last 90 days" in html
 
 
 def test_component_without_showcase_has_no_bars(client, page, make_component):

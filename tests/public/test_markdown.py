@@ -215,6 +215,8 @@ def test_corpus_through_every_public_page(client, hostile):
         if path == "/":  # exactly the page's own form; a payload's form or input is extra
             for tag in _own_subscribe_form():
                 found.remove(tag)
+        if path == "/uptime":  # the component picker
+            found.remove("<form>")
         assert found == [], (path, found)
         assert scripts == 1, path  # only the site script (a file)
         assert "alert(1)</script>" not in html

@@ -1,20 +1,18 @@
 """Reads of the incident domain. Each selector runs a fixed number of queries, whatever the
-number of components, incidents or days."""
+number of components, incidents or days. Uptime reads live in incidents/selectors/uptime.py and
+are re-exported here."""
 
 from __future__ import annotations
 
 import zoneinfo
-from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from decimal import Decimal
-from typing import TypeAlias, TypeVar
+from datetime import datetime
+from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 
 from incidents.enums import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -27,7 +25,6 @@ from incidents.models import (
     AuditEntry,
     Component,
     ComponentGroup,
-    ComponentStatusChange,
     Incident,
     IncidentComponent,
     IncidentTemplate,
@@ -36,7 +33,17 @@ from incidents.models import (
     MaintenanceUpdate,
     Page,
 )
-from incidents.rules import incident_current_impact, page_status, uptime_level
+from incidents.rules import incident_current_impact, page_status
+from incidents.selectors.uptime import (
+    READER_MARGIN,
+    ComponentUptime,
+    IncidentRef,
+    UptimeDay,
+    incidents_by_day,
+    incidents_touching,
+    refs_by_day,
+    uptime_daily,
+)
 from incidents.services.common import GENERATION_CACHE_KEY, GENERATION_CACHE_SECONDS
 from incidents.templating import render_sandboxed, template_context
 
@@ -190,159 +197,6 @@ def maintenance_recent(*, limit: int = 50, offset: int = 0) -> QuerySet[Maintena
     )[offset : offset + limit]
 
 
-# --- uptime -----------------------------------------------------------------------------------
-
-_DOWN_STATUSES = (
-    ComponentStatus.MAJOR_OUTAGE,
-    ComponentStatus.PARTIAL_OUTAGE,
-    ComponentStatus.DEGRADED_PERFORMANCE,
-)
-
-
-@dataclass
-class UptimeDay:
-    day: date
-    has_data: bool
-    major_seconds: float = 0.0
-    partial_seconds: float = 0.0
-    degraded_seconds: float = 0.0
-    tracked_seconds: float = 0.0
-    downtime_seconds: float = 0.0
-    level: int | None = None  # colour level 0-4; None when there is no data
-
-
-@dataclass
-class ComponentUptime:
-    component_id: int
-    days: list[UptimeDay]
-
-    @property
-    def tracked_seconds(self) -> float:
-        return sum(d.tracked_seconds for d in self.days)
-
-    @property
-    def downtime_seconds(self) -> float:
-        return sum(d.downtime_seconds for d in self.days)
-
-    @property
-    def uptime_percent(self) -> float | None:
-        """Percentage of tracked time that was up; None before any data exists."""
-        if self.tracked_seconds <= 0:
-            return None
-        return 100.0 * (1 - self.downtime_seconds / self.tracked_seconds)
-
-
-def _tracking_start(component: Component, tz: tzinfo) -> datetime:
-    if component.start_date is not None:
-        return datetime.combine(component.start_date, time.min, tzinfo=tz).astimezone(UTC)
-    return component.created_at
-
-
-def uptime_daily(
-    components: Sequence[Component], *, page: Page, days: int = 90, now: datetime | None = None
-) -> dict[int, ComponentUptime]:
-    """Daily downtime of each component over the last `days` days in the page's time zone, from
-    the status-change log: one query for all components.
-
-    A component's status at the window start is the old status of its first change inside the
-    window, or its current status if it has not changed since; the log is ordered and
-    consistent because every change goes through the services.
-    """
-    now = now or timezone.now()
-    tz = page.tz
-    today = now.astimezone(tz).date()
-    first = today - timedelta(days=days - 1)
-    # Local midnights, converted to UTC: Python subtracts two datetimes that share a tzinfo by
-    # wall-clock time, which would make every DST day 24 hours long.
-    bounds = [
-        datetime.combine(first + timedelta(n), time.min, tzinfo=tz).astimezone(UTC)
-        for n in range(days + 1)
-    ]
-    bounds[-1] = min(bounds[-1], now)
-    window_start = bounds[0]
-
-    changes: defaultdict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
-    for component_id, old, new, at in (
-        ComponentStatusChange.objects.filter(
-            component_id__in=[c.id for c in components], at__gte=window_start, at__lte=now
-        )
-        .order_by("component_id", "at", "id")
-        .values_list("component_id", "old_status", "new_status", "at")
-    ):
-        changes[component_id].append((old, new, at))
-
-    weights = {
-        ComponentStatus.MAJOR_OUTAGE: Decimal(1),
-        ComponentStatus.PARTIAL_OUTAGE: page.partial_outage_weight,
-        ComponentStatus.DEGRADED_PERFORMANCE: page.degraded_weight,
-    }
-    thresholds = page.thresholds
-    result: dict[int, ComponentUptime] = {}
-    for component in components:
-        log = changes.get(component.id, [])
-        status = log[0][0] if log else component.status
-        segments: list[_Segment] = []
-        start = window_start
-        for _old, new, at in log:
-            segments.append((start, at, status))
-            start, status = at, new
-        segments.append((start, now, status))
-        tracked_from = max(_tracking_start(component, tz), window_start)
-        result[component.id] = _days_for(segments, bounds, first, tracked_from, weights, thresholds)
-        result[component.id].component_id = component.id
-    return result
-
-
-# A stretch of one status: (from, to, status).
-_Segment: TypeAlias = tuple[datetime, datetime, str]
-
-
-def _days_for(
-    segments: list[_Segment],
-    bounds: list[datetime],
-    first: date,
-    tracked_from: datetime,
-    weights: Mapping[ComponentStatus, Decimal],
-    thresholds: Iterable[int],
-) -> ComponentUptime:
-    days = []
-    for n in range(len(bounds) - 1):
-        lo, hi = max(bounds[n], tracked_from), bounds[n + 1]
-        day = UptimeDay(day=first + timedelta(n), has_data=hi > lo)
-        if day.has_data:
-            day.tracked_seconds = (hi - lo).total_seconds()
-        days.append(day)
-    for seg_start, seg_end, status in segments:
-        if status not in _DOWN_STATUSES:
-            continue
-        seg_start = max(seg_start, tracked_from)
-        # Visit only the days the segment can overlap (bounds are sorted): a cold render of
-        # 50 components x 90 days otherwise spends most of its time here.
-        lo_n = max(bisect_right(bounds, seg_start) - 1, 0)
-        hi_n = min(bisect_left(bounds, seg_end), len(bounds) - 1)
-        for n in range(lo_n, hi_n):
-            overlap = (min(seg_end, bounds[n + 1]) - max(seg_start, bounds[n])).total_seconds()
-            if overlap <= 0:
-                continue
-            day = days[n]
-            if status == ComponentStatus.MAJOR_OUTAGE:
-                day.major_seconds += overlap
-            elif status == ComponentStatus.PARTIAL_OUTAGE:
-                day.partial_seconds += overlap
-            else:
-                day.degraded_seconds += overlap
-    for day in days:
-        if not day.has_data:
-            continue
-        day.downtime_seconds = float(
-            Decimal(day.major_seconds) * weights[ComponentStatus.MAJOR_OUTAGE]
-            + Decimal(day.partial_seconds) * weights[ComponentStatus.PARTIAL_OUTAGE]
-            + Decimal(day.degraded_seconds) * weights[ComponentStatus.DEGRADED_PERFORMANCE]
-        )
-        day.level = uptime_level(day.downtime_seconds, thresholds)
-    return ComponentUptime(component_id=0, days=days)
-
-
 __all__ = [
     "ComponentTree",
     "ComponentUptime",
@@ -408,50 +262,6 @@ def audit_object_types() -> list[str]:
 # --- public site reads (added for the public status site) ------------------------------------
 
 
-@dataclass(frozen=True)
-class IncidentRef:
-    public_id: str
-    name: str
-    impact: str
-
-
-def incidents_by_day(
-    components: Sequence[Component], *, page: Page, days: int = 90, now: datetime | None = None
-) -> dict[int, dict[date, list[IncidentRef]]]:
-    """For each component, the incidents that affected it on each of the last `days` days
-    (page time zone), for the uptime-bar tooltips. One query, whatever the counts."""
-    now = now or timezone.now()
-    tz = page.tz
-    today = now.astimezone(tz).date()
-    first = today - timedelta(days=days - 1)
-    window_start = datetime.combine(first, time.min, tzinfo=tz)
-    rows = (
-        IncidentComponent.objects.filter(
-            component_id__in=[c.id for c in components], incident__started_at__lte=now
-        )
-        .filter(Q(incident__resolved_at__isnull=True) | Q(incident__resolved_at__gte=window_start))
-        .order_by("incident__started_at", "incident_id")
-        .values_list(
-            "component_id",
-            "incident__public_id",
-            "incident__name",
-            "incident__impact_override",
-            "incident__computed_impact",
-            "incident__started_at",
-            "incident__resolved_at",
-        )
-    )
-    result: dict[int, dict[date, list[IncidentRef]]] = defaultdict(lambda: defaultdict(list))
-    for component_id, public_id, name, override, computed, started, resolved in rows:
-        ref = IncidentRef(public_id, name, override or computed)
-        day = max(started.astimezone(tz).date(), first)
-        last = (resolved or now).astimezone(tz).date()
-        while day <= last:
-            result[component_id][day].append(ref)
-            day += timedelta(days=1)
-    return result
-
-
 def incident_get(public_id: str) -> Incident | None:
     """One incident with its updates (newest first) and components, or None."""
     return _with_updates(Incident.objects.filter(public_id=public_id), IncidentUpdate).first()
@@ -485,7 +295,10 @@ def history_exists_before(moment: datetime) -> bool:
 
 
 __all__ += [  # noqa: PLE0604
+    "READER_MARGIN",
     "IncidentRef",
+    "incidents_touching",
+    "refs_by_day",
     "history_exists_before",
     "incident_get",
     "incidents_by_day",

@@ -1,0 +1,184 @@
+"""Markup of the uptime bars (front page) and calendars (/uptime). Pure Python, no queries.
+
+Each bar or calendar is rendered twice over, in a sense:
+- the days in the page's time zone, each cell holding its own summary ("Nov 18, 2026: partial
+  outage 1 h 55 min · API errors"), so the page says everything without JavaScript;
+- the moments behind them as data- attributes (tracking start, down stretches, incidents),
+  from which public/site.js rebuilds the days in the reader's time zone and shows the tooltip.
+The days' rules (weights, thresholds) are the page's, sent once in data-weights/data-levels."""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.urls import reverse
+from markupsafe import Markup, escape
+
+from incidents.selectors import ComponentUptime, IncidentRef, UptimeDay, refs_by_day
+from statuspage.public.templating import duration
+
+KIND_CODES = {"major_outage": "M", "partial_outage": "P", "degraded_performance": "D"}
+# The outage types of a day, worst first: (UptimeDay field, words).
+KINDS = (
+    ("major_seconds", "major outage"),
+    ("partial_seconds", "partial outage"),
+    ("degraded_seconds", "degraded performance"),
+)
+
+
+def uptime_figure(percent: float | None) -> str:
+    """One format for every uptime figure: two decimals, no space, rounded down, so that any
+    downtime at all never reads as 100.00%."""
+    if percent is None:
+        return "no data yet"
+    return f"{math.floor(percent * 100 + 1e-9) / 100:.2f}%"
+
+
+def legend(thresholds: tuple[int, ...]) -> list[tuple[str, str]]:
+    """(css class, words) for each colour level of the page's thresholds (minutes per day):
+    level n means the day's downtime exceeds n of them."""
+    low = thresholds[0]
+    words = ["No downtime" if low == 0 else f"Up to {duration(low * 60)}"]
+    for lo, hi in zip(thresholds, thresholds[1:], strict=False):
+        words.append(f"Up to {duration(hi * 60)}" if lo == 0 else _range(lo, hi))
+    words.append(f"Over {duration(thresholds[-1] * 60)}")
+    return [(f"l{n}", text) for n, text in enumerate(words)]
+
+
+def _range(lo: int, hi: int) -> str:
+    """ "20–40 min", or "40 min – 1 h" when the units differ."""
+    if hi < 60:
+        return f"{lo}–{hi} min"
+    return f"{duration(lo * 60)} – {duration(hi * 60)}"
+
+
+@dataclass
+class Bar:
+    """One component's uptime over a window: the page-zone cells, the moments behind them, the
+    figure for the window."""
+
+    cells: Markup
+    attrs: Markup
+    refs: Markup
+    figure: str
+    days: int
+
+
+def bars(components, uptime: dict, refs: dict, *, today: date, days: int, tz) -> dict[int, Bar]:
+    first = today - timedelta(days=days - 1)
+    out = {}
+    for component in components:
+        data = uptime[component.id].last(days)
+        touching = refs.get(component.id, [])
+        by_day = refs_by_day(touching, first=first, today=today, tz=tz)
+        out[component.id] = Bar(
+            cells=bar_cells(data, by_day),
+            attrs=source_attrs(data),
+            refs=refs_list(touching),
+            figure=uptime_figure(data.uptime_percent),
+            days=days,
+        )
+    return out
+
+
+def rules_attrs(page) -> Markup:
+    """data-weights and data-levels: how the script weighs outage types and colours days."""
+    weights = f"{float(page.partial_outage_weight):g} {float(page.degraded_weight):g}"
+    levels = " ".join(str(t) for t in page.thresholds)
+    return Markup(' data-weights="{}" data-levels="{}"').format(weights, levels)
+
+
+def source_attrs(uptime: ComponentUptime) -> Markup:
+    """data-since, data-from and data-down: the moments the script re-counts in the reader's
+    zone (tracking start, the first moment the stretches cover, the down stretches)."""
+    since = _epoch(uptime.since) if uptime.since else ""
+    start = _epoch(uptime.start) if uptime.start else ""
+    down = ";".join(
+        f"{_epoch(lo)},{_epoch(hi) if hi else ''},{KIND_CODES[status]}"
+        for lo, hi, status in uptime.down
+    )
+    return Markup(' data-since="{}" data-from="{}" data-down="{}"').format(since, start, down)
+
+
+def refs_list(refs: list[IncidentRef]) -> Markup:
+    """The incidents behind a bar, as links with their span, hidden: the script shows them in
+    a day's tooltip (each day's own summary already names them without the script)."""
+    if not refs:
+        return Markup("")
+    items = [
+        Markup('<li><a href="{}" data-span="{} {}">{}</a></li>').format(
+            reverse("public-incident", args=[ref.public_id]),
+            _epoch(ref.started_at) if ref.started_at else "",
+            _epoch(ref.resolved_at) if ref.resolved_at else "",
+            ref.name,
+        )
+        for ref in refs
+    ]
+    return Markup('<ul class="refs" hidden>{}</ul>').format(Markup("").join(items))
+
+
+def day_summary(day: UptimeDay, refs) -> str:
+    """A day in words: its date, each outage type with its duration, its incidents."""
+    if not day.has_data:
+        return f"{_day_label(day.day)}: no data"
+    parts = [f"{words} {duration(getattr(day, key))}" for key, words in KINDS if getattr(day, key)]
+    text = f"{_day_label(day.day)}: {', '.join(parts) or 'no downtime'}"
+    if refs:
+        text += " · " + ", ".join(ref.name for ref in refs)
+    return text
+
+
+def bar_cells(uptime: ComponentUptime, by_day: dict) -> Markup:
+    """The <li> cells of one uptime bar, in the page's zone, each with its summary.
+
+    Built here rather than in the template: the front page has (components x 90) cells, and a
+    Jinja loop with filters per cell was most of a cold render. Every name is escaped."""
+    cells = []
+    for day in uptime.days:
+        refs = by_day.get(day.day, ())
+        summary = escape(day_summary(day, refs))
+        if not day.has_data:
+            cells.append(f'<li class="nodata"><span class="sum">{summary}</span></li>')
+            continue
+        # Only days with something to say take keyboard focus (90 tab stops per bar would not).
+        focus = ' tabindex="0"' if refs or day.downtime_seconds else ""
+        cells.append(f'<li class="l{day.level}"{focus}><span class="sum">{summary}</span></li>')
+    return Markup("".join(cells))  # noqa: S704 - summaries escaped above; the rest is ours
+
+
+def calendar_months(
+    uptime: ComponentUptime, by_day: dict, months: list[date], today: date
+) -> list[tuple[date, list[list]]]:
+    """Month grids (weeks of 7 cells, Monday first). A cell is None for padding outside the
+    month, else (day number, css class, summary or "", focusable)."""
+    days = {d.day: d for d in uptime.days}
+    out = []
+    for first in months:
+        weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+        grid = [[_cell(d, days, by_day, today) if d.month == first.month else None for d in week]
+                for week in weeks]  # fmt: skip
+        out.append((first, grid))
+    return out
+
+
+def _cell(day: date, days: dict, by_day: dict, today: date) -> tuple[int, str, str, bool]:
+    if day > today:
+        return (day.day, "future", f"{_day_label(day)}: not yet", False)
+    data = days.get(day) or UptimeDay(day=day, has_data=False)
+    refs = by_day.get(day, ())
+    css = f"l{data.level}" if data.has_data else "nodata"
+    focus = bool(refs or data.downtime_seconds)
+    return (day.day, css + (" today" if day == today else ""), day_summary(data, refs), focus)
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+@functools.lru_cache(maxsize=512)
+def _day_label(day: date) -> str:
+    return day.strftime("%b %-d, %Y")
