@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -12,11 +13,13 @@ from markupsafe import Markup, escape
 
 from incidents.enums import ComponentStatus
 from incidents.models import Component
-from incidents.selectors import ComponentTree, GroupNode
+from incidents.selectors import ComponentTree, GroupNode, HistoryFilter
 from statuspage.public.templating import duration
 
 HISTORY_MONTHS_PER_PAGE = 3
 HISTORY_MAX_PAGE = 1200  # 300 years: anything larger is a bad request, not a query
+SEARCH_MAX_CHARS = 100
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # NUL cannot reach PostgreSQL at all
 
 
 def component_visible(component) -> bool:
@@ -144,3 +147,43 @@ def uptime_bar_items(uptime, incidents_on: dict) -> Markup:
 @functools.lru_cache(maxsize=512)
 def _day_label(day: date) -> str:
     return day.strftime("%b %-d, %Y")
+
+
+@dataclass
+class HistoryQuery:
+    """/history's filters as read from the request: what to narrow to, what to tell the reader
+    about input that was set aside, and whether the result may be cached (see one_off)."""
+
+    narrow: HistoryFilter
+    component: Component | None = None
+    text: str = ""
+    problems: list[str] = field(default_factory=list)
+    cacheable: bool = True
+
+    @property
+    def active(self) -> bool:
+        return self.component is not None or bool(self.text)
+
+
+def history_query(raw_component: str, raw_text: str, components: list[Component]) -> HistoryQuery:
+    """Read ?component= (a component's public id) and ?q= (text). Bad input is set aside with
+    a message, never an error: an unknown component shows every component, a text longer than
+    SEARCH_MAX_CHARS is not searched for. Only the plain page and exact component ids are
+    cacheable: any text makes a one-off document."""
+    problems = []
+    component = None
+    if raw_component:
+        component = next((c for c in components if c.public_id == raw_component), None)
+        if component is None:
+            problems.append(
+                f"There is no component “{raw_component[:40]}”: showing every component."
+            )
+    text = " ".join(_CONTROL_CHARS.sub(" ", raw_text).split())
+    if len(text) > SEARCH_MAX_CHARS:
+        problems.append(
+            f"Search text can be at most {SEARCH_MAX_CHARS} characters: showing everything."
+        )
+        text = ""
+    narrow = HistoryFilter(component.id if component else None, text)
+    cacheable = not raw_text and (not raw_component or component is not None)
+    return HistoryQuery(narrow, component, text, problems, cacheable)
