@@ -73,6 +73,8 @@
   }
 
   localTimes();
+  // live.js replaces <main> with a fresh copy from the server: its times need restating.
+  document.addEventListener("statuspage:refreshed", localTimes);
   refresh();
   var forms = document.querySelectorAll("form.subscribe-form, form.scope-form");
   for (var i = 0; i < forms.length; i++) {
