@@ -420,16 +420,22 @@ def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) ->
     return _respond(request, doc, stale=True, extra_headers=extra)
 
 
+def _shared_key(key: str) -> str:
+    # Document keys hold the request's query values as sent (any length, any character):
+    # the shared cache gets a fixed-length digest of them instead.
+    return "public:doc:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _shared_get(key: str) -> Document | None:
     try:
-        return cache.get(key)
+        return cache.get(_shared_key(key))
     except Exception:  # noqa: BLE001 - a cache outage degrades to rendering, never to an error
         return None
 
 
 def _shared_set(key: str, doc: Document) -> None:
     with contextlib.suppress(Exception):
-        cache.set(key, doc, SHARED_CACHE_SECONDS)
+        cache.set(_shared_key(key), doc, SHARED_CACHE_SECONDS)
 
 
 class PublicResponseMiddleware:
