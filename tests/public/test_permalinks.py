@@ -7,6 +7,7 @@ import re
 import pytest
 
 from incidents import services
+from tests.public.conftest import reset_read_path
 
 
 def test_incident_page_has_timeline_and_components(client, site):
@@ -46,7 +47,7 @@ def test_maintenance_page(client, site):
     assert "Database upgrade" in html and "Upgrading to a new major version." in html
     assert re.search(r"<li><span>Database</span> <span class=\"status-text st-operational\"", html)
     # Its state once, then when and how long (not "Scheduled · scheduled ...").
-    assert "<dd class=\"update-status\">Scheduled</dd>" in html
+    assert '<dd class="update-status">Scheduled</dd>' in html
     assert "scheduled" not in html.split("h-maintenance", 1)[1].split("</dl>")[0].lower().replace(
         '<dd class="update-status">scheduled</dd>', ""
     )
@@ -79,3 +80,52 @@ def test_incident_id_is_not_a_maintenance_id(client, site):
 
 def test_post_is_refused(client, site):
     assert client.post("/").status_code == 405
+
+
+def test_incident_durations(client, page, operator, api, clock):
+    from datetime import timedelta
+
+    incident = services.incident_create(
+        name="Blip", body="x", actor=operator, component_statuses={api: "major_outage"}
+    )
+    html = client.get(f"/incidents/{incident.public_id}").content.decode()
+    # Open: the script fills in how long (a cached page cannot); without it, "Ongoing".
+    assert f'<span data-since="{incident.started_at.isoformat()}">Ongoing</span>' in html
+    clock.shift(timedelta(hours=1, minutes=5))
+    services.incident_resolve(incident=incident, body="ok", actor=operator)
+    reset_read_path()
+    html = client.get(f"/incidents/{incident.public_id}").content.decode()
+    assert "<dt>Duration</dt><dd>1 h 5 min</dd>" in html
+    assert "data-since" not in html
+
+
+def test_maintenance_durations(client, page, operator, api, clock):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    window = services.maintenance_schedule(
+        name="Upgrade", scheduled_for=now, scheduled_until=now + timedelta(hours=2),
+        components=[api], actor=operator, body="Soon.",
+    )  # fmt: skip
+    services.maintenance_start(maintenance=window, actor=operator)
+    html = client.get(f"/maintenance/{window.public_id}").content.decode()
+    assert "<dt>Planned length</dt><dd>2 h</dd>" in html
+    assert '">In progress</span>' in html and "data-since" in html
+    assert re.search(r"<li><span>API</span> <span class=\"status-text st-under_maintenance\"", html)
+    clock.shift(timedelta(minutes=95))
+    services.maintenance_complete(maintenance=window, actor=operator)
+    reset_read_path()
+    html = client.get(f"/maintenance/{window.public_id}").content.decode()
+    assert "<dt>Duration</dt><dd>1 h 35 min</dd>" in html
+    assert '<dd class="update-status">Completed</dd>' in html
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"), [(0, "under 1 min"), (29, "under 1 min"), (60, "1 min"), (7200, "2 h")]
+)
+def test_elapsed_words(seconds, words):
+    from statuspage.public.templating import elapsed
+
+    assert elapsed(seconds) == words
