@@ -42,6 +42,9 @@ def test_filter_by_component(client, site, started_window):
     assert _titles(html) == ["API errors"]
     assert "affecting API" in html
     assert f'<option value="{api}" selected>API</option>' in html
+    # Grouped as on the page, the loose component too.
+    assert '<optgroup label="Core">' in html
+    assert f'<option value="{site["web"].public_id}">Website</option>' in html
     html = client.get(f"/history?component={db}").content.decode()
     assert _titles(html) == ["Maintenance: Database upgrade"]
 
