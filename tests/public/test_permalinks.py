@@ -129,3 +129,22 @@ def test_elapsed_words(seconds, words):
     from statuspage.public.templating import elapsed
 
     assert elapsed(seconds) == words
+
+
+# Berlin's clocks go from 02:00 CET to 03:00 CEST on 2026-03-29: two hours pass while the wall
+# clock moves three. The page shows both times in its zone and the real duration.
+@pytest.mark.frozen_at("2026-03-29T00:30:00+00:00")
+def test_duration_across_a_dst_change_is_real_time(client, page, operator, api, clock):
+    from datetime import timedelta
+
+    page.time_zone = "Europe/Berlin"
+    page.save()
+    incident = services.incident_create(
+        name="Night blip", body="x", actor=operator, component_statuses={api: "major_outage"}
+    )
+    clock.shift(timedelta(hours=2))
+    services.incident_resolve(incident=incident, body="ok", actor=operator)
+    reset_read_path()
+    html = client.get(f"/incidents/{incident.public_id}").content.decode()
+    assert "Mar 29, 2026 01:30 CET" in html and "Mar 29, 2026 04:30 CEST" in html
+    assert "<dt>Duration</dt><dd>2 h</dd>" in html
