@@ -257,3 +257,25 @@ def test_a_failed_poll_says_so_and_the_next_one_recovers(browser, live_url, page
         "() => !/retrying/.test(document.getElementById('live-note').textContent)"
     )
     context.close()
+
+
+HIDE = "Object.defineProperty(document, 'hidden', {value: %s, configurable: true})"
+
+
+def test_a_background_tab_does_not_poll_and_catches_up_in_front(browser, live_url, pages_site):
+    context = _context(browser, 390)
+    page = context.new_page()
+    log = _poll_log(page)
+    page.goto(live_url + "/")
+    _wait_for(page, lambda: ("HEAD", 200) in log)
+    page.evaluate(HIDE % "true")
+    page.clock.run_for(3 * POLL_MS + 1000)
+    page.wait_for_timeout(300)
+    assert [entry for entry in log if entry[0] == "GET"] == []
+    assert page.locator("#live-note").inner_text() == "Updated 3 min ago"
+    # Back in front: it checks at once, without waiting for the next minute.
+    page.evaluate(HIDE % "false")
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    _wait_for(page, lambda: ("GET", 304) in log)
+    _wait_for(page, lambda: page.locator("#live-note").inner_text().startswith("Updated 0 s"))
+    context.close()
