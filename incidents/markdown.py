@@ -59,11 +59,35 @@ def sanitize(html: str) -> str:
     )
 
 
-def render_markdown(text: str | None) -> Markup:
-    """Markdown -> safe HTML. Images are not allowed (they would let a post track readers)."""
+def _demote_headings(tokens: list, top: int) -> None:
+    """Shift every heading so the post's shallowest one becomes <h{top}>, keeping the post's
+    own outline below it (a postmortem's "##" sits under the page's "Postmortem" heading, not
+    above it). Levels past 6 stay at h6. Done on tokens, before sanitising: the sanitiser
+    still has the last word on every tag."""
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
+    if not levels or min(levels) >= top:
+        return
+    shift = top - min(levels)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
+
+
+def render_markdown(text: str | None, headings_from: int = 1) -> Markup:
+    """Markdown -> safe HTML. Images are not allowed (they would let a post track readers).
+
+    `headings_from` is the first heading level free below where the post is shown (4 under a
+    page's <h3>): the post's headings are demoted to start there."""
     if not text:
         return Markup("")
-    return Markup(sanitize(_parser().render(text)))  # noqa: S704 - sanitised just above
+    parser = _parser()
+    if headings_from <= 1:
+        return Markup(sanitize(parser.render(text)))  # noqa: S704 - sanitised just above
+    env: dict = {}
+    tokens = parser.parse(text, env)
+    _demote_headings(tokens, min(6, headings_from))
+    html = parser.renderer.render(tokens, parser.options, env)
+    return Markup(sanitize(html))  # noqa: S704 - sanitised just above
 
 
 def render_plain(text: str | None) -> str:

@@ -7,8 +7,8 @@ from django.utils import timezone
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
-from statuspage.markdown import render_markdown
-from statuspage.public import templating
+from statuspage.markdown import render_markdown, render_plain
+from statuspage.public import presenters, templating
 
 
 def environment(**options) -> Environment:
@@ -27,6 +27,8 @@ def environment(**options) -> Environment:
         pagetime=templating.pagetime,
         pagedate=templating.pagedate,
         duration=templating.duration,
+        elapsed=templating.elapsed,
+        plaintext=render_plain,
         safe_url=templating.safe_url,
     )
     return env

@@ -264,6 +264,16 @@ def mark_public(response: HttpResponse, *, key: str | None = None) -> PublicResp
     return public
 
 
+def one_off(response: HttpResponse) -> HttpResponse:
+    """Mark a view's answer as not worth keeping: @public_document still sends it with its
+    ETag (so a conditional GET gets a 304), but stores it nowhere (no process or shared cache,
+    no snapshot, no fast-path route). For documents keyed by free text (a history search):
+    each spelling would otherwise be a new entry, and a stream of random ones would fill the
+    disk and push the hot documents out of memory."""
+    response.public_one_off = True  # type: ignore[attr-defined]
+    return response
+
+
 _P = ParamSpec("_P")
 # A view serving a public document: the request, then the URL's arguments.
 PublicView: TypeAlias = Callable[Concatenate[HttpRequest, _P], HttpResponse]
@@ -355,6 +365,8 @@ def public_document(
                         if response.status_code != 200:
                             return response
                         doc = make_document(response.content, response["Content-Type"])
+                        if getattr(response, "public_one_off", False):
+                            return _respond(request, doc, stale=False, extra_headers=extra)
                         _shared_set(doc_key, doc)
                         snapshot_save(key, doc)
             local.put(doc_key, doc)
@@ -408,16 +420,22 @@ def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) ->
     return _respond(request, doc, stale=True, extra_headers=extra)
 
 
+def _shared_key(key: str) -> str:
+    # Document keys hold the request's query values as sent (any length, any character):
+    # the shared cache gets a fixed-length digest of them instead.
+    return "public:doc:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _shared_get(key: str) -> Document | None:
     try:
-        return cache.get(key)
+        return cache.get(_shared_key(key))
     except Exception:  # noqa: BLE001 - a cache outage degrades to rendering, never to an error
         return None
 
 
 def _shared_set(key: str, doc: Document) -> None:
     with contextlib.suppress(Exception):
-        cache.set(key, doc, SHARED_CACHE_SECONDS)
+        cache.set(_shared_key(key), doc, SHARED_CACHE_SECONDS)
 
 
 class PublicResponseMiddleware:

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from incidents.enums import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -271,31 +272,72 @@ def maintenance_get(public_id: str) -> Maintenance | None:
     return _with_updates(Maintenance.objects.filter(public_id=public_id), MaintenanceUpdate).first()
 
 
-def incidents_started_between(start: datetime, end: datetime) -> QuerySet[Incident]:
-    return _with_updates(
-        Incident.objects.filter(started_at__gte=start, started_at__lt=end), IncidentUpdate
-    ).order_by("-started_at", "-id")
+@dataclass(frozen=True)
+class HistoryFilter:
+    """What /history is narrowed to: one component (by id) and/or a text that the title, an
+    update or a published postmortem contains. Empty means everything."""
+
+    component_id: int | None = None
+    text: str = ""
 
 
-def maintenance_scheduled_between(start: datetime, end: datetime) -> QuerySet[Maintenance]:
-    return _with_updates(
-        Maintenance.objects.filter(scheduled_for__gte=start, scheduled_for__lt=end),
-        MaintenanceUpdate,
-    ).order_by("-scheduled_for", "-id")
+NO_FILTER = HistoryFilter()
 
 
-def history_exists_before(moment: datetime) -> bool:
-    """Whether any incident or maintenance started before `moment` (one query)."""
-    return (
-        Incident.objects.filter(started_at__lt=moment)
-        .values("id")
-        .union(Maintenance.objects.filter(scheduled_for__lt=moment).values("id"))
-        .exists()
+def _incidents_in(incidents: QuerySet[Incident], narrow: HistoryFilter) -> QuerySet[Incident]:
+    if narrow.component_id is not None:
+        incidents = incidents.filter(components=narrow.component_id)
+    if narrow.text:
+        said = IncidentUpdate.objects.filter(incident=OuterRef("pk"), body__icontains=narrow.text)
+        incidents = incidents.filter(
+            Q(name__icontains=narrow.text)
+            | Q(postmortem_published_at__isnull=False, postmortem_body__icontains=narrow.text)
+            | Exists(said)
+        )
+    return incidents
+
+
+def _maintenance_in(windows: QuerySet[Maintenance], narrow: HistoryFilter) -> QuerySet[Maintenance]:
+    # History is what happened: a window still ahead (not started) is not history yet.
+    windows = windows.filter(Q(scheduled_for__lte=timezone.now()) | Q(started_at__isnull=False))
+    if narrow.component_id is not None:
+        windows = windows.filter(components=narrow.component_id)
+    if narrow.text:
+        said = MaintenanceUpdate.objects.filter(
+            maintenance=OuterRef("pk"), body__icontains=narrow.text
+        )
+        windows = windows.filter(Q(name__icontains=narrow.text) | Exists(said))
+    return windows
+
+
+def incidents_started_between(
+    start: datetime, end: datetime, narrow: HistoryFilter = NO_FILTER
+) -> QuerySet[Incident]:
+    incidents = Incident.objects.filter(started_at__gte=start, started_at__lt=end)
+    return _with_updates(_incidents_in(incidents, narrow), IncidentUpdate).order_by(
+        "-started_at", "-id"
     )
+
+
+def maintenance_scheduled_between(
+    start: datetime, end: datetime, narrow: HistoryFilter = NO_FILTER
+) -> QuerySet[Maintenance]:
+    windows = Maintenance.objects.filter(scheduled_for__gte=start, scheduled_for__lt=end)
+    return _with_updates(_maintenance_in(windows, narrow), MaintenanceUpdate).order_by(
+        "-scheduled_for", "-id"
+    )
+
+
+def history_exists_before(moment: datetime, narrow: HistoryFilter = NO_FILTER) -> bool:
+    """Whether any incident or past maintenance (matching `narrow`) started before `moment`."""
+    incidents = _incidents_in(Incident.objects.filter(started_at__lt=moment), narrow)
+    windows = _maintenance_in(Maintenance.objects.filter(scheduled_for__lt=moment), narrow)
+    return incidents.values("id").union(windows.values("id")).exists()
 
 
 __all__ += [  # noqa: PLE0604
     "READER_MARGIN",
+    "HistoryFilter",
     "IncidentRef",
     "incidents_touching",
     "refs_by_day",

@@ -4,15 +4,18 @@ uptime bars and calendars are statuspage/public/uptime.py."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from incidents.enums import ComponentStatus
 from incidents.models import Component
-from incidents.selectors import ComponentTree, GroupNode
+from incidents.selectors import ComponentTree, GroupNode, HistoryFilter
 
 HISTORY_MONTHS_PER_PAGE = 3
 HISTORY_MAX_PAGE = 1200  # 300 years: anything larger is a bad request, not a query
+SEARCH_MAX_CHARS = 100
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # NUL cannot reach PostgreSQL at all
 
 
 def component_visible(component) -> bool:
@@ -115,3 +118,43 @@ def picker_entries(tree: ComponentTree, shown: list) -> list[tuple[str | None, l
         elif entry.id in wanted:
             out.append((None, [entry]))
     return out
+
+
+@dataclass
+class HistoryQuery:
+    """/history's filters as read from the request: what to narrow to, what to tell the reader
+    about input that was set aside, and whether the result may be cached (see one_off)."""
+
+    narrow: HistoryFilter
+    component: Component | None = None
+    text: str = ""
+    problems: list[str] = field(default_factory=list)
+    cacheable: bool = True
+
+    @property
+    def active(self) -> bool:
+        return self.component is not None or bool(self.text)
+
+
+def history_query(raw_component: str, raw_text: str, components: list[Component]) -> HistoryQuery:
+    """Read ?component= (a component's public id) and ?q= (text). Bad input is set aside with
+    a message, never an error: an unknown component shows every component, a text longer than
+    SEARCH_MAX_CHARS is not searched for. Only the plain page and exact component ids are
+    cacheable: any text makes a one-off document."""
+    problems = []
+    component = None
+    if raw_component:
+        component = next((c for c in components if c.public_id == raw_component), None)
+        if component is None:
+            problems.append(
+                f"There is no component “{raw_component[:40]}”: showing every component."
+            )
+    text = " ".join(_CONTROL_CHARS.sub(" ", raw_text).split())
+    if len(text) > SEARCH_MAX_CHARS:
+        problems.append(
+            f"Search text can be at most {SEARCH_MAX_CHARS} characters: showing everything."
+        )
+        text = ""
+    narrow = HistoryFilter(component.id if component else None, text)
+    cacheable = not raw_text and (not raw_component or component is not None)
+    return HistoryQuery(narrow, component, text, problems, cacheable)

@@ -49,6 +49,12 @@ def duration(seconds: float | None) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
+def elapsed(seconds: float | None) -> str:
+    """How long something lasted, as duration() words; never "no downtime" (an incident
+    opened and closed within the minute lasted "under 1 min")."""
+    return duration(max(seconds or 0, 1))
+
+
 def safe_url(value: str | None) -> str:
     """Operator-entered URLs (logo, footer links): http(s) only, anything else dropped."""
     if not value or urlsplit(value.strip()).scheme.lower() not in ("http", "https"):

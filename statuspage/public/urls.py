@@ -6,6 +6,7 @@ from statuspage.public import feeds, views
 
 urlpatterns = [
     path("", views.index, name="public-index"),
+    path("favicon.ico", views.favicon, name="public-favicon"),
     path("history", views.history, name="public-history"),
     path("history.atom", feeds.history_atom, name="public-history-atom"),
     path("history.rss", feeds.history_rss, name="public-history-rss"),

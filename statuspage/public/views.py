@@ -7,16 +7,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 
 from incidents import selectors
 from statuspage.public import presenters, uptime
-from statuspage.public_cache import public_document
+from statuspage.public_cache import one_off, public_document
 
 UPTIME_DAYS = 90
 PAST_DAYS = 7
+
+
+def _status(tree: selectors.ComponentTree | None = None) -> dict[str, str]:
+    """The page's overall status, for every page's tab title and favicon."""
+    indicator, description = selectors.status_summary(tree.components if tree else None)
+    return {"indicator": indicator, "description": description}
 
 
 @public_document()
@@ -68,23 +75,31 @@ def _page_number(request) -> int:
     return int(raw)
 
 
-@public_document(query_params=("page",))
+@public_document(query_params=("page", "component", "q"))
 def history(request):
     page = selectors.page_get()
     number = _page_number(request)
+    tree = selectors.component_tree()
+    query = presenters.history_query(
+        request.GET.get("component", ""), request.GET.get("q", ""), tree.components
+    )
     today = timezone.now().astimezone(page.tz).date()
     start, end, months = presenters.history_window(today, number, page.tz)
-    if number > 1 and not selectors.history_exists_before(end):
+    if number > 1 and not selectors.history_exists_before(end, query.narrow):
         raise Http404("No history that far back.")
-    incidents = selectors.incidents_started_between(start, end)
-    maintenance = selectors.maintenance_scheduled_between(start, end)
+    incidents = selectors.incidents_started_between(start, end, query.narrow)
+    maintenance = selectors.maintenance_scheduled_between(start, end, query.narrow)
     context = {
+        **_status(tree),
         "page": page,
         "months": presenters.history_months(months, incidents, maintenance, page.tz),
         "number": number,
-        "has_older": selectors.history_exists_before(start),
+        "has_older": selectors.history_exists_before(start, query.narrow),
+        "query": query,
+        "tree": tree,
     }
-    return render(request, "public/history.html", context)
+    response = render(request, "public/history.html", context)
+    return response if query.cacheable else one_off(response)
 
 
 @public_document()
@@ -92,7 +107,7 @@ def incident_detail(request, public_id: str):
     incident = selectors.incident_get(public_id)
     if incident is None:
         raise Http404("No such incident.")
-    context = {"page": selectors.page_get(), "incident": incident}
+    context = {**_status(), "page": selectors.page_get(), "incident": incident}
     return render(request, "public/incident.html", context)
 
 
@@ -101,7 +116,7 @@ def maintenance_detail(request, public_id: str):
     maintenance = selectors.maintenance_get(public_id)
     if maintenance is None:
         raise Http404("No such maintenance.")
-    context = {"page": selectors.page_get(), "maintenance": maintenance}
+    context = {**_status(), "page": selectors.page_get(), "maintenance": maintenance}
     return render(request, "public/maintenance.html", context)
 
 
@@ -125,6 +140,7 @@ def uptime_page(request):
     days = max(UPTIME_DAYS, (today - presenters.month_start(today - timedelta(days=1), 2)).days + 1)
     data = selectors.uptime_daily(components, page=page, days=days, now=now)
     context = {
+        **_status(),
         "page": page,
         "components": components,
         "picker": presenters.picker_entries(tree, components),
@@ -149,3 +165,11 @@ def uptime_page(request):
             refs=uptime.refs_list(touching),
         )
     return render(request, "public/uptime.html", context)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links to: send them to the neutral icon
+    (pages link the icon of their status themselves)."""
+    response = HttpResponsePermanentRedirect(static("public/favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -77,7 +77,7 @@ def _documents_here(base, paths):
 
 
 POSTMORTEM_SECTION = re.compile(
-    r'  <section aria-labelledby="h-postmortem">.*?</section>\n  \n', re.S
+    r'  <section class="postmortem" aria-labelledby="h-postmortem">.*?</section>\n  \n', re.S
 )
 
 

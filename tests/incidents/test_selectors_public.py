@@ -74,6 +74,9 @@ def test_history_between_and_exists_before(page, operator, django_assert_num_que
     )  # fmt: skip
     assert list(selectors.incidents_started_between(now - timedelta(days=41), now)) == [old]
     assert list(selectors.incidents_started_between(now - timedelta(days=10), now)) == []
+    # A window still ahead is not history; once started it is.
+    assert list(selectors.maintenance_scheduled_between(now, now + timedelta(days=5))) == []
+    services.maintenance_start(maintenance=window, actor=operator)
     assert list(selectors.maintenance_scheduled_between(now, now + timedelta(days=5))) == [window]
     with django_assert_num_queries(1):
         assert selectors.history_exists_before(now - timedelta(days=39))

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
+from tests.public.conftest import reset_read_path
 
 
 @pytest.fixture
@@ -30,10 +31,16 @@ def old_incident(page, operator, api):
 
 # Mid-month, so the maintenance of `site` (tomorrow) falls in the month shown first.
 @pytest.mark.frozen_at("2026-11-18T12:00:00+00:00")
-def test_first_page_shows_three_months_with_items(client, site):
+def test_first_page_shows_three_months_with_items(client, site, operator):
     html = client.get("/history").content.decode()
     assert html.count('<section aria-labelledby="m-') == 3
     assert "API errors" in html and "Slow website" in html
+    # Maintenance still ahead is not history (the front page and the calendar list it)...
+    assert "Database upgrade" not in html
+    # ...once its window has begun, it is.
+    services.maintenance_start(maintenance=site["maintenance"], actor=operator)
+    reset_read_path()
+    html = client.get("/history").content.decode()
     assert "Maintenance: Database upgrade" in html
     assert timezone.now().strftime("%B %Y") in html
 

@@ -217,8 +217,12 @@ def test_corpus_through_every_public_page(client, hostile):
                 found.remove(tag)
         if path == "/uptime":  # the component picker
             found.remove("<form>")
+        if path == "/history":  # its own filter form: one text field (and a select)
+            for tag in ("<form>", "<input>"):
+                found.remove(tag)
         assert found == [], (path, found)
-        assert scripts == 1, path  # only the site script (a file)
+        # Only the site's script files: site.js, and live.js on the pages that refresh.
+        assert scripts == (1 if path in ("/history", "/uptime") else 2), path
         assert "alert(1)</script>" not in html
         # Only the branding's style element (the site CSS is a file), and the custom CSS
         # never closed it.
@@ -251,3 +255,45 @@ def test_corpus_through_feeds(client, hostile):
         assert f"{HOSTILE_PAGE_NAME} status history" in titles, (path, titles[:3])
     ics = client.get("/maintenance.ics").content.decode()
     assert "BEGIN:VCALENDAR" in ics and ics.count("BEGIN:VEVENT") == ics.count("END:VEVENT")
+
+
+# --- headings demoted under the page's own ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("## What happened\n### Timeline", "<h4>What happened</h4>\n<h5>Timeline</h5>"),
+        (
+            "# One\n## Two\n### Three\n#### Four",
+            "<h4>One</h4>\n<h5>Two</h5>\n<h6>Three</h6>\n<h6>Four</h6>",
+        ),
+        ("Setext\n======", "<h4>Setext</h4>"),
+        ("##### Already deep", "<h5>Already deep</h5>"),  # deeper than needed: left alone
+        ("    ## in code", "<pre><code>## in code\n</code></pre>"),  # not a heading
+    ],
+)
+def test_headings_are_demoted_below_the_given_level(text, expected):
+    assert str(render_markdown(text, 4)).strip() == expected
+
+
+def test_without_a_level_headings_stay_as_written():
+    assert str(render_markdown("## Two")).strip() == "<h2>Two</h2>"
+
+
+def test_demoting_keeps_the_sanitisers_guarantees():
+    for payload in PAYLOADS:
+        html = str(render_markdown(f"# {payload}\n\n{payload}", 4))
+        assert problems(html) == [], payload
+        assert "<h1" not in html and "<h2" not in html and "<h3" not in html
+
+
+def test_update_headings_sit_under_the_pages_own(client, site, operator):
+    services.incident_update_post(
+        incident=site["open"], status="identified", body="# Big\n## Smaller", actor=operator
+    )
+    html = client.get(f"/incidents/{site['open'].public_id}").content.decode()
+    assert "<h4>Big</h4>" in html and "<h5>Smaller</h5>" in html
+    assert "<h1>Big" not in html
+    # In the history, under each item's <h4>.
+    assert "<h5>Big</h5>" in client.get("/history").content.decode()

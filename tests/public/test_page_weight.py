@@ -35,7 +35,12 @@ def test_front_page_is_under_15_kb_gzipped(client, demo):
 def test_front_page_loads_only_its_own_cached_files(client, demo):
     html = client.get("/").content.decode()
     assets = re.findall(r'<(?:link rel="stylesheet"|script) (?:href|src)="([^"]+)"', html)
-    assert assets == ["/static/public/status.css", "/static/public/site.js"]
+    # The refresh script is its own file: only the pages that refresh in place load it.
+    assert assets == [
+        "/static/public/status.css",
+        "/static/public/site.js",
+        "/static/public/live.js",
+    ]
     assert "<script>" not in html  # no inline script
     assert "@import" not in html and "fonts.googleapis" not in html
     for asset in assets:

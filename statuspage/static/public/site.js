@@ -375,6 +375,9 @@
     var months = {}, keys = [];
     function keyOf(when) { return when.getFullYear() + "-" + ("0" + (when.getMonth() + 1)).slice(-2); }
     var thisMonth = keyOf(new Date());
+    // The server's wording for an empty month (it differs when the history is filtered).
+    var empty = document.querySelector(".month-empty");
+    var emptyMonthText = empty ? empty.textContent : "No incidents or maintenance reported this month.";
     function month(key) {
       if (!months[key]) {
         var section = sections[0].cloneNode(false), parts = key.split("-");
@@ -398,7 +401,7 @@
       var section = months[keys[k]];
       if (!section.querySelector("article")) {
         if (keys[k] > thisMonth) continue;  // the page zone's new month, not yet the reader's
-        section.appendChild(el("p", "meta month-empty", "No incidents or maintenance reported this month."));
+        section.appendChild(el("p", "meta month-empty", emptyMonthText));
       }
       parent.insertBefore(section, after);
     }
@@ -430,6 +433,12 @@
   document.documentElement.classList.add("js");
   localTimes();
   if (window.Intl && Intl.DateTimeFormat) readerDays();
+  // live.js replaces <main> with a fresh copy from the server, in the page zone again: its
+  // times and days need restating.
+  document.addEventListener("statuspage:refreshed", function () {
+    localTimes();
+    if (window.Intl && Intl.DateTimeFormat) readerDays();
+  });
   refresh();
   var forms = document.querySelectorAll("form.subscribe-form, form.scope-form");
   for (var i = 0; i < forms.length; i++) {
