@@ -13,6 +13,7 @@ import html
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from markupsafe import Markup
 
@@ -59,7 +60,7 @@ def sanitize(html: str) -> str:
     )
 
 
-def _demote_headings(tokens: list, top: int) -> None:
+def _demote_headings(tokens: list[Token], top: int) -> None:
     """Shift every heading so the post's shallowest one becomes <h{top}>, keeping the post's
     own outline below it (a postmortem's "##" sits under the page's "Postmortem" heading, not
     above it). Levels past 6 stay at h6. Done on tokens, before sanitising: the sanitiser
@@ -83,7 +84,7 @@ def render_markdown(text: str | None, headings_from: int = 1) -> Markup:
     parser = _parser()
     if headings_from <= 1:
         return Markup(sanitize(parser.render(text)))  # noqa: S704 - sanitised just above
-    env: dict = {}
+    env: dict[str, object] = {}
     tokens = parser.parse(text, env)
     _demote_headings(tokens, min(6, headings_from))
     html = parser.renderer.render(tokens, parser.options, env)

@@ -8,7 +8,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from statuspage.markdown import render_markdown, render_plain
-from statuspage.public import presenters, templating
+from statuspage.public import templating
 
 
 def environment(**options) -> Environment:

@@ -139,7 +139,7 @@ def uptime_page(request):
     # month earlier on the page zone's first of the month).
     days = max(UPTIME_DAYS, (today - presenters.month_start(today - timedelta(days=1), 2)).days + 1)
     data = selectors.uptime_daily(components, page=page, days=days, now=now)
-    context = {
+    context: dict[str, object] = {
         **_status(),
         "page": page,
         "components": components,

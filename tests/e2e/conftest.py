@@ -12,10 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -53,6 +56,30 @@ class ClockedBrowser:
 
     def __getattr__(self, name):
         return getattr(self._browser, name)
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server, answering one request at a time when it shares the test's in-memory
+    SQLite connection (Django passes it to every server thread): two requests on that one
+    connection at once, say a form post while a preview fetch is in flight, fail with
+    "database table is locked". On PostgreSQL each thread has its own connection and requests
+    stay concurrent, as deployed."""
+
+    _serial = threading.Lock()
+
+    def get_app(self):
+        app = super().get_app()
+        if not self.connections_override:
+            return app
+
+        def one_at_a_time(environ, start_response):
+            with self._serial:
+                return list(app(environ, start_response))  # the whole body, still locked
+
+        return one_at_a_time
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 
 @pytest.fixture(scope="session")
