@@ -99,7 +99,14 @@ def _comparable_html(html):
     microseconds of machine-readable times: the API, hence the import, carries milliseconds."""
     html = re.sub(r'nonce="[^"]*"', 'nonce=""', html)
     html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
-    return re.sub(r"(T\d\d:\d\d:\d\d\.\d{3})\d{3}", r"\1", html).splitlines()
+    return re.sub(r"(T\d\d:\d\d:\d\d)\.(\d{3})\d{3}", _to_milliseconds, html).splitlines()
+
+
+def _to_milliseconds(match) -> str:
+    # Python writes no fraction for a whole second, so a source time of 42.000456 s comes back
+    # from the import as ":42", not ":42.000".
+    whole, millis = match[1], match[2]
+    return whole if millis == "000" else f"{whole}.{millis}"
 
 
 def _build_rich_page(operator):
