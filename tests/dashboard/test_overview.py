@@ -36,6 +36,17 @@ def test_banner_is_statuspages_blend_not_the_worst(viewer_client, make_component
     assert re.search(r'class="banner ind-major"[^>]*>\s*Partial System Outage', html)
 
 
+def test_board_and_component_list_link_each_component_to_its_public_row(
+    admin_client, api, web, client
+):
+    public = client.get("/").content.decode()
+    for path in ("/dashboard/", "/dashboard/components/"):
+        html = admin_client.get(path).content.decode()
+        for component in (api, web):
+            assert f'href="/#c-{component.public_id}"' in html, (path, component.name)
+            assert f'id="c-{component.public_id}"' in public  # the link lands on a real row
+
+
 def test_responder_sees_one_click_status_buttons(responder_client, api):
     html = responder_client.get("/dashboard/").content.decode()
     assert f"/dashboard/components/{api.pk}/status/" in html
