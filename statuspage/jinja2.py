@@ -7,6 +7,7 @@ from django.utils import timezone
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from statuspage.brand import brand_assets
 from statuspage.markdown import render_markdown
 from statuspage.public import presenters, templating
 
@@ -21,7 +22,7 @@ def environment(**options) -> Environment:
     env.filters["localtime"] = _localtime
     env.filters["when"] = _when
     env.globals["current_time_zone"] = timezone.get_current_timezone_name
-    env.globals.update(brand_css=templating.brand_css)
+    env.globals.update(brand_assets=brand_assets)
     env.globals.update(uptime_bar_items=presenters.uptime_bar_items)
     env.filters.update(
         markdown=render_markdown,

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
-from incidents import selectors
+from incidents import branding, selectors
+from statuspage.brand import brand_css
 from statuspage.public import presenters
-from statuspage.public_cache import public_document
+from statuspage.public_cache import mark_public, public_document
 
 UPTIME_DAYS = 90
 PAST_DAYS = 7
@@ -21,7 +23,13 @@ PAST_DAYS = 7
 
 @public_document()
 def index(request):
-    page = selectors.page_get()
+    return render_index(request, selectors.page_get())
+
+
+def render_index(request, page, **extra) -> HttpResponse:
+    """The front page for `page`. The cached view renders the saved page; the dashboard's
+    preview (wired in statuspage/urls.py) an unsaved copy, with `extra` naming its stylesheet
+    and images, outside the public cache."""
     tree = selectors.component_tree()
     indicator, description = selectors.status_summary(tree.components)
     now = timezone.now()
@@ -43,8 +51,35 @@ def index(request):
         ),
         "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),
         "subscribe_entries": presenters.subscribable_entries(visible),
+        **extra,
     }
     return render(request, "public/index.html", context)
+
+
+@public_document()
+def brand_stylesheet(request):
+    """The page's colours and custom CSS, as a stylesheet (the pages link it with a version
+    taken from its content, so a change is fetched at once and the rest of the time cached)."""
+    css = brand_css(selectors.page_get())
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+# Stored images are named by their content: one name, one content, forever.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@require_safe
+def branding_file(request, name: str):
+    path = branding.stored_image_path(name)
+    if path is None:
+        raise Http404("No such image.")
+    response = FileResponse(
+        path.open("rb"), content_type=branding.CONTENT_TYPES[path.suffix.lstrip(".")]
+    )
+    response["Cache-Control"] = IMMUTABLE
+    # Served as an image only: never sniffed into something else, never a document.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return mark_public(response)
 
 
 def _page_number(request) -> int:
