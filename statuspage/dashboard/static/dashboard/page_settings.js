@@ -5,7 +5,7 @@
   "use strict";
   var DEBOUNCE_MS = 400;
   // Same thresholds as incidents/branding.py (MIN_CONTRAST_LIGHT, MIN_CONTRAST_DARK).
-  var MIN_LIGHT = 4.5, MIN_DARK = 3.0;
+  var MIN_LIGHT = 4.5, MIN_DARK = 2.5;
   var HEX = /^#[0-9a-fA-F]{6}$/;
 
   function luminance(hex) {
@@ -38,7 +38,7 @@
       }
       if (d < MIN_DARK) {
         out.push(labelOf(input) + " " + value + ": contrast " + d.toFixed(1) +
-          ":1 against the dark background (at least " + MIN_DARK.toFixed(1) + ":1 reads well).");
+          ":1 against the dark background (at least " + MIN_DARK + ":1 reads well).");
       }
     });
     box.textContent = "";
