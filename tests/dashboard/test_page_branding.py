@@ -181,6 +181,15 @@ def test_colours_css_and_links_are_saved_audited_and_public_at_once(
     assert css.endswith(".banner { border-radius: 0 }")
 
 
+def test_the_stylesheet_revalidates_as_a_stylesheet(client, page):
+    """A 304 updates the browser's stored headers: it must not say text/html."""
+    Page.objects.update(accent_color="#123456")
+    first = client.get("/brand.css")
+    again = client.get("/brand.css", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again["Content-Type"] == "text/css; charset=utf-8"
+
+
 def test_each_save_is_its_own_audit_entry(admin_client, page):
     _post(admin_client, page, accent_color="#112233")
     _post(admin_client, page, accent_color="#223344")

@@ -23,14 +23,26 @@ STATUS_COLOR_LABELS = {
 LINK_ROWS_READ = 50
 
 
-def _color_field(label: str) -> forms.CharField:
+# The public page's built-in colours (statuspage/static/public/status.css), shown as each
+# field's placeholder: what a blank field means.
+BUILT_IN_COLORS = {
+    "accent_color": "#0b5cad",
+    "operational": "#1a7f37",
+    "degraded_performance": "#8a5a00",
+    "partial_outage": "#b34100",
+    "major_outage": "#c11f2b",
+    "under_maintenance": "#0b5cad",
+}
+
+
+def _color_field(label: str, built_in: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
         max_length=7,
         validators=[branding.validate_hex_color],
         widget=forms.TextInput(
-            attrs={"placeholder": "#0b5cad", "data-color": "", "spellcheck": "false", "size": 8}
+            attrs={"placeholder": built_in, "data-color": "", "spellcheck": "false", "size": 8}
         ),
     )
 
@@ -92,7 +104,7 @@ class PageSettingsForm(forms.Form):
     remove_logo = forms.BooleanField(required=False, label="Remove the logo")
     favicon = _image_field("Favicon", branding.FAVICON, "PNG or ICO, the browser tab's icon.")
     remove_favicon = forms.BooleanField(required=False, label="Remove the favicon")
-    accent_color = _color_field("Accent colour")
+    accent_color = _color_field("Accent colour", BUILT_IN_COLORS["accent_color"])
     custom_css = forms.CharField(
         label="Custom CSS",
         required=False,
@@ -107,7 +119,7 @@ class PageSettingsForm(forms.Form):
         self.page = page
         colors = page.status_colors if page and isinstance(page.status_colors, dict) else {}
         for key, label in STATUS_COLOR_LABELS.items():
-            field = _color_field(f"{label} colour")
+            field = _color_field(f"{label} colour", BUILT_IN_COLORS[key])
             field.initial = colors.get(key, "")
             self.fields[f"color_{key}"] = field
         links = page.footer_links if page and isinstance(page.footer_links, list) else []
