@@ -223,7 +223,9 @@ def validate_footer_links(value: object) -> None:
             raise ValidationError("Each footer link has a label and a URL.")
         label, url = link["label"], link["url"]
         if not isinstance(label, str) or not label.strip() or len(label) > MAX_LINK_LABEL:
-            raise ValidationError(f"Each footer link needs a label of 1 to {MAX_LINK_LABEL} characters.")
+            raise ValidationError(
+                f"Each footer link needs a label of 1 to {MAX_LINK_LABEL} characters."
+            )
         if not isinstance(url, str) or len(url) > MAX_LINK_URL:
             raise ValidationError(f"Footer link URLs are at most {MAX_LINK_URL} characters.")
         validate_http_url(url)

@@ -303,7 +303,7 @@ def _respond(
         # The document's own Content-Type: a browser updates its stored copy's headers from a
         # 304, and a default text/html (or none, as Chromium showed) turns a cached stylesheet
         # into something it refuses to apply.
-        response = HttpResponseNotModified()
+        response: HttpResponse = HttpResponseNotModified()
         response["Content-Type"] = doc.content_type
     else:
         body = sent_gz if sent_gz is not None else _mark_stale(doc) if stale else doc.body

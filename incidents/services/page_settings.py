@@ -72,7 +72,9 @@ def page_update(
             try:
                 setattr(page, name, branding.store_image(image))
             except OSError:
-                raise ServiceError(f"The {name} could not be stored; try again.", field=name) from None
+                raise ServiceError(
+                    f"The {name} could not be stored; try again.", field=name
+                ) from None
         page.updated_at = timezone.now()
         page.save()
         after = _audit_values(page)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -73,8 +73,9 @@ def branding_file(request, name: str):
     path = branding.stored_image_path(name)
     if path is None:
         raise Http404("No such image.")
-    response = FileResponse(
-        path.open("rb"), content_type=branding.CONTENT_TYPES[path.suffix.lstrip(".")]
+    # Small files (the upload limits): read whole, no streaming machinery.
+    response = HttpResponse(
+        path.read_bytes(), content_type=branding.CONTENT_TYPES[path.suffix.lstrip(".")]
     )
     response["Cache-Control"] = IMMUTABLE
     # Served as an image only: never sniffed into something else, never a document.

@@ -68,7 +68,7 @@ def test_logo_upload_is_stored_by_content_served_as_an_image_and_shown(admin_cli
     served = client.get(f"/branding/{page.logo}")
     assert served["Content-Type"] == "image/png"
     assert "immutable" in served["Cache-Control"] and "Set-Cookie" not in served
-    assert b"".join(served.streaming_content) == data
+    assert served.content == data
     assert client.get(f"/branding/{'0' * 32}.png").status_code == 404
 
 
@@ -333,5 +333,7 @@ def test_preview_is_for_admins_only(viewer_client, page, anon_client):
 def test_settings_page_holds_the_preview_frame_and_button(admin_client, page):
     html = admin_client.get("/dashboard/settings/").content.decode()
     assert '<iframe name="page-preview"' in html
-    assert 'formtarget="page-preview"' in html and 'formaction="/dashboard/settings/preview/"' in html
+    assert (
+        'formtarget="page-preview"' in html and 'formaction="/dashboard/settings/preview/"' in html
+    )
     assert 'enctype="multipart/form-data"' in html

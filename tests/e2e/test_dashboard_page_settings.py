@@ -96,9 +96,12 @@ def test_the_settings_page_reads_well(
             page.wait_for_function(FRAME_ACCENT, arg="#8a2be2")
             assert _overflow(page) <= 0, width
             frame = page.frame(name="page-preview")
-            assert frame.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-            ) <= 0, width
+            assert (
+                frame.evaluate(
+                    "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                )
+                <= 0
+            ), width
             pane = page.locator(".preview-pane").bounding_box()
             form = page.locator("form#page-settings").bounding_box()
             if width >= 1280:  # side by side

@@ -141,7 +141,7 @@ HOSTILE_PAGE_NAME = '"><script>alert(1)</script><img src=x onerror=alert(1)>'
 def brand_hostile(page, *, css_and_urls: bool = True) -> None:
     """The page's branding filled with the corpus: its name and a footer link per payload
     (as its label). With `css_and_urls`, also the custom CSS and footer link URLs made of
-    payloads; there payload text is inert by design (inside the page's <style> element, or
+    payloads; there payload text is inert by design (in the page's own stylesheet, or
     an http(s) address), which this module's checks allow and stricter ones would not."""
     links = [{"label": p, "url": f"https://ok.example/{n}"} for n, p in enumerate(PAYLOADS)]
     css = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django import forms
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -177,8 +178,9 @@ class PageSettingsForm(forms.Form):
     def clean_favicon(self) -> branding.CheckedImage | None:
         return self._clean_image("favicon", branding.FAVICON)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         links = []
         for i in range(self.link_rows):
             label = (data.get(f"link_label_{i}") or "").strip()
@@ -187,7 +189,9 @@ class PageSettingsForm(forms.Form):
                 continue
             if not url or not label:
                 missing = ("link_url_", "URL") if not url else ("link_label_", "label")
-                self.add_error(f"{missing[0]}{i}", f"Give the link's {missing[1]}, or clear the row.")
+                self.add_error(
+                    f"{missing[0]}{i}", f"Give the link's {missing[1]}, or clear the row."
+                )
                 continue
             try:
                 branding.validate_http_url(url)
@@ -221,7 +225,7 @@ class PageSettingsForm(forms.Form):
         }
 
     def contrast_warnings(self) -> list[str]:
-        values = [(f.label, f.value() or "") for f in self.color_fields()]
+        values = [(str(f.label), f.value() or "") for f in self.color_fields()]
         return [w for label, value in values for w in branding.contrast_warnings(label, value)]
 
     def clean_uptime_thresholds(self) -> list[int]:

@@ -39,13 +39,21 @@ from statuspage.dashboard.views.common import actor_for, form_status
 @operator_required(Role.VIEWER, write=Role.ADMIN)
 def page_settings(request: DashboardRequest) -> HttpResponse:
     page = selectors.page_get()
-    form = PageSettingsForm(request.POST or None, request.FILES or None, initial=_initial(page), page=page)
+    form = PageSettingsForm(
+        request.POST or None, request.FILES or None, initial=_initial(page), page=page
+    )
     if not request.can_admin:
         for field in form.fields.values():
             field.disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            services.page_update(actor=actor_for(request), **_changes(form))
+            fields, images = _changes(form)
+            services.page_update(
+                actor=actor_for(request),
+                logo_image=images.get("logo"),
+                favicon_image=images.get("favicon"),
+                **fields,
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -79,18 +87,19 @@ def _initial(page) -> dict[str, object]:
     }
 
 
-def _changes(form: PageSettingsForm) -> dict[str, object]:
-    """The service's arguments from a valid form."""
+def _changes(form: PageSettingsForm) -> tuple[dict[str, object], dict[str, bytes]]:
+    """The service's arguments from a valid form: fields, and uploaded images' bytes."""
     data = form.cleaned_data
     changes: dict[str, object] = {name: data[name] for name in GENERAL_FIELDS}
     changes["uptime_thresholds_minutes"] = changes.pop("uptime_thresholds")
     changes.update(form.branding_values())
+    images = {}
     for name in ("logo", "favicon"):
         if data[name] is not None:
-            changes[f"{name}_image"] = data[name].data
+            images[name] = data[name].data
         elif data[f"remove_{name}"]:
             changes[name] = ""
-    return changes
+    return changes, images
 
 
 # The preview's stylesheet, kept in the operator's session (the frame's page links to it).
@@ -143,7 +152,9 @@ def _preview_values(request: DashboardRequest, form: PageSettingsForm, page) -> 
     )
     notice = "Preview: not saved yet."
     if form.errors:
-        fields = [form.fields[k].label or k if k in form.fields else "form" for k in form.errors]
+        fields = [
+            str(form.fields[k].label or k) if k in form.fields else "form" for k in form.errors
+        ]
         notice += f" Not valid yet, so shown as saved: {', '.join(dict.fromkeys(fields))}."
     return brand, notice
 
