@@ -80,10 +80,17 @@ def test_without_javascript_the_preview_button_shows_the_values(
 def test_the_settings_page_reads_well(
     scheme, dash_site, dash_admin, dash_browser, dash_artifacts, axe_source, data_dir
 ):
+    import io
+
+    from PIL import Image
+
     from incidents import services
 
+    logo = io.BytesIO()
+    Image.new("RGB", (96, 32), (138, 43, 226)).save(logo, "PNG")
     services.page_update(
         actor=services.SYSTEM,
+        logo_image=logo.getvalue(),
         accent_color="#8a2be2",
         footer_links=[{"label": "Help centre", "url": "https://help.example.com/"}],
     )
@@ -96,6 +103,16 @@ def test_the_settings_page_reads_well(
             page.wait_for_function(FRAME_ACCENT, arg="#8a2be2")
             assert _overflow(page) <= 0, width
             frame = page.frame(name="page-preview")
+            # The uploaded logo is served and shown beside the name, in proportion, never
+            # over the navigation (the frame is narrower than any phone).
+            frame.wait_for_function(
+                "() => { const i = document.querySelector('header.site img');"
+                " return i && i.complete && i.naturalWidth === 96; }"
+            )
+            logo = frame.locator("header.site img").bounding_box()
+            nav = frame.locator("nav.site").bounding_box()
+            assert logo["x"] + logo["width"] <= nav["x"], (width, logo, nav)
+            assert logo["width"] / logo["height"] == pytest.approx(3, abs=0.1)
             assert (
                 frame.evaluate(
                     "document.documentElement.scrollWidth - document.documentElement.clientWidth"
