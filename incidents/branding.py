@@ -92,7 +92,7 @@ def _looks_like_svg(data: bytes) -> bool:
 def check_image(data: bytes, rules: ImageRules) -> CheckedImage:
     """The image if it is one of the accepted formats within the limits; else ValidationError
     with a sentence for the operator."""
-    kinds = ", ".join("JPEG" if f == "JPEG" else f for f in rules.formats)
+    kinds = ", ".join(rules.formats)
     if len(data) > rules.max_bytes:
         raise ValidationError(
             f"The {rules.label} is {len(data) // 1024} KB; the limit is "
@@ -124,7 +124,12 @@ def check_image(data: bytes, rules: ImageRules) -> CheckedImage:
                 image.load()  # verify() skips pixel data: decode it all once
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            f"The {rules.label} has too many pixels to be checked; the limit is "
+            f"{rules.max_side}×{rules.max_side}."
+        ) from None
+    except UnidentifiedImageError:
         raise ValidationError(
             f"This file is not a {kinds} image (its content was checked, not its name)."
         ) from None

@@ -337,3 +337,56 @@ def test_settings_page_holds_the_preview_frame_and_button(admin_client, page):
         'formtarget="page-preview"' in html and 'formaction="/dashboard/settings/preview/"' in html
     )
     assert 'enctype="multipart/form-data"' in html
+
+
+# --- the rules below the form (the admin and other doors) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"status_colors": ["#123456"]}, "mapping of status to colour"),
+        ({"status_colors": {"major_outage": "red"}}, "colour for major_outage"),
+        ({"footer_links": {"label": "x"}}, "must be a list"),
+        ({"footer_links": [{"label": "x"}]}, "has a label and a URL"),
+        ({"footer_links": [{"label": " ", "url": "https://x.example/"}]}, "label of 1 to 60"),
+        (
+            {"footer_links": [{"label": "x", "url": "https://x.example/" + "a" * 500}]},
+            "at most 500",
+        ),
+        ({"footer_links": [{"label": "x", "url": "https:///nohost"}]}, "not a web address"),
+        ({"accent_color": "#12345g"}, "not a colour"),
+    ],
+)
+def test_the_model_rules_refuse_bad_branding(page, fields, message):
+    from incidents import services
+    from incidents.services import SYSTEM, ServiceError
+
+    with pytest.raises(ServiceError, match=message):
+        services.page_update(actor=SYSTEM, **fields)
+
+
+def test_an_unwritable_data_dir_refuses_the_change_and_keeps_the_page(page, data_dir):
+    from incidents import services
+    from incidents.services import SYSTEM, ServiceError
+
+    (data_dir / "branding").write_text("a file where the folder should be")
+    with pytest.raises(ServiceError, match="could not be stored"):
+        services.page_update(actor=SYSTEM, logo_image=_image(), name="Not saved")
+    page.refresh_from_db()
+    assert page.name != "Not saved" and page.logo == ""
+
+
+def test_a_decompression_bomb_is_refused_before_decoding():
+    # 20000 x 20000 pixels in a tiny PNG: the size check refuses it unread; past Pillow's own
+    # limit it is refused as a bomb either way.
+    image = Image.new("1", (20000, 20000))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        branding.check_image(out.getvalue(), branding.LOGO)
+    big = branding.ImageRules("logo", ("PNG",), max_bytes=10**7, max_side=10**6)
+    with pytest.raises(ValidationError, match="too many pixels to be checked"):
+        branding.check_image(out.getvalue(), big)
