@@ -125,9 +125,11 @@ def check_image(data: bytes, rules: ImageRules) -> CheckedImage:
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's bomb check runs on the header's claimed size, before ours: a huge claim is
+        # a real giant image or a file that only starts like one (a renamed text file).
         raise ValidationError(
-            f"The {rules.label} has too many pixels to be checked; the limit is "
-            f"{rules.max_side}×{rules.max_side}."
+            f"This file is not a {kinds} image within {rules.max_side}×{rules.max_side} "
+            "pixels (its content was checked, not its name)."
         ) from None
     except UnidentifiedImageError:
         raise ValidationError(
