@@ -82,6 +82,11 @@
       });
     }
     if (!button) return;
+    // On a phone the frame is below the form: a press of "Preview" brings all of it into view.
+    var pane = document.querySelector(".preview-pane");
+    button.addEventListener("click", function () {
+      if (pane && pane.getBoundingClientRect().bottom > window.innerHeight) pane.scrollIntoView();
+    });
     var timer = null;
     function schedule() {
       clearTimeout(timer);
