@@ -151,9 +151,10 @@ def _preview_values(request: DashboardRequest, form: PageSettingsForm, page) -> 
         favicon_src=_preview_image(form, "favicon", saved.favicon_src),
     )
     notice = "Preview: not saved yet."
-    if form.errors:
+    if form.errors:  # the form's only error of its own is too many footer links
         fields = [
-            str(form.fields[k].label or k) if k in form.fields else "form" for k in form.errors
+            str(form.fields[k].label or k) if k in form.fields else "footer links"
+            for k in form.errors
         ]
         notice += f" Not valid yet, so shown as saved: {', '.join(dict.fromkeys(fields))}."
     return brand, notice
