@@ -15,11 +15,13 @@ from typing import TypedDict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.base import ModelBase
 from django.utils import timezone
 
+from incidents import branding
 from incidents.enums import (
     ACTIVE_MAINTENANCE_STATUSES,
     OPEN_INCIDENT_STATUSES,
@@ -144,15 +146,30 @@ class Page(PublicIdModel):
     # Bumped in the same transaction as every public change; public caches key on it.
     generation = models.BigIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
-    # --- branding (public site; migration 0003_page_branding) ---
+    # --- branding (public site; migration 0003_page_branding, uploads 0009) ---
+    # Used when no logo is uploaded (`logo`).
     logo_url = models.URLField(blank=True, default="", help_text="Shown beside the page name.")
-    # Colours are "#rrggbb"; the public templates drop any other value (they go into <style>).
-    accent_color = models.CharField(max_length=7, blank=True, default="")
+    # Uploaded images: names of files under DATA_DIR/branding/ (incidents.branding).
+    logo = models.CharField(max_length=40, blank=True, default="", editable=False)
+    favicon = models.CharField(max_length=40, blank=True, default="", editable=False)
+    # Colours are "#rrggbb"; the public stylesheet drops any other value.
+    accent_color = models.CharField(
+        max_length=7, blank=True, default="", validators=[branding.validate_hex_color]
+    )
     # {status or indicator or uptime level -> "#rrggbb"}, overriding the built-in palette.
-    status_colors = models.JSONField(default=dict, blank=True)
-    custom_css = models.TextField(blank=True, default="", help_text="Appended to the page CSS.")
+    status_colors = models.JSONField(
+        default=dict, blank=True, validators=[branding.validate_status_colors]
+    )
+    custom_css = models.TextField(
+        blank=True,
+        default="",
+        help_text="Appended to the page CSS.",
+        validators=[MaxLengthValidator(branding.MAX_CUSTOM_CSS)],
+    )
     # [{"label": "...", "url": "https://..."}], shown in the page footer.
-    footer_links = models.JSONField(default=list, blank=True)
+    footer_links = models.JSONField(
+        default=list, blank=True, validators=[branding.validate_footer_links]
+    )
     # --- end branding ---
     # Statuspage never notifies a component status change made outside an incident; this page
     # may (each change still carries the operator's own "notify" choice).

@@ -7,6 +7,7 @@ from django.utils import timezone
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from statuspage.brand import brand_assets
 from statuspage.markdown import render_markdown, render_plain
 from statuspage.public import templating
 
@@ -21,7 +22,7 @@ def environment(**options) -> Environment:
     env.filters["localtime"] = _localtime
     env.filters["when"] = _when
     env.globals["current_time_zone"] = timezone.get_current_timezone_name
-    env.globals.update(brand_css=templating.brand_css)
+    env.globals.update(brand_assets=brand_assets)
     env.filters.update(
         markdown=render_markdown,
         pagetime=templating.pagetime,

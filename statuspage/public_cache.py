@@ -39,7 +39,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseNotModified,
+)
 from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 
@@ -305,7 +310,11 @@ def _respond(
     sent_gz = gz if accepts_gzip(request.headers.get("Accept-Encoding", "")) else None
     etag = _gzip_etag(doc.etag) if sent_gz is not None else doc.etag
     if not stale and _matches(request, etag):
-        response = HttpResponse(status=304)
+        # The document's own Content-Type: a browser updates its stored copy's headers from a
+        # 304, and a default text/html (or none, as Chromium showed) turns a cached stylesheet
+        # into something it refuses to apply.
+        response: HttpResponse = HttpResponseNotModified()
+        response["Content-Type"] = doc.content_type
     else:
         body = sent_gz if sent_gz is not None else _mark_stale(doc) if stale else doc.body
         response = HttpResponse(
@@ -523,7 +532,8 @@ def fast_path(app):
             ("X-Request-ID", request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))),
         ]
         if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
-            start_response("304 Not Modified", out)
+            # With its Content-Type, as on Django's path (see _respond).
+            start_response("304 Not Modified", [*out, ("Content-Type", doc.content_type)])
             _counted(label, method, "304", started)
             return [b""]
         body = sent_gz if sent_gz is not None else doc.body

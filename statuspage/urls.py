@@ -2,10 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 
 from statuspage import health, metrics
+from statuspage.dashboard.views.admin import page_settings_preview
+from statuspage.public.views import render_index
 
 urlpatterns = [
     path("", include("statuspage.public.urls")),
     path("admin/", admin.site.urls),
+    # The dashboard's preview of the public front page: the two surfaces meet here only.
+    path(
+        "dashboard/settings/preview/",
+        page_settings_preview,
+        {"render_index": render_index},
+        name="dashboard-page-preview",
+    ),
     path("dashboard/", include("statuspage.dashboard.urls")),
     path("healthz", health.healthz, name="ops-healthz"),
     path("readyz", health.readyz, name="ops-readyz"),

@@ -1,4 +1,5 @@
-"""Editing the page's own settings (name, URL, time zone, uptime weights and thresholds)."""
+"""Editing the page's own settings (name, URL, time zone, uptime weights and thresholds) and
+its branding (logo, favicon, colours, custom CSS, footer links)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from incidents import branding
 from incidents.errors import ServiceError
 from incidents.models import Page
 from incidents.services.common import (
@@ -24,17 +26,41 @@ PAGE_FIELDS = (
     "degraded_weight",
     "uptime_thresholds_minutes",
     "notify_component_changes",
+    "logo_url",
+    "logo",
+    "favicon",
+    "accent_color",
+    "status_colors",
+    "custom_css",
+    "footer_links",
 )
+# Set through `logo_image` / `favicon_image` (checked bytes) or cleared with "": never a name
+# from outside, which could point at any stored file.
+IMAGE_FIELDS = {"logo": branding.LOGO, "favicon": branding.FAVICON}
 
 
-def page_update(*, actor: Actor, **fields: object) -> Page:
-    """Change page settings; the model's validators and constraints are the rules."""
+def page_update(
+    *,
+    actor: Actor,
+    logo_image: bytes | None = None,
+    favicon_image: bytes | None = None,
+    **fields: object,
+) -> Page:
+    """Change page settings; the model's validators and constraints are the rules.
+
+    `logo_image` / `favicon_image` are uploaded files' bytes: decoded and checked here, stored
+    only once every other value is valid, so a refused change writes nothing and leaves the
+    old images in place."""
     unknown = set(fields) - set(PAGE_FIELDS)
     if unknown:
         raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
+    for name in IMAGE_FIELDS:
+        if fields.get(name, "") != "":
+            raise ServiceError(f"Upload the {name}; it cannot be named.", field=name)
+    images = _checked_images(logo=logo_image, favicon=favicon_image)
     with transaction.atomic():
         page = page_lock()
-        before = audit_snapshot(page, PAGE_FIELDS)
+        before = _audit_values(page)
         for name, value in fields.items():
             setattr(page, name, value)
         try:
@@ -42,13 +68,43 @@ def page_update(*, actor: Actor, **fields: object) -> Page:
         except ValidationError as exc:
             field, messages = next(iter(exc.message_dict.items()))
             raise ServiceError(" ".join(messages), field=field) from None
+        for name, image in images.items():
+            try:
+                setattr(page, name, branding.store_image(image))
+            except OSError:
+                raise ServiceError(
+                    f"The {name} could not be stored; try again.", field=name
+                ) from None
         page.updated_at = timezone.now()
         page.save()
-        after = {
-            k: str(v) if k.endswith("weight") else v
-            for k, v in audit_snapshot(page, PAGE_FIELDS).items()
-        }
-        before = {k: str(v) if k.endswith("weight") else v for k, v in before.items()}
-        audit_record(actor=actor, action="page.update", obj=page, before=before, after=after)
+        after = _audit_values(page)
+        # Only what changed: custom CSS alone may be 20 KB, repeated in every entry otherwise.
+        changed = [k for k in after if after[k] != before[k]]
+        audit_record(
+            actor=actor,
+            action="page.update",
+            obj=page,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
         public_changed()
     return page
+
+
+def _checked_images(**uploads: bytes | None) -> dict[str, branding.CheckedImage]:
+    images = {}
+    for name, data in uploads.items():
+        if data is None:
+            continue
+        try:
+            images[name] = branding.check_image(data, IMAGE_FIELDS[name])
+        except ValidationError as exc:
+            raise ServiceError(" ".join(exc.messages), field=name) from None
+    return images
+
+
+def _audit_values(page: Page) -> dict[str, object]:
+    return {
+        k: str(v) if k.endswith("weight") else v
+        for k, v in audit_snapshot(page, PAGE_FIELDS).items()
+    }

@@ -120,6 +120,11 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", templates.template_edit, name="dashboard-template-edit"),
     path("templates/<int:pk>/delete/", templates.template_delete, name="dashboard-template-delete"),
     path("settings/", admin.page_settings, name="dashboard-page-settings"),
+    path(
+        "settings/preview.css",
+        admin.page_settings_preview_css,
+        name="dashboard-page-preview-css",
+    ),
     path("operators/", admin.operators, name="dashboard-operators"),
     path("operators/<int:pk>/role/", admin.operator_role, name="dashboard-operator-role"),
     path("api-keys/", apikeys.apikey_list, name="dashboard-apikey-list"),

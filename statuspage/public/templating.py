@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
+from statuspage.brand import safe_url
 
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-# Keys of Page.status_colors that may override the palette (everything else is ignored).
-COLOR_KEYS = (
-    "operational", "under_maintenance", "degraded_performance", "partial_outage",
-    "major_outage", "none", "minor", "major", "critical", "maintenance",
-    "level-0", "level-1", "level-2", "level-3", "level-4",
-)  # fmt: skip
+__all__ = ["duration", "pagedate", "pagetime", "safe_url"]
 
 
 def _tz(page) -> ZoneInfo:
@@ -53,27 +45,3 @@ def elapsed(seconds: float | None) -> str:
     """How long something lasted, as duration() words; never "no downtime" (an incident
     opened and closed within the minute lasted "under 1 min")."""
     return duration(max(seconds or 0, 1))
-
-
-def safe_url(value: str | None) -> str:
-    """Operator-entered URLs (logo, footer links): http(s) only, anything else dropped."""
-    if not value or urlsplit(value.strip()).scheme.lower() not in ("http", "https"):
-        return ""
-    return value.strip()
-
-
-def brand_css(page) -> Markup:
-    """The page's colours as CSS variables, then its custom CSS, for one <style> element.
-
-    Colours must be #rrggbb; custom CSS cannot close the <style> element early."""
-    lines = []
-    if page.accent_color and HEX_COLOR.match(page.accent_color):
-        lines.append(f"--accent:{page.accent_color};")
-    colors = page.status_colors if isinstance(page.status_colors, dict) else {}
-    for key in COLOR_KEYS:
-        value = colors.get(key)
-        if isinstance(value, str) and HEX_COLOR.match(value):
-            lines.append(f"--c-{key}:{value};")
-    css = ":root{" + "".join(lines) + "}\n" if lines else ""
-    custom = (page.custom_css or "").replace("<", "\\3c ")
-    return Markup(css + custom)  # noqa: S704 - values checked above, "<" neutralised

@@ -12,6 +12,12 @@ urlpatterns = [
     path("history.rss", feeds.history_rss, name="public-history-rss"),
     path("maintenance.ics", feeds.maintenance_ics, name="public-maintenance-ics"),
     path("uptime", views.uptime_page, name="public-uptime"),
+    path("brand.css", views.brand_stylesheet, name="public-brand-css"),
+    re_path(
+        r"^branding/(?P<name>[0-9a-f]{32}\.(?:png|jpg|webp|ico))$",
+        views.branding_file,
+        name="public-branding-file",
+    ),
     re_path(
         r"^incidents/(?P<public_id>[0-9a-z]{12})$", views.incident_detail, name="public-incident"
     ),

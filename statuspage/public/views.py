@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
-from incidents import selectors
+from incidents import branding, selectors
+from statuspage.brand import brand_css
 from statuspage.public import presenters, uptime
-from statuspage.public_cache import one_off, public_document
+from statuspage.public_cache import mark_public, one_off, public_document
 
 UPTIME_DAYS = 90
 PAST_DAYS = 7
@@ -28,7 +30,13 @@ def _status(tree: selectors.ComponentTree | None = None) -> dict[str, str]:
 
 @public_document()
 def index(request):
-    page = selectors.page_get()
+    return render_index(request, selectors.page_get())
+
+
+def render_index(request, page, **extra) -> HttpResponse:
+    """The front page for `page`. The cached view renders the saved page; the dashboard's
+    preview (wired in statuspage/urls.py) an unsaved copy, with `extra` naming its stylesheet
+    and images, outside the public cache."""
     tree = selectors.component_tree()
     indicator, description = selectors.status_summary(tree.components)
     now = timezone.now()
@@ -58,8 +66,36 @@ def index(request):
         "legend": uptime.legend(page.thresholds),
         "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),
         "subscribe_entries": presenters.subscribable_entries(visible),
+        **extra,
     }
     return render(request, "public/index.html", context)
+
+
+@public_document()
+def brand_stylesheet(request):
+    """The page's colours and custom CSS, as a stylesheet (the pages link it with a version
+    taken from its content, so a change is fetched at once and the rest of the time cached)."""
+    css = brand_css(selectors.page_get())
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+# Stored images are named by their content: one name, one content, forever.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@require_safe
+def branding_file(request, name: str):
+    path = branding.stored_image_path(name)
+    if path is None:
+        raise Http404("No such image.")
+    # Small files (the upload limits): read whole, no streaming machinery.
+    response = HttpResponse(
+        path.read_bytes(), content_type=branding.CONTENT_TYPES[path.suffix.lstrip(".")]
+    )
+    response["Cache-Control"] = IMMUTABLE
+    # Served as an image only: never sniffed into something else, never a document.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return mark_public(response)
 
 
 def _page_number(request) -> int:

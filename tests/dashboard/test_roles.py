@@ -61,6 +61,10 @@ def cases(w):
         ("post", f"/dashboard/templates/{w['template']}/delete/", ADMIN),
         ("get", "/dashboard/settings/", VIEWER),
         ("post", "/dashboard/settings/", ADMIN),
+        # The preview shows unsaved values: admins only, even to read.
+        ("get", "/dashboard/settings/preview/", ADMIN),
+        ("post", "/dashboard/settings/preview/", ADMIN),
+        ("get", "/dashboard/settings/preview.css", ADMIN),
         ("get", "/dashboard/operators/", VIEWER),
         ("post", "/dashboard/operators/", ADMIN),
         ("post", f"/dashboard/operators/{w['user']}/role/", ADMIN),

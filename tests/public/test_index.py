@@ -147,11 +147,15 @@ def test_branding_logo_colours_css_and_footer_links(client, page):
     )
     html = get_html(client)
     assert '<img src="https://cdn.example.com/logo.png" alt="">' in html
-    assert "--accent:#123456;" in html
-    assert "--c-major_outage:#aa0000;" in html
-    branding = html.split("<style>")[1].split("</style>")[0]  # the one inline style element
-    assert "--c-major_outage:#aa0000;" in branding
-    assert "--c-partial_outage" not in branding  # invalid colour dropped
+    assert "<style" not in html  # colours and custom CSS are the page's own stylesheet
+    [href] = re.findall(r'<link rel="stylesheet" href="(/brand\.css\?v=[0-9a-f]{12})">', html)
+    response = client.get(href)
+    assert response["Content-Type"] == "text/css; charset=utf-8"
+    css = response.content.decode()
+    assert "--accent:#123456;" in css
+    assert "--c-major_outage:#aa0000;" in css
+    assert "--c-partial_outage" not in css  # invalid colour dropped
+    assert "<script>" not in css and "body { letter-spacing: 0 }" in css
     assert "<script>alert(1)" not in html
     assert 'href="https://example.com"' in html
     assert "javascript:" not in html
