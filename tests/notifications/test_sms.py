@@ -171,9 +171,12 @@ def test_sms_ceiling_holds_across_concurrent_senders(twilio_stub, settings):
     assert not errors
     arrivals = sorted(sms["at"] for sms in twilio_stub)
     assert len(arrivals) == 30
-    # Six arrivals inside any window [t, t + 1 s) would mean a[i + 5] - a[i] < 1 s.
+    # Six arrivals inside any window [t, t + 1 s) would mean a[i + 5] - a[i] < 1 s. The limiter
+    # spaces the sends; each then takes its own time over loopback to reach the provider, so
+    # arrivals may close up by a few milliseconds (0.998 s seen on a busy machine). Without the
+    # limiter the 30 arrive within milliseconds of each other.
     closest = min(later - first for first, later in zip(arrivals, arrivals[5:], strict=False))
-    assert closest >= 1.0, f"6 SMS reached the provider within {closest:.3f} s"
+    assert closest >= 0.95, f"6 SMS reached the provider within {closest:.3f} s"
 
 
 def test_maintenance_start_sms_uses_its_own_template(twilio_stub, make_subscriber, api, operator):
