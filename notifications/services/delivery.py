@@ -190,7 +190,7 @@ class _Batch:
     """One batch job's bookkeeping, all on the job's own thread: the rows it holds, each with
     the lease of the claim that gave it to the job; the rows tried; and the successes and
     attempt-log lines waiting for the next flush, each success marked in Redis meanwhile
-    (or, without the marks, flushed at once)."""
+    (or, once Redis failed a mark, flushed at once)."""
 
     def __init__(self, event_id: int, stopping: threading.Event) -> None:
         self.event_id = event_id
