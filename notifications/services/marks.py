@@ -42,9 +42,10 @@ from notifications.models import AttemptOutcome, Delivery, DeliveryAttempt
 
 log = logging.getLogger(__name__)
 
-# A mark must outlive its row's lease (NOTIFY_LEASE_SECONDS, at most an hour) and the relay's
-# next tick after it (30 s; longer while the relay or Redis is down). A flush deletes the marks
-# it recorded, so what waits for this is only what a dead worker left, a few rows each.
+# A mark must outlive its row's lease (NOTIFY_LEASE_SECONDS, 300 s by default; the TTL is at
+# least twice the lease) and the relay's next tick after it (30 s; longer while the relay or
+# Redis is down). A flush deletes the marks it recorded, so what waits for this is only what a
+# dead worker left, a few rows each.
 MARK_TTL_SECONDS = 24 * 3600
 # A mark is one round trip on the sending path: a Redis that stops answering must not hold the
 # batch (nor its lease) for longer than this per message before the batch falls back.
@@ -127,7 +128,8 @@ class AcceptedMarks:
         )
         commands: list[tuple[str | int, ...]] = [("HSET", self.key, row.pk, value)]
         if self.renew:
-            commands.append(("EXPIRE", self.key, MARK_TTL_SECONDS))
+            ttl = max(MARK_TTL_SECONDS, 2 * settings.NOTIFY_LEASE_SECONDS)
+            commands.append(("EXPIRE", self.key, ttl))
             self.renew = False
         return self._send(commands)
 
@@ -199,11 +201,16 @@ def accepted_under(
         pipe = client.pipeline(transaction=False)
         for event_id, held in by_event.items():
             pipe.hmget(marks_key(event_id), [str(pk) for pk, _lease in held])
-        answers = pipe.execute()
+        # An error about one event's key (not a hash) leaves that event's rows to the usual
+        # reclaim; only a Redis that cannot be asked at all holds the relay back.
+        answers = pipe.execute(raise_on_error=False)
     except RedisError as exc:
         raise MarksUnavailable(str(exc)) from exc
     found: dict[int, tuple[str, DeliveryAttempt]] = {}
-    for held, values in zip(by_event.values(), answers, strict=True):
+    for (event_id, held), values in zip(by_event.items(), answers, strict=True):
+        if isinstance(values, Exception):
+            log.warning("accepted marks of event %s unreadable: %s", event_id, values)
+            continue
         for (pk, lease), value in zip(held, values, strict=True):
             if value is None:
                 continue

@@ -159,7 +159,7 @@ def test_without_the_marks_each_success_is_recorded_at_once_and_the_relay_waits(
 
 @pytest.mark.redis
 def test_a_mark_redis_refuses_sends_the_message_to_the_database_before_the_next_send(
-    smtp_sink, make_subscriber, api, operator, monkeypatch, settings, caplog, _clean_marks
+    smtp_sink, make_subscriber, api, operator, monkeypatch, clock, settings, caplog, _clean_marks
 ):
     """The mark's answer is read just before the next send: an error there (here Redis
     answers WRONGTYPE, the key holding a string) writes the success to the database first."""
@@ -172,3 +172,8 @@ def test_a_mark_redis_refuses_sends_the_message_to_the_database_before_the_next_
         DeliveryState.SENT: ACCEPTED,
         DeliveryState.SENDING: SUBSCRIBERS - ACCEPTED,
     }
+    # The relay cannot read that event's marks (not a hash): its rows go back to the queue as
+    # before the marks, rather than waiting for a key nobody will fix.
+    clock.shift(timedelta(seconds=settings.NOTIFY_LEASE_SECONDS + 1))
+    assert deliveries_reclaim_expired() == SUBSCRIBERS - ACCEPTED
+    assert "accepted marks of event" in caplog.text
