@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import threading
@@ -137,6 +138,29 @@ class TwilioStub:
                 first += 1
             best = max(best, last - first + 1)
         return best
+
+
+def _children_cpu() -> float:
+    """User + system CPU of the worker processes and their work horses, once reaped."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of a local PostgreSQL server: the postmaster and its reaped backends
+    (each worker job's connection ends with its work horse). -1 when it cannot be read."""
+    try:
+        pgrep = shutil.which("pgrep") or "/usr/bin/pgrep"
+        out = subprocess.run(  # noqa: S603 - a fixed argument list
+            [pgrep, "-o", "-x", "postgres"], capture_output=True, text=True, check=True
+        )
+        pid = out.stdout.split()[0]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError, subprocess.CalledProcessError):
+        return -1.0
+    # utime, stime, cutime, cstime: fields 14-17 of stat(5), 11-14 after the name.
+    ticks = sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -258,6 +282,7 @@ def main() -> None:
             SMS_MAX_PER_SECOND=str(args.sms_rate),
         )
     manage = [sys.executable, str(ROOT / "manage.py"), "rqworker", "notifications", "--burst"]
+    cpu_before, db_cpu_before = _children_cpu(), _postgres_cpu()
     log = open(args.worker_log, "ab") if args.worker_log else subprocess.DEVNULL  # noqa: SIM115
     send_started = time.monotonic()
     workers = [
@@ -291,6 +316,7 @@ def main() -> None:
             time.sleep(1)
     for worker in workers:
         worker.wait(timeout=args.timeout)
+    worker_cpu, db_cpu = _children_cpu() - cpu_before, _postgres_cpu() - db_cpu_before
     controller.stop()
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     where = "healthy webhook endpoints" if receiver else "SMTP sink"
@@ -306,6 +332,12 @@ def main() -> None:
     print(f"received by {where}: {got}/{healthy} in {delivered_seconds:.1f} s")
     print(f"throughput: {got / delivered_seconds:.0f} messages/s")
     print(f"peak worker RSS: {peak_kib / 1024:.0f} MiB")
+    if got:
+        print(f"worker CPU: {worker_cpu:.1f} s, {worker_cpu / got * 1000:.2f} ms/msg")
+        if db_cpu >= 0:
+            # The whole server's: other databases' work on a shared machine counts too.
+            per_msg = db_cpu / got * 1000
+            print(f"PostgreSQL CPU (whole server): {db_cpu:.1f} s, {per_msg:.2f} ms/msg")
     print(f"deliveries sent: {Delivery.objects.filter(state='sent').count()}")
 
 

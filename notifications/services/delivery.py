@@ -49,6 +49,7 @@ from notifications.services.attempts import (
     not_sent,
     timed_send,
 )
+from notifications.services.marks import AcceptedMarks
 
 # Looked up in this module at call time: replacing `delivery.build_message` reaches batches.
 from notifications.services.messages import build_message
@@ -72,7 +73,8 @@ log = logging.getLogger(__name__)
 
 QUARANTINE_FAILURES = 10
 QUARANTINE_WINDOW = timedelta(hours=1)
-# Successes and attempt-log lines are written every SENT_FLUSH tries, one statement each.
+# Successes and attempt-log lines are written every SENT_FLUSH tries, one statement each;
+# meanwhile each accepted message has its mark in Redis (notifications/services/marks.py).
 SENT_FLUSH = 100
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -187,7 +189,8 @@ def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
 class _Batch:
     """One batch job's bookkeeping, all on the job's own thread: the rows it holds, each with
     the lease of the claim that gave it to the job; the rows tried; and the successes and
-    attempt-log lines waiting for the next flush."""
+    attempt-log lines waiting for the next flush, each success marked in Redis meanwhile
+    (or, once Redis failed a mark, flushed at once)."""
 
     def __init__(self, event_id: int, stopping: threading.Event) -> None:
         self.event_id = event_id
@@ -198,6 +201,11 @@ class _Batch:
         self.given_up: list[int] = []
         self.sent: list[Delivery] = []
         self.log: list[DeliveryAttempt] = []
+        self.marks = AcceptedMarks(event_id)
+        # Set when Redis failed a mark: from then on each success is flushed at once. (The
+        # embedded default has no Redis and keeps the flush per SENT_FLUSH: its batch runs
+        # inside the request that posted the update; docs/notifications.md.)
+        self.at_once = False
 
     def load(self, ids: list[int], lease: datetime, *order: str) -> list[Delivery]:
         """The rows claimed under `lease` that it still holds, with their subscribers. A row
@@ -223,25 +231,47 @@ class _Batch:
     def record(self, row: Delivery, outcome: str, result: SendResult) -> None:
         self.counts[outcome] += 1
         self.done.add(row.pk)
-        self.log.append(attempt_entry(row, outcome, result))
+        entry = attempt_entry(row, outcome, result)
+        self.log.append(entry)
         if outcome == AttemptOutcome.SENT:
             self.sent.append(row)
+            # Marked now, confirmed before the next send starts (`before_send`): a worker
+            # killed from then on re-sends none of the messages accepted so far.
+            if self.marks.available and not self.marks.note(row, entry):
+                self.at_once = True
+            if self.at_once:
+                self.flush()
+                return
         if len(self.log) >= SENT_FLUSH:
             self.flush()
 
+    def before_send(self) -> None:
+        """No send starts while an accepted message is neither confirmed marked nor in the
+        database: if Redis failed its mark, it goes to the database now."""
+        if self.marks.unread and not self.marks.confirm():
+            self.at_once = True
+            self.flush()
+
     def flush(self) -> None:
-        _record_sent(self.sent)
-        attempts_insert(self.log)
+        # One transaction: a worker killed in between leaves no row `sent` without its log
+        # line, and the marks go only once both are written.
+        with transaction.atomic():
+            _record_sent(self.sent)
+            attempts_insert(self.log)
+        self.marks.forget(row.pk for row in self.sent)
         self.sent, self.log = [], []
 
     def finish(self) -> None:
         """Write what waits for a flush, and hand back the rows never tried: those given up,
         and after SIGTERM every row not done."""
-        self.flush()
-        unsent = list(self.given_up)
-        if self.stopping.is_set():
-            unsent += [pk for pk in self.leases if pk not in self.done]
-        _release({pk: self.leases[pk] for pk in unsent})
+        try:
+            self.flush()
+            unsent = list(self.given_up)
+            if self.stopping.is_set():
+                unsent += [pk for pk in self.leases if pk not in self.done]
+            _release({pk: self.leases[pk] for pk in unsent})
+        finally:
+            self.marks.close()
 
 
 @contextlib.contextmanager
@@ -249,7 +279,7 @@ def _stop_on_sigterm() -> Iterator[threading.Event]:
     """RQ's work horse leaves SIGTERM at its default action (die at once), while its parent,
     on SIGTERM, waits for the horse to finish the job (warm shutdown). A SIGTERM that reaches
     the horse itself (a platform that signals every process of a container) would leave the
-    claimed rows `sending` until their lease ran out and re-send up to SENT_FLUSH of them.
+    claimed rows `sending` until their lease ran out, and the next worker would wait for it.
     Instead the batch stops after the message in hand: what went out is recorded, the rest
     is released. Only where SIGTERM has no handler yet, and only on the main thread."""
     stopping = threading.Event()
@@ -310,6 +340,7 @@ def _attempt(batch: _Batch, row: Delivery, transport: Transport, view: render.Ev
     if isinstance(prepared, TransportError):
         result = not_sent(prepared)
     else:
+        batch.before_send()
         result = timed_send(functools.partial(transport.send, prepared), row.pk)
     batch.record(row, _outcome(row, result), result)
 
@@ -379,6 +410,7 @@ class _HttpWindow:
                 continue
             if row.channel not in self.transports:
                 self.transports[row.channel] = http_transport_for(row.channel)
+            self.batch.before_send()
             attempt = Attempt()
             send = functools.partial(self.transports[row.channel].send, prepared, attempt)
             self.inflight[pool.submit(timed_send, send, row.pk)] = (row, attempt)
@@ -437,9 +469,11 @@ def _not_sendable(row: Delivery) -> TransportError | None:
 
 
 def _record_sent(rows: list[Delivery]) -> None:
-    """Successes are written in chunks (one query per chunk, not per row): a worker killed
-    mid-chunk leaves at most SENT_FLUSH rows to be re-sent after their lease expires, and
-    the stable Message-ID / webhook-id lets receivers drop those duplicates."""
+    """Successes are written in chunks (one query per chunk, not per row). A worker killed
+    mid-chunk leaves its rows `sending`; their accepted marks in Redis let the relay record
+    them as sent after the lease, so only the message in flight goes out again (without the
+    marks, up to SENT_FLUSH rows; the stable Message-ID / webhook-id lets receivers that can
+    drop those duplicates)."""
     if not rows:
         return
     # One statement: Django's bulk_update builds a CASE per field and row, which costs more

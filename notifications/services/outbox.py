@@ -27,7 +27,8 @@ from notifications.models import (
     Subscriber,
     SubscriberState,
 )
-from notifications.services.attempts import lease_expired_entries
+from notifications.services.attempts import attempts_insert, lease_expired_entries
+from notifications.services.marks import MarksUnavailable, accepted_under, forget_accepted
 
 log = logging.getLogger(__name__)
 
@@ -172,8 +173,17 @@ def deliveries_reclaim_expired(*, now: datetime | None = None) -> int:
     """Rows whose sending lease expired (worker killed, or too slow) go back to `pending`,
     or to `dead` once they have used every attempt (attempts are counted at claim time: a
     message that keeps killing its worker dies), and are claimable again. Each leaves a line
-    in the attempt log. Returns how many went back to `pending`."""
+    in the attempt log. Returns how many went back to `pending`.
+
+    First, rows whose message was accepted before their worker died (marked in Redis under
+    the lease that expired: notifications/services/marks.py) become `sent` instead: sending
+    them again would be a duplicate. While the marks cannot be read, no row is taken back."""
     now = now or timezone.now()
+    try:
+        _record_accepted(now)
+    except MarksUnavailable as exc:
+        log.warning("relay: accepted marks unreadable, expired leases kept for now: %s", exc)
+        return 0
     table = connection.ops.quote_name(Delivery._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(now)
     # One statement, RETURNING what it changed: the log lines name exactly the rows moved,
@@ -197,6 +207,45 @@ def deliveries_reclaim_expired(*, now: datetime | None = None) -> int:
         moved: list[tuple[int, int, str]] = cursor.fetchall()
         lease_expired_entries(moved, at=now, message=LEASE_EXPIRED_ERROR)
     return sum(1 for _pk, _number, state in moved if state == DeliveryState.PENDING)
+
+
+def _record_accepted(now: datetime) -> None:
+    """Rows under an expired lease that their worker marked accepted become `sent`, with the
+    attempt-log line the worker would have written at its next flush."""
+    if not settings.REDIS_URL:
+        return
+    expired = list(
+        Delivery.objects.filter(state=DeliveryState.SENDING, lease_expires_at__lt=now).values_list(
+            "id", "event_id", "lease_expires_at"
+        )
+    )
+    accepted = accepted_under(expired)
+    if not accepted:
+        return
+    leases = {pk: lease for pk, _event_id, lease in expired}
+    events = {pk: event_id for pk, event_id, _lease in expired}
+    recorded: list[int] = []
+    with transaction.atomic():
+        for pk, (provider_id, entry) in accepted.items():
+            sent_at = entry.at + timedelta(milliseconds=entry.latency_ms or 0)
+            # Fenced as the worker's own flush: only while still held under that lease.
+            if Delivery.objects.filter(
+                pk=pk, state=DeliveryState.SENDING, lease_expires_at=leases[pk]
+            ).update(
+                state=DeliveryState.SENT,
+                sent_at=sent_at,
+                updated_at=now,
+                lease_expires_at=None,
+                last_error="",
+                provider_id=provider_id,
+            ):
+                recorded.append(pk)
+        attempts_insert([entry for pk, (_pid, entry) in accepted.items() if pk in recorded])
+    forget_accepted((pk, events[pk]) for pk in recorded)
+    log.warning(
+        "relay: %d deliveries accepted before their worker stopped recorded as sent",
+        len(recorded),
+    )
 
 
 def lease_deadline(now: datetime | None = None) -> datetime:

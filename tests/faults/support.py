@@ -75,10 +75,15 @@ class _Ephemeral(Controller):
 
 class SmtpSink:
     """Accepts every message; counts each Message-ID it received (a duplicate counts twice).
-    `delay` seconds per message make a batch slow enough to interrupt."""
+    `delay` seconds per message make a batch slow enough to interrupt. With `hold_after`, the
+    messages after the first `hold_after` get no answer until `release()`, and then a 451:
+    not accepted, never counted (a worker can be killed with exactly that many accepted)."""
 
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, hold_after: int | None = None):
         self.delay = delay
+        self.hold_after = hold_after
+        self.held = 0
+        self.released = threading.Event()
         self.ids: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.controller = _Ephemeral(self, hostname="127.0.0.1", port=0)
@@ -86,6 +91,12 @@ class SmtpSink:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.hold_after is not None and self.received() >= self.hold_after:
+            with self.lock:
+                self.held += 1
+            while not self.released.is_set():
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 Try again later"
         match = _MESSAGE_ID.search(envelope.content)
         key = match.group(1).decode() if match else f"<no-id-{id(envelope)}>"
         with self.lock:
@@ -96,7 +107,13 @@ class SmtpSink:
         self.controller.start()
         return self
 
+    def release(self) -> None:
+        """Answer the held messages (451) and accept every later one."""
+        self.hold_after = None
+        self.released.set()
+
     def stop(self) -> None:
+        self.released.set()
         with contextlib.suppress(Exception):
             self.controller.stop()
 
