@@ -66,8 +66,16 @@ def _client(url: str) -> Redis:
     return Redis.from_url(url, **_TIMEOUTS)
 
 
+def store_url() -> str | None:
+    """Where the marks are kept: the queues' Redis. A mark matters only to a relay that hands
+    out the same queue's work, and without Redis (the embedded default) jobs run in the
+    process that posted the change: there is no separate worker to die."""
+    return settings.REDIS_URL or None
+
+
 def _redis() -> Redis | None:
-    return _client(settings.REDIS_URL) if settings.REDIS_URL else None
+    url = store_url()
+    return _client(url) if url else None
 
 
 def _connect(url: str) -> AbstractConnection:
@@ -100,7 +108,7 @@ class AcceptedMarks:
 
     def __init__(self, event_id: int) -> None:
         self.key = marks_key(event_id)
-        self.url: str | None = settings.REDIS_URL or None
+        self.url: str | None = store_url()
         self.connection: AbstractConnection | None = None
         self.unread = 0
         # The key's TTL is renewed with the first mark after each flush, not with every mark.

@@ -27,6 +27,7 @@ from notifications.models import (
     Subscriber,
     SubscriberState,
 )
+from notifications.services import marks
 from notifications.services.attempts import attempts_insert, lease_expired_entries
 from notifications.services.marks import MarksUnavailable, accepted_under, forget_accepted
 
@@ -212,7 +213,7 @@ def deliveries_reclaim_expired(*, now: datetime | None = None) -> int:
 def _record_accepted(now: datetime) -> None:
     """Rows under an expired lease that their worker marked accepted become `sent`, with the
     attempt-log line the worker would have written at its next flush."""
-    if not settings.REDIS_URL:
+    if not marks.store_url():
         return
     expired = list(
         Delivery.objects.filter(state=DeliveryState.SENDING, lease_expires_at__lt=now).values_list(
