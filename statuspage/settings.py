@@ -315,6 +315,13 @@ SUBSCRIBE_RATE_PER_ADDRESS_HOUR = env.int("SUBSCRIBE_RATE_PER_ADDRESS_HOUR", def
 # Only tests and closed networks may POST to loopback/private addresses.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10, minimum=1)
+# Within that total: the TCP connect, and the wait for the answer's first byte (also the
+# longest silence between two reads). Short, so that an endpoint that accepts and never
+# answers frees its send slot after 3 s and waits for its retry (docs/notifications.md).
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=3, minimum=1)
+WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS = env.int(
+    "WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS", default=3, minimum=1
+)
 # HTTP sends in flight per worker (webhooks and chat); a hanging endpoint holds one slot for
 # one timeout. 256 measured (docs/performance.md): 10k webhooks, 10 % hanging, in 34 s.
 NOTIFY_HTTP_CONCURRENCY = env.int("NOTIFY_HTTP_CONCURRENCY", default=256, minimum=1)
