@@ -322,8 +322,9 @@ WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", def
 WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS = env.int(
     "WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS", default=3, minimum=1
 )
-# HTTP sends in flight per worker (webhooks and chat); a hanging endpoint holds one slot for
-# one timeout. 256 measured (docs/performance.md): 10k webhooks, 10 % hanging, in 34 s.
+# HTTP sends in flight per worker (webhooks and chat); an endpoint that never answers holds
+# one slot for the first-byte timeout. 256 measured (docs/performance.md): 10k webhooks,
+# 10 % hanging, about 1,000/s with 2 workers; 512 and 1,024 were no faster (CPU-bound).
 NOTIFY_HTTP_CONCURRENCY = env.int("NOTIFY_HTTP_CONCURRENCY", default=256, minimum=1)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
