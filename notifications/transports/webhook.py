@@ -48,7 +48,12 @@ def first_byte_timeout() -> float:
 
 
 class ConnectTimeout(Exception):
-    """No address of the endpoint completed the TCP handshake within the connect timeout."""
+    """No address of the endpoint completed the TCP handshake in time: within the connect
+    timeout, or (`total` true) within what was left of the POST's total."""
+
+    def __init__(self, *, total: bool) -> None:
+        super().__init__()
+        self.total = total
 
 
 class Attempt:
@@ -62,6 +67,11 @@ class Attempt:
         self.conn: http.client.HTTPConnection | None = None
         self.aborted = False
 
+    def remaining(self) -> float:
+        """Seconds left of the total; a connect in progress has no socket `abort` could
+        shut down yet, so its own timeout is cut to this."""
+        return settings.WEBHOOK_TIMEOUT_SECONDS - (time.monotonic() - self.started)
+
     def abort(self) -> None:
         self.aborted = True
         sock = getattr(self.conn, "sock", None)
@@ -74,9 +84,13 @@ class Attempt:
 
 def _guarded_connect(conn: _HTTPConnection | _HTTPSConnection) -> None:
     last_error: OSError | None = None
+    cut_by_total = False
     for family, socktype, proto, _name, sockaddr in resolve_allowed(conn.host, conn.port):
         sock = socket.socket(family, socktype, proto)
-        sock.settimeout(connect_timeout())
+        timeout = connect_timeout()
+        if conn.attempt is not None and conn.attempt.remaining() < timeout:
+            timeout, cut_by_total = max(conn.attempt.remaining(), 0.001), True
+        sock.settimeout(timeout)
         try:
             sock.connect(sockaddr)
         except OSError as exc:
@@ -92,7 +106,7 @@ def _guarded_connect(conn: _HTTPConnection | _HTTPSConnection) -> None:
             raise TimeoutError
         return
     if isinstance(last_error, TimeoutError):
-        raise ConnectTimeout
+        raise ConnectTimeout(total=cut_by_total)
     raise last_error or OSError("no address to connect to")
 
 
@@ -168,7 +182,7 @@ def post_json(
     except BlockedAddress as exc:
         raise TransportError(str(exc), permanent=True) from exc
     except ConnectTimeout as exc:
-        if attempt.aborted:
+        if exc.total or attempt.aborted:
             raise TransportError("Connection timed out") from exc
         raise TransportError(f"Connect timed out after {connect_timeout():g} s") from exc
     except TimeoutError as exc:

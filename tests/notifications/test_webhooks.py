@@ -696,6 +696,26 @@ def test_a_connect_that_never_completes_ends_at_the_connect_timeout(settings):
             sock.close()
 
 
+def test_a_connect_is_cut_by_what_is_left_of_the_total(settings):
+    """A connect in progress has no socket the total's abort could shut down: its own
+    timeout is cut to what is left of the total instead (0.5 s, not 30 s)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS = 30
+    import time
+
+    server, fillers = _backlogged_server()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TransportError, match=r"^Connection timed out$"):
+            post_json(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", {})
+    finally:
+        for sock in [server, *fillers]:
+            sock.close()
+    # Not a speed check: uncut, the connect would have run its full 30 s.
+    assert time.monotonic() - started < 15
+
+
 def test_an_endpoint_that_accepts_and_never_answers_ends_at_the_first_byte_timeout(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     settings.WEBHOOK_TIMEOUT_SECONDS = 30
