@@ -768,3 +768,16 @@ def test_a_hanging_endpoint_frees_its_slot_before_the_total_timeout(
     assert len(silent.held) == 3 and max(silent.held) < settings.WEBHOOK_TIMEOUT_SECONDS
     hanging = Delivery.objects.filter(state=DeliveryState.PENDING)
     assert set(hanging.values_list("last_error", flat=True)) == {"No answer within 0.5 s"}
+
+
+def test_a_refused_connect_is_a_connection_failure_not_a_timeout(settings):
+    import socket
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: the kernel refuses at once
+    try:
+        with pytest.raises(TransportError, match=r"^Connection failed: .*refused"):
+            post_json(f"http://127.0.0.1:{closed.getsockname()[1]}/hook", b"{}", {})
+    finally:
+        closed.close()
