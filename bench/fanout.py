@@ -23,6 +23,7 @@ for the queues (its notifications queue is emptied first).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import shutil
@@ -62,39 +63,98 @@ def start_sink():
     return sink, controller
 
 
+async def _serve_endpoints(stats, ready) -> None:
+    """The webhook endpoints, on one asyncio loop: healthy ones read the POST and answer 204;
+    hanging ones accept, read the request and never answer, and note how long the sender
+    kept the connection open (until its timeout closed it)."""
+    import asyncio
+
+    async def healthy(reader, writer):
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await reader.readexactly(length)
+            writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+            await writer.drain()
+            now = time.monotonic()
+            with stats.get_lock():
+                stats[0] += 1
+                stats[1] = stats[1] or now
+                stats[2] = now
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def hanging(reader, writer):
+        opened = time.monotonic()
+        with stats.get_lock():
+            stats[3] += 1
+            stats[4] += 1
+            stats[5] = max(stats[5], stats[4])
+        with contextlib.suppress(ConnectionError):
+            while await reader.read(65536):
+                pass
+        held = time.monotonic() - opened
+        with stats.get_lock():
+            stats[4] -= 1
+            stats[6] = max(stats[6], held)
+            stats[7] += held
+            stats[8] += 1
+        writer.close()
+
+    ok = await asyncio.start_server(healthy, "127.0.0.1", 0, backlog=4096)
+    hang = await asyncio.start_server(hanging, "127.0.0.1", 0, backlog=4096)
+    ready.send((ok.sockets[0].getsockname()[1], hang.sockets[0].getsockname()[1]))
+    await asyncio.Event().wait()
+
+
+def _endpoints_process(stats, ready) -> None:
+    import asyncio
+
+    asyncio.run(_serve_endpoints(stats, ready))
+
+
 class Receiver:
-    """Healthy webhook endpoints (one HTTP server, a path per subscriber) that count POSTs,
-    and a socket that never answers, for the hanging ones."""
+    """Webhook endpoints in a process of their own (a path per subscriber on one port; the
+    hanging ones on another), served by asyncio so that they cost the 2 cores as little as
+    possible next to the workers being measured. Counts live in shared memory."""
 
     def __init__(self):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import multiprocessing
 
-        self.count = 0
-        lock = threading.Lock()
-        receiver = self
+        # received, first and last arrival (monotonic, system-wide), hanging connections:
+        # accepted, open now, peak open, longest held, total held, closed.
+        self.stats = multiprocessing.Array("d", 9)
+        parent, child = multiprocessing.Pipe()
+        self.process = multiprocessing.Process(
+            target=_endpoints_process, args=(self.stats, child), daemon=True
+        )
+        self.process.start()
+        self.port, self.silent_port = parent.recv()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(204)
-                self.end_headers()
-                with lock:
-                    receiver.count += 1
+    @property
+    def count(self) -> int:
+        return int(self.stats[0])
 
-            def log_message(self, *args):
-                pass
+    def report(self) -> None:
+        received, first, last, accepted, _open, peak, longest, held, closed = self.stats[:]
+        if received > 1 and last > first:
+            print(
+                f"healthy endpoints, first to last POST: {received:.0f} in {last - first:.1f} s"
+                f" = {(received - 1) / (last - first):.0f}/s"
+            )
+        if closed:
+            print(
+                f"hanging endpoints: {accepted:.0f} connections, at most {peak:.0f} open at once,"
+                f" held {held / closed:.1f} s on average, {longest:.1f} s at most"
+            )
 
-        ThreadingHTTPServer.request_queue_size = 1024
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.port = self.server.server_address[1]
-        import socket
-
-        self.silent = socket.socket()
-        self.silent.bind(("127.0.0.1", 0))
-        self.silent.listen(4096)
-        self.silent_port = self.silent.getsockname()[1]
+    def stop(self) -> None:
+        self.process.terminate()
 
 
 class TwilioStub:
@@ -185,6 +245,7 @@ def main() -> None:
 
     if args.batch_size:
         os.environ["NOTIFY_BATCH_SIZE"] = str(args.batch_size)
+    receiver = Receiver() if args.channel == "webhook" else None
     if args.channel == "sms":
         # The bench posts an incident update; SMS goes out for the kinds listed here.
         os.environ["NOTIFY_SMS_EVENTS"] = "incident.updated"
@@ -203,7 +264,6 @@ def main() -> None:
     from notifications.models import Delivery, Event, Subscriber, SubscriberState
 
     sink, controller = start_sink()
-    receiver = Receiver() if args.channel == "webhook" else None
     twilio = TwilioStub() if args.channel == "sms" else None
     django_rq.get_queue("notifications").empty()
     Delivery.objects.all().delete()
@@ -318,7 +378,9 @@ def main() -> None:
         worker.wait(timeout=args.timeout)
     worker_cpu, db_cpu = _children_cpu() - cpu_before, _postgres_cpu() - db_cpu_before
     controller.stop()
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    peak_kib = children.ru_maxrss
     where = "healthy webhook endpoints" if receiver else "SMTP sink"
     if twilio is not None:
         where = "Twilio stub"
@@ -338,6 +400,14 @@ def main() -> None:
             # The whole server's: other databases' work on a shared machine counts too.
             per_msg = db_cpu / got * 1000
             print(f"PostgreSQL CPU (whole server): {db_cpu:.1f} s, {per_msg:.2f} ms/msg")
+    # On 2 cores the receivers compete with the workers for the CPU.
+    print(
+        f"CPU: workers {children.ru_utime + children.ru_stime:.1f} s,"
+        f" this process (setup, SMTP sink) {own.ru_utime + own.ru_stime:.1f} s"
+    )
+    if receiver:
+        receiver.report()
+        receiver.stop()
     print(f"deliveries sent: {Delivery.objects.filter(state='sent').count()}")
 
 

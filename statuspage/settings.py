@@ -315,8 +315,16 @@ SUBSCRIBE_RATE_PER_ADDRESS_HOUR = env.int("SUBSCRIBE_RATE_PER_ADDRESS_HOUR", def
 # Only tests and closed networks may POST to loopback/private addresses.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10, minimum=1)
-# HTTP sends in flight per worker (webhooks and chat); a hanging endpoint holds one slot for
-# one timeout. 256 measured (docs/performance.md): 10k webhooks, 10 % hanging, in 34 s.
+# Within that total: the TCP connect, and the wait for the answer's first byte (also the
+# longest silence between two reads). Short, so that an endpoint that accepts and never
+# answers frees its send slot after 3 s and waits for its retry (docs/notifications.md).
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=3, minimum=1)
+WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS = env.int(
+    "WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS", default=3, minimum=1
+)
+# HTTP sends in flight per worker (webhooks and chat); an endpoint that never answers holds
+# one slot for the first-byte timeout. 256 measured (docs/performance.md): 10k webhooks,
+# 10 % hanging, about 1,000/s with 2 workers; 512 and 1,024 were no faster (CPU-bound).
 NOTIFY_HTTP_CONCURRENCY = env.int("NOTIFY_HTTP_CONCURRENCY", default=256, minimum=1)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")

@@ -2,6 +2,13 @@
 
 http.client follows no redirects (a 3xx is a failure, as in Statuspage), and the connection
 is opened only to an address the SSRF guard accepted.
+
+Three limits per POST, each with its own message in the attempt log: the connect
+(WEBHOOK_CONNECT_TIMEOUT_SECONDS), the wait for the answer to start and any later silence
+(WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS, the socket timeout once connected), and the whole POST
+(WEBHOOK_TIMEOUT_SECONDS, enforced by aborting the socket). The first two are short so that an
+endpoint that accepts and never answers gives its send slot back early and waits for its
+retry instead; the total cuts a receiver that drips its answer.
 """
 
 from __future__ import annotations
@@ -31,6 +38,24 @@ from notifications.transports.base import (
 USER_AGENT = "statuspage-notifications/1.0"
 
 
+# Set longer than the total, either is simply cut by the total (the abort in `post_json`).
+def connect_timeout() -> float:
+    return float(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS)
+
+
+def first_byte_timeout() -> float:
+    return float(settings.WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS)
+
+
+class ConnectTimeout(Exception):
+    """No address of the endpoint completed the TCP handshake in time: within the connect
+    timeout, or (`total` true) within what was left of the POST's total."""
+
+    def __init__(self, *, total: bool) -> None:
+        super().__init__()
+        self.total = total
+
+
 class Attempt:
     """One POST in flight, as seen by the thread that dispatches them: socket timeouts bound
     each connect and each read, so a receiver dripping one byte every few seconds could hold
@@ -41,6 +66,11 @@ class Attempt:
         self.started = time.monotonic()
         self.conn: http.client.HTTPConnection | None = None
         self.aborted = False
+
+    def remaining(self) -> float:
+        """Seconds left of the total; a connect in progress has no socket `abort` could
+        shut down yet, so its own timeout is cut to this."""
+        return settings.WEBHOOK_TIMEOUT_SECONDS - (time.monotonic() - self.started)
 
     def abort(self) -> None:
         self.aborted = True
@@ -54,20 +84,29 @@ class Attempt:
 
 def _guarded_connect(conn: _HTTPConnection | _HTTPSConnection) -> None:
     last_error: OSError | None = None
+    cut_by_total = False
     for family, socktype, proto, _name, sockaddr in resolve_allowed(conn.host, conn.port):
         sock = socket.socket(family, socktype, proto)
-        sock.settimeout(conn.timeout)
+        timeout = connect_timeout()
+        if conn.attempt is not None and conn.attempt.remaining() < timeout:
+            timeout, cut_by_total = max(conn.attempt.remaining(), 0.001), True
+        sock.settimeout(timeout)
         try:
             sock.connect(sockaddr)
         except OSError as exc:
             sock.close()
             last_error = exc
             continue
+        # From here on (TLS handshake, sending, each read) the first-byte timeout: the
+        # longest the receiver may stay silent.
+        sock.settimeout(conn.timeout)
         conn.sock = sock
         # Aborted while connecting, when there was no socket yet to shut down.
         if conn.attempt is not None and conn.attempt.aborted:
             raise TimeoutError
         return
+    if isinstance(last_error, TimeoutError):
+        raise ConnectTimeout(total=cut_by_total)
     raise last_error or OSError("no address to connect to")
 
 
@@ -101,7 +140,7 @@ def _connection(url: str) -> tuple[_HTTPConnection | _HTTPSConnection, str]:
     cls = _CONNECTIONS.get(parts.scheme)
     if cls is None or not parts.hostname:
         raise TransportError("Not an http(s) URL", permanent=True)
-    conn = cls(parts.hostname, parts.port, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    conn = cls(parts.hostname, parts.port, timeout=first_byte_timeout())
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -142,8 +181,14 @@ def post_json(
             raise TimeoutError
     except BlockedAddress as exc:
         raise TransportError(str(exc), permanent=True) from exc
+    except ConnectTimeout as exc:
+        if exc.total or attempt.aborted:
+            raise TransportError("Connection timed out") from exc
+        raise TransportError(f"Connect timed out after {connect_timeout():g} s") from exc
     except TimeoutError as exc:
-        raise TransportError("Connection timed out") from exc
+        if attempt.aborted:
+            raise TransportError("Connection timed out") from exc
+        raise TransportError(f"No answer within {first_byte_timeout():g} s") from exc
     except ssl.SSLError as exc:
         if attempt.aborted:
             raise TransportError("Connection timed out") from exc

@@ -490,12 +490,17 @@ class _SilentServer:
         self.port = self._listener.getsockname()[1]
         self.open = 0
         self.peak = 0
+        self.accepted = 0
+        # How long each connection stayed open, as this server saw it, in closing order.
+        self.held: list[float] = []
+        self._opened: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
     def _serve(self):
         import selectors
+        import time
 
         while not self._stop.is_set():
             for key, _ in self._selector.select(timeout=0.05):
@@ -503,9 +508,13 @@ class _SilentServer:
                     conn, _ = self._listener.accept()
                     conn.setblocking(False)
                     self._selector.register(conn, selectors.EVENT_READ)
+                    self._opened[conn.fileno()] = time.monotonic()
+                    self.accepted += 1
                     self.open += 1
                     self.peak = max(self.peak, self.open)
                 elif not key.fileobj.recv(65536):  # the client gave up: its timeout
+                    opened = self._opened.pop(key.fileobj.fileno())
+                    self.held.append(time.monotonic() - opened)
                     self._selector.unregister(key.fileobj)
                     key.fileobj.close()
                     self.open -= 1
@@ -653,3 +662,122 @@ def test_the_confirmation_post_has_the_same_total_timeout(settings):
     with pytest.raises(TransportError, match="Connection timed out"):
         post_json(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", {})
     server.close()
+
+
+def _backlogged_server():
+    """A listener whose accept queue is full and never drained: the kernel drops further
+    SYNs, so a connect to it never completes (a firewall that drops packets, on loopback)."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    address = server.getsockname()
+    fillers = []
+    for _ in range(8):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(address)
+        fillers.append(filler)
+    return server, fillers
+
+
+def test_a_connect_that_never_completes_ends_at_the_connect_timeout(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 30
+    settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS = 30
+    server, fillers = _backlogged_server()
+    try:
+        with pytest.raises(TransportError, match=r"^Connect timed out after 0\.5 s$"):
+            post_json(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", {})
+    finally:
+        for sock in [server, *fillers]:
+            sock.close()
+
+
+def test_a_connect_is_cut_by_what_is_left_of_the_total(settings):
+    """A connect in progress has no socket the total's abort could shut down: its own
+    timeout is cut to what is left of the total instead (0.5 s, not 30 s)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS = 30
+    import time
+
+    server, fillers = _backlogged_server()
+    started = time.monotonic()
+    try:
+        with pytest.raises(TransportError, match=r"^Connection timed out$"):
+            post_json(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", {})
+    finally:
+        for sock in [server, *fillers]:
+            sock.close()
+    # Not a speed check: uncut, the connect would have run its full 30 s.
+    assert time.monotonic() - started < 15
+
+
+def test_an_endpoint_that_accepts_and_never_answers_ends_at_the_first_byte_timeout(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 30
+    settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS = 30
+    settings.WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS = 0.5
+    silent = _SilentServer()
+    try:
+        with pytest.raises(TransportError, match=r"^No answer within 0\.5 s$"):
+            post_json(f"http://127.0.0.1:{silent.port}/hook", b"{}", {})
+    finally:
+        silent.close()
+    assert silent.accepted == 1  # connected: the connect timeout was not the one that fired
+
+
+def test_a_dripping_endpoint_within_the_first_byte_timeout_is_cut_by_the_total(settings):
+    """Bytes every 0.4 s never trip a 0.9 s first-byte (silence) timeout; the total does."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS = 1
+    settings.WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS = 0.9
+    server = _dripping_server()
+    with pytest.raises(TransportError, match=r"^Connection timed out$"):
+        post_json(f"http://127.0.0.1:{server.getsockname()[1]}/hook", b"{}", {})
+    server.close()
+
+
+@pytest.mark.parametrize("channel", [Channel.WEBHOOK, Channel.SLACK])
+def test_a_hanging_endpoint_frees_its_slot_before_the_total_timeout(
+    settings, receiver, make_subscriber, api, operator, channel
+):
+    """One send slot, three endpoints that accept and never answer, then a healthy one. Each
+    hanging connection is closed at the first-byte timeout, long before the 10 s total, and
+    the one slot goes to the next endpoint: the silent server never sees two connections
+    open at once, sees all three, and each closed well before the total."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 10
+    settings.WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS = 0.5
+    settings.NOTIFY_HTTP_CONCURRENCY = 1
+    silent = _SilentServer()
+    try:
+        for n in range(3):
+            make_subscriber(channel=channel, address=f"http://127.0.0.1:{silent.port}/{n}")
+        make_subscriber(channel=channel, address=receiver.url)
+        _incident(operator, api)
+        outcome = _deliver()
+    finally:
+        silent.close()
+    assert outcome == {"sent": 1, "retry": 3, "failed": 0, "dead": 0}
+    assert len(receiver.requests) == 1
+    assert (silent.accepted, silent.peak) == (3, 1)
+    assert len(silent.held) == 3 and max(silent.held) < settings.WEBHOOK_TIMEOUT_SECONDS
+    hanging = Delivery.objects.filter(state=DeliveryState.PENDING)
+    assert set(hanging.values_list("last_error", flat=True)) == {"No answer within 0.5 s"}
+
+
+def test_a_refused_connect_is_a_connection_failure_not_a_timeout(settings):
+    import socket
+
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))  # bound, never listening: the kernel refuses at once
+    try:
+        with pytest.raises(TransportError, match=r"^Connection failed: .*refused"):
+            post_json(f"http://127.0.0.1:{closed.getsockname()[1]}/hook", b"{}", {})
+    finally:
+        closed.close()
