@@ -7,6 +7,7 @@ line or log of the command can show it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from django.core.management.base import CommandError
@@ -53,12 +54,12 @@ def api_base(source: str, get: Getter) -> str:
     return STATUSPAGE_API
 
 
-def incidents(base: str, page_id: str, key: str, get: Getter) -> list[dict]:
+def incidents(base: str, page_id: str, key: str, get: Getter) -> list[dict[str, Any]]:
     """Every incident (and window) the management API lists, every page of it: ?page=1, 2, …
     until an empty page, one shorter than the first, or one that only repeats."""
     url = f"{base.rstrip('/')}/pages/{quote(page_id, safe='')}/incidents"
     headers = {"Authorization": f"OAuth {key}"}
-    items: list[dict] = []
+    items: list[dict[str, Any]] = []
     seen: set[str] = set()
     size = 0
     for number in range(1, PAGE_GUARD):
