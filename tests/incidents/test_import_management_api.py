@@ -114,7 +114,10 @@ def management_api_serving(managed, key=KEY, status=None):
                 self.send_header("Location", self.path.replace("/v1/redirect/", "/v1/"))
                 self.end_headers()
                 return
-            if parts.path != "/v1/pages/pagepagepage/incidents":
+            if parts.path == "/api/v1/openapi.json":
+                # Some other API's description: not an install of this app.
+                self._json(200, {"openapi": "3.1.0", "paths": {"/other": {}}})
+            elif parts.path != "/v1/pages/pagepagepage/incidents":
                 self._json(404, {"error": "Not found"})
             elif status or self.headers.get("Authorization") != f"OAuth {key}":
                 self._json(status or 401, {"error": "Could not authenticate"})
@@ -279,6 +282,26 @@ def test_the_management_api_is_found_by_the_source_url():
     # A source that serves no management API description: a Statuspage page on its own domain.
     with serving(source_page()) as url:
         assert management_api.api_base(url, command._json) == "https://api.statuspage.io/v1"
+    # One that describes another API there.
+    with management_api_serving([]) as (base, seen):
+        origin = base.removesuffix("/v1")
+        assert management_api.api_base(origin, command._json) == "https://api.statuspage.io/v1"
+    assert seen == [("/api/v1/openapi.json", None)]  # asked without the key
+
+
+def test_a_source_without_a_page_id_needs_one_given(page):
+    data, managed = public_and_managed()
+    del data["components.json"]["page"]["id"]
+    with (
+        serving(data) as url,
+        management_api_serving(managed) as (base, _seen),
+        pytest.raises(CommandError, match="gives no page id: pass --page-id"),
+    ):
+        call_command("import_statuspage", url, api_key=KEY, api_base=base)
+    assert _nothing_written()
+    with serving(data) as url, management_api_serving(managed) as (base, _seen):
+        call_command("import_statuspage", url, api_key=KEY, api_base=base, page_id="pagepagepage")
+    assert Incident.objects.get(public_id="inc00000pm01").postmortem_body == MARKDOWN
 
 
 @pytest.mark.django_db(transaction=True)
@@ -287,3 +310,10 @@ def test_an_install_of_this_app_is_found_by_its_api_description(live_server):
     command.timeout = 5
     found = management_api.api_base(live_server.url + "/api/v2", command._json)
     assert found == live_server.url + "/api/v1"
+
+
+def test_a_list_that_never_ends_is_refused(page, monkeypatch):
+    monkeypatch.setattr(management_api, "PAGE_GUARD", 3)  # the fake needs 4 pages
+    with both_apis() as (url, base, _seen), pytest.raises(CommandError, match="did not end"):
+        call_command("import_statuspage", url, api_key=KEY, api_base=base)
+    assert _nothing_written()
