@@ -291,7 +291,10 @@ def test_the_management_api_is_found_by_the_source_url():
 
 def test_a_source_without_a_page_id_needs_one_given(page):
     data, managed = public_and_managed()
-    del data["components.json"]["page"]["id"]
+    # A copy: the page object is shared by every source_page().
+    data["components.json"]["page"] = {
+        k: v for k, v in data["components.json"]["page"].items() if k != "id"
+    }
     with (
         serving(data) as url,
         management_api_serving(managed) as (base, _seen),
