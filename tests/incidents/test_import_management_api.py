@@ -100,10 +100,12 @@ def public_and_managed():
 
 
 @contextlib.contextmanager
-def management_api_serving(managed, key=KEY, status=None):
-    """/v1/pages/pagepagepage/incidents behind the key; `status` forces an error answer.
+def management_api_serving(managed, key=KEY, status=None, throttle=None):
+    """/v1/pages/pagepagepage/incidents behind the key; `status` forces an error answer;
+    `throttle` maps a page number to the Retry-After values of the 429s it gets first.
     Yields (base URL, the requests it received as (path+query, Authorization header))."""
     received = []
+    throttle = throttle or {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -125,11 +127,16 @@ def management_api_serving(managed, key=KEY, status=None):
                 query = parse_qs(parts.query)
                 limit = min(int(query.get("limit", ["100"])[0]), V1_PAGE_SIZE)
                 page = int(query.get("page", ["1"])[0])
+                if throttle.get(page):
+                    self._json(429, {"error": "Slow down"}, {"Retry-After": throttle[page].pop(0)})
+                    return
                 self._json(200, managed[(page - 1) * limit : page * limit])
 
-        def _json(self, code, body):
+        def _json(self, code, body, headers=None):
             payload = json.dumps(body).encode()
             self.send_response(code)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -319,4 +326,30 @@ def test_a_list_that_never_ends_is_refused(page, monkeypatch):
     monkeypatch.setattr(management_api, "PAGE_GUARD", 3)  # the fake needs 4 pages
     with both_apis() as (url, base, _seen), pytest.raises(CommandError, match="did not end"):
         call_command("import_statuspage", url, api_key=KEY, api_base=base)
+    assert _nothing_written()
+
+
+def test_rate_limited_pages_are_asked_again_after_the_wait_they_name(page):
+    data, managed = public_and_managed()
+    waits = {2: ["0", "-5", "soon"]}  # the last, unusable, means 1 s
+    with (
+        serving(data) as url,
+        management_api_serving(managed, throttle=waits) as (base, seen),
+    ):
+        call_command("import_statuspage", url, api_key=KEY, api_base=base)
+    assert Incident.objects.get(public_id="old000000003").postmortem_body == "Old *cause*."
+    pages = [parse_qs(urlsplit(path).query)["page"][0] for path, _auth in seen]
+    assert pages == ["1", "2", "2", "2", "2", "3", "4"]
+
+
+def test_a_rate_limit_that_never_lifts_ends_the_import(page):
+    data, managed = public_and_managed()
+    waits = {1: ["0"] * (management_api.RATE_LIMIT_RETRIES + 1)}
+    with (
+        serving(data) as url,
+        management_api_serving(managed, throttle=waits) as (base, seen),
+        pytest.raises(CommandError, match="HTTP 429"),
+    ):
+        call_command("import_statuspage", url, api_key=KEY, api_base=base)
+    assert len(seen) == management_api.RATE_LIMIT_RETRIES + 1
     assert _nothing_written()

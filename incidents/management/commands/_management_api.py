@@ -6,6 +6,7 @@ line or log of the command can show it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -18,14 +19,27 @@ KEY_ENV = "STATUSPAGE_API_KEY"
 # older clients and this app's v1 also know `per_page`: sending all three costs nothing.
 PER_PAGE = 100
 PAGE_GUARD = 1000
+# Statuspage allows a key 1 request/s (this app: API_RATE_LIMIT_PER_MINUTE). A long history is
+# many pages: on a 429 the read waits as told (at most a minute) and asks again, a few times.
+RATE_LIMIT_RETRIES = 5
+LONGEST_WAIT = 60.0
 
 
 class HttpStatusError(CommandError):
     """An HTTP error answer, keeping its status for callers that explain some of them."""
 
-    def __init__(self, url: str, code: int):
+    def __init__(self, url: str, code: int, retry_after: str | None = None):
         super().__init__(f"{url} answered HTTP {code}.")
         self.code = code
+        self.retry_after = retry_after
+
+    def wait(self) -> float:
+        """Seconds a 429 asks to wait (Retry-After in seconds; 1 if it says nothing usable)."""
+        try:
+            seconds = float(self.retry_after or "1")
+        except ValueError:
+            seconds = 1.0
+        return min(max(seconds, 0.0), LONGEST_WAIT)
 
 
 # What the command gives this module: GET a URL with extra headers, return the decoded JSON.
@@ -64,16 +78,7 @@ def incidents(base: str, page_id: str, key: str, get: Getter) -> list[dict[str, 
     size = 0
     for number in range(1, PAGE_GUARD):
         page_url = f"{url}?page={number}&per_page={PER_PAGE}&limit={PER_PAGE}"
-        try:
-            batch = get(page_url, headers)
-        except HttpStatusError as exc:
-            if exc.code in (401, 403):
-                raise CommandError(
-                    f"{url} refused the API key (HTTP {exc.code}): give a key of this page "
-                    f"with read access (--api-key or ${KEY_ENV}), or import without a key "
-                    "(postmortem text is then not imported). Nothing was written."
-                ) from None
-            raise
+        batch = _get_page(page_url, url, headers, get)
         if not isinstance(batch, list) or not all(
             isinstance(item, dict) and isinstance(item.get("id"), str) for item in batch
         ):
@@ -85,3 +90,22 @@ def incidents(base: str, page_id: str, key: str, get: Getter) -> list[dict[str, 
             return items
         size = size or len(batch)
     raise CommandError(f"{url} did not end after {PAGE_GUARD} pages.")
+
+
+def _get_page(page_url: str, url: str, headers: dict[str, str], get: Getter) -> object:
+    """One page of the list, waiting out rate limits; a refused key explained."""
+    attempt = 0
+    while True:
+        try:
+            return get(page_url, headers)
+        except HttpStatusError as exc:
+            if exc.code in (401, 403):
+                raise CommandError(
+                    f"{url} refused the API key (HTTP {exc.code}): give a key of this page "
+                    f"with read access (--api-key or ${KEY_ENV}), or import without a key "
+                    "(postmortem text is then not imported). Nothing was written."
+                ) from None
+            if exc.code != 429 or attempt == RATE_LIMIT_RETRIES:
+                raise
+            attempt += 1
+            time.sleep(exc.wait())

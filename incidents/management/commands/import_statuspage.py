@@ -160,7 +160,7 @@ class Command(BaseCommand):
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
-            raise HttpStatusError(url, exc.code) from None
+            raise HttpStatusError(url, exc.code, exc.headers.get("Retry-After")) from None
         except (OSError, http.client.HTTPException) as exc:
             # Refused, timed out, or cut off mid-answer (URLError and TimeoutError are
             # OSErrors; a dropped connection or a short body is an HTTPException).
