@@ -251,26 +251,61 @@ def _incident_steps(
     replay.restores.append(restored)
 
 
+POSTMORTEM_FIELDS = (
+    "postmortem_body",
+    "postmortem_published_at",
+    "postmortem_notify_subscribers",
+    "postmortem_notify_twitter",
+)
+
+
+def postmortems_merge(
+    incidents: list[Source], managed: list[Source], report: ImportReport
+) -> list[Source]:
+    """The public incidents, each with the postmortem fields the management API gives for it
+    (its text, publication time, and whether it was announced). A field the management API
+    leaves out keeps the public value; objects only one of the two lists are left as they are."""
+    by_id = {item["id"]: item for item in managed}
+    merged = []
+    for incident in incidents:
+        extra = by_id.get(incident["id"], {})
+        fields = {name: extra[name] for name in POSTMORTEM_FIELDS if name in extra}
+        announced = extra.get("postmortem_notify_subscribers") or extra.get(
+            "postmortem_notify_twitter"
+        )
+        if announced and extra.get("postmortem_published_at"):
+            # Imported history is never announced again; the count says what the source did.
+            report.count(report.skipped, "postmortem notification (sent at the source)")
+        merged.append(incident | fields)
+    return merged
+
+
 def _postmortem_step(incident: Source, holder: dict[str, Incident], last: datetime) -> Step | None:
-    """The publication of the source's postmortem, if it has one (a body, a publication time,
-    or only the status "postmortem", all the public API tells). It happened when the source
-    says, else when the incident last changed there (publishing is its last change), else
-    after its last update."""
-    if not (
-        incident.get("postmortem_body")
-        or incident.get("postmortem_published_at")
-        or incident.get("status") == IncidentStatus.POSTMORTEM
-    ):
+    """The source's postmortem, if it has one. Published (a publication time, or the status
+    "postmortem", all the public API tells): published here at the time the source says, else
+    when the incident last changed there (publishing is its last change), else after its last
+    update. A text without a publication time is the source's draft: kept as the draft here,
+    never published."""
+    body = incident.get("postmortem_body")
+    text = body if isinstance(body, str) else ""
+    published = bool(incident.get("postmortem_published_at")) or (
+        incident.get("status") == IncidentStatus.POSTMORTEM
+    )
+    if not published and not text:
         return None
 
     def postmortem(at: datetime) -> None:
-        if "incident" in holder:
-            Incident.objects.filter(pk=holder["incident"].pk).update(
-                postmortem_body=incident.get("postmortem_body") or "",
-                postmortem_draft=incident.get("postmortem_body") or "",
-                postmortem_published_at=at,
-                status=IncidentStatus.POSTMORTEM,
-            )
+        if "incident" not in holder:
+            return
+        if not published:
+            Incident.objects.filter(pk=holder["incident"].pk).update(postmortem_draft=text)
+            return
+        Incident.objects.filter(pk=holder["incident"].pk).update(
+            postmortem_body=text,
+            postmortem_draft=text,
+            postmortem_published_at=at,
+            status=IncidentStatus.POSTMORTEM,
+        )
 
     at = _when(incident.get("postmortem_published_at")) or _when(incident.get("updated_at"))
     return (max(at, last) if at else last, postmortem)

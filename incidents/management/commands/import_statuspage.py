@@ -2,6 +2,9 @@
 maintenance from any public Statuspage-compatible /api/v2/ (Atlassian Statuspage, or another
 install of this app). Idempotent: running it again imports only what is new.
 
+With a management-API key (--api-key, or $STATUSPAGE_API_KEY) it also reads the source's
+/v1 incidents for what only they carry: a postmortem's text (docs/import.md).
+
 Everything is fetched before anything is written, and written in one transaction: a source
 that fails mid-way (an error status, a document that is not JSON, the network) leaves the
 database as it was, and the import can simply be run again."""
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -18,6 +22,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from incidents.management.commands import _management_api as management_api
+from incidents.management.commands._management_api import HttpStatusError
 from incidents.services import importing
 from incidents.services import importing_restore as restore
 
@@ -37,9 +43,30 @@ class Command(BaseCommand):
             action="store_true",
             help="keep this page's name, URL, time zone and id instead of the source's",
         )
+        parser.add_argument(
+            "--api-key",
+            help="a management-API key of the source, to import postmortem text too "
+            f"(or set ${management_api.KEY_ENV}, which keeps it out of shell history)",
+        )
+        parser.add_argument(
+            "--page-id", help="the source's page id (default: the id its public API gives)"
+        )
+        parser.add_argument(
+            "--api-base",
+            help="the source's management API, e.g. https://api.statuspage.io/v1 (default: "
+            "the source's own /api/v1 if it is an install of this app, else Statuspage's)",
+        )
 
     def handle(
-        self, *args: Any, url: str, timeout: float, keep_page_settings: bool, **options: Any
+        self,
+        *args: Any,
+        url: str,
+        timeout: float,
+        keep_page_settings: bool,
+        api_key: str | None = None,
+        page_id: str | None = None,
+        api_base: str | None = None,
+        **options: Any,
     ) -> None:
         base = url.rstrip("/")
         if not base.startswith(("http://", "https://")):
@@ -51,8 +78,13 @@ class Command(BaseCommand):
         rows = self._pages(f"{base}/components.json", "components", first)
         incidents = self._pages(f"{base}/incidents.json", "incidents")
         maintenances = self._pages(f"{base}/scheduled-maintenances.json", "scheduled_maintenances")
-        page = None if keep_page_settings else first["components"].get("page")
         report = importing.ImportReport()
+        key = api_key or os.environ.get(management_api.KEY_ENV) or None
+        if key:
+            incidents = importing.postmortems_merge(
+                incidents, self._managed(url, key, page_id, api_base, first), report
+            )
+        page = None if keep_page_settings else first["components"].get("page")
         try:
             with transaction.atomic():
                 self._write(page, rows, incidents, maintenances, report)
@@ -87,16 +119,48 @@ class Command(BaseCommand):
         if page is not None:
             restore.page_time_restore(page)
 
+    def _managed(
+        self,
+        url: str,
+        key: str,
+        page_id: str | None,
+        api_base: str | None,
+        first: dict[str, importing.Source],
+    ) -> list[importing.Source]:
+        """The source's incidents as its management API lists them."""
+        page = first["components"].get("page")
+        page_id = page_id or (page.get("id") if isinstance(page, dict) else None)
+        if not isinstance(page_id, str) or not page_id:
+            raise CommandError("The source's public API gives no page id: pass --page-id.")
+        if api_base and not api_base.startswith(("http://", "https://")):
+            raise CommandError("--api-base must start with http:// or https://.")
+        base = api_base or management_api.api_base(url, self._json)
+        items = management_api.incidents(base, page_id, key, self._json)
+        self._progress("fetching postmortems", len(items), None)
+        self.stderr.write("")
+        return items
+
     def _get(self, url: str) -> importing.Source:
+        data = self._json(url, {})
+        if not isinstance(data, dict):
+            raise CommandError(f"{url} did not return a JSON object.")
+        return data
+
+    def _json(self, url: str, headers: dict[str, str]) -> object:
+        """GET `url` and decode its JSON. Error messages name the URL only: the headers may
+        hold the management-API key."""
         # The scheme was checked in handle(): only http(s) URLs reach here.
         request = urllib.request.Request(  # noqa: S310
             url, headers={"Accept": "application/json", "User-Agent": "statuspage-import"}
         )
+        for name, value in headers.items():
+            # Unredirected: a redirect to another host must not carry the key there.
+            request.add_unredirected_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                data = json.loads(response.read().decode("utf-8"))
+                return json.loads(response.read().decode("utf-8"))
         except urllib.error.HTTPError as exc:
-            raise CommandError(f"{url} answered HTTP {exc.code}.") from None
+            raise HttpStatusError(url, exc.code, exc.headers.get("Retry-After")) from None
         except (OSError, http.client.HTTPException) as exc:
             # Refused, timed out, or cut off mid-answer (URLError and TimeoutError are
             # OSErrors; a dropped connection or a short body is an HTTPException).
@@ -104,9 +168,6 @@ class Command(BaseCommand):
             raise CommandError(f"{url} could not be reached: {reason}") from None
         except ValueError:
             raise CommandError(f"{url} did not return JSON.") from None
-        if not isinstance(data, dict):
-            raise CommandError(f"{url} did not return a JSON object.")
-        return data
 
     def _pages(
         self, url: str, key: str, first: dict[str, importing.Source] | None = None

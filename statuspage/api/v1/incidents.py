@@ -33,7 +33,9 @@ def _q(request: HttpRequest) -> str | None:
 
 
 def _window(request: HttpRequest) -> tuple[int, int]:
-    limit = int_param(request, "limit", 100, maximum=100)
+    # `limit` as in Statuspage's API description, `per_page` as older clients send it.
+    name = "limit" if "limit" in request.GET else "per_page"
+    limit = int_param(request, name, 100, maximum=100)
     page = int_param(request, "page", 1, maximum=10_000)
     return (page - 1) * limit, limit
 
@@ -125,7 +127,11 @@ def incident_update_detail(request: ApiRequest, incident_id: str, update_id: str
 
 
 _TAGS = ["incidents"]
-_LIST_PARAMS = [query("limit", "integer", maximum=100), query("page", "integer", maximum=10_000)]
+_LIST_PARAMS = [
+    query("limit", "integer", maximum=100),
+    query("per_page", "integer", maximum=100),
+    query("page", "integer", maximum=10_000),
+]
 _BODY = json_body("incident", "IncidentInput")
 
 

@@ -32,8 +32,13 @@ def group(ctx: Context, public_id: str) -> dict:
 def any_incident(ctx: Context, obj: Incident | Maintenance) -> dict:
     """The incident or maintenance as webhooks carry it, plus the management-only fields."""
     reminded_at = obj.reminded_at if isinstance(obj, Maintenance) else None
+    full = wire.incident_full(ctx, obj)
+    if isinstance(obj, Incident) and obj.postmortem_published_at is None and obj.postmortem_draft:
+        # As on Statuspage, the management API shows an unpublished postmortem's text, with
+        # no publication time (the public documents and webhooks never show a draft).
+        full["postmortem_body"] = obj.postmortem_draft
     return {
-        **wire.incident_full(ctx, obj),
+        **full,
         "postmortem_body_last_updated_at": None,
         "metadata": {},
         "scheduled_reminded_at": ctx.ts(reminded_at),

@@ -384,3 +384,32 @@ def test_get_returns_incident_and_maintenance_shapes(v1, page_url):
     assert got["scheduled_for"] is None and got["postmortem_body"] is None
     got = client.get(page_url(f"incidents/{window['id']}")).json()
     assert got["impact"] == "maintenance" and got["scheduled_until"]
+
+
+def test_postmortem_text_shows_as_statuspage_shows_it_draft_included(v1, page_url, operator):
+    """Statuspage's management API shows a postmortem's text before it is published (with no
+    publication time); the public documents never do. import_statuspage reads it from here."""
+    client = v1(Role.VIEWER)
+    incident = _create(v1(Role.RESPONDER), page_url, name="I", body="x")
+    obj = Incident.objects.get(public_id=incident["id"])
+    services.incident_resolve(incident=obj, body="Fixed", actor=operator)
+    services.postmortem_save_draft(incident=obj, body="## Cause\n*Draft*", actor=operator)
+    got = client.get(page_url(f"incidents/{obj.public_id}")).json()
+    assert (got["postmortem_body"], got["postmortem_published_at"]) == ("## Cause\n*Draft*", None)
+    public = Client().get(f"/api/v2/incidents/{obj.public_id}.json").json()["incident"]
+    assert public.get("postmortem_body") is None
+    services.postmortem_publish(incident=obj, actor=operator)
+    services.postmortem_save_draft(incident=obj, body="A later edit", actor=operator)
+    got = client.get(page_url(f"incidents/{obj.public_id}")).json()
+    # Once published, the published text (a later, unpublished edit stays in the dashboard).
+    assert got["postmortem_body"] == "## Cause\n*Draft*" and got["postmortem_published_at"]
+
+
+def test_incident_list_pages_by_limit_or_per_page(v1, page_url):
+    client = v1()
+    ids = [_create(client, page_url, name=f"I{n}", body="x")["id"] for n in range(3)]
+    for size in ("limit", "per_page"):
+        first = client.get(page_url("incidents"), {size: 2, "page": 1}).json()
+        second = client.get(page_url("incidents"), {size: 2, "page": 2}).json()
+        assert (len(first), len(second)) == (2, 1)
+        assert sorted(i["id"] for i in first + second) == sorted(ids)
