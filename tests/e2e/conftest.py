@@ -20,6 +20,8 @@ import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 
+from tests.e2e.npm_lock import npm_lock
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -134,11 +136,12 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     """axe-core's source, at the version pinned in tests/e2e/package-lock.json."""
-    if not AXE_JS.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip("npm is not installed: cannot install axe-core")
-        subprocess.run(  # noqa: S603 - fixed arguments
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=E2E_DIR, check=True, timeout=300
-        )
+    with npm_lock(E2E_DIR):
+        if not AXE_JS.exists():
+            npm = shutil.which("npm")
+            if npm is None:
+                pytest.skip("npm is not installed: cannot install axe-core")
+            subprocess.run(  # noqa: S603 - fixed arguments
+                [npm, "ci", "--no-audit", "--no-fund"], cwd=E2E_DIR, check=True, timeout=300
+            )
     return AXE_JS.read_text(encoding="utf-8")

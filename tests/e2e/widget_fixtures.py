@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.npm_lock import npm_lock
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -57,32 +59,33 @@ def browser_page(chromium, monkeypatch):
 @pytest.fixture(scope="session")
 def status_widget_dist() -> Path:
     """Atlassian's web component, installed from npm into a gitignored folder."""
-    if not (STATUS_WIDGET_JS / "index.js").exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip("npm is not installed")
-        NPM_PREFIX.mkdir(parents=True, exist_ok=True)
-        try:
-            result = subprocess.run(  # noqa: S603 - fixed arguments
-                [
-                    npm,
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--fetch-retries=1",
-                    "--prefix",
-                    str(NPM_PREFIX),
-                    STATUS_WIDGET,
-                ],
-                capture_output=True,
-                text=True,
-                timeout=180,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.skip(f"npm install {STATUS_WIDGET} timed out (no registry access?)")
-        if result.returncode != 0:
-            pytest.skip(f"npm install {STATUS_WIDGET} failed: {result.stderr[-500:]}")
+    with npm_lock(NPM_PREFIX):
+        if not (STATUS_WIDGET_JS / "index.js").exists():
+            npm = shutil.which("npm")
+            if npm is None:
+                pytest.skip("npm is not installed")
+            NPM_PREFIX.mkdir(parents=True, exist_ok=True)
+            try:
+                result = subprocess.run(  # noqa: S603 - fixed arguments
+                    [
+                        npm,
+                        "install",
+                        "--no-audit",
+                        "--no-fund",
+                        "--fetch-retries=1",
+                        "--prefix",
+                        str(NPM_PREFIX),
+                        STATUS_WIDGET,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=180,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired:
+                pytest.skip(f"npm install {STATUS_WIDGET} timed out (no registry access?)")
+            if result.returncode != 0:
+                pytest.skip(f"npm install {STATUS_WIDGET} failed: {result.stderr[-500:]}")
     return STATUS_WIDGET_JS
 
 
