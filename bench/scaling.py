@@ -114,6 +114,31 @@ def cold(path: str, rounds: int = 3) -> tuple[float, int]:
     return statistics.median(times), queries
 
 
+def after_change(path: str, rounds: int = 3) -> tuple[float, int]:
+    """A render after a change to today (the common case): every public document is stale
+    (the generation moved on) but the finished days of each component are still cached."""
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.services.common import public_changed
+    from statuspage import public_cache
+
+    client, times, queries = Client(), [], 0
+    client.get(path, HTTP_HOST="127.0.0.1")  # fills the finished-day cache (not timed)
+    for _ in range(rounds):
+        with transaction.atomic():
+            public_changed()
+        public_cache.local.clear()
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = client.get(path, HTTP_HOST="127.0.0.1")
+            times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+        queries = len(captured)
+    return statistics.median(times), queries
+
+
 def render_row(label: str) -> str:
     page_ms, page_q = cold("/")
     api_ms, api_q = cold("/api/v2/summary.json")

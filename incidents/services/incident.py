@@ -33,6 +33,7 @@ from incidents.services.common import (
     audit_record,
     audit_snapshot,
     check_log_order,
+    history_changed,
     page_lock,
     public_changed,
     recompute_components,
@@ -390,6 +391,8 @@ def incident_edit(
             before=before,
             after=audit_snapshot(incident, _AUDIT_FIELDS),
         )
+        # The name and impact show in the finished days' cells the incident touched.
+        history_changed()
         public_changed()
     return incident
 
@@ -418,6 +421,8 @@ def incident_delete(*, incident: Incident, actor: Actor) -> None:
             source=source_for(actor, ChangeSource.INCIDENT),
             actor=actor,
         )
+        # Its past days keep their logged downtime but no longer name it.
+        history_changed()
         public_changed()
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from incidents import branding, selectors
 from statuspage.brand import brand_css
-from statuspage.public import presenters, uptime
+from statuspage.public import finished_days, presenters, uptime
 from statuspage.public_cache import mark_public, one_off, public_document
 
 UPTIME_DAYS = 90
@@ -46,6 +46,19 @@ def render_index(request, page, **extra) -> HttpResponse:
     # The past days list every incident that started on them, the open ones too.
     past = [*selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS)), *unresolved]
     visible = presenters.visible_entries(tree)
+    finished = finished_days.load(showcased, page=page, today=today, days=UPTIME_DAYS)
+    bars, fresh = uptime.bars(
+        showcased,
+        selectors.uptime_daily(
+            showcased, page=page, days=UPTIME_DAYS, now=now, only_today=finished.keys()
+        ),
+        selectors.incidents_touching(showcased, page=page, days=UPTIME_DAYS, now=now),
+        today=today,
+        days=UPTIME_DAYS,
+        tz=page.tz,
+        finished=finished,
+    )
+    finished_days.store(fresh, showcased, page=page, today=today, days=UPTIME_DAYS)
     context = {
         "page": page,
         "entries": visible,
@@ -54,14 +67,7 @@ def render_index(request, page, **extra) -> HttpResponse:
         "incidents": unresolved,
         "maintenance_active": selectors.maintenance_active(),
         "maintenance_upcoming": selectors.maintenance_upcoming(),
-        "bars": uptime.bars(
-            showcased,
-            selectors.uptime_daily(showcased, page=page, days=UPTIME_DAYS, now=now),
-            selectors.incidents_touching(showcased, page=page, days=UPTIME_DAYS, now=now),
-            today=today,
-            days=UPTIME_DAYS,
-            tz=page.tz,
-        ),
+        "bars": bars,
         "rules": uptime.rules_attrs(page),
         "legend": uptime.legend(page.thresholds),
         "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from incidents.services import importing
+from incidents.services.common import history_changed
 from incidents.services import importing_restore as restore
 
 PAGE_GUARD = 1000  # pages; a source that never ends its lists is broken
@@ -86,6 +87,9 @@ class Command(BaseCommand):
         restore.component_times_restore(rows, groups, components)
         if page is not None:
             restore.page_time_restore(page)
+        # Imported history fills days that are over: the cached finished days must be recounted
+        # even where no replayed change was backdated (a restored start date, a rename).
+        history_changed()
 
     def _get(self, url: str) -> importing.Source:
         # The scheme was checked in handle(): only http(s) URLs reach here.
