@@ -40,7 +40,8 @@ class Finished:
 
 
 def _prefix(page: Page, today: date, days: int) -> str:
-    rules = f"{page.time_zone}|{page.partial_outage_weight}|{page.degraded_weight}|{page.thresholds}"
+    weights = f"{page.partial_outage_weight}|{page.degraded_weight}"
+    rules = f"{page.time_zone}|{weights}|{page.thresholds}"
     digest = hashlib.sha256(rules.encode()).hexdigest()[:16]
     return f"public:days:{FORMAT}:{page.history_version}:{today.isoformat()}:{days}:{digest}"
 

@@ -96,7 +96,8 @@ def bars(
             data = uptime[component.id]
             day = data.days[-1]
             by_day = refs_by_day(touching, first=today, today=today, tz=tz)
-        tracked, downtime = known.tracked + day.tracked_seconds, known.downtime + day.downtime_seconds
+        tracked = known.tracked + day.tracked_seconds
+        downtime = known.downtime + day.downtime_seconds
         out[component.id] = Bar(
             cells=Markup(known.cells) + day_cells([day], by_day),  # noqa: S704 - built by day_cells
             attrs=source_attrs(data),

@@ -19,8 +19,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from incidents.services import importing
-from incidents.services.common import history_changed
 from incidents.services import importing_restore as restore
+from incidents.services.common import history_changed
 
 PAGE_GUARD = 1000  # pages; a source that never ends its lists is broken
 # Asked of every list; a source that pages by fewer (or ignores it) is followed all the same.
