@@ -118,6 +118,21 @@ def finished_entry(days: Sequence[UptimeDay], by_day: dict) -> Finished:
     )
 
 
+def figures(components, uptime: dict, finished: Mapping[int, Finished], *, days: int) -> dict:
+    """Each component's figure over the last `days` days: from its cached finished days and
+    today when it has them, else from its days in `uptime`."""
+    out = {}
+    for component in components:
+        known = finished.get(component.id)
+        if known is None:
+            out[component.id] = uptime_figure(uptime[component.id].last(days).uptime_percent)
+            continue
+        day = uptime[component.id].days[-1]
+        tracked = known.tracked + day.tracked_seconds
+        out[component.id] = uptime_figure(percent(tracked, known.downtime + day.downtime_seconds))
+    return out
+
+
 def percent(tracked: float, downtime: float) -> float | None:
     """As ComponentUptime.uptime_percent, from sums."""
     return None if tracked <= 0 else 100.0 * (1 - downtime / tracked)

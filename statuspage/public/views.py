@@ -180,17 +180,23 @@ def uptime_page(request):
     # From the first month a reader a day behind the page zone sees (their calendars start a
     # month earlier on the page zone's first of the month).
     days = max(UPTIME_DAYS, (today - presenters.month_start(today - timedelta(days=1), 2)).days + 1)
-    data = selectors.uptime_daily(components, page=page, days=days, now=now)
+    # The chosen component's calendars need all its days; the others only their figure, from
+    # their cached finished days plus today.
+    finished = finished_days.load(components, page=page, today=today, days=UPTIME_DAYS)
+    if chosen is not None:
+        finished.pop(chosen.id, None)
+    data = selectors.uptime_daily(
+        components, page=page, days=days, now=now, only_today=finished.keys()
+    )
+    figures = uptime.figures(components, data, finished, days=UPTIME_DAYS)
+    _store_finished(components, data, finished, page=page, today=today, now=now)
     context: dict[str, object] = {
         **_status(),
         "page": page,
         "components": components,
         "picker": presenters.picker_entries(tree, components),
         "chosen": chosen,
-        "figures": {
-            c.id: uptime.uptime_figure(data[c.id].last(UPTIME_DAYS).uptime_percent)
-            for c in components
-        },  # fmt: skip
+        "figures": figures,
         "window": UPTIME_DAYS,
         "rules": uptime.rules_attrs(page),
         "legend": uptime.legend(page.thresholds),
@@ -207,6 +213,24 @@ def uptime_page(request):
             refs=uptime.refs_list(touching),
         )
     return render(request, "public/uptime.html", context)
+
+
+def _store_finished(components, data, finished, *, page, today, now) -> None:
+    """Cache the finished days /uptime counted in full (the same entries as the front page's,
+    so whichever page renders first after midnight or a history edit fills them)."""
+    missing = [c for c in components if c.id not in finished]
+    if not missing:
+        return
+    refs = selectors.incidents_touching(missing, page=page, days=UPTIME_DAYS, now=now)
+    first = today - timedelta(days=UPTIME_DAYS - 1)
+    fresh = {
+        c.id: uptime.finished_entry(
+            data[c.id].last(UPTIME_DAYS).days[:-1],
+            selectors.refs_by_day(refs.get(c.id, []), first=first, today=today, tz=page.tz),
+        )
+        for c in missing
+    }
+    finished_days.store(fresh, missing, page=page, today=today, days=UPTIME_DAYS)
 
 
 def favicon(request):
