@@ -117,10 +117,26 @@ def _page_number(request) -> int:
     return int(raw)
 
 
-@public_document(query_params=("page", "component", "q"))
+def _offset(request) -> int:
+    """?from= (where a busy window's page continues): absent, or a canonical multiple of the
+    page size in range; anything else is a 404, as for ?page=."""
+    raw = request.GET.get("from")
+    if raw is None:
+        return 0
+    if (
+        not raw.isdigit()
+        or raw != str(int(raw))
+        or int(raw) % presenters.HISTORY_PAGE_ITEMS
+        or not 0 < int(raw) <= presenters.HISTORY_MAX_FROM
+    ):
+        raise Http404("No such history page.")
+    return int(raw)
+
+
+@public_document(query_params=("page", "from", "component", "q"))
 def history(request):
     page = selectors.page_get()
-    number = _page_number(request)
+    number, offset = _page_number(request), _offset(request)
     tree = selectors.component_tree()
     query = presenters.history_query(
         request.GET.get("component", ""), request.GET.get("q", ""), tree.components
@@ -129,14 +145,27 @@ def history(request):
     start, end, months = presenters.history_window(today, number, page.tz)
     if number > 1 and not selectors.history_exists_before(end, query.narrow):
         raise Http404("No history that far back.")
-    incidents = selectors.incidents_started_between(start, end, query.narrow)
-    maintenance = selectors.maintenance_scheduled_between(start, end, query.narrow)
+    # One more than the page shows, of each kind: enough to merge them and to know whether
+    # the window continues, whatever the window holds.
+    limit = offset + presenters.HISTORY_PAGE_ITEMS + 1
+    chunk = presenters.history_chunk(
+        months,
+        selectors.incidents_started_between(start, end, query.narrow)[:limit],
+        selectors.maintenance_scheduled_between(start, end, query.narrow)[:limit],
+        page.tz,
+        offset=offset,
+    )
+    if chunk is None:
+        raise Http404("No history that far back.")
     context = {
         **_status(tree),
         "page": page,
-        "months": presenters.history_months(months, incidents, maintenance, page.tz),
+        "months": chunk.months,
         "number": number,
-        "has_older": selectors.history_exists_before(start, query.narrow),
+        "offset": offset,
+        "more": chunk.more,
+        "step": presenters.HISTORY_PAGE_ITEMS,
+        "has_older": chunk.more or selectors.history_exists_before(start, query.narrow),
         "query": query,
         "tree": tree,
     }
