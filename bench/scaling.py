@@ -3,7 +3,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/statuspage_bench_scaling \\
     REDIS_URL=redis://127.0.0.1:6379/13 SECRET_KEY=bench \\
-    .venv/bin/python bench/scaling.py [--max 1000] [--max-subscribers 100000]
+    .venv/bin/python bench/scaling.py [--max 10000] [--max-subscribers 100000] \\
+        [--series components incidents subscribers]
 
 THE DATABASE IS EMPTIED (flush) before each series: give it a database of its own. REDIS_URL
 is needed so that posting an update only enqueues the fan-out (without it the jobs would run
