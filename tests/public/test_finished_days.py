@@ -183,3 +183,48 @@ def test_uptime_figures_use_the_same_cache(client, page, api, operator):
     uptime_html, warm_queries = _render(client, "/uptime")
     assert warm_queries == cold_queries
     assert clock_figure in uptime_html
+
+
+def _same_as_a_full_count(client, html: str, name: str) -> None:
+    cache.clear()
+    scratch, _ = _render(client)
+    assert _cells(html, name) == _cells(scratch, name)
+
+
+def test_reopening_an_incident_resolved_days_ago_lists_it_on_the_days_since(
+    client, page, api, operator
+):
+    incident = services.incident_create(
+        name="Flaky queue", body="Down.", actor=operator,
+        component_statuses={api: "partial_outage"}, at=timezone.now() - timedelta(days=4),
+    )  # fmt: skip
+    services.incident_resolve(
+        incident=incident, body="Up.", actor=operator, at=timezone.now() - timedelta(days=3)
+    )
+    before, _ = _render(client)
+    assert "Flaky queue" not in _cell(before, "API", 2)
+    services.incident_reopen(
+        incident=incident, status="investigating", body="Back.", actor=operator
+    )
+    after, _ = _render(client)
+    assert "Flaky queue" in _cell(after, "API", 2)
+    _same_as_a_full_count(client, after, "API")
+
+
+def test_a_component_added_to_an_incident_begun_days_ago_shows_it_on_those_days(
+    client, page, api, make_component, operator
+):
+    db = make_component("Database")
+    incident = services.incident_create(
+        name="Slow writes", body="Slow.", actor=operator,
+        component_statuses={api: "degraded_performance"}, at=timezone.now() - timedelta(days=2),
+    )  # fmt: skip
+    before, _ = _render(client)
+    assert "Slow writes" not in _cell(before, "Database", 1)
+    services.incident_update_post(
+        incident=incident, status="identified", body="The database too.", actor=operator,
+        component_statuses={db: "degraded_performance"},
+    )  # fmt: skip
+    after, _ = _render(client)
+    assert "Slow writes" in _cell(after, "Database", 1)
+    _same_as_a_full_count(client, after, "Database")
