@@ -3,19 +3,22 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/statuspage_bench_scaling \\
     REDIS_URL=redis://127.0.0.1:6379/13 SECRET_KEY=bench \\
-    .venv/bin/python bench/scaling.py [--max 1000] [--max-subscribers 100000]
+    .venv/bin/python bench/scaling.py [--max 10000] [--max-subscribers 100000] \\
+        [--series components incidents subscribers]
 
 THE DATABASE IS EMPTIED (flush) before each series: give it a database of its own. REDIS_URL
 is needed so that posting an update only enqueues the fan-out (without it the jobs would run
 in-process and the figure would include sending); its notifications queue is emptied.
 
-Three series, one dimension at a time, the others at their smallest value:
-- components (10, 100, 1000; 10 incidents): cold render of `/` and `/api/v2/summary.json`;
-- incidents in history (10, 100, 1000; 10 components), spread over 90 days: the same;
+Three series (--series picks some), one dimension at a time, the others at their smallest:
+- components (10, 100, 1,000, 10,000; 10 incidents): renders of `/`, `/uptime`, `/history`
+  and `/api/v2/summary.json`;
+- incidents in history (10 ... 10,000; 10 components), spread over 90 days: the same;
 - active email subscribers (1k, 10k, 100k): posting one incident update, which writes the
   outbox rows (one INSERT ... SELECT) in the operator's transaction.
-Cold render = in-process (Django test client), every cache emptied first; median of 3, with
-the number of SQL queries of one render.
+Cold render = in-process (Django test client), every cache emptied first; "after a change" =
+the public generation bumped (every cached document stale), each component's finished days
+still cached, as after posting an update. Median of 3, with the SQL queries of one render.
 """
 
 from __future__ import annotations
@@ -114,10 +117,49 @@ def cold(path: str, rounds: int = 3) -> tuple[float, int]:
     return statistics.median(times), queries
 
 
+def after_change(path: str, rounds: int = 3) -> tuple[float, int]:
+    """A render after a change to today (the common case): every public document is stale
+    (the generation moved on) but the finished days of each component are still cached."""
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.services.common import public_changed
+    from statuspage import public_cache
+
+    client, times, queries = Client(), [], 0
+    client.get(path, HTTP_HOST="127.0.0.1")  # fills the finished-day cache (not timed)
+    for _ in range(rounds):
+        with transaction.atomic():
+            public_changed()
+        public_cache.local.clear()
+        with CaptureQueriesContext(connection) as captured:
+            began = time.perf_counter()
+            response = client.get(path, HTTP_HOST="127.0.0.1")
+            times.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+        queries = len(captured)
+    return statistics.median(times), queries
+
+
+PAGES = ("/", "/uptime", "/history")
+HEADER = (
+    "| `/` cold | `/` after a change | `/uptime` cold | `/uptime` after a change "
+    "| `/history` cold | `/api/v2/summary.json` cold |"
+)
+
+
 def render_row(label: str) -> str:
-    page_ms, page_q = cold("/")
-    api_ms, api_q = cold("/api/v2/summary.json")
-    row = f"| {label} | {page_ms:.0f} ms, {page_q} q | {api_ms:.0f} ms, {api_q} q |"
+    cells = []
+    for path in PAGES:
+        ms, q = cold(path)
+        cells.append(f"{ms:.0f} ms, {q} q")
+        if path != "/history":  # /history has no cached part: cold is every render
+            ms, q = after_change(path)
+            cells.append(f"{ms:.0f} ms, {q} q")
+    ms, q = cold("/api/v2/summary.json")
+    cells.append(f"{ms:.0f} ms, {q} q")
+    row = f"| {label} | " + " | ".join(cells) + " |"
     print(row, flush=True)
     return row
 
@@ -172,8 +214,12 @@ def outbox_row(n: int, incident) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max", type=int, default=1000, help="largest component/incident count")
+    parser.add_argument("--max", type=int, default=10_000, help="largest component/incident count")
     parser.add_argument("--max-subscribers", type=int, default=100_000)
+    parser.add_argument(
+        "--series", nargs="+", default=["components", "incidents", "subscribers"],
+        choices=["components", "incidents", "subscribers"],
+    )  # fmt: skip
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL (a Redis db of its own): see the docstring.")
@@ -187,26 +233,30 @@ def main() -> None:
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
     steps = [n for n in (10, 100, 1000, 10_000) if n <= args.max]
 
-    print("\n| components (10 incidents) | `/` cold | `/api/v2/summary.json` cold |")
-    print("|---|---|---|")
-    reset()
-    have = 0
-    for n in steps:
-        add_components(have, n)
-        have = n
-        if n == steps[0]:
-            add_incidents(0, 10, 10)
-        render_row(f"{n:,} components")
-
-    print("\n| incidents in 90 days (10 components) | `/` cold | `/api/v2/summary.json` cold |")
-    print("|---|---|---|")
-    for n in steps:
-        # Each count is its own history spread over the same 90 days.
+    if "components" in args.series:
+        print(f"\n| components (10 incidents) {HEADER}")
+        print("|---|---|---|---|---|---|---|")
         reset()
-        add_components(0, 10)
-        add_incidents(0, n, n)
-        render_row(f"{n:,} incidents")
+        have = 0
+        for n in steps:
+            add_components(have, n)
+            have = n
+            if n == steps[0]:
+                add_incidents(0, 10, 10)
+            render_row(f"{n:,} components")
 
+    if "incidents" in args.series:
+        print(f"\n| incidents in 90 days (10 components) {HEADER}")
+        print("|---|---|---|---|---|---|---|")
+        for n in steps:
+            # Each count is its own history spread over the same 90 days.
+            reset()
+            add_components(0, 10)
+            add_incidents(0, n, n)
+            render_row(f"{n:,} incidents")
+
+    if "subscribers" not in args.series:
+        return
     print("\n| active email subscribers | posting one update (outbox write) | outbox |")
     print("|---|---|---|")
     from incidents import services

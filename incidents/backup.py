@@ -119,6 +119,7 @@ def after_restore() -> int:
     generation = max(
         Page.objects.values_list("generation", flat=True).get(), int(time.time() * 1000)
     )
-    Page.objects.update(generation=generation)
+    # The finished-day cache keys on the history version the same way.
+    Page.objects.update(generation=generation, history_version=generation)
     cache.clear()
     return generation

@@ -145,6 +145,10 @@ class Page(PublicIdModel):
     uptime_thresholds_minutes = models.JSONField(default=list, blank=True)
     # Bumped in the same transaction as every public change; public caches key on it.
     generation = models.BigIntegerField(default=0, editable=False)
+    # Bumped when a write changes a day that is already over in the page's zone (a backdated
+    # status change, an incident edit or deletion, an import, a restore): the public pages
+    # cache each component's finished days on it (statuspage/public/finished_days.py).
+    history_version = models.BigIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
     # --- branding (public site; migration 0003_page_branding, uploads 0009) ---
     # Used when no logo is uploaded (`logo`).

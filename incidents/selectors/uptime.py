@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
@@ -88,10 +88,18 @@ def _tracking_start(component: Component, tz: tzinfo) -> datetime:
 
 
 def uptime_daily(
-    components: Sequence[Component], *, page: Page, days: int = 90, now: datetime | None = None
+    components: Sequence[Component],
+    *,
+    page: Page,
+    days: int = 90,
+    now: datetime | None = None,
+    only_today: Collection[int] = (),
 ) -> dict[int, ComponentUptime]:
     """Daily downtime of each component over the last `days` days in the page's time zone, from
     the status-change log: one query for all components.
+
+    For the components in `only_today` (ids whose finished days the caller has cached) only
+    today is counted: `days` holds that one day, the moments (`down`) are complete.
 
     A component's status at the window start is the old status of its first change inside the
     window, or its current status if it has not changed since; the log is ordered and
@@ -137,7 +145,13 @@ def uptime_daily(
             start, status = at, new
         segments.append((start, now, status))
         since = _tracking_start(component, tz)
-        uptime = _days_for(segments, bounds, first, max(since, bounds[0]), weights, thresholds)
+        if component.id in only_today:
+            day_bounds, day_first = bounds[-2:], today
+        else:
+            day_bounds, day_first = bounds, first
+        uptime = _days_for(
+            segments, day_bounds, day_first, max(since, bounds[0]), weights, thresholds
+        )
         uptime.component_id = component.id
         uptime.since, uptime.start = since, window_start
         uptime.down = [

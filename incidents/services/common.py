@@ -4,6 +4,7 @@ recomputation, the audit trail and the public generation bump."""
 from __future__ import annotations
 
 import contextlib
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -137,7 +138,25 @@ def recompute_components(
         )
         Component.objects.filter(pk=component.pk).update(status=new, updated_at=at)
     ComponentStatusChange.objects.bulk_create(log)
+    if log and before_today(at):
+        history_changed()
     return changed
+
+
+def before_today(at: datetime) -> bool:
+    """Whether `at` lies on a day that is already over in the page's zone (a backdated write:
+    a midnight can pass between taking `now` and writing, so even "now" is checked)."""
+    tz = zoneinfo.ZoneInfo(Page.objects.values_list("time_zone", flat=True).get())
+    today = timezone.now().astimezone(tz).date()
+    return at.astimezone(tz).date() < today
+
+
+def history_changed() -> None:
+    """Mark the page's finished days as changed, in this transaction: the public pages cache
+    each component's finished days keyed on this version, so the next render recounts them.
+    A reader loads the version before the data it counts, so a render racing this write can
+    only store stale days under the version this write retires."""
+    Page.objects.update(history_version=F("history_version") + 1)
 
 
 def audit_record(

@@ -32,7 +32,9 @@ from incidents.services.common import (
     Actor,
     audit_record,
     audit_snapshot,
+    before_today,
     check_log_order,
+    history_changed,
     page_lock,
     public_changed,
     recompute_components,
@@ -219,8 +221,9 @@ def _apply_update(
     audit_action: str | None = None,
 ) -> IncidentUpdate:
     before = audit_snapshot(incident, _AUDIT_FIELDS)
+    resolved_before = incident.resolved_at
     touched = {c.id: c for c in component_statuses}
-    affected_ids = _impose_components(incident, component_statuses)
+    affected_ids, added = _impose_components(incident, component_statuses)
     _set_status(incident, status, at)
     incident.updated_at = at
     incident.save()
@@ -241,6 +244,8 @@ def _apply_update(
         deliver_notifications=notify,
         affected_components=_affected_snapshot(touched, changes) or None,
     )
+    if _rewrites_past_days(incident, added=added, resolved_before=resolved_before):
+        history_changed()
     audit_record(
         actor=actor,
         action=audit_action or f"incident.{kind.split('.')[1]}",
@@ -261,21 +266,39 @@ def _apply_update(
     return update
 
 
-def _impose_components(incident: Incident, component_statuses: dict[Component, str]) -> set[int]:
-    """Record what this update imposes on components; returns every component it covers.
+def _impose_components(
+    incident: Incident, component_statuses: dict[Component, str]
+) -> tuple[set[int], bool]:
+    """Record what this update imposes on components; returns every component it covers, and
+    whether a component was added to the incident.
 
     All of them, not only those named now, need recomputing when the incident opens or closes.
     The caller saves the incident (its impact is set here).
     """
+    added = False
     for component, component_status in component_statuses.items():
-        IncidentComponent.objects.update_or_create(
+        _row, created = IncidentComponent.objects.update_or_create(
             incident=incident, component=component, defaults={"status": component_status}
         )
+        added = added or created
     imposed = IncidentComponent.objects.filter(incident=incident)
     incident.computed_impact = impact_for_statuses(
         imposed.values_list("status", flat=True), previous=incident.computed_impact
     )
-    return set(imposed.values_list("component_id", flat=True))
+    return set(imposed.values_list("component_id", flat=True)), added
+
+
+def _rewrites_past_days(
+    incident: Incident, *, added: bool, resolved_before: datetime | None
+) -> bool:
+    """Whether an update changes days already over: each lists, by component, the incidents
+    open on it, so a component added to an incident that began before today, or a resolution
+    moved across today's midnight (a reopening, a backdated resolution), changes them."""
+    if added and before_today(incident.started_at):
+        return True
+    if resolved_before == incident.resolved_at:
+        return False
+    return any(before_today(m) for m in (resolved_before, incident.resolved_at) if m is not None)
 
 
 def _set_status(incident: Incident, status: str, at: datetime) -> None:
@@ -390,6 +413,8 @@ def incident_edit(
             before=before,
             after=audit_snapshot(incident, _AUDIT_FIELDS),
         )
+        # The name and impact show in the finished days' cells the incident touched.
+        history_changed()
         public_changed()
     return incident
 
@@ -418,6 +443,8 @@ def incident_delete(*, incident: Incident, actor: Actor) -> None:
             source=source_for(actor, ChangeSource.INCIDENT),
             actor=actor,
         )
+        # Its past days keep their logged downtime but no longer name it.
+        history_changed()
         public_changed()
 
 

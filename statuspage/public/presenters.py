@@ -13,6 +13,10 @@ from incidents.models import Component
 from incidents.selectors import ComponentTree, GroupNode, HistoryFilter
 
 HISTORY_MONTHS_PER_PAGE = 3
+# At most this many entries on one history page, so a page costs the same whatever the
+# history holds: a busier window continues on `?page=N&from=50`, `100`, ...
+HISTORY_PAGE_ITEMS = 50
+HISTORY_MAX_FROM = 100_000
 HISTORY_MAX_PAGE = 1200  # 300 years: anything larger is a bad request, not a query
 SEARCH_MAX_CHARS = 100
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # NUL cannot reach PostgreSQL at all
@@ -93,17 +97,41 @@ def history_window(today: date, page_number: int, tz) -> tuple[datetime, datetim
     return start, end, months
 
 
-def history_months(months: list[date], incidents, maintenance, tz) -> list[HistoryMonth]:
+@dataclass
+class HistoryChunk:
+    """The part of a history window one page shows: `months` from the one holding the first
+    entry shown to the one holding the last (the whole window when it all fits)."""
+
+    months: list[HistoryMonth]
+    offset: int
+    more: bool  # the window continues on ?from=offset+HISTORY_PAGE_ITEMS
+
+
+def history_chunk(
+    months: list[date], incidents, maintenance, tz, *, offset: int
+) -> HistoryChunk | None:
+    """Entries offset..offset+HISTORY_PAGE_ITEMS of a window, newest first, by month; the
+    selectors' lists hold at least offset+HISTORY_PAGE_ITEMS+1 of each kind when the window
+    has them. None when `offset` is past the window's end (nothing to show)."""
+    items = sorted(
+        [(i.started_at, i.id, "incident", i) for i in incidents]
+        + [(w.scheduled_for, w.id, "maintenance", w) for w in maintenance],
+        key=lambda item: (item[0], item[1]),
+        reverse=True,
+    )
+    shown = items[offset : offset + HISTORY_PAGE_ITEMS]
+    if offset and not shown:
+        return None
+    more = len(items) > offset + HISTORY_PAGE_ITEMS
     out = {m: HistoryMonth(m) for m in months}
-    for incident in incidents:
-        key = month_start(incident.started_at.astimezone(tz).date())
-        out[key].items.append((incident.started_at, "incident", incident))
-    for window in maintenance:
-        key = month_start(window.scheduled_for.astimezone(tz).date())
-        out[key].items.append((window.scheduled_for, "maintenance", window))
-    for month in out.values():
-        month.items.sort(key=lambda item: item[0], reverse=True)
-    return [out[m] for m in months]
+    for moment, _id, kind, item in shown:
+        out[month_start(moment.astimezone(tz).date())].items.append((moment, kind, item))
+    kept = list(months)
+    if offset:  # the newer months were on the previous part of this window
+        kept = kept[kept.index(month_start(shown[0][0].astimezone(tz).date())) :]
+    if more:  # the older months continue on the next part
+        kept = kept[: kept.index(month_start(shown[-1][0].astimezone(tz).date())) + 1]
+    return HistoryChunk([out[m] for m in kept], offset, more)
 
 
 def picker_entries(tree: ComponentTree, shown: list) -> list[tuple[str | None, list]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import functools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,6 +20,7 @@ from django.urls import reverse
 from markupsafe import Markup, escape
 
 from incidents.selectors import ComponentUptime, IncidentRef, UptimeDay, refs_by_day
+from statuspage.public.finished_days import Finished
 from statuspage.public.templating import duration
 
 KIND_CODES = {"major_outage": "M", "partial_outage": "P", "degraded_performance": "D"}
@@ -68,21 +70,72 @@ class Bar:
     days: int
 
 
-def bars(components, uptime: dict, refs: dict, *, today: date, days: int, tz) -> dict[int, Bar]:
+def bars(
+    components,
+    uptime: dict,
+    refs: dict,
+    *,
+    today: date,
+    days: int,
+    tz,
+    finished: Mapping[int, Finished],
+) -> tuple[dict[int, Bar], dict[int, Finished]]:
+    """Each component's bar, and the finished days counted here that were not in `finished`
+    (for the caller to store). A component in `finished` has only today in `uptime`."""
     first = today - timedelta(days=days - 1)
-    out = {}
+    out, fresh = {}, {}
     for component in components:
-        data = uptime[component.id].last(days)
         touching = refs.get(component.id, [])
-        by_day = refs_by_day(touching, first=first, today=today, tz=tz)
+        known = finished.get(component.id)
+        if known is None:
+            data = uptime[component.id].last(days)
+            by_day = refs_by_day(touching, first=first, today=today, tz=tz)
+            known = fresh[component.id] = finished_entry(data.days[:-1], by_day)
+            day = data.days[-1]
+        else:
+            data = uptime[component.id]
+            day = data.days[-1]
+            by_day = refs_by_day(touching, first=today, today=today, tz=tz)
+        tracked = known.tracked + day.tracked_seconds
+        downtime = known.downtime + day.downtime_seconds
         out[component.id] = Bar(
-            cells=bar_cells(data, by_day),
+            cells=Markup(known.cells) + day_cells([day], by_day),  # noqa: S704 - built by day_cells
             attrs=source_attrs(data),
             refs=refs_list(touching),
-            figure=uptime_figure(data.uptime_percent),
+            figure=uptime_figure(percent(tracked, downtime)),
             days=days,
         )
+    return out, fresh
+
+
+def finished_entry(days: Sequence[UptimeDay], by_day: dict) -> Finished:
+    """The cached part of a bar: the days before today, with their sums taken oldest first
+    (the order ComponentUptime sums the window in, so the figures are the same floats)."""
+    return Finished(
+        cells=str(day_cells(days, by_day)),
+        tracked=sum(d.tracked_seconds for d in days),
+        downtime=sum(d.downtime_seconds for d in days),
+    )
+
+
+def figures(components, uptime: dict, finished: Mapping[int, Finished], *, days: int) -> dict:
+    """Each component's figure over the last `days` days: from its cached finished days and
+    today when it has them, else from its days in `uptime`."""
+    out = {}
+    for component in components:
+        known = finished.get(component.id)
+        if known is None:
+            out[component.id] = uptime_figure(uptime[component.id].last(days).uptime_percent)
+            continue
+        day = uptime[component.id].days[-1]
+        tracked = known.tracked + day.tracked_seconds
+        out[component.id] = uptime_figure(percent(tracked, known.downtime + day.downtime_seconds))
     return out
+
+
+def percent(tracked: float, downtime: float) -> float | None:
+    """As ComponentUptime.uptime_percent, from sums."""
+    return None if tracked <= 0 else 100.0 * (1 - downtime / tracked)
 
 
 def rules_attrs(page) -> Markup:
@@ -133,12 +186,17 @@ def day_summary(day: UptimeDay, refs) -> str:
 
 
 def bar_cells(uptime: ComponentUptime, by_day: dict) -> Markup:
-    """The <li> cells of one uptime bar, in the page's zone, each with its summary.
+    """The <li> cells of one uptime bar, in the page's zone, each with its summary."""
+    return day_cells(uptime.days, by_day)
+
+
+def day_cells(days: Sequence[UptimeDay], by_day: dict) -> Markup:
+    """The <li> cells of some days, in the page's zone, each with its summary.
 
     Built here rather than in the template: the front page has (components x 90) cells, and a
     Jinja loop with filters per cell was most of a cold render. Every name is escaped."""
     cells = []
-    for day in uptime.days:
+    for day in days:
         refs = by_day.get(day.day, ())
         summary = escape(day_summary(day, refs))
         if not day.has_data:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from incidents import branding, selectors
 from statuspage.brand import brand_css
-from statuspage.public import presenters, uptime
+from statuspage.public import finished_days, presenters, uptime
 from statuspage.public_cache import mark_public, one_off, public_document
 
 UPTIME_DAYS = 90
@@ -46,6 +46,19 @@ def render_index(request, page, **extra) -> HttpResponse:
     # The past days list every incident that started on them, the open ones too.
     past = [*selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS)), *unresolved]
     visible = presenters.visible_entries(tree)
+    finished = finished_days.load(showcased, page=page, today=today, days=UPTIME_DAYS)
+    bars, fresh = uptime.bars(
+        showcased,
+        selectors.uptime_daily(
+            showcased, page=page, days=UPTIME_DAYS, now=now, only_today=finished.keys()
+        ),
+        selectors.incidents_touching(showcased, page=page, days=UPTIME_DAYS, now=now),
+        today=today,
+        days=UPTIME_DAYS,
+        tz=page.tz,
+        finished=finished,
+    )
+    finished_days.store(fresh, showcased, page=page, today=today, days=UPTIME_DAYS)
     context = {
         "page": page,
         "entries": visible,
@@ -54,14 +67,7 @@ def render_index(request, page, **extra) -> HttpResponse:
         "incidents": unresolved,
         "maintenance_active": selectors.maintenance_active(),
         "maintenance_upcoming": selectors.maintenance_upcoming(),
-        "bars": uptime.bars(
-            showcased,
-            selectors.uptime_daily(showcased, page=page, days=UPTIME_DAYS, now=now),
-            selectors.incidents_touching(showcased, page=page, days=UPTIME_DAYS, now=now),
-            today=today,
-            days=UPTIME_DAYS,
-            tz=page.tz,
-        ),
+        "bars": bars,
         "rules": uptime.rules_attrs(page),
         "legend": uptime.legend(page.thresholds),
         "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),
@@ -111,10 +117,26 @@ def _page_number(request) -> int:
     return int(raw)
 
 
-@public_document(query_params=("page", "component", "q"))
+def _offset(request) -> int:
+    """?from= (where a busy window's page continues): absent, or a canonical multiple of the
+    page size in range; anything else is a 404, as for ?page=."""
+    raw = request.GET.get("from")
+    if raw is None:
+        return 0
+    if (
+        not raw.isdigit()
+        or raw != str(int(raw))
+        or int(raw) % presenters.HISTORY_PAGE_ITEMS
+        or not 0 < int(raw) <= presenters.HISTORY_MAX_FROM
+    ):
+        raise Http404("No such history page.")
+    return int(raw)
+
+
+@public_document(query_params=("page", "from", "component", "q"))
 def history(request):
     page = selectors.page_get()
-    number = _page_number(request)
+    number, offset = _page_number(request), _offset(request)
     tree = selectors.component_tree()
     query = presenters.history_query(
         request.GET.get("component", ""), request.GET.get("q", ""), tree.components
@@ -123,14 +145,27 @@ def history(request):
     start, end, months = presenters.history_window(today, number, page.tz)
     if number > 1 and not selectors.history_exists_before(end, query.narrow):
         raise Http404("No history that far back.")
-    incidents = selectors.incidents_started_between(start, end, query.narrow)
-    maintenance = selectors.maintenance_scheduled_between(start, end, query.narrow)
+    # One more than the page shows, of each kind: enough to merge them and to know whether
+    # the window continues, whatever the window holds.
+    limit = offset + presenters.HISTORY_PAGE_ITEMS + 1
+    chunk = presenters.history_chunk(
+        months,
+        selectors.incidents_started_between(start, end, query.narrow)[:limit],
+        selectors.maintenance_scheduled_between(start, end, query.narrow)[:limit],
+        page.tz,
+        offset=offset,
+    )
+    if chunk is None:
+        raise Http404("No history that far back.")
     context = {
         **_status(tree),
         "page": page,
-        "months": presenters.history_months(months, incidents, maintenance, page.tz),
+        "months": chunk.months,
         "number": number,
-        "has_older": selectors.history_exists_before(start, query.narrow),
+        "offset": offset,
+        "more": chunk.more,
+        "step": presenters.HISTORY_PAGE_ITEMS,
+        "has_older": chunk.more or selectors.history_exists_before(start, query.narrow),
         "query": query,
         "tree": tree,
     }
@@ -174,17 +209,23 @@ def uptime_page(request):
     # From the first month a reader a day behind the page zone sees (their calendars start a
     # month earlier on the page zone's first of the month).
     days = max(UPTIME_DAYS, (today - presenters.month_start(today - timedelta(days=1), 2)).days + 1)
-    data = selectors.uptime_daily(components, page=page, days=days, now=now)
+    # The chosen component's calendars need all its days; the others only their figure, from
+    # their cached finished days plus today.
+    finished = finished_days.load(components, page=page, today=today, days=UPTIME_DAYS)
+    if chosen is not None:
+        finished.pop(chosen.id, None)
+    data = selectors.uptime_daily(
+        components, page=page, days=days, now=now, only_today=finished.keys()
+    )
+    figures = uptime.figures(components, data, finished, days=UPTIME_DAYS)
+    _store_finished(components, data, finished, page=page, today=today, now=now)
     context: dict[str, object] = {
         **_status(),
         "page": page,
         "components": components,
         "picker": presenters.picker_entries(tree, components),
         "chosen": chosen,
-        "figures": {
-            c.id: uptime.uptime_figure(data[c.id].last(UPTIME_DAYS).uptime_percent)
-            for c in components
-        },  # fmt: skip
+        "figures": figures,
         "window": UPTIME_DAYS,
         "rules": uptime.rules_attrs(page),
         "legend": uptime.legend(page.thresholds),
@@ -201,6 +242,24 @@ def uptime_page(request):
             refs=uptime.refs_list(touching),
         )
     return render(request, "public/uptime.html", context)
+
+
+def _store_finished(components, data, finished, *, page, today, now) -> None:
+    """Cache the finished days /uptime counted in full (the same entries as the front page's,
+    so whichever page renders first after midnight or a history edit fills them)."""
+    missing = [c for c in components if c.id not in finished]
+    if not missing:
+        return
+    refs = selectors.incidents_touching(missing, page=page, days=UPTIME_DAYS, now=now)
+    first = today - timedelta(days=UPTIME_DAYS - 1)
+    fresh = {
+        c.id: uptime.finished_entry(
+            data[c.id].last(UPTIME_DAYS).days[:-1],
+            selectors.refs_by_day(refs.get(c.id, []), first=first, today=today, tz=page.tz),
+        )
+        for c in missing
+    }
+    finished_days.store(fresh, missing, page=page, today=today, days=UPTIME_DAYS)
 
 
 def favicon(request):

@@ -184,3 +184,31 @@ def test_readyz_stays_in_rotation_and_names_what_is_down(outage, client, redis_i
         assert checks["redis"] == "unreachable"
     else:
         assert checks["redis"] in ("ok", "not configured")
+
+
+def test_the_uptime_bars_count_every_day_while_the_cache_is_down(
+    unreachable_cache, client, settings, tmp_path, api, caplog
+):
+    """The finished-day cache is an optimisation: without it every day is counted again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from incidents import services
+    from statuspage import public_cache
+
+    settings.PUBLIC_SNAPSHOT_DIR = tmp_path / "snapshots"
+    actor = services.Actor(label="alice", via="dashboard")
+    yesterday = timezone.now() - timedelta(days=1)
+    services.component_status_set(
+        component=api, status="partial_outage", actor=actor, at=yesterday - timedelta(hours=2)
+    )
+    services.component_status_set(component=api, status="operational", actor=actor, at=yesterday)
+    public_cache.local.clear()
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('<li class="l') + html.count('<li class="nodata"') >= 90
+    assert f"{yesterday.strftime('%b %-d, %Y')}: partial outage 2 h" in html
+    assert "finished-day cache unavailable" in caplog.text
+    assert client.get("/uptime").status_code == 200

@@ -26,6 +26,7 @@ from incidents.management.commands import _management_api as management_api
 from incidents.management.commands._management_api import HttpStatusError
 from incidents.services import importing
 from incidents.services import importing_restore as restore
+from incidents.services.common import history_changed
 
 PAGE_GUARD = 1000  # pages; a source that never ends its lists is broken
 # Asked of every list; a source that pages by fewer (or ignores it) is followed all the same.
@@ -118,6 +119,9 @@ class Command(BaseCommand):
         restore.component_times_restore(rows, groups, components)
         if page is not None:
             restore.page_time_restore(page)
+        # Imported history fills days that are over: the cached finished days must be recounted
+        # even where no replayed change was backdated (a restored start date, a rename).
+        history_changed()
 
     def _managed(
         self,
