@@ -27,7 +27,8 @@ def preload() -> list[str]:
     # Populates the resolver: its reverse lookups import the whole URL configuration.
     get_resolver()._populate()  # noqa: SLF001 - what the first reverse() would do
     compiled = []
-    for folder in settings.TEMPLATES[0]["DIRS"]:
+    folders: list[Path] = settings.TEMPLATES[0]["DIRS"]
+    for folder in folders:
         root = Path(folder)
         for path in sorted((root / "notifications").rglob("*")):
             if path.is_file():
