@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -27,7 +28,7 @@ def preload() -> list[str]:
     # Populates the resolver: its reverse lookups import the whole URL configuration.
     get_resolver()._populate()  # noqa: SLF001 - what the first reverse() would do
     compiled = []
-    folders: list[Path] = settings.TEMPLATES[0]["DIRS"]
+    folders = cast("list[Path]", settings.TEMPLATES[0]["DIRS"])
     for folder in folders:
         root = Path(folder)
         for path in sorted((root / "notifications").rglob("*")):
