@@ -258,3 +258,58 @@ def test_queries_per_batch_do_not_grow_with_its_size(smtp_sink, make_subscriber,
         return len(captured)
 
     assert batch_queries(40) == batch_queries(4)
+
+
+def test_a_header_value_longer_than_django_folds_plainly_is_refused():
+    template = _template("Manage: MANAGE")
+    assert template.fill(_values(**{"message-id": "<" + "m" * 880 + "@localhost>"})) is not None
+    assert template.fill(_values(**{"message-id": "<" + "m" * 900 + "@localhost>"})) is None
+
+
+def test_a_template_missing_a_per_message_header_is_not_built():
+    # "references" is named as a per-message slot but no header carries it.
+    assert (
+        mime.build_template(
+            subject="S",
+            text=f"Manage: {mime.placeholder(mime.MANAGE)}",
+            html="",
+            headers={"Message-ID": mime.placeholder("message-id")},
+            slots=["message-id", "references"],
+        )
+        is None
+    )
+
+
+def test_a_per_message_value_in_the_body_is_not_built():
+    # The Message-ID placeholder in the text: a value this module would fill unfolded.
+    assert (
+        mime.build_template(
+            subject="S",
+            text=f"Id: {mime.placeholder('message-id')}",
+            html="",
+            headers={"X-Other": "constant"},
+            slots=["message-id"],
+        )
+        is None
+    )
+
+
+def test_a_folded_message_id_is_folded_as_django_folds_it(fixed_date):
+    template = _template("Manage: MANAGE")
+    for length in range(40, 90):
+        message_id = "<" + "m" * (length - 12) + "@localhost>"
+        filled = template.fill(_values(**{"message-id": message_id}))
+        mail = EmailMultiAlternatives(
+            subject="S",
+            body=f"Manage: {_values()[mime.MANAGE]}",
+            from_email="status@localhost",
+            to=["ann@example.test"],
+            headers={
+                "Date": DATE,
+                "Message-ID": message_id,
+                "List-Unsubscribe": f"<{_values()[mime.UNSUBSCRIBE]}>",
+            },
+        )
+        mail.attach_alternative(f'<a href="{_values()[mime.MANAGE]}">m</a>', "text/html")
+        expected = mail.message().as_bytes(linesep="\r\n")
+        assert filled == _same_boundary(filled, expected), length
