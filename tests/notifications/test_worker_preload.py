@@ -39,3 +39,23 @@ def test_preload_loads_the_urls_and_compiles_every_notification_template():
     templates = settings.TEMPLATES[0]["DIRS"][0] / "notifications"
     assert int(count) == len([p for p in templates.rglob("*") if p.is_file()])
     assert "notifications/email/body.html" in worker.preload()
+
+
+def test_the_worker_preloads_before_its_first_job_and_works_if_that_fails(monkeypatch):
+    from rq import Worker as RqWorker
+
+    calls = []
+    monkeypatch.setattr(RqWorker, "work", lambda self, **kwargs: calls.append("work") or True)
+    monkeypatch.setattr(worker, "preload", lambda: calls.append("preload") or [])
+    # Not initialised: RQ's own `work`, which would need Redis, is replaced.
+    rq_worker = worker.Worker.__new__(worker.Worker)
+    assert rq_worker.work(burst=True) is True
+    assert calls == ["preload", "work"]
+
+    def broken():
+        raise ImportError("a module that cannot load")
+
+    monkeypatch.setattr(worker, "preload", broken)
+    calls.clear()
+    assert rq_worker.work(burst=True) is True
+    assert calls == ["work"]
