@@ -2,7 +2,10 @@
 
 Prints the time to write the outbox rows, the time until a local SMTP sink (aiosmtpd on
 loopback, ephemeral port) has received every message, messages per second, and the peak
-resident memory of the worker processes.
+resident memory of the worker processes. Then the ceiling, in the same run: as many plain
+smtplib clients as workers push the same number of copies of one delivered message's bytes
+into the same sink, and the workers' throughput as a share of theirs (`--no-ceiling` skips
+it).
 
 `--channel webhook` uses local HTTP endpoints instead, `--hang-percent` of them accepting
 connections and never answering, and times until every healthy one has its POST;
@@ -200,6 +203,48 @@ class TwilioStub:
         return best
 
 
+def _bare_client(port: int, sender: str, recipient: str, raw: bytes, count: int) -> None:
+    """The ceiling: plain smtplib on one connection, the same bytes `count` times."""
+    import smtplib
+
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        for _ in range(count):
+            client.sendmail(sender, [recipient], raw)
+
+
+def bare_ceiling(sink, port: int, processes: int, total: int) -> tuple[float, float]:
+    """Push `total` copies of one delivered message's bytes into the sink from `processes`
+    plain smtplib clients; returns (seconds until the sink has them all, client CPU s)."""
+    import multiprocessing
+
+    from notifications import render
+    from notifications.models import Delivery
+    from notifications.services.messages import build_message
+
+    row = Delivery.objects.select_related("subscriber", "event").first()
+    message = build_message(row, row.subscriber, render.event_view(row.event))
+    raw = message.raw
+    if raw is None:
+        sys.exit("the bench's message was not built from a template: no bytes to push")
+    share = [total // processes + (1 if n < total % processes else 0) for n in range(processes)]
+    sink.count = 0
+    cpu_before = _children_cpu()
+    started = time.monotonic()
+    clients = [
+        multiprocessing.Process(
+            target=_bare_client, args=(port, message.sender, message.address, raw, count)
+        )
+        for count in share
+    ]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    while sink.count < total and time.monotonic() - started < 600:
+        time.sleep(0.05)
+    return time.monotonic() - started, _children_cpu() - cpu_before
+
+
 def _children_cpu() -> float:
     """User + system CPU of the worker processes and their work horses, once reaped."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -239,6 +284,11 @@ def main() -> None:
         "--batch-size", type=int, help="NOTIFY_BATCH_SIZE (sms: small, so every worker sends)"
     )
     parser.add_argument("--worker-log", help="append the workers' stderr to this file")
+    parser.add_argument(
+        "--no-ceiling",
+        action="store_true",
+        help="email only: skip the bare smtplib run that gives the ceiling",
+    )
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL: the benchmark measures the real queue path.")
@@ -377,6 +427,10 @@ def main() -> None:
     for worker in workers:
         worker.wait(timeout=args.timeout)
     worker_cpu, db_cpu = _children_cpu() - cpu_before, _postgres_cpu() - db_cpu_before
+    ceiling = None
+    if args.channel == "email" and not args.no_ceiling and got:
+        print(f"uptime before the ceiling run: {os.getloadavg()[0]:.2f}")
+        ceiling = bare_ceiling(sink, controller.port, args.workers, got)
     controller.stop()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -400,6 +454,14 @@ def main() -> None:
             # The whole server's: other databases' work on a shared machine counts too.
             per_msg = db_cpu / got * 1000
             print(f"PostgreSQL CPU (whole server): {db_cpu:.1f} s, {per_msg:.2f} ms/msg")
+    if ceiling is not None:
+        seconds, cpu = ceiling
+        print(
+            f"ceiling, bare smtplib from {args.workers} processes, the same bytes:"
+            f" {got} in {seconds:.1f} s = {got / seconds:.0f} messages/s,"
+            f" {cpu / got * 1000:.2f} ms CPU/msg"
+        )
+        print(f"ratio to the ceiling: {seconds / delivered_seconds:.0%} of its throughput")
     # On 2 cores the receivers compete with the workers for the CPU.
     print(
         f"CPU: workers {children.ru_utime + children.ru_stime:.1f} s,"

@@ -10,7 +10,7 @@ spaces: they force UCS-2 and double cost; its length rules are in notifications.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Protocol, Required, TypedDict
@@ -31,6 +31,7 @@ from incidents.models import (
     MaintenanceUpdate,
 )
 from notifications import email_style, sms_text
+from notifications.mime import MimeTemplate
 from notifications.models import Event
 
 HEADLINES = {
@@ -108,6 +109,8 @@ class EventView:
     _links: dict[str, tuple[str, str, str]] = field(default_factory=dict, repr=False)
     _email: tuple[str, str, str] | None = field(default=None, repr=False)
     _sms: str | None = field(default=None, repr=False)
+    # The email's bytes cut at their per-message values (notifications.mime); False: not built.
+    _mime: MimeTemplate | None | bool = field(default=False, repr=False)
 
     @property
     def status_label(self) -> str:
@@ -171,6 +174,14 @@ class EventView:
 
         subject, text, html = self._email
         return personal(subject), personal(text), personal(html)
+
+    def mime_template(self, build: Callable[[], MimeTemplate | None]) -> MimeTemplate | None:
+        """The batch's email template, built by `build` on first use (None: this event's
+        email cannot be built from a template, every message is built in full)."""
+        if self._mime is False:
+            self._mime = build()
+        assert not isinstance(self._mime, bool)
+        return self._mime
 
     def sms(self) -> str:
         """The SMS text, the same for every subscriber: rendered once per batch, fitted to

@@ -109,7 +109,12 @@ RQ_QUEUES = {
 }
 # incidents/queue.py decides when to enqueue (after commit); django-rq must not defer again.
 # Jobs carry the id of the request that enqueued them into the worker's logs.
-RQ = {"COMMIT_MODE": "auto", "JOB_CLASS": "statuspage.logs.RequestIdJob"}
+# The worker loads what every job needs before it forks them (notifications/worker.py).
+RQ = {
+    "COMMIT_MODE": "auto",
+    "JOB_CLASS": "statuspage.logs.RequestIdJob",
+    "WORKER_CLASS": "notifications.worker.Worker",
+}
 # The shared cache may live in a Redis of its own: queues want `noeviction` and AOF, a cache
 # wants an eviction policy (docs/deployment.md, "Redis"). Unset: the queues' Redis.
 REDIS_CACHE_URL = env.redis_url("REDIS_CACHE_URL") or REDIS_URL

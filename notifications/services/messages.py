@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from incidents.events import EventKind
-from notifications import links, render
+from notifications import links, mime, render
 from notifications.models import Channel, Delivery, Subscriber
 from notifications.transports import ChatSummary, Outgoing
 
@@ -46,15 +46,8 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
     token = links.manage_token(subscriber)
     unsubscribe = view.link("notifications-unsubscribe", token)
     if row.channel == Channel.EMAIL:
-        message.subject, message.text, message.html = view.email_parts(
-            manage_url=view.link("notifications-manage", token), unsubscribe_url=unsubscribe
-        )
-        message.headers = {
-            **_thread_headers(view, subscriber, key),
-            # The unsubscribe URL's POST is the RFC 8058 one-click action.
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
+        manage = view.link("notifications-manage", token)
+        _email(message, view, subscriber, manage=manage, unsubscribe=unsubscribe)
     elif row.channel == Channel.SMS:
         message.text = view.sms()
         message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
@@ -67,3 +60,58 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
             url=view.permalink,
         )
     return message
+
+
+def _email(
+    message: Outgoing,
+    view: render.EventView,
+    subscriber: Subscriber,
+    *,
+    manage: str,
+    unsubscribe: str,
+) -> None:
+    message.subject, message.text, message.html = view.email_parts(
+        manage_url=manage, unsubscribe_url=unsubscribe
+    )
+    message.headers = _email_headers(view, subscriber, message.key, unsubscribe)
+    template = view.mime_template(lambda: _mime_template(view, message.headers or {}))
+    if template is None:
+        return
+    values = {
+        mime.TO: message.address,
+        mime.DATE: mime.date_header(),
+        mime.MANAGE: manage,
+        mime.UNSUBSCRIBE: unsubscribe,
+        **{name.lower(): message.headers[name] for name in _SLOTTED if name in message.headers},
+    }
+    message.raw = template.fill(values)
+    message.sender = template.sender
+
+
+# The headers whose values differ per message; List-Unsubscribe carries the unsubscribe link.
+_SLOTTED = ("Message-ID", "In-Reply-To", "References")
+
+
+def _email_headers(
+    view: render.EventView, subscriber: Subscriber, key: str, unsubscribe: str
+) -> dict[str, str]:
+    return {
+        **_thread_headers(view, subscriber, key),
+        # The unsubscribe URL's POST is the RFC 8058 one-click action.
+        "List-Unsubscribe": f"<{unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def _mime_template(view: render.EventView, headers: dict[str, str]) -> mime.MimeTemplate | None:
+    """The batch's email with placeholders for every per-message value; `headers` are one
+    message's (which of them there are is the same for the whole event)."""
+    manage, unsubscribe = mime.placeholder(mime.MANAGE), mime.placeholder(mime.UNSUBSCRIBE)
+    subject, text, html = view.email_parts(manage_url=manage, unsubscribe_url=unsubscribe)
+    slotted = {
+        name: mime.placeholder(name.lower()) if name in _SLOTTED else value
+        for name, value in headers.items()
+    }
+    slotted["List-Unsubscribe"] = f"<{unsubscribe}>"
+    slots = [name.lower() for name in _SLOTTED if name in headers]
+    return mime.build_template(subject=subject, text=text, html=html, headers=slotted, slots=slots)

@@ -89,6 +89,10 @@ class Outgoing:
     html: str = ""
     payload: Mapping[str, object] | None = None
     headers: dict[str, str] | None = None
+    # An email's finished bytes and envelope sender, when built from its batch's template
+    # (notifications.mime); the fields above then say the same for any other mail backend.
+    raw: bytes | None = None
+    sender: str = ""
 
 
 class Transport:

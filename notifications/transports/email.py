@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import smtplib
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
@@ -45,6 +46,20 @@ class EmailTransport(Transport):
     def send(self, message: Outgoing) -> Receipt:
         if self.connection is None:
             self.open()
+        self.last_reply = None
+        session = getattr(self.connection, "connection", None)
+        if message.raw is not None and isinstance(session, smtplib.SMTP):
+            # Bytes from the batch's template (notifications.mime): the same conversation
+            # Django's backend holds, without building the message again.
+            with _errors(self):
+                session.sendmail(message.sender, [message.address], message.raw)
+        else:
+            self._send_built(message)
+        message_id = (message.headers or {}).get("Message-ID", "")
+        return Receipt(provider_id=message_id, reply=self._reply())
+
+    def _send_built(self, message: Outgoing) -> None:
+        """Through Django's mail API, which builds the message: any mail backend."""
         mail = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
@@ -55,35 +70,12 @@ class EmailTransport(Transport):
         )
         if message.html:
             mail.attach_alternative(message.html, "text/html")
-        self.last_reply = None
-        try:
-            mail.send()
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise TransportError(
-                f"Recipient refused ({code})",
-                permanent=500 <= code < 600,
-                reply=Reply(code=f"SMTP {code}", text=_text(text)),
-            ) from exc
-        except smtplib.SMTPResponseException as exc:
-            # A refusal of this message (sender, data): smtplib has reset the session, which
-            # stays usable, unless the server said it is closing (421).
-            if exc.smtp_code == 421:
-                self.close()
-            raise TransportError(
-                f"Mail server error: {_short(exc)}",
-                reply=Reply(code=f"SMTP {exc.smtp_code}", text=_text(exc.smtp_error)),
-            ) from exc
-        except (TimeoutError, OSError) as exc:
-            # SMTPServerDisconnected and every other SMTPException are OSErrors too. The
-            # connection is gone: drop it so the next message in the batch reconnects.
-            self.close()
-            raise TransportError(f"Mail server connection lost: {_short(exc)}") from exc
-        except BadHeaderError as exc:
-            # The same message would fail the same way on every retry.
-            raise TransportError(f"Invalid header: {_short(exc)}", permanent=True) from exc
-        message_id = (message.headers or {}).get("Message-ID", "")
-        return Receipt(provider_id=message_id, reply=self._reply())
+        with _errors(self):
+            try:
+                mail.send()
+            except BadHeaderError as exc:
+                # The same message would fail the same way on every retry.
+                raise TransportError(f"Invalid header: {_short(exc)}", permanent=True) from exc
 
     def _reply(self) -> Reply:
         if self.last_reply is None:
@@ -97,6 +89,34 @@ class EmailTransport(Transport):
             with contextlib.suppress(Exception):
                 self.connection.close()
             self.connection = None
+
+
+@contextlib.contextmanager
+def _errors(transport: EmailTransport) -> Iterator[None]:
+    """A failed SMTP conversation as a TransportError, the connection dropped if it is gone."""
+    try:
+        yield
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        raise TransportError(
+            f"Recipient refused ({code})",
+            permanent=500 <= code < 600,
+            reply=Reply(code=f"SMTP {code}", text=_text(text)),
+        ) from exc
+    except smtplib.SMTPResponseException as exc:
+        # A refusal of this message (sender, data): smtplib has reset the session, which
+        # stays usable, unless the server said it is closing (421).
+        if exc.smtp_code == 421:
+            transport.close()
+        raise TransportError(
+            f"Mail server error: {_short(exc)}",
+            reply=Reply(code=f"SMTP {exc.smtp_code}", text=_text(exc.smtp_error)),
+        ) from exc
+    except (TimeoutError, OSError) as exc:
+        # SMTPServerDisconnected and every other SMTPException are OSErrors too. The
+        # connection is gone: drop it so the next message in the batch reconnects.
+        transport.close()
+        raise TransportError(f"Mail server connection lost: {_short(exc)}") from exc
 
 
 def _short(exc: Exception) -> str:

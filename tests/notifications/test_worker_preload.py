@@ -1,0 +1,61 @@
+"""The worker loads what every notification job needs before it forks its work horses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from django.conf import settings
+from django_rq.workers import get_worker_class
+
+from notifications import worker
+
+PROBE = """
+import django, sys
+django.setup()
+from django.urls import get_resolver
+from notifications.worker import preload
+names = preload()
+print(get_resolver()._populated, "statuspage.urls" in sys.modules, len(names))
+"""
+
+
+def test_the_project_runs_the_preloading_worker():
+    assert settings.RQ["WORKER_CLASS"] == "notifications.worker.Worker"
+    assert get_worker_class() is worker.Worker
+
+
+def test_preload_loads_the_urls_and_compiles_every_notification_template():
+    # A fresh interpreter: this test process has long loaded the URLs.
+    done = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"SECRET_KEY": "x", "DJANGO_SETTINGS_MODULE": "statuspage.settings", "PATH": ""},
+    )
+    populated, imported, count = done.stdout.split()
+    assert populated == "True" and imported == "True"
+    templates = settings.TEMPLATES[0]["DIRS"][0] / "notifications"
+    assert int(count) == len([p for p in templates.rglob("*") if p.is_file()])
+    assert "notifications/email/body.html" in worker.preload()
+
+
+def test_the_worker_preloads_before_its_first_job_and_works_if_that_fails(monkeypatch):
+    from rq import Worker as RqWorker
+
+    calls = []
+    monkeypatch.setattr(RqWorker, "work", lambda self, **kwargs: calls.append("work") or True)
+    monkeypatch.setattr(worker, "preload", lambda: calls.append("preload") or [])
+    # Not initialised: RQ's own `work`, which would need Redis, is replaced.
+    rq_worker = worker.Worker.__new__(worker.Worker)
+    assert rq_worker.work(burst=True) is True
+    assert calls == ["preload", "work"]
+
+    def broken():
+        raise ImportError("a module that cannot load")
+
+    monkeypatch.setattr(worker, "preload", broken)
+    calls.clear()
+    assert rq_worker.work(burst=True) is True
+    assert calls == ["work"]
