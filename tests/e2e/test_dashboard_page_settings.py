@@ -66,6 +66,9 @@ def test_without_javascript_the_preview_button_shows_the_values(
         page.click("button[data-preview]")
         frame = page.frame(name="page-preview")
         frame.wait_for_selector(".preview-notice:text('not saved yet')")
+        # The notice is in the markup before the preview's stylesheet has arrived: the frame's
+        # load event waits for it.
+        frame.wait_for_load_state("load")
         assert "Acme preview" in frame.locator("header.site").inner_text()
         accent = frame.evaluate(
             "getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()"
