@@ -142,10 +142,19 @@ def after_change(path: str, rounds: int = 3) -> tuple[float, int]:
     return statistics.median(times), queries
 
 
+def page_bytes(path: str) -> int:
+    """The size of the uncompressed HTML a reader's browser parses."""
+    from django.test import Client
+
+    response = Client().get(path, HTTP_HOST="127.0.0.1")
+    assert response.status_code == 200, (path, response.status_code)
+    return len(response.content)
+
+
 PAGES = ("/", "/uptime", "/history")
 HEADER = (
     "| `/` cold | `/` after a change | `/uptime` cold | `/uptime` after a change "
-    "| `/history` cold | `/api/v2/summary.json` cold |"
+    "| `/history` cold | `/api/v2/summary.json` cold | `/uptime` HTML |"
 )
 
 
@@ -159,6 +168,7 @@ def render_row(label: str) -> str:
             cells.append(f"{ms:.0f} ms, {q} q")
     ms, q = cold("/api/v2/summary.json")
     cells.append(f"{ms:.0f} ms, {q} q")
+    cells.append(f"{page_bytes('/uptime'):,} bytes")
     row = f"| {label} | " + " | ".join(cells) + " |"
     print(row, flush=True)
     return row
@@ -235,7 +245,7 @@ def main() -> None:
 
     if "components" in args.series:
         print(f"\n| components (10 incidents) {HEADER}")
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         reset()
         have = 0
         for n in steps:
@@ -247,7 +257,7 @@ def main() -> None:
 
     if "incidents" in args.series:
         print(f"\n| incidents in 90 days (10 components) {HEADER}")
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         for n in steps:
             # Each count is its own history spread over the same 90 days.
             reset()
