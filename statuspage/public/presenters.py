@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from incidents.enums import ComponentStatus
-from incidents.models import Component
+from incidents.models import Component, ComponentGroup
 from incidents.selectors import ComponentTree, GroupNode, HistoryFilter
 
 HISTORY_MONTHS_PER_PAGE = 3
@@ -134,18 +135,103 @@ def history_chunk(
     return HistoryChunk([out[m] for m in kept], offset, more)
 
 
-def picker_entries(tree: ComponentTree, shown: list) -> list[tuple[str | None, list]]:
-    """The /uptime picker's options: (group name or None, components), as on the front page."""
+def picker_entries(tree: ComponentTree, shown: list) -> list[tuple[ComponentGroup | None, list]]:
+    """The /uptime picker's options: (group or None, components), as on the front page."""
     wanted = {c.id for c in shown}
-    out: list[tuple[str | None, list]] = []
+    out: list[tuple[ComponentGroup | None, list]] = []
     for entry in tree.entries:
         if isinstance(entry, GroupNode):
             members = [c for c in entry.components if c.id in wanted]
             if members:
-                out.append((entry.group.name, members))
+                out.append((entry.group, members))
         elif entry.id in wanted:
             out.append((None, [entry]))
     return out
+
+
+# /uptime lists at most this many components a page, so a page costs the same (and stays
+# readable) whatever the page holds.
+UPTIME_PAGE_ROWS = 50
+
+
+@dataclass
+class UptimeBlock:
+    """A run of /uptime's list: one group's members shown on this page (a group longer than
+    what is left of a page continues on the next), or consecutive ungrouped components."""
+
+    group: ComponentGroup | None
+    members: list  # the group's members on every page (its figure is theirs); else `shown`
+    shown: list
+    first: int  # the position of shown[0] among `members`, from 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.shown) - 1
+
+    @property
+    def partial(self) -> bool:
+        return len(self.shown) < len(self.members)
+
+
+@dataclass
+class UptimeListing:
+    number: int
+    pages: int
+    total: int  # components on every page
+    first: int  # the position of this page's first component, from 1
+    blocks: list[UptimeBlock]
+
+    @property
+    def last(self) -> int:
+        return self.first + sum(len(b.shown) for b in self.blocks) - 1
+
+    @property
+    def counted(self) -> list:
+        """The components whose figures this page needs: those it lists, and every member of
+        the groups it shows (for the groups' figures)."""
+        seen: dict[int, Component] = {}
+        for block in self.blocks:
+            for component in block.members:
+                seen.setdefault(component.id, component)
+        return list(seen.values())
+
+
+def _uptime_rows(picker: list[tuple[ComponentGroup | None, list]]) -> list[tuple[int, list, Any]]:
+    """(entry index, the entry's members, component), in page order."""
+    return [(index, members, c) for index, (_g, members) in enumerate(picker) for c in members]
+
+
+def uptime_pages(picker: list[tuple[ComponentGroup | None, list]]) -> int:
+    total = sum(len(members) for _group, members in picker)
+    return max(1, -(-total // UPTIME_PAGE_ROWS))
+
+
+def uptime_page_of(picker: list[tuple[ComponentGroup | None, list]], component) -> int:
+    """The list page that holds `component` (it is in the picker)."""
+    position = next(n for n, row in enumerate(_uptime_rows(picker)) if row[2].id == component.id)
+    return position // UPTIME_PAGE_ROWS + 1
+
+
+def uptime_listing(picker: list[tuple[ComponentGroup | None, list]], number: int) -> UptimeListing:
+    """Page `number` (in range) of /uptime's list, as blocks."""
+    rows = _uptime_rows(picker)
+    start = (number - 1) * UPTIME_PAGE_ROWS
+    blocks: list[UptimeBlock] = []
+    keys: list[int | None] = []
+    for index, members, component in rows[start : start + UPTIME_PAGE_ROWS]:
+        group = picker[index][0]
+        key = index if group is not None else None  # ungrouped neighbours share one block
+        if blocks and keys[-1] == key:
+            blocks[-1].shown.append(component)
+            continue
+        if group is None:
+            block = UptimeBlock(None, [], [component], 1)
+            block.members = block.shown
+        else:
+            block = UptimeBlock(group, members, [component], members.index(component) + 1)
+        blocks.append(block)
+        keys.append(key)
+    return UptimeListing(number, uptime_pages(picker), len(rows), start + 1, blocks)
 
 
 @dataclass

@@ -118,19 +118,37 @@ def finished_entry(days: Sequence[UptimeDay], by_day: dict) -> Finished:
     )
 
 
-def figures(components, uptime: dict, finished: Mapping[int, Finished], *, days: int) -> dict:
-    """Each component's figure over the last `days` days: from its cached finished days and
-    today when it has them, else from its days in `uptime`."""
+def sums(components, uptime: dict, finished: Mapping[int, Finished], *, days: int) -> dict:
+    """Each component's (tracked, down) seconds over the last `days` days: from its cached
+    finished days and today when it has them, else from its days in `uptime` (summed oldest
+    first, as ComponentUptime sums a window, so the figures are the same floats)."""
     out = {}
     for component in components:
         known = finished.get(component.id)
         if known is None:
-            out[component.id] = uptime_figure(uptime[component.id].last(days).uptime_percent)
+            window = uptime[component.id].last(days)
+            out[component.id] = (window.tracked_seconds, window.downtime_seconds)
             continue
         day = uptime[component.id].days[-1]
-        tracked = known.tracked + day.tracked_seconds
-        out[component.id] = uptime_figure(percent(tracked, known.downtime + day.downtime_seconds))
+        out[component.id] = (
+            known.tracked + day.tracked_seconds,
+            known.downtime + day.downtime_seconds,
+        )
     return out
+
+
+def figures(totals: Mapping[int, tuple[float, float]]) -> dict[int, str]:
+    """Each component's figure, from its sums."""
+    return {cid: uptime_figure(percent(*pair)) for cid, pair in totals.items()}
+
+
+def group_figure(members, totals: Mapping[int, tuple[float, float]]) -> str:
+    """A group's figure: the share of its components' tracked time that was up (their down
+    and tracked seconds added up, so a component tracked for a week weighs less than one
+    tracked for the whole window, and one without data not at all)."""
+    tracked = sum(totals[c.id][0] for c in members)
+    downtime = sum(totals[c.id][1] for c in members)
+    return uptime_figure(percent(tracked, downtime))
 
 
 def percent(tracked: float, downtime: float) -> float | None:
@@ -210,27 +228,39 @@ def day_cells(days: Sequence[UptimeDay], by_day: dict) -> Markup:
 
 def calendar_months(
     uptime: ComponentUptime, by_day: dict, months: list[date], today: date
-) -> list[tuple[date, list[list]]]:
-    """Month grids (weeks of 7 cells, Monday first). A cell is None for padding outside the
-    month, else (day number, css class, summary or "", focusable)."""
+) -> list[tuple[date, Markup]]:
+    """Each month's grid as the rows of its table body (weeks of 7 cells, Monday first, empty
+    cells outside the month). Built here, as the bars' cells are (day_cells), with the same
+    summaries and colour levels; the template only frames each month."""
     days = {d.day: d for d in uptime.days}
     out = []
     for first in months:
         weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-        grid = [[_cell(d, days, by_day, today) if d.month == first.month else None for d in week]
-                for week in weeks]  # fmt: skip
-        out.append((first, grid))
+        rows = [
+            "<tr>"
+            + "".join(
+                _calendar_cell(d, days, by_day, today) if d.month == first.month else "<td></td>"
+                for d in week
+            )
+            + "</tr>"
+            for week in weeks
+        ]
+        out.append((first, Markup("".join(rows))))  # noqa: S704 - summaries escaped per cell
     return out
 
 
-def _cell(day: date, days: dict, by_day: dict, today: date) -> tuple[int, str, str, bool]:
+def _calendar_cell(day: date, days: dict, by_day: dict, today: date) -> str:
+    number = f'<span aria-hidden="true">{day.day}</span>'
     if day > today:
-        return (day.day, "future", f"{_day_label(day)}: not yet", False)
+        summary = escape(f"{_day_label(day)}: not yet")
+        return f'<td class="future">{number}<span class="sum">{summary}</span></td>'
     data = days.get(day) or UptimeDay(day=day, has_data=False)
     refs = by_day.get(day, ())
-    css = f"l{data.level}" if data.has_data else "nodata"
-    focus = bool(refs or data.downtime_seconds)
-    return (day.day, css + (" today" if day == today else ""), day_summary(data, refs), focus)
+    css = (f"l{data.level}" if data.has_data else "nodata") + (" today" if day == today else "")
+    # As in a bar: only days with something to say take keyboard focus.
+    focus = ' tabindex="0"' if refs or data.downtime_seconds else ""
+    summary = escape(day_summary(data, refs))
+    return f'<td class="{css}"{focus}>{number}<span class="sum">{summary}</span></td>'
 
 
 def _epoch(moment: datetime) -> int:

@@ -104,17 +104,21 @@ def branding_file(request, name: str):
     return mark_public(response)
 
 
-def _page_number(request) -> int:
-    """?page= must be a whole number in range, written canonically ("2", not "02": each
-    spelling would be its own cached document and snapshot file); anything else is a 404."""
-    raw = request.GET.get("page", "1")
-    if (
-        not raw.isdigit()
-        or raw != str(int(raw))
-        or not 1 <= int(raw) <= presenters.HISTORY_MAX_PAGE
-    ):
-        raise Http404("No such history page.")
+def _canonical(raw: str) -> int | None:
+    """`raw` as a whole number when written canonically ("2", not "02" or "²": each spelling
+    would be its own cached document and snapshot file), else None."""
+    # isascii first: "²".isdigit() is true, yet int() refuses it.
+    if not (raw.isascii() and raw.isdigit()) or raw != str(int(raw)):
+        return None
     return int(raw)
+
+
+def _page_number(request) -> int:
+    """?page= must be a whole number in range, written canonically; anything else is a 404."""
+    number = _canonical(request.GET.get("page", "1"))
+    if number is None or not 1 <= number <= presenters.HISTORY_MAX_PAGE:
+        raise Http404("No such history page.")
+    return number
 
 
 def _offset(request) -> int:
@@ -123,14 +127,14 @@ def _offset(request) -> int:
     raw = request.GET.get("from")
     if raw is None:
         return 0
+    number = _canonical(raw)
     if (
-        not raw.isdigit()
-        or raw != str(int(raw))
-        or int(raw) % presenters.HISTORY_PAGE_ITEMS
-        or not 0 < int(raw) <= presenters.HISTORY_MAX_FROM
+        number is None
+        or number % presenters.HISTORY_PAGE_ITEMS
+        or not 0 < number <= presenters.HISTORY_MAX_FROM
     ):
         raise Http404("No such history page.")
-    return int(raw)
+    return number
 
 
 @public_document(query_params=("page", "from", "component", "q"))
@@ -191,41 +195,65 @@ def maintenance_detail(request, public_id: str):
     return render(request, "public/maintenance.html", context)
 
 
-@public_document(query_params=("component",))
+def _uptime_page_number(request, picker, chosen) -> int:
+    """?page= of /uptime's list: a canonical whole number within its pages, else a 404. Absent
+    (or empty, which the cache keys alike), the page holding the component ?component= names,
+    else the first."""
+    raw = request.GET.get("page") or ""
+    if not raw:
+        return presenters.uptime_page_of(picker, chosen) if chosen is not None else 1
+    number = _canonical(raw)
+    if number is None or not 1 <= number <= presenters.uptime_pages(picker):
+        raise Http404("No such uptime page.")
+    return number
+
+
+@public_document(query_params=("component", "page"))
 def uptime_page(request):
     """Three months of calendars for one component (the first unless ?component= names
-    another) and every component's figure over the front page's window."""
+    another) and the 90-day figures of the front page's window, by group, a page of
+    presenters.UPTIME_PAGE_ROWS components at a time (?page=)."""
     page = selectors.page_get()
     tree = selectors.component_tree()
     components = [c for c in tree.components if c.showcase]
     wanted = request.GET.get("component")
-    chosen = next((c for c in components if c.public_id == wanted), None)
-    if wanted and chosen is None:
+    named = next((c for c in components if c.public_id == wanted), None)
+    if wanted and named is None:
         raise Http404("No such component.")
-    chosen = chosen or (components[0] if components else None)
+    chosen = named or (components[0] if components else None)
+    picker = presenters.picker_entries(tree, components)
+    listing = presenters.uptime_listing(picker, _uptime_page_number(request, picker, named))
     now = timezone.now()
     today = now.astimezone(page.tz).date()
     months = [presenters.month_start(today, n) for n in (2, 1, 0)]  # oldest first, as read
     # From the first month a reader a day behind the page zone sees (their calendars start a
     # month earlier on the page zone's first of the month).
     days = max(UPTIME_DAYS, (today - presenters.month_start(today - timedelta(days=1), 2)).days + 1)
-    # The chosen component's calendars need all its days; the others only their figure, from
-    # their cached finished days plus today.
-    finished = finished_days.load(components, page=page, today=today, days=UPTIME_DAYS)
+    # Only this page's figures are counted (its components, its groups' members, the chosen
+    # one): a page costs the same whatever the page holds. The chosen component's calendars
+    # need all its days; the others only their sums, from their cached finished days plus today.
+    counted = listing.counted
+    if chosen is not None and chosen not in counted:
+        counted.append(chosen)
+    finished = finished_days.load(counted, page=page, today=today, days=UPTIME_DAYS)
     if chosen is not None:
         finished.pop(chosen.id, None)
     data = selectors.uptime_daily(
-        components, page=page, days=days, now=now, only_today=finished.keys()
+        counted, page=page, days=days, now=now, only_today=finished.keys()
     )
-    figures = uptime.figures(components, data, finished, days=UPTIME_DAYS)
-    _store_finished(components, data, finished, page=page, today=today, now=now)
+    totals = uptime.sums(counted, data, finished, days=UPTIME_DAYS)
+    _store_finished(counted, data, finished, page=page, today=today, now=now)
     context: dict[str, object] = {
         **_status(),
         "page": page,
-        "components": components,
-        "picker": presenters.picker_entries(tree, components),
+        "picker": picker,
         "chosen": chosen,
-        "figures": figures,
+        "named": named,
+        "listing": listing,
+        "figures": uptime.figures(totals),
+        "group_figures": {
+            b.group.id: uptime.group_figure(b.members, totals) for b in listing.blocks if b.group
+        },
         "window": UPTIME_DAYS,
         "rules": uptime.rules_attrs(page),
         "legend": uptime.legend(page.thresholds),

@@ -66,6 +66,8 @@ def test_page_beyond_history_is_404(client, old_incident):
     assert client.get("/history?page=3").status_code == 404
 
 
-@pytest.mark.parametrize("bad", ["0", "-1", "x", "1.5", "99999999999999999999", "", "01", "１"])
+@pytest.mark.parametrize(
+    "bad", ["0", "-1", "x", "1.5", "99999999999999999999", "", "01", "１", "²"]
+)
 def test_bad_page_number_is_404_not_500(client, page, bad):
     assert client.get(f"/history?page={bad}").status_code == 404

@@ -89,7 +89,7 @@ def test_a_busy_window_continues_on_from_pages_then_older_months(client, page):
 
 
 @pytest.mark.frozen_at("2026-11-18T12:00:00+00:00")
-@pytest.mark.parametrize("bad", ["0", "25", "050", "x", "-50", "", "150", "1" + "0" * 30])
+@pytest.mark.parametrize("bad", ["0", "25", "050", "x", "-50", "", "150", "1" + "0" * 30, "5²"])
 def test_bad_or_empty_continuations_are_404_not_500(client, page, bad):
     _incidents(120, days=80)
     reset_read_path()
