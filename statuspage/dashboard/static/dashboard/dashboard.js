@@ -24,29 +24,40 @@
     return input ? input.value : "";
   }
 
+  // Both previews (the Markdown one and the subscriber one) post the text being typed as
+  // "body", with the form's CSRF token; the promise gives the answer's HTML, or "" when the
+  // server refused it. The caller decides what a failure leaves on screen.
+  function postPreview(url, form, text) {
+    var body = new URLSearchParams();
+    body.set("body", text);
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(form) },
+      body: body,
+    }).then(function (response) { return response.ok ? response.text() : ""; });
+  }
+
+  // Calls `refresh` once typing in `textarea` has paused for `delay` ms.
+  function afterTyping(textarea, delay, refresh) {
+    var timer = null;
+    textarea.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, delay);
+    });
+  }
+
   function wirePreview(form) {
     var url = form.getAttribute("data-preview-url");
     var textarea = form.querySelector("textarea[data-preview]");
     var target = form.querySelector("[data-preview-target]");
     if (!url || !textarea || !target) return;
-    var timer = null;
     function refresh() {
-      var body = new URLSearchParams();
-      body.set("body", textarea.value);
-      fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken(form) },
-        body: body,
-      })
-        .then(function (response) { return response.ok ? response.text() : ""; })
+      postPreview(url, form, textarea.value)
         .then(function (html) { if (html) target.innerHTML = html; })
         .catch(function () { /* the preview is a convenience; posting still works */ });
     }
-    textarea.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(refresh, 300);
-    });
+    afterTyping(textarea, 300, refresh);
     if (textarea.value) refresh();
   }
 
@@ -222,17 +233,8 @@
     var textarea = form.querySelector("textarea[name=body]");
     var button = form.querySelector("[data-preview-button]");
     if (!url || !textarea) return;
-    var timer = null;
     function refresh() {
-      var body = new URLSearchParams();
-      body.set("body", textarea.value);
-      fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken(form) },
-        body: body,
-      })
-        .then(function (response) { return response.ok ? response.text() : ""; })
+      postPreview(url, form, textarea.value)
         .then(function (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html")
             .querySelector("[data-subscriber-preview]");
@@ -247,10 +249,7 @@
         })
         .catch(function () { /* the server-rendered panel stays */ });
     }
-    textarea.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(refresh, 600);
-    });
+    afterTyping(textarea, 600, refresh);
     if (button) {
       button.addEventListener("click", function (event) {
         event.preventDefault();
