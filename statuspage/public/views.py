@@ -230,19 +230,11 @@ def uptime_page(request):
     # month earlier on the page zone's first of the month).
     days = max(UPTIME_DAYS, (today - presenters.month_start(today - timedelta(days=1), 2)).days + 1)
     # Only this page's figures are counted (its components, its groups' members, the chosen
-    # one): a page costs the same whatever the page holds. The chosen component's calendars
-    # need all its days; the others only their sums, from their cached finished days plus today.
+    # one): a page costs the same whatever the page holds.
     counted = listing.counted
     if chosen is not None and chosen not in counted:
         counted.append(chosen)
-    finished = finished_days.load(counted, page=page, today=today, days=UPTIME_DAYS)
-    if chosen is not None:
-        finished.pop(chosen.id, None)
-    data = selectors.uptime_daily(
-        counted, page=page, days=days, now=now, only_today=finished.keys()
-    )
-    totals = uptime.sums(counted, data, finished, days=UPTIME_DAYS)
-    _store_finished(counted, data, finished, page=page, today=today, now=now)
+    data, totals = _count(counted, chosen, page=page, today=today, now=now, days=days)
     context: dict[str, object] = {
         **_status(),
         "page": page,
@@ -270,6 +262,19 @@ def uptime_page(request):
             refs=uptime.refs_list(touching),
         )
     return render(request, "public/uptime.html", context)
+
+
+def _count(counted, chosen, *, page, today, now, days: int):
+    """The days and (tracked, down) sums of `counted`. The chosen component's calendars need
+    all its `days`; the others only their sums, from their cached finished days plus today."""
+    finished = finished_days.load(counted, page=page, today=today, days=UPTIME_DAYS)
+    if chosen is not None:
+        finished.pop(chosen.id, None)
+    data = selectors.uptime_daily(
+        counted, page=page, days=days, now=now, only_today=finished.keys()
+    )
+    _store_finished(counted, data, finished, page=page, today=today, now=now)
+    return data, uptime.sums(counted, data, finished, days=UPTIME_DAYS)
 
 
 def _store_finished(components, data, finished, *, page, today, now) -> None:
