@@ -10,6 +10,9 @@ A public view is wrapped in @public_document. The wrapper:
   (PublicResponseMiddleware enforces that after every other middleware has run);
 - keeps the last good render of each document on disk, and serves it (marked stale) when the
   database cannot be reached, so the status page answers when its own infrastructure fails.
+- serves a URL with several forms (the front page in HTML or Markdown) as one document per
+  form, chosen by the view's negotiator from the request's headers, here and on the fast
+  path alike, with the `Vary` the choice names.
 
 Lookups go process memory -> shared cache -> render. The generation is memoised in process
 memory for GENERATION_MEMO_SECONDS so a hot page costs no network round trip per request.

@@ -147,6 +147,22 @@ def test_queries_do_not_grow_with_incidents(client, site, operator, django_asser
         assert b"More 2" in client.get("/index.md").content
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://status.acme.test/history", "[H](https://status.acme.test/history)"),
+        ("https://x.test/a (b)/<c>", "[H](<https://x.test/a%20(b)/%3Cc%3E>)"),
+    ],
+)
+def test_links_from_settings_keep_their_destination(url, expected):
+    from statuspage.public.status_markdown import link
+
+    assert link("H", url) == expected
+    tokens = list(_walk(_tokens(expected)))
+    hrefs = [t.attrGet("href") for t in tokens if t.type == "link_open"]
+    assert hrefs == [url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")]
+
+
 # --- escaping ---------------------------------------------------------------------------------
 
 HOSTILE = "*bold* [x](javascript:alert(1)) <img src=x onerror=alert(1)> &amp; # _u_ `c`"
