@@ -268,9 +268,8 @@ def _md_list(node: SyntaxTreeNode) -> str:
 
 
 def _md_table(node: SyntaxTreeNode) -> str:
+    # A table always has its header row (that is what makes it a table).
     rows = [tr for section in node.children for tr in section.children]
-    if not rows:
-        return ""
 
     def cells(row: SyntaxTreeNode) -> str:
         return (

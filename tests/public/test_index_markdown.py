@@ -263,12 +263,24 @@ def test_an_unclosed_fence_in_a_body_ends_with_the_body(client, hostile):
         "| a | b |\n|:--|--:|\n| `x` | [l](https://l.test) |",
         "[text](https://x.test/a(b)c) <https://auto.test> [bad](javascript:x) [rel](/x)",
         "line one  \nhard break\nsoft *em* ~~gone~~ `` a`b ``",
+        "above\n\n---\n\nbelow\n\n***\n\n1) one\n2) two",
     ],
 )
 def test_a_quoted_body_renders_as_the_page_renders_it(body):
     from incidents.markdown import render_markdown_source
 
     assert render_markdown(render_markdown_source(body, 4), 4) == render_markdown(body, 4)
+
+
+def test_a_quoted_body_keeps_no_link_the_page_would_not_follow():
+    from incidents.markdown import render_markdown_source
+
+    # The page keeps the text, without an address (the sanitiser drops the href).
+    assert render_markdown_source("[files](ftp://x.test/f) [mail](mailto:a@x.test)") == (
+        "files [mail](<mailto:a@x.test>)"
+    )
+    assert 'href="ftp' not in render_markdown("[files](ftp://x.test/f)")
+    assert render_markdown_source("") == render_markdown_source(None) == ""
 
 
 # --- negotiation ------------------------------------------------------------------------------
