@@ -527,3 +527,30 @@ def test_fast_path_304_and_gzip_per_form(site, django_app):
         ),
     )
     assert crossed.status == "200 OK" and crossed.body == html.body
+
+
+# --- real command-line clients ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "form"),
+    [
+        (["curl", "-s"], "md"),
+        (["curl", "-s", "-H", "Accept: text/html"], "html"),
+        (["wget", "-q", "-O", "-"], "md"),
+    ],
+)
+def test_terminal_clients_as_they_are(live_server, site, command, form):
+    """The clients' own default headers (not ones a test writes for them) get the Markdown."""
+    import shutil
+    import subprocess
+
+    if shutil.which(command[0]) is None:
+        pytest.skip(f"{command[0]} is not installed")
+    out = subprocess.run(  # noqa: S603 - our own command line
+        [*command, live_server.url + "/"], capture_output=True, timeout=30, check=True
+    ).stdout
+    if form == "md":
+        assert out.startswith(b"# Status status\n\n**Partial System Outage**")
+    else:
+        assert out.startswith(b"<!doctype html>")
