@@ -1,5 +1,6 @@
 """Markdown for operator-written text (update bodies, postmortems): render, then sanitise; or
-render as readable plain text (the text part of an email, which people read as it is).
+render as readable plain text (the text part of an email, which people read as it is); or
+rebuild it as Markdown to quote inside another Markdown document (the public /index.md).
 
 Rendering with raw HTML disabled is not enough on its own: the allow-list sanitiser (nh3) is
 the guarantee, so a parser bug or a future option change cannot let markup through.
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import html
+import re
+from urllib.parse import urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -173,3 +176,158 @@ def _span(node: SyntaxTreeNode) -> str:
     if kind == "image":
         return _inline(node)  # the alt text, as the HTML shows nothing
     return _inline(node)  # em, strong, s: the words without their markers
+
+
+# --- Markdown out: operator text inside a Markdown document (the public /index.md) -------------
+
+# Characters that are markup wherever they stand. `#` and `>` only mean something at a line's
+# start, or `#` at a heading's end; escaped everywhere, text can be moved around freely.
+_MARKUP_CHARS = re.compile(r"([\\`*_\[\]<>#~|])")
+# An entity reference ("&amp;", "&#42;") would be decoded: the `&` that starts one is escaped.
+_ENTITY_START = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# What makes a line a list item, a setext underline or a thematic break by how it starts.
+_LINE_START = re.compile(r"^([-+=])|^(\d{1,9})([.)])")
+
+
+def _escape_text(text: str) -> str:
+    return _ENTITY_START.sub(r"\\&", _MARKUP_CHARS.sub(r"\\\1", text))
+
+
+def _escape_line_starts(text: str) -> str:
+    return "\n".join(
+        _LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", line.lstrip())
+        for line in text.split("\n")
+    )
+
+
+def escape_markdown(text: str | None) -> str:
+    """`text` as one line of literal Markdown text: whitespace runs (line breaks included)
+    become one space, and whatever a Markdown reader could take for markup (emphasis, links,
+    code, HTML, headings, list markers, entities) is backslash-escaped. For names and other
+    one-line values an operator types."""
+    return _escape_line_starts(_escape_text(" ".join((text or "").split())))
+
+
+def render_markdown_source(text: str | None, headings_from: int = 1) -> str:
+    """Markdown -> Markdown that says what the HTML page shows, and nothing more, for quoting
+    inside another Markdown document: rebuilt from the parse tree, so raw HTML and images come
+    out as the text the page shows, links keep only the schemes the page keeps, code fences
+    are closed, and headings start at `headings_from` (as render_markdown demotes them)."""
+    if not text:
+        return ""
+    tokens = _parser().parse(text)
+    _demote_headings(tokens, min(6, max(1, headings_from)))
+    return "\n\n".join(b for b in _md_blocks(SyntaxTreeNode(tokens).children) if b)
+
+
+def _md_blocks(nodes: list[SyntaxTreeNode]) -> list[str]:
+    return [_md_block(node) for node in nodes]
+
+
+def _md_block(node: SyntaxTreeNode) -> str:
+    kind = node.type
+    if kind == "paragraph":
+        return _escape_line_starts(_md_inline(node.children[0])) if node.children else ""
+    if kind == "heading":
+        title = " ".join(_md_inline(node.children[0]).split()) if node.children else ""
+        return f"{'#' * int(node.tag[1])} {title}".rstrip()
+    if kind in ("bullet_list", "ordered_list"):
+        return _md_list(node)
+    if kind == "blockquote":
+        inner = "\n\n".join(b for b in _md_blocks(node.children) if b)
+        return "\n".join(f"> {line}".rstrip() for line in inner.split("\n"))
+    if kind in ("fence", "code_block"):
+        return _md_code(node.content, node.info if kind == "fence" else "")
+    if kind == "hr":
+        return "---"
+    if kind == "table":
+        return _md_table(node)
+    return _escape_text(node.content)  # nothing else in CommonMark + tables: as literal text
+
+
+def _md_code(content: str, info: str) -> str:
+    # A fence longer than any run of backticks inside, so the content cannot close it.
+    runs = [len(run) for run in re.findall(r"`+", content)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    language = re.sub(r"[^\w+#.-]", "", info.split(maxsplit=1)[0]) if info.strip() else ""
+    return f"{fence}{language}\n{content.rstrip(chr(10))}\n{fence}"
+
+
+def _md_list(node: SyntaxTreeNode) -> str:
+    start = int(str(node.attrs.get("start", 1))) if node.type == "ordered_list" else 0
+    tight = all(p.hidden for item in node.children for p in item.children if p.type == "paragraph")
+    gap = "\n" if tight else "\n\n"
+    items = []
+    for number, item in enumerate(node.children, start=start):
+        marker = f"{number}. " if node.type == "ordered_list" else "- "
+        body = gap.join(b for b in _md_blocks(item.children) if b)
+        first, *rest = body.split("\n") if body else [""]
+        lines = [marker + first, *((" " * len(marker) + line).rstrip() for line in rest)]
+        items.append("\n".join(lines).rstrip())
+    return gap.join(items)
+
+
+def _md_table(node: SyntaxTreeNode) -> str:
+    # A table always has its header row (that is what makes it a table).
+    rows = [tr for section in node.children for tr in section.children]
+
+    def cells(row: SyntaxTreeNode) -> str:
+        return (
+            "| "
+            + " | ".join(
+                " ".join(_md_inline(cell.children[0]).split()) if cell.children else ""
+                for cell in row.children
+            )
+            + " |"
+        )
+
+    aligns = {"md-left": ":---", "md-center": ":---:", "md-right": "---:"}
+    rule = (
+        "| "
+        + " | ".join(
+            aligns.get(str(cell.attrs.get("class", "")), "---") for cell in rows[0].children
+        )
+        + " |"
+    )
+    return "\n".join([cells(rows[0]), rule, *(cells(row) for row in rows[1:])])
+
+
+def _md_inline(node: SyntaxTreeNode) -> str:
+    return "".join(_md_span(child) for child in node.children)
+
+
+def _md_span(node: SyntaxTreeNode) -> str:
+    kind = node.type
+    if kind == "text":
+        return _escape_text(node.content)
+    if kind == "code_inline":
+        return _md_code_span(node.content)
+    if kind == "softbreak":
+        return "\n"
+    if kind == "hardbreak":
+        return "\\\n"
+    if kind in ("em", "strong", "s"):
+        mark = {"em": "*", "strong": "**", "s": "~~"}[kind]
+        return f"{mark}{_md_inline(node)}{mark}"
+    if kind == "link":
+        label = _md_inline(node)
+        href = str(node.attrs.get("href", ""))
+        scheme = urlsplit(href).scheme.lower()
+        if scheme and scheme not in URL_SCHEMES:
+            return label  # a refused scheme: the page shows the text without a link too
+        # Relative links stay, as on the page: /index.md sits beside `/`, so they lead to
+        # the same place.
+        return f"[{label}](<{_encode_destination(href)}>)"
+    return _md_inline(node)  # an image: its alt text, as the page shows no image
+
+
+def _md_code_span(content: str) -> str:
+    runs = [len(run) for run in re.findall(r"`+", content)]
+    ticks = "`" * (max(runs, default=0) + 1)
+    padded = f" {content} " if content[:1] in ("`", " ") or content[-1:] in ("`", " ") else content
+    return f"{ticks}{padded}{ticks}"
+
+
+def _encode_destination(href: str) -> str:
+    # Inside <...> a destination may hold anything but line breaks and unescaped < or >.
+    return re.sub(r"[<>\s]", lambda m: f"%{ord(m[0]):02X}", href)

@@ -10,6 +10,9 @@ A public view is wrapped in @public_document. The wrapper:
   (PublicResponseMiddleware enforces that after every other middleware has run);
 - keeps the last good render of each document on disk, and serves it (marked stale) when the
   database cannot be reached, so the status page answers when its own infrastructure fails.
+- serves a URL with several forms (the front page in HTML or Markdown) as one document per
+  form, chosen by the view's negotiator from the request's headers, here and on the fast
+  path alike, with the `Vary` the choice names.
 
 Lookups go process memory -> shared cache -> render. The generation is memoised in process
 memory for GENERATION_MEMO_SECONDS so a hot page costs no network round trip per request.
@@ -279,6 +282,19 @@ def one_off(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One form of a document that has several at the same URL (the front page as HTML or as
+    Markdown), as chosen from the request's headers by a view's negotiator."""
+
+    name: str  # keys the document: each form is cached, snapshotted and replayed on its own
+    vary: str  # the request headers the choice read, sent as `Vary`
+
+
+# Chooses a document's form; its argument reads a request header by name (None when absent).
+Negotiator: TypeAlias = Callable[[Callable[[str], str | None]], Variant]
+
+
 _P = ParamSpec("_P")
 # A view serving a public document: the request, then the URL's arguments.
 PublicView: TypeAlias = Callable[Concatenate[HttpRequest, _P], HttpResponse]
@@ -339,15 +355,21 @@ def _respond(
 
 
 def public_document(
-    *, query_params: tuple[str, ...] = (), headers: Mapping[str, str] | None = None
+    *,
+    query_params: tuple[str, ...] = (),
+    headers: Mapping[str, str] | None = None,
+    negotiate: Negotiator | None = None,
 ) -> Callable[[PublicView[_P]], PublicDocumentView[_P]]:
     """Serve a view's 200 responses through the generation-keyed cache.
 
     `query_params` names the parameters that change the document (e.g. "page"); all others are
     ignored, so `?x=random` cannot bypass the cache. `headers` are added to every response
-    (e.g. CORS). Non-200 answers (404s) pass through uncached.
+    (e.g. CORS). Non-200 answers (404s) pass through uncached. `negotiate`, for a URL with
+    several forms, picks the request's form from its headers: each form is its own document,
+    and its answers carry the `Vary` the choice names (the view picks its form with the same
+    function).
     """
-    extra = dict(headers or {})
+    base_extra = dict(headers or {})
 
     def decorator(view: PublicView[_P]) -> PublicDocumentView[_P]:
         @functools.wraps(view)
@@ -356,6 +378,11 @@ def public_document(
                 return HttpResponseNotAllowed(["GET", "HEAD"])
             params = "&".join(f"{p}={request.GET.get(p, '')}" for p in query_params)
             key = f"{request.path}?{params}"
+            extra, headers_key = base_extra, key
+            if negotiate is not None:
+                variant = negotiate(request.headers.get)
+                key, headers_key = _variant_keys(key, variant)
+                extra = {**base_extra, "Vary": variant.vary}
             try:
                 version = document_version()
             except DatabaseError:
@@ -380,8 +407,8 @@ def public_document(
                         snapshot_save(key, doc)
             local.put(doc_key, doc)
             # Registered only for documents that exist, so probing unknown ids grows nothing.
-            _routes[request.path] = (query_params, metrics.route_label(request))
-            return _respond(request, doc, stale=False, extra_headers=extra, key=key)
+            _routes[request.path] = (query_params, metrics.route_label(request), negotiate)
+            return _respond(request, doc, stale=False, extra_headers=extra, key=headers_key)
 
         # The one place a view becomes a PublicDocumentView: the marker is set here.
         marked = cast(PublicDocumentView[_P], wrapper)
@@ -389,6 +416,13 @@ def public_document(
         return marked
 
     return decorator
+
+
+def _variant_keys(key: str, variant: Variant) -> tuple[str, str]:
+    """The document key of a form of `key`, and the key of its final headers: two requests
+    for the same form may differ in what the choice read (Vary), never in the bytes."""
+    document = f"{key}#{variant.name}"
+    return document, f"{document}|{variant.vary}"
 
 
 _flights: dict[str, threading.Lock] = {}
@@ -483,7 +517,7 @@ class PublicResponseMiddleware:
 # query parameters that key them, and their URL pattern for the metrics), and the headers the
 # middleware stack adds to them (security headers, extra headers such as CORS). The fast path
 # replays exactly those.
-_routes: dict[str, tuple[tuple[str, ...], str]] = {}
+_routes: dict[str, tuple[tuple[str, ...], str, Negotiator | None]] = {}
 _final_headers: dict[str, list[tuple[str, str]]] = {}
 _PER_DOCUMENT_HEADERS = {
     "content-length", "etag", "last-modified", "content-type", "content-encoding",
@@ -511,9 +545,11 @@ def fast_path(app):
         route = _routes.get(path)
         if route is None:
             return app(environ, start_response)
-        params, label = route
-        key = f"{path}?{_key_params(environ, params)}"
-        headers = _final_headers.get(key)
+        params, label, negotiate = route
+        key = headers_key = f"{path}?{_key_params(environ, params)}"
+        if negotiate is not None:
+            key, headers_key = _variant_keys(key, negotiate(functools.partial(_header, environ)))
+        headers = _final_headers.get(headers_key)
         try:
             version = document_version()
         except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
@@ -559,6 +595,11 @@ def _wsgi_path(environ) -> str:
         return raw.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return raw
+
+
+def _header(environ, name: str) -> str | None:
+    """A request header from the WSGI environ, as Django's request.headers.get reads it."""
+    return environ.get("HTTP_" + name.upper().replace("-", "_"))
 
 
 def _key_params(environ, params: tuple[str, ...]) -> str:

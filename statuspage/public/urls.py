@@ -6,6 +6,7 @@ from statuspage.public import feeds, views
 
 urlpatterns = [
     path("", views.index, name="public-index"),
+    path("index.md", views.index_markdown, name="public-index-md"),
     path("favicon.ico", views.favicon, name="public-favicon"),
     path("history", views.history, name="public-history"),
     path("history.atom", feeds.history_atom, name="public-history-atom"),

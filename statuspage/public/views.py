@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from incidents import branding, selectors
 from statuspage.brand import brand_css
-from statuspage.public import finished_days, presenters, uptime
+from statuspage.public import finished_days, negotiation, presenters, status_markdown, uptime
 from statuspage.public_cache import mark_public, one_off, public_document
 
 UPTIME_DAYS = 90
@@ -28,9 +28,24 @@ def _status(tree: selectors.ComponentTree | None = None) -> dict[str, str]:
     return {"indicator": indicator, "description": description}
 
 
-@public_document()
+@public_document(negotiate=negotiation.front_page)
 def index(request):
-    return render_index(request, selectors.page_get())
+    """The front page; the Markdown status for clients that ask for it, and for curl and
+    other terminal clients that ask for nothing in particular (statuspage/public/negotiation.py)."""
+    page = selectors.page_get()
+    if negotiation.front_page(request.headers.get).name == negotiation.MARKDOWN.name:
+        return _markdown(page)
+    return render_index(request, page)
+
+
+@public_document()
+def index_markdown(request):
+    """The status in Markdown, for AI agents and terminals (public/status_markdown.py)."""
+    return _markdown(selectors.page_get())
+
+
+def _markdown(page) -> HttpResponse:
+    return HttpResponse(status_markdown.render(page), content_type=status_markdown.CONTENT_TYPE)
 
 
 def render_index(request, page, **extra) -> HttpResponse:

@@ -135,6 +135,23 @@ def test_public_page_is_cached_and_served_from_the_cache(nginx):
     assert nginx.get("/api/v2/summary.json")[1]["X-Cache-Status"] == "HIT"
 
 
+def test_the_cache_keeps_the_html_and_markdown_forms_of_the_front_page_apart(nginx):
+    """`/` answers curl and agents in Markdown, browsers in HTML, with `Vary` saying which
+    request headers chose: nginx stores each form apart and serves each reader its own."""
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "User-Agent": "Firefox"}
+    curl = {"Accept": "*/*", "User-Agent": "curl/8.5.0"}
+    agent = {"Accept": "text/markdown", "User-Agent": "agent/1.0"}
+    seen = {}
+    for name, headers in [("browser", browser), ("curl", curl), ("agent", agent)] * 2:
+        status, answer, body = nginx.get("/", **headers)
+        assert status == 200, name
+        kind = "md" if answer["Content-Type"].startswith("text/markdown") else "html"
+        assert kind == ("html" if name == "browser" else "md"), name
+        assert answer["X-Cache-Status"] == ("HIT" if name in seen else "MISS"), name
+        assert seen.setdefault(name, body) == body, name
+    assert seen["curl"] == seen["agent"] == nginx.get("/index.md")[2]
+
+
 def test_etag_revalidation_answers_304(nginx):
     _, headers, _ = nginx.get("/")
     etag = headers["ETag"]

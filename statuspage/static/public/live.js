@@ -111,7 +111,8 @@
     if (busy) return;
     busy = true;
     var method = etag ? "GET" : "HEAD";
-    var headers = etag ? { "If-None-Match": etag } : {};
+    // Asked for by name: `/` answers some programs in Markdown (statuspage/public/negotiation.py).
+    var headers = etag ? { "If-None-Match": etag, Accept: "text/html" } : { Accept: "text/html" };
     // no-store: the browser neither answers from its own cache nor swaps our 304 for a 200.
     fetch(window.location.href, { method: method, headers: headers, cache: "no-store", credentials: "omit" })
       .then(function (response) { return fetched(response, method); })
@@ -119,7 +120,7 @@
         busy = false;
         if (result === "changed") {
           etag = null;
-          return fetch(window.location.href, { cache: "no-store", credentials: "omit" })
+          return fetch(window.location.href, { headers: { Accept: "text/html" }, cache: "no-store", credentials: "omit" })
             .then(function (response) { return fetched(response, "GET"); });
         }
       })
