@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 
 from incidents import selectors
+from incidents.models import Page
 from incidents.queue import enqueue_now
 from statuspage.publish.render import PublishError, render_site
 from statuspage.publish.targets import (
@@ -61,11 +62,17 @@ def publish_on_commit(generation: int) -> None:
     if not settings.PUBLISH_TARGETS:
         return
     try:
-        enqueue_now(
-            JOB, generation, job_id=f"publish-{generation}", unique=True, retry=RETRY_INTERVALS
-        )
+        enqueue_now(JOB, generation, job_id=job_id(generation), unique=True, retry=RETRY_INTERVALS)
     except Exception:  # noqa: BLE001 - logged; the next change (or `manage.py publish`) catches up
         log.exception("publish of generation %s failed", generation)
+
+
+def job_id(generation: int) -> str:
+    """One job per generation of this page. The page's public id is part of it: a database
+    emptied and seeded again counts its generations from 0 again, and RQ keeps finished jobs'
+    ids for a while, so the generation alone would make the new ones look already queued."""
+    page_id = Page.objects.values_list("public_id", flat=True).get()
+    return f"publish-{page_id}-{generation}"
 
 
 def publish_site(

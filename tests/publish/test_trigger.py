@@ -10,7 +10,7 @@ from django.core.management import call_command
 from incidents import services
 from incidents.models import Page
 from statuspage.publish import jobs
-from statuspage.publish.services import RETRY_INTERVALS
+from statuspage.publish.services import RETRY_INTERVALS, job_id
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_with_redis_each_generation_is_queued_once_with_retries(
     with django_capture_on_commit_callbacks(execute=True):
         services.incident_create(name="Queued", body="x", actor=operator)
     generation = Page.objects.get().generation
-    job = q.fetch_job(f"publish-{generation}")
+    job = q.fetch_job(job_id(generation))
     assert job is not None and job.retries_left == len(RETRY_INTERVALS)
     assert not directory.current.exists()  # queued, not run
 
