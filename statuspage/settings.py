@@ -147,6 +147,9 @@ PUBLIC_SNAPSHOT_DIR = Path(env.str("PUBLIC_SNAPSHOT_DIR", default=str(DATA_DIR /
 STATUSPAGE_EVENT_HANDLER = "notifications.services.event_publish"
 # ... and each committed public change (its generation) through this one.
 STATUSPAGE_GENERATION_HANDLER = "statuspage.publish.services.publish_on_commit"
+# Periodic jobs of the project's own apps, run by the notifications scheduler (dotted path,
+# queue, seconds): the publish catch-up (a lost enqueue, the page's midnight).
+STATUSPAGE_PERIODIC_JOBS = [("statuspage.publish.jobs.publish_tick", "default", 60)]
 
 EMAIL_HOST = env.str("EMAIL_HOST")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+
 from incidents.models import Page
 from statuspage.publish.render import PublishError
 from statuspage.publish.services import publish_site
@@ -31,3 +33,13 @@ def publish_generation(generation: int) -> str:
         report.written,
     )
     return "published"
+
+
+def publish_tick() -> str:
+    """Every minute, from the scheduler (settings.STATUSPAGE_PERIODIC_JOBS). Publishes what is
+    not yet published: a change whose job was lost (Redis down at its commit), and the new day
+    at the page's midnight (documents show "today" without any write). When every target is
+    current it costs one manifest read per target."""
+    if not settings.PUBLISH_TARGETS:
+        return "off"
+    return publish_generation(Page.objects.values_list("generation", flat=True).get())

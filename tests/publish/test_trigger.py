@@ -98,3 +98,25 @@ def test_with_redis_each_generation_is_queued_once_with_retries(
     job.refresh()
     assert job.get_status() == "finished" and job.return_value() == "published"
     assert directory.read_manifest().generation == generation
+
+
+def test_the_scheduler_runs_the_publish_tick_every_minute():
+    from notifications.cron import schedule
+
+    assert (jobs.publish_tick, "default", 60) in schedule()
+
+
+@pytest.mark.frozen_at("2026-11-18T23:59:30+00:00")
+def test_the_tick_publishes_the_new_day_and_is_a_no_op_otherwise(site, published, settings, clock):
+    assert jobs.publish_tick() == "published"
+    assert jobs.publish_tick() == "current"
+    before = published.read_manifest()
+
+    clock.move_to("2026-11-19T00:00:30+00:00")  # the page's midnight (Etc/UTC): no write
+
+    assert jobs.publish_tick() == "published"
+    after = published.read_manifest()
+    assert after.generation == before.generation and after.version != before.version
+    assert after.objects["index.html"] != before.objects["index.html"]  # a new last day
+    settings.PUBLISH_TARGETS = []
+    assert jobs.publish_tick() == "off"
