@@ -88,6 +88,9 @@ NEVER_FOLLOWED = (
     "/healthz",
     "/readyz",
 )
+# Far beyond any page (the history pages and listings are bounded by the app): a crawl past it
+# means links that never end, which must stop the publish rather than fill the target.
+MAX_DOCUMENTS = 50_000
 _LINK = re.compile(rb"""(?:href|src)\s*=\s*["']([^"'#]+)""", re.IGNORECASE)
 
 
@@ -174,6 +177,8 @@ class _Crawl:
     found: dict[str, Rendered] = field(default_factory=dict)
 
     def add(self, path: str, query: str = "") -> None:
+        if len(self.seen) >= MAX_DOCUMENTS:
+            raise PublishError(f"more than {MAX_DOCUMENTS} documents: links that never end?")
         if (path, query) not in self.seen:
             self.seen.add((path, query))
             self.queue.append((path, query))

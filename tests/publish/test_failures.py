@@ -83,3 +83,13 @@ def test_the_command_says_what_it_did_and_fails_loudly(site, directory, settings
     with pytest.raises(CommandError, match="Some targets were not published"):
         call_command("publish")
     assert "no-such-bucket" in capsys.readouterr().err
+
+
+def test_links_that_never_end_stop_the_publish(site, directory, monkeypatch):
+    from statuspage.publish import render
+
+    monkeypatch.setattr(render, "MAX_DOCUMENTS", 10)
+
+    with pytest.raises(PublishError, match="more than 10 documents"):
+        publish_site(targets=[directory])
+    assert not directory.current.exists()

@@ -120,3 +120,31 @@ def test_the_tick_publishes_the_new_day_and_is_a_no_op_otherwise(site, published
     assert after.objects["index.html"] != before.objects["index.html"]  # a new last day
     settings.PUBLISH_TARGETS = []
     assert jobs.publish_tick() == "off"
+
+
+def broken_handler(generation):
+    raise RuntimeError(f"handler down at {generation}")
+
+
+def test_whatever_follows_a_commit_cannot_fail_the_write(
+    site, settings, operator, django_capture_on_commit_callbacks, caplog
+):
+    settings.STATUSPAGE_GENERATION_HANDLER = "tests.publish.test_trigger.broken_handler"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = services.incident_create(name="Still written", body="x", actor=operator)
+
+    assert Page.objects.get().generation > 0 and incident.pk is not None
+    assert "handler down at" in caplog.text
+
+
+def test_without_a_handler_nothing_follows_the_commit(
+    site, settings, operator, django_capture_on_commit_callbacks, directory
+):
+    settings.STATUSPAGE_GENERATION_HANDLER = ""
+    settings.PUBLISH_TARGETS = [directory.url]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.incident_create(name="Not published", body="x", actor=operator)
+
+    assert not directory.current.exists()
