@@ -209,15 +209,20 @@ class _Crawl:
     def visit(self, path: str, query: str) -> None:
         response = self.get(path, query)
         served = path
+        cache_control = response.get("Cache-Control", "")
         if response.status_code in (301, 308):
             # A permanent redirect to a published document (/favicon.ico): the target's bytes
-            # under the asked-for name, as a static host cannot redirect by itself.
+            # under the asked-for name, as a static host cannot redirect by itself. Cached as
+            # the redirect is: the target may be a content-hashed file, cached for good under
+            # its own name, never under this one.
             target = self.local(response["Location"], path)
             if target is None:
                 return
             response = self.get(*target)
             self.add(*target)
             served = target[0]
+        else:
+            cache_control = response.get("Cache-Control", "")
         if not publishable(response, served):
             return
         try:
@@ -232,7 +237,7 @@ class _Crawl:
             key=key,
             body=body,
             content_type=response["Content-Type"],
-            cache_control=response["Cache-Control"],
+            cache_control=cache_control,
         )
         kind = response["Content-Type"].split(";")[0].strip()
         if kind == "text/html":

@@ -147,8 +147,6 @@ class DirectoryTarget:
     readable after its generation is removed. Two generations are kept, so a request that
     resolved the old one a moment ago still finds its files."""
 
-    KEEP = 2
-
     def __init__(self, url: str, root: Path):
         self.url = url
         self.root = root
@@ -205,12 +203,12 @@ class DirectoryTarget:
         return outcome
 
     def _prune(self, generations: Path, keep: set[Path]) -> None:
-        folders = sorted(
-            (p for p in generations.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime
-        )
-        for stale in folders[: -self.KEEP]:
-            if stale.resolve() not in {k.resolve() for k in keep}:
-                shutil.rmtree(stale, ignore_errors=True)
+        """Delete every generation but the new one and the one before it, including any that
+        a publish killed half-way left behind (never linked as `current`)."""
+        kept = {k.resolve() for k in keep}
+        for folder in generations.iterdir():
+            if folder.is_dir() and folder.resolve() not in kept:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _link(old: Path, new: Path, names: list[tuple[str, bytes | None]]) -> bool:

@@ -159,9 +159,15 @@ def test_a_publish_stopped_half_way_leaves_readers_the_previous_one_whole(
     # The half-built generation was removed.
     assert len(list((directory.root / "generations").iterdir())) == 1
 
+    # A publish killed half-way (no chance to clean up) leaves its folder behind, unlinked.
+    killed = directory.root / "generations" / "g999-killed"
+    (killed / "incidents").mkdir(parents=True)
     retry = publish_site(targets=[directory])
     assert directory.read_manifest().generation == retry.generation > first.generation
     assert f"incidents/{site['open'].public_id}/index.html" in retry.outcomes[0].written
+    # The new generation and the one before it stay; the killed one's leftovers go.
+    assert not killed.exists()
+    assert len(list((directory.root / "generations").iterdir())) == 2
 
 
 def test_an_s3_publish_stopped_half_way_keeps_the_manifest_of_the_last_whole_one(

@@ -12,11 +12,15 @@ HOST = "127.0.0.1:8000"  # the page's public URL (tests/conftest.py `page`)
 
 
 def origin(client, path: str, query: str):
-    """The origin's answer to a reader; /favicon.ico's redirect is followed, as a browser does."""
+    """The origin's answer to a reader: (response, body). /favicon.ico's redirect is followed,
+    as a browser does; the response then carries the redirect's own Cache-Control (what the
+    published copy under the redirect's name is cached by)."""
     response = client.get(path, QUERY_STRING=query, HTTP_HOST=HOST)
+    cache_control = response.get("Cache-Control")
     if response.status_code in (301, 308):
         path, _, query = response["Location"].partition("?")
         response = client.get(path, QUERY_STRING=query, HTTP_HOST=HOST)
+        response["Cache-Control"] = cache_control
     assert response.status_code == 200, (path, query)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return response, body
