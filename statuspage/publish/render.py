@@ -312,8 +312,13 @@ def render_site(
     client = Client(raise_request_exception=False, **environ)
     origin = f"{parts.scheme}://{parts.netloc}"
     crawl = _Crawl(client, parts.scheme == "https", origin, on_progress)
-    crawl.visit("/", "")
+    front = crawl.get("/", "")
+    if front.status_code != 200:
+        # A redirect (HTTPS, a host), a 404: something is wrong with how the page is reached,
+        # not a page gone private. Publishing nothing must not withdraw what is published.
+        raise PublishError(f"the front page answered {front.status_code}, not 200")
     crawl.seen.add(("/", ""))
+    crawl.visit("/", "")
     if "index.html" not in crawl.found:
         return {}
     for entry in ENTRY_POINTS[1:]:

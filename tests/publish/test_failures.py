@@ -93,3 +93,26 @@ def test_links_that_never_end_stop_the_publish(site, directory, monkeypatch):
     with pytest.raises(PublishError, match="more than 10 documents"):
         publish_site(targets=[directory])
     assert not directory.current.exists()
+
+
+def test_a_front_page_that_redirects_stops_the_publish_and_withdraws_nothing(
+    site, directory, settings
+):
+    first = publish_site(targets=[directory])
+    settings.SECURE_SSL_REDIRECT = True  # the page's URL is still http://: every answer a 301
+    _bump()
+
+    with pytest.raises(PublishError, match="front page answered 301"):
+        publish_site(targets=[directory])
+    assert directory.read_manifest().objects.keys() == first.paths.keys()
+
+
+def test_an_https_page_is_rendered_as_served_over_https(site, directory, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    Page.objects.update(url="https://127.0.0.1")
+
+    report = publish_site(targets=[directory])
+
+    assert report.documents > 40
+    assert b"https://127.0.0.1/incidents/" in (directory.current / "history.atom").read_bytes()
