@@ -197,7 +197,7 @@ class _Crawl:
         return response
 
     def run(self) -> dict[str, Rendered]:
-        done = 0
+        done = len(self.seen) - len(self.queue)  # the front page, asked for before
         while self.queue:
             path, query = self.queue.pop(0)
             self.visit(path, query)
