@@ -45,3 +45,12 @@ class DomainEvent:
 def publish(event: DomainEvent) -> None:
     # Looked up per call (import_string hits sys.modules) so settings overrides apply.
     import_string(settings.STATUSPAGE_EVENT_HANDLER)(event)
+
+
+def generation_committed(generation: int) -> None:
+    """A public change committed as `generation`: hand it to settings'
+    STATUSPAGE_GENERATION_HANDLER (statuspage.publish renders and publishes the page), if one
+    is set. Called after commit, never inside the transaction."""
+    handler = getattr(settings, "STATUSPAGE_GENERATION_HANDLER", "")
+    if handler:
+        import_string(handler)(generation)

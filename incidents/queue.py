@@ -31,21 +31,27 @@ def enqueue_now(
     queue: str = "default",
     job_id: str | None = None,
     unique: bool = False,
+    retry: tuple[int, ...] = (),
 ) -> object:
     """Enqueue (or, without Redis, run) a job immediately. Raises QueueUnavailable.
 
     Returns the RQ job, or without Redis what the job returned. With `unique` (needs job_id)
     a job whose id already exists is not enqueued again: the deterministic id makes a
-    repeated enqueue of the same work a no-op. Returns None then.
+    repeated enqueue of the same work a no-op. Returns None then. `retry` gives the seconds
+    before each retry of a failed job (run by a worker started with --with-scheduler).
     """
     if not settings.REDIS_URL:
         return import_string(func_path)(*args)
     import django_rq
     from redis.exceptions import RedisError
+    from rq import Retry
     from rq.exceptions import DuplicateJobError
 
+    retries = Retry(max=len(retry), interval=list(retry)) if retry else None
     try:
-        return django_rq.get_queue(queue).enqueue(func_path, *args, job_id=job_id, unique=unique)
+        return django_rq.get_queue(queue).enqueue(
+            func_path, *args, job_id=job_id, unique=unique, retry=retries
+        )
     except DuplicateJobError:
         return None
     except RedisError as exc:

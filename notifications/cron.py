@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from redis import Redis
 from rq.cron import CronScheduler
 
@@ -27,6 +29,16 @@ SCHEDULE: tuple[tuple[Callable[[], object], str, int], ...] = (
 
 def build_scheduler(connection: Redis) -> CronScheduler:
     scheduler = CronScheduler(connection=connection, name="statuspage-notifications")
-    for func, queue_name, interval in SCHEDULE:
+    for func, queue_name, interval in schedule():
         scheduler.register(func, queue_name=queue_name, interval=interval)
     return scheduler
+
+
+def schedule() -> list[tuple[Callable[[], object], str, int]]:
+    """SCHEDULE, then the periodic jobs of the apps above this one, named (dotted path, queue,
+    seconds) in settings.STATUSPAGE_PERIODIC_JOBS: this app imports none of them."""
+    extra = [
+        (import_string(path), queue_name, interval)
+        for path, queue_name, interval in getattr(settings, "STATUSPAGE_PERIODIC_JOBS", ())
+    ]
+    return [*SCHEDULE, *extra]

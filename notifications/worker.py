@@ -20,9 +20,15 @@ from rq import Worker as RqWorker
 
 log = logging.getLogger(__name__)
 
+# Template folders compiled before the first fork: the notifications' own, and the public
+# site's and the widget's, which the publish job renders whole after every change
+# (docs/publishing.md).
+PRELOADED = ("notifications", "public", "widget")
+
 
 def preload() -> list[str]:
-    """Load what every notification job needs; returns the templates it compiled."""
+    """Load what every notification job (and the publish job) needs; returns the templates it
+    compiled."""
     import notifications.jobs  # noqa: F401 - imports the delivery code with it
 
     # Populates the resolver: its reverse lookups import the whole URL configuration.
@@ -31,7 +37,7 @@ def preload() -> list[str]:
     folders = cast("list[Path]", settings.TEMPLATES[0]["DIRS"])
     for folder in folders:
         root = Path(folder)
-        for path in sorted((root / "notifications").rglob("*")):
+        for path in sorted(p for area in PRELOADED for p in (root / area).rglob("*")):
             if path.is_file():
                 name = path.relative_to(root).as_posix()
                 get_template(name)

@@ -62,11 +62,19 @@ def route_label(request) -> str:
     return match.route or "/"
 
 
+# Set in the WSGI environ of the app's own renders (statuspage/publish): not client traffic, so
+# neither counted here nor kept in the read path's caches. No HTTP header can set an environ
+# key of this shape.
+RENDER_ONLY = "statuspage.render_only"
+
+
 class MetricsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.META.get(RENDER_ONLY):
+            return self.get_response(request)
         started = time.perf_counter()
         response = self.get_response(request)
         observe(

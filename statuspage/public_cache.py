@@ -403,8 +403,12 @@ def public_document(
                         doc = make_document(response.content, response["Content-Type"])
                         if getattr(response, "public_one_off", False):
                             return _respond(request, doc, stale=False, extra_headers=extra)
-                        _shared_set(doc_key, doc)
                         snapshot_save(key, doc)
+                        if request.META.get(metrics.RENDER_ONLY):
+                            # A publish renders every document once per generation: kept in
+                            # the caches, each would push out what readers actually ask for.
+                            return _respond(request, doc, stale=False, extra_headers=extra)
+                        _shared_set(doc_key, doc)
             local.put(doc_key, doc)
             # Registered only for documents that exist, so probing unknown ids grows nothing.
             _routes[request.path] = (query_params, metrics.route_label(request), negotiate)

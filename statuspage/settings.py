@@ -145,6 +145,11 @@ PUBLIC_SNAPSHOT_DIR = Path(env.str("PUBLIC_SNAPSHOT_DIR", default=str(DATA_DIR /
 
 # The domain announces published events through this one function (see incidents/events.py).
 STATUSPAGE_EVENT_HANDLER = "notifications.services.event_publish"
+# ... and each committed public change (its generation) through this one.
+STATUSPAGE_GENERATION_HANDLER = "statuspage.publish.services.publish_on_commit"
+# Periodic jobs of the project's own apps, run by the notifications scheduler (dotted path,
+# queue, seconds): the publish catch-up (a lost enqueue, the page's midnight).
+STATUSPAGE_PERIODIC_JOBS = [("statuspage.publish.jobs.publish_tick", "default", 60)]
 
 EMAIL_HOST = env.str("EMAIL_HOST")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1)
@@ -341,3 +346,19 @@ SMS_MAX_PER_SECOND = env.int("SMS_MAX_PER_SECOND", default=1, minimum=1)
 
 # Management API (/api/v1/): requests per key per minute before 429 + Retry-After.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120, minimum=1)
+
+# --- publishing (docs/publishing.md) ---
+# Every public document, rendered after each committed change and written to these targets:
+# file:///absolute/directory and/or s3://bucket/prefix, comma-separated. Checked at start-up
+# (statuspage/publish/checks.py). S3 credentials come from boto3's own chain
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, a profile or a role).
+INSTALLED_APPS += ["statuspage.publish"]
+PUBLISH_TARGETS = env.list("PUBLISH_TARGETS", default=[])
+# Another S3-compatible service than AWS (R2, MinIO, GCS): its endpoint, e.g.
+# https://<account>.r2.cloudflarestorage.com. Empty: AWS.
+PUBLISH_S3_ENDPOINT_URL = env.str("PUBLISH_S3_ENDPOINT_URL", default="")
+# Empty: boto3's own (AWS_REGION / AWS_DEFAULT_REGION, the profile).
+PUBLISH_S3_REGION = env.str("PUBLISH_S3_REGION", default="")
+PUBLISH_S3_ADDRESSING_STYLE = env.choice(
+    "PUBLISH_S3_ADDRESSING_STYLE", default="auto", choices=("auto", "path", "virtual")
+)

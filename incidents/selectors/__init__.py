@@ -406,3 +406,27 @@ def incident_template_render(template: IncidentTemplate) -> RenderedTemplate:
         status=template.status,
         component_statuses={c.id: template.component_status for c in components},
     )
+
+
+# --- what is published (statuspage/publish) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicIds:
+    """The public ids of everything that has a document of its own: incident and maintenance
+    permalinks, their JSON, component and group badges."""
+
+    incidents: list[str]
+    maintenance: list[str]
+    components: list[str]
+    groups: list[str]
+
+
+def public_ids() -> PublicIds:
+    """Four queries, whatever the number of objects."""
+    return PublicIds(
+        incidents=list(Incident.objects.order_by("id").values_list("public_id", flat=True)),
+        maintenance=list(Maintenance.objects.order_by("id").values_list("public_id", flat=True)),
+        components=list(Component.objects.order_by("id").values_list("public_id", flat=True)),
+        groups=list(ComponentGroup.objects.order_by("id").values_list("public_id", flat=True)),
+    )

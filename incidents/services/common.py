@@ -4,6 +4,7 @@ recomputation, the audit trail and the public generation bump."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,7 @@ from django.db import models, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from incidents import events
 from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, OPEN_INCIDENT_STATUSES, ChangeSource
 from incidents.errors import ServiceError
 from incidents.models import (
@@ -28,6 +30,8 @@ from incidents.models import (
     Page,
 )
 from incidents.rules import effective_component_status
+
+logger = logging.getLogger(__name__)
 
 GENERATION_CACHE_KEY = "public:generation"
 # Bounds staleness if the cache write after a commit is lost (e.g. Redis blinked): readers
@@ -204,6 +208,10 @@ def public_changed() -> None:
             cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)
         except Exception:  # noqa: BLE001 - a cache outage must not fail a committed write
             cache_delete_quietly()
+        try:
+            events.generation_committed(generation)
+        except Exception:  # noqa: BLE001 - nor may whatever follows the change (a publish)
+            logger.exception("after-commit handler of generation %s failed", generation)
 
     transaction.on_commit(_publish)
 

@@ -25,7 +25,7 @@ def test_the_project_runs_the_preloading_worker():
     assert get_worker_class() is worker.Worker
 
 
-def test_preload_loads_the_urls_and_compiles_every_notification_template():
+def test_preload_loads_the_urls_and_compiles_every_notification_and_public_template():
     # A fresh interpreter: this test process has long loaded the URLs.
     done = subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", PROBE],
@@ -36,9 +36,13 @@ def test_preload_loads_the_urls_and_compiles_every_notification_template():
     )
     populated, imported, count = done.stdout.split()
     assert populated == "True" and imported == "True"
-    templates = settings.TEMPLATES[0]["DIRS"][0] / "notifications"
-    assert int(count) == len([p for p in templates.rglob("*") if p.is_file()])
-    assert "notifications/email/body.html" in worker.preload()
+    root = settings.TEMPLATES[0]["DIRS"][0]
+    expected = [p for area in worker.PRELOADED for p in (root / area).rglob("*") if p.is_file()]
+    assert int(count) == len(expected)
+    names = worker.preload()
+    assert "notifications/email/body.html" in names
+    # The publish job renders the public site and the widget whole after every change.
+    assert {"public/index.html", "widget/frame.html"} <= set(names)
 
 
 def test_the_worker_preloads_before_its_first_job_and_works_if_that_fails(monkeypatch):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import sys
 import urllib.error
 import urllib.request
 from typing import Any
@@ -24,6 +23,7 @@ from django.db import transaction
 
 from incidents.management.commands import _management_api as management_api
 from incidents.management.commands._management_api import HttpStatusError
+from incidents.management.progress import ProgressBar
 from incidents.services import importing
 from incidents.services import importing_restore as restore
 from incidents.services.common import history_changed
@@ -209,20 +209,9 @@ class Command(BaseCommand):
 
     def _progress(self, label: str, done: int, total: int | None) -> None:
         """A one-line progress bar on stderr, redrawn only when it moves."""
-        if total:
-            filled = int(30 * done / total)
-            bar = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total}"
-            state = (label, filled)
-        else:
-            # Called once per fetched page with new items: each call moves the count.
-            bar, state = f"{done}", (label, done)
-        if state == getattr(self, "_last_progress", None) and done != total:
-            return
-        self._last_progress = state
-        self.stderr.write(f"\r{label}: {bar}", ending="")
-        if total and done == total:
-            self.stderr.write("")
-        sys.stderr.flush()
+        if getattr(self, "_bar", None) is None:
+            self._bar = ProgressBar(self.stderr)
+        self._bar(label, done, total)
 
     def _summary(self, report: importing.ImportReport) -> None:
         for kind, count in sorted(report.created.items()):

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from incidents import backup
+from incidents import backup, events
 
 
 class Command(BaseCommand):
@@ -29,3 +29,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         generation = backup.after_restore()
         self.stdout.write(self.style.SUCCESS(f"Restored {file}; public generation {generation}."))
+        try:
+            # The published copies (docs/publishing.md) follow the restored data.
+            events.generation_committed(generation)
+        except Exception as exc:  # noqa: BLE001 - the restore itself succeeded
+            self.stderr.write(self.style.WARNING(f"Publishing after the restore failed: {exc}"))

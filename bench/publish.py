@@ -1,0 +1,165 @@
+"""Publishing benchmark (not a test): commit-to-visible latency of the published copy.
+
+Seeds the demo page, publishes it once to a fresh directory target, then makes N changes (an
+update posted to an open incident, each with its own text) one after the other. For each it
+measures the time from the commit to the moment the change is in the published copy (the
+front page and the incident's permalink under `current/` both hold the text), and what the
+publish wrote: objects (and their gzip copies) and bytes, from the manifests before and after.
+
+With REDIS_URL set, the publish job goes through a real RQ queue to a worker process started
+here (`manage.py rqworker default`), as deployed; without it, the job runs in-process after
+the commit (the embedded default). Use its own database, e.g.:
+
+    createdb -h 127.0.0.1 -U postgres statuspage_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/statuspage_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/9 SECRET_KEY=bench \\
+    .venv/bin/python bench/publish.py --changes 50
+
+The database is flushed and seeded; the Redis db's default queue is emptied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
+WORK = Path(tempfile.mkdtemp(prefix="publish-bench-"))
+TARGET = WORK / "published"
+os.environ["PUBLISH_TARGETS"] = f"file://{TARGET}"
+os.environ.setdefault("DATA_DIR", str(WORK / "var"))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def start_worker() -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - our own command line
+        [sys.executable, str(ROOT / "manage.py"), "rqworker", "default"],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_visible(marker: bytes, files: list[Path], deadline: float) -> float | None:
+    while time.perf_counter() < deadline:
+        try:
+            if all(marker in f.read_bytes() for f in files):
+                return time.perf_counter()
+        except OSError:
+            pass
+        time.sleep(0.002)
+    return None
+
+
+def written(before, after) -> tuple[int, int]:
+    """Objects whose digest changed or that are new, and their bytes (with gzip copies)."""
+    keys = [k for k, d in after.objects.items() if before.objects.get(k) != d]
+    size = 0
+    for key in keys:
+        for name in (key, key + ".gz"):
+            path = TARGET / "current" / name
+            if path.exists():
+                size += path.stat().st_size
+    return len(keys), size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=50)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from incidents import selectors, services
+    from incidents.models import Page
+    from incidents.services import SYSTEM
+    from statuspage.publish.services import publish_site
+    from statuspage.publish.targets import configured_targets
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    Page.objects.create(name="Status", url="http://127.0.0.1:8000", time_zone="Etc/UTC")
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", stdout=quiet)
+    target = configured_targets()[0]
+    publish_site()  # usually current already: seeding published on its commits
+    total = len(target.read_manifest().objects)
+    print(f"target {target.url}: {total} documents")
+
+    worker = None
+    if settings.REDIS_URL:
+        import django_rq
+
+        django_rq.get_queue("default").empty()
+        worker = start_worker()
+        time.sleep(2)  # the worker loads the app before its first job
+    mode = "RQ worker process" if worker else "in-process after commit"
+    incident = next(iter(selectors.incidents_unresolved()))
+    files = [
+        TARGET / "current" / "index.html",
+        TARGET / "current" / "incidents" / incident.public_id / "index.html",
+    ]
+    latencies: list[float] = []
+    objects: list[int] = []
+    sizes: list[int] = []
+    missed = 0
+    try:
+        for n in range(args.changes):
+            before = target.read_manifest()
+            marker = f"bench change {n} {time.time_ns()}"
+            committed: list[float] = []
+            with transaction.atomic():
+                # Registered first, so it runs first at the commit: the clock starts there.
+                transaction.on_commit(lambda into=committed: into.append(time.perf_counter()))
+                services.incident_update_post(
+                    incident=incident,
+                    status=incident.status,
+                    body=marker,
+                    actor=SYSTEM,
+                    notify=False,
+                )
+            started = committed[0]
+            # Without Redis the publish ran in that commit's callbacks, before we got here.
+            seen = wait_visible(marker.encode(), files, started + 30)
+            if seen is None:
+                missed += 1
+                continue
+            latencies.append(seen - started)
+            count, size = written(before, target.read_manifest())
+            objects.append(count)
+            sizes.append(size)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(10)
+    ms = [x * 1000 for x in latencies]
+    print(f"mode: {mode}; {args.changes} changes, {missed} not visible within 30 s")
+    print(
+        f"commit to visible: p50 {percentile(ms, 0.5):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms, "
+        f"max {max(ms):.0f} ms"
+    )
+    print(
+        f"written per change: {statistics.median(objects):.0f} objects (median, of "
+        f"{total}), {statistics.median(sizes) / 1024:.0f} KiB (median)"
+    )
+
+
+if __name__ == "__main__":
+    main()

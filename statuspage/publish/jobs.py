@@ -1,0 +1,45 @@
+"""The publish job: takes the generation whose commit enqueued it."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from incidents.models import Page
+from statuspage.publish.render import PublishError
+from statuspage.publish.services import publish_site
+
+log = logging.getLogger(__name__)
+
+
+def publish_generation(generation: int) -> str:
+    """Publish after the commit of `generation`. A burst of writes enqueues one job each; a
+    job whose generation is no longer the newest does nothing, since the newest one's job
+    (enqueued by that commit) publishes a state that includes it. Raises on failure, so
+    that RQ retries it (services.RETRY_INTERVALS)."""
+    newest = Page.objects.values_list("generation", flat=True).get()
+    if newest > generation:
+        return "superseded"
+    report = publish_site()
+    if report.errors:
+        raise PublishError("; ".join(report.errors))
+    if report.current:
+        return "current"
+    log.info(
+        "published generation %s: %s documents, %s objects written",
+        report.generation,
+        report.documents,
+        report.written,
+    )
+    return "published"
+
+
+def publish_tick() -> str:
+    """Every minute, from the scheduler (settings.STATUSPAGE_PERIODIC_JOBS). Publishes what is
+    not yet published: a change whose job was lost (Redis down at its commit), and the new day
+    at the page's midnight (documents show "today" without any write). When every target is
+    current it costs one manifest read per target."""
+    if not settings.PUBLISH_TARGETS:
+        return "off"
+    return publish_generation(Page.objects.values_list("generation", flat=True).get())

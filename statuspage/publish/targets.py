@@ -1,0 +1,329 @@
+"""Where documents are published: a local directory or an S3-compatible bucket.
+
+`PUBLISH_TARGETS` is a comma-separated list of URLs (`file:///srv/status`, `s3://bucket/prefix`);
+`parse_target` is the one reading of them (the system check and the publisher both use it).
+
+Each target keeps a manifest (key -> digest of the bytes and headers, the generation it was
+published for), written after the objects it describes. A publish writes only the objects
+whose digest differs from the manifest's, removes the ones it no longer lists, then writes the
+manifest. How each target makes that switch safe for readers is described on its class.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+
+from statuspage.publish.render import Rendered
+
+MANIFEST = ".publish-manifest.json"
+MANIFEST_FORMAT = 1
+# S3 bucket names (the DNS-compatible rule every S3 implementation accepts).
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+class TargetError(ValueError):
+    """A PUBLISH_TARGETS entry that cannot be used, with what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    generation: int
+    version: str
+    objects: dict[str, str] = field(default_factory=dict)
+
+    def dumps(self) -> bytes:
+        return json.dumps(
+            {
+                "format": MANIFEST_FORMAT,
+                "generation": self.generation,
+                "version": self.version,
+                "objects": self.objects,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+
+    @classmethod
+    def loads(cls, raw: bytes) -> Manifest | None:
+        """None for anything that is not a manifest of this format: the next publish then
+        writes every object, which is always safe."""
+        try:
+            data = json.loads(raw)
+            if data.get("format") != MANIFEST_FORMAT:
+                return None
+            return cls(int(data["generation"]), str(data["version"]), dict(data["objects"]))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+@dataclass
+class Outcome:
+    """What one publish did to one target."""
+
+    target: str
+    written: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    bytes_written: int = 0
+
+
+# Called before each object is written (tests stop a publish half-way through with it).
+BeforeWrite = Callable[[str], None]
+
+
+class Target(Protocol):
+    url: str
+
+    def read_manifest(self) -> Manifest | None: ...
+
+    def write_manifest(self, manifest: Manifest) -> None: ...
+
+    def publish(
+        self,
+        documents: Mapping[str, Rendered],
+        manifest: Manifest,
+        previous: Manifest | None,
+        *,
+        before_write: BeforeWrite | None = None,
+    ) -> Outcome: ...
+
+
+def parse_target(url: str) -> Target:
+    """One PUBLISH_TARGETS entry as a target. Raises TargetError naming what is wrong."""
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        raise TargetError(f"{url!r}: a target URL takes no query or fragment.")
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            raise TargetError(f"{url!r}: a file URL names a local directory: file:///srv/status.")
+        path = unquote(parts.path)
+        if not path.startswith("/") or path.rstrip("/") == "":
+            raise TargetError(f"{url!r}: give an absolute directory other than /.")
+        return DirectoryTarget(url, Path(path))
+    if parts.scheme == "s3":
+        if not _BUCKET.fullmatch(parts.netloc or ""):
+            raise TargetError(f"{url!r}: {parts.netloc!r} is not a valid S3 bucket name.")
+        prefix = unquote(parts.path).strip("/")
+        if any(s in ("", ".", "..") for s in prefix.split("/")) and prefix:
+            raise TargetError(f"{url!r}: the prefix may not hold empty, . or .. segments.")
+        return S3Target(url, parts.netloc, prefix)
+    raise TargetError(
+        f"{url!r}: unknown target; use file:///absolute/directory or s3://bucket/prefix."
+    )
+
+
+def configured_targets() -> list[Target]:
+    return [parse_target(url) for url in settings.PUBLISH_TARGETS]
+
+
+def _changed(
+    documents: Mapping[str, Rendered], previous: Manifest | None
+) -> tuple[list[str], list[str]]:
+    """(keys to write, keys to delete) against the previous manifest."""
+    before = previous.objects if previous else {}
+    write = [k for k, doc in documents.items() if before.get(k) != doc.digest]
+    delete = [k for k in before if k not in documents]
+    return write, delete
+
+
+class DirectoryTarget:
+    """A directory served by a static server (nginx's `root <dir>/current`).
+
+    Each publish builds a new generation folder under `generations/`: unchanged files are hard
+    links to the previous generation's (no bytes copied), changed ones are written, removed
+    ones are simply absent; the manifest goes in last. Then `current`, a symlink, is swapped to
+    it with one rename(2). A reader resolves `current` once per request, so it sees either the
+    whole previous publish or the whole new one, never a mix; a file already open stays
+    readable after its generation is removed. Two generations are kept, so a request that
+    resolved the old one a moment ago still finds its files."""
+
+    def __init__(self, url: str, root: Path):
+        self.url = url
+        self.root = root
+
+    @property
+    def current(self) -> Path:
+        return self.root / "current"
+
+    def read_manifest(self) -> Manifest | None:
+        try:
+            return Manifest.loads((self.current / MANIFEST).read_bytes())
+        except OSError:
+            return None
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        _write(self.current / MANIFEST, manifest.dumps())
+
+    def publish(
+        self,
+        documents: Mapping[str, Rendered],
+        manifest: Manifest,
+        previous: Manifest | None,
+        *,
+        before_write: BeforeWrite | None = None,
+    ) -> Outcome:
+        outcome = Outcome(self.url)
+        write, outcome.deleted = _changed(documents, previous)
+        changed = set(write)
+        old = self.current.resolve() if self.current.exists() else None
+        generations = self.root / "generations"
+        name = f"g{manifest.generation}-{uuid.uuid4().hex[:8]}"
+        folder = generations / name
+        folder.mkdir(parents=True)
+        try:
+            for key, doc in documents.items():
+                names = [(key, doc.body), (key + ".gz", doc.gzip_body)]
+                if key not in changed and old is not None and _link(old, folder, names):
+                    continue
+                if before_write is not None:
+                    before_write(key)
+                for file_name, data in names:
+                    if data is not None:
+                        _write(folder / file_name, data)
+                        outcome.bytes_written += len(data)
+                outcome.written.append(key)
+            _write(folder / MANIFEST, manifest.dumps())
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        link = self.root / f".current-{uuid.uuid4().hex[:8]}"
+        link.symlink_to(Path("generations") / name)
+        os.replace(link, self.current)
+        self._prune(generations, keep={folder, *([old] if old else [])})
+        return outcome
+
+    def _prune(self, generations: Path, keep: set[Path]) -> None:
+        """Delete every generation but the new one and the one before it, including any that
+        a publish killed half-way left behind (never linked as `current`)."""
+        kept = {k.resolve() for k in keep}
+        for folder in generations.iterdir():
+            if folder.is_dir() and folder.resolve() not in kept:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _link(old: Path, new: Path, names: list[tuple[str, bytes | None]]) -> bool:
+    """Hard-link an unchanged object (and its .gz) from the previous generation. False when
+    the previous generation lacks it (then it is written)."""
+    for file_name, data in names:
+        if data is not None and not (old / file_name).is_file():
+            return False
+    for file_name, data in names:
+        if data is None:
+            continue
+        target = new / file_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(old / file_name, target)
+        except OSError:  # a file system without hard links: copy
+            shutil.copyfile(old / file_name, target)
+    return True
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_bytes(data)
+    tmp.chmod(0o644)
+    os.replace(tmp, path)
+
+
+class S3Target:
+    """An S3-compatible bucket (AWS S3, Cloudflare R2, MinIO, Google Cloud Storage's XML API),
+    objects under an optional prefix, through boto3.
+
+    Every PUT replaces one object atomically; a publish writes the changed objects, deletes
+    the removed ones, then writes the manifest. A reader may for a moment see a new front page
+    next to an old permalink (there is no bucket-wide switch in S3), never a half-written
+    object; the manifest only ever describes a publish that finished. A publish that stopped
+    half-way is finished by the next one (the job's retry), from the manifest it left."""
+
+    def __init__(self, url: str, bucket: str, prefix: str):
+        self.url = url
+        self.bucket = bucket
+        self.prefix = prefix
+        self._client: Any = None
+
+    def name(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def client(self) -> Any:
+        """One boto3 client per target object. Credentials come from boto3's own chain
+        (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance role)."""
+        if self._client is not None:
+            return self._client
+        import boto3
+        from botocore.config import Config
+
+        self._client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=settings.PUBLISH_S3_ENDPOINT_URL or None,
+            region_name=settings.PUBLISH_S3_REGION or None,
+            config=Config(
+                s3={"addressing_style": settings.PUBLISH_S3_ADDRESSING_STYLE},
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
+        )
+        return self._client
+
+    def read_manifest(self) -> Manifest | None:
+        client = self.client()
+        try:
+            answer = client.get_object(Bucket=self.bucket, Key=self.name(MANIFEST))
+        except client.exceptions.NoSuchKey:
+            return None
+        return Manifest.loads(answer["Body"].read())
+
+    def publish(
+        self,
+        documents: Mapping[str, Rendered],
+        manifest: Manifest,
+        previous: Manifest | None,
+        *,
+        before_write: BeforeWrite | None = None,
+    ) -> Outcome:
+        client = self.client()
+        outcome = Outcome(self.url)
+        write, delete = _changed(documents, previous)
+        for key in write:
+            if before_write is not None:
+                before_write(key)
+            doc = documents[key]
+            client.put_object(
+                Bucket=self.bucket,
+                Key=self.name(key),
+                Body=doc.body,
+                ContentType=doc.content_type,
+                CacheControl=doc.cache_control,
+            )
+            outcome.written.append(key)
+            outcome.bytes_written += len(doc.body)
+        for start in range(0, len(delete), 1000):  # DeleteObjects takes 1,000 keys at most
+            batch = delete[start : start + 1000]
+            client.delete_objects(
+                Bucket=self.bucket,
+                Delete={"Objects": [{"Key": self.name(k)} for k in batch], "Quiet": True},
+            )
+        outcome.deleted = delete
+        self.write_manifest(manifest)
+        return outcome
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        self.client().put_object(
+            Bucket=self.bucket,
+            Key=self.name(MANIFEST),
+            Body=manifest.dumps(),
+            ContentType="application/json",
+            CacheControl="no-cache",
+        )
