@@ -115,9 +115,34 @@ def server_command(name: str, port: int) -> list[str]:
         return [str(BIN / "gunicorn"), "statuspage.wsgi:application", "--workers", "2",
                 "--worker-class", "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}",
                 "--access-logfile", "/dev/null", "--log-level", "warning"]  # fmt: skip
-    return [str(BIN / "granian"), "--interface", "wsgi", "statuspage.wsgi:application",
-            "--workers", "2", "--blocking-threads", "4", "--host", "127.0.0.1",
+    # As in production (the Procfile's web line): deploy/granian.env, overridden by GRANIAN_*
+    # variables in the environment (--granian NAME=VALUE).
+    return [sys.executable, "-m", "statuspage.serve", "--host", "127.0.0.1",
             "--port", str(port), "--no-log"]  # fmt: skip
+
+
+def granian_env(overrides: dict[str, str], work: Path) -> dict[str, str]:
+    """The environment granian runs with: deploy/granian.env under the overrides, and the
+    metrics directory of production's multiprocess mode (its cost is part of the figures)."""
+    from statuspage import serve
+
+    current = {**os.environ, **overrides, "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus")}
+    return serve.environment(current, serve.read_config(serve.CONFIG))
+
+
+def start_server(name: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    if name == "gunicorn":
+        env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    return subprocess.Popen(server_command(name, port), cwd=ROOT, env=env)  # noqa: S603
+
+
+def start_trivial(port: int, env: dict[str, str], body: Path, content_type: str):
+    """bench/trivial_wsgi.py on granian with the status page's options: what Python costs."""
+    env = {**env, "BENCH_TRIVIAL_FILE": str(body), "BENCH_TRIVIAL_TYPE": content_type}
+    env["PYTHONPATH"] = str(ROOT / "bench")
+    cmd = [str(BIN / "granian"), "--host", "127.0.0.1", "--port", str(port), "--no-log",
+           "trivial_wsgi:application"]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603
 
 
 def wait_up(port: int, timeout: float = 20) -> None:
@@ -133,21 +158,30 @@ def wait_up(port: int, timeout: float = 20) -> None:
     raise RuntimeError(f"server on port {port} did not come up")
 
 
-def start_nginx(folder: Path) -> tuple[subprocess.Popen, int] | None:
+def start_nginx(folder: Path, files: dict[str, dict[str, str]]) -> tuple | None:
+    """nginx serving each saved document (file name -> its headers) with the headers the app
+    sent for it: the physical ceiling for the same bytes."""
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     if nginx is None:
         return None
     port = free_port()
+    locations = ""
+    for file, headers in files.items():
+        locations += f"    location = /{file} {{ default_type {headers['content-type']!r}; "
+        if headers.get("content-encoding"):
+            locations += (
+                f"add_header Content-Encoding {headers['content-encoding']}; "
+                "add_header Vary Accept-Encoding; "
+            )
+        locations += "}\n"
     conf = folder / "nginx.conf"
     conf.write_text(
         f"worker_processes 2; daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
         "events { worker_connections 1024; }\n"
-        f"http {{ access_log off; types {{ text/html html; }} client_body_temp_path {folder};\n"
-        # The file holds the gzipped bytes the app sends; say so, as the app does.
-        f"  server {{ listen 127.0.0.1:{port}; root {folder};\n"
-        "    location / { add_header Content-Encoding gzip; add_header Vary Accept-Encoding; }\n"
+        f"http {{ access_log off; types {{ }} client_body_temp_path {folder};\n"
+        f"  server {{ listen 127.0.0.1:{port}; root {folder};\n{locations}"
         "} }\n"
     )
     proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(folder)])  # noqa: S603
@@ -158,9 +192,12 @@ def start_nginx(folder: Path) -> tuple[subprocess.Popen, int] | None:
 # --- load --------------------------------------------------------------------------------------
 
 
+WRK_THREADS = 2
+
+
 def wrk(url: str, duration: int) -> dict:
     out = subprocess.run(  # noqa: S603
-        [shutil.which("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
+        [shutil.which("wrk"), f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
          "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -242,11 +279,81 @@ def visibility_seconds(port: int) -> float:
     return float("inf")
 
 
+def fetch(port: int, path: str) -> tuple[int, bytes, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"Accept-Encoding": ACCEPT_ENCODING})
+    response = conn.getresponse()
+    return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
+
+
+def line(label: str, r: dict, ceiling: dict | None) -> str:
+    text = f"{label:<34} {r['rps']:>9.0f} req/s  p50 {r['p50']:5.2f} ms  p99 {r['p99']:5.2f} ms"
+    if ceiling:
+        text += f"  | nginx {ceiling['rps']:>7.0f} req/s  = {100 * r['rps'] / ceiling['rps']:3.0f}%"
+    return text
+
+
+def measure_paths(name: str, port: int, env: dict, work: Path, args) -> None:
+    """For each path: the document's bytes served by nginx (the ceiling), then by the app, one
+    right after the other, so both see the same machine; for `/` also the trivial WSGI app on
+    the same granian (what Python costs at all)."""
+    docs: dict[str, dict[str, str]] = {}
+    paths = []
+    for path in args.paths:
+        status, body, headers = fetch(port, path)
+        if status != 200:
+            print(f"{name:<9} {path}: HTTP {status}, skipped")
+            continue
+        file = path.strip("/").replace("/", "_") or "index.html"
+        (work / "static" / file).write_bytes(body)
+        docs[file] = headers
+        paths.append((path, file))
+    nginx = start_nginx(work / "static", docs)
+    if nginx is None:
+        print("nginx not installed: no ceiling (apt-get install nginx-light)")
+    try:
+        for path, file in paths:
+            ceiling = load(nginx[1], f"/{file}", args.duration) if nginx else None
+            if ceiling:
+                print(line(f"nginx     {path}", ceiling, None), flush=True)
+            if path == "/" and name == "granian" and not args.no_trivial:
+                trivial_port = free_port()
+                trivial = start_trivial(
+                    trivial_port, env, work / "static" / file, docs[file]["content-type"]
+                )
+                try:
+                    wait_up(trivial_port)
+                    r = load(trivial_port, "/", args.duration)
+                    print(line("trivial   / (same bytes, granian)", r, ceiling), flush=True)
+                finally:
+                    trivial.terminate()
+                    trivial.wait(10)
+            r = load(port, path, args.duration)
+            print(line(f"{name:<9} {path}", r, ceiling), flush=True)
+    finally:
+        if nginx:
+            nginx[0].terminate()
+            nginx[0].wait(10)
+
+
 def main() -> None:
+    global WRK_THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", choices=["gunicorn", "granian", "both"], default="both")
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument(
+        "--paths", nargs="+", default=["/", "/api/v2/summary.json", "/history.atom"]
+    )
+    parser.add_argument("--wrk-threads", type=int, default=WRK_THREADS)
+    parser.add_argument("--no-trivial", action="store_true", help="skip the trivial WSGI app")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold-render timing")
+    parser.add_argument(
+        "--granian", action="append", default=[], metavar="NAME=VALUE",
+        help="override a deploy/granian.env setting, e.g. GRANIAN_BLOCKING_THREADS=1",
+    )  # fmt: skip
     args = parser.parse_args()
+    WRK_THREADS = args.wrk_threads
+    overrides = dict(item.split("=", 1) for item in args.granian)
 
     work = Path(tempfile.mkdtemp(prefix="public-bench-"))
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
@@ -258,55 +365,32 @@ def main() -> None:
     django.setup()
     print(f"seeding into {os.environ.get('DATABASE_URL') or work} ...", flush=True)
     seed()
-    renders = cold_render_ms()
-    print(f"cold render of / (50 components, 90 days, 200 incidents): "
-          f"median {statistics.median(renders):.1f} ms, max {max(renders):.1f} ms")  # fmt: skip
+    if not args.no_cold:
+        renders = cold_render_ms()
+        print(f"cold render of / (50 components, 90 days, 200 incidents): "
+              f"median {statistics.median(renders):.1f} ms, max {max(renders):.1f} ms")  # fmt: skip
 
     tool = "wrk" if shutil.which("wrk") else "python client (wrk not installed)"
-    print(f"load tool: {tool}; {CONNECTIONS} connections, {args.duration}s per URL")
+    print(f"load tool: {tool} -t{WRK_THREADS}; {CONNECTIONS} connections, {args.duration}s per URL")
     servers = ["gunicorn", "granian"] if args.server == "both" else [args.server]
     missing = [name for name in servers if not (BIN / name).exists()]
     for name in missing:
         print(f"{name} not installed: skipped (pip install -e '.[bench]' for gunicorn)")
     servers = [name for name in servers if name not in missing]
-    static = work / "static"
-    static.mkdir()
-    nginx = None
-    ceiling = None
+    (work / "static").mkdir()
+    env = granian_env(overrides, work)
+    shown = {k: v for k, v in env.items() if k.startswith("GRANIAN_") and k != "GRANIAN_HOST"}
+    print("granian: " + " ".join(f"{k}={v}" for k, v in sorted(shown.items())))
     for name in servers:
         port = free_port()
-        proc = subprocess.Popen(server_command(name, port), cwd=ROOT, env=os.environ.copy())  # noqa: S603
+        proc = start_server(name, port, env)
         try:
             wait_up(port)
-            conn = http.client.HTTPConnection("127.0.0.1", port)
-            conn.request("GET", "/", headers={"Accept-Encoding": ACCEPT_ENCODING})
-            (static / "index.html").write_bytes(conn.getresponse().read())
-            if nginx is None and ceiling is None:
-                nginx = start_nginx(static)
-                if nginx:
-                    ceiling = load(nginx[1], "/index.html", args.duration)
-                    c = ceiling
-                    print(f"nginx static   {c['rps']:>9.0f} req/s  p50 {c['p50']:.2f} ms  "
-                          f"p99 {c['p99']:.2f} ms")  # fmt: skip
-                else:
-                    ceiling = {}
-                    print("nginx not installed: no static ceiling (apt-get install nginx-light)")
-            conn = http.client.HTTPConnection("127.0.0.1", port)  # the old one timed out
-            conn.request("GET", "/api/v2/summary.json")
-            paths = ["/", "/history.atom"]
-            if conn.getresponse().status == 200:
-                paths.append("/api/v2/summary.json")
-            for path in paths:
-                r = load(port, path, args.duration)
-                ratio = f"  {100 * r['rps'] / ceiling['rps']:.0f}% of nginx" if ceiling else ""
-                print(f"{name:<9} {path:<22} {r['rps']:>9.0f} req/s  p50 {r['p50']:.2f} ms  "
-                      f"p99 {r['p99']:.2f} ms{ratio}", flush=True)  # fmt: skip
+            measure_paths(name, port, env, work, args)
             print(f"{name:<9} update visible on / after {visibility_seconds(port):.2f} s")
         finally:
             proc.terminate()
             proc.wait(10)
-    if nginx:
-        nginx[0].terminate()
     shutil.rmtree(work, ignore_errors=True)
 
 

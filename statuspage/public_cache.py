@@ -30,7 +30,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Concatenate, ParamSpec, Protocol, TypeAlias, cast
 from urllib.parse import parse_qs
@@ -108,6 +109,8 @@ class _LocalStore:
         self.lock = threading.Lock()
         self.generation: tuple[float, int] | None = None
         self.zone: tuple[int, ZoneInfo] | None = None  # the page's zone, per generation
+        # (generation, document version, wall-clock time of the page's next midnight)
+        self.version: tuple[int, str, float] | None = None
 
     def get(self, key: str) -> Document | None:
         with self.lock:
@@ -128,6 +131,7 @@ class _LocalStore:
             self.items.clear()
             self.generation = None
             self.zone = None
+            self.version = None
 
 
 local = _LocalStore(LOCAL_DOCUMENTS)
@@ -157,12 +161,21 @@ def document_version() -> str:
     Pages show "today" (the last uptime bar, the past days, the current history month), so a
     document rendered before the page's midnight must not be served after it, even when
     nothing was written in between. The zone only changes with a write, which bumps the
-    generation: it is looked up once per generation. Raises DatabaseError."""
+    generation: it is looked up once per generation. The version itself is kept until the
+    generation changes or the page's next midnight passes (one clock read per request rather
+    than a date in the page's zone). Raises DatabaseError."""
     generation = current_generation()
+    version = local.version
+    if version is not None and version[0] == generation and time.time() < version[2]:
+        return version[1]
     memo = local.zone
     if memo is None or memo[0] != generation:
         memo = local.zone = (generation, selectors.page_time_zone())
-    return f"{generation}.{datetime.now(memo[1]).date().isoformat()}"
+    today = datetime.now(memo[1]).date()
+    midnight = datetime.combine(today + timedelta(days=1), dt_time(0), tzinfo=memo[1])
+    text = f"{generation}.{today.isoformat()}"
+    local.version = (generation, text, midnight.timestamp())
+    return text
 
 
 def cache_control(*, stale: bool = False) -> str:
@@ -491,12 +504,65 @@ _PER_DOCUMENT_HEADERS = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Variant:
+    """One representation of a cached document as the fast path sends it: headers built once,
+    not per request (only the request id is added per request)."""
+
+    etag: str
+    ok: list[tuple[str, str]]  # the 200's headers
+    not_modified: list[tuple[str, str]]  # the 304's
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    document: Document
+    headers: list[tuple[str, str]]  # the learned headers it was built from
+    plain: _Variant
+    gzip: _Variant | None  # for clients that take gzip, when the document has gzipped bytes
+
+
+def _variant(
+    doc: Document, headers: list[tuple[str, str]], etag: str, body: bytes, *, gzipped: bool
+) -> _Variant:
+    common = [*headers, ("Last-Modified", http_date(doc.rendered_at)), ("ETag", etag),
+              ("Content-Type", doc.content_type)]  # fmt: skip
+    ok = [*common, ("Content-Length", str(len(body)))]
+    if gzipped:
+        ok.append(("Content-Encoding", "gzip"))
+    # The 304 keeps its Content-Type, as on Django's path (see _respond).
+    return _Variant(etag, ok, common, body)
+
+
+def _prepare(doc: Document, headers: list[tuple[str, str]]) -> _Prepared:
+    gz = getattr(doc, "gzip_body", None)
+    packed = None if gz is None else _variant(doc, headers, _gzip_etag(doc.etag), gz, gzipped=True)
+    return _Prepared(
+        doc, headers, _variant(doc, headers, doc.etag, doc.body, gzipped=False), packed
+    )
+
+
+# Document key -> its prepared answers; bounded like the documents themselves.
+_prepared: dict[str, _Prepared] = {}
+
+
+def _prepared_for(doc_key: str, doc: Document, headers: list[tuple[str, str]]) -> _Prepared:
+    prepared = _prepared.get(doc_key)
+    if prepared is None or prepared.document is not doc or prepared.headers is not headers:
+        if len(_prepared) >= LOCAL_DOCUMENTS * 2:
+            _prepared.clear()
+        prepared = _prepared[doc_key] = _prepare(doc, headers)
+    return prepared
+
+
 def fast_path(app):
     """Wrap the WSGI application: a GET/HEAD for a public document already rendered for the
     current generation in this process is answered here, bytes and headers identical to what
     Django would send, without building a request or running the middleware stack. What the
     middleware would add per request is added here too: the request id (X-Request-ID, the
-    caller's when sane) and the request metrics (statuspage/metrics.py).
+    caller's when sane) and the request metrics (statuspage/metrics.py, counted in its
+    tally).
 
     Anything else (first request for a document, other paths, the database down, a new
     generation) goes to Django unchanged. The Host header is not validated on this path: the
@@ -518,43 +584,32 @@ def fast_path(app):
             version = document_version()
         except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
             return app(environ, start_response)
-        doc = local.get(f"public:doc:{version}:{key}")
+        doc_key = f"public:doc:{version}:{key}"
+        doc = local.get(doc_key)
         if doc is None or headers is None:
             return app(environ, start_response)
-        gz: bytes | None = getattr(doc, "gzip_body", None)
+        prepared = _prepared_for(doc_key, doc, headers)
+        request_id = ("X-Request-ID", request_id_for(environ.get("HTTP_X_REQUEST_ID", "")))
         # The gzipped bytes, when the document has them and the client takes them.
-        sent_gz = gz if accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")) else None
-        etag = _gzip_etag(doc.etag) if sent_gz is not None else doc.etag
-        out = [
-            *headers,
-            ("ETag", etag),
-            ("Last-Modified", http_date(doc.rendered_at)),
-            ("X-Request-ID", request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))),
-        ]
-        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
-            # With its Content-Type, as on Django's path (see _respond).
-            start_response("304 Not Modified", [*out, ("Content-Type", doc.content_type)])
-            _counted(label, method, "304", started)
+        variant = prepared.plain
+        if prepared.gzip is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
+            variant = prepared.gzip
+        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), variant.etag):
+            start_response("304 Not Modified", [*variant.not_modified, request_id])
+            metrics.count_fast(label, method, "304", time.perf_counter() - started)
             return [b""]
-        body = sent_gz if sent_gz is not None else doc.body
-        out += [("Content-Type", doc.content_type), ("Content-Length", str(len(body)))]
-        if sent_gz is not None:
-            out.append(("Content-Encoding", "gzip"))
-        start_response("200 OK", out)
-        _counted(label, method, "200", started)
-        return [b"" if method == "HEAD" else body]
+        start_response("200 OK", [*variant.ok, request_id])
+        metrics.count_fast(label, method, "200", time.perf_counter() - started)
+        return [b"" if method == "HEAD" else variant.body]
 
     return application
-
-
-def _counted(route: str, method: str, status: str, started: float) -> None:
-    metrics.observe(route, method, status, time.perf_counter() - started)
-    metrics.FAST_PATH.inc()
 
 
 def _wsgi_path(environ) -> str:
     # As Django builds request.path: SCRIPT_NAME + PATH_INFO, PATH_INFO being latin-1 bytes.
     raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    if raw.isascii():
+        return raw  # the same in both encodings
     try:
         return raw.encode("latin-1").decode("utf-8")
     except UnicodeError:

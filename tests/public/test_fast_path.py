@@ -135,3 +135,20 @@ def test_gzip_variant_on_the_fast_path(site, django_app):
     assert again.headers["Vary"] == "Accept-Encoding"
     assert gzip.decompress(packed) == plain
     assert again.headers["Content-Length"] == str(len(packed))
+
+
+def test_head_and_revalidation_of_each_variant(site, django_app):
+    _, plain = _call(public_cache.fast_path(django_app), _environ("/"))
+    app = public_cache.fast_path(_django_must_not_run)
+    packed, _ = _call(app, _environ("/", HTTP_ACCEPT_ENCODING="gzip"))
+    head, nothing = _call(app, _environ("/", REQUEST_METHOD="HEAD", HTTP_ACCEPT_ENCODING="gzip"))
+    assert nothing == b"" and head.headers["Content-Length"] == packed.headers["Content-Length"]
+    assert head.headers["ETag"] == packed.headers["ETag"]
+    # Each variant's ETag revalidates that variant only.
+    gz_etag = packed.headers["ETag"]
+    again, _ = _call(app, _environ("/", HTTP_IF_NONE_MATCH=gz_etag, HTTP_ACCEPT_ENCODING="gzip"))
+    assert again.status.startswith("304") and again.headers["ETag"] == gz_etag
+    other, body = _call(app, _environ("/", HTTP_IF_NONE_MATCH=gz_etag))
+    assert other.status == "200 OK" and body == plain and "Content-Encoding" not in other.headers
+    assert again.headers["Content-Type"] == other.headers["Content-Type"]
+    assert again.headers["X-Request-ID"] != other.headers["X-Request-ID"]
