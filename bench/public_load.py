@@ -260,6 +260,40 @@ def load(port: int, path: str, duration: int) -> dict:
     return python_load(port, path, duration)
 
 
+def changing(every: float | None):
+    """While the block runs, post a public change every `every` seconds (each makes the next
+    read of every document a cold render): p99 then includes the renders."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def run():
+        if not every:
+            yield
+            return
+        from incidents import services
+        from incidents.services import Actor
+
+        stop = threading.Event()
+
+        def post():
+            n = 0
+            while not stop.wait(every):
+                n += 1
+                services.incident_create(
+                    name=f"Change {n}", body="x", actor=Actor("bench", "automation"), notify=False
+                )
+
+        thread = threading.Thread(target=post)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    return run()
+
+
 def visibility_seconds(port: int) -> float:
     """Post an update through the services and poll / at the origin until it shows."""
     from incidents import services
@@ -311,29 +345,49 @@ def measure_paths(name: str, port: int, env: dict, work: Path, args) -> None:
     nginx = start_nginx(work / "static", docs)
     if nginx is None:
         print("nginx not installed: no ceiling (apt-get install nginx-light)")
+    trivial = None
+    if name == "granian" and not args.no_trivial and ("/", "index.html") in paths:
+        trivial_port = free_port()
+        trivial = start_trivial(
+            trivial_port, env, work / "static" / "index.html", docs["index.html"]["content-type"]
+        )
+        wait_up(trivial_port)
+    ratios: dict[str, list[tuple[float, float]]] = {}
     try:
-        for path, file in paths:
-            ceiling = load(nginx[1], f"/{file}", args.duration) if nginx else None
-            if ceiling:
-                print(line(f"nginx     {path}", ceiling, None), flush=True)
-            if path == "/" and name == "granian" and not args.no_trivial:
-                trivial_port = free_port()
-                trivial = start_trivial(
-                    trivial_port, env, work / "static" / file, docs[file]["content-type"]
-                )
-                try:
-                    wait_up(trivial_port)
+        for round_ in range(args.rounds):
+            if args.rounds > 1:
+                print(f"round {round_ + 1} of {args.rounds}")
+            for path, file in paths:
+                ceiling = load(nginx[1], f"/{file}", args.duration) if nginx else None
+                if ceiling:
+                    print(line(f"nginx     {path}", ceiling, None), flush=True)
+                if trivial is not None and path == "/":
                     r = load(trivial_port, "/", args.duration)
                     print(line("trivial   / (same bytes, granian)", r, ceiling), flush=True)
-                finally:
-                    trivial.terminate()
-                    trivial.wait(10)
-            r = load(port, path, args.duration)
-            print(line(f"{name:<9} {path}", r, ceiling), flush=True)
+                    if ceiling:
+                        ratios.setdefault("trivial /", []).append(
+                            (r["rps"] / ceiling["rps"], r["p99"])
+                        )
+                with changing(args.change_every):
+                    r = load(port, path, args.duration)
+                print(line(f"{name:<9} {path}", r, ceiling), flush=True)
+                if ceiling:
+                    ratios.setdefault(f"{name} {path}", []).append(
+                        (r["rps"] / ceiling["rps"], r["p99"])
+                    )
     finally:
+        if trivial is not None:
+            trivial.terminate()
+            trivial.wait(10)
         if nginx:
             nginx[0].terminate()
             nginx[0].wait(10)
+    if args.rounds > 1:
+        for label, seen in ratios.items():
+            shares = ", ".join(f"{100 * share:.0f}%" for share, _ in seen)
+            p99s = ", ".join(f"{p99:.1f}" for _, p99 in seen)
+            median = 100 * statistics.median(share for share, _ in seen)
+            print(f"{label:<34} of nginx: median {median:.0f}% ({shares}); p99 ms {p99s}")
 
 
 def main() -> None:
@@ -345,6 +399,14 @@ def main() -> None:
         "--paths", nargs="+", default=["/", "/api/v2/summary.json", "/history.atom"]
     )
     parser.add_argument("--wrk-threads", type=int, default=WRK_THREADS)
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="measure nginx and the app this many times in turn, then print the median ratio",
+    )  # fmt: skip
+    parser.add_argument(
+        "--change-every", type=float, metavar="SECONDS",
+        help="post a public change this often while the app is loaded (cold renders included)",
+    )  # fmt: skip
     parser.add_argument("--no-trivial", action="store_true", help="skip the trivial WSGI app")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-render timing")
     parser.add_argument(
@@ -363,6 +425,11 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.cache import cache
+
+    # Documents are keyed on the generation, which starts again with each fresh database:
+    # what an earlier run left in the shared cache must not answer for this one.
+    cache.clear()
     print(f"seeding into {os.environ.get('DATABASE_URL') or work} ...", flush=True)
     seed()
     if not args.no_cold:
