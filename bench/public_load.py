@@ -2,15 +2,21 @@
 """Load benchmark of the public read path. Not a test: it prints figures.
 
     .venv/bin/python bench/public_load.py [--server gunicorn|granian|both] [--duration 10]
+        [--rounds 2] [--paths / /api/v2/summary.json] [--granian GRANIAN_BLOCKING_THREADS=1]
 
 1. Seeds a fresh database (SQLite in a temp dir, or DATABASE_URL) with 50 components, 90 days
    of history and 200 incidents; times cold renders of / in-process (target < 150 ms).
-2. Starts the app as in production (gunicorn and/or granian, 2 workers, on a free port).
-3. Saves the bytes of / to a file and, if nginx is installed, serves that file from nginx as
-   the physical ceiling.
-4. Loads `/`, `/history.atom`, `/api/v2/summary.json` (if the app has it) and the static file
-   with wrk (64 connections, 2 threads) when wrk is installed, else with a Python client that
-   is itself the bottleneck (figures then only compare servers with each other).
+2. Starts the app as in production (granian through `python -m statuspage.serve` with
+   deploy/granian.env and multiprocess metrics, `--granian NAME=VALUE` overriding a setting;
+   and/or gunicorn), on a free port.
+3. Saves the bytes and headers of each path to a file and, if nginx is installed, serves them
+   from nginx as the physical ceiling; for `/` also starts bench/trivial_wsgi.py (the same
+   bytes from the same granian: what Python costs at all).
+4. For each path, loads nginx and then the app (and the trivial app) one right after the other
+   with wrk (64 connections) when wrk is installed, else with a Python client that is itself
+   the bottleneck, and prints the app's share of nginx beside each figure. `--rounds N`
+   repeats that and prints the median share; `--change-every S` posts a change every S
+   seconds during the app's load (p99 with cold renders).
 5. Measures how long a posted update takes to show on / at the origin (target < 1 s).
 """
 

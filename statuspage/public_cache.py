@@ -34,7 +34,6 @@ from datetime import datetime, timedelta
 from datetime import time as dt_time
 from pathlib import Path
 from typing import Concatenate, ParamSpec, Protocol, TypeAlias, cast
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -51,7 +50,6 @@ from django.utils.http import http_date
 
 from incidents import selectors
 from statuspage import metrics
-from statuspage.logs import request_id_for
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +79,7 @@ def make_document(body: bytes, content_type: str) -> Document:
     return Document(body, content_type, _etag(body), time.time(), gz)
 
 
-def _gzip_etag(etag: str) -> str:
+def gzip_etag(etag: str) -> str:
     # A strong ETag names one representation: the gzipped bytes get their own.
     return etag[:-1] + '-gz"'
 
@@ -193,7 +191,7 @@ def _etag(body: bytes) -> str:
 
 
 def _matches(request: HttpRequest, etag: str) -> bool:
-    return _etag_matches(request.headers.get("If-None-Match", ""), etag)
+    return etag_matches(request.headers.get("If-None-Match", ""), etag)
 
 
 # --- durable last-good snapshots ----------------------------------------------------------------
@@ -321,7 +319,7 @@ def _respond(
     gz: bytes | None = None if stale else getattr(doc, "gzip_body", None)
     # The gzipped bytes, when the document has them and the client takes them.
     sent_gz = gz if accepts_gzip(request.headers.get("Accept-Encoding", "")) else None
-    etag = _gzip_etag(doc.etag) if sent_gz is not None else doc.etag
+    etag = gzip_etag(doc.etag) if sent_gz is not None else doc.etag
     if not stale and _matches(request, etag):
         # The document's own Content-Type: a browser updates its stored copy's headers from a
         # 304, and a default text/html (or none, as Chromium showed) turns a cached stylesheet
@@ -393,7 +391,7 @@ def public_document(
                         snapshot_save(key, doc)
             local.put(doc_key, doc)
             # Registered only for documents that exist, so probing unknown ids grows nothing.
-            _routes[request.path] = (query_params, metrics.route_label(request))
+            routes[request.path] = (query_params, metrics.route_label(request))
             return _respond(request, doc, stale=False, extra_headers=extra, key=key)
 
         # The one place a view becomes a PublicDocumentView: the marker is set here.
@@ -482,7 +480,7 @@ class PublicResponseMiddleware:
                     del response["Vary"]
             key = getattr(response, "public_key", None)
             if key is not None and response.status_code == 200:
-                _final_headers[key] = [
+                final_headers[key] = [
                     (name, value)
                     for name, value in response.items()
                     if name.lower() not in _PER_DOCUMENT_HEADERS
@@ -490,141 +488,21 @@ class PublicResponseMiddleware:
         return response
 
 
-# --- the WSGI fast path -------------------------------------------------------------------------
+# --- what the WSGI fast path replays (statuspage/public_fast_path.py) ---------------------------
 
 # Learned as the Django stack serves public documents: which paths are public documents (the
 # query parameters that key them, and their URL pattern for the metrics), and the headers the
 # middleware stack adds to them (security headers, extra headers such as CORS). The fast path
 # replays exactly those.
-_routes: dict[str, tuple[tuple[str, ...], str]] = {}
-_final_headers: dict[str, list[tuple[str, str]]] = {}
+routes: dict[str, tuple[tuple[str, ...], str]] = {}
+final_headers: dict[str, list[tuple[str, str]]] = {}
 _PER_DOCUMENT_HEADERS = {
     "content-length", "etag", "last-modified", "content-type", "content-encoding",
     "x-request-id",
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Variant:
-    """One representation of a cached document as the fast path sends it: headers built once,
-    not per request (only the request id is added per request)."""
-
-    etag: str
-    ok: list[tuple[str, str]]  # the 200's headers
-    not_modified: list[tuple[str, str]]  # the 304's
-    body: bytes
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    document: Document
-    headers: list[tuple[str, str]]  # the learned headers it was built from
-    plain: _Variant
-    gzip: _Variant | None  # for clients that take gzip, when the document has gzipped bytes
-
-
-def _variant(
-    doc: Document, headers: list[tuple[str, str]], etag: str, body: bytes, *, gzipped: bool
-) -> _Variant:
-    common = [*headers, ("Last-Modified", http_date(doc.rendered_at)), ("ETag", etag),
-              ("Content-Type", doc.content_type)]  # fmt: skip
-    ok = [*common, ("Content-Length", str(len(body)))]
-    if gzipped:
-        ok.append(("Content-Encoding", "gzip"))
-    # The 304 keeps its Content-Type, as on Django's path (see _respond).
-    return _Variant(etag, ok, common, body)
-
-
-def _prepare(doc: Document, headers: list[tuple[str, str]]) -> _Prepared:
-    gz = getattr(doc, "gzip_body", None)
-    packed = None if gz is None else _variant(doc, headers, _gzip_etag(doc.etag), gz, gzipped=True)
-    return _Prepared(
-        doc, headers, _variant(doc, headers, doc.etag, doc.body, gzipped=False), packed
-    )
-
-
-# Document key -> its prepared answers; bounded like the documents themselves.
-_prepared: dict[str, _Prepared] = {}
-
-
-def _prepared_for(doc_key: str, doc: Document, headers: list[tuple[str, str]]) -> _Prepared:
-    prepared = _prepared.get(doc_key)
-    if prepared is None or prepared.document is not doc or prepared.headers is not headers:
-        if len(_prepared) >= LOCAL_DOCUMENTS * 2:
-            _prepared.clear()
-        prepared = _prepared[doc_key] = _prepare(doc, headers)
-    return prepared
-
-
-def fast_path(app):
-    """Wrap the WSGI application: a GET/HEAD for a public document already rendered for the
-    current generation in this process is answered here, bytes and headers identical to what
-    Django would send, without building a request or running the middleware stack. What the
-    middleware would add per request is added here too: the request id (X-Request-ID, the
-    caller's when sane) and the request metrics (statuspage/metrics.py, counted in its
-    tally).
-
-    Anything else (first request for a document, other paths, the database down, a new
-    generation) goes to Django unchanged. The Host header is not validated on this path: the
-    documents do not depend on it (links come from Page.url)."""
-
-    def application(environ, start_response):
-        started = time.perf_counter()
-        method = environ.get("REQUEST_METHOD")
-        if method not in ("GET", "HEAD"):
-            return app(environ, start_response)
-        path = _wsgi_path(environ)
-        route = _routes.get(path)
-        if route is None:
-            return app(environ, start_response)
-        params, label = route
-        key = f"{path}?{_key_params(environ, params)}"
-        headers = _final_headers.get(key)
-        try:
-            version = document_version()
-        except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
-            return app(environ, start_response)
-        doc_key = f"public:doc:{version}:{key}"
-        doc = local.get(doc_key)
-        if doc is None or headers is None:
-            return app(environ, start_response)
-        prepared = _prepared_for(doc_key, doc, headers)
-        request_id = ("X-Request-ID", request_id_for(environ.get("HTTP_X_REQUEST_ID", "")))
-        # The gzipped bytes, when the document has them and the client takes them.
-        variant = prepared.plain
-        if prepared.gzip is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
-            variant = prepared.gzip
-        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), variant.etag):
-            start_response("304 Not Modified", [*variant.not_modified, request_id])
-            metrics.count_fast(label, method, "304", time.perf_counter() - started)
-            return [b""]
-        start_response("200 OK", [*variant.ok, request_id])
-        metrics.count_fast(label, method, "200", time.perf_counter() - started)
-        return [b"" if method == "HEAD" else variant.body]
-
-    return application
-
-
-def _wsgi_path(environ) -> str:
-    # As Django builds request.path: SCRIPT_NAME + PATH_INFO, PATH_INFO being latin-1 bytes.
-    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    if raw.isascii():
-        return raw  # the same in both encodings
-    try:
-        return raw.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return raw
-
-
-def _key_params(environ, params: tuple[str, ...]) -> str:
-    if not params:
-        return ""
-    # Django's QueryDict.get returns the last value of a repeated parameter: do the same.
-    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    return "&".join(f"{p}={query.get(p, [''])[-1]}" for p in params)
-
-
-def _etag_matches(header: str, etag: str) -> bool:
+def etag_matches(header: str, etag: str) -> bool:
     if not header:
         return False
     candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}

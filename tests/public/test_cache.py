@@ -212,4 +212,4 @@ def test_concurrent_misses_render_once(rf, page, monkeypatch):
 
 def test_unknown_documents_are_not_remembered_as_routes(client, page):
     assert client.get("/incidents/aaaaaaaaaaaa").status_code == 404
-    assert "/incidents/aaaaaaaaaaaa" not in public_cache._routes
+    assert "/incidents/aaaaaaaaaaaa" not in public_cache.routes
