@@ -374,6 +374,9 @@ def public_document(
             doc_key = f"public:doc:{version}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:
+                previous = _last_good.get(key)
+                if previous is not None and _in_flight(key):
+                    return _replaced_copy(request, previous, extra)
                 with _single_flight(key):
                     # Whoever waited here usually finds the document rendered by the first.
                     doc = local.get(doc_key) or _shared_get(doc_key)
@@ -390,6 +393,7 @@ def public_document(
                         _shared_set(doc_key, doc)
                         snapshot_save(key, doc)
             local.put(doc_key, doc)
+            _remember_last_good(key, doc)
             # Registered only for documents that exist, so probing unknown ids grows nothing.
             routes[request.path] = (query_params, metrics.route_label(request))
             return _respond(request, doc, stale=False, extra_headers=extra, key=key)
@@ -424,6 +428,37 @@ def _single_flight(key: str) -> Iterator[None]:
     finally:
         if acquired:
             lock.release()
+
+
+# Document key without its version -> the last version of it this process served: what a
+# reader gets while another thread renders the next version (see _replaced_copy).
+_last_good: dict[str, Document] = {}
+# Shared caches must not keep the copy a render is replacing: the next request gets the new one.
+REPLACED_CACHE_CONTROL = "public, max-age=0, s-maxage=0"
+
+
+def _remember_last_good(key: str, doc: Document) -> None:
+    if _last_good.get(key) is not doc:
+        if len(_last_good) > LOCAL_DOCUMENTS * 4:
+            _last_good.clear()  # bounded; the cost is at worst one reader waiting for a render
+        _last_good[key] = doc
+
+
+def _in_flight(key: str) -> bool:
+    lock = _flights.get(key)
+    return lock is not None and lock.locked()
+
+
+def _replaced_copy(request: HttpRequest, doc: Document, extra: Mapping[str, str]) -> HttpResponse:
+    """After a change every reader of a document misses at once, and all but one would wait
+    for that one's render (the single flight): 50-300 ms in which the process answers nothing
+    else of that document (docs/performance.md, "The cached read path against nginx"). They
+    get the version the render replaces instead, as it was a moment before the change, not
+    to be kept by shared caches. Only while a render is in flight: otherwise a reader
+    renders, as always."""
+    response = _respond(request, doc, stale=False, extra_headers=extra)
+    response["Cache-Control"] = REPLACED_CACHE_CONTROL
+    return response
 
 
 def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) -> HttpResponse:
