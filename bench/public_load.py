@@ -2,15 +2,21 @@
 """Load benchmark of the public read path. Not a test: it prints figures.
 
     .venv/bin/python bench/public_load.py [--server gunicorn|granian|both] [--duration 10]
+        [--rounds 2] [--paths / /api/v2/summary.json] [--granian GRANIAN_BLOCKING_THREADS=1]
 
 1. Seeds a fresh database (SQLite in a temp dir, or DATABASE_URL) with 50 components, 90 days
    of history and 200 incidents; times cold renders of / in-process (target < 150 ms).
-2. Starts the app as in production (gunicorn and/or granian, 2 workers, on a free port).
-3. Saves the bytes of / to a file and, if nginx is installed, serves that file from nginx as
-   the physical ceiling.
-4. Loads `/`, `/history.atom`, `/api/v2/summary.json` (if the app has it) and the static file
-   with wrk (64 connections, 2 threads) when wrk is installed, else with a Python client that
-   is itself the bottleneck (figures then only compare servers with each other).
+2. Starts the app as in production (granian through `python -m statuspage.serve` with
+   deploy/granian.env and multiprocess metrics, `--granian NAME=VALUE` overriding a setting;
+   and/or gunicorn), on a free port.
+3. Saves the bytes and headers of each path to a file and, if nginx is installed, serves them
+   from nginx as the physical ceiling; for `/` also starts bench/trivial_wsgi.py (the same
+   bytes from the same granian: what Python costs at all).
+4. For each path, loads nginx and then the app (and the trivial app) one right after the other
+   with wrk (64 connections) when wrk is installed, else with a Python client that is itself
+   the bottleneck, and prints the app's share of nginx beside each figure. `--rounds N`
+   repeats that and prints the median share; `--change-every S` posts a change every S
+   seconds during the app's load (p99 with cold renders).
 5. Measures how long a posted update takes to show on / at the origin (target < 1 s).
 """
 
@@ -115,9 +121,34 @@ def server_command(name: str, port: int) -> list[str]:
         return [str(BIN / "gunicorn"), "statuspage.wsgi:application", "--workers", "2",
                 "--worker-class", "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}",
                 "--access-logfile", "/dev/null", "--log-level", "warning"]  # fmt: skip
-    return [str(BIN / "granian"), "--interface", "wsgi", "statuspage.wsgi:application",
-            "--workers", "2", "--blocking-threads", "4", "--host", "127.0.0.1",
+    # As in production (the Procfile's web line): deploy/granian.env, overridden by GRANIAN_*
+    # variables in the environment (--granian NAME=VALUE).
+    return [sys.executable, "-m", "statuspage.serve", "--host", "127.0.0.1",
             "--port", str(port), "--no-log"]  # fmt: skip
+
+
+def granian_env(overrides: dict[str, str], work: Path) -> dict[str, str]:
+    """The environment granian runs with: deploy/granian.env under the overrides, and the
+    metrics directory of production's multiprocess mode (its cost is part of the figures)."""
+    from statuspage import serve
+
+    current = {**os.environ, **overrides, "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus")}
+    return serve.environment(current, serve.read_config(serve.CONFIG))
+
+
+def start_server(name: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    if name == "gunicorn":
+        env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    return subprocess.Popen(server_command(name, port), cwd=ROOT, env=env)  # noqa: S603
+
+
+def start_trivial(port: int, env: dict[str, str], body: Path, content_type: str):
+    """bench/trivial_wsgi.py on granian with the status page's options: what Python costs."""
+    env = {**env, "BENCH_TRIVIAL_FILE": str(body), "BENCH_TRIVIAL_TYPE": content_type}
+    env["PYTHONPATH"] = str(ROOT / "bench")
+    cmd = [str(BIN / "granian"), "--host", "127.0.0.1", "--port", str(port), "--no-log",
+           "trivial_wsgi:application"]  # fmt: skip
+    return subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603
 
 
 def wait_up(port: int, timeout: float = 20) -> None:
@@ -133,21 +164,30 @@ def wait_up(port: int, timeout: float = 20) -> None:
     raise RuntimeError(f"server on port {port} did not come up")
 
 
-def start_nginx(folder: Path) -> tuple[subprocess.Popen, int] | None:
+def start_nginx(folder: Path, files: dict[str, dict[str, str]]) -> tuple | None:
+    """nginx serving each saved document (file name -> its headers) with the headers the app
+    sent for it: the physical ceiling for the same bytes."""
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     if nginx is None:
         return None
     port = free_port()
+    locations = ""
+    for file, headers in files.items():
+        locations += f"    location = /{file} {{ default_type {headers['content-type']!r}; "
+        if headers.get("content-encoding"):
+            locations += (
+                f"add_header Content-Encoding {headers['content-encoding']}; "
+                "add_header Vary Accept-Encoding; "
+            )
+        locations += "}\n"
     conf = folder / "nginx.conf"
     conf.write_text(
         f"worker_processes 2; daemon off; pid {folder}/nginx.pid; error_log {folder}/error.log;\n"
         "events { worker_connections 1024; }\n"
-        f"http {{ access_log off; types {{ text/html html; }} client_body_temp_path {folder};\n"
-        # The file holds the gzipped bytes the app sends; say so, as the app does.
-        f"  server {{ listen 127.0.0.1:{port}; root {folder};\n"
-        "    location / { add_header Content-Encoding gzip; add_header Vary Accept-Encoding; }\n"
+        f"http {{ access_log off; types {{ }} client_body_temp_path {folder};\n"
+        f"  server {{ listen 127.0.0.1:{port}; root {folder};\n{locations}"
         "} }\n"
     )
     proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(folder)])  # noqa: S603
@@ -158,9 +198,12 @@ def start_nginx(folder: Path) -> tuple[subprocess.Popen, int] | None:
 # --- load --------------------------------------------------------------------------------------
 
 
+WRK_THREADS = 2
+
+
 def wrk(url: str, duration: int) -> dict:
     out = subprocess.run(  # noqa: S603
-        [shutil.which("wrk"), "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
+        [shutil.which("wrk"), f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency",
          "-H", f"Accept-Encoding: {ACCEPT_ENCODING}", url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -223,6 +266,40 @@ def load(port: int, path: str, duration: int) -> dict:
     return python_load(port, path, duration)
 
 
+def changing(every: float | None):
+    """While the block runs, post a public change every `every` seconds (each makes the next
+    read of every document a cold render): p99 then includes the renders."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def run():
+        if not every:
+            yield
+            return
+        from incidents import services
+        from incidents.services import Actor
+
+        stop = threading.Event()
+
+        def post():
+            n = 0
+            while not stop.wait(every):
+                n += 1
+                services.incident_create(
+                    name=f"Change {n}", body="x", actor=Actor("bench", "automation"), notify=False
+                )
+
+        thread = threading.Thread(target=post)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
+
+    return run()
+
+
 def visibility_seconds(port: int) -> float:
     """Post an update through the services and poll / at the origin until it shows."""
     from incidents import services
@@ -242,11 +319,109 @@ def visibility_seconds(port: int) -> float:
     return float("inf")
 
 
+def fetch(port: int, path: str) -> tuple[int, bytes, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"Accept-Encoding": ACCEPT_ENCODING})
+    response = conn.getresponse()
+    return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
+
+
+def line(label: str, r: dict, ceiling: dict | None) -> str:
+    text = f"{label:<34} {r['rps']:>9.0f} req/s  p50 {r['p50']:5.2f} ms  p99 {r['p99']:5.2f} ms"
+    if ceiling:
+        text += f"  | nginx {ceiling['rps']:>7.0f} req/s  = {100 * r['rps'] / ceiling['rps']:3.0f}%"
+    return text
+
+
+def measure_paths(name: str, port: int, env: dict, work: Path, args) -> None:
+    """For each path: the document's bytes served by nginx (the ceiling), then by the app, one
+    right after the other, so both see the same machine; for `/` also the trivial WSGI app on
+    the same granian (what Python costs at all)."""
+    docs: dict[str, dict[str, str]] = {}
+    paths = []
+    for path in args.paths:
+        status, body, headers = fetch(port, path)
+        if status != 200:
+            print(f"{name:<9} {path}: HTTP {status}, skipped")
+            continue
+        file = path.strip("/").replace("/", "_") or "index.html"
+        (work / "static" / file).write_bytes(body)
+        docs[file] = headers
+        paths.append((path, file))
+    nginx = start_nginx(work / "static", docs)
+    if nginx is None:
+        print("nginx not installed: no ceiling (apt-get install nginx-light)")
+    trivial = None
+    if name == "granian" and not args.no_trivial and ("/", "index.html") in paths:
+        trivial_port = free_port()
+        trivial = start_trivial(
+            trivial_port, env, work / "static" / "index.html", docs["index.html"]["content-type"]
+        )
+        wait_up(trivial_port)
+    ratios: dict[str, list[tuple[float, float]]] = {}
+    try:
+        for round_ in range(args.rounds):
+            if args.rounds > 1:
+                print(f"round {round_ + 1} of {args.rounds}")
+            for path, file in paths:
+                ceiling = load(nginx[1], f"/{file}", args.duration) if nginx else None
+                if ceiling:
+                    print(line(f"nginx     {path}", ceiling, None), flush=True)
+                if trivial is not None and path == "/":
+                    r = load(trivial_port, "/", args.duration)
+                    print(line("trivial   / (same bytes, granian)", r, ceiling), flush=True)
+                    if ceiling:
+                        ratios.setdefault("trivial /", []).append(
+                            (r["rps"] / ceiling["rps"], r["p99"])
+                        )
+                with changing(args.change_every):
+                    r = load(port, path, args.duration)
+                print(line(f"{name:<9} {path}", r, ceiling), flush=True)
+                if ceiling:
+                    ratios.setdefault(f"{name} {path}", []).append(
+                        (r["rps"] / ceiling["rps"], r["p99"])
+                    )
+    finally:
+        if trivial is not None:
+            trivial.terminate()
+            trivial.wait(10)
+        if nginx:
+            nginx[0].terminate()
+            nginx[0].wait(10)
+    if args.rounds > 1:
+        for label, seen in ratios.items():
+            shares = ", ".join(f"{100 * share:.0f}%" for share, _ in seen)
+            p99s = ", ".join(f"{p99:.1f}" for _, p99 in seen)
+            median = 100 * statistics.median(share for share, _ in seen)
+            print(f"{label:<34} of nginx: median {median:.0f}% ({shares}); p99 ms {p99s}")
+
+
 def main() -> None:
+    global WRK_THREADS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", choices=["gunicorn", "granian", "both"], default="both")
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument(
+        "--paths", nargs="+", default=["/", "/api/v2/summary.json", "/history.atom"]
+    )
+    parser.add_argument("--wrk-threads", type=int, default=WRK_THREADS)
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="measure nginx and the app this many times in turn, then print the median ratio",
+    )  # fmt: skip
+    parser.add_argument(
+        "--change-every", type=float, metavar="SECONDS",
+        help="post a public change this often while the app is loaded (cold renders included)",
+    )  # fmt: skip
+    parser.add_argument("--no-trivial", action="store_true", help="skip the trivial WSGI app")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold-render timing")
+    parser.add_argument(
+        "--granian", action="append", default=[], metavar="NAME=VALUE",
+        help="override a deploy/granian.env setting, e.g. GRANIAN_BLOCKING_THREADS=1",
+    )  # fmt: skip
     args = parser.parse_args()
+    WRK_THREADS = args.wrk_threads
+    overrides = dict(item.split("=", 1) for item in args.granian)
 
     work = Path(tempfile.mkdtemp(prefix="public-bench-"))
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
@@ -256,57 +431,39 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.cache import cache
+
+    # Documents are keyed on the generation, which starts again with each fresh database:
+    # what an earlier run left in the shared cache must not answer for this one.
+    cache.clear()
     print(f"seeding into {os.environ.get('DATABASE_URL') or work} ...", flush=True)
     seed()
-    renders = cold_render_ms()
-    print(f"cold render of / (50 components, 90 days, 200 incidents): "
-          f"median {statistics.median(renders):.1f} ms, max {max(renders):.1f} ms")  # fmt: skip
+    if not args.no_cold:
+        renders = cold_render_ms()
+        print(f"cold render of / (50 components, 90 days, 200 incidents): "
+              f"median {statistics.median(renders):.1f} ms, max {max(renders):.1f} ms")  # fmt: skip
 
     tool = "wrk" if shutil.which("wrk") else "python client (wrk not installed)"
-    print(f"load tool: {tool}; {CONNECTIONS} connections, {args.duration}s per URL")
+    print(f"load tool: {tool} -t{WRK_THREADS}; {CONNECTIONS} connections, {args.duration}s per URL")
     servers = ["gunicorn", "granian"] if args.server == "both" else [args.server]
     missing = [name for name in servers if not (BIN / name).exists()]
     for name in missing:
         print(f"{name} not installed: skipped (pip install -e '.[bench]' for gunicorn)")
     servers = [name for name in servers if name not in missing]
-    static = work / "static"
-    static.mkdir()
-    nginx = None
-    ceiling = None
+    (work / "static").mkdir()
+    env = granian_env(overrides, work)
+    shown = {k: v for k, v in env.items() if k.startswith("GRANIAN_") and k != "GRANIAN_HOST"}
+    print("granian: " + " ".join(f"{k}={v}" for k, v in sorted(shown.items())))
     for name in servers:
         port = free_port()
-        proc = subprocess.Popen(server_command(name, port), cwd=ROOT, env=os.environ.copy())  # noqa: S603
+        proc = start_server(name, port, env)
         try:
             wait_up(port)
-            conn = http.client.HTTPConnection("127.0.0.1", port)
-            conn.request("GET", "/", headers={"Accept-Encoding": ACCEPT_ENCODING})
-            (static / "index.html").write_bytes(conn.getresponse().read())
-            if nginx is None and ceiling is None:
-                nginx = start_nginx(static)
-                if nginx:
-                    ceiling = load(nginx[1], "/index.html", args.duration)
-                    c = ceiling
-                    print(f"nginx static   {c['rps']:>9.0f} req/s  p50 {c['p50']:.2f} ms  "
-                          f"p99 {c['p99']:.2f} ms")  # fmt: skip
-                else:
-                    ceiling = {}
-                    print("nginx not installed: no static ceiling (apt-get install nginx-light)")
-            conn = http.client.HTTPConnection("127.0.0.1", port)  # the old one timed out
-            conn.request("GET", "/api/v2/summary.json")
-            paths = ["/", "/history.atom"]
-            if conn.getresponse().status == 200:
-                paths.append("/api/v2/summary.json")
-            for path in paths:
-                r = load(port, path, args.duration)
-                ratio = f"  {100 * r['rps'] / ceiling['rps']:.0f}% of nginx" if ceiling else ""
-                print(f"{name:<9} {path:<22} {r['rps']:>9.0f} req/s  p50 {r['p50']:.2f} ms  "
-                      f"p99 {r['p99']:.2f} ms{ratio}", flush=True)  # fmt: skip
+            measure_paths(name, port, env, work, args)
             print(f"{name:<9} update visible on / after {visibility_seconds(port):.2f} s")
         finally:
             proc.terminate()
             proc.wait(10)
-    if nginx:
-        nginx[0].terminate()
     shutil.rmtree(work, ignore_errors=True)
 
 

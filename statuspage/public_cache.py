@@ -33,10 +33,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Concatenate, ParamSpec, Protocol, TypeAlias, cast
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -53,7 +53,6 @@ from django.utils.http import http_date
 
 from incidents import selectors
 from statuspage import metrics
-from statuspage.logs import request_id_for
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ def make_document(body: bytes, content_type: str) -> Document:
     return Document(body, content_type, _etag(body), time.time(), gz)
 
 
-def _gzip_etag(etag: str) -> str:
+def gzip_etag(etag: str) -> str:
     # A strong ETag names one representation: the gzipped bytes get their own.
     return etag[:-1] + '-gz"'
 
@@ -111,6 +110,8 @@ class _LocalStore:
         self.lock = threading.Lock()
         self.generation: tuple[float, int] | None = None
         self.zone: tuple[int, ZoneInfo] | None = None  # the page's zone, per generation
+        # (generation, document version, wall-clock time of the page's next midnight)
+        self.version: tuple[int, str, float] | None = None
 
     def get(self, key: str) -> Document | None:
         with self.lock:
@@ -131,6 +132,7 @@ class _LocalStore:
             self.items.clear()
             self.generation = None
             self.zone = None
+            self.version = None
 
 
 local = _LocalStore(LOCAL_DOCUMENTS)
@@ -160,12 +162,21 @@ def document_version() -> str:
     Pages show "today" (the last uptime bar, the past days, the current history month), so a
     document rendered before the page's midnight must not be served after it, even when
     nothing was written in between. The zone only changes with a write, which bumps the
-    generation: it is looked up once per generation. Raises DatabaseError."""
+    generation: it is looked up once per generation. The version itself is kept until the
+    generation changes or the page's next midnight passes (one clock read per request rather
+    than a date in the page's zone). Raises DatabaseError."""
     generation = current_generation()
+    version = local.version
+    if version is not None and version[0] == generation and time.time() < version[2]:
+        return version[1]
     memo = local.zone
     if memo is None or memo[0] != generation:
         memo = local.zone = (generation, selectors.page_time_zone())
-    return f"{generation}.{datetime.now(memo[1]).date().isoformat()}"
+    today = datetime.now(memo[1]).date()
+    midnight = datetime.combine(today + timedelta(days=1), dt_time(0), tzinfo=memo[1])
+    text = f"{generation}.{today.isoformat()}"
+    local.version = (generation, text, midnight.timestamp())
+    return text
 
 
 def cache_control(*, stale: bool = False) -> str:
@@ -183,7 +194,7 @@ def _etag(body: bytes) -> str:
 
 
 def _matches(request: HttpRequest, etag: str) -> bool:
-    return _etag_matches(request.headers.get("If-None-Match", ""), etag)
+    return etag_matches(request.headers.get("If-None-Match", ""), etag)
 
 
 # --- durable last-good snapshots ----------------------------------------------------------------
@@ -282,6 +293,10 @@ def one_off(response: HttpResponse) -> HttpResponse:
     return response
 
 
+_P = ParamSpec("_P")
+
+
+# A view serving a public document: the request, then the URL's arguments.
 @dataclass(frozen=True)
 class Variant:
     """One form of a document that has several at the same URL (the front page as HTML or as
@@ -295,8 +310,6 @@ class Variant:
 Negotiator: TypeAlias = Callable[[Callable[[str], str | None]], Variant]
 
 
-_P = ParamSpec("_P")
-# A view serving a public document: the request, then the URL's arguments.
 PublicView: TypeAlias = Callable[Concatenate[HttpRequest, _P], HttpResponse]
 
 
@@ -324,7 +337,7 @@ def _respond(
     gz: bytes | None = None if stale else getattr(doc, "gzip_body", None)
     # The gzipped bytes, when the document has them and the client takes them.
     sent_gz = gz if accepts_gzip(request.headers.get("Accept-Encoding", "")) else None
-    etag = _gzip_etag(doc.etag) if sent_gz is not None else doc.etag
+    etag = gzip_etag(doc.etag) if sent_gz is not None else doc.etag
     if not stale and _matches(request, etag):
         # The document's own Content-Type: a browser updates its stored copy's headers from a
         # 304, and a default text/html (or none, as Chromium showed) turns a cached stylesheet
@@ -381,7 +394,7 @@ def public_document(
             extra, headers_key = base_extra, key
             if negotiate is not None:
                 variant = negotiate(request.headers.get)
-                key, headers_key = _variant_keys(key, variant)
+                key, headers_key = variant_keys(key, variant)
                 extra = {**base_extra, "Vary": variant.vary}
             try:
                 version = document_version()
@@ -390,6 +403,12 @@ def public_document(
             doc_key = f"public:doc:{version}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:
+                previous = _last_good.get(key)
+                # A publish waits for the new version: the copy it replaces is what it must not
+                # send to a target.
+                rendering_only = request.META.get(metrics.RENDER_ONLY)
+                if previous is not None and not rendering_only and _in_flight(key):
+                    return _replaced_copy(request, previous, extra)
                 with _single_flight(key):
                     # Whoever waited here usually finds the document rendered by the first.
                     doc = local.get(doc_key) or _shared_get(doc_key)
@@ -410,8 +429,9 @@ def public_document(
                             return _respond(request, doc, stale=False, extra_headers=extra)
                         _shared_set(doc_key, doc)
             local.put(doc_key, doc)
+            _remember_last_good(key, doc)
             # Registered only for documents that exist, so probing unknown ids grows nothing.
-            _routes[request.path] = (query_params, metrics.route_label(request), negotiate)
+            routes[request.path] = (query_params, metrics.route_label(request), negotiate)
             return _respond(request, doc, stale=False, extra_headers=extra, key=headers_key)
 
         # The one place a view becomes a PublicDocumentView: the marker is set here.
@@ -422,7 +442,7 @@ def public_document(
     return decorator
 
 
-def _variant_keys(key: str, variant: Variant) -> tuple[str, str]:
+def variant_keys(key: str, variant: Variant) -> tuple[str, str]:
     """The document key of a form of `key`, and the key of its final headers: two requests
     for the same form may differ in what the choice read (Vary), never in the bytes."""
     document = f"{key}#{variant.name}"
@@ -451,6 +471,37 @@ def _single_flight(key: str) -> Iterator[None]:
     finally:
         if acquired:
             lock.release()
+
+
+# Document key without its version -> the last version of it this process served: what a
+# reader gets while another thread renders the next version (see _replaced_copy).
+_last_good: dict[str, Document] = {}
+# Shared caches must not keep the copy a render is replacing: the next request gets the new one.
+REPLACED_CACHE_CONTROL = "public, max-age=0, s-maxage=0"
+
+
+def _remember_last_good(key: str, doc: Document) -> None:
+    if _last_good.get(key) is not doc:
+        if len(_last_good) > LOCAL_DOCUMENTS * 4:
+            _last_good.clear()  # bounded; the cost is at worst one reader waiting for a render
+        _last_good[key] = doc
+
+
+def _in_flight(key: str) -> bool:
+    lock = _flights.get(key)
+    return lock is not None and lock.locked()
+
+
+def _replaced_copy(request: HttpRequest, doc: Document, extra: Mapping[str, str]) -> HttpResponse:
+    """After a change every reader of a document misses at once, and all but one would wait
+    for that one's render (the single flight): 50-300 ms in which the process answers nothing
+    else of that document (docs/performance.md, "The cached read path against nginx"). They
+    get the version the render replaces instead, as it was a moment before the change, not
+    to be kept by shared caches. Only while a render is in flight: otherwise a reader
+    renders, as always."""
+    response = _respond(request, doc, stale=False, extra_headers=extra)
+    response["Cache-Control"] = REPLACED_CACHE_CONTROL
+    return response
 
 
 def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) -> HttpResponse:
@@ -507,7 +558,7 @@ class PublicResponseMiddleware:
                     del response["Vary"]
             key = getattr(response, "public_key", None)
             if key is not None and response.status_code == 200:
-                _final_headers[key] = [
+                final_headers[key] = [
                     (name, value)
                     for name, value in response.items()
                     if name.lower() not in _PER_DOCUMENT_HEADERS
@@ -515,106 +566,21 @@ class PublicResponseMiddleware:
         return response
 
 
-# --- the WSGI fast path -------------------------------------------------------------------------
+# --- what the WSGI fast path replays (statuspage/public_fast_path.py) ---------------------------
 
 # Learned as the Django stack serves public documents: which paths are public documents (the
 # query parameters that key them, and their URL pattern for the metrics), and the headers the
 # middleware stack adds to them (security headers, extra headers such as CORS). The fast path
 # replays exactly those.
-_routes: dict[str, tuple[tuple[str, ...], str, Negotiator | None]] = {}
-_final_headers: dict[str, list[tuple[str, str]]] = {}
+routes: dict[str, tuple[tuple[str, ...], str, Negotiator | None]] = {}
+final_headers: dict[str, list[tuple[str, str]]] = {}
 _PER_DOCUMENT_HEADERS = {
     "content-length", "etag", "last-modified", "content-type", "content-encoding",
     "x-request-id",
 }  # fmt: skip
 
 
-def fast_path(app):
-    """Wrap the WSGI application: a GET/HEAD for a public document already rendered for the
-    current generation in this process is answered here, bytes and headers identical to what
-    Django would send, without building a request or running the middleware stack. What the
-    middleware would add per request is added here too: the request id (X-Request-ID, the
-    caller's when sane) and the request metrics (statuspage/metrics.py).
-
-    Anything else (first request for a document, other paths, the database down, a new
-    generation) goes to Django unchanged. The Host header is not validated on this path: the
-    documents do not depend on it (links come from Page.url)."""
-
-    def application(environ, start_response):
-        started = time.perf_counter()
-        method = environ.get("REQUEST_METHOD")
-        if method not in ("GET", "HEAD"):
-            return app(environ, start_response)
-        path = _wsgi_path(environ)
-        route = _routes.get(path)
-        if route is None:
-            return app(environ, start_response)
-        params, label, negotiate = route
-        key = headers_key = f"{path}?{_key_params(environ, params)}"
-        if negotiate is not None:
-            key, headers_key = _variant_keys(key, negotiate(functools.partial(_header, environ)))
-        headers = _final_headers.get(headers_key)
-        try:
-            version = document_version()
-        except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
-            return app(environ, start_response)
-        doc = local.get(f"public:doc:{version}:{key}")
-        if doc is None or headers is None:
-            return app(environ, start_response)
-        gz: bytes | None = getattr(doc, "gzip_body", None)
-        # The gzipped bytes, when the document has them and the client takes them.
-        sent_gz = gz if accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")) else None
-        etag = _gzip_etag(doc.etag) if sent_gz is not None else doc.etag
-        out = [
-            *headers,
-            ("ETag", etag),
-            ("Last-Modified", http_date(doc.rendered_at)),
-            ("X-Request-ID", request_id_for(environ.get("HTTP_X_REQUEST_ID", ""))),
-        ]
-        if _etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag):
-            # With its Content-Type, as on Django's path (see _respond).
-            start_response("304 Not Modified", [*out, ("Content-Type", doc.content_type)])
-            _counted(label, method, "304", started)
-            return [b""]
-        body = sent_gz if sent_gz is not None else doc.body
-        out += [("Content-Type", doc.content_type), ("Content-Length", str(len(body)))]
-        if sent_gz is not None:
-            out.append(("Content-Encoding", "gzip"))
-        start_response("200 OK", out)
-        _counted(label, method, "200", started)
-        return [b"" if method == "HEAD" else body]
-
-    return application
-
-
-def _counted(route: str, method: str, status: str, started: float) -> None:
-    metrics.observe(route, method, status, time.perf_counter() - started)
-    metrics.FAST_PATH.inc()
-
-
-def _wsgi_path(environ) -> str:
-    # As Django builds request.path: SCRIPT_NAME + PATH_INFO, PATH_INFO being latin-1 bytes.
-    raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    try:
-        return raw.encode("latin-1").decode("utf-8")
-    except UnicodeError:
-        return raw
-
-
-def _header(environ, name: str) -> str | None:
-    """A request header from the WSGI environ, as Django's request.headers.get reads it."""
-    return environ.get("HTTP_" + name.upper().replace("-", "_"))
-
-
-def _key_params(environ, params: tuple[str, ...]) -> str:
-    if not params:
-        return ""
-    # Django's QueryDict.get returns the last value of a repeated parameter: do the same.
-    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    return "&".join(f"{p}={query.get(p, [''])[-1]}" for p in params)
-
-
-def _etag_matches(header: str, etag: str) -> bool:
+def etag_matches(header: str, etag: str) -> bool:
     if not header:
         return False
     candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}

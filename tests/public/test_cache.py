@@ -213,4 +213,46 @@ def test_concurrent_misses_render_once(rf, page, monkeypatch):
 
 def test_unknown_documents_are_not_remembered_as_routes(client, page):
     assert client.get("/incidents/aaaaaaaaaaaa").status_code == 404
-    assert "/incidents/aaaaaaaaaaaa" not in public_cache._routes
+    assert "/incidents/aaaaaaaaaaaa" not in public_cache.routes
+
+
+def test_while_a_new_version_renders_other_readers_get_the_copy_it_replaces(rf, monkeypatch):
+    import threading
+
+    from django.http import HttpResponse
+
+    from statuspage.public_cache import REPLACED_CACHE_CONTROL, public_document
+
+    version = ["1.2026-11-18"]
+    # The threads must not open database connections of their own.
+    monkeypatch.setattr(public_cache, "document_version", lambda: version[0])
+    bodies = iter([b"first", b"second", b"third"])
+    rendering, gate = threading.Event(), threading.Event()
+
+    @public_document()
+    def view(request):
+        body = next(bodies)
+        if body == b"second":
+            rendering.set()
+            gate.wait(5)
+        return HttpResponse(body, content_type="text/plain")
+
+    assert view(rf.get("/replaced")).content == b"first"
+    version[0] = "2.2026-11-18"  # a change
+    rendered = []
+    renderer = threading.Thread(target=lambda: rendered.append(view(rf.get("/replaced"))))
+    renderer.start()
+    try:
+        assert rendering.wait(5)
+        meanwhile = view(rf.get("/replaced"))  # no waiting for the render in flight
+    finally:
+        gate.set()
+        renderer.join()
+    assert meanwhile.status_code == 200 and meanwhile.content == b"first"
+    assert meanwhile["Cache-Control"] == REPLACED_CACHE_CONTROL
+    assert rendered[0].content == b"second" and "max-age=0" not in rendered[0]["Cache-Control"]
+    assert view(rf.get("/replaced")).content == b"second"
+    # With no render in flight, a reader of a new version renders it: no old copy.
+    version[0] = "3.2026-11-18"
+    latest = view(rf.get("/replaced"))
+    assert latest.content == b"third" and latest["Cache-Control"] != REPLACED_CACHE_CONTROL

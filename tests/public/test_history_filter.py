@@ -145,14 +145,14 @@ def test_text_searches_are_never_stored(client, site, settings):
     """Each spelling of a search would be a new cached document and snapshot file: a stream
     of random searches must leave the cache, the disk and the fast path's tables as they were."""
     client.get("/history")
-    documents, routes = len(public_cache.local.items), dict(public_cache._final_headers)
+    documents, routes = len(public_cache.local.items), dict(public_cache.final_headers)
     snapshots = set(settings.PUBLIC_SNAPSHOT_DIR.iterdir())
     for n in range(5):
         assert client.get("/history", {"q": f"search {n}"}).status_code == 200
         assert client.get("/history", {"component": f"bogus{n}"}).status_code == 200
     assert len(public_cache.local.items) == documents
     assert set(settings.PUBLIC_SNAPSHOT_DIR.iterdir()) == snapshots
-    assert public_cache._final_headers == routes
+    assert public_cache.final_headers == routes
 
 
 def test_a_search_still_answers_a_conditional_get_with_304(client, site):

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from incidents import services
 from incidents.markdown import render_markdown
 from incidents.models import Page
-from statuspage import public_cache
+from statuspage import public_fast_path
 from statuspage.public import negotiation
 from tests.public.conftest import reset_read_path
 
@@ -446,7 +446,7 @@ def django_app():
     # As django.test.Client does: a finished request must not close the test's connection.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield public_cache.fast_path(WSGIHandler())
+    yield public_fast_path.fast_path(WSGIHandler())
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
@@ -477,7 +477,7 @@ def test_fast_path_keeps_the_forms_apart(site, django_app, django_assert_num_que
     first = {}
     for name in order:  # each form's first request reaches Django and is learned
         first[name] = Answer(django_app, _environ(*REQUESTS[name]))
-    fast = public_cache.fast_path(_django_must_not_run)
+    fast = public_fast_path.fast_path(_django_must_not_run)
     for name in [*order, *reversed(order)]:  # then every form is a cached hit, in any order
         with django_assert_num_queries(0):
             hit = Answer(fast, _environ(*REQUESTS[name]))
@@ -501,15 +501,15 @@ def test_fast_path_sends_no_form_it_has_not_learned(site, django_app):
         return [b""]
 
     # The Markdown form of `/` was never rendered: Django answers it, not the HTML copy.
-    Answer(public_cache.fast_path(spy), _environ("text/markdown"))
-    Answer(public_cache.fast_path(spy), _environ("*/*", "curl/8.5.0"))
+    Answer(public_fast_path.fast_path(spy), _environ("text/markdown"))
+    Answer(public_fast_path.fast_path(spy), _environ("*/*", "curl/8.5.0"))
     assert calls == ["text/markdown", "*/*"]
 
 
 def test_fast_path_304_and_gzip_per_form(site, django_app):
     md = Answer(django_app, _environ("text/markdown", HTTP_ACCEPT_ENCODING="gzip"))
     html = Answer(django_app, _environ(BROWSER_ACCEPT, HTTP_ACCEPT_ENCODING="gzip"))
-    fast = public_cache.fast_path(_django_must_not_run)
+    fast = public_fast_path.fast_path(_django_must_not_run)
     assert md.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(md.body).startswith(b"# Status status")
     same = Answer(

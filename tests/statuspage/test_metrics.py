@@ -18,12 +18,15 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from notifications.models import Delivery, DeliveryState, Event, Subscriber, SubscriberState
+from statuspage import metrics
 
 pytestmark = pytest.mark.django_db
 
 
 def sample(name: str, **labels) -> float:
-    """This process's value of one sample (0 when it was never counted)."""
+    """This process's value of one sample (0 when it was never counted), the fast path's
+    tally included (a scrape adds it up first, as here)."""
+    metrics.flush()
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
@@ -246,3 +249,91 @@ def test_metrics_add_up_the_requests_of_every_worker_process(
     assert scraped(body, "statuspage_http_request_duration_seconds_count", route="healthz") == 7
     # Figures read at scrape time are still there.
     assert "statuspage_open_incidents" in body
+
+
+# --- the fast path's tally ----------------------------------------------------------------
+
+
+def test_the_tally_adds_up_to_what_one_observe_per_answer_gives():
+    # Boundaries included: an answer of exactly 1 ms belongs to the le="0.001" bucket.
+    latencies = [0.0004, 0.001, 0.0011, 0.003, 0.2, 0.2, 9.9, 20.0]
+    for seconds in latencies:
+        metrics.observe("tally-reference", "GET", "200", seconds)
+        metrics.count_fast("tally-counted", "GET", "200", seconds)
+    labels = {"route": "tally-counted", "method": "GET", "status": "200"}
+    assert sample("statuspage_http_requests_total", **labels) == 8
+    for le in [*(str(b) for b in metrics.BUCKETS), "+Inf"]:
+        name = "statuspage_http_request_duration_seconds_bucket"
+        assert sample(name, route="tally-counted", le=le) == sample(
+            name, route="tally-reference", le=le
+        ), le
+    for suffix in ("_count", "_sum"):
+        name = "statuspage_http_request_duration_seconds" + suffix
+        assert sample(name, route="tally-counted") == pytest.approx(
+            sample(name, route="tally-reference")
+        )
+
+
+def test_fast_path_answers_are_counted_once_each_whatever_the_threads():
+    import threading
+
+    before = sample("statuspage_http_fast_path_responses_total")
+
+    def answer():
+        for _ in range(500):
+            metrics.count_fast("tally-threads", "GET", "200", 0.0001)
+
+    threads = [threading.Thread(target=answer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    labels = {"route": "tally-threads", "method": "GET", "status": "200"}
+    assert sample("statuspage_http_requests_total", **labels) == 4000
+    assert sample("statuspage_http_fast_path_responses_total") == before + 4000
+
+
+TALLY_WRITER = textwrap.dedent(
+    """
+    import os, sys, time
+    import django
+    django.setup()
+    from prometheus_client import CollectorRegistry, multiprocess
+    from statuspage import metrics
+    metrics.FLUSH_SECONDS = 0.1
+    for _ in range(int(sys.argv[1])):
+        metrics.count_fast("tally-process", "GET", "200", 0.0001)
+    if sys.argv[2] == "wait":
+        time.sleep(1)  # the background flush writes the files; no exit handler runs
+        os._exit(0)
+    """
+)
+
+
+@pytest.mark.parametrize("ending", ["wait", "exit"])
+def test_a_worker_process_tally_reaches_the_scrape(client, tmp_path, monkeypatch, settings, ending):
+    """In multiprocess mode another worker's fast-path answers reach the files /metrics reads:
+    by the background flush while it runs ("wait" leaves without exit handlers), or at exit."""
+    metrics_dir = tmp_path / "prometheus"
+    metrics_dir.mkdir()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "statuspage.settings",
+        "SECRET_KEY": "metrics-test-only",
+        "DATA_DIR": str(tmp_path),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "LOG_LEVEL": "WARNING",
+    }
+    subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", TALLY_WRITER, "5", ending],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir))
+    settings.REDIS_URL = None
+    body = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    labels = {"route": "tally-process", "method": "GET", "status": "200"}
+    assert scraped(body, "statuspage_http_requests_total", **labels) == 5
+    assert scraped(body, "statuspage_http_fast_path_responses_total") == 5

@@ -69,3 +69,36 @@ def test_without_redis_a_job_runs_inside_the_request_with_its_id(settings):
         assert enqueue_now("tests.statuspage.test_request_ids.seen_request_id") == "req-inline"
     finally:
         request_id_var.reset(token)
+
+
+def test_new_request_ids_are_unique_across_threads_and_processes():
+    import os
+    import threading
+
+    from statuspage.logs import new_request_id, request_id_for
+
+    seen: list[str] = []
+
+    def take():
+        seen.extend(new_request_id() for _ in range(2000))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 16000
+    assert all(len(rid) == 32 and request_id_for(rid) == rid for rid in seen)  # sane as sent
+
+    # A forked worker (granian's) hands out ids of its own, not the parent's next ones.
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, new_request_id().encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.close(write)
+    mine = new_request_id()
+    assert len(child) == 32 and child[:16] != mine[:16]
