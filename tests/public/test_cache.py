@@ -256,3 +256,52 @@ def test_while_a_new_version_renders_other_readers_get_the_copy_it_replaces(rf, 
     version[0] = "3.2026-11-18"
     latest = view(rf.get("/replaced"))
     assert latest.content == b"third" and latest["Cache-Control"] != REPLACED_CACHE_CONTROL
+
+
+def test_a_publish_render_waits_for_the_new_version_never_takes_the_copy_it_replaces(
+    rf, monkeypatch
+):
+    """A publish writes what it renders to every target: the copy being replaced would stay
+    there until the next change."""
+    import threading
+
+    from django.http import HttpResponse
+
+    from statuspage import metrics
+    from statuspage.public_cache import public_document
+
+    version = ["1.2026-11-18"]
+    monkeypatch.setattr(public_cache, "document_version", lambda: version[0])
+    bodies = iter([b"first", b"second"])
+    rendering, gate = threading.Event(), threading.Event()
+
+    @public_document()
+    def view(request):
+        body = next(bodies)
+        if body == b"second":
+            rendering.set()
+            gate.wait(5)
+        return HttpResponse(body, content_type="text/plain")
+
+    assert view(rf.get("/published")).content == b"first"
+    version[0] = "2.2026-11-18"
+    rendered = []
+    renderer = threading.Thread(target=lambda: rendered.append(view(rf.get("/published"))))
+    renderer.start()
+    published = []
+    publisher = threading.Thread(
+        target=lambda: published.append(
+            view(rf.get("/published", **{metrics.RENDER_ONLY: True}))  # type: ignore[arg-type]
+        )
+    )
+    try:
+        assert rendering.wait(5)
+        publisher.start()
+        publisher.join(0.5)
+        assert publisher.is_alive()  # waiting for the render in flight, not answered the old copy
+    finally:
+        gate.set()
+        renderer.join()
+        publisher.join(5)
+    assert rendered[0].content == b"second"
+    assert published[0].content == b"second"
