@@ -5,7 +5,8 @@ loopback, ephemeral port) has received every message, messages per second, and t
 resident memory of the worker processes. Then the ceiling, in the same run: as many plain
 smtplib clients as workers push the same number of copies of one delivered message's bytes
 into the same sink, and the workers' throughput as a share of theirs (`--no-ceiling` skips
-it).
+it). The sink advertises PIPELINING (`--no-pipelining`: it does not) and counts each
+recipient's messages in the workers' run: the bench prints how many got exactly one.
 
 `--channel webhook` uses local HTTP endpoints instead, `--hang-percent` of them accepting
 connections and never answering, and times until every healthy one has its POST;
