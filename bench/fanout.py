@@ -5,7 +5,8 @@ loopback, ephemeral port) has received every message, messages per second, and t
 resident memory of the worker processes. Then the ceiling, in the same run: as many plain
 smtplib clients as workers push the same number of copies of one delivered message's bytes
 into the same sink, and the workers' throughput as a share of theirs (`--no-ceiling` skips
-it).
+it). The sink advertises PIPELINING (`--no-pipelining`: it does not) and counts each
+recipient's messages in the workers' run: the bench prints how many got exactly one.
 
 `--channel webhook` uses local HTTP endpoints instead, `--hang-percent` of them accepting
 connections and never answering, and times until every healthy one has its POST;
@@ -26,6 +27,7 @@ for the queues (its notifications queue is emptied first).
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import os
 import resource
@@ -42,17 +44,30 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 
 
 class Sink:
-    def __init__(self):
+    """Counts what it accepts, and each recipient's messages (to find a lost or doubled one).
+    Advertises PIPELINING (RFC 2920) unless told not to: aiosmtpd reads commands from a
+    stream and handles pipelined ones in order, it only does not say so by default."""
+
+    def __init__(self, pipelining=True):
         self.count = 0
+        self.pipelining = pipelining
         self.lock = threading.Lock()
+        self.per_recipient = collections.Counter()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        if self.pipelining:
+            responses = [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
         with self.lock:
             self.count += len(envelope.rcpt_tos)
+            self.per_recipient.update(envelope.rcpt_tos)
         return "250 OK"
 
 
-def start_sink():
+def start_sink(pipelining=True):
     from aiosmtpd.controller import Controller
 
     class Ephemeral(Controller):
@@ -60,7 +75,7 @@ def start_sink():
             self.port = self.server.sockets[0].getsockname()[1]
             super()._trigger_server()
 
-    sink = Sink()
+    sink = Sink(pipelining)
     controller = Ephemeral(sink, hostname="127.0.0.1", port=0)
     controller.start()
     return sink, controller
@@ -289,6 +304,11 @@ def main() -> None:
         action="store_true",
         help="email only: skip the bare smtplib run that gives the ceiling",
     )
+    parser.add_argument(
+        "--no-pipelining",
+        action="store_true",
+        help="email only: the sink does not advertise PIPELINING (RFC 2920)",
+    )
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL"):
         sys.exit("Set REDIS_URL: the benchmark measures the real queue path.")
@@ -313,7 +333,7 @@ def main() -> None:
     from incidents.models import Component, Incident, Page
     from notifications.models import Delivery, Event, Subscriber, SubscriberState
 
-    sink, controller = start_sink()
+    sink, controller = start_sink(pipelining=not args.no_pipelining)
     twilio = TwilioStub() if args.channel == "sms" else None
     django_rq.get_queue("notifications").empty()
     Delivery.objects.all().delete()
@@ -427,6 +447,7 @@ def main() -> None:
     for worker in workers:
         worker.wait(timeout=args.timeout)
     worker_cpu, db_cpu = _children_cpu() - cpu_before, _postgres_cpu() - db_cpu_before
+    per_recipient = dict(sink.per_recipient)
     ceiling = None
     if args.channel == "email" and not args.no_ceiling and got:
         print(f"uptime before the ceiling run: {os.getloadavg()[0]:.2f}")
@@ -470,7 +491,18 @@ def main() -> None:
     if receiver:
         receiver.report()
         receiver.stop()
-    print(f"deliveries sent: {Delivery.objects.filter(state='sent').count()}")
+    sent = Delivery.objects.filter(state="sent").count()
+    print(f"deliveries sent: {sent}/{rows}")
+    if args.channel == "email":
+        once = sum(1 for n in per_recipient.values() if n == 1)
+        twice = sum(1 for n in per_recipient.values() if n > 1)
+        missing = healthy - len(per_recipient)
+        print(
+            f"SMTP sink, worker run: {once} recipients received exactly once,"
+            f" {twice} more than once, {missing} none"
+        )
+        if sent != rows or once != healthy:
+            print("MESSAGES LOST OR DUPLICATED")
 
 
 if __name__ == "__main__":

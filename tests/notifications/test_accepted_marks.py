@@ -189,3 +189,17 @@ def test_a_mark_redis_refuses_sends_the_message_to_the_database_before_the_next_
     clock.shift(timedelta(seconds=settings.NOTIFY_LEASE_SECONDS + 1))
     assert deliveries_reclaim_expired() == SUBSCRIBERS - ACCEPTED
     assert "accepted marks of event" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        [("HSET", "statuspage:notify:accepted:5", 123, '[1, "<a@b>", "SMTP 250", "ok é"]')],
+        [("HSET", "k", 1, "v"), ("EXPIRE", "k", 86400)],
+        [("HDEL", "k", "1", "22", "333")],
+    ],
+)
+def test_marks_are_written_in_redis_protocol_as_redis_py_writes_them(commands):
+    from redis.connection import Connection
+
+    assert marks._packed(commands) == b"".join(Connection().pack_commands(commands))  # noqa: SLF001
