@@ -781,3 +781,43 @@ def test_a_refused_connect_is_a_connection_failure_not_a_timeout(settings):
             post_json(f"http://127.0.0.1:{closed.getsockname()[1]}/hook", b"{}", {})
     finally:
         closed.close()
+
+
+def test_failures_recorded_in_one_group_count_as_if_recorded_one_by_one(make_subscriber):
+    """The window edge of the test above, in one group (one flush of a batch): each failure
+    is judged against the hour before it, so the 72-minute-old one drops out only when the
+    failure a full hour after it is counted, and the tenth in the hour quarantines once."""
+    from notifications.services.delivery import endpoint_failures_record
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/x")
+    other = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/y")
+    minutes = [72, *[22] * 8, 11]
+    group = [(sub.id, f"HTTP 50{n % 3}", NOW - timedelta(minutes=m)) for n, m in enumerate(minutes)]
+    group.insert(3, (other.id, "HTTP 500", NOW - timedelta(minutes=22)))
+    assert endpoint_failures_record(group) == []
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.ACTIVE and sub.failure_count == 9
+    assert min(sub.failure_times) == (NOW - timedelta(minutes=22)).timestamp()
+    again = [(sub.id, "HTTP 503", NOW), (sub.id, "HTTP 504", NOW), (other.id, "x", NOW)]
+    assert endpoint_failures_record(again) == [sub.id]
+    sub.refresh_from_db()
+    other.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED and sub.failure_count == 10
+    assert other.state == SubscriberState.ACTIVE and other.failure_count == 2
+
+
+def test_ten_failures_in_one_group_quarantine_and_tell_the_contact_once(
+    smtp_sink, make_subscriber, run_jobs
+):
+    from notifications.services.delivery import endpoint_failures_record
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/x")
+    group = [(sub.id, f"HTTP {500 + n}", NOW + timedelta(seconds=n)) for n in range(12)]
+    assert run_jobs(endpoint_failures_record, group) == [sub.id]
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED
+    assert (
+        sub.failure_count == 10 and sub.failure_times[0] == (NOW + timedelta(seconds=2)).timestamp()
+    )
+    [notice] = smtp_sink.messages
+    assert "HTTP 509" in notice.get_content()  # the failure that crossed the line
