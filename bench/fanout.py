@@ -318,6 +318,8 @@ def bare_http_ceiling(
 
     row = Delivery.objects.select_related("subscriber", "event").first()
     message = build_message(row, row.subscriber, render.event_view(row.event))
+    # Each process a contiguous share of the subscribers, as the workers' claims take them
+    # (a stride would give one process every hanging endpoint).
     body = json.dumps(message.payload, separators=(",", ":")).encode()
     headers = sign(message.secret, message.key, body)
     receiver.reset()
@@ -327,7 +329,7 @@ def bare_http_ceiling(
         multiprocessing.Process(
             target=_bare_http_client,
             args=(
-                urls[n::processes],
+                urls[n * len(urls) // processes : (n + 1) * len(urls) // processes],
                 body,
                 headers,
                 settings.NOTIFY_HTTP_CONCURRENCY,

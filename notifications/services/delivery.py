@@ -11,6 +11,7 @@ the row with (`_held`): a job that lost a row to another worker never records ov
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -22,7 +23,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,6 +49,7 @@ from notifications.services.attempts import (
     attempts_insert,
     not_sent,
     timed_send,
+    timed_send_async,
 )
 from notifications.services.marks import AcceptedMarks
 
@@ -68,7 +69,7 @@ from notifications.transports import (
     transport_for,
 )
 from notifications.transports.sms import OPTED_OUT_CODE
-from notifications.transports.webhook import Attempt, HttpTransport
+from notifications.transports.webhook import AsyncSender, HttpTransport
 
 log = logging.getLogger(__name__)
 
@@ -397,34 +398,39 @@ def _outcome(batch: _Batch, row: Delivery, result: SendResult) -> str:
 
 
 class _HttpWindow:
-    """HTTP endpoints are sent by a sliding window of NOTIFY_HTTP_CONCURRENCY threads that
-    is topped up from the outbox as sends finish: a hanging endpoint holds one thread for one
-    timeout, never the batch, and this job keeps claiming the event's due URL rows while
-    slots are free (up to HTTP_TOPUP_SECONDS), so the next rows do not wait for the slowest
-    sends of this batch. Only the sends run in threads; rendering, claiming and every
-    database write stay on this thread. After SIGTERM nothing new is started: the sends in
-    flight finish and the batch releases the rest."""
+    """HTTP endpoints are sent by a sliding window of up to NOTIFY_HTTP_CONCURRENCY POSTs in
+    flight on one event loop, which this thread runs while it waits for them; the window is
+    topped up from the outbox as sends finish: a hanging endpoint holds one slot (a socket)
+    until its first-byte timeout, never the batch, and this job keeps claiming the event's
+    due URL rows while slots are free (up to HTTP_TOPUP_SECONDS), so the next rows do not
+    wait for the slowest sends of this batch. Only the POSTs run on the loop; rendering,
+    signing, claiming and every database write happen between its runs. After SIGTERM
+    nothing new is started: the sends in flight finish and the batch releases the rest."""
 
     def __init__(self, batch: _Batch, rows: list[Delivery], view: render.EventView) -> None:
         self.batch, self.view = batch, view
         self.queue: deque[Delivery] = deque(rows)
-        self.inflight: dict[Future[SendResult], tuple[Delivery, Attempt]] = {}
+        self.inflight: dict[asyncio.Task[SendResult], Delivery] = {}
         self.transports: dict[str, HttpTransport] = {}
         self.concurrency = settings.NOTIFY_HTTP_CONCURRENCY
         self.topup_until = time.monotonic() + HTTP_TOPUP_SECONDS
 
     def run(self) -> None:
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+        if not self.queue:
+            return
+        sender = AsyncSender()
+        try:
             while True:
-                self._fill(pool)
+                self._fill(sender)
                 if self._top_up():
                     continue
                 if not self.inflight and (not self.queue or self.batch.stopping.is_set()):
                     return
-                self._collect()
-                self._abort_overdue()
+                self._collect(sender)
+        finally:
+            sender.close()
 
-    def _fill(self, pool: ThreadPoolExecutor) -> None:
+    def _fill(self, sender: AsyncSender) -> None:
         """Start sends while rows wait and slots are free."""
         while (
             self.queue
@@ -438,12 +444,13 @@ class _HttpWindow:
             if isinstance(prepared, TransportError):
                 self.batch.record(row, self.batch.fail(row, prepared), not_sent(prepared))
                 continue
-            if row.channel not in self.transports:
-                self.transports[row.channel] = http_transport_for(row.channel)
+            transport = self.transports.get(row.channel)
+            if transport is None:
+                transport = self.transports[row.channel] = http_transport_for(row.channel)
+            body, headers = transport.request(prepared)
             self.batch.before_send()
-            attempt = Attempt()
-            send = functools.partial(self.transports[row.channel].send, prepared, attempt)
-            self.inflight[pool.submit(timed_send, send, row.pk)] = (row, attempt)
+            send = transport.send_async(prepared.address, body, headers)
+            self.inflight[sender.submit(timed_send_async(send, row.pk))] = row
 
     def _top_up(self) -> bool:
         """With the queue empty and slots free, claim more of the event's due URL rows;
@@ -470,22 +477,13 @@ class _HttpWindow:
         self.queue.extend(self.batch.load(more, lease, "id"))
         return True
 
-    def _collect(self) -> None:
-        """Record the sends that ended, waiting at most one watchdog tick for one."""
-        done, _ = wait(self.inflight, timeout=WATCHDOG_SECONDS, return_when=FIRST_COMPLETED)
-        for future in done:
-            row, _attempt = self.inflight.pop(future)
-            result = future.result()
+    def _collect(self, sender: AsyncSender) -> None:
+        """Run the sends until one ends (at most one watchdog tick, so that SIGTERM is seen)
+        and record those that ended."""
+        for task in sender.finished(WATCHDOG_SECONDS):
+            row = self.inflight.pop(task)
+            result = task.result()
             self.batch.record(row, _outcome(self.batch, row, result), result)
-
-    def _abort_overdue(self) -> None:
-        # WEBHOOK_TIMEOUT_SECONDS is a total per POST, not only per socket operation.
-        # Repeated each tick: abort is idempotent and also catches a socket that was still
-        # being opened at the first try.
-        now = time.monotonic()
-        for _row, attempt in self.inflight.values():
-            if now - attempt.started > settings.WEBHOOK_TIMEOUT_SECONDS:
-                attempt.abort()
 
 
 def _not_sendable(row: Delivery) -> TransportError | None:
@@ -525,7 +523,8 @@ def _record_sent(rows: list[Delivery]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, DeliveryState.SENT, now, now, DeliveryState.SENDING])
-        lost = len(rows) - cursor.rowcount
+        # SQLite's driver counts no rows for a statement that starts with WITH (-1).
+        lost = len(rows) - cursor.rowcount if cursor.rowcount >= 0 else 0
     if lost:
         log.warning("%d sent deliveries not recorded: another worker holds them now", lost)
 
@@ -597,7 +596,7 @@ def _record_failed(failures: list[_Failure]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, DeliveryState.SENDING])
-        lost = len(failures) - cursor.rowcount
+        lost = len(failures) - cursor.rowcount if cursor.rowcount >= 0 else 0
     if lost:
         log.warning("%d failed deliveries not recorded: another worker holds them now", lost)
     # Counted even for a row lost meanwhile: the endpoint did fail this try.

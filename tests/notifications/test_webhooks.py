@@ -24,7 +24,7 @@ from notifications.models import (
 )
 from notifications.netguard import is_public
 from notifications.services.delivery import endpoint_failure_record
-from notifications.transports import TransportError
+from notifications.transports import Reply, TransportError
 from notifications.transports.webhook import post_json
 
 
@@ -821,3 +821,82 @@ def test_ten_failures_in_one_group_quarantine_and_tell_the_contact_once(
     )
     [notice] = smtp_sink.messages
     assert "HTTP 509" in notice.get_content()  # the failure that crossed the line
+
+
+def _answering_server(answer: bytes):
+    """Reads one request and writes `answer` as it is, then closes: answers no HTTP server
+    library would write."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+
+
+def test_a_chunked_answer_is_read_for_the_log(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    server, url = _answering_server(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n7;x=y\r\n, world\r\n0\r\n\r\n"
+    )
+    with server:
+        assert post_json(url, b"{}", {}) == Reply(code="HTTP 200", text="hello, world")
+
+
+def test_only_the_start_of_a_large_answer_is_read(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    body = b"x" * 5000
+    server, url = _answering_server(
+        b"HTTP/1.1 500 Oops\r\nContent-Length: 5000\r\n\r\n" + body[:3000]
+    )
+    with server, pytest.raises(TransportError) as info:
+        post_json(url, b"{}", {})
+    assert info.value.message == "HTTP 500"
+    assert info.value.reply.text == "x" * 299 + "…"
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        (b"", "Connection failed: Remote end closed connection without response"),
+        (
+            b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+            "Connection failed: Bad status line: 'SSH-2.0-OpenSSH_9.6'",
+        ),
+        (b"HTTP/1.1 204 No Co", "Connection failed: Remote end closed connection without response"),
+    ],
+)
+def test_an_answer_that_is_not_http_is_a_connection_failure(settings, answer, message):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    server, url = _answering_server(answer)
+    with server, pytest.raises(TransportError) as info:
+        post_json(url, b"{}", {})
+    assert info.value.message == message and not info.value.permanent
+
+
+def test_the_request_is_what_a_receiver_expects(receiver):
+    post_json(receiver.url + "?a=1", b'{"x":1}', {"webhook-id": "msg_1"})
+    [request] = receiver.requests
+    assert request["path"] == "/hook?a=1" and request["body"] == b'{"x":1}'
+    headers = request["headers"]
+    port = receiver.url.split(":")[2].split("/")[0]
+    assert headers["Host"] == f"127.0.0.1:{port}"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Content-Length"] == "7" and headers["webhook-id"] == "msg_1"
+    assert headers["User-Agent"] == "statuspage-notifications/1.0"
+
+
+def test_only_http_and_https_urls_are_posted_to():
+    with pytest.raises(TransportError, match="Not an http") as info:
+        post_json("ftp://hooks.example.test/x", b"{}", {})
+    assert info.value.permanent
