@@ -900,3 +900,84 @@ def test_only_http_and_https_urls_are_posted_to():
     with pytest.raises(TransportError, match="Not an http") as info:
         post_json("ftp://hooks.example.test/x", b"{}", {})
     assert info.value.permanent
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, settings):
+    """An HTTPS endpoint on loopback with a self-signed certificate for `localhost`: the
+    answer of a receiver whose certificate nobody vouches for."""
+    import datetime as dt
+    import socket
+    import ssl
+    import threading
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    start = dt.datetime(2020, 1, 1, tzinfo=UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=36500))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    handshakes = []
+
+    def serve():
+        conn, _ = server.accept()
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls:
+                handshakes.append("done")
+                tls.recv(65536)
+                tls.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+        except (ssl.SSLError, OSError):
+            handshakes.append("refused by the client")
+
+    threading.Thread(target=serve, daemon=True).start()
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    yield f"https://localhost:{server.getsockname()[1]}/hook", handshakes, tmp_path / "cert.pem"
+    server.close()
+
+
+def test_an_https_endpoint_whose_certificate_is_not_trusted_fails_with_a_tls_error(
+    tls_receiver,
+):
+    url, handshakes, _cert = tls_receiver
+    with pytest.raises(TransportError) as info:
+        post_json(url, b"{}", {})
+    assert info.value.message == "TLS error: CERTIFICATE_VERIFY_FAILED"
+    assert not info.value.permanent
+
+
+def test_an_https_endpoint_with_a_trusted_certificate_is_posted_to(tls_receiver, monkeypatch):
+    import ssl
+
+    from notifications.transports import webhook
+
+    url, handshakes, cert = tls_receiver
+    # The process-wide verifying context, trusting this test's certificate authority only.
+    monkeypatch.setattr(webhook, "_TLS", ssl.create_default_context(cafile=str(cert)))
+    assert post_json(url, b"{}", {}) == Reply(code="HTTP 204", text="")
+    assert handshakes == ["done"]
