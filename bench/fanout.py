@@ -9,7 +9,11 @@ it). The sink advertises PIPELINING (`--no-pipelining`: it does not) and counts 
 recipient's messages in the workers' run: the bench prints how many got exactly one.
 
 `--channel webhook` uses local HTTP endpoints instead, `--hang-percent` of them accepting
-connections and never answering, and times until every healthy one has its POST;
+connections and never answering, and times until every healthy one has its POST; its ceiling
+is a bare asyncio HTTP client in as many processes as workers, POSTing one delivered
+webhook's body and signature headers to the same endpoints (the same hanging share, the same
+endpoint process), at most NOTIFY_HTTP_CONCURRENCY at once per process and giving up on a
+silent endpoint after WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS, as the workers do;
 `--channel sms` uses a local stub of Twilio's API and reports the most requests that reached
 it within any one second (against `--sms-rate`, the workers' SMS_MAX_PER_SECOND).
 
@@ -171,6 +175,16 @@ class Receiver:
                 f" held {held / closed:.1f} s on average, {longest:.1f} s at most"
             )
 
+    def reset(self) -> None:
+        with self.stats.get_lock():
+            for n in range(len(self.stats)):
+                self.stats[n] = 0
+
+    def rate(self) -> float:
+        """Healthy POSTs per second from the first to the last."""
+        received, first, last = self.stats[:3]
+        return (received - 1) / (last - first) if received > 1 and last > first else 0.0
+
     def stop(self) -> None:
         self.process.terminate()
 
@@ -260,6 +274,95 @@ def bare_ceiling(sink, port: int, processes: int, total: int) -> tuple[float, fl
     return time.monotonic() - started, _children_cpu() - cpu_before
 
 
+async def _bare_posts(
+    urls: list[str], body: bytes, headers: dict[str, str], concurrency: int, silence: float
+) -> None:
+    """The webhook ceiling: asyncio streams, a connection per POST (as the workers), read
+    the status line and headers, close; no database, no bookkeeping."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    slots = asyncio.Semaphore(concurrency)
+
+    async def post(url: str) -> None:
+        parts = urlsplit(url)
+        head = (
+            f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Accept-Encoding: identity\r\nContent-Length: {len(body)}\r\n"
+            f"Content-Type: application/json\r\nUser-Agent: bench\r\n{extra}\r\n"
+        ).encode()
+        async with slots:
+            writer = None
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(parts.hostname, parts.port), silence
+                )
+                writer.write(head + body)
+                await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), silence)
+            except (OSError, TimeoutError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                if writer is not None:
+                    writer.close()
+
+    await asyncio.gather(*(post(url) for url in urls))
+
+
+def _bare_http_client(urls, body, headers, concurrency, silence) -> None:
+    import asyncio
+
+    asyncio.run(_bare_posts(urls, body, headers, concurrency, silence))
+
+
+def bare_http_ceiling(
+    receiver, urls: list[str], processes: int, healthy: int
+) -> tuple[float, float, float]:
+    """POST one delivered webhook's body and headers to every endpoint from `processes`
+    bare asyncio clients; returns (seconds until every healthy endpoint has its POST,
+    healthy POSTs per second first to last, client CPU s)."""
+    import json
+    import multiprocessing
+
+    from django.conf import settings
+
+    from notifications import render
+    from notifications.models import Delivery
+    from notifications.services.messages import build_message
+    from notifications.transports.webhook import sign
+
+    row = Delivery.objects.select_related("subscriber", "event").first()
+    message = build_message(row, row.subscriber, render.event_view(row.event))
+    # Each process a contiguous share of the subscribers, as the workers' claims take them
+    # (a stride would give one process every hanging endpoint).
+    body = json.dumps(message.payload, separators=(",", ":")).encode()
+    headers = sign(message.secret, message.key, body)
+    receiver.reset()
+    cpu_before = _children_cpu()
+    started = time.monotonic()
+    clients = [
+        multiprocessing.Process(
+            target=_bare_http_client,
+            args=(
+                urls[n * len(urls) // processes : (n + 1) * len(urls) // processes],
+                body,
+                headers,
+                settings.NOTIFY_HTTP_CONCURRENCY,
+                float(settings.WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS),
+            ),
+        )
+        for n in range(processes)
+    ]
+    for client in clients:
+        client.start()
+    while receiver.count < healthy and time.monotonic() - started < 600:
+        time.sleep(0.05)
+    seconds = time.monotonic() - started
+    for client in clients:
+        client.join()
+    return seconds, receiver.rate(), _children_cpu() - cpu_before
+
+
 def _children_cpu() -> float:
     """User + system CPU of the worker processes and their work horses, once reaped."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -302,7 +405,7 @@ def main() -> None:
     parser.add_argument(
         "--no-ceiling",
         action="store_true",
-        help="email only: skip the bare smtplib run that gives the ceiling",
+        help="skip the bare client run that gives the ceiling (smtplib, or asyncio HTTP)",
     )
     parser.add_argument(
         "--no-pipelining",
@@ -452,6 +555,14 @@ def main() -> None:
     if args.channel == "email" and not args.no_ceiling and got:
         print(f"uptime before the ceiling run: {os.getloadavg()[0]:.2f}")
         ceiling = bare_ceiling(sink, controller.port, args.workers, got)
+    http_ceiling = None
+    if receiver and not args.no_ceiling and got:
+        # The workers' own figures first: the ceiling run resets the endpoints' counts.
+        receiver.report()
+        worker_rate = receiver.rate()
+        print(f"uptime before the ceiling run: {os.getloadavg()[0]:.2f}")
+        urls = [address(n) for n in range(args.subscribers)]
+        http_ceiling = bare_http_ceiling(receiver, urls, args.workers, healthy)
     controller.stop()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -483,13 +594,25 @@ def main() -> None:
             f" {cpu / got * 1000:.2f} ms CPU/msg"
         )
         print(f"ratio to the ceiling: {seconds / delivered_seconds:.0%} of its throughput")
+    if http_ceiling is not None:
+        seconds, rate, cpu = http_ceiling
+        print(
+            f"ceiling, bare asyncio HTTP client from {args.workers} processes, the same body and"
+            f" endpoints: every healthy one in {seconds:.1f} s, {rate:.0f}/s first to last POST,"
+            f" {cpu / healthy * 1000:.2f} ms CPU per healthy POST"
+        )
+        print(
+            f"ratio to the ceiling: {worker_rate / rate:.0%} of its rate first to last,"
+            f" {seconds / delivered_seconds:.0%} of its time to the last healthy POST"
+        )
     # On 2 cores the receivers compete with the workers for the CPU.
     print(
         f"CPU: workers {children.ru_utime + children.ru_stime:.1f} s,"
         f" this process (setup, SMTP sink) {own.ru_utime + own.ru_stime:.1f} s"
     )
     if receiver:
-        receiver.report()
+        if http_ceiling is None:
+            receiver.report()
         receiver.stop()
     sent = Delivery.objects.filter(state="sent").count()
     print(f"deliveries sent: {sent}/{rows}")

@@ -332,10 +332,11 @@ WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.int("WEBHOOK_CONNECT_TIMEOUT_SECONDS", def
 WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS = env.int(
     "WEBHOOK_FIRST_BYTE_TIMEOUT_SECONDS", default=3, minimum=1
 )
-# HTTP sends in flight per worker (webhooks and chat); an endpoint that never answers holds
-# one slot for the first-byte timeout. 256 measured (docs/performance.md): 10k webhooks,
-# 10 % hanging, about 1,000/s with 2 workers; 512 and 1,024 were no faster (CPU-bound).
-NOTIFY_HTTP_CONCURRENCY = env.int("NOTIFY_HTTP_CONCURRENCY", default=256, minimum=1)
+# HTTP sends in flight per worker (webhooks and chat), on one event loop; an endpoint that
+# never answers holds one slot (a socket) for the first-byte timeout, so a worker needs about
+# rate x hanging share x 3 s of them. 512 measured (docs/performance.md): 10k webhooks, 10 %
+# hanging, 2 workers, 256 slots were full of hanging sockets at about 1,700/s.
+NOTIFY_HTTP_CONCURRENCY = env.int("NOTIFY_HTTP_CONCURRENCY", default=512, minimum=1)
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")

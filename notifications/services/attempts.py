@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -55,6 +55,21 @@ def timed_send(send: Callable[[], Receipt], delivery_id: int) -> SendResult:
     receipt, error = None, None
     try:
         receipt = send()
+    except TransportError as exc:
+        error = exc
+    except Exception as exc:  # noqa: BLE001 - one odd message must not end the whole batch
+        log.exception("delivery %s could not be sent", delivery_id)
+        error = TransportError(f"Could not send: {type(exc).__name__}")
+    latency_ms = round((time.monotonic() - began) * 1000)
+    return SendResult(started_at=started_at, latency_ms=latency_ms, receipt=receipt, error=error)
+
+
+async def timed_send_async(send: Awaitable[Receipt], delivery_id: int) -> SendResult:
+    """`timed_send` for a send that is a coroutine (on the batch's event loop)."""
+    started_at, began = timezone.now(), time.monotonic()
+    receipt, error = None, None
+    try:
+        receipt = await send
     except TransportError as exc:
         error = exc
     except Exception as exc:  # noqa: BLE001 - one odd message must not end the whole batch

@@ -11,6 +11,7 @@ the row with (`_held`): a job that lost a row to another worker never records ov
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -22,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -48,6 +49,7 @@ from notifications.services.attempts import (
     attempts_insert,
     not_sent,
     timed_send,
+    timed_send_async,
 )
 from notifications.services.marks import AcceptedMarks
 
@@ -67,14 +69,15 @@ from notifications.transports import (
     transport_for,
 )
 from notifications.transports.sms import OPTED_OUT_CODE
-from notifications.transports.webhook import Attempt, HttpTransport
+from notifications.transports.webhook import AsyncSender, HttpTransport
 
 log = logging.getLogger(__name__)
 
 QUARANTINE_FAILURES = 10
 QUARANTINE_WINDOW = timedelta(hours=1)
-# Successes and attempt-log lines are written every SENT_FLUSH tries, one statement each;
-# meanwhile each accepted message has its mark in Redis (notifications/services/marks.py).
+# Successes, failures and attempt-log lines are written every SENT_FLUSH tries, a few
+# statements in all; meanwhile each accepted message has its mark in Redis
+# (notifications/services/marks.py).
 SENT_FLUSH = 100
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -186,11 +189,24 @@ def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
     return batch.counts
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """A failed try waiting for the next flush: what its row becomes."""
+
+    row: Delivery
+    state: str
+    next_attempt_at: datetime
+    message: str
+    at: datetime
+    # Whether it counts towards the endpoint's quarantine (a URL channel, not failed for good).
+    counts: bool
+
+
 class _Batch:
     """One batch job's bookkeeping, all on the job's own thread: the rows it holds, each with
-    the lease of the claim that gave it to the job; the rows tried; and the successes and
-    attempt-log lines waiting for the next flush, each success marked in Redis meanwhile
-    (or, once Redis failed a mark, flushed at once)."""
+    the lease of the claim that gave it to the job; the rows tried; and the successes,
+    failures and attempt-log lines waiting for the next flush, each success marked in Redis
+    meanwhile (or, once Redis failed a mark, flushed at once)."""
 
     def __init__(self, event_id: int, stopping: threading.Event) -> None:
         self.event_id = event_id
@@ -200,6 +216,7 @@ class _Batch:
         self.done: set[int] = set()
         self.given_up: list[int] = []
         self.sent: list[Delivery] = []
+        self.failed: list[_Failure] = []
         self.log: list[DeliveryAttempt] = []
         self.marks = AcceptedMarks(event_id)
         # Set when Redis failed a mark: from then on each success is flushed at once. (The
@@ -252,14 +269,28 @@ class _Batch:
             self.at_once = True
             self.flush()
 
+    def fail(self, row: Delivery, error: TransportError) -> str:
+        """A failed try: its outcome now, its writes at the next flush (`_record_failed`). A
+        worker killed before then leaves the row `sending` until the relay takes it back
+        after its lease and it is retried, as it would have been anyway."""
+        failure = _failure(row, error)
+        self.failed.append(failure)
+        if row.channel == Channel.SMS and error.code == OPTED_OUT_CODE:
+            # Twilio knows of a STOP we never saw (sent before this subscription, or its
+            # inbound hook was missed): record it now, so later events skip the number until
+            # START.
+            sms_opt_out(number=row.subscriber.address)
+        return _FAILURE_OUTCOMES[failure.state]
+
     def flush(self) -> None:
-        # One transaction: a worker killed in between leaves no row `sent` without its log
-        # line, and the marks go only once both are written.
+        # One transaction: a worker killed in between leaves no row `sent` or failed without
+        # its log line, and the marks go only once all are written.
         with transaction.atomic():
             _record_sent(self.sent)
+            _record_failed(self.failed)
             attempts_insert(self.log)
         self.marks.forget(row.pk for row in self.sent)
-        self.sent, self.log = [], []
+        self.sent, self.failed, self.log = [], [], []
 
     def finish(self) -> None:
         """Write what waits for a flush, and hand back the rows never tried: those given up,
@@ -342,7 +373,7 @@ def _attempt(batch: _Batch, row: Delivery, transport: Transport, view: render.Ev
     else:
         batch.before_send()
         result = timed_send(functools.partial(transport.send, prepared), row.pk)
-    batch.record(row, _outcome(row, result), result)
+    batch.record(row, _outcome(batch, row, result), result)
 
 
 def _prepare(row: Delivery, view: render.EventView) -> Outgoing | TransportError:
@@ -357,44 +388,49 @@ def _prepare(row: Delivery, view: render.EventView) -> Outgoing | TransportError
         return TransportError(f"Could not render: {type(exc).__name__}")
 
 
-def _outcome(row: Delivery, result: SendResult) -> str:
-    """Apply a try to its row and return the outcome; successes wait for the next flush."""
+def _outcome(batch: _Batch, row: Delivery, result: SendResult) -> str:
+    """Apply a try to its row and return the outcome; its writes wait for the next flush."""
     if result.error is not None:
-        return _record_failure(row, result.error)
+        return batch.fail(row, result.error)
     assert result.receipt is not None  # a try that did not fail was answered (timed_send)
     row.provider_id = result.receipt.provider_id[:200]
     return AttemptOutcome.SENT
 
 
 class _HttpWindow:
-    """HTTP endpoints are sent by a sliding window of NOTIFY_HTTP_CONCURRENCY threads that
-    is topped up from the outbox as sends finish: a hanging endpoint holds one thread for one
-    timeout, never the batch, and this job keeps claiming the event's due URL rows while
-    slots are free (up to HTTP_TOPUP_SECONDS), so the next rows do not wait for the slowest
-    sends of this batch. Only the sends run in threads; rendering, claiming and every
-    database write stay on this thread. After SIGTERM nothing new is started: the sends in
-    flight finish and the batch releases the rest."""
+    """HTTP endpoints are sent by a sliding window of up to NOTIFY_HTTP_CONCURRENCY POSTs in
+    flight on one event loop, which this thread runs while it waits for them; the window is
+    topped up from the outbox as sends finish: a hanging endpoint holds one slot (a socket)
+    until its first-byte timeout, never the batch, and this job keeps claiming the event's
+    due URL rows while slots are free (up to HTTP_TOPUP_SECONDS), so the next rows do not
+    wait for the slowest sends of this batch. Only the POSTs run on the loop; rendering,
+    signing, claiming and every database write happen between its runs. After SIGTERM
+    nothing new is started: the sends in flight finish and the batch releases the rest."""
 
     def __init__(self, batch: _Batch, rows: list[Delivery], view: render.EventView) -> None:
         self.batch, self.view = batch, view
         self.queue: deque[Delivery] = deque(rows)
-        self.inflight: dict[Future[SendResult], tuple[Delivery, Attempt]] = {}
+        self.inflight: dict[asyncio.Task[SendResult], Delivery] = {}
         self.transports: dict[str, HttpTransport] = {}
         self.concurrency = settings.NOTIFY_HTTP_CONCURRENCY
         self.topup_until = time.monotonic() + HTTP_TOPUP_SECONDS
 
     def run(self) -> None:
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+        if not self.queue:
+            return
+        sender = AsyncSender()
+        try:
             while True:
-                self._fill(pool)
+                self._fill(sender)
                 if self._top_up():
                     continue
                 if not self.inflight and (not self.queue or self.batch.stopping.is_set()):
                     return
-                self._collect()
-                self._abort_overdue()
+                self._collect(sender)
+        finally:
+            sender.close()
 
-    def _fill(self, pool: ThreadPoolExecutor) -> None:
+    def _fill(self, sender: AsyncSender) -> None:
         """Start sends while rows wait and slots are free."""
         while (
             self.queue
@@ -406,14 +442,15 @@ class _HttpWindow:
                 continue
             prepared = _prepare(row, self.view)
             if isinstance(prepared, TransportError):
-                self.batch.record(row, _record_failure(row, prepared), not_sent(prepared))
+                self.batch.record(row, self.batch.fail(row, prepared), not_sent(prepared))
                 continue
-            if row.channel not in self.transports:
-                self.transports[row.channel] = http_transport_for(row.channel)
+            transport = self.transports.get(row.channel)
+            if transport is None:
+                transport = self.transports[row.channel] = http_transport_for(row.channel)
+            body, headers = transport.request(prepared)
             self.batch.before_send()
-            attempt = Attempt()
-            send = functools.partial(self.transports[row.channel].send, prepared, attempt)
-            self.inflight[pool.submit(timed_send, send, row.pk)] = (row, attempt)
+            send = transport.send_async(prepared.address, body, headers)
+            self.inflight[sender.submit(timed_send_async(send, row.pk))] = row
 
     def _top_up(self) -> bool:
         """With the queue empty and slots free, claim more of the event's due URL rows;
@@ -440,22 +477,13 @@ class _HttpWindow:
         self.queue.extend(self.batch.load(more, lease, "id"))
         return True
 
-    def _collect(self) -> None:
-        """Record the sends that ended, waiting at most one watchdog tick for one."""
-        done, _ = wait(self.inflight, timeout=WATCHDOG_SECONDS, return_when=FIRST_COMPLETED)
-        for future in done:
-            row, _attempt = self.inflight.pop(future)
-            result = future.result()
-            self.batch.record(row, _outcome(row, result), result)
-
-    def _abort_overdue(self) -> None:
-        # WEBHOOK_TIMEOUT_SECONDS is a total per POST, not only per socket operation.
-        # Repeated each tick: abort is idempotent and also catches a socket that was still
-        # being opened at the first try.
-        now = time.monotonic()
-        for _row, attempt in self.inflight.values():
-            if now - attempt.started > settings.WEBHOOK_TIMEOUT_SECONDS:
-                attempt.abort()
+    def _collect(self, sender: AsyncSender) -> None:
+        """Run the sends until one ends (at most one watchdog tick, so that SIGTERM is seen)
+        and record those that ended."""
+        for task in sender.finished(WATCHDOG_SECONDS):
+            row = self.inflight.pop(task)
+            result = task.result()
+            self.batch.record(row, _outcome(self.batch, row, result), result)
 
 
 def _not_sendable(row: Delivery) -> TransportError | None:
@@ -495,7 +523,8 @@ def _record_sent(rows: list[Delivery]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, DeliveryState.SENT, now, now, DeliveryState.SENDING])
-        lost = len(rows) - cursor.rowcount
+        # SQLite's driver counts no rows for a statement that starts with WITH (-1).
+        lost = len(rows) - cursor.rowcount if cursor.rowcount >= 0 else 0
     if lost:
         log.warning("%d sent deliveries not recorded: another worker holds them now", lost)
 
@@ -506,47 +535,130 @@ def backoff(attempts: int) -> timedelta:
     return min(MAX_BACKOFF, timedelta(seconds=step * random.uniform(0.5, 1.0)))
 
 
-def _record_failure(row: Delivery, error: TransportError) -> str:
+_FAILURE_OUTCOMES: dict[str, str] = {
+    DeliveryState.FAILED: AttemptOutcome.FAILED,
+    DeliveryState.DEAD: AttemptOutcome.DEAD,
+    DeliveryState.PENDING: AttemptOutcome.RETRY,
+}
+
+
+def _failure(row: Delivery, error: TransportError) -> _Failure:
+    """What a failed try makes of its row: failed for good, dead after its last attempt, or
+    pending again after a backoff."""
     now = timezone.now()
     attempts = row.attempts  # already counted by the claim
     if error.permanent:
-        state, outcome = DeliveryState.FAILED, AttemptOutcome.FAILED
+        state, next_at = DeliveryState.FAILED, now
     elif attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-        state, outcome = DeliveryState.DEAD, AttemptOutcome.DEAD
+        state, next_at = DeliveryState.DEAD, now
     else:
-        state, outcome = DeliveryState.PENDING, AttemptOutcome.RETRY
-    written = _held(row).update(
+        state, next_at = DeliveryState.PENDING, now + backoff(attempts)
+    log.info("delivery %s attempt %s: %s (%s)", row.pk, attempts, error.message, state)
+    return _Failure(
+        row=row,
         state=state,
-        next_attempt_at=now + backoff(attempts) if outcome == AttemptOutcome.RETRY else now,
-        lease_expires_at=None,
-        last_error=error.message[:200],
-        updated_at=now,
+        next_attempt_at=next_at,
+        message=error.message[:200],
+        at=now,
+        counts=row.channel in URL_CHANNELS and state != DeliveryState.FAILED,
     )
-    if not written:
-        log.warning("delivery %s: not recorded, another worker holds it now", row.pk)
-    log.info("delivery %s attempt %s: %s (%s)", row.pk, attempts, error.message, outcome)
-    if row.channel == Channel.SMS and error.code == OPTED_OUT_CODE:
-        # Twilio knows of a STOP we never saw (sent before this subscription, or its inbound
-        # hook was missed): record it, so later events skip the number until START.
-        sms_opt_out(number=row.subscriber.address)
-    if row.channel in URL_CHANNELS and outcome != AttemptOutcome.FAILED:
-        endpoint_failure_record(subscriber_id=row.subscriber_id, message=error.message, at=now)
-    return outcome
+
+
+def _record_failed(failures: list[_Failure]) -> None:
+    """Failed tries of a flush: one UPDATE for their rows, fenced by each row's lease as
+    `_held` (a row another worker holds now is not written), then the endpoints' quarantine
+    counts, one locked read and one write for all of them."""
+    if not failures:
+        return
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(failures))
+
+    def column(name: str) -> str:
+        return f"(SELECT {name} FROM v WHERE v.id = {table}.id)"  # noqa: S608
+
+    sql = (
+        f"WITH v(id, lease, st, next_at, err, at) AS (VALUES {values})"  # noqa: S608
+        f" UPDATE {table} SET state = {column('st')}, next_attempt_at = {column('next_at')},"
+        f" last_error = {column('err')}, updated_at = {column('at')}, lease_expires_at = NULL"
+        f" WHERE id IN (SELECT id FROM v) AND state = %s AND lease_expires_at = {column('lease')}"
+    )
+    params: list[int | str | datetime | None] = [
+        x
+        for f in failures
+        for x in (
+            f.row.pk,
+            _db_time(f.row.lease_expires_at),
+            f.state,
+            _db_time(f.next_attempt_at),
+            f.message,
+            _db_time(f.at),
+        )
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, DeliveryState.SENDING])
+        lost = len(failures) - cursor.rowcount if cursor.rowcount >= 0 else 0
+    if lost:
+        log.warning("%d failed deliveries not recorded: another worker holds them now", lost)
+    # Counted even for a row lost meanwhile: the endpoint did fail this try.
+    endpoint_failures_record([(f.row.subscriber_id, f.message, f.at) for f in failures if f.counts])
 
 
 def endpoint_failure_record(*, subscriber_id: int, message: str, at: datetime) -> bool:
+    """One failure of an endpoint (see `endpoint_failures_record`); returns whether it
+    quarantined it."""
+    return bool(endpoint_failures_record([(subscriber_id, message, at)]))
+
+
+def endpoint_failures_record(failures: list[tuple[int, str, datetime]]) -> list[int]:
     """Statuspage's rule: an endpoint failing 10 times within an hour is quarantined (and
     its contact told). Any hour, not a fixed window from the first failure: a window that
-    restarted at its end would let a burst straddling the restart through. Returns whether
-    this failure quarantined it."""
-    now = at.timestamp()
+    restarted at its end would let a burst straddling the restart through.
+
+    `failures` are (subscriber id, message, when), in the order they happened: each is
+    applied in turn exactly as if recorded alone, but the subscribers are read under one
+    SELECT ... FOR UPDATE (in id order, so two workers' flushes cannot deadlock) and
+    written back with one UPDATE. Returns the subscribers this quarantined."""
+    if not failures:
+        return []
+    by_subscriber: dict[int, list[tuple[float, str]]] = {}
+    for subscriber_id, message, at in failures:
+        by_subscriber.setdefault(subscriber_id, []).append((at.timestamp(), message))
+    window = QUARANTINE_WINDOW.total_seconds()
+    quarantined: list[int] = []
     with transaction.atomic():
-        sub = Subscriber.objects.select_for_update().get(pk=subscriber_id)
-        recent = [t for t in sub.failure_times if now - t < QUARANTINE_WINDOW.total_seconds()]
-        recent = sorted([*recent, now])[-QUARANTINE_FAILURES:]
-        sub.failure_times, sub.failure_count = recent, len(recent)
-        sub.save(update_fields=["failure_times", "failure_count"])
-        if len(recent) >= QUARANTINE_FAILURES and sub.state == SubscriberState.ACTIVE:
-            subscriber_quarantine(subscriber=sub, last_error=message)
-            return True
-    return False
+        subscribers = Subscriber.objects.select_for_update().filter(pk__in=by_subscriber)
+        changed: list[tuple[int, list[float]]] = []
+        for sub in subscribers.order_by("pk"):
+            recent = list(sub.failure_times)
+            for now, message in by_subscriber[sub.pk]:
+                recent = sorted([*(t for t in recent if now - t < window), now])
+                recent = recent[-QUARANTINE_FAILURES:]
+                if len(recent) >= QUARANTINE_FAILURES and sub.state == SubscriberState.ACTIVE:
+                    subscriber_quarantine(subscriber=sub, last_error=message)
+                    sub.state = SubscriberState.QUARANTINED
+                    quarantined.append(sub.pk)
+            changed.append((sub.pk, recent))
+        _save_failure_times(changed)
+    return quarantined
+
+
+def _save_failure_times(changed: list[tuple[int, list[float]]]) -> None:
+    """One UPDATE for every subscriber's failure times and count."""
+    if not changed:
+        return
+    table = connection.ops.quote_name(Subscriber._meta.db_table)
+    field = Subscriber._meta.get_field("failure_times")
+    values = ", ".join(["(%s, %s, %s)"] * len(changed))
+    sql = (
+        f"WITH v(id, times, n) AS (VALUES {values})"  # noqa: S608
+        f" UPDATE {table} SET failure_times = (SELECT times FROM v WHERE v.id = {table}.id),"
+        f" failure_count = (SELECT n FROM v WHERE v.id = {table}.id)"
+        " WHERE id IN (SELECT id FROM v)"
+    )
+    params = [
+        x
+        for pk, times in changed
+        for x in (pk, field.get_db_prep_save(times, connection), len(times))
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

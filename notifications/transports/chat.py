@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import cast
 
-from notifications.transports.base import ChatSummary, Outgoing, Receipt
-from notifications.transports.webhook import Attempt, HttpTransport, post_json
+from notifications.transports.base import ChatSummary, Outgoing
+from notifications.transports.webhook import HttpTransport
 
 
 class ChatTransport(HttpTransport):
@@ -18,13 +18,11 @@ class ChatTransport(HttpTransport):
     def body(self, summary: ChatSummary) -> dict[str, object]:
         raise NotImplementedError
 
-    def send(self, message: Outgoing, attempt: Attempt | None = None) -> Receipt:
+    def request(self, message: Outgoing) -> tuple[bytes, dict[str, str]]:
         # The delivery service gives a chat message its ChatSummary as payload
         # (services.messages.build_message).
         summary = cast(ChatSummary, message.payload or {})
-        data = json.dumps(self.body(summary)).encode()
-        reply = post_json(message.address, data, {}, attempt)
-        return Receipt(provider_id=reply.code, reply=reply)
+        return json.dumps(self.body(summary)).encode(), {}
 
 
 def slack_escape(text: str) -> str:

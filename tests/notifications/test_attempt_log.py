@@ -315,3 +315,41 @@ def test_the_purge_deletes_in_chunks_until_nothing_old_is_left(
         _attempt_at(row, timezone.now() - timedelta(days=days))
     assert attempts.delivery_attempts_purge() == 5
     assert not DeliveryAttempt.objects.exists()
+
+
+# --- failures recorded in groups --------------------------------------------------------------
+
+
+def test_a_batch_of_failures_costs_the_same_queries_for_6_and_80_messages(
+    smtp_sink, receiver, operator, api, settings
+):
+    """Every try fails (email refused, webhooks answer 500): the rows, the endpoints'
+    quarantine counts and the log are written a few statements per flush, not per failure."""
+    assert delivery.SENT_FLUSH >= 80
+    settings.NOTIFY_HTTP_CONCURRENCY = 8
+    receiver.status = 500
+    costs = []
+    for total in (6, 80):
+        _add_subscribers(total - Subscriber.objects.count(), receiver.url)
+        smtp_sink.refuse = {s: "550 5.1.1 No such user" for s in _emails()}
+        event = _publish(operator, api)
+        with CaptureQueriesContext(connection) as captured:
+            counts = delivery.batch_deliver(event_id=event.id)
+        assert counts["sent"] == 0 and counts["failed"] + counts["retry"] == total
+        locks = [q for q in captured if "FOR UPDATE" in q["sql"] and "subscriber" in q["sql"]]
+        costs.append((len(captured), len(locks)))
+    assert costs[0] == costs[1], f"6 messages: {costs[0]}, 80 messages: {costs[1]}"
+    if connection.features.has_select_for_update:
+        assert costs[0][1] == 1  # one locked read of all the failing endpoints
+    rows = Delivery.objects.filter(channel=Channel.WEBHOOK, event=Event.objects.latest("id"))
+    assert rows.count() == 40
+    assert set(rows.values_list("state", "last_error")) == {(DeliveryState.PENDING, "HTTP 500")}
+    assert rows.filter(lease_expires_at__isnull=False).count() == 0
+    # Each endpoint failed once per event it was tried for: 6 of them twice.
+    webhooks = Subscriber.objects.filter(channel=Channel.WEBHOOK)
+    assert sorted(webhooks.values_list("failure_count", flat=True)) == [1] * 37 + [2] * 3
+    assert all(len(s.failure_times) == s.failure_count for s in webhooks)
+
+
+def _emails() -> list[str]:
+    return list(Subscriber.objects.filter(channel=Channel.EMAIL).values_list("address", flat=True))

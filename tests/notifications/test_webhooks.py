@@ -24,7 +24,7 @@ from notifications.models import (
 )
 from notifications.netguard import is_public
 from notifications.services.delivery import endpoint_failure_record
-from notifications.transports import TransportError
+from notifications.transports import Reply, TransportError
 from notifications.transports.webhook import post_json
 
 
@@ -781,3 +781,203 @@ def test_a_refused_connect_is_a_connection_failure_not_a_timeout(settings):
             post_json(f"http://127.0.0.1:{closed.getsockname()[1]}/hook", b"{}", {})
     finally:
         closed.close()
+
+
+def test_failures_recorded_in_one_group_count_as_if_recorded_one_by_one(make_subscriber):
+    """The window edge of the test above, in one group (one flush of a batch): each failure
+    is judged against the hour before it, so the 72-minute-old one drops out only when the
+    failure a full hour after it is counted, and the tenth in the hour quarantines once."""
+    from notifications.services.delivery import endpoint_failures_record
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/x")
+    other = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/y")
+    minutes = [72, *[22] * 8, 11]
+    group = [(sub.id, f"HTTP 50{n % 3}", NOW - timedelta(minutes=m)) for n, m in enumerate(minutes)]
+    group.insert(3, (other.id, "HTTP 500", NOW - timedelta(minutes=22)))
+    assert endpoint_failures_record(group) == []
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.ACTIVE and sub.failure_count == 9
+    assert min(sub.failure_times) == (NOW - timedelta(minutes=22)).timestamp()
+    again = [(sub.id, "HTTP 503", NOW), (sub.id, "HTTP 504", NOW), (other.id, "x", NOW)]
+    assert endpoint_failures_record(again) == [sub.id]
+    sub.refresh_from_db()
+    other.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED and sub.failure_count == 10
+    assert other.state == SubscriberState.ACTIVE and other.failure_count == 2
+
+
+def test_ten_failures_in_one_group_quarantine_and_tell_the_contact_once(
+    smtp_sink, make_subscriber, run_jobs
+):
+    from notifications.services.delivery import endpoint_failures_record
+
+    sub = make_subscriber(channel=Channel.WEBHOOK, address="https://hooks.example.test/x")
+    group = [(sub.id, f"HTTP {500 + n}", NOW + timedelta(seconds=n)) for n in range(12)]
+    assert run_jobs(endpoint_failures_record, group) == [sub.id]
+    sub.refresh_from_db()
+    assert sub.state == SubscriberState.QUARANTINED
+    assert (
+        sub.failure_count == 10 and sub.failure_times[0] == (NOW + timedelta(seconds=2)).timestamp()
+    )
+    [notice] = smtp_sink.messages
+    assert "HTTP 509" in notice.get_content()  # the failure that crossed the line
+
+
+def _answering_server(answer: bytes):
+    """Reads one request and writes `answer` as it is, then closes: answers no HTTP server
+    library would write."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+
+
+def test_a_chunked_answer_is_read_for_the_log(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    server, url = _answering_server(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n7;x=y\r\n, world\r\n0\r\n\r\n"
+    )
+    with server:
+        assert post_json(url, b"{}", {}) == Reply(code="HTTP 200", text="hello, world")
+
+
+def test_only_the_start_of_a_large_answer_is_read(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    body = b"x" * 5000
+    server, url = _answering_server(
+        b"HTTP/1.1 500 Oops\r\nContent-Length: 5000\r\n\r\n" + body[:3000]
+    )
+    with server, pytest.raises(TransportError) as info:
+        post_json(url, b"{}", {})
+    assert info.value.message == "HTTP 500"
+    assert info.value.reply.text == "x" * 299 + "…"
+
+
+@pytest.mark.parametrize(
+    "answer,message",
+    [
+        (b"", "Connection failed: Remote end closed connection without response"),
+        (
+            b"SSH-2.0-OpenSSH_9.6\r\n\r\n",
+            "Connection failed: Bad status line: 'SSH-2.0-OpenSSH_9.6'",
+        ),
+        (b"HTTP/1.1 204 No Co", "Connection failed: Remote end closed connection without response"),
+    ],
+)
+def test_an_answer_that_is_not_http_is_a_connection_failure(settings, answer, message):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    server, url = _answering_server(answer)
+    with server, pytest.raises(TransportError) as info:
+        post_json(url, b"{}", {})
+    assert info.value.message == message and not info.value.permanent
+
+
+def test_the_request_is_what_a_receiver_expects(receiver):
+    post_json(receiver.url + "?a=1", b'{"x":1}', {"webhook-id": "msg_1"})
+    [request] = receiver.requests
+    assert request["path"] == "/hook?a=1" and request["body"] == b'{"x":1}'
+    headers = request["headers"]
+    port = receiver.url.split(":")[2].split("/")[0]
+    assert headers["Host"] == f"127.0.0.1:{port}"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Content-Length"] == "7" and headers["webhook-id"] == "msg_1"
+    assert headers["User-Agent"] == "statuspage-notifications/1.0"
+
+
+def test_only_http_and_https_urls_are_posted_to():
+    with pytest.raises(TransportError, match="Not an http") as info:
+        post_json("ftp://hooks.example.test/x", b"{}", {})
+    assert info.value.permanent
+
+
+@pytest.fixture
+def tls_receiver(tmp_path, settings):
+    """An HTTPS endpoint on loopback with a self-signed certificate for `localhost`: the
+    answer of a receiver whose certificate nobody vouches for."""
+    import datetime as dt
+    import socket
+    import ssl
+    import threading
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    start = dt.datetime(2020, 1, 1, tzinfo=UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=36500))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    handshakes = []
+
+    def serve():
+        conn, _ = server.accept()
+        try:
+            with context.wrap_socket(conn, server_side=True) as tls:
+                handshakes.append("done")
+                tls.recv(65536)
+                tls.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+        except (ssl.SSLError, OSError):
+            handshakes.append("refused by the client")
+
+    threading.Thread(target=serve, daemon=True).start()
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    yield f"https://localhost:{server.getsockname()[1]}/hook", handshakes, tmp_path / "cert.pem"
+    server.close()
+
+
+def test_an_https_endpoint_whose_certificate_is_not_trusted_fails_with_a_tls_error(
+    tls_receiver,
+):
+    url, handshakes, _cert = tls_receiver
+    with pytest.raises(TransportError) as info:
+        post_json(url, b"{}", {})
+    assert info.value.message == "TLS error: CERTIFICATE_VERIFY_FAILED"
+    assert not info.value.permanent
+
+
+def test_an_https_endpoint_with_a_trusted_certificate_is_posted_to(tls_receiver, monkeypatch):
+    import ssl
+
+    from notifications.transports import webhook
+
+    url, handshakes, cert = tls_receiver
+    # The process-wide verifying context, trusting this test's certificate authority only.
+    monkeypatch.setattr(webhook, "_TLS", ssl.create_default_context(cafile=str(cert)))
+    assert post_json(url, b"{}", {}) == Reply(code="HTTP 204", text="")
+    assert handshakes == ["done"]
