@@ -7,28 +7,23 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import os
-import shutil
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from statuspage.publish.services import publish_site
+from tests import nginx_process
 from tests.faults.support import unavailable
 from tests.publish.conftest import free_port
 from tests.publish.test_targets import origin
 
 CONF = Path(settings.BASE_DIR) / "deploy" / "nginx-published.conf"
-NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
 
 class Nginx:
     def __init__(self, tmp: Path, root: Path):
-        if NGINX is None:
+        if nginx_process.NGINX is None:
             unavailable("nginx is not installed")
         self.port = free_port()
         site = CONF.read_text()
@@ -38,41 +33,8 @@ class Nginx:
         ]:
             assert site.count(old) == 1, old
             site = site.replace(old, new)
-        (tmp / "temp").mkdir()
         (tmp / "site.conf").write_text(site)
-        user = "user root;" if os.geteuid() == 0 else ""
-        (tmp / "nginx.conf").write_text(
-            f"""
-            daemon off; {user}
-            worker_processes 1;
-            pid {tmp}/nginx.pid;
-            error_log stderr warn;
-            events {{ worker_connections 64; }}
-            http {{
-                access_log off;
-                client_body_temp_path {tmp}/temp/body;
-                proxy_temp_path {tmp}/temp/proxy;
-                fastcgi_temp_path {tmp}/temp/fastcgi;
-                uwsgi_temp_path {tmp}/temp/uwsgi;
-                scgi_temp_path {tmp}/temp/scgi;
-                include {tmp}/site.conf;
-            }}
-            """
-        )
-        self.proc = subprocess.Popen(  # noqa: S603 - our own command line
-            [NGINX, "-p", str(tmp), "-e", "stderr", "-c", str(tmp / "nginx.conf")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.proc.stdout.read().decode()
-            try:
-                self.get("/")
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("nginx did not start")
+        self.proc = nginx_process.start(tmp, self.port)
 
     def get(self, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -84,12 +46,7 @@ class Nginx:
             conn.close()
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGQUIT)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        nginx_process.stop(self.proc)
 
 
 @pytest.fixture

@@ -4,26 +4,23 @@ failed instead when REQUIRE_REAL_SERVICES=1 (CI's second pass)."""
 
 import gzip
 import http.client
-import os
-import shutil
 import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from tests import nginx_process
 from tests.faults.support import unavailable
 
 CONF = Path(settings.BASE_DIR) / "deploy" / "nginx.conf"
-NGINX = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
 
 @pytest.fixture(autouse=True)
 def _needs_nginx():
-    if NGINX is None:
+    if nginx_process.NGINX is None:
         unavailable("nginx is not installed")
 
 
@@ -51,44 +48,12 @@ class Nginx:
     def __init__(self, tmp: Path, upstream_port: int):
         self.tmp = tmp
         self.port = _free_port()
-        for sub in ("cache", "static", "temp"):
+        for sub in ("cache", "static"):
             (tmp / sub).mkdir()
         self.configure(upstream_port)
-        # As root nginx's workers would switch to "nobody", who cannot use the tmp folders.
-        user = "user root;" if os.geteuid() == 0 else ""
-        (tmp / "nginx.conf").write_text(
-            f"""
-            daemon off; {user}
-            worker_processes 1;
-            pid {tmp}/nginx.pid;
-            error_log stderr warn;
-            events {{ worker_connections 128; }}
-            http {{
-                types {{ text/css css; text/html html; }}
-                access_log off;
-                client_body_temp_path {tmp}/temp/body;
-                proxy_temp_path {tmp}/temp/proxy;
-                fastcgi_temp_path {tmp}/temp/fastcgi;
-                uwsgi_temp_path {tmp}/temp/uwsgi;
-                scgi_temp_path {tmp}/temp/scgi;
-                include {tmp}/site.conf;
-            }}
-            """
+        self.proc = nginx_process.start(
+            tmp, self.port, connections=128, http="types { text/css css; text/html html; }"
         )
-        self.proc = subprocess.Popen(  # noqa: S603 - our own command line
-            [NGINX, "-p", str(tmp), "-e", "stderr", "-c", str(tmp / "nginx.conf")],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.proc.stdout.read().decode()
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("nginx did not start")
 
     def configure(self, upstream_port: int) -> None:
         (self.tmp / "site.conf").write_text(_site_conf(upstream_port, self.port, self.tmp))
@@ -97,12 +62,7 @@ class Nginx:
         self.proc.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGQUIT)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        nginx_process.stop(self.proc)
 
     def get(self, path: str, **headers) -> tuple[int, http.client.HTTPMessage, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
