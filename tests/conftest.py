@@ -80,6 +80,41 @@ def _fresh_rate_limits():
     yield
 
 
+@pytest.fixture(scope="session")
+def live_server(request, django_db_setup):
+    """pytest-django's live server, started once the test database exists. pytest-django's own
+    fixture starts before it, while the settings still name the file database, so on SQLite
+    Django does not hand the in-memory test database's connection to the server's threads:
+    each opened a connection of its own to the shared in-memory database, and SQLite answers
+    a write on one connection while another reads the table with "database table is locked"
+    at once (no busy timeout applies between connections of a shared cache)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    server = LiveServer(addr)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_connection(request):
+    """A test that uses the live server reads and writes through the connection the server's
+    threads share (SQLite's in-memory test database; on PostgreSQL nothing is shared). The
+    test's own may be another: Django's connections are context-local, and Playwright's sync
+    API runs the test in a context of its own."""
+    if "live_server" not in request.fixturenames:
+        return
+    from django.db import connections
+
+    server = request.getfixturevalue("live_server")
+    for alias, connection in server.thread.connections_override.items():
+        connections[alias] = connection
+
+
 @pytest.fixture(autouse=True)
 def _page_row(request):
     """Every test that touches the database finds the page row (see `page`)."""

@@ -21,7 +21,7 @@ status_widget_dist = widget_fixtures.status_widget_dist
 cold_public_cache = widget_fixtures.cold_public_cache
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     # The host page, its iframes and the polling script run on the browser's own clock and its
     # HTTP cache on the machine's: a frozen server clock makes the cached state look stale or
     # fresh at the wrong moments. Nothing here depends on the date.
