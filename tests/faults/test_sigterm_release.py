@@ -13,6 +13,7 @@ from incidents import services
 from incidents.enums import ComponentStatus
 from notifications.models import Delivery, DeliveryState, Event
 from notifications.services import delivery
+from notifications.services.delivery import batch
 from tests.faults.support import SmtpSink
 
 
@@ -54,7 +55,7 @@ def test_sigterm_mid_batch_records_the_sent_and_releases_the_rest(
 ):
     resent = []
     # Once the batch is wound up the signal is raised again; here it is only recorded.
-    monkeypatch.setattr(delivery.os, "kill", lambda pid, sig: resent.append(sig))
+    monkeypatch.setattr(batch.os, "kill", lambda pid, sig: resent.append(sig))
     settings.NOTIFY_BATCH_SIZE = 10
     email_subscribers(10)
     services.incident_create(

@@ -17,7 +17,7 @@ from incidents import services
 from incidents.enums import ComponentStatus
 from notifications.models import AttemptOutcome, Delivery, DeliveryAttempt, DeliveryState, Event
 from notifications.services import delivery, marks, outbox_relay
-from notifications.services.delivery import SENT_FLUSH
+from notifications.services.delivery import SENT_FLUSH, batch, sending
 from notifications.services.outbox import LEASE_EXPIRED_ERROR, deliveries_reclaim_expired
 from tests.faults.support import PrivateRedis
 
@@ -44,7 +44,7 @@ def _publish(operator, component, make_subscriber) -> Event:
 
 def _killed_after(monkeypatch, accepted: int, event: Event) -> None:
     """Run one batch of the event that dies while building message `accepted + 1`."""
-    real_build = delivery.build_message
+    real_build = sending.build_message
     built = []
 
     def build(row, subscriber, view):
@@ -54,9 +54,9 @@ def _killed_after(monkeypatch, accepted: int, event: Event) -> None:
         return real_build(row, subscriber, view)
 
     with monkeypatch.context() as patch:
-        patch.setattr(delivery, "build_message", build)
+        patch.setattr(sending, "build_message", build)
         # A killed process runs no `finally`: no last flush, no hand-back.
-        patch.setattr(delivery._Batch, "finish", lambda self: None)
+        patch.setattr(batch.Batch, "finish", lambda self: None)
         with pytest.raises(_Killed):
             delivery.batch_deliver(event_id=event.id)
 

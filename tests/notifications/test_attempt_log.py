@@ -25,7 +25,7 @@ from notifications.models import (
     SubscriberState,
 )
 from notifications.services import attempts, delivery
-from notifications.services.delivery import deliveries_claim
+from notifications.services.delivery import batch, deliveries_claim, sending
 from notifications.services.outbox import LEASE_EXPIRED_ERROR, deliveries_reclaim_expired
 from notifications.transports import excerpt
 from tests.notifications.conftest import INVALID_NUMBER
@@ -190,7 +190,7 @@ def test_a_message_never_sent_is_logged_without_latency(
 
     make_subscriber()
     event = _publish(operator, api)
-    monkeypatch.setattr(delivery, "build_message", broken)
+    monkeypatch.setattr(sending, "build_message", broken)
     _deliver(event)
     [entry] = _log(Delivery.objects.get())
     assert (entry.number, entry.outcome, entry.message, entry.code, entry.latency_ms) == (
@@ -271,7 +271,7 @@ def test_a_batch_costs_the_same_queries_for_6_and_80_messages(
 def test_a_batch_larger_than_a_flush_writes_the_log_once_per_flush(
     smtp_sink, receiver, operator, api, monkeypatch
 ):
-    monkeypatch.setattr(delivery, "SENT_FLUSH", 10)
+    monkeypatch.setattr(batch, "SENT_FLUSH", 10)
     _add_subscribers(25, receiver.url)
     _queries, inserts, counts = _batch_cost(operator, api)
     assert counts["sent"] == 25 and inserts == 3

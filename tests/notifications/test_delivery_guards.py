@@ -22,7 +22,7 @@ from notifications.models import (
     Event,
 )
 from notifications.services import delivery
-from notifications.services.delivery import deliveries_claim
+from notifications.services.delivery import batch, deliveries_claim
 from notifications.services.outbox import LEASE_EXPIRED_ERROR, deliveries_reclaim_expired
 from notifications.services.subscriptions import subscriber_quarantine, subscriber_unsubscribe
 from notifications.transports import TransportError
@@ -74,7 +74,7 @@ def test_a_subscriber_who_unsubscribes_after_the_claim_is_sent_nothing(
             subscriber_unsubscribe(subscriber=sub)
         return ids
 
-    monkeypatch.setattr(delivery, "deliveries_claim", claim_then_unsubscribe)
+    monkeypatch.setattr(batch, "deliveries_claim", claim_then_unsubscribe)
     counts = delivery.batch_deliver(event_id=event.id)
     assert smtp_sink.messages == [] and receiver.requests == []
     row = Delivery.objects.get()
@@ -188,11 +188,11 @@ def _claim_then(monkeypatch, meanwhile):
     def claim(**kwargs):
         ids = real_claim(**kwargs)
         if ids:
-            monkeypatch.setattr(delivery, "deliveries_claim", real_claim)
+            monkeypatch.setattr(batch, "deliveries_claim", real_claim)
             meanwhile()
         return ids
 
-    monkeypatch.setattr(delivery, "deliveries_claim", claim)
+    monkeypatch.setattr(batch, "deliveries_claim", claim)
 
 
 def test_rows_lost_before_they_were_loaded_are_not_sent_over_the_new_claim(
@@ -246,7 +246,7 @@ def test_a_stopped_worker_hands_back_only_rows_it_still_holds(
     make_subscriber(address="b@example.test")
     event = _publish(operator, api)
     # Once the batch is wound up the signal is raised again; here it is only recorded.
-    monkeypatch.setattr(delivery.os, "kill", lambda pid, sig: None)
+    monkeypatch.setattr(batch.os, "kill", lambda pid, sig: None)
     taken = []
 
     def taken_over_then_stopped():

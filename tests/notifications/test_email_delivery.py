@@ -292,7 +292,7 @@ def test_a_message_that_cannot_be_rendered_is_a_recorded_retry(
 
     make_subscriber()
     _incident(operator, api)
-    monkeypatch.setattr("notifications.services.delivery.build_message", broken)
+    monkeypatch.setattr("notifications.services.delivery.sending.build_message", broken)
     _deliver_all()
     row = Delivery.objects.get()
     assert row.state == DeliveryState.PENDING and row.attempts == 1
