@@ -109,48 +109,24 @@ def uptime_daily(
     tz = page.tz
     today = now.astimezone(tz).date()
     first = today - timedelta(days=days - 1)
-    # Local midnights, converted to UTC: Python subtracts two datetimes that share a tzinfo by
-    # wall-clock time, which would make every DST day 24 hours long.
-    bounds = [
-        datetime.combine(first + timedelta(n), time.min, tzinfo=tz).astimezone(UTC)
-        for n in range(days + 1)
-    ]
-    bounds[-1] = min(bounds[-1], now)
+    bounds = _local_midnights(first, days, tz, now)
     window_start = bounds[0] - READER_MARGIN
-
-    changes: defaultdict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
-    for component_id, old, new, at in (
-        ComponentStatusChange.objects.filter(
-            component_id__in=[c.id for c in components], at__gte=window_start, at__lte=now
-        )
-        .order_by("component_id", "at", "id")
-        .values_list("component_id", "old_status", "new_status", "at")
-    ):
-        changes[component_id].append((old, new, at))
-
+    changes = _changes_by_component(components, window_start, now)
     weights = {
         ComponentStatus.MAJOR_OUTAGE: Decimal(1),
         ComponentStatus.PARTIAL_OUTAGE: page.partial_outage_weight,
         ComponentStatus.DEGRADED_PERFORMANCE: page.degraded_weight,
     }
-    thresholds = page.thresholds
     result: dict[int, ComponentUptime] = {}
     for component in components:
-        log = changes.get(component.id, [])
-        status = log[0][0] if log else component.status
-        segments: list[_Segment] = []
-        start = window_start
-        for _old, new, at in log:
-            segments.append((start, at, status))
-            start, status = at, new
-        segments.append((start, now, status))
+        segments = _segments(component, changes.get(component.id, []), window_start, now)
         since = _tracking_start(component, tz)
         if component.id in only_today:
             day_bounds, day_first = bounds[-2:], today
         else:
             day_bounds, day_first = bounds, first
         uptime = _days_for(
-            segments, day_bounds, day_first, max(since, bounds[0]), weights, thresholds
+            segments, day_bounds, day_first, max(since, bounds[0]), weights, page.thresholds
         )
         uptime.component_id = component.id
         uptime.since, uptime.start = since, window_start
@@ -165,6 +141,51 @@ def uptime_daily(
 
 # A stretch of one status: (from, to, status).
 _Segment: TypeAlias = tuple[datetime, datetime, str]
+
+
+def _local_midnights(first: date, days: int, tz: tzinfo, now: datetime) -> list[datetime]:
+    """The `days + 1` local midnights from `first` in UTC, the last one no later than `now`.
+    Converted one by one: Python subtracts two datetimes that share a tzinfo by wall-clock
+    time, which would make every DST day 24 hours long."""
+    bounds = [
+        datetime.combine(first + timedelta(n), time.min, tzinfo=tz).astimezone(UTC)
+        for n in range(days + 1)
+    ]
+    bounds[-1] = min(bounds[-1], now)
+    return bounds
+
+
+def _changes_by_component(
+    components: Sequence[Component], since: datetime, now: datetime
+) -> defaultdict[int, list[tuple[str, str, datetime]]]:
+    """Each component's status changes (old, new, at) from `since`, in order: one query."""
+    changes: defaultdict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
+    for component_id, old, new, at in (
+        ComponentStatusChange.objects.filter(
+            component_id__in=[c.id for c in components], at__gte=since, at__lte=now
+        )
+        .order_by("component_id", "at", "id")
+        .values_list("component_id", "old_status", "new_status", "at")
+    ):
+        changes[component_id].append((old, new, at))
+    return changes
+
+
+def _segments(
+    component: Component,
+    log: list[tuple[str, str, datetime]],
+    window_start: datetime,
+    now: datetime,
+) -> list[_Segment]:
+    """The component's stretches of one status from `window_start` to `now`."""
+    status = log[0][0] if log else component.status
+    segments: list[_Segment] = []
+    start = window_start
+    for _old, new, at in log:
+        segments.append((start, at, status))
+        start, status = at, new
+    segments.append((start, now, status))
+    return segments
 
 
 def _days_for(
