@@ -31,205 +31,20 @@ for the queues (its notifications queue is emptied first).
 from __future__ import annotations
 
 import argparse
-import collections
-import contextlib
 import os
 import resource
 import shutil
 import subprocess
 import sys
-import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "statuspage.settings")
 
-
-class Sink:
-    """Counts what it accepts, and each recipient's messages (to find a lost or doubled one).
-    Advertises PIPELINING (RFC 2920) unless told not to: aiosmtpd reads commands from a
-    stream and handles pipelined ones in order, it only does not say so by default."""
-
-    def __init__(self, pipelining=True):
-        self.count = 0
-        self.pipelining = pipelining
-        self.lock = threading.Lock()
-        self.per_recipient = collections.Counter()
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
-        session.host_name = hostname
-        if self.pipelining:
-            responses = [*responses[:-1], "250-PIPELINING", responses[-1]]
-        return responses
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
-        with self.lock:
-            self.count += len(envelope.rcpt_tos)
-            self.per_recipient.update(envelope.rcpt_tos)
-        return "250 OK"
-
-
-def start_sink(pipelining=True):
-    from aiosmtpd.controller import Controller
-
-    class Ephemeral(Controller):
-        def _trigger_server(self):
-            self.port = self.server.sockets[0].getsockname()[1]
-            super()._trigger_server()
-
-    sink = Sink(pipelining)
-    controller = Ephemeral(sink, hostname="127.0.0.1", port=0)
-    controller.start()
-    return sink, controller
-
-
-async def _serve_endpoints(stats, ready) -> None:
-    """The webhook endpoints, on one asyncio loop: healthy ones read the POST and answer 204;
-    hanging ones accept, read the request and never answer, and note how long the sender
-    kept the connection open (until its timeout closed it)."""
-    import asyncio
-
-    async def healthy(reader, writer):
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
-            writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
-            await writer.drain()
-            now = time.monotonic()
-            with stats.get_lock():
-                stats[0] += 1
-                stats[1] = stats[1] or now
-                stats[2] = now
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    async def hanging(reader, writer):
-        opened = time.monotonic()
-        with stats.get_lock():
-            stats[3] += 1
-            stats[4] += 1
-            stats[5] = max(stats[5], stats[4])
-        with contextlib.suppress(ConnectionError):
-            while await reader.read(65536):
-                pass
-        held = time.monotonic() - opened
-        with stats.get_lock():
-            stats[4] -= 1
-            stats[6] = max(stats[6], held)
-            stats[7] += held
-            stats[8] += 1
-        writer.close()
-
-    ok = await asyncio.start_server(healthy, "127.0.0.1", 0, backlog=4096)
-    hang = await asyncio.start_server(hanging, "127.0.0.1", 0, backlog=4096)
-    ready.send((ok.sockets[0].getsockname()[1], hang.sockets[0].getsockname()[1]))
-    await asyncio.Event().wait()
-
-
-def _endpoints_process(stats, ready) -> None:
-    import asyncio
-
-    asyncio.run(_serve_endpoints(stats, ready))
-
-
-class Receiver:
-    """Webhook endpoints in a process of their own (a path per subscriber on one port; the
-    hanging ones on another), served by asyncio so that they cost the 2 cores as little as
-    possible next to the workers being measured. Counts live in shared memory."""
-
-    def __init__(self):
-        import multiprocessing
-
-        # received, first and last arrival (monotonic, system-wide), hanging connections:
-        # accepted, open now, peak open, longest held, total held, closed.
-        self.stats = multiprocessing.Array("d", 9)
-        parent, child = multiprocessing.Pipe()
-        self.process = multiprocessing.Process(
-            target=_endpoints_process, args=(self.stats, child), daemon=True
-        )
-        self.process.start()
-        self.port, self.silent_port = parent.recv()
-
-    @property
-    def count(self) -> int:
-        return int(self.stats[0])
-
-    def report(self) -> None:
-        received, first, last, accepted, _open, peak, longest, held, closed = self.stats[:]
-        if received > 1 and last > first:
-            print(
-                f"healthy endpoints, first to last POST: {received:.0f} in {last - first:.1f} s"
-                f" = {(received - 1) / (last - first):.0f}/s"
-            )
-        if closed:
-            print(
-                f"hanging endpoints: {accepted:.0f} connections, at most {peak:.0f} open at once,"
-                f" held {held / closed:.1f} s on average, {longest:.1f} s at most"
-            )
-
-    def reset(self) -> None:
-        with self.stats.get_lock():
-            for n in range(len(self.stats)):
-                self.stats[n] = 0
-
-    def rate(self) -> float:
-        """Healthy POSTs per second from the first to the last."""
-        received, first, last = self.stats[:3]
-        return (received - 1) / (last - first) if received > 1 and last > first else 0.0
-
-    def stop(self) -> None:
-        self.process.terminate()
-
-
-class TwilioStub:
-    """Twilio's Messages resource on loopback; records when each request arrived."""
-
-    def __init__(self):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        self.arrivals: list[float] = []
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                stub.arrivals.append(time.monotonic())
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                sid = f"SM{len(stub.arrivals):032d}"
-                body = f'{{"sid": "{sid}", "status": "queued"}}'.encode()
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    @property
-    def count(self) -> int:
-        return len(self.arrivals)
-
-    def busiest_second(self) -> int:
-        """Most requests that arrived within any one-second span [t, t + 1)."""
-        times, best, first = sorted(self.arrivals), 0, 0
-        for last, at in enumerate(times):
-            while at - times[first] >= 1.0:
-                first += 1
-            best = max(best, last - first + 1)
-        return best
+from fanout_receivers import Receiver, Sink, TwilioStub, start_sink  # noqa: E402
 
 
 def _bare_client(port: int, sender: str, recipient: str, raw: bytes, count: int) -> None:
@@ -386,7 +201,7 @@ def _postgres_cpu() -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
@@ -412,10 +227,53 @@ def main() -> None:
         action="store_true",
         help="email only: the sink does not advertise PIPELINING (RFC 2920)",
     )
-    args = parser.parse_args()
-    if not os.environ.get("REDIS_URL"):
-        sys.exit("Set REDIS_URL: the benchmark measures the real queue path.")
+    return parser.parse_args()
 
+
+@dataclass
+class Bench:
+    """One run: its arguments, the receivers it started and what it measured."""
+
+    args: argparse.Namespace
+    sink: Sink
+    controller: object
+    receiver: Receiver | None
+    twilio: TwilioStub | None
+    healthy: int = 0
+    rows: int = 0
+    seconds: float = 0.0
+    got: int = 0
+    worker_cpu: float = 0.0
+    db_cpu: float = 0.0
+    per_recipient: dict[str, int] = field(default_factory=dict)
+    # The ceiling's lines, printed after the workers' own figures.
+    ceiling: list[str] = field(default_factory=list)
+
+    def address(self, n: int) -> str:
+        """Subscriber n's address; every `100 / --hang-percent`-th webhook endpoint hangs."""
+        if self.twilio is not None:
+            return f"+1555{n:07d}"
+        if self.receiver is None:
+            return f"user{n}@bench.test"
+        hang_percent = self.args.hang_percent
+        if hang_percent and n % (100 // hang_percent) == 0:
+            return f"http://127.0.0.1:{self.receiver.silent_port}/hang{n}"
+        return f"http://127.0.0.1:{self.receiver.port}/ok{n}"
+
+    def received(self) -> int:
+        if self.twilio is not None:
+            return self.twilio.count
+        return self.receiver.count if self.receiver else self.sink.count
+
+
+def _actor():
+    from incidents import services
+
+    return services.Actor(label="bench", via="automation")
+
+
+def _setup(args: argparse.Namespace) -> Bench:
+    """Django on the bench's database, the receivers started."""
     if args.batch_size:
         os.environ["NOTIFY_BATCH_SIZE"] = str(args.batch_size)
     receiver = Receiver() if args.channel == "webhook" else None
@@ -428,42 +286,36 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    sink, controller = start_sink(pipelining=not args.no_pipelining)
+    twilio = TwilioStub() if args.channel == "sms" else None
+    return Bench(args, sink, controller, receiver, twilio)
+
+
+def _seed(bench: Bench):
+    """An empty queue and outbox, `--subscribers` active subscribers, a component; returns
+    the component."""
     import django_rq
     from django.utils import timezone
 
     from incidents import services
-    from incidents.enums import ComponentStatus
     from incidents.models import Component, Incident, Page
     from notifications.models import Delivery, Event, Subscriber, SubscriberState
 
-    sink, controller = start_sink(pipelining=not args.no_pipelining)
-    twilio = TwilioStub() if args.channel == "sms" else None
     django_rq.get_queue("notifications").empty()
     Delivery.objects.all().delete()
     Event.objects.all().delete()
     Subscriber.objects.all().delete()
     Incident.objects.all().delete()
     Page.objects.update(url="https://status.bench.test")
-    actor = services.Actor(label="bench", via="automation")
-    component = Component.objects.first() or services.component_create(name="API", actor=actor)
+    component = Component.objects.first() or services.component_create(name="API", actor=_actor())
     now = timezone.now()
-    hang_every = 100 // args.hang_percent if receiver and args.hang_percent else 0
-
-    def address(n: int) -> str:
-        if twilio is not None:
-            return f"+1555{n:07d}"
-        if receiver is None:
-            return f"user{n}@bench.test"
-        if hang_every and n % hang_every == 0:
-            return f"http://127.0.0.1:{receiver.silent_port}/hang{n}"
-        return f"http://127.0.0.1:{receiver.port}/ok{n}"
-
+    args = bench.args
     Subscriber.objects.bulk_create(
         (
             Subscriber(
                 channel=args.channel,
-                address=address(n),
-                contact_email="ops@bench.test" if receiver else "",
+                address=bench.address(n),
+                contact_email="ops@bench.test" if bench.receiver else "",
                 state=SubscriberState.ACTIVE,
                 confirmed_at=now,
                 public_id=f"b{n:011d}",
@@ -472,74 +324,81 @@ def main() -> None:
         ),
         batch_size=5000,
     )
-    healthy = (
-        sum(
-            1
-            for n in range(args.subscribers)
-            if not address(n).startswith(f"http://127.0.0.1:{receiver.silent_port}/")
-        )
-        if receiver
-        else args.subscribers
+    hanging = f"http://127.0.0.1:{bench.receiver.silent_port}/" if bench.receiver else None
+    bench.healthy = sum(
+        1
+        for n in range(args.subscribers)
+        if hanging is None or not bench.address(n).startswith(hanging)
     )
     print(f"subscribers: {args.subscribers} {args.channel}, workers: {args.workers}")
+    return component
 
-    # The incident is created without notifying; the measured event is one update to it.
+
+def _post_update(bench: Bench, component) -> None:
+    """The measured event: one update to an incident created without notifying."""
+    from incidents import services
+    from incidents.enums import ComponentStatus
+    from notifications.models import Delivery
+
     incident = services.incident_create(
         name="Bench incident",
         body="Created.",
         component_statuses={component: ComponentStatus.MAJOR_OUTAGE},
         notify=False,
-        actor=actor,
+        actor=_actor(),
     )
     started = time.monotonic()
     services.incident_update_post(
-        incident=incident, status="identified", body="Bench update.", actor=actor
+        incident=incident, status="identified", body="Bench update.", actor=_actor()
     )
     outbox_seconds = time.monotonic() - started
-    rows = Delivery.objects.count()
-    print(f"outbox rows: {rows} written in {outbox_seconds:.2f} s (one transaction)")
+    bench.rows = Delivery.objects.count()
+    print(f"outbox rows: {bench.rows} written in {outbox_seconds:.2f} s (one transaction)")
 
+
+def _worker_environment(bench: Bench) -> dict[str, str]:
     env = {
         **os.environ,
         "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(controller.port),
+        "EMAIL_PORT": str(bench.controller.port),
         # The bench's receivers are on loopback.
         "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
     }
-    if twilio is not None:
+    if bench.twilio is not None:
         env.update(
             TWILIO_ACCOUNT_SID="AC" + "0" * 32,
             TWILIO_AUTH_TOKEN="bench",  # noqa: S106 - the local stub checks nothing
             TWILIO_FROM_NUMBER="+15005550006",
-            TWILIO_API_BASE=twilio.url,
-            SMS_MAX_PER_SECOND=str(args.sms_rate),
+            TWILIO_API_BASE=bench.twilio.url,
+            SMS_MAX_PER_SECOND=str(bench.args.sms_rate),
         )
+    return env
+
+
+def _run_workers(bench: Bench) -> None:
+    """Burst workers until every healthy subscriber has its message (or the timeout)."""
+    args = bench.args
     manage = [sys.executable, str(ROOT / "manage.py"), "rqworker", "notifications", "--burst"]
+    env = _worker_environment(bench)
     cpu_before, db_cpu_before = _children_cpu(), _postgres_cpu()
     log = open(args.worker_log, "ab") if args.worker_log else subprocess.DEVNULL  # noqa: SIM115
-    send_started = time.monotonic()
+    started = time.monotonic()
     workers = [
         subprocess.Popen(  # noqa: S603 - our own interpreter and manage.py
             manage, env=env, stdout=subprocess.DEVNULL, stderr=log
         )
         for _ in range(args.workers)
     ]
-    deadline = send_started + args.timeout
-
-    def received() -> int:
-        if twilio is not None:
-            return twilio.count
-        return receiver.count if receiver else sink.count
-
-    last_report = send_started
-    while received() < healthy and time.monotonic() < deadline:
+    deadline = started + args.timeout
+    last_report = started
+    while bench.received() < bench.healthy and time.monotonic() < deadline:
         time.sleep(0.2)
         if time.monotonic() - last_report >= 5:
             last_report = time.monotonic()
-            print(f"  {last_report - send_started:6.1f} s: {received()}/{healthy} received")
-    delivered_seconds = time.monotonic() - send_started
-    got = received()
-    if receiver:
+            print(f"  {last_report - started:6.1f} s: {bench.received()}/{bench.healthy} received")
+    bench.seconds = time.monotonic() - started
+    bench.got = bench.received()
+    if bench.receiver:
         # Hanging endpoints' retries would keep burst workers busy for minutes: stop them
         # once every healthy endpoint has its message.
         # Twice: RQ's cold shutdown, which also stops the job's work-horse.
@@ -549,83 +408,114 @@ def main() -> None:
             time.sleep(1)
     for worker in workers:
         worker.wait(timeout=args.timeout)
-    worker_cpu, db_cpu = _children_cpu() - cpu_before, _postgres_cpu() - db_cpu_before
-    per_recipient = dict(sink.per_recipient)
-    ceiling = None
-    if args.channel == "email" and not args.no_ceiling and got:
-        print(f"uptime before the ceiling run: {os.getloadavg()[0]:.2f}")
-        ceiling = bare_ceiling(sink, controller.port, args.workers, got)
-    http_ceiling = None
-    if receiver and not args.no_ceiling and got:
-        # The workers' own figures first: the ceiling run resets the endpoints' counts.
-        receiver.report()
-        worker_rate = receiver.rate()
-        print(f"uptime before the ceiling run: {os.getloadavg()[0]:.2f}")
-        urls = [address(n) for n in range(args.subscribers)]
-        http_ceiling = bare_http_ceiling(receiver, urls, args.workers, healthy)
-    controller.stop()
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    peak_kib = children.ru_maxrss
-    where = "healthy webhook endpoints" if receiver else "SMTP sink"
+    bench.worker_cpu = _children_cpu() - cpu_before
+    bench.db_cpu = _postgres_cpu() - db_cpu_before
+    bench.per_recipient = dict(bench.sink.per_recipient)
+
+
+def _email_ceiling(bench: Bench) -> None:
+    if bench.args.channel != "email" or bench.args.no_ceiling or not bench.got:
+        return
+    print(f"uptime before the ceiling run: {os.getloadavg()[0]:.2f}")
+    seconds, cpu = bare_ceiling(bench.sink, bench.controller.port, bench.args.workers, bench.got)
+    bench.ceiling.append(
+        f"ceiling, bare smtplib from {bench.args.workers} processes, the same bytes:"
+        f" {bench.got} in {seconds:.1f} s = {bench.got / seconds:.0f} messages/s,"
+        f" {cpu / bench.got * 1000:.2f} ms CPU/msg"
+    )
+    bench.ceiling.append(f"ratio to the ceiling: {seconds / bench.seconds:.0%} of its throughput")
+
+
+def _http_ceiling(bench: Bench) -> None:
+    receiver, args = bench.receiver, bench.args
+    if receiver is None:
+        return
+    # The workers' own figures first: the ceiling run resets the endpoints' counts.
+    receiver.report()
+    if args.no_ceiling or not bench.got:
+        return
+    worker_rate = receiver.rate()
+    print(f"uptime before the ceiling run: {os.getloadavg()[0]:.2f}")
+    urls = [bench.address(n) for n in range(args.subscribers)]
+    seconds, rate, cpu = bare_http_ceiling(receiver, urls, args.workers, bench.healthy)
+    bench.ceiling.append(
+        f"ceiling, bare asyncio HTTP client from {args.workers} processes, the same body and"
+        f" endpoints: every healthy one in {seconds:.1f} s, {rate:.0f}/s first to last POST,"
+        f" {cpu / bench.healthy * 1000:.2f} ms CPU per healthy POST"
+    )
+    bench.ceiling.append(
+        f"ratio to the ceiling: {worker_rate / rate:.0%} of its rate first to last,"
+        f" {seconds / bench.seconds:.0%} of its time to the last healthy POST"
+    )
+
+
+def _report_workers(bench: Bench) -> None:
+    """Throughput, memory and CPU of the workers' run."""
+    got, twilio = bench.got, bench.twilio
+    where = "healthy webhook endpoints" if bench.receiver else "SMTP sink"
     if twilio is not None:
         where = "Twilio stub"
         print(
-            f"SMS_MAX_PER_SECOND={args.sms_rate}: at most {twilio.busiest_second()} requests"
-            " reached the stub within any one second"
+            f"SMS_MAX_PER_SECOND={bench.args.sms_rate}: at most {twilio.busiest_second()}"
+            " requests reached the stub within any one second"
         )
         span = max(twilio.arrivals) - min(twilio.arrivals) if twilio.count > 1 else 0
         if span:
             print(f"rate from first to last request: {(twilio.count - 1) / span:.1f}/s")
-    print(f"received by {where}: {got}/{healthy} in {delivered_seconds:.1f} s")
-    print(f"throughput: {got / delivered_seconds:.0f} messages/s")
+    print(f"received by {where}: {got}/{bench.healthy} in {bench.seconds:.1f} s")
+    print(f"throughput: {got / bench.seconds:.0f} messages/s")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"peak worker RSS: {peak_kib / 1024:.0f} MiB")
     if got:
-        print(f"worker CPU: {worker_cpu:.1f} s, {worker_cpu / got * 1000:.2f} ms/msg")
-        if db_cpu >= 0:
+        print(f"worker CPU: {bench.worker_cpu:.1f} s, {bench.worker_cpu / got * 1000:.2f} ms/msg")
+        if bench.db_cpu >= 0:
             # The whole server's: other databases' work on a shared machine counts too.
-            per_msg = db_cpu / got * 1000
-            print(f"PostgreSQL CPU (whole server): {db_cpu:.1f} s, {per_msg:.2f} ms/msg")
-    if ceiling is not None:
-        seconds, cpu = ceiling
-        print(
-            f"ceiling, bare smtplib from {args.workers} processes, the same bytes:"
-            f" {got} in {seconds:.1f} s = {got / seconds:.0f} messages/s,"
-            f" {cpu / got * 1000:.2f} ms CPU/msg"
-        )
-        print(f"ratio to the ceiling: {seconds / delivered_seconds:.0%} of its throughput")
-    if http_ceiling is not None:
-        seconds, rate, cpu = http_ceiling
-        print(
-            f"ceiling, bare asyncio HTTP client from {args.workers} processes, the same body and"
-            f" endpoints: every healthy one in {seconds:.1f} s, {rate:.0f}/s first to last POST,"
-            f" {cpu / healthy * 1000:.2f} ms CPU per healthy POST"
-        )
-        print(
-            f"ratio to the ceiling: {worker_rate / rate:.0%} of its rate first to last,"
-            f" {seconds / delivered_seconds:.0%} of its time to the last healthy POST"
-        )
+            per_msg = bench.db_cpu / got * 1000
+            print(f"PostgreSQL CPU (whole server): {bench.db_cpu:.1f} s, {per_msg:.2f} ms/msg")
+
+
+def _report_end(bench: Bench) -> None:
+    """CPU in all, then whether every message went out exactly once."""
+    from notifications.models import Delivery
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
     # On 2 cores the receivers compete with the workers for the CPU.
     print(
         f"CPU: workers {children.ru_utime + children.ru_stime:.1f} s,"
         f" this process (setup, SMTP sink) {own.ru_utime + own.ru_stime:.1f} s"
     )
-    if receiver:
-        if http_ceiling is None:
-            receiver.report()
-        receiver.stop()
     sent = Delivery.objects.filter(state="sent").count()
-    print(f"deliveries sent: {sent}/{rows}")
-    if args.channel == "email":
-        once = sum(1 for n in per_recipient.values() if n == 1)
-        twice = sum(1 for n in per_recipient.values() if n > 1)
-        missing = healthy - len(per_recipient)
+    print(f"deliveries sent: {sent}/{bench.rows}")
+    if bench.args.channel == "email":
+        once = sum(1 for n in bench.per_recipient.values() if n == 1)
+        twice = sum(1 for n in bench.per_recipient.values() if n > 1)
+        missing = bench.healthy - len(bench.per_recipient)
         print(
             f"SMTP sink, worker run: {once} recipients received exactly once,"
             f" {twice} more than once, {missing} none"
         )
-        if sent != rows or once != healthy:
+        if sent != bench.rows or once != bench.healthy:
             print("MESSAGES LOST OR DUPLICATED")
+
+
+def main() -> None:
+    args = _arguments()
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("Set REDIS_URL: the benchmark measures the real queue path.")
+    bench = _setup(args)
+    component = _seed(bench)
+    _post_update(bench, component)
+    _run_workers(bench)
+    _email_ceiling(bench)
+    _http_ceiling(bench)
+    bench.controller.stop()
+    _report_workers(bench)
+    for line in bench.ceiling:
+        print(line)
+    if bench.receiver:
+        bench.receiver.stop()
+    _report_end(bench)
 
 
 if __name__ == "__main__":
