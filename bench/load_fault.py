@@ -255,32 +255,27 @@ def time_to_visible(port: int, text: str, began: float, limit: float = 15) -> fl
 # --- the run -----------------------------------------------------------------------------------
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--interval", type=float, default=4.0, help="seconds between updates")
     parser.add_argument("--subscribers", type=int, default=500)
     parser.add_argument("--drain", type=int, default=120, help="seconds to wait for delivery")
-    args = parser.parse_args()
-    if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL"):
-        sys.exit("Set DATABASE_URL and REDIS_URL (a database and Redis db of their own).")
-    work = Path(tempfile.mkdtemp(prefix="load-fault-"))
-    os.environ.setdefault("DATA_DIR", str(work))
+    return parser.parse_args()
 
-    import django
 
-    django.setup()
+def _seed(subscribers: int):
+    """Step 1: the seeded page, empty queues; returns the open incident and its actor."""
     import django_rq
     from django.core.management import call_command
 
     from incidents import services
     from incidents.models import Component
-    from notifications.models import Delivery
 
     call_command("migrate", verbosity=0)
     reset()
     seed(components=20, incidents=30, days=90)
-    add_subscribers(0, args.subscribers)
+    add_subscribers(0, subscribers)
     for name in ("notifications", "default"):
         django_rq.get_queue(name).empty()
     actor = services.Actor(label="operator", via="automation")
@@ -288,136 +283,187 @@ def main() -> int:
         name="Elevated error rates", body="Investigating.", actor=actor, notify=False,
         component_statuses={Component.objects.first(): "partial_outage"},
     )  # fmt: skip
+    return incident, actor
 
-    sink, controller = start_sink()
-    env = {
-        **os.environ,
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(controller.port),
-        "NOTIFY_LEASE_SECONDS": "10",
-        "LOG_LEVEL": "WARNING",
-    }
-    logs = open(work / "processes.log", "w")  # noqa: SIM115 - closed at the end
 
-    def spawn(argv: list[str]) -> subprocess.Popen:
-        # A session of its own: a kill reaches the worker and its work horse, as a crash would.
-        return subprocess.Popen(  # noqa: S603
-            argv, cwd=ROOT, env=env, stdout=logs, stderr=logs, start_new_session=True
-        )
+class Processes:
+    """Step 2: the Procfile's processes, each in a session of its own (a kill reaches a
+    worker and its work horse, as a crash would), logging to one file."""
 
-    port = free_port()
-    web_argv = procfile("web")
-    web = subprocess.Popen(  # noqa: S603 - the Procfile's web line
-        web_argv,
-        cwd=ROOT,
-        env={
-            **env,
-            "PORT": str(port),
+    def __init__(self, work: Path, smtp_port: int) -> None:
+        self.env = {
+            **os.environ,
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            "NOTIFY_LEASE_SECONDS": "10",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.logs = open(work / "processes.log", "w")  # noqa: SIM115 - closed in stop()
+        self.port = free_port()
+        self.web_argv = procfile("web")
+        web_env = {
+            "PORT": str(self.port),
             "WEB_CONCURRENCY": "2",
             "GRANIAN_HOST": "127.0.0.1",
             "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),
-        },
-        stdout=logs,
-        stderr=logs,
-        start_new_session=True,
+        }
+        self.web = self.spawn(self.web_argv, web_env)
+        self.workers = [self.spawn(procfile("worker")) for _ in range(2)]
+        self.scheduler = self.spawn(procfile("scheduler"))
+
+    def spawn(self, argv: list[str], extra: dict[str, str] | None = None) -> subprocess.Popen:
+        return subprocess.Popen(  # noqa: S603 - the Procfile's lines
+            argv,
+            cwd=ROOT,
+            env={**self.env, **(extra or {})},
+            stdout=self.logs,
+            stderr=self.logs,
+            start_new_session=True,
+        )
+
+    def kill_worker(self, victim: int) -> None:
+        if not kill_tree(self.workers[victim], signal.SIGKILL):
+            print(f"warning: processes of worker {victim} outlived SIGKILL")
+
+    def restart_worker(self, victim: int) -> None:
+        self.workers[victim] = self.spawn(procfile("worker"))
+
+    def stop(self) -> None:
+        # SIGTERM first (warm shutdown), then SIGKILL for whatever is left, whole trees.
+        for proc in [self.web, self.scheduler, *self.workers]:
+            with contextlib.suppress(Exception):
+                if not kill_tree(proc, signal.SIGTERM, timeout=15):
+                    kill_tree(proc, signal.SIGKILL, timeout=5)
+        self.logs.close()
+
+
+def _start_load(port: int, duration: int):
+    """Step 3's load: wrk, or a Python client where wrk is absent; returns (wrk's process
+    or None, the Python client or None)."""
+    if shutil.which("wrk"):
+        return start_wrk(port, duration), None
+    print("wrk not installed: Python client (the client is the bottleneck)")
+    python_load = PythonLoad(port, duration)
+    python_load.start()
+    return None, python_load
+
+
+def _updates_and_kills(procs: Processes, incident, actor, args) -> list[float]:
+    """Step 3's updates, one every --interval seconds, each timed until `/` shows it; one
+    worker killed at 1/3 and 2/3 of the run and started again 3 s later. Returns each
+    update's time to visible."""
+    from incidents import services
+
+    began = time.monotonic()
+    kills = [began + args.duration / 3, began + 2 * args.duration / 3]
+    restarts: list[tuple[float, int]] = []
+    visible: list[float] = []
+    kills_done = 0
+    while time.monotonic() - began < args.duration - 2:
+        now = time.monotonic()
+        if kills and now >= kills[0]:
+            kills.pop(0)
+            victim = kills_done % len(procs.workers)
+            kills_done += 1
+            procs.kill_worker(victim)
+            print(f"t={now - began:5.1f}s SIGKILL worker {victim} and its work horse")
+            restarts.append((now + 3, victim))
+        for at, victim in [r for r in restarts if r[0] <= now]:
+            restarts.remove((at, victim))
+            procs.restart_worker(victim)
+            print(f"t={now - began:5.1f}s worker {victim} started again")
+        text = f"Update number {len(visible) + 1} at {time.time_ns()}"
+        posted = time.monotonic()
+        services.incident_update_post(
+            incident=incident, status="identified", body=text, actor=actor
+        )
+        visible.append(time_to_visible(procs.port, text, posted))
+        print(f"t={posted - began:5.1f}s update {len(visible)} visible on / "
+              f"after {visible[-1]:.2f} s")  # fmt: skip
+        time.sleep(max(0.0, args.interval - (time.monotonic() - posted)))
+    for _at, victim in restarts:
+        procs.restart_worker(victim)
+    return visible
+
+
+def _drain(expected: int, seconds: int) -> tuple[int, float]:
+    """Step 4's wait for the workers to catch up: (deliveries sent, seconds waited)."""
+    from notifications.models import Delivery
+
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        if Delivery.objects.filter(state="sent").count() >= expected:
+            break
+        time.sleep(1)
+    return Delivery.objects.filter(state="sent").count(), time.monotonic() - began
+
+
+def _report(args, result: dict, visible: list[float], sent: int, expected: int,
+            drained: float, sink: MessageSink, sampler: MemorySampler) -> int:  # fmt: skip
+    """Step 4's figures; returns the exit status."""
+    print()
+    print(f"requests: {result['requests']} in {args.duration} s = {result['rps']:.0f} "
+          f"req/s, p99 {result['p99']}")  # fmt: skip
+    print(f"non-2xx responses: {result['non2xx']}, socket errors: {result['socket_errors']}")
+    print(f"updates: {len(visible)}; time to visible on / (s): "
+          f"{', '.join(f'{v:.2f}' for v in visible)}; max {max(visible):.2f}")  # fmt: skip
+    print(f"deliveries sent: {sent}/{expected} ({drained:.0f} s after the load ended); "
+          f"messages received by the SMTP sink: {sink.received()}, "
+          f"of them received twice (re-sent after a kill): {sink.duplicates()}")  # fmt: skip
+    for role in ("web", "worker"):
+        single, total = sampler.peak_single[role] / 1024, sampler.peak_total[role] / 1024
+        print(f"peak RSS {role}: largest process {single:.0f} MiB, "
+              f"all {role} processes together {total:.0f} MiB")  # fmt: skip
+    failures = []
+    if result["non2xx"]:
+        failures.append(f"{result['non2xx']} non-2xx responses")
+    if socket_error_count(result["socket_errors"]):
+        failures.append(f"socket errors ({result['socket_errors']})")
+    if sent < expected:
+        failures.append(f"{expected - sent} deliveries not sent")
+    if failures:
+        print(f"FAILED: {'; '.join(failures)}")
+        return 1
+    return 0
+
+
+def main() -> int:
+    args = _arguments()
+    if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL"):
+        sys.exit("Set DATABASE_URL and REDIS_URL (a database and Redis db of their own).")
+    work = Path(tempfile.mkdtemp(prefix="load-fault-"))
+    os.environ.setdefault("DATA_DIR", str(work))
+    import django
+
+    django.setup()
+    incident, actor = _seed(args.subscribers)
+    sink, controller = start_sink()
+    procs = Processes(work, controller.port)
+    sampler = MemorySampler(
+        {"web": lambda: [procs.web.pid], "worker": lambda: [w.pid for w in procs.workers]}
     )
-    workers = [spawn(procfile("worker")) for _ in range(2)]
-    scheduler = spawn(procfile("scheduler"))
-    sampler = MemorySampler({"web": lambda: [web.pid], "worker": lambda: [w.pid for w in workers]})
     try:
-        wait_up(port)
-        print(f"web: {' '.join(web_argv[1:])} (deploy/granian.env), 2 workers")
+        wait_up(procs.port)
+        print(f"web: {' '.join(procs.web_argv[1:])} (deploy/granian.env), 2 workers")
         print(f"subscribers: {args.subscribers}; update every {args.interval:.0f} s; "
               f"load {args.duration} s on / with {CONNECTIONS} connections")  # fmt: skip
         sampler.start()
-        began = time.monotonic()
-        if shutil.which("wrk"):
-            load, python_load = start_wrk(port, args.duration), None
-        else:
-            print("wrk not installed: Python client (the client is the bottleneck)")
-            load = python_load = PythonLoad(port, args.duration)
-            python_load.start()
-        kills = [began + args.duration / 3, began + 2 * args.duration / 3]
-        restarts: list[tuple[float, int]] = []
-        kills_done = 0
-        visible: list[float] = []
-        n = 0
-        while time.monotonic() - began < args.duration - 2:
-            now = time.monotonic()
-            if kills and now >= kills[0]:
-                kills.pop(0)
-                victim = kills_done % len(workers)
-                kills_done += 1
-                if not kill_tree(workers[victim], signal.SIGKILL):
-                    print(f"warning: processes of worker {victim} outlived SIGKILL")
-                print(f"t={now - began:5.1f}s SIGKILL worker {victim} and its work horse")
-                restarts.append((now + 3, victim))
-            for at, victim in [r for r in restarts if r[0] <= now]:
-                restarts.remove((at, victim))
-                workers[victim] = spawn(procfile("worker"))
-                print(f"t={now - began:5.1f}s worker {victim} started again")
-            n += 1
-            text = f"Update number {n} at {time.time_ns()}"
-            posted = time.monotonic()
-            services.incident_update_post(
-                incident=incident, status="identified", body=text, actor=actor
-            )
-            seconds = time_to_visible(port, text, posted)
-            visible.append(seconds)
-            print(f"t={posted - began:5.1f}s update {n} visible on / after {seconds:.2f} s")
-            time.sleep(max(0.0, args.interval - (time.monotonic() - posted)))
-        for _at, victim in restarts:
-            workers[victim] = spawn(procfile("worker"))
+        wrk, python_load = _start_load(procs.port, args.duration)
+        visible = _updates_and_kills(procs, incident, actor, args)
         if python_load is not None:
             python_load.join()
             result = python_load.result()
         else:
-            result = wrk_result(load)
-
-        expected = n * args.subscribers
-        drain_began = time.monotonic()
-        while time.monotonic() - drain_began < args.drain:
-            if Delivery.objects.filter(state="sent").count() >= expected:
-                break
-            time.sleep(1)
-        sent = Delivery.objects.filter(state="sent").count()
-        drained = time.monotonic() - drain_began
+            result = wrk_result(wrk)
+        expected = len(visible) * args.subscribers
+        sent, drained = _drain(expected, args.drain)
         sampler.stopped.set()
         sampler.join()
-
-        print()
-        print(f"requests: {result['requests']} in {args.duration} s = {result['rps']:.0f} "
-              f"req/s, p99 {result['p99']}")  # fmt: skip
-        print(f"non-2xx responses: {result['non2xx']}, socket errors: {result['socket_errors']}")
-        print(f"updates: {n}; time to visible on / (s): "
-              f"{', '.join(f'{v:.2f}' for v in visible)}; max {max(visible):.2f}")  # fmt: skip
-        print(f"deliveries sent: {sent}/{expected} ({drained:.0f} s after the load ended); "
-              f"messages received by the SMTP sink: {sink.received()}, "
-              f"of them received twice (re-sent after a kill): {sink.duplicates()}")  # fmt: skip
-        for role in ("web", "worker"):
-            single, total = sampler.peak_single[role] / 1024, sampler.peak_total[role] / 1024
-            print(f"peak RSS {role}: largest process {single:.0f} MiB, "
-                  f"all {role} processes together {total:.0f} MiB")  # fmt: skip
-        failures = []
-        if result["non2xx"]:
-            failures.append(f"{result['non2xx']} non-2xx responses")
-        if socket_error_count(result["socket_errors"]):
-            failures.append(f"socket errors ({result['socket_errors']})")
-        if sent < expected:
-            failures.append(f"{expected - sent} deliveries not sent")
-        if failures:
-            print(f"FAILED: {'; '.join(failures)}")
-            return 1
-        return 0
+        return _report(args, result, visible, sent, expected, drained, sink, sampler)
     finally:
         sampler.stopped.set()
-        # SIGTERM first (warm shutdown), then SIGKILL for whatever is left, whole trees.
-        for proc in [web, scheduler, *workers]:
-            with contextlib.suppress(Exception):
-                if not kill_tree(proc, signal.SIGTERM, timeout=15):
-                    kill_tree(proc, signal.SIGKILL, timeout=5)
+        procs.stop()
         controller.stop()
-        logs.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
