@@ -1,0 +1,260 @@
+"""The fail-over drill: deploy/nginx-failover.conf in front of the app as a real separate
+process (granian, as in the Procfile), publishing to a directory. An incident is posted through
+nginx to the management API; once it is published, the app is killed (and, on PostgreSQL, its
+database cut off), and the page, its JSON, the widget and the badge still answer 200 through
+nginx with the incident, from the published copy. Skipped where nginx or granian is missing,
+failed instead when REQUIRE_REAL_SERVICES=1 (CI's second pass)."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import http.client
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from incidents import services
+from incidents.models import Page
+from statuspage.access.models import Membership, Role, Scope
+from statuspage.access.services import api_key_create
+from statuspage.publish.services import publish_site
+from tests import nginx_process
+from tests.faults.support import (
+    ROOT,
+    TcpProxy,
+    database_url,
+    free_port,
+    kill_tree,
+    subprocess_env,
+    unavailable,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.real_clock, pytest.mark.django_db(transaction=True)]
+
+CONF = Path(settings.BASE_DIR) / "deploy" / "nginx-failover.conf"
+GRANIAN = Path(sys.executable).parent / "granian"
+INCIDENT = "Payments are failing"
+# What a reader of each document sees of the incident, and the type the origin sends.
+PUBLIC = {
+    "/": (INCIDENT.encode(), "text/html; charset=utf-8"),
+    "/api/v2/summary.json": (INCIDENT.encode(), "application/json"),
+    "/embed/state.json": (INCIDENT.encode(), "application/json"),
+    "/embed/script.js": (b"", "text/javascript; charset=utf-8"),
+    "/badge.svg": (b"Major System Outage", "image/svg+xml; charset=utf-8"),
+}
+
+
+def _get(port: int, path: str, method: str = "GET", body: bytes | None = None, **headers: str):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(
+            method, path, body=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
+        )
+        answer = conn.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    finally:
+        conn.close()
+
+
+def _site_conf(app_port: int, listen_port: int, published: Path) -> str:
+    """The shipped file with its "site:" values replaced."""
+    text = CONF.read_text()
+    for old, new, count in [
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};", 1),
+        ("listen 80;", f"listen 127.0.0.1:{listen_port};", 1),
+        ("root /srv/status/current;", f"root {published / 'current'};", 2),
+        ("alias /srv/statuspage/staticfiles/;", f"alias {published / 'current/static'}/;", 1),
+    ]:
+        assert text.count(old) == count, old
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture
+def drill(page, api, operator, directory, tmp_path):
+    """The seeded page, published; an API key; the app on its own database connection (the
+    test database through a TCP proxy that can be cut on PostgreSQL, a copy of the test
+    database in a file on SQLite); nginx in front. Everything started is killed at the end."""
+    if nginx_process.NGINX is None:
+        unavailable("nginx is not installed")
+    if not GRANIAN.exists():
+        unavailable("granian is not installed in this environment")
+    Page.objects.update(url="http://127.0.0.1")
+    services.incident_create(
+        name="Slow search", body="Searches are slow.", actor=operator, notify=False
+    )
+    owner = get_user_model().objects.create_user("ops", password="pw-unused")
+    Membership.objects.create(user=owner, role=Role.RESPONDER)
+    _key, raw_key = api_key_create(
+        actor=operator, owner=owner, name="drill", scopes=[Scope.INCIDENTS]
+    )
+    report = publish_site(targets=[directory])
+    assert not report.errors and report.outcomes[0].written
+
+    proxy = None
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        proxy = TcpProxy((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)))
+        url = database_url(db, host="127.0.0.1", port=proxy.port)
+    else:
+        # The test database lives in this process's memory: the app gets a copy in a file.
+        path = tmp_path / "app.sqlite3"
+        connection.ensure_connection()
+        with contextlib.closing(sqlite3.connect(path)) as copy:
+            connection.connection.backup(copy)
+        url = f"sqlite:///{path}"
+
+    app_port, nginx_port = free_port(), free_port()
+    env = subprocess_env(
+        DATABASE_URL=url,
+        PUBLISH_TARGETS=directory.url,
+        DATA_DIR=tmp_path / "app-data",
+        PUBLIC_SNAPSHOT_DIR=tmp_path / "app-snapshots",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECRET_KEY=settings.SECRET_KEY,
+    )
+    # No Redis: the app publishes in its own process right after each commit (the embedded
+    # default), so the app is the only process that has to be killed.
+    env.pop("REDIS_URL", None)
+    log = tmp_path / "app.log"
+    with open(log, "wb") as out:
+        app = subprocess.Popen(  # noqa: S603 - the installed granian
+            [str(GRANIAN), "--interface", "wsgi", "statuspage.wsgi:application"]
+            + ["--host", "127.0.0.1", "--port", str(app_port), "--workers", "1"]
+            + ["--blocking-threads", "4"],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    nginx = None
+    try:
+        wait_until(lambda: _answers(app_port, "/healthz"), timeout=60, interval=0.2, what="the app")
+        (prefix / "site.conf").write_text(_site_conf(app_port, nginx_port, Path(directory.root)))
+        nginx = nginx_process.start(prefix, nginx_port)
+        yield {
+            "port": nginx_port,
+            "app": app,
+            "proxy": proxy,
+            "key": raw_key,
+            "page_id": page.public_id,
+            "component_id": api.public_id,
+            "current": directory.current,
+            "log": log,
+        }
+    finally:
+        if proxy is not None:
+            proxy.cut()
+        kill_tree(app, signal.SIGKILL, timeout=10)
+        if nginx is not None:
+            nginx_process.stop(nginx)
+
+
+def _answers(port: int, path: str) -> bool:
+    try:
+        return _get(port, path)[0] == 200
+    except OSError:
+        return False
+
+
+def _post_incident(drill: dict) -> dict:
+    """Declare the incident through nginx, as an operator's script would."""
+    body = {
+        "incident": {
+            "name": INCIDENT,
+            "status": "investigating",
+            "body": "Card payments fail at checkout.",
+            "components": {drill["component_id"]: "major_outage"},
+        }
+    }
+    status, _, answer = _get(
+        drill["port"],
+        f"/api/v1/pages/{drill['page_id']}/incidents",
+        method="POST",
+        body=json.dumps(body).encode(),
+        Authorization=f"OAuth {drill['key']}",
+        Content_Type="application/json",
+    )
+    assert status == 201, answer[:500]
+    return json.loads(answer)
+
+
+def _published(drill: dict) -> bool:
+    try:
+        return INCIDENT.encode() in (drill["current"] / "api/v2/summary.json").read_bytes()
+    except OSError:
+        return False
+
+
+def test_the_published_copy_answers_through_nginx_when_the_app_and_its_database_are_gone(drill):
+    port = drill["port"]
+    # Before the incident the published copy knows nothing of it.
+    assert INCIDENT.encode() not in (drill["current"] / "index.html").read_bytes()
+
+    _post_incident(drill)
+    wait_until(lambda: _published(drill), timeout=60, interval=0.1, what="the publish")
+
+    # The app is up: every answer comes from it, the incident already in.
+    origin = {}
+    for path, (visible, content_type) in PUBLIC.items():
+        status, headers, body = _get(port, path)
+        assert status == 200, (path, body[:300])
+        assert headers["x-served-from"] == "origin", path
+        assert headers["content-type"] == content_type, path
+        assert visible in body, path
+        origin[path] = body
+
+    # The app's machine goes: the process dies, and its database drops off the network.
+    kill_tree(drill["app"], signal.SIGKILL, timeout=10)
+    if drill["proxy"] is not None:
+        drill["proxy"].cut()
+
+    current = drill["current"].resolve()
+    for path, (visible, content_type) in PUBLIC.items():
+        status, headers, body = _get(port, path)
+        assert status == 200, (path, body[:300])
+        assert headers["x-served-from"] == "published-copy", path
+        assert headers["content-type"] == content_type, path
+        assert visible in body, path
+        # The very bytes the app served a moment ago (the widget's JSON and the badge carry
+        # no time of their own; the HTML and summary do, so those are compared with the copy).
+        key = "index.html" if path == "/" else path.lstrip("/")
+        assert body == (current / key).read_bytes(), path
+        if path in ("/embed/state.json", "/badge.svg", "/embed/script.js"):
+            assert body == origin[path], path
+        if path != "/":
+            assert headers["access-control-allow-origin"] == "*", path
+        assert "stale-if-error" in headers["cache-control"], path
+
+    # The incident's own permalink, a query form and the precompressed copy.
+    status, headers, body = _get(port, "/", Accept_Encoding="gzip")
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    assert INCIDENT.encode() in gzip.decompress(body)
+    status, headers, body = _get(port, "/embed/status?theme=dark")
+    assert status == 200 and headers["x-served-from"] == "published-copy"
+    assert body == (current / "embed/status/index@theme=dark.html").read_bytes()
+    status, headers, _ = _get(port, "/favicon.ico")
+    assert status == 200 and headers["content-type"] == "image/svg+xml"
+
+    # What needs the app says so: health checks fail (so DNS fail-over and load balancers
+    # see the outage), writes and operators' pages get an error, not a page from the copy.
+    assert _get(port, "/readyz")[0] == 502
+    assert _get(port, "/dashboard/")[0] == 502
+    status, headers, _ = _get(port, "/subscribe", method="POST", body=b"email=a%40b.test")
+    assert status == 503
+    # Never published: no copy to fall back on.
+    assert _get(port, "/.publish-manifest.json")[0] == 503
+    assert "Traceback" not in drill["log"].read_text(errors="replace")
