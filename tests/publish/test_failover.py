@@ -15,6 +15,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -258,3 +260,109 @@ def test_the_published_copy_answers_through_nginx_when_the_app_and_its_database_
     # Never published: no copy to fall back on.
     assert _get(port, "/.publish-manifest.json")[0] == 503
     assert "Traceback" not in drill["log"].read_text(errors="replace")
+
+
+# --- each kind of failure, against an origin that fails on demand ------------------------------
+
+
+class _Origin(ThreadingHTTPServer):
+    """A real HTTP server standing in for the app: answers `status` (with a body naming it),
+    or holds the connection without answering while `hang` is set."""
+
+    daemon_threads = True
+    status = 200
+    hang = threading.Event()
+    released = threading.Event()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Origin
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _answer(self) -> None:
+        if self.server.hang.is_set():
+            self.server.released.wait(30)
+            return
+        body = f"origin {self.server.status}".encode()
+        self.send_response(self.server.status)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_HEAD = do_POST = _answer  # noqa: N815 - http.server's hook names
+
+
+@pytest.fixture
+def stub(site, directory, tmp_path):
+    """The page published to a directory, nginx-failover.conf in front of a stub origin."""
+    if nginx_process.NGINX is None:
+        unavailable("nginx is not installed")
+    report = publish_site(targets=[directory])
+    assert not report.errors
+    origin = _Origin(("127.0.0.1", 0), _Handler)
+    origin.hang, origin.released = threading.Event(), threading.Event()
+    threading.Thread(target=origin.serve_forever, daemon=True).start()
+    port = free_port()
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    conf = _site_conf(origin.server_address[1], port, Path(directory.root))
+    # One second instead of ten, so that the test of a stuck app stays short.
+    assert conf.count("proxy_read_timeout 10s;") == 1
+    (prefix / "site.conf").write_text(
+        conf.replace("proxy_read_timeout 10s;", "proxy_read_timeout 1s;")
+    )
+    nginx = nginx_process.start(prefix, port)
+    try:
+        yield origin, port, directory.current
+    finally:
+        origin.released.set()
+        nginx_process.stop(nginx)
+        origin.shutdown()
+        origin.server_close()
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_the_apps_own_gateway_errors_fall_back_to_the_copy(stub, status):
+    origin, port, current = stub
+    assert _get(port, "/api/v2/summary.json")[1]["x-served-from"] == "origin"
+    origin.status = status
+    answer, headers, body = _get(port, "/api/v2/summary.json")
+    assert answer == 200 and headers["x-served-from"] == "published-copy"
+    assert body == (current / "api/v2/summary.json").read_bytes()
+    # Another kind of document, with its own type.
+    answer, headers, body = _get(port, "/history.atom")
+    assert answer == 200 and headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert body == (current / "history.atom").read_bytes()
+
+
+def test_other_errors_of_the_app_pass_through(stub):
+    """A 404 is the truth about a document, a 500 a bug to see: neither is covered up."""
+    origin, port, _ = stub
+    for status in (404, 500, 429):
+        origin.status = status
+        answer, headers, body = _get(port, "/")
+        assert (answer, body, headers["x-served-from"]) == (status, b"origin %d" % status, "origin")
+
+
+def test_a_stuck_app_falls_back_after_the_read_timeout(stub):
+    origin, port, current = stub
+    origin.hang.set()
+    status, headers, body = _get(port, "/history")
+    assert status == 200 and headers["x-served-from"] == "published-copy"
+    assert body == (current / "history/index.html").read_bytes()
+
+
+def test_what_needs_the_app_keeps_the_apps_own_error(stub):
+    """The dashboard's 503 page and /readyz's 503 reach the reader (and the health check);
+    a form post is not answered from the copy."""
+    origin, port, _ = stub
+    origin.status = 503
+    for path in ("/dashboard/", "/readyz", "/api/v1/pages"):
+        assert _get(port, path)[:3:2] == (503, b"origin 503"), path
+    status, headers, body = _get(port, "/subscribe", method="POST", body=b"email=a%40b.test")
+    assert status == 503 and b"origin" not in body
+    # A document that was never published has nothing to fall back on: still 503.
+    assert _get(port, "/incidents/zzzzzzzzzzzz")[0] == 503
