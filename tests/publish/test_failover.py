@@ -57,7 +57,7 @@ PUBLIC = {
 
 
 def _get(port: int, path: str, method: str = "GET", body: bytes | None = None, **headers: str):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request(
             method, path, body=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
