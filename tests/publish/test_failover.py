@@ -63,7 +63,11 @@ def _get(port: int, path: str, method: str = "GET", body: bytes | None = None, *
             method, path, body=body, headers={k.replace("_", "-"): v for k, v in headers.items()}
         )
         answer = conn.getresponse()
-        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+        headers: dict[str, str] = {}
+        for name, value in answer.getheaders():
+            name = name.lower()
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return answer.status, headers, answer.read()
     finally:
         conn.close()
 
@@ -244,7 +248,24 @@ def test_the_published_copy_answers_through_nginx_when_the_app_and_its_database_
     # The incident's own permalink, a query form and the precompressed copy.
     status, headers, body = _get(port, "/", Accept_Encoding="gzip")
     assert status == 200 and headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in headers["vary"]
     assert INCIDENT.encode() in gzip.decompress(body)
+    # `/` in the form the reader asks for, as at the origin: Markdown for agents and curl.
+    markdown, html = (current / "index.md").read_bytes(), (current / "index.html").read_bytes()
+    assert INCIDENT.encode() in markdown
+    for accept, agent, form in [
+        ("text/markdown", "agent/1.0", markdown),
+        ("text/markdown, text/html;q=0.9", "agent/1.0", markdown),
+        ("*/*", "curl/8.5.0", markdown),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "Firefox", html),
+        ("*/*", "monitor/2", html),
+        ("application/json", "curl/8.5.0", html),
+    ]:
+        status, headers, body = _get(port, "/", Accept=accept, User_Agent=agent)
+        assert status == 200 and body == form, (accept, agent)
+        kind = "markdown" if form is markdown else "html"
+        assert headers["content-type"] == f"text/{kind}; charset=utf-8", (accept, agent)
+        assert "Accept, User-Agent" in headers["vary"]
     status, headers, body = _get(port, "/embed/status?theme=dark")
     assert status == 200 and headers["x-served-from"] == "published-copy"
     assert body == (current / "embed/status/index@theme=dark.html").read_bytes()
@@ -316,7 +337,7 @@ def stub(site, directory, tmp_path):
     )
     nginx = nginx_process.start(prefix, port)
     try:
-        yield origin, port, directory.current
+        yield origin, port, directory.current, report
     finally:
         origin.released.set()
         nginx_process.stop(nginx)
@@ -326,7 +347,7 @@ def stub(site, directory, tmp_path):
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_the_apps_own_gateway_errors_fall_back_to_the_copy(stub, status):
-    origin, port, current = stub
+    origin, port, current, _ = stub
     assert _get(port, "/api/v2/summary.json")[1]["x-served-from"] == "origin"
     origin.status = status
     answer, headers, body = _get(port, "/api/v2/summary.json")
@@ -338,9 +359,32 @@ def test_the_apps_own_gateway_errors_fall_back_to_the_copy(stub, status):
     assert body == (current / "history.atom").read_bytes()
 
 
+def test_every_published_document_falls_back_with_the_origins_type(stub, client):
+    origin, port, current, report = stub
+    origin.status = 502
+    for key, url_path in report.paths.items():
+        status, headers, body = _get(port, url_path)
+        assert status == 200 and body == (current / key).read_bytes(), url_path
+        path, _, query = url_path.partition("?")
+        if path.startswith("/static/"):
+            continue  # nginx serves STATIC_ROOT itself, app or no app
+        assert headers["x-served-from"] == "published-copy", url_path
+        expected = client.get(path, QUERY_STRING=query)["Content-Type"]
+        if path == "/favicon.ico":
+            expected = "image/svg+xml"  # the icon its redirect leads to
+        assert headers["content-type"] == expected.replace('"', ""), url_path
+    # A paged JSON listing (this page is too small to have one): the query goes before the
+    # extension, and a query the page does not use falls back to the document without it.
+    (current / "api/v2/incidents@page=2.json").write_bytes(b'{"page": 2}')
+    assert _get(port, "/api/v2/incidents.json?page=2")[2] == b'{"page": 2}'
+    listing = (current / "api/v2/incidents.json").read_bytes()
+    assert _get(port, "/api/v2/incidents.json?utm_source=x")[2] == listing
+    assert _get(port, "/api/v2/incidents.json?page=../../x")[2] == listing
+
+
 def test_other_errors_of_the_app_pass_through(stub):
     """A 404 is the truth about a document, a 500 a bug to see: neither is covered up."""
-    origin, port, _ = stub
+    origin, port, _, _ = stub
     for status in (404, 500, 429):
         origin.status = status
         answer, headers, body = _get(port, "/")
@@ -348,7 +392,7 @@ def test_other_errors_of_the_app_pass_through(stub):
 
 
 def test_a_stuck_app_falls_back_after_the_read_timeout(stub):
-    origin, port, current = stub
+    origin, port, current, _ = stub
     origin.hang.set()
     status, headers, body = _get(port, "/history")
     assert status == 200 and headers["x-served-from"] == "published-copy"
@@ -358,7 +402,7 @@ def test_a_stuck_app_falls_back_after_the_read_timeout(stub):
 def test_what_needs_the_app_keeps_the_apps_own_error(stub):
     """The dashboard's 503 page and /readyz's 503 reach the reader (and the health check);
     a form post is not answered from the copy."""
-    origin, port, _ = stub
+    origin, port, _, _ = stub
     origin.status = 503
     for path in ("/dashboard/", "/readyz", "/api/v1/pages"):
         assert _get(port, path)[:3:2] == (503, b"origin 503"), path
