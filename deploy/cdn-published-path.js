@@ -15,11 +15,30 @@ var PUBLISHED_PARAMS = ["page", "from", "component", "theme", "id"];
 // What a published query may hold (layout.QUERY): nothing else reaches the bucket.
 var PUBLISHED_QUERY = /^[A-Za-z0-9=&_.-]{1,200}$/;
 
+// `/` has two forms at the origin (statuspage/public/negotiation.py), both published:
+// Markdown (index.md) for clients that ask for it and for terminals that name neither form,
+// HTML otherwise. As the app, except that q-values are not weighed (Markdown named before
+// HTML wins); deploy/nginx-failover.conf picks the same way.
+function wantsMarkdown(accept, agent) {
+    if (/^(?:(?!text\/html).)*text\/markdown/i.test(accept)) {
+        return true;
+    }
+    if (/text\/html/i.test(accept)) {
+        return false;
+    }
+    var any = accept === "" || /\*\/\*|text\/\*/.test(accept);
+    return any && /^\s*(?:curl|wget2?|httpie|xh)\//i.test(agent);
+}
+
 // `uri` as the reader sent it (starting with `/`), `params` a list of [name, value] in the
-// order of the request (the order the page's links use: `page=2&from=25`).
-function publishedKey(uri, params) {
+// order of the request (the order the page's links use: `page=2&from=25`), `accept` and
+// `agent` its Accept and User-Agent headers ("" when absent).
+function publishedKey(uri, params, accept, agent) {
     var path = uri;
     var last = uri.substring(uri.lastIndexOf("/") + 1);
+    if (uri === "/" && wantsMarkdown(accept, agent)) {
+        return "/index.md";
+    }
     if (last === "") {
         path = uri + "index.html";
     } else if (last.indexOf(".") === -1) {
@@ -45,7 +64,9 @@ function handler(event) {
     for (var name in request.querystring) {
         params.push([name, request.querystring[name].value]);
     }
-    request.uri = publishedKey(request.uri, params);
+    var accept = request.headers.accept ? request.headers.accept.value : "";
+    var agent = request.headers["user-agent"] ? request.headers["user-agent"].value : "";
+    request.uri = publishedKey(request.uri, params, accept, agent);
     // The key says it all; the bucket is asked for the object alone.
     request.querystring = {};
     return request;

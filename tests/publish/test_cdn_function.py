@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 import pytest
 from django.conf import settings
 
+from statuspage.public.negotiation import front_page
 from statuspage.publish.layout import object_key
 from statuspage.publish.services import publish_site
 
@@ -25,10 +26,12 @@ const fs = require("fs");
 const sandbox = {};
 vm.runInNewContext(fs.readFileSync(process.argv[1], "utf8"), sandbox);
 const cases = JSON.parse(fs.readFileSync(0, "utf8"));
-const answers = cases.map(([uri, params]) => {
+const answers = cases.map(([uri, params, given]) => {
     const querystring = {};
     for (const [name, value] of params) querystring[name] = {value};
-    const event = {version: "1.0", request: {method: "GET", uri, querystring, headers: {}}};
+    const headers = {};
+    for (const [name, value] of Object.entries(given)) headers[name] = {value};
+    const event = {version: "1.0", request: {method: "GET", uri, querystring, headers}};
     const request = sandbox.handler(event);
     return [request.uri, Object.keys(request.querystring).length];
 });
@@ -36,15 +39,16 @@ process.stdout.write(JSON.stringify(answers));
 """
 
 
-def run_function(requests: list[str]) -> list[str]:
-    """The object key the function asks the bucket for, per `path?query` request."""
+def run_function(requests: list[str], headers: dict[str, str] | None = None) -> list[str]:
+    """The object key the function asks the bucket for, per `path?query` request; `headers`
+    (lowercase names, as CloudFront gives them) sent with each."""
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
         pytest.skip("node is not installed")
     cases = []
     for request in requests:
         path, _, query = request.partition("?")
-        cases.append([path, parse_qsl(query, keep_blank_values=True)])
+        cases.append([path, parse_qsl(query, keep_blank_values=True), headers or {}])
     answer = subprocess.run(  # noqa: S603 - the installed node, our own script
         [node, "-e", HARNESS, str(FUNCTION)],
         input=json.dumps(cases).encode(),
@@ -90,3 +94,24 @@ def test_queries_readers_add_are_dropped_and_nothing_else_reaches_the_bucket(
 ):
     path, _, query = published.partition("?")
     assert run_function([request_path]) == [object_key(path, query)]
+
+
+@pytest.mark.parametrize(
+    ("accept", "agent", "key"),
+    [
+        ("text/markdown", "agent/1.0", "index.md"),
+        ("text/markdown, text/html;q=0.9", "agent/1.0", "index.md"),
+        (None, "curl/8.5.0", "index.md"),
+        ("*/*", "Wget/1.21", "index.md"),
+        ("text/html,application/xhtml+xml,*/*;q=0.8", "Mozilla/5.0", "index.html"),
+        ("*/*", "monitor/2", "index.html"),
+        ("application/json", "curl/8.5.0", "index.html"),
+        (None, None, "index.html"),
+    ],
+)
+def test_the_front_page_in_the_form_the_reader_asks_for(accept, agent, key):
+    """As the origin answers `/` (statuspage/public/negotiation.py): checked against it."""
+    headers = {k: v for k, v in [("accept", accept), ("user-agent", agent)] if v is not None}
+    assert run_function(["/"], headers) == [key]
+    origin = front_page(lambda name: headers.get(name.lower()))
+    assert (origin.name == "md") == (key == "index.md")
