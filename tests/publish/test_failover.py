@@ -208,7 +208,10 @@ def _published(drill: dict) -> bool:
 def test_the_published_copy_answers_through_nginx_when_the_app_and_its_database_are_gone(drill):
     port = drill["port"]
     # Before the incident the published copy knows nothing of it.
-    assert INCIDENT.encode() not in (drill["current"] / "index.html").read_bytes()
+    for path, (visible, _) in PUBLIC.items():
+        key = "index.html" if path == "/" else path.lstrip("/")
+        if visible:
+            assert visible not in (drill["current"] / key).read_bytes(), path
 
     _post_incident(drill)
     wait_until(lambda: _published(drill), timeout=60, interval=0.1, what="the publish")
