@@ -103,7 +103,7 @@ def _link(value: Any) -> str:
     return text if text.startswith(("https://", "http://")) else ""
 
 
-def parse_feed(body: bytes) -> dict[str, Any]:
+def parse_feed(body: bytes, *, now: datetime) -> dict[str, Any]:
     """An Atom or RSS status feed (feedparser reads it from bytes, never from the network).
     Entries that read as resolved are resolved; the others are open until feed_at() says they
     are too old."""
@@ -117,7 +117,8 @@ def parse_feed(body: bytes) -> dict[str, Any]:
         if not name or not ident:
             continue
         text = _plain(entry.get("summary", ""))
-        when = entry.get("updated_parsed") or entry.get("published_parsed")
+        # Read as stored: feedparser's own fallback between the two warns on every access.
+        when = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")
         resolved = bool(_RESOLVED.search(name) or _RESOLVED.search(text[:200]))
         incidents.append(
             {
@@ -131,7 +132,8 @@ def parse_feed(body: bytes) -> dict[str, Any]:
                 "body": text[:5000],
             }
         )
-    return {"page": _text(parsed.feed.get("title"), 120), "components": [], "incidents": incidents}
+    snapshot = {"page": _text(parsed.feed.get("title"), 120), "incidents": incidents}
+    return feed_at(snapshot, now=now)
 
 
 def feed_at(snapshot: dict[str, Any], *, now: datetime) -> dict[str, Any]:

@@ -70,7 +70,9 @@ def endpoint_for(url: str) -> tuple[str, str]:
 
 
 def _read(kind: str, body: bytes) -> dict[str, Any]:
-    return parse.parse_feed(body) if kind == Provider.Kind.FEED else parse.parse_summary(body)
+    if kind == Provider.Kind.FEED:
+        return parse.parse_feed(body, now=timezone.now())
+    return parse.parse_summary(body)
 
 
 def provider_add(

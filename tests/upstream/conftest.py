@@ -115,7 +115,7 @@ def provider_server(settings):
                         "if_modified_since": self.headers.get("If-Modified-Since", ""),
                     }
                 )
-                if self.path == "/moved":
+                if self.path == "/moved.json":
                     self.send_response(301)
                     self.send_header("Location", SUMMARY_PATH)
                     self.end_headers()
@@ -152,7 +152,9 @@ def provider_server(settings):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     yield state
