@@ -17,6 +17,7 @@ class ProviderAddForm(forms.Form):
     )
     url = forms.URLField(
         required=False,
+        assume_scheme="https",
         max_length=500,
         label="Status page address",
         help_text="A Statuspage-compatible page (its /api/v2/summary.json is polled), or the "

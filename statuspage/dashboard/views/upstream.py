@@ -24,7 +24,7 @@ from statuspage.upstream.models import Provider
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.VIEWER, write=Role.ADMIN)
 def provider_list(request):
-    form = ProviderAddForm(request.POST or None)
+    form = ProviderAddForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
