@@ -32,6 +32,8 @@ MAX_INCIDENTS = 100
 _COMPONENT_STATUS = {s: s for s in ComponentStatus.values} | {
     ComponentStatus.UNDER_MAINTENANCE: ComponentStatus.OPERATIONAL
 }
+# Statuspage gives maintenance its own impact; an incident here has none of it.
+INCIDENT_IMPACTS = (Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)
 _RESOLVED = re.compile(r"\b(resolved|completed|operating normally)\b", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -90,7 +92,7 @@ def _incident(raw: Any) -> dict[str, Any] | None:
         "id": _text(raw["id"], 200),
         "name": _text(raw["name"], 150),
         "status": status if status in IncidentStatus.values else IncidentStatus.INVESTIGATING,
-        "impact": impact if impact in Impact.values else Impact.NONE,
+        "impact": impact if impact in INCIDENT_IMPACTS else Impact.NONE,
         "link": _link(raw.get("shortlink")),
         "updated": _text(raw.get("updated_at"), 64),
         "components": [c["id"] for c in components if isinstance(c, dict) and "id" in c],

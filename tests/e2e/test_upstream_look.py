@@ -1,7 +1,8 @@
 """Upstream providers in a real browser, light and dark, at 360 px and on a desktop: the
 dashboard's list (with the catalogue) and a provider's page (facts, mapping, settings), and
 the public front page crediting a mirrored incident. Nothing scrolls sideways, axe-core finds
-no serious violation. Screenshots: test-artifacts/upstream-{list,provider,public}-<width>-<scheme>.png.
+no serious violation. Screenshots:
+test-artifacts/upstream-{list,provider,public}-<width>-<scheme>.png.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class ProviderAddForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("url") and not data.get("catalogue") and not self.errors:
             raise forms.ValidationError("Choose a provider or enter a status page address.")
         data["url"] = data.get("url") or data.get("catalogue", "")
@@ -74,7 +74,7 @@ class ProviderMappingForm(forms.Form):
         return {item["id"]: self.cleaned_data[f"up_{n}"] for n, item in enumerate(self.upstream)}
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         chosen = [c for c in data.values() if c is not None]
         if len({c.pk for c in chosen}) != len(chosen):
             raise forms.ValidationError("A local component can follow one upstream component.")
