@@ -36,6 +36,7 @@ _COMPONENT_STATUS = {s: s for s in ComponentStatus.values} | {
 INCIDENT_IMPACTS = (Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)
 _RESOLVED = re.compile(r"\b(resolved|completed|operating normally)\b", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 class ParseError(Exception):
@@ -45,7 +46,9 @@ class ParseError(Exception):
 
 
 def _text(value: Any, limit: int) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
+    """A string field, cleaned of what no text here may hold (PostgreSQL cannot store NUL in
+    JSON; the domain refuses control characters and lone surrogates), and capped."""
+    return _CONTROL.sub("", value).strip()[:limit] if isinstance(value, str) else ""
 
 
 def parse_summary(body: bytes) -> dict[str, Any]:
@@ -118,7 +121,7 @@ def parse_feed(body: bytes, *, now: datetime) -> dict[str, Any]:
         ident = _text(entry.get("id") or entry.get("link") or name, 200)
         if not name or not ident:
             continue
-        text = _plain(entry.get("summary", ""))
+        text = _text(_plain(entry.get("summary", "")), 5000)
         # Read as stored: feedparser's own fallback between the two warns on every access.
         when = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")
         resolved = bool(_RESOLVED.search(name) or _RESOLVED.search(text[:200]))

@@ -3,6 +3,7 @@ loopback and private addresses are refused unless UPSTREAM_ALLOWED_NETWORKS allo
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from ipaddress import ip_network
@@ -125,17 +126,39 @@ def test_a_failing_provider_backs_off_and_keeps_its_state(
     assert (provider.failures, provider.last_error) == (0, "")
 
 
-def test_a_poll_the_domain_refuses_is_a_failure_with_nothing_kept(provider_server, operator):
+def test_control_characters_are_dropped(provider_server, operator, make_component):
     provider = services.provider_add(url=provider_server.url, actor=operator)
+    actions = make_component("GitHub Actions")
+    services.provider_map(provider=provider, mapping={"br0l2tvcx85d": actions}, actor=operator)
     data = outage()
-    data["incidents"][0]["components"] = []
-    data["incidents"][0]["incident_updates"][0]["body"] = "Bad \x00 byte"
+    data["incidents"][0]["name"] = "Bad\x00 \ud800name"
+    data["incidents"][0]["incident_updates"][0]["body"] = "Bad \x00\x01byte"
     provider_server.serve_json(data)
+    assert services.provider_poll_now(provider=provider) == "ok"
+    incident = Incident.objects.get()
+    assert incident.name == "GitHub: Bad name"
+    assert incident.updates.get().body.startswith("Bad byte")
+
+
+def test_a_poll_the_domain_refuses_is_a_failure_with_nothing_kept(
+    provider_server, operator, make_component
+):
+    provider = services.provider_add(url=provider_server.url, actor=operator)
+    actions = make_component("GitHub Actions")
+    services.provider_map(provider=provider, mapping={"br0l2tvcx85d": actions}, actor=operator)
+    # A stored answer the domain refuses (as an older parser might have kept): re-applied on
+    # the next 304, it fails the poll and leaves nothing half-written.
+    snapshot = outage()
+    snapshot = services.parse.parse_summary(json.dumps(snapshot).encode())
+    snapshot["incidents"][0]["body"] = "Bad \x01 byte"
+    snapshot["components"][1]["status"] = "major_outage"
+    Provider.objects.filter(pk=provider.pk).update(snapshot=snapshot)
     assert services.provider_poll_now(provider=provider) == "failed"
     provider.refresh_from_db()
     assert "control character" in provider.last_error
     assert not Incident.objects.exists()
-    assert provider.snapshot["incidents"] == []  # the refused answer was not stored
+    actions.refresh_from_db()
+    assert actions.status == ComponentStatus.OPERATIONAL  # rolled back with the incident
 
 
 def test_backoff_rule():
