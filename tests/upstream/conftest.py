@@ -115,6 +115,12 @@ def provider_server(settings):
                         "if_modified_since": self.headers.get("If-Modified-Since", ""),
                     }
                 )
+                if self.path == "/loop.json":
+                    self.send_response(302)
+                    self.send_header("Location", "/loop.json")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path == "/moved.json":
                     self.send_response(301)
                     self.send_header("Location", SUMMARY_PATH)
