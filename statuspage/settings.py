@@ -363,3 +363,16 @@ PUBLISH_S3_REGION = env.str("PUBLISH_S3_REGION", default="")
 PUBLISH_S3_ADDRESSING_STYLE = env.choice(
     "PUBLISH_S3_ADDRESSING_STYLE", default="auto", choices=("auto", "path", "virtual")
 )
+
+# --- upstream providers (docs/upstream.md) ---
+# Providers' status pages (Statuspage-compatible summary.json, or an Atom/RSS feed), polled on
+# the scheduler; mapped components follow them.
+INSTALLED_APPS += ["statuspage.upstream"]
+STATUSPAGE_PERIODIC_JOBS += [("statuspage.upstream.jobs.upstream_tick", "default", 30)]
+# Private networks (CIDR list) provider URLs may resolve to; empty: public addresses only.
+UPSTREAM_ALLOWED_NETWORKS = [
+    ipaddress.ip_network(n) for n in env.list("UPSTREAM_ALLOWED_NETWORKS", default=[])
+]
+# Seconds to connect and for each read of one poll; the answer's size cap in bytes.
+UPSTREAM_TIMEOUT_SECONDS = env.int("UPSTREAM_TIMEOUT_SECONDS", default=10, minimum=1)
+UPSTREAM_MAX_BYTES = env.int("UPSTREAM_MAX_BYTES", default=2_000_000, minimum=10_000)

@@ -4,7 +4,8 @@ Each runs in one transaction, takes the page lock, logs status changes and an au
 bumps the public generation and announces a domain event.
 
 Other apps import from this package only, never from its modules: `page_lock`,
-`audit_record` and `audit_snapshot` are here for their own writes (API keys, alert routes,
+`audit_record`, `audit_snapshot` and `public_changed` (a change another app shows on the
+public pages) are here for their own writes (API keys, alert routes,
 subscribers), so every door leaves the same audit trail under the same lock.
 """
 
@@ -15,6 +16,7 @@ from incidents.services.common import (
     audit_record,
     audit_snapshot,
     page_lock,
+    public_changed,
 )
 from incidents.services.components import (
     component_create,
@@ -89,4 +91,5 @@ __all__ = [
     "page_entry_move",
     "page_lock",
     "page_update",
+    "public_changed",
 ]

@@ -13,6 +13,7 @@ from statuspage.dashboard.views import (
     subscribers,
     templates,
     twofactor,
+    upstream,
 )
 
 urlpatterns = [
@@ -158,6 +159,10 @@ urlpatterns = [
     path("deliveries/<int:pk>/", subscribers.delivery_detail, name="dashboard-delivery"),
     path("reach/", subscribers.reach, name="dashboard-reach"),
     path("automation/", automation.automation_overview, name="dashboard-automation"),
+    path("upstream/", upstream.provider_list, name="dashboard-upstream"),
+    path("upstream/<int:pk>/", upstream.provider_detail, name="dashboard-upstream-provider"),
+    path("upstream/<int:pk>/poll/", upstream.provider_poll_now, name="dashboard-upstream-poll"),
+    path("upstream/<int:pk>/delete/", upstream.provider_delete, name="dashboard-upstream-delete"),
     path("automation/routes/new/", automation.route_edit, name="dashboard-alert-route-new"),
     path(
         "automation/routes/<int:pk>/edit/", automation.route_edit, name="dashboard-alert-route-edit"

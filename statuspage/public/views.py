@@ -17,6 +17,7 @@ from incidents import branding, selectors
 from statuspage.brand import brand_css
 from statuspage.public import finished_days, negotiation, presenters, status_markdown, uptime
 from statuspage.public_cache import mark_public, one_off, public_document
+from statuspage.upstream.selectors import incident_sources
 
 UPTIME_DAYS = 90
 PAST_DAYS = 7
@@ -80,6 +81,8 @@ def render_index(request, page, **extra) -> HttpResponse:
         "indicator": indicator,
         "description": description,
         "incidents": unresolved,
+        # Who reported the incidents mirrored from upstream providers (one query).
+        "sources": incident_sources(i.id for i in unresolved),
         "maintenance_active": selectors.maintenance_active(),
         "maintenance_upcoming": selectors.maintenance_upcoming(),
         "bars": bars,
@@ -197,7 +200,12 @@ def incident_detail(request, public_id: str):
     incident = selectors.incident_get(public_id)
     if incident is None:
         raise Http404("No such incident.")
-    context = {**_status(), "page": selectors.page_get(), "incident": incident}
+    context = {
+        **_status(),
+        "page": selectors.page_get(),
+        "incident": incident,
+        "source": incident_sources([incident.id]).get(incident.id),
+    }
     return render(request, "public/incident.html", context)
 
 

@@ -18,6 +18,7 @@ from incidents.models import ComponentGroup, IncidentTemplate
 from notifications.models import Delivery, Event, Subscriber, SubscriberImport
 from statuspage.access.models import ApiKey, Membership, Role
 from statuspage.automation.models import AlertRoute
+from statuspage.upstream.models import Provider
 
 # Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
 from tests.notifications.conftest import make_subscriber, receiver, run_jobs, smtp_sink  # noqa: F401
@@ -117,6 +118,14 @@ def world(api, operator, django_user_model):
         ).pk,
         "import": SubscriberImport.objects.create(rows=[], status="done").pk,
         "alert_route": AlertRoute.objects.create(name="r").pk,
+        # Polled at a loopback address, which the guard refuses before connecting.
+        "provider": Provider.objects.create(
+            name="GitHub",
+            page_url="https://www.githubstatus.com",
+            kind=Provider.Kind.STATUSPAGE,
+            endpoint="http://127.0.0.1:1/api/v2/summary.json",
+            snapshot={"components": [{"id": "a1", "name": "Actions", "status": "operational"}]},
+        ).pk,
         "apikey": ApiKey.objects.create(
             name="k", owner=someone, prefix="rolekey0", digest="0" * 64
         ).pk,

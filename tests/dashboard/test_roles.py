@@ -92,6 +92,12 @@ def cases(w):
         ("post", "/dashboard/api-keys/", ADMIN),
         ("get", "/dashboard/api-keys/created/", ADMIN),
         ("post", f"/dashboard/api-keys/{w['apikey']}/revoke/", ADMIN),
+        ("get", "/dashboard/upstream/", VIEWER),
+        ("post", "/dashboard/upstream/", ADMIN),
+        ("get", f"/dashboard/upstream/{w['provider']}/", VIEWER),
+        ("post", f"/dashboard/upstream/{w['provider']}/", ADMIN),
+        ("post", f"/dashboard/upstream/{w['provider']}/poll/", ADMIN),
+        ("post", f"/dashboard/upstream/{w['provider']}/delete/", ADMIN),
     ]
 
 
@@ -114,6 +120,7 @@ READ_ONLY_FOR_OTHERS = [
     "/dashboard/api-keys/",
     "/dashboard/automation/",
     "/dashboard/subscribers/import/",
+    "/dashboard/upstream/",
 ]
 
 
@@ -135,7 +142,11 @@ def test_viewers_and_responders_read_admin_pages_without_write_controls(
     role, world, viewer_client, responder_client
 ):
     client = {VIEWER: viewer_client, RESPONDER: responder_client}[role]
-    paths = [*READ_ONLY_FOR_OTHERS, f"/dashboard/subscribers/import/{world['import']}/"]
+    paths = [
+        *READ_ONLY_FOR_OTHERS,
+        f"/dashboard/subscribers/import/{world['import']}/",
+        f"/dashboard/upstream/{world['provider']}/",
+    ]
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class UpstreamConfig(AppConfig):
+    name = "statuspage.upstream"
+    label = "upstream"
+    verbose_name = "Upstream providers"
