@@ -3,6 +3,7 @@ keyword on command; TCP listeners; and helpers that run the checks slot after sl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -36,9 +37,10 @@ class Behaviour:
 
 
 class Target:
-    """An HTTP server on 127.0.0.1 whose answer `behaviour` decides, per path."""
+    """An HTTP server on loopback whose answer `behaviour` decides, per path."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.behaviour = Behaviour()
         self.paths: dict[str, Behaviour] = {}
         target = self
@@ -58,21 +60,25 @@ class Target:
                     self.send_header(name, value)
                 self.end_headers()
                 if self.command != "HEAD":
-                    self.wfile.write(body)
+                    # A check that gave up (its timeout) has closed: nothing to answer.
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        self.wfile.write(body)
 
             do_GET = do_POST = do_HEAD = _answer
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str = "/health") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def close(self) -> None:
         self.server.shutdown()
