@@ -16,6 +16,7 @@ from incidents.services import Actor
 from notifications.services import subscriber_create
 from statuspage.access.models import Membership, Role, Scope
 from statuspage.access.services import api_key_create
+from statuspage.monitors.services import monitor_save
 
 ALL_SCOPES = list(Scope.values)
 ROLE_SCOPES = {
@@ -126,7 +127,18 @@ def objects(page, make_component):
         actor=actor,
     )
     subscriber = subscriber_create(actor=actor, channel="email", address="s@example.test")
+    monitor = monitor_save(
+        actor=actor,
+        monitor=None,
+        data={
+            "name": "M",
+            "kind": "dns",
+            "host": "example.com",
+            "component_id": component.public_id,
+        },
+    )
     return {
+        "monitor_id": monitor.public_id,
         "page_id": page.public_id,
         "subscriber_id": subscriber.public_id,
         "component_id": component.public_id,
