@@ -26,3 +26,16 @@ def results_recent(monitor: Monitor, *, limit: int = 20) -> list[MonitorResult]:
     return list(
         MonitorResult.objects.filter(monitor=monitor).order_by("-checked_at", "-id")[:limit]
     )
+
+
+def last_results(monitors: list[Monitor]) -> dict[int, MonitorResult]:
+    """Each monitor's newest result (one query per monitor at most a page of them: the
+    dashboard lists tens, not thousands)."""
+    out: dict[int, MonitorResult] = {}
+    for monitor in monitors:
+        result = (
+            MonitorResult.objects.filter(monitor=monitor).order_by("-checked_at", "-id").first()
+        )
+        if result is not None:
+            out[monitor.pk] = result
+    return out

@@ -221,7 +221,8 @@ def _drive(monitor: Monitor) -> None:
             pk=monitor.pk
         )
         status = max(
-            [_status_of(m) for m in siblings] + [status], key=COMPONENT_SEVERITY.__getitem__
+            [_status_of(m) for m in siblings] + [status],
+            key=lambda s: COMPONENT_SEVERITY[ComponentStatus(s)],
         )
     component_hook_apply(
         component=monitor.component,

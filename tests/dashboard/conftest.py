@@ -18,6 +18,7 @@ from incidents.models import ComponentGroup, IncidentTemplate
 from notifications.models import Delivery, Event, Subscriber, SubscriberImport
 from statuspage.access.models import ApiKey, Membership, Role
 from statuspage.automation.models import AlertRoute
+from statuspage.monitors.services import monitor_save
 
 # Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
 from tests.notifications.conftest import make_subscriber, receiver, run_jobs, smtp_sink  # noqa: F401
@@ -117,6 +118,11 @@ def world(api, operator, django_user_model):
         ).pk,
         "import": SubscriberImport.objects.create(rows=[], status="done").pk,
         "alert_route": AlertRoute.objects.create(name="r").pk,
+        "monitor": monitor_save(
+            actor=operator,
+            monitor=None,
+            data={"name": "m", "kind": "heartbeat", "component_id": api.public_id},
+        ).pk,
         "apikey": ApiKey.objects.create(
             name="k", owner=someone, prefix="rolekey0", digest="0" * 64
         ).pk,
