@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ class Behaviour:
     body: str = "all good: healthy"
     content_type: str = "text/plain"
     headers: dict[str, str] = field(default_factory=dict)
+    # How the body is framed: by Content-Length, in chunks, or by closing the connection.
+    framing: str = "length"
     hits: int = 0
     seen_headers: list[dict[str, str]] = field(default_factory=list)
 
@@ -39,8 +42,9 @@ class Behaviour:
 class Target:
     """An HTTP server on loopback whose answer `behaviour` decides, per path."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.scheme = "https" if tls else "http"
         self.behaviour = Behaviour()
         self.paths: dict[str, Behaviour] = {}
         target = self
@@ -55,7 +59,19 @@ class Target:
                 body = b.body.encode()
                 self.send_response(b.status)
                 self.send_header("Content-Type", b.content_type)
-                self.send_header("Content-Length", str(len(body)))
+                if b.framing == "length":
+                    self.send_header("Content-Length", str(len(body)))
+                elif b.framing == "chunked":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    half = len(body) // 2
+                    body = (
+                        b"".join(
+                            f"{len(part):x};ext=1\r\n".encode() + part + b"\r\n"
+                            for part in (body[:half], body[half:])
+                            if part
+                        )
+                        + b"0\r\n\r\n"
+                    )
                 for name, value in b.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
@@ -71,6 +87,8 @@ class Target:
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -78,7 +96,7 @@ class Target:
         self.thread.start()
 
     def url(self, path: str = "/health") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def close(self) -> None:
         self.server.shutdown()
