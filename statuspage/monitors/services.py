@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from incidents import selectors
 from incidents.enums import COMPONENT_SEVERITY, ComponentStatus
-from incidents.services import Actor, audit_record, audit_snapshot
+from incidents.services import Actor, audit_record, audit_snapshot, page_lock
 from incidents.templating import TemplateRenderError, render_sandboxed, template_context
 from statuspage.automation.services import component_hook_apply
 from statuspage.monitors import rules
@@ -150,8 +150,12 @@ def result_record(
     that changed, the component (and incident). One transaction; None if the monitor is gone
     or this slot already has its result (a late duplicate changes nothing)."""
     with transaction.atomic():
+        # The page lock first, as every domain write takes it: a result that changes the
+        # component takes it anyway (through automation), and one order for both locks means
+        # no deadlock with a domain write that deletes the component (and so the monitor).
+        page_lock()
         monitor = (
-            Monitor.objects.select_for_update()
+            Monitor.objects.select_for_update(of=("self",))
             .select_related("component")
             .filter(pk=monitor_id)
             .first()

@@ -93,3 +93,24 @@ def test_an_http_monitors_token_is_not_a_heartbeat(make_monitor, target):
     monitor = make_monitor(kind="http", url=target.url())
     assert monitor.heartbeat_token == ""
     assert Client().get("/monitors/heartbeat/").status_code == 404
+
+
+def test_a_dns_monitor_does_not_show_private_answers(settings, make_monitor, tick):
+    settings.MONITOR_ALLOWED_NETWORKS = []
+    make_monitor(kind="dns", host="localhost")
+    tick()
+    result = MonitorResult.objects.get()
+    assert result.ok
+    assert "127.0.0.1" not in result.detail and "private" in result.detail
+
+
+def test_cron_jobs_ping_without_a_csrf_token(make_monitor):
+    monitor = make_monitor(kind="heartbeat")
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        f"/monitors/heartbeat/{monitor.heartbeat_token}", "log line", content_type="text/plain"
+    )
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response
+    assert Monitor.objects.get().last_ping_at is not None

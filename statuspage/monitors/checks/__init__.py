@@ -76,7 +76,11 @@ async def dns_check(probe: Probe) -> Outcome:
         return failed("Resolution timed out", elapsed_ms(start))
     except OSError as exc:
         return failed(f"{probe.host} does not resolve ({exc.strerror or exc})", elapsed_ms(start))
-    addresses = sorted({str(info[4][0]) for info in infos})
+    # Private answers are counted, not shown: a page admin must not map internal DNS.
+    found = {str(info[4][0]) for info in infos}
+    addresses = sorted(a for a in found if netguard.may_connect(a))
+    if len(addresses) < len(found):
+        addresses.append(f"{len(found) - len(addresses)} private")
     return Outcome(
         ok=True, detail="Resolves to " + ", ".join(addresses)[:280], latency_ms=elapsed_ms(start)
     )
