@@ -215,3 +215,29 @@ def test_a_second_monitor_still_failing_keeps_the_component_down(
     tick()
     # The HTTP monitor recovered; the TCP one still fails: partial outage stays.
     assert status_of(api) == "partial_outage"
+
+
+def test_the_incident_a_monitor_opens_notifies_the_components_subscribers(
+    target, make_monitor, tick, api, component_subscribers
+):
+    from notifications.models import Delivery
+
+    make_monitor(
+        kind="http",
+        url=target.url(),
+        failures_before_down=1,
+        successes_before_up=1,
+        open_incident=True,
+    )
+    target.behaviour.status = 500
+    tick()
+    opened = set(Delivery.objects.values_list("subscriber__address", flat=True))
+    assert opened == {"api@x.test"}  # the Web subscriber hears nothing of API
+    target.behaviour.status = 200
+    tick()
+    kinds = list(
+        Delivery.objects.filter(subscriber__address="api@x.test")
+        .order_by("id")
+        .values_list("event__kind", flat=True)
+    )
+    assert kinds == ["incident.created", "incident.resolved"]

@@ -81,3 +81,26 @@ def test_a_worker_of_another_region_does_not_check(three_regions, target, make_m
     assert monitors_run_region("eu") == (
         "region eu: 0 due, 0 checked, 0 taken by another worker, 0 failing"
     )
+
+
+def test_the_tick_logs_a_queue_it_cannot_reach_and_prunes_old_leases(
+    settings, redis_down, target, make_monitor, clock, caplog
+):
+    from datetime import timedelta
+
+    settings.RQ_QUEUES = {
+        **settings.RQ_QUEUES,
+        "monitors": {"URL": redis_down, "DEFAULT_TIMEOUT": 300, "SOCKET_CONNECT_TIMEOUT": 1},
+    }
+
+    from django.utils import timezone
+
+    from statuspage.monitors.models import MonitorRun
+    from statuspage.monitors.services import run_claim
+
+    monitor = make_monitor(kind="http", url=target.url())
+    run_claim(monitor=monitor, region="default", slot=1, worker="old", now=timezone.now())
+    clock.shift(timedelta(days=2))
+    assert monitors_tick() == "enqueued: none"
+    assert "monitor checks of region default not enqueued" in caplog.text
+    assert not MonitorRun.objects.exists()
