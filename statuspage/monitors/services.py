@@ -59,7 +59,10 @@ def monitor_save(*, actor: Actor, monitor: Monitor | None, data: Mapping[str, An
         monitor.save()
         after = _snapshot(monitor)
         if before is not None and before != after:
-            MonitorRegionState.objects.filter(monitor=monitor).update(failures=0, successes=0)
+            # Slots are counted in intervals: a new interval numbers them afresh.
+            MonitorRegionState.objects.filter(monitor=monitor).update(
+                failures=0, successes=0, last_slot=0
+            )
         audit_record(
             actor=actor,
             action="monitor.update" if before else "monitor.create",

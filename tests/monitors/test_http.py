@@ -241,3 +241,17 @@ def test_the_incident_a_monitor_opens_notifies_the_components_subscribers(
         .values_list("event__kind", flat=True)
     )
     assert kinds == ["incident.created", "incident.resolved"]
+
+
+def test_a_longer_interval_keeps_counting(target, make_monitor, tick, api):
+    from statuspage.monitors.services import monitor_save
+
+    from .conftest import ADMIN
+
+    monitor = make_monitor(kind="http", url=target.url(), failures_before_down=2)
+    tick(2)
+    # Slots of a 300 s monitor are numbered lower than those of a 60 s one.
+    monitor_save(actor=ADMIN, monitor=monitor, data={"interval_seconds": 300})
+    target.behaviour.status = 500
+    tick(2, step=300)
+    assert status_of(api) == "major_outage"
