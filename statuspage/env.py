@@ -8,6 +8,7 @@ running with a silently guessed value.
 from __future__ import annotations
 
 import builtins
+import ipaddress
 import os
 import re
 import zoneinfo
@@ -79,6 +80,20 @@ class Env:
         items = [item.strip() for item in value.split(",")]
         if any(not item for item in items):
             raise ImproperlyConfigured(f"{name}={value!r} has an empty item in its comma list.")
+        return items
+
+    def networks(
+        self, name: builtins.str, default: builtins.list[builtins.str]
+    ) -> builtins.list[builtins.str]:
+        """A comma list of CIDR networks ("10.0.0.0/8, fd00::/8"), each checked."""
+        items = self.list(name, default)
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"{name}: {item!r} is not a network such as 10.0.0.0/8."
+                ) from None
         return items
 
     def choice(

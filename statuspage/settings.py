@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_rq",
     "incidents",
     "notifications",
+    "statuspage.monitors",
 ]
 
 MIDDLEWARE = [
@@ -103,9 +104,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: unset means the embedded default (jobs run in-process after commit, local-memory cache).
 REDIS_URL = env.redis_url("REDIS_URL")
+# Built-in monitors (docs/monitors.md): every region of the install (the first is the home
+# region, of monitors that name none), and this process's own. A region's workers take the
+# queue `monitors` (home) or `monitors-<region>`.
+MONITOR_REGIONS = env.list("MONITOR_REGIONS", default=["default"])
+MONITOR_REGION = env.choice(
+    "MONITOR_REGION", default=MONITOR_REGIONS[0], choices=tuple(MONITOR_REGIONS)
+)
+MONITOR_QUEUES = ["monitors"] + [f"monitors-{r}" for r in MONITOR_REGIONS[1:]]
 RQ_QUEUES = {
     name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}
-    for name in ("default", "notifications")
+    for name in ("default", "notifications", *MONITOR_QUEUES)
 }
 # incidents/queue.py decides when to enqueue (after commit); django-rq must not defer again.
 # Jobs carry the id of the request that enqueued them into the worker's logs.
@@ -149,7 +158,19 @@ STATUSPAGE_EVENT_HANDLER = "notifications.services.event_publish"
 STATUSPAGE_GENERATION_HANDLER = "statuspage.publish.services.publish_on_commit"
 # Periodic jobs of the project's own apps, run by the notifications scheduler (dotted path,
 # queue, seconds): the publish catch-up (a lost enqueue, the page's midnight).
-STATUSPAGE_PERIODIC_JOBS = [("statuspage.publish.jobs.publish_tick", "default", 60)]
+# The monitors' tick enqueues each region's due checks.
+MONITOR_TICK_SECONDS = env.int("MONITOR_TICK_SECONDS", default=10, minimum=1)
+STATUSPAGE_PERIODIC_JOBS = [
+    ("statuspage.publish.jobs.publish_tick", "default", 60),
+    ("statuspage.monitors.jobs.monitors_tick", "default", MONITOR_TICK_SECONDS),
+]
+# Monitors reach public addresses only, unless these networks (CIDR, comma-separated) are
+# allowed: monitoring internal services is legitimate, but a choice of the install.
+MONITOR_ALLOWED_NETWORKS = env.networks("MONITOR_ALLOWED_NETWORKS", default=[])
+# Checks in flight at once per worker, and how long past a check's timeout its slot's lease
+# lasts (after that another worker runs the slot: the first one died).
+MONITOR_CONCURRENCY = env.int("MONITOR_CONCURRENCY", default=500, minimum=1)
+MONITOR_LEASE_MARGIN_SECONDS = env.int("MONITOR_LEASE_MARGIN_SECONDS", default=5, minimum=1)
 
 EMAIL_HOST = env.str("EMAIL_HOST")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1)

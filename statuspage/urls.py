@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("statuspage.api.v1.urls")),
     path("", include("statuspage.widget.urls")),
     path("", include("notifications.urls")),
+    path("", include("statuspage.monitors.urls")),
 ]
 
 # A short human page (503 when the database is unreachable), never a traceback.

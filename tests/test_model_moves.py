@@ -20,13 +20,15 @@ from statuspage.automation.models import AlertRoute, AlertState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The leaf migrations of the code before the move; access and automation did not exist.
+# The leaf migrations of the code before the move; access, automation and monitors did not
+# exist.
 BEFORE_THE_MOVE = [
     ("api", "0002_automation"),
     ("dashboard", "0002_incident_template"),
     ("incidents", "0004_page_notify_component_changes"),
     ("access", None),
     ("automation", None),
+    ("monitors", None),
 ]
 RAW_KEY = "abcd1234" + "k" * 32
 MOVED = {

@@ -18,6 +18,7 @@ from incidents.models import ComponentGroup, IncidentTemplate
 from notifications.models import Delivery, Event, Subscriber, SubscriberImport
 from statuspage.access.models import ApiKey, Membership, Role
 from statuspage.automation.models import AlertRoute
+from statuspage.monitors.services import monitor_save
 from statuspage.upstream.models import Provider
 
 # Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
@@ -125,6 +126,11 @@ def world(api, operator, django_user_model):
             kind=Provider.Kind.STATUSPAGE,
             endpoint="http://127.0.0.1:1/api/v2/summary.json",
             snapshot={"components": [{"id": "a1", "name": "Actions", "status": "operational"}]},
+        ).pk,
+        "monitor": monitor_save(
+            actor=operator,
+            monitor=None,
+            data={"name": "m", "kind": "heartbeat", "component_id": api.public_id},
         ).pk,
         "apikey": ApiKey.objects.create(
             name="k", owner=someone, prefix="rolekey0", digest="0" * 64

@@ -115,14 +115,15 @@ def test_cron_scheduler_enqueues_the_relay(db):
     connection = django_rq.get_connection("notifications")
     scheduler = build_scheduler(connection)
     names = {job.func.__name__ for job in scheduler.get_jobs()}
-    # With the jobs other apps register (settings.STATUSPAGE_PERIODIC_JOBS): publishing's tick
-    # and the upstream providers' tick.
+    # With the jobs other apps register (settings.STATUSPAGE_PERIODIC_JOBS): publishing's tick,
+    # the upstream providers' tick and the monitors' tick.
     assert names == {
         "relay",
         "expire_and_purge",
         "maintenance_tick",
         "publish_tick",
         "upstream_tick",
+        "monitors_tick",
     }
     scheduler.enqueue_jobs()
     assert len(django_rq.get_queue("notifications").job_ids) == 1

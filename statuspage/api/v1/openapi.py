@@ -24,6 +24,7 @@ MODULES = [
     "statuspage.api.v1.templates",
     "statuspage.api.v1.subscribers",
     "statuspage.api.v1.integrations",
+    "statuspage.api.v1.monitors",
 ]
 
 OPENAPI_PATHS = {

@@ -22,6 +22,7 @@ from typing import Any
 
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1.http import ApiError, ApiRequest
+from statuspage.monitors.validation import FIELDS as MONITOR_FIELDS
 
 _TWITTER = "Twitter posting is not offered (Statuspage no longer offers it either)."
 
@@ -162,6 +163,9 @@ TEMPLATE = Resource(
     },
 )
 
+# Our extension (built-in monitors): every field the monitors app takes, by its own names.
+MONITOR = Resource(name="monitor", fields=MONITOR_FIELDS)
+
 ALL = (
     INCIDENT,
     INCIDENT_UPDATE,
@@ -170,6 +174,7 @@ ALL = (
     SUBSCRIBER,
     SUBSCRIBER_SCOPE,
     TEMPLATE,
+    MONITOR,
 )
 
 

@@ -55,14 +55,21 @@ class HookState:
 
 
 def component_hook_apply(
-    *, component: Component, status: str, incident: dict | None, actor: Actor
+    *,
+    component: Component,
+    status: str,
+    incident: dict | None,
+    actor: Actor,
+    fingerprint: str | None = None,
 ) -> Outcome:
     """Set a component's status from a monitor; `incident` ({"name", "body"}, either may be
-    blank) asks for an incident while it fails. One call is one transaction."""
+    blank) asks for an incident while it fails. One call is one transaction. `fingerprint`
+    names the monitor when a component has several (the built-in monitors: one each); by
+    default the component's one generic hook."""
     outcome = Outcome(matched=1)
     with transaction.atomic():
         page_lock()
-        hook = _hook_state(Component.objects.get(pk=component.pk))
+        hook = _hook_state(Component.objects.get(pk=component.pk), fingerprint)
         if status == ComponentStatus.OPERATIONAL:
             _recovered(hook, incident, outcome, actor)
         else:
@@ -104,8 +111,8 @@ def component_reports_apply(
     return outcome
 
 
-def _hook_state(component: Component) -> HookState:
-    fingerprint = f"hook:{component.public_id}"
+def _hook_state(component: Component, fingerprint: str | None) -> HookState:
+    fingerprint = fingerprint or f"hook:{component.public_id}"
     state = AlertState.objects.filter(fingerprint=fingerprint).first()
     firing = state if state is not None and state.status == FIRING else None
     open_incident = None

@@ -12,12 +12,15 @@ from django.test import Client
 from django.utils import timezone
 
 from incidents import services
+from incidents.models import Component
 from incidents.services import Actor
 from notifications.services import subscriber_create
 from statuspage.access.models import Membership, Role, Scope
 from statuspage.access.services import api_key_create
+from statuspage.monitors.services import monitor_save
 
 ALL_SCOPES = list(Scope.values)
+OBJECTS_COMPONENT_ID = "objcomponent"
 ROLE_SCOPES = {
     Role.VIEWER: [Scope.READ],
     Role.RESPONDER: [Scope.READ, Scope.INCIDENTS],
@@ -113,6 +116,9 @@ def objects(page, make_component):
     actor = services.SYSTEM
     group = services.component_group_create(name="G", actor=actor)
     component = make_component("API", group=group)
+    # A known id, so that bodies written ahead (test_openapi.BODIES) can name the component.
+    Component.objects.filter(pk=component.pk).update(public_id=OBJECTS_COMPONENT_ID)
+    component.refresh_from_db()
     spare = make_component("Spare")
     incident = services.incident_create(
         name="Down", body="x", actor=actor, component_statuses={component: "major_outage"}
@@ -126,7 +132,18 @@ def objects(page, make_component):
         actor=actor,
     )
     subscriber = subscriber_create(actor=actor, channel="email", address="s@example.test")
+    monitor = monitor_save(
+        actor=actor,
+        monitor=None,
+        data={
+            "name": "M",
+            "kind": "dns",
+            "host": "example.com",
+            "component_id": component.public_id,
+        },
+    )
     return {
+        "monitor_id": monitor.public_id,
         "page_id": page.public_id,
         "subscriber_id": subscriber.public_id,
         "component_id": component.public_id,

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from statuspage.access.models import Role
 from statuspage.api.v1 import openapi
+from tests.api.v1.conftest import OBJECTS_COMPONENT_ID
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -116,6 +117,11 @@ BODIES = {
         ],
     },
     ("/integrations/component-status", "post"): {"component": "Spare", "status": "operational"},
+    ("/pages/{page_id}/monitors", "post"): {
+        "monitor": {"name": "N", "kind": "heartbeat", "component_id": OBJECTS_COMPONENT_ID}
+    },
+    ("/pages/{page_id}/monitors/{monitor_id}", "patch"): {"monitor": {"interval_seconds": 120}},
+    ("/pages/{page_id}/monitors/{monitor_id}", "put"): {"monitor": {"name": "Renamed"}},
 }
 
 

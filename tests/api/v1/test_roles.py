@@ -77,6 +77,12 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict | None, Role]]] = {
     ("/pages/{page_id}/subscribers/{subscriber_id}/resend_confirmation", "post"): [
         ("resend", None, ADMIN)
     ],
+    ("/pages/{page_id}/monitors", "get"): [("list", None, VIEWER)],
+    ("/pages/{page_id}/monitors", "post"): [("create", None, ADMIN)],
+    ("/pages/{page_id}/monitors/{monitor_id}", "get"): [("get", None, VIEWER)],
+    ("/pages/{page_id}/monitors/{monitor_id}", "patch"): [("edit", None, ADMIN)],
+    ("/pages/{page_id}/monitors/{monitor_id}", "put"): [("edit", None, ADMIN)],
+    ("/pages/{page_id}/monitors/{monitor_id}", "delete"): [("delete", None, ADMIN)],
     ("/integrations/alertmanager", "post"): [("alert", None, RESPONDER)],
     ("/integrations/component-status", "post"): [("monitor hook", None, RESPONDER)],
 }

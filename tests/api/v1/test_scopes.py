@@ -36,6 +36,8 @@ SCOPE_BY_PATH = {
     "/pages/{page_id}/component-groups": COMPONENTS,
     "/pages/{page_id}/component-groups/{group_id}": COMPONENTS,
     "/pages/{page_id}/incident_templates": COMPONENTS,
+    "/pages/{page_id}/monitors": COMPONENTS,
+    "/pages/{page_id}/monitors/{monitor_id}": COMPONENTS,
     "/pages/{page_id}/subscribers": SUBSCRIBERS,
     "/pages/{page_id}/subscribers/{subscriber_id}": SUBSCRIBERS,
     "/pages/{page_id}/subscribers/{subscriber_id}/resend_confirmation": SUBSCRIBERS,

@@ -1,0 +1,197 @@
+"""Monitors, the lease of each check slot, what each region concluded, and the raw results."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from incidents.models import PublicIdModel
+
+
+class Kind(models.TextChoices):
+    HTTP = "http", "HTTP(S)"
+    TCP = "tcp", "TCP connect"
+    DNS = "dns", "DNS resolution"
+    HEARTBEAT = "heartbeat", "Heartbeat (push)"
+
+
+class FailureStatus(models.TextChoices):
+    DEGRADED_PERFORMANCE = "degraded_performance", "Degraded performance"
+    PARTIAL_OUTAGE = "partial_outage", "Partial outage"
+    MAJOR_OUTAGE = "major_outage", "Major outage"
+
+
+class Verdict(models.TextChoices):
+    """What a monitor (or one region of it) concludes after its rules: unknown until the
+    first N failures or M successes."""
+
+    UNKNOWN = "unknown", "Unknown"
+    UP = "up", "Up"
+    DEGRADED = "degraded", "Degraded"
+    DOWN = "down", "Down"
+
+
+class Monitor(PublicIdModel):
+    """One check, tied to one component, with the rules that turn its results into that
+    component's status."""
+
+    name = models.CharField(max_length=100)
+    component = models.ForeignKey(
+        "incidents.Component", on_delete=models.CASCADE, related_name="monitors"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    enabled = models.BooleanField(default=True)
+    # http: the URL; tcp and dns: the host (and, for tcp, the port).
+    url = models.CharField(max_length=2000, blank=True, default="")
+    host = models.CharField(max_length=253, blank=True, default="")
+    port = models.PositiveIntegerField(null=True, blank=True)
+    interval_seconds = models.PositiveIntegerField(default=60)
+    timeout_seconds = models.PositiveIntegerField(default=10)
+    # HTTP options.
+    method = models.CharField(max_length=8, default="GET")
+    headers = models.JSONField(default=dict, blank=True)
+    # Empty: any 2xx or 3xx answer is up.
+    expected_statuses = models.JSONField(default=list, blank=True)
+    keyword = models.CharField(max_length=200, blank=True, default="")
+    # A dotted path into a JSON answer ("data.status", "items.0.ok") and the value expected
+    # there, compared as text ("true", "ok", "3").
+    json_path = models.CharField(max_length=200, blank=True, default="")
+    json_expected = models.CharField(max_length=200, blank=True, default="")
+    # An answer slower than this is "degraded" rather than "up" (null: no threshold).
+    latency_threshold_ms = models.PositiveIntegerField(null=True, blank=True)
+    # A certificate expiring within this many days makes the check "degraded" (null: off).
+    tls_expiry_warning_days = models.PositiveIntegerField(null=True, blank=True)
+    # Heartbeat: the secret in the ping URL (shown to operators), its SHA-256 (looked up),
+    # how late a ping may be, and the last one.
+    heartbeat_token = models.CharField(max_length=64, blank=True, default="")
+    heartbeat_token_hash = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    grace_seconds = models.PositiveIntegerField(default=60)
+    last_ping_at = models.DateTimeField(null=True, blank=True)
+    # Rules: after N consecutive failures set `failure_status`; after M successes, operational.
+    failures_before_down = models.PositiveIntegerField(default=2)
+    successes_before_up = models.PositiveIntegerField(default=2)
+    failure_status = models.CharField(
+        max_length=32, choices=FailureStatus.choices, default=FailureStatus.MAJOR_OUTAGE
+    )
+    open_incident = models.BooleanField(default=False)
+    incident_template = models.ForeignKey(
+        "incidents.IncidentTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The regions that check it (empty: MONITOR_REGION alone) and how many must agree before
+    # the status changes.
+    regions = models.JSONField(default=list, blank=True)
+    regions_required = models.PositiveIntegerField(default=1)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNKNOWN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["component_id", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interval_seconds__gte=20) & Q(interval_seconds__lte=86400),
+                name="monitor_interval_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(timeout_seconds__gte=1) & Q(timeout_seconds__lte=60),
+                name="monitor_timeout_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(failures_before_down__gte=1) & Q(successes_before_up__gte=1),
+                name="monitor_thresholds_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(regions_required__gte=1), name="monitor_regions_required_positive"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="monitor_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind=Kind.HEARTBEAT) | ~Q(heartbeat_token_hash=""),
+                name="monitor_heartbeat_has_token",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def region_names(self, default: str) -> list[str]:
+        return list(self.regions) or [default]
+
+
+class MonitorRun(models.Model):
+    """The lease of one check slot in one region: whoever inserts the row (or takes over one
+    whose lease ran out, its worker dead) runs the check; `done` once its result is kept."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="runs")
+    region = models.CharField(max_length=40)
+    slot = models.BigIntegerField()
+    done = models.BooleanField(default=False)
+    lease_until = models.DateTimeField()
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["monitor", "region", "slot"], name="monitor_run_one_per_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["done", "lease_until"], name="monitor_run_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.monitor_id}/{self.region}/{self.slot}"
+
+
+class MonitorRegionState(models.Model):
+    """One region's running count of a monitor's results, and its verdict from the rules."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="region_states")
+    region = models.CharField(max_length=40)
+    failures = models.PositiveIntegerField(default=0)
+    successes = models.PositiveIntegerField(default=0)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, default=Verdict.UNKNOWN)
+    last_slot = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["monitor", "region"], name="monitor_region_state_once"),
+            models.CheckConstraint(
+                condition=Q(last_slot__gte=0), name="monitor_region_state_slot_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.monitor_id}/{self.region}: {self.verdict}"
+
+
+class MonitorResult(models.Model):
+    """One check's raw result (kept for the rollups and charts, which come later)."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="results")
+    region = models.CharField(max_length=40)
+    slot = models.BigIntegerField()
+    ok = models.BooleanField()
+    # Answered within the rules but slow, or with a certificate about to expire.
+    degraded = models.BooleanField(default=False)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    detail = models.CharField(max_length=300, blank=True, default="")
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["monitor", "region", "slot"], name="monitor_result_one_per_slot"
+            ),
+            models.CheckConstraint(
+                condition=Q(ok=True) | Q(degraded=False), name="monitor_result_degraded_is_ok"
+            ),
+        ]
+        indexes = [models.Index(fields=["monitor", "-checked_at"], name="monitor_result_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.monitor_id}/{self.region}/{self.slot}: {'ok' if self.ok else 'failed'}"
