@@ -1,7 +1,7 @@
 """The scale-out shape (docs/deployment.md, "Several machines"): two web nodes (the app's own
 server, `python -m statuspage.serve`, each a process of its own with its own memory and
-snapshot folder) and two RQ workers, on one PostgreSQL and one Redis, behind nginx with
-deploy/nginx-cluster.conf's upstream block.
+snapshot folder) and two RQ workers, on one PostgreSQL (with DATABASE_REPLICA_URL set) and
+one Redis, behind nginx with deploy/nginx-cluster.conf's upstream block.
 
 A change made through the management API on node A is served by node B, on `/` and on
 `/api/v2/summary.json`, within a second of the write returning, although node B had both
@@ -136,6 +136,10 @@ def test_a_change_made_on_one_node_is_served_by_the_other_within_a_second(
     email_subscribers(SUBSCRIBERS)
     env = subprocess_env(
         DATABASE_URL=database_url(connection.settings_dict),
+        # A replica with no lag (the same database under the `replica` alias): the nodes run
+        # with the router's replica path on. Which database serves what, and a lagging
+        # replica, are tested in tests/statuspage/test_replica.py.
+        DATABASE_REPLICA_URL=database_url(connection.settings_dict),
         REDIS_URL=private_redis.url,
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=sink.port,
@@ -188,6 +192,8 @@ def test_a_change_made_on_one_node_is_served_by_the_other_within_a_second(
         finally:
             nginx_process.stop(nginx.proc)
 
+        # The replica answered every render's question (a failure is logged as a warning).
+        assert "read replica not used" not in (tmp_path / "node-1" / "web.log").read_text()
         wait_until(lambda: sink.received() >= SUBSCRIBERS, timeout=60, what="every email")
         assert sink.unique() == SUBSCRIBERS
         assert sink.duplicates() == 0
