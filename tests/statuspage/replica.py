@@ -1,8 +1,7 @@
-"""A read replica for the tests: a second PostgreSQL database on the test's server, created
-from the test database as a template (the schema, as a replica has it), whose rows are
-copied from the primary when a test calls `sync()`: as a streaming replica that has
-replayed up to that moment and then stops, until the next `sync()`. Between two syncs it
-lags, which is what the tests need to control."""
+"""A read replica for the tests: a second PostgreSQL database on the test's server, with the
+primary's tables, whose rows are copied from the primary when a test calls `sync()`: as a
+streaming replica that has replayed up to that moment and then stops, until the next
+`sync()`. Between two syncs it lags, which is what the tests need to control."""
 
 from __future__ import annotations
 
@@ -34,19 +33,21 @@ def _admin(primary: dict) -> psycopg.Connection:
 
 
 def create(primary: dict) -> None:
-    """A database with the primary's schema (a template copy: nobody may be connected to the
-    primary meanwhile, so every connection of this process to it is closed first)."""
-    connections.close_all()
-    name, template = replica_name(primary), primary["NAME"]
+    """An empty database beside the primary (its schema: `build_schema`)."""
+    drop(primary)
     with _admin(primary) as admin:
-        admin.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template)
-            )
-        )
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(replica_name(primary))))
+
+
+def build_schema() -> None:
+    """The primary's tables on the replica, as a replica gets them by replaying the primary
+    (the router keeps `migrate` off it). Built from the models, as `migrate --run-syncdb`
+    would: a template copy of the test database would need every other connection to it
+    closed, a live server's included."""
+    with connections[REPLICA].schema_editor() as editor:
+        for model in apps.get_models():
+            if model._meta.managed and not model._meta.proxy:
+                editor.create_model(model)
 
 
 def drop(primary: dict) -> None:

@@ -42,8 +42,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module", autouse=True)
 def replica_database(django_db_setup, django_db_blocker):
-    """The replica's database, created from the migrated test database, and its alias, for
-    this module's tests only."""
+    """The replica's database, with the primary's tables, and its alias, for this module's
+    tests only."""
     if connection.vendor != "postgresql":
         unavailable("a read replica is a PostgreSQL feature (run with DATABASE_URL=postgres://)")
     primary = copy.deepcopy(connections["default"].settings_dict)
@@ -51,6 +51,8 @@ def replica_database(django_db_setup, django_db_blocker):
         replica_db.create(primary)
     try:
         with replica_db.registered(NAME=replica_db.replica_name(primary)):
+            with django_db_blocker.unblock():
+                replica_db.build_schema()
             yield
     finally:
         with django_db_blocker.unblock():
