@@ -217,3 +217,8 @@ def test_operators_and_subscribers_read_and_write_the_primary(replica, api, inci
     assert on_replica.captured_queries == []
     assert Incident.objects.filter(name="Queue stuck").exists()
     assert not Incident.objects.using(REPLICA).filter(name="Queue stuck").exists()
+
+
+def test_readyz_checks_the_replica(replica, client):
+    replica.sync()
+    assert client.get("/readyz").json()["checks"]["replica"] == "ok"

@@ -54,3 +54,12 @@ def test_an_unreachable_replica_leaves_public_renders_on_the_primary(
     assert client.get("/").status_code == 200
     assert "Checkout errors" in client.get("/").content.decode()
     assert "read replica not used" not in caplog.text
+
+
+def test_readyz_says_degraded_and_names_the_replica(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["replica"] == "unreachable: OperationalError"
+    assert body["checks"]["database"] == "ok"
