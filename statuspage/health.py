@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
 from incidents.queue import queue_is_reachable
+from statuspage.db_router import replica_configured, replica_generation
 
 
 @never_cache
@@ -24,8 +26,11 @@ def readyz(request):
     otherwise. Redis (the queues, the shared cache) being unreachable costs speed and delays
     notifications but no answers, so the process stays in rotation and says "degraded",
     naming the check: taking every web process out because Redis is down would take the
-    status page down with it."""
+    status page down with it. The same goes for the read replica (DATABASE_REPLICA_URL):
+    without it public renders read the primary."""
     checks = {"database": _database(), "redis": _redis(), "cache": _cache()}
+    if replica_configured():
+        checks["replica"] = _replica()
     if checks["database"] != "ok":
         status, code = "unavailable", 503
     elif any(value not in ("ok", "not configured") for value in checks.values()):
@@ -57,3 +62,11 @@ def _redis() -> str:
     if not settings.REDIS_URL:
         return "not configured"
     return "ok" if queue_is_reachable() else "unreachable"
+
+
+def _replica() -> str:
+    try:
+        replica_generation()
+    except (DatabaseError, ObjectDoesNotExist) as exc:
+        return f"unreachable: {exc.__class__.__name__}"
+    return "ok"

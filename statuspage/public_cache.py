@@ -53,6 +53,7 @@ from django.utils.http import http_date
 
 from incidents import selectors
 from statuspage import metrics
+from statuspage.db_router import replica_reads
 
 log = logging.getLogger(__name__)
 
@@ -414,7 +415,7 @@ def public_document(
                     doc = local.get(doc_key) or _shared_get(doc_key)
                     if doc is None:
                         try:
-                            response = view(request, *args, **kwargs)
+                            response = _render(version, view, request, *args, **kwargs)
                         except DatabaseError:
                             return _serve_snapshot(request, key, extra)
                         if response.status_code != 200:
@@ -440,6 +441,22 @@ def public_document(
         return marked
 
     return decorator
+
+
+def _render(
+    version: str,
+    view: PublicView[_P],
+    request: HttpRequest,
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> HttpResponse:
+    """Render a document to be cached as `version` (see document_version). Its reads go to the
+    read replica (when one is configured) only if the replica has replayed the version's
+    generation: a lagging replica's render, cached as the newer generation, would show the
+    older state until the next change (statuspage/db_router.py). Raises DatabaseError."""
+    generation = int(version.partition(".")[0])
+    with replica_reads(generation):
+        return view(request, *args, **kwargs)
 
 
 def variant_keys(key: str, variant: Variant) -> tuple[str, str]:

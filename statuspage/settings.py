@@ -101,6 +101,21 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL read replica of DATABASE_URL (streaming replication): public renders read from
+# it once it has replayed the generation they are cached as; everything else reads the
+# primary (statuspage/db_router.py, docs/deployment.md "Several machines").
+if env.str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = env.database("DATABASE_REPLICA_URL", default="")
+    if not DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
+    if DATABASES["default"]["ENGINE"] != DATABASES["replica"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL too.")
+    # A replica that stops answering costs a render 2 s once, then is left alone a while.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    # The test runner creates no database for it: tests read the primary under that alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Always installed: without a replica it sends everything to the primary.
+DATABASE_ROUTERS = ["statuspage.db_router.ReplicaRouter"]
 
 # Redis: unset means the embedded default (jobs run in-process after commit, local-memory cache).
 REDIS_URL = env.redis_url("REDIS_URL")

@@ -203,17 +203,42 @@ def public_changed() -> None:
     Page.objects.update(generation=F("generation") + 1, updated_at=timezone.now())
 
     def _publish() -> None:
-        generation = Page.objects.values_list("generation", flat=True).get()
         try:
-            cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)
+            generation = _generation_to_cache()
         except Exception:  # noqa: BLE001 - a cache outage must not fail a committed write
             cache_delete_quietly()
+            generation = _stored_generation()
         try:
             events.generation_committed(generation)
         except Exception:  # noqa: BLE001 - nor may whatever follows the change (a publish)
             logger.exception("after-commit handler of generation %s failed", generation)
 
     transaction.on_commit(_publish)
+
+
+def _stored_generation() -> int:
+    return Page.objects.values_list("generation", flat=True).get()
+
+
+# Rounds of _generation_to_cache before it leaves the rest to the key's expiry.
+GENERATION_SET_ROUNDS = 3
+
+
+def _generation_to_cache() -> int:
+    """Put the committed generation in the shared cache, and return it. Two commits' callbacks
+    (on two web nodes, or two threads) may interleave: each reads the generation, then sets
+    it, and the older value set last would hide the newer one from every node until the key
+    expires, so a node that had seen the newer one would go back to documents cached as the
+    older. So after setting, read again, and set the newer value when there is one: the last
+    setter always reads after every commit whose value it may have overwritten."""
+    generation = _stored_generation()
+    for _ in range(GENERATION_SET_ROUNDS):
+        cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)
+        latest = _stored_generation()
+        if latest == generation:
+            break
+        generation = latest
+    return generation
 
 
 def cache_delete_quietly() -> None:

@@ -157,3 +157,61 @@ def test_the_cache_can_have_a_redis_of_its_own():
         == "redis://cache.internal:6380/0"
     )
     assert _cache_location({}).endswith("LocMemCache")
+
+
+def _databases(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, json; django.setup(); from django.conf import settings as s; "
+            "print(json.dumps({a: [d['ENGINE'], d['NAME'], d.get('TEST', {}).get('MIRROR')] "
+            "for a, d in s.DATABASES.items()}))",
+        ],
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "statuspage.settings"}
+        | {"SECRET_KEY": "x", "DATA_DIR": "/tmp/sp-settings-test"}
+        | env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+
+def test_a_read_replica_is_an_alias_only_when_its_url_is_set():
+    import json
+
+    primary = {"DATABASE_URL": "postgres://u@db.internal:5432/status"}
+    alone = _databases(primary)
+    assert json.loads(alone.stdout) == {
+        "default": ["django.db.backends.postgresql", "status", None]
+    }, alone.stderr
+    both = _databases(primary | {"DATABASE_REPLICA_URL": "postgres://u@replica.internal/status"})
+    assert json.loads(both.stdout)["replica"] == [
+        "django.db.backends.postgresql",
+        "status",
+        "default",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"DATABASE_URL": "postgres://u@db/status", "DATABASE_REPLICA_URL": "sqlite:////tmp/r"},
+            "DATABASE_REPLICA_URL must be a postgres:// URL",
+        ),
+        (
+            {"DATABASE_REPLICA_URL": "postgres://u@replica/status"},
+            "DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL too",
+        ),
+        (
+            {"DATABASE_URL": "postgres://u@db/status", "DATABASE_REPLICA_URL": "mysql://r/s"},
+            "DATABASE_REPLICA_URL must start with sqlite:// or postgres://",
+        ),
+    ],
+)
+def test_a_read_replica_must_be_postgres_beside_postgres(env, message):
+    result = _databases(env)
+    assert result.returncode != 0
+    assert message in result.stderr
