@@ -64,7 +64,7 @@ class ProgressBar:
         self.stream.flush()
 
     def _timing(self, done: int, total: int, elapsed: float) -> str:
-        """" ETA   0:12" while it runs, " in    0:34" once full: one width, so that a redraw
+        """ " ETA   0:12" while it runs, " in    0:34" once full: one width, so that a redraw
         covers the one before."""
         if done >= total:
             return f" in  {_clock(elapsed):>7}"

@@ -12,6 +12,8 @@ becomes a test on a document's path and query, applied to the previous publish's
   shifts the listings: every history page;
 - a component: `/uptime` (its pages), that component's calendar, and the page of every
   incident and window that covers it (each shows its components' status now);
+- a component that is not operational: its calendar and `/uptime` at every publish (today's
+  downtime grows by the minute, without a write);
 - the page's indicator or description moved (an incident opened, the last one resolved):
   every HTML page, whose title and icon show it.
 
@@ -55,6 +57,8 @@ class Changes:
     listings: bool = False
     # The page's indicator moved: every HTML page shows it (title, icon).
     status: bool = False
+    # Components not operational now: their calendars count downtime by the minute.
+    live: set[str] = field(default_factory=set)
 
     @classmethod
     def union(cls, records: Iterable[dict[str, Any]]) -> Changes:
@@ -85,7 +89,8 @@ def touched_by(
     # A permalink not published before is a new item: every listing page may shift.
     listings = changes.listings or not permalink_keys <= paths.keys()
     linking = {key for key, targets in links.items() if permalink_keys.intersection(targets)}
-    calendars = {f"component={c}" for c in changes.components}
+    moving = changes.components | changes.live
+    calendars = {f"component={c}" for c in moving}
 
     def touched(path: str, query: str) -> bool:
         if changes.status and object_key(path, query).endswith(".html"):
@@ -94,7 +99,7 @@ def touched_by(
             return True
         if path == "/history" and listings:
             return True
-        if path == "/uptime" and changes.components:
+        if path == "/uptime" and moving:
             return not query.startswith("component=") or query in calendars
         return object_key(path, query) in linking
 

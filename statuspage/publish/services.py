@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -86,6 +86,7 @@ def publish_site(
     *,
     full: bool = False,
     render_all: bool = False,
+    refresh: bool = False,
     targets: list[Target] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     before_write: BeforeWrite | None = None,
@@ -93,7 +94,9 @@ def publish_site(
     """Publish the page as it is now to every target. `full` ignores the manifests and
     rewrites every object (`manage.py publish --all`); `render_all` renders every document
     but writes only what changed (otherwise only the documents the changes since the previous
-    publish touched are rendered, when that can be told: plan_for). Raises PublishError when
+    publish touched are rendered, when that can be told: plan_for). `refresh` (the periodic
+    tick) renders everything when the targets are current but were last rendered whole more
+    than FULL_RENDER_EVERY ago. Raises PublishError when
     the page cannot be rendered whole; a target that fails is reported in `errors` (the others
     are still published)."""
     targets = configured_targets() if targets is None else targets
@@ -107,8 +110,12 @@ def publish_site(
         failed: set[str] = set()
         previous = {t.url: None if full else _manifest_of(t, report, failed) for t in targets}
         if not full and all(m is not None and m.version == version for m in previous.values()):
-            report.current = True
-            return report
+            if not (refresh and _full_render_due(previous.values(), now)):
+                report.current = True
+                return report
+            # Current, but not rendered whole for an hour: render everything, write what
+            # differs (nothing, unless a change's documents were mapped wrong).
+            render_all = True
         live = [t for t in targets if t.url not in failed]
         # Read before rendering: a write committing meanwhile can only make the next publish
         # render more, never less.
@@ -137,6 +144,17 @@ class Base:
     plan: Plan
 
 
+def _full_render_due(manifests: Iterable[Manifest | None], now: datetime) -> bool:
+    for manifest in manifests:
+        try:
+            full_at = datetime.fromisoformat(manifest.full_at) if manifest else None
+        except ValueError:
+            full_at = None
+        if full_at is None or not timedelta(0) <= now - full_at < FULL_RENDER_EVERY:
+            return True
+    return False
+
+
 def plan_for(page: Page, status: str, manifests: list[Manifest | None]) -> Base | None:
     """The incremental render from the targets' previous publish, or None (render
     everything) when what changed since cannot be told: a target without a manifest (or one
@@ -152,17 +170,14 @@ def plan_for(page: Page, status: str, manifests: list[Manifest | None]) -> Base 
     today = timezone.now().astimezone(page.tz).date().isoformat()
     if first.version.partition(".")[2] != today or first.history_version != page.history_version:
         return None
-    try:
-        full_at = datetime.fromisoformat(first.full_at)
-    except ValueError:
-        return None
-    if not timedelta(0) <= timezone.now() - full_at < FULL_RENDER_EVERY:
+    if _full_render_due([first], timezone.now()):
         return None
     records = selectors.public_changes(first.generation, page.generation)
     if records is None:
         return None
     changes = Changes.union(records)
     changes.status = first.status != status
+    changes.live = set(selectors.components_not_operational())
     covering = selectors.public_ids_covering(changes.components)
     touched = touched_by(changes, first.paths, first.links, covering)
     return Base(first, Plan(first.paths, first.links, touched))

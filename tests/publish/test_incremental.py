@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import PublicChange
+from statuspage.publish import jobs
 from statuspage.publish import services as publish_services
 from statuspage.publish.services import publish_site
 from statuspage.publish.targets import MANIFEST, DirectoryTarget, parse_target
@@ -66,54 +67,80 @@ def _changes(site, operator):
     api, db, web = site["api"], site["db"], site["web"]
     incident = site["open"]
     window = site["maintenance"]
-    yield "an update that moves no status", lambda: services.incident_update_post(
-        incident=incident, status="identified", body="Still on it.", actor=operator
+    yield (
+        "an update that moves no status",
+        lambda: services.incident_update_post(
+            incident=incident, status="identified", body="Still on it.", actor=operator
+        ),
     )
-    yield "an update that moves a component", lambda: services.incident_update_post(
-        incident=incident,
-        status="identified",
-        body="Worse now.",
-        actor=operator,
-        component_statuses={api: "major_outage"},
+    yield (
+        "an update that moves a component",
+        lambda: services.incident_update_post(
+            incident=incident,
+            status="identified",
+            body="Worse now.",
+            actor=operator,
+            component_statuses={api: "major_outage"},
+        ),
     )
-    yield "a component set by hand", lambda: services.component_status_set(
-        component=db, status="degraded_performance", actor=operator
+    yield (
+        "a component set by hand",
+        lambda: services.component_status_set(
+            component=db, status="degraded_performance", actor=operator
+        ),
     )
-    yield "a new incident", lambda: services.incident_create(
-        name="Website slow",
-        body="Looking.",
-        actor=operator,
-        component_statuses={web: "degraded_performance"},
+    yield (
+        "a new incident",
+        lambda: services.incident_create(
+            name="Website slow",
+            body="Looking.",
+            actor=operator,
+            component_statuses={web: "degraded_performance"},
+        ),
     )
-    yield "an update edited", lambda: services.incident_update_edit(
-        update=incident.updates.order_by("-id").first(), body="Worse, now fixed.", actor=operator
+    yield (
+        "an update edited",
+        lambda: services.incident_update_edit(
+            update=incident.updates.order_by("-id").first(),
+            body="Worse, now fixed.",
+            actor=operator,
+        ),
     )
-    yield "a resolution", lambda: services.incident_resolve(
-        incident=incident, body="Fixed.", actor=operator
+    yield (
+        "a resolution",
+        lambda: services.incident_resolve(incident=incident, body="Fixed.", actor=operator),
     )
-    yield "a postmortem", lambda: (
-        services.postmortem_save_draft(incident=incident, body="## Cause\nX.", actor=operator),
-        services.postmortem_publish(incident=incident, actor=operator),
+    yield (
+        "a postmortem",
+        lambda: (
+            services.postmortem_save_draft(incident=incident, body="## Cause\nX.", actor=operator),
+            services.postmortem_publish(incident=incident, actor=operator),
+        ),
     )
-    yield "a window moved", lambda: services.maintenance_reschedule(
-        maintenance=window,
-        scheduled_for=window.scheduled_for + timedelta(days=1),
-        scheduled_until=window.scheduled_until + timedelta(days=1),
-        actor=operator,
+    yield (
+        "a window moved",
+        lambda: services.maintenance_reschedule(
+            maintenance=window,
+            scheduled_for=window.scheduled_for + timedelta(days=1),
+            scheduled_until=window.scheduled_until + timedelta(days=1),
+            actor=operator,
+        ),
     )
-    yield "a window started", lambda: services.maintenance_start(
-        maintenance=window, actor=operator
-    )
-    yield "a component back by hand", lambda: services.component_status_set(
-        component=db, status="operational", actor=operator
+    yield "a window started", lambda: services.maintenance_start(maintenance=window, actor=operator)
+    yield (
+        "a component back by hand",
+        lambda: services.component_status_set(component=db, status="operational", actor=operator),
     )
 
 
 def test_after_each_change_the_published_tree_is_the_one_from_scratch(
-    history, directory, scratch, operator
+    history, directory, scratch, operator, clock
 ):
     _same_as_from_scratch(directory, scratch)
     for label, change in _changes(history, operator):
+        # Time passes between changes (within the hour of the last full render): what a
+        # document shows of "now" (today's downtime so far) must not go stale in the copy.
+        clock.shift(timedelta(minutes=5))
         change()
         report = _same_as_from_scratch(directory, scratch, label)
         assert report.incremental, label
@@ -130,9 +157,7 @@ def test_a_burst_of_changes_is_published_at_once_from_the_union(
     assert report.incremental
 
 
-def test_an_incident_update_renders_what_shows_it_and_keeps_the_rest(
-    history, directory, operator
-):
+def test_an_incident_update_renders_what_shows_it_and_keeps_the_rest(history, directory, operator):
     full = publish_site(targets=[directory])
     assert not full.incremental and len(full.rendered) == full.documents
     site = history
@@ -154,9 +179,7 @@ def test_an_incident_update_renders_what_shows_it_and_keeps_the_rest(
         f"embed/frame/index@id={open_id}.html",
     } <= rendered
     # Page 1 (`?page=1`, as page 2 links it) lists the incident; the older ones do not.
-    older = {
-        k for k in full.paths if k.startswith("history/index@page=") and "page=1." not in k
-    }
+    older = {k for k in full.paths if k.startswith("history/index@page=") and "page=1." not in k}
     assert older, "the fixture has older history pages"
     kept = {
         f"incidents/{site['resolved'].public_id}/index.html",
@@ -170,9 +193,7 @@ def test_an_incident_update_renders_what_shows_it_and_keeps_the_rest(
     assert kept & rendered == set()
 
 
-def test_a_change_that_does_not_say_what_it_touched_renders_everything(
-    site, directory, operator
-):
+def test_a_change_that_does_not_say_what_it_touched_renders_everything(site, directory, operator):
     publish_site(targets=[directory])
     services.component_update(component=site["web"], actor=operator, name="Web site")
 
@@ -240,9 +261,7 @@ def test_targets_at_different_publishes_render_everything(site, directory, scrat
     assert _tree(directory) == _tree(scratch)
 
 
-def test_rendering_sends_no_request_signals_and_leaves_connection_handling_alone(
-    site, directory
-):
+def test_rendering_sends_no_request_signals_and_leaves_connection_handling_alone(site, directory):
     """The app's own renders are not requests: no request_started/request_finished (the test
     client's way disconnects close_old_connections from them, for every thread)."""
     sent: list[str] = []
@@ -276,3 +295,24 @@ def test_a_static_file_is_read_whole_and_closed(site, directory):
     published = directory.current / "static" / "public" / "status.css"
     source = Path(__file__).resolve().parents[2] / "statuspage" / "static" / "public"
     assert published.read_bytes() == (source / "status.css").read_bytes()
+
+
+def test_the_tick_renders_everything_once_an_hour_even_without_a_change(
+    site, directory, scratch, settings, clock
+):
+    """The safety net: whatever a publish kept that it should have rendered (and what moves
+    with the clock alone: today's downtime of a component that is down) is rendered again
+    within the hour."""
+    settings.PUBLISH_TARGETS = [directory.url]
+    publish_site()
+    first = directory.read_manifest()
+    assert jobs.publish_tick() == "current"
+
+    clock.shift(publish_services.FULL_RENDER_EVERY + timedelta(minutes=1))
+    assert jobs.publish_tick() == "published"
+
+    again = directory.read_manifest()
+    assert again.generation == first.generation and again.full_at > first.full_at
+    publish_site(targets=[scratch], full=True)
+    assert _tree(directory) == _tree(scratch)
+    assert jobs.publish_tick() == "current"
