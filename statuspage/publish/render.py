@@ -279,8 +279,8 @@ class _Crawl:
             links={k: [t for t in v if t in reached] for k, v in links.items() if k in reached},
         )
 
-    def visit(self, path: str, query: str) -> None:
-        answer = self.get(path, query)
+    def visit(self, path: str, query: str, answer: Answer | None = None) -> None:
+        answer = answer or self.get(path, query)
         served = path
         cache_control = answer.get("Cache-Control", "")
         try:
@@ -391,7 +391,7 @@ def render_site(
         raise PublishError(f"the front page answered {front.status_code}, not 200")
     crawl.seen.add(("/", ""))
     crawl.roots.add("index.html")
-    crawl.visit("/", "")
+    crawl.visit("/", "", front)
     if "index.html" not in crawl.found:
         return Site()
     for entry in ENTRY_POINTS[1:]:

@@ -121,7 +121,8 @@ def publish_site(
         # render more, never less.
         status = "|".join(selectors.status_summary())
         manifests = [previous[t.url] for t in live]
-        base = None if full or render_all else plan_for(page, status, manifests)
+        incremental = settings.PUBLISH_INCREMENTAL and not (full or render_all)
+        base = plan_for(page, status, manifests) if incremental else None
         site, manifest = _render(page, version, now, status, base, on_progress, report)
         retry = _publish_to(live, site, manifest, previous, report, before_write)
         if retry:
@@ -215,6 +216,7 @@ def _render(
         history_version=page.history_version,
         full_at=before.full_at if base is not None else now.isoformat(),
         status=status,
+        rendered=len(site.rendered),
     )
     return site, manifest
 

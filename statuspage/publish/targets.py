@@ -51,6 +51,8 @@ class Manifest:
     full_at: str = ""
     # The page's indicator and description, which every HTML page shows in its title and icon.
     status: str = ""
+    # How many documents this publish rendered (the others were kept): for the curious.
+    rendered: int = 0
 
     def dumps(self) -> bytes:
         return json.dumps(
@@ -64,6 +66,7 @@ class Manifest:
                 "history_version": self.history_version,
                 "full_at": self.full_at,
                 "status": self.status,
+                "rendered": self.rendered,
             },
             sort_keys=True,
             separators=(",", ":"),
@@ -86,6 +89,7 @@ class Manifest:
                 history_version=int(data.get("history_version") or 0),
                 full_at=str(data.get("full_at") or ""),
                 status=str(data.get("status") or ""),
+                rendered=int(data.get("rendered") or 0),
             )
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
