@@ -5,7 +5,6 @@ mapping from changes to documents (statuspage/publish/scope.py)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.signals import request_finished, request_started
@@ -288,15 +287,6 @@ def test_rendering_sends_no_request_signals_and_leaves_connection_handling_alone
     assert report.documents and sent == []
 
 
-def test_a_static_file_is_read_whole_and_closed(site, directory):
-    """Static files are streamed from open files: the publish reads them whole and closes
-    them (a render that leaked one would leave it open here)."""
-    publish_site(targets=[directory])
-    published = directory.current / "static" / "public" / "status.css"
-    source = Path(__file__).resolve().parents[2] / "statuspage" / "static" / "public"
-    assert published.read_bytes() == (source / "status.css").read_bytes()
-
-
 def test_the_tick_renders_everything_once_an_hour_even_without_a_change(
     site, directory, scratch, settings, clock
 ):
@@ -316,3 +306,13 @@ def test_the_tick_renders_everything_once_an_hour_even_without_a_change(
     publish_site(targets=[scratch], full=True)
     assert _tree(directory) == _tree(scratch)
     assert jobs.publish_tick() == "current"
+
+
+def test_publish_incremental_off_renders_everything(site, directory, settings, operator):
+    settings.PUBLISH_INCREMENTAL = False
+    publish_site(targets=[directory])
+    services.component_status_set(component=site["db"], status="major_outage", actor=operator)
+
+    report = publish_site(targets=[directory])
+
+    assert not report.incremental and len(report.rendered) == report.documents
