@@ -96,9 +96,8 @@ def publish_site(
     but writes only what changed (otherwise only the documents the changes since the previous
     publish touched are rendered, when that can be told: plan_for). `refresh` (the periodic
     tick) renders everything when the targets are current but were last rendered whole more
-    than FULL_RENDER_EVERY ago. Raises PublishError when
-    the page cannot be rendered whole; a target that fails is reported in `errors` (the others
-    are still published)."""
+    than FULL_RENDER_EVERY ago. Raises PublishError when the page cannot be rendered whole; a
+    target that fails is reported in `errors` (the others are still published)."""
     targets = configured_targets() if targets is None else targets
     if not targets:
         return Report()
@@ -114,7 +113,7 @@ def publish_site(
                 report.current = True
                 return report
             # Current, but not rendered whole for an hour: render everything, write what
-            # differs (nothing, unless a change's documents were mapped wrong).
+            # differs (what moved with the clock alone, or a change's documents mapped wrong).
             render_all = True
         live = [t for t in targets if t.url not in failed]
         # Read before rendering: a write committing meanwhile can only make the next publish
