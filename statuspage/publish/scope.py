@@ -5,17 +5,16 @@ maintenance and component ids, whether items may move between listing pages). He
 becomes a test on a document's path and query, applied to the previous publish's documents:
 
 - every change: the front page (and its Markdown, `/index.md`), the first history page, the
-  feeds, every `/api/v2` document (each carries the page's `updated_at`), the embeds and the
-  badges;
+  feeds, every `/api/v2` document (each carries the page's `updated_at`) and the embeds;
 - an incident or maintenance: its permalink, and every document that links to it (the history
   page that lists it, a calendar cell that names it); a new one, or one whose window moved,
   shifts the listings: every history page;
-- a component: `/uptime` (its pages), that component's calendar, and the page of every
-  incident and window that covers it (each shows its components' status now);
+- a component: `/uptime` (its pages), that component's calendar, the page of every incident
+  and window that covers it (each shows its components' status now), and the badges;
 - a component that is not operational: its calendar and `/uptime` at every publish (today's
   downtime grows by the minute, without a write);
 - the page's indicator or description moved (an incident opened, the last one resolved):
-  every HTML page, whose title and icon show it.
+  every HTML page, whose title and icon show it, and the badges.
 
 The rest (other permalinks, other calendars, older history pages, static files, the brand
 stylesheet and images) is kept as published. When a change cannot be told (a write that did
@@ -44,7 +43,10 @@ ALWAYS = {
     ("/history.rss", ""),
     ("/maintenance.ics", ""),
 }
-ALWAYS_PREFIXES = ("/api/v2/", "/embed/", "/badge")
+ALWAYS_PREFIXES = ("/api/v2/", "/embed/")
+# Badges show statuses only: the page's (`/badge.svg`, `/badge.json`), a component's or a
+# group's (`/badge/<id>.svg`).
+BADGES = "/badge"
 
 
 @dataclass
@@ -97,6 +99,8 @@ def touched_by(
             return True
         if (path, query) in ALWAYS or path.startswith(ALWAYS_PREFIXES) or path in permalinks:
             return True
+        if path.startswith(BADGES):
+            return changes.status or bool(changes.components)
         if path == "/history" and listings:
             return True
         if path == "/uptime" and moving:
