@@ -3,8 +3,14 @@
 Seeds the demo page, publishes it once to a fresh directory target, then makes N changes (an
 update posted to an open incident, each with its own text) one after the other. For each it
 measures the time from the commit to the moment the change is in the published copy (the
-front page and the incident's permalink under `current/` both hold the text), and what the
-publish wrote: objects (and their gzip copies) and bytes, from the manifests before and after.
+front page and the incident's permalink under `current/` both hold the text), how many
+documents the publish rendered (the manifest's `rendered`), and what it wrote: objects (and
+their gzip copies) and bytes, from the manifests before and after.
+
+By default a publish renders only what the change touched (docs/publishing.md); with
+`--render-all` (PUBLISH_INCREMENTAL=false) every publish renders every document, as before.
+`--history N` first adds N resolved incidents over the past 90 days, a page with a longer
+past (more permalinks, history pages and calendar cells), created before the first publish.
 
 With REDIS_URL set, the publish job goes through a real RQ queue to a worker process started
 here (`manage.py rqworker default`), as deployed; without it, the job runs in-process after
@@ -75,10 +81,48 @@ def written(before, after) -> tuple[int, int]:
     return len(keys), size
 
 
+def add_history(count: int) -> None:
+    """`count` resolved incidents spread over the past 90 days (on no component: the status
+    log's order is the seed's), published once afterwards, not one by one."""
+    if not count:
+        return
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.services import SYSTEM
+
+    targets, settings.PUBLISH_TARGETS = settings.PUBLISH_TARGETS, []
+    now = timezone.now()
+    for n in range(count):
+        start = now - timedelta(days=90) + timedelta(minutes=int(n * 89 * 24 * 60 / count))
+        incident = services.incident_create(
+            name=f"Past incident {n}",
+            body="Looking into it.",
+            actor=SYSTEM,
+            at=start,
+            notify=False,
+            backfilled=True,
+        )
+        services.incident_resolve(
+            incident=incident,
+            body="Fixed.",
+            actor=SYSTEM,
+            at=start + timedelta(minutes=30),
+            notify=False,
+        )
+    settings.PUBLISH_TARGETS = targets
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument("--render-all", action="store_true", help="PUBLISH_INCREMENTAL=false")
+    parser.add_argument("--history", type=int, default=0, help="past incidents to add")
     args = parser.parse_args()
+    os.environ["PUBLISH_INCREMENTAL"] = "false" if args.render_all else "true"
 
     import django
 
@@ -98,6 +142,7 @@ def main() -> None:
     Page.objects.create(name="Status", url="http://127.0.0.1:8000", time_zone="Etc/UTC")
     with open(os.devnull, "w") as quiet:
         call_command("seed_demo", stdout=quiet)
+    add_history(args.history)
     target = configured_targets()[0]
     publish_site()  # usually current already: seeding published on its commits
     total = len(target.read_manifest().objects)
@@ -119,6 +164,7 @@ def main() -> None:
     latencies: list[float] = []
     objects: list[int] = []
     sizes: list[int] = []
+    rendered: list[int] = []
     missed = 0
     try:
         for n in range(args.changes):
@@ -142,7 +188,11 @@ def main() -> None:
                 missed += 1
                 continue
             latencies.append(seen - started)
-            count, size = written(before, target.read_manifest())
+            after = target.read_manifest()
+            while after.generation < before.generation + 1:  # the swap, then the manifest read
+                after = target.read_manifest()
+            count, size = written(before, after)
+            rendered.append(after.rendered)
             objects.append(count)
             sizes.append(size)
     finally:
@@ -150,11 +200,13 @@ def main() -> None:
             worker.terminate()
             worker.wait(10)
     ms = [x * 1000 for x in latencies]
-    print(f"mode: {mode}; {args.changes} changes, {missed} not visible within 30 s")
+    how = "every document" if args.render_all else "what the change touched"
+    print(f"mode: {mode}, rendering {how}; {args.changes} changes, {missed} not visible in 30 s")
     print(
         f"commit to visible: p50 {percentile(ms, 0.5):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms, "
         f"max {max(ms):.0f} ms"
     )
+    print(f"rendered per change: {statistics.median(rendered):.0f} documents (median, of {total})")
     print(
         f"written per change: {statistics.median(objects):.0f} objects (median, of "
         f"{total}), {statistics.median(sizes) / 1024:.0f} KiB (median)"

@@ -42,6 +42,27 @@ class DomainEvent:
     status_change_ids: tuple[int, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class Touched:
+    """What one public change touched, recorded with its generation (models.PublicChange) so
+    that the publisher renders only the documents that show it. Public ids throughout."""
+
+    incidents: tuple[str, ...] = ()
+    maintenance: tuple[str, ...] = ()
+    # Components whose status or calendar (today's cell) the change may have moved.
+    components: tuple[str, ...] = ()
+    # Items may move between the pages of a listing (a window moved, an item added).
+    listings: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "incidents": sorted(self.incidents),
+            "maintenance": sorted(self.maintenance),
+            "components": sorted(self.components),
+            "listings": self.listings,
+        }
+
+
 def publish(event: DomainEvent) -> None:
     # Looked up per call (import_string hits sys.modules) so settings overrides apply.
     import_string(settings.STATUSPAGE_EVENT_HANDLER)(event)

@@ -563,3 +563,21 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.object_type} {self.object_repr}"
+
+
+class PublicChange(models.Model):
+    """What the public change that made one generation touched: the objects whose documents
+    it changed. Written with the generation bump (services.common.public_changed), read by the
+    publisher to render only the documents a change touches. `touched` is None when the write
+    did not say (page settings, component layout): then every document is rendered.
+
+    A bounded log (the newest PUBLIC_CHANGES_KEPT rows): a publisher further behind renders
+    everything, which is always correct."""
+
+    generation = models.BigIntegerField(unique=True)
+    # {"incidents": [public ids], "maintenance": [...], "components": [...],
+    #  "listings": bool (items may move between listing pages)}
+    touched = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"generation {self.generation}"

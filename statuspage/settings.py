@@ -399,6 +399,9 @@ PUBLISH_S3_REGION = env.str("PUBLISH_S3_REGION", default="")
 PUBLISH_S3_ADDRESSING_STYLE = env.choice(
     "PUBLISH_S3_ADDRESSING_STYLE", default="auto", choices=("auto", "path", "virtual")
 )
+# Render only the documents a change touches (and everything when that cannot be told, and
+# hourly). False: every publish renders every document, as a safety switch.
+PUBLISH_INCREMENTAL = env.bool("PUBLISH_INCREMENTAL", default=True)
 
 # --- upstream providers (docs/upstream.md) ---
 # Providers' status pages (Statuspage-compatible summary.json, or an Atom/RSS feed), polled on

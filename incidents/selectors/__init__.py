@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -33,6 +33,7 @@ from incidents.models import (
     Maintenance,
     MaintenanceUpdate,
     Page,
+    PublicChange,
 )
 from incidents.rules import incident_current_impact, page_status
 from incidents.selectors.uptime import (
@@ -429,4 +430,59 @@ def public_ids() -> PublicIds:
         maintenance=list(Maintenance.objects.order_by("id").values_list("public_id", flat=True)),
         components=list(Component.objects.order_by("id").values_list("public_id", flat=True)),
         groups=list(ComponentGroup.objects.order_by("id").values_list("public_id", flat=True)),
+    )
+
+
+# A publisher further behind than this renders everything rather than read the log.
+PUBLIC_CHANGES_READ = 200
+
+
+def public_changes(after: int, upto: int) -> list[dict[str, Any]] | None:
+    """What each generation in (after, upto] touched (models.PublicChange), oldest first; None
+    when that cannot be told: a generation without its record (made before the log existed,
+    pruned, a restore's jump) or one whose write did not say what it touched."""
+    if upto - after > PUBLIC_CHANGES_READ:
+        return None
+    rows = list(
+        PublicChange.objects.filter(generation__gt=after, generation__lte=upto)
+        .order_by("generation")
+        .values_list("touched", flat=True)
+    )
+    known = [row for row in rows if row is not None]
+    if len(known) != upto - after:
+        return None
+    return known
+
+
+def public_ids_covering(component_ids: Iterable[str]) -> PublicIds:
+    """The incidents and maintenance windows that cover any of these components (by public
+    id): each one's page shows their status now. Two queries."""
+    wanted = list(component_ids)
+    if not wanted:
+        return PublicIds([], [], [], [])
+    return PublicIds(
+        incidents=list(
+            Incident.objects.filter(affected__component__public_id__in=wanted)
+            .order_by("id")
+            .values_list("public_id", flat=True)
+            .distinct()
+        ),
+        maintenance=list(
+            Maintenance.objects.filter(components__public_id__in=wanted)
+            .order_by("id")
+            .values_list("public_id", flat=True)
+            .distinct()
+        ),
+        components=wanted,
+        groups=[],
+    )
+
+
+def components_not_operational() -> list[str]:
+    """Public ids of the components not operational now: their uptime figures and today's
+    cells move by the minute, with no write. One query."""
+    return list(
+        Component.objects.exclude(status=ComponentStatus.OPERATIONAL)
+        .order_by("id")
+        .values_list("public_id", flat=True)
     )

@@ -28,12 +28,15 @@ from incidents.models import (
     IncidentComponent,
     Maintenance,
     Page,
+    PublicChange,
 )
 from incidents.rules import effective_component_status
 
 logger = logging.getLogger(__name__)
 
 GENERATION_CACHE_KEY = "public:generation"
+# The change log the publisher reads (models.PublicChange) keeps this many generations.
+PUBLIC_CHANGES_KEPT = 1000
 # Bounds staleness if the cache write after a commit is lost (e.g. Redis blinked): readers
 # fall back to the database at most once per this many seconds.
 GENERATION_CACHE_SECONDS = 1
@@ -197,10 +200,20 @@ def audit_snapshot(obj: models.Model, fields: Iterable[str]) -> AuditValues:
     return out
 
 
-def public_changed() -> None:
+def public_changed(touched: events.Touched | None = None) -> None:
     """Bump the public generation in this transaction; publish it to the cache on commit so
-    public readers see the change at once (within GENERATION_CACHE_SECONDS at worst)."""
+    public readers see the change at once (within GENERATION_CACHE_SECONDS at worst).
+
+    `touched` says which objects the change concerns, recorded with the generation so that a
+    publish renders only their documents; None (the default) means "anything": the publish
+    renders every document, which is always correct, so only writes that know exactly what
+    they changed pass it."""
     Page.objects.update(generation=F("generation") + 1, updated_at=timezone.now())
+    new = Page.objects.values_list("generation", flat=True).get()
+    PublicChange.objects.create(
+        generation=new, touched=None if touched is None else touched.as_json()
+    )
+    PublicChange.objects.filter(generation__lte=new - PUBLIC_CHANGES_KEPT).delete()
 
     def _publish() -> None:
         try:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from incidents import events
 from incidents.enums import ChangeSource, ComponentStatus
 from incidents.errors import ServiceError
-from incidents.events import DomainEvent, EventKind
+from incidents.events import DomainEvent, EventKind, Touched
 from incidents.models import Component, ComponentGroup, ComponentStatusChange
 from incidents.services.common import (
     Actor,
@@ -263,7 +263,7 @@ def _status_write(
             before=before,
             after=audit_snapshot(component, _STATUS_FIELDS),
         )
-        public_changed()
+        public_changed(Touched(components=(component.public_id,)))
         if changes:
             change_ids = tuple(
                 ComponentStatusChange.objects.filter(component=component, at=when).values_list(

@@ -18,7 +18,7 @@ from incidents.enums import (
     IncidentStatus,
 )
 from incidents.errors import ServiceError
-from incidents.events import DomainEvent, EventKind
+from incidents.events import DomainEvent, EventKind, Touched
 from incidents.models import (
     AffectedComponent,
     Component,
@@ -253,7 +253,14 @@ def _apply_update(
         before=before,
         after=audit_snapshot(incident, _AUDIT_FIELDS),
     )
-    public_changed()
+    public_changed(
+        Touched(
+            incidents=(incident.public_id,),
+            components=tuple(
+                Component.objects.filter(id__in=affected_ids).values_list("public_id", flat=True)
+            ),
+        )
+    )
     events.publish(
         DomainEvent(
             kind=kind,
@@ -375,7 +382,7 @@ def incident_update_edit(
             before=before,
             after=audit_snapshot(update, fields),
         )
-        public_changed()
+        public_changed(Touched(incidents=(update.incident.public_id,)))
     return update
 
 
@@ -485,7 +492,7 @@ def postmortem_publish(*, incident: Incident, actor: Actor, notify: bool = True)
             obj=incident,
             after={"postmortem_published_at": now.isoformat()},
         )
-        public_changed()
+        public_changed(Touched(incidents=(incident.public_id,)))
         events.publish(
             DomainEvent(
                 kind=EventKind.POSTMORTEM_PUBLISHED,

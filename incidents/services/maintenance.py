@@ -12,7 +12,7 @@ from django.utils import timezone
 from incidents import events
 from incidents.enums import ACTIVE_MAINTENANCE_STATUSES, ChangeSource, MaintenanceStatus
 from incidents.errors import ServiceError
-from incidents.events import DomainEvent, EventKind
+from incidents.events import DomainEvent, EventKind, Touched
 from incidents.models import Component, Maintenance, MaintenanceUpdate
 from incidents.services.common import (
     SYSTEM,
@@ -274,7 +274,14 @@ def _post(
         updated_at=at,
         deliver_notifications=notify,
     )
-    public_changed()
+    public_changed(
+        Touched(
+            maintenance=(maintenance.public_id,),
+            components=tuple(maintenance.components.values_list("public_id", flat=True)),
+            # A window set or moved changes its place in the listings.
+            listings=kind in (EventKind.MAINTENANCE_SCHEDULED, EventKind.MAINTENANCE_RESCHEDULED),
+        )
+    )
     events.publish(
         DomainEvent(
             kind=kind,

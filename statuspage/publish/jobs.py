@@ -13,7 +13,7 @@ from statuspage.publish.services import publish_site
 log = logging.getLogger(__name__)
 
 
-def publish_generation(generation: int) -> str:
+def publish_generation(generation: int, *, refresh: bool = False) -> str:
     """Publish after the commit of `generation`. A burst of writes enqueues one job each; a
     job whose generation is no longer the newest does nothing, since the newest one's job
     (enqueued by that commit) publishes a state that includes it. Raises on failure, so
@@ -21,15 +21,16 @@ def publish_generation(generation: int) -> str:
     newest = Page.objects.values_list("generation", flat=True).get()
     if newest > generation:
         return "superseded"
-    report = publish_site()
+    report = publish_site(refresh=refresh)
     if report.errors:
         raise PublishError("; ".join(report.errors))
     if report.current:
         return "current"
     log.info(
-        "published generation %s: %s documents, %s objects written",
+        "published generation %s: %s documents (%s rendered), %s objects written",
         report.generation,
         report.documents,
+        len(report.rendered),
         report.written,
     )
     return "published"
@@ -39,7 +40,10 @@ def publish_tick() -> str:
     """Every minute, from the scheduler (settings.STATUSPAGE_PERIODIC_JOBS). Publishes what is
     not yet published: a change whose job was lost (Redis down at its commit), and the new day
     at the page's midnight (documents show "today" without any write). When every target is
-    current it costs one manifest read per target."""
+    current it costs one manifest read per target, except once an hour: then every document is
+    rendered again and what differs written (services.FULL_RENDER_EVERY), the safety net of
+    the publishes that render only what a change touched."""
     if not settings.PUBLISH_TARGETS:
         return "off"
-    return publish_generation(Page.objects.values_list("generation", flat=True).get())
+    newest = Page.objects.values_list("generation", flat=True).get()
+    return publish_generation(newest, refresh=True)

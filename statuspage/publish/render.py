@@ -17,22 +17,21 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import unescape
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse, StreamingHttpResponse
 from django.http.request import split_domain_port, validate_host
 from django.http.response import HttpResponseBase
-from django.test import Client
 
 from incidents import selectors
 from statuspage.metrics import RENDER_ONLY
 from statuspage.public_cache import GZIP_MIN_BYTES
+from statuspage.publish.handler import Answer, Renderer
 from statuspage.publish.layout import QUERY, LayoutError, object_key
 
 log = logging.getLogger(__name__)
@@ -166,37 +165,88 @@ def publishable(response: HttpResponseBase, path: str) -> bool:
     return bool(getattr(response, "public_document", False)) or path.startswith(settings.STATIC_URL)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """An incremental render: the previous publish's documents (key -> the origin's path and
+    query; key -> the keys each one led to) and which of them to render again. A document it
+    does not name is kept as published; a document the renders lead to that it did not have
+    is rendered."""
+
+    paths: dict[str, str]
+    links: dict[str, list[str]]
+    touched: Callable[[str, str], bool]
+
+
+@dataclass
+class Site:
+    """The page's documents after a render: those rendered now, those kept from the previous
+    publish (a Plan), and for each one the documents it leads to (links, the next page of a
+    listing, a redirect's target), by key."""
+
+    rendered: dict[str, Rendered] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)
+    links: dict[str, list[str]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rendered) + len(self.kept)
+
+
 @dataclass
 class _Crawl:
-    client: Client
-    secure: bool
+    renderer: Renderer
     origin: str
     on_progress: Callable[[int, int], None] | None
+    plan: Plan | None = None
     queue: list[tuple[str, str]] = field(default_factory=list)
     seen: set[tuple[str, str]] = field(default_factory=set)
     found: dict[str, Rendered] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)
+    links: dict[str, set[str]] = field(default_factory=dict)
+    roots: set[str] = field(default_factory=set)
 
-    def add(self, path: str, query: str = "") -> None:
+    def add(self, path: str, query: str = "", *, by: str | None = None) -> None:
+        """Render `path?query` (once), reached from the document `by` (None: an entry)."""
+        try:
+            key = object_key(path, query)
+        except LayoutError:
+            key = None
+        if key is not None:
+            if by is None:
+                self.roots.add(key)
+            else:
+                self.links.setdefault(by, set()).add(key)
+            plan = self.plan
+            if plan is not None and key in plan.paths and not plan.touched(path, query):
+                self.keep(key, plan)
+                return
         if len(self.seen) >= MAX_DOCUMENTS:
             raise PublishError(f"more than {MAX_DOCUMENTS} documents: links that never end?")
         if (path, query) not in self.seen:
             self.seen.add((path, query))
             self.queue.append((path, query))
 
-    def get(self, path: str, query: str) -> HttpResponseBase:
-        headers = {"X-Forwarded-Proto": "https"} if self.secure else {}
-        response: HttpResponseBase = self.client.get(
-            path, QUERY_STRING=query, secure=self.secure, headers=headers, follow=False
-        )
-        # Every document is asked for as by a first-time reader: nothing carried over.
-        self.client.cookies.clear()
-        if response.status_code >= 500:
-            raise PublishError(f"{path}?{query} answered {response.status_code}")
-        if response.has_header("X-Statuspage-Stale"):
-            raise PublishError("the database is unreachable: the app serves stale copies")
-        return response
+    def keep(self, key: str, plan: Plan) -> None:
+        """Keep a document as published, and follow what it led to: those are kept too,
+        or rendered if the change touched them."""
+        if key in self.kept:
+            return
+        self.kept.add(key)
+        for target in plan.links.get(key, ()):
+            if target in plan.paths:
+                path, _, query = plan.paths[target].partition("?")
+                self.add(path, query, by=key)
 
-    def run(self) -> dict[str, Rendered]:
+    def get(self, path: str, query: str) -> Answer:
+        # Every document is asked for as by a first-time reader: no cookie, nothing carried
+        # over from the one before.
+        answer = self.renderer.get(path, query)
+        if answer.status_code >= 500:
+            raise PublishError(f"{path}?{query} answered {answer.status_code}")
+        if answer.has_header("X-Statuspage-Stale"):
+            raise PublishError("the database is unreachable: the app serves stale copies")
+        return answer
+
+    def run(self) -> Site:
         done = len(self.seen) - len(self.queue)  # the front page, asked for before
         while self.queue:
             path, query = self.queue.pop(0)
@@ -204,59 +254,82 @@ class _Crawl:
             done += 1
             if self.on_progress is not None:
                 self.on_progress(done, done + len(self.queue))
-        return self.found
+        return self.reachable()
 
-    def visit(self, path: str, query: str) -> None:
-        response = self.get(path, query)
+    def reachable(self) -> Site:
+        """What the entries lead to, through the new links of what was rendered and the
+        previous links of what was kept: a document no longer linked from anywhere (a history
+        page that emptied) is dropped, as a crawl from scratch would not find it."""
+        previous = self.plan.links if self.plan is not None else {}
+        links = {k: sorted(v) for k, v in self.links.items() if k in self.found}
+        for key in self.kept - self.found.keys():
+            links[key] = previous.get(key, [])
+        present = self.found.keys() | self.kept
+        reached: set[str] = set()
+        stack = [k for k in self.roots if k in present]
+        while stack:
+            key = stack.pop()
+            if key in reached:
+                continue
+            reached.add(key)
+            stack.extend(k for k in links.get(key, ()) if k in present and k not in reached)
+        return Site(
+            rendered={k: d for k, d in self.found.items() if k in reached},
+            kept={k for k in self.kept if k in reached and k not in self.found},
+            links={k: [t for t in v if t in reached] for k, v in links.items() if k in reached},
+        )
+
+    def visit(self, path: str, query: str, answer: Answer | None = None) -> None:
+        answer = answer or self.get(path, query)
         served = path
-        cache_control = response.get("Cache-Control", "")
-        if response.status_code in (301, 308):
+        cache_control = answer.get("Cache-Control", "")
+        try:
+            key: str | None = object_key(path, query)
+        except LayoutError:
+            key = None
+        if answer.status_code in (301, 308):
             # A permanent redirect to a published document (/favicon.ico): the target's bytes
             # under the asked-for name, as a static host cannot redirect by itself. Cached as
             # the redirect is: the target may be a content-hashed file, cached for good under
             # its own name, never under this one.
-            target = self.local(response["Location"], path)
+            target = self.local(answer["Location"], path)
             if target is None:
                 return
-            response = self.get(*target)
-            self.add(*target)
+            answer = self.get(*target)
+            self.add(*target, by=key)
             served = target[0]
-        else:
-            cache_control = response.get("Cache-Control", "")
-        if not publishable(response, served):
+        if not publishable(answer.response, served):
             return
-        try:
-            key = object_key(path, query)
-        except LayoutError:
+        if key is None:
             log.info("not published (no place in a target): %s?%s", path, query)
             return
-        body = _body(response)
+        body = answer.body
         self.found[key] = Rendered(
             path=path,
             query=query,
             key=key,
             body=body,
-            content_type=response["Content-Type"],
+            content_type=answer["Content-Type"],
             cache_control=cache_control,
         )
-        kind = response["Content-Type"].split(";")[0].strip()
+        kind = answer["Content-Type"].split(";")[0].strip()
         if kind == "text/html":
             for link in _LINK.findall(body):
                 target = self.local(unescape(link.decode("utf-8", "replace")).strip(), path)
                 if target is not None:
-                    self.add(*target)
+                    self.add(*target, by=key)
         if path in PAGED_JSON and kind == "application/json":
-            self.next_page(path, query, body)
+            self.next_page(path, query, body, key)
 
-    def next_page(self, path: str, query: str, body: bytes) -> None:
+    def next_page(self, path: str, query: str, body: bytes, key: str) -> None:
         items = json.loads(body).get(PAGED_JSON[path]) or []
         if not items:
             return
         number = int(query.removeprefix("page=")) if query.startswith("page=") else 1
         following = f"page={number + 1}"
         probe = self.get(path, following)
-        if probe.status_code == 200 and json.loads(_body(probe)).get(PAGED_JSON[path]):
-            self.add(path, following)
+        if probe.status_code == 200 and json.loads(probe.body).get(PAGED_JSON[path]):
+            self.add(path, following, by=key)
 
     def local(self, link: str, base: str) -> tuple[str, str] | None:
         """The (path, query) a link leads to on this site, or None (elsewhere, not a
@@ -271,12 +344,6 @@ class _Crawl:
         if path.startswith(NEVER_FOLLOWED) or (query and not QUERY.fullmatch(query)):
             return None
         return path, query
-
-
-def _body(response: HttpResponseBase) -> bytes:
-    if isinstance(response, StreamingHttpResponse):  # static files (WhiteNoise)
-        return b"".join(cast(Iterable[bytes], response.streaming_content))
-    return cast(HttpResponse, response).content
 
 
 def _ids() -> Iterator[str]:
@@ -294,11 +361,16 @@ def _ids() -> Iterator[str]:
 
 
 def render_site(
-    *, public_url: str, on_progress: Callable[[int, int], None] | None = None
-) -> dict[str, Rendered]:
-    """Every public document of the page, by key. An empty result means the page is not
-    public (its front page is not a public document): nothing of it may be published.
-    Raises PublishError when the page cannot be rendered whole (a 5xx, the database down)."""
+    *,
+    public_url: str,
+    on_progress: Callable[[int, int], None] | None = None,
+    plan: Plan | None = None,
+) -> Site:
+    """Every public document of the page, by key: all rendered, or with a `plan` only those
+    it touches and those that are new (the rest kept as published). An empty result means the
+    page is not public (its front page is not a public document): nothing of it may be
+    published. Raises PublishError when the page cannot be rendered whole (a 5xx, the
+    database down)."""
     parts = urlsplit(public_url)
     domain, _port = split_domain_port(parts.netloc)
     allowed = settings.ALLOWED_HOSTS or (
@@ -308,19 +380,20 @@ def render_site(
         raise PublishError(
             f"the page's host {parts.netloc!r} (from its public URL) is not in ALLOWED_HOSTS"
         )
-    environ: dict[str, Any] = {"HTTP_HOST": parts.netloc, RENDER_ONLY: "1"}
-    client = Client(raise_request_exception=False, **environ)
+    extra: dict[str, Any] = {RENDER_ONLY: "1"}
+    renderer = Renderer(host=parts.netloc, secure=parts.scheme == "https", extra=extra)
     origin = f"{parts.scheme}://{parts.netloc}"
-    crawl = _Crawl(client, parts.scheme == "https", origin, on_progress)
+    crawl = _Crawl(renderer, origin, on_progress, plan)
     front = crawl.get("/", "")
     if front.status_code != 200:
         # A redirect (HTTPS, a host), a 404: something is wrong with how the page is reached,
         # not a page gone private. Publishing nothing must not withdraw what is published.
         raise PublishError(f"the front page answered {front.status_code}, not 200")
     crawl.seen.add(("/", ""))
-    crawl.visit("/", "")
+    crawl.roots.add("index.html")
+    crawl.visit("/", "", front)
     if "index.html" not in crawl.found:
-        return {}
+        return Site()
     for entry in ENTRY_POINTS[1:]:
         crawl.add(*entry.partition("?")[::2])
     for entry in _ids():

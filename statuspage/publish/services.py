@@ -10,19 +10,22 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from incidents import selectors
 from incidents.models import Page
 from incidents.queue import enqueue_now
-from statuspage.publish.render import PublishError, render_site
+from statuspage.publish.render import Plan, PublishError, Site, render_site
+from statuspage.publish.scope import Changes, touched_by
 from statuspage.publish.targets import (
     BeforeWrite,
+    KeptMissing,
     Manifest,
     Outcome,
     Target,
@@ -44,7 +47,11 @@ class Report:
     version: str = ""
     # Every target's manifest already described this version: nothing was rendered.
     current: bool = False
+    # Documents published (rendered now or kept as published)...
     documents: int = 0
+    # ...the keys of those rendered by this publish (all of them unless it was incremental).
+    rendered: list[str] = field(default_factory=list)
+    incremental: bool = False
     # key -> the origin's path (and query) of each document published
     paths: dict[str, str] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list)
@@ -78,50 +85,173 @@ def job_id(generation: int) -> str:
 def publish_site(
     *,
     full: bool = False,
+    render_all: bool = False,
+    refresh: bool = False,
     targets: list[Target] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     before_write: BeforeWrite | None = None,
 ) -> Report:
     """Publish the page as it is now to every target. `full` ignores the manifests and
-    rewrites every object (`manage.py publish --all`). Raises PublishError when the page
-    cannot be rendered whole; a target that fails is reported in `errors` (the others are
-    still published)."""
+    rewrites every object (`manage.py publish --all`); `render_all` renders every document
+    but writes only what changed (otherwise only the documents the changes since the previous
+    publish touched are rendered, when that can be told: plan_for). `refresh` (the periodic
+    tick) renders everything when the targets are current but were last rendered whole more
+    than FULL_RENDER_EVERY ago. Raises PublishError when the page cannot be rendered whole; a
+    target that fails is reported in `errors` (the others are still published)."""
     targets = configured_targets() if targets is None else targets
     if not targets:
         return Report()
     with publish_lock():
         page = selectors.page_get()
-        version = f"{page.generation}.{datetime.now(page.tz).date().isoformat()}"
+        now = timezone.now()
+        version = f"{page.generation}.{now.astimezone(page.tz).date().isoformat()}"
         report = Report(page.generation, version)
         failed: set[str] = set()
         previous = {t.url: None if full else _manifest_of(t, report, failed) for t in targets}
         if not full and all(m is not None and m.version == version for m in previous.values()):
-            report.current = True
-            return report
-        documents = render_site(public_url=page.public_url, on_progress=on_progress)
-        report.documents = len(documents)
-        report.paths = {key: doc.url_path for key, doc in documents.items()}
-        manifest = Manifest(page.generation, version, {k: d.digest for k, d in documents.items()})
-        for target in targets:
-            if target.url in failed:
-                continue
-            before = previous[target.url]
-            try:
-                if before is not None and before.objects == manifest.objects:
-                    # Nothing the readers get changed (a write outside every document, a new
-                    # day that changed no document): only the manifest's version moves.
-                    target.write_manifest(manifest)
-                    outcome = Outcome(target.url)
-                else:
-                    outcome = target.publish(documents, manifest, before, before_write=before_write)
-            except PublishError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - one target down must not stop the others
-                log.exception("publish to %s failed", target.url)
-                report.errors.append(f"{target.url}: {exc}")
-                continue
-            report.outcomes.append(outcome)
+            if not (refresh and _full_render_due(previous.values(), now)):
+                report.current = True
+                return report
+            # Current, but not rendered whole for an hour: render everything, write what
+            # differs (what moved with the clock alone, or a change's documents mapped wrong).
+            render_all = True
+        live = [t for t in targets if t.url not in failed]
+        # Read before rendering: a write committing meanwhile can only make the next publish
+        # render more, never less.
+        status = "|".join(selectors.status_summary())
+        manifests = [previous[t.url] for t in live]
+        incremental = settings.PUBLISH_INCREMENTAL and not (full or render_all)
+        base = plan_for(page, status, manifests) if incremental else None
+        site, manifest = _render(page, version, now, status, base, on_progress, report)
+        retry = _publish_to(live, site, manifest, previous, report, before_write)
+        if retry:
+            # A kept document was missing from a target: render everything for those.
+            site, manifest = _render(page, version, now, status, None, on_progress, report)
+            _publish_to(retry, site, manifest, previous, report, before_write)
     return report
+
+
+# The hourly safety net: even when every change said what it touched, a publish renders
+# every document at least this often (publish_tick runs every minute).
+FULL_RENDER_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Base:
+    """The previous publish an incremental render starts from, and what to render again."""
+
+    manifest: Manifest
+    plan: Plan
+
+
+def _full_render_due(manifests: Iterable[Manifest | None], now: datetime) -> bool:
+    for manifest in manifests:
+        try:
+            full_at = datetime.fromisoformat(manifest.full_at) if manifest else None
+        except ValueError:
+            full_at = None
+        if full_at is None or not timedelta(0) <= now - full_at < FULL_RENDER_EVERY:
+            return True
+    return False
+
+
+def plan_for(page: Page, status: str, manifests: list[Manifest | None]) -> Base | None:
+    """The incremental render from the targets' previous publish, or None (render
+    everything) when what changed since cannot be told: a target without a manifest (or one
+    from before manifests held the links), targets at different publishes, history rewritten
+    (a backdated change, an edit, a restore: Page.history_version), a new day at the page,
+    the hourly full render due, or a change in between that did not say what it touched."""
+    if not manifests or any(m is None for m in manifests):
+        return None
+    first = manifests[0]
+    assert first is not None
+    if any(m != first for m in manifests[1:]) or not first.paths or not first.full_at:
+        return None
+    today = timezone.now().astimezone(page.tz).date().isoformat()
+    if first.version.partition(".")[2] != today or first.history_version != page.history_version:
+        return None
+    if _full_render_due([first], timezone.now()):
+        return None
+    records = selectors.public_changes(first.generation, page.generation)
+    if records is None:
+        return None
+    changes = Changes.union(records)
+    changes.status = first.status != status
+    changes.live = set(selectors.components_not_operational())
+    covering = selectors.public_ids_covering(changes.components)
+    touched = touched_by(changes, first.paths, first.links, covering)
+    return Base(first, Plan(first.paths, first.links, touched))
+
+
+def _render(
+    page: Page,
+    version: str,
+    now: datetime,
+    status: str,
+    base: Base | None,
+    on_progress: Callable[[int, int], None] | None,
+    report: Report,
+) -> tuple[Site, Manifest]:
+    site = render_site(
+        public_url=page.public_url,
+        on_progress=on_progress,
+        plan=None if base is None else base.plan,
+    )
+    before = base.manifest if base is not None else Manifest(0, "")
+    objects = {k: before.objects[k] for k in site.kept}
+    objects.update((k, d.digest) for k, d in site.rendered.items())
+    paths = {k: before.paths[k] for k in site.kept}
+    paths.update((k, d.url_path) for k, d in site.rendered.items())
+    report.documents = len(site)
+    report.rendered = sorted(site.rendered)
+    report.incremental = base is not None
+    report.paths = paths
+    manifest = Manifest(
+        page.generation,
+        version,
+        objects,
+        paths=paths,
+        links=site.links,
+        history_version=page.history_version,
+        full_at=before.full_at if base is not None else now.isoformat(),
+        status=status,
+        rendered=len(site.rendered),
+    )
+    return site, manifest
+
+
+def _publish_to(
+    targets: list[Target],
+    site: Site,
+    manifest: Manifest,
+    previous: dict[str, Manifest | None],
+    report: Report,
+    before_write: BeforeWrite | None,
+) -> list[Target]:
+    """Publish to each target; returns the targets that lacked a kept document."""
+    retry: list[Target] = []
+    for target in targets:
+        before = previous[target.url]
+        try:
+            if before is not None and before.objects == manifest.objects:
+                # Nothing the readers get changed (a write outside every document, a new
+                # day that changed no document): only the manifest moves.
+                target.write_manifest(manifest)
+                outcome = Outcome(target.url)
+            else:
+                outcome = target.publish(site.rendered, manifest, before, before_write=before_write)
+        except PublishError:
+            raise
+        except KeptMissing:
+            log.warning("%s lacks documents its manifest lists: rendering everything", target.url)
+            retry.append(target)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one target down must not stop the others
+            log.exception("publish to %s failed", target.url)
+            report.errors.append(f"{target.url}: {exc}")
+            continue
+        report.outcomes.append(outcome)
+    return retry
 
 
 def _manifest_of(target: Target, report: Report, failed: set[str]) -> Manifest | None:

@@ -40,7 +40,19 @@ class TargetError(ValueError):
 class Manifest:
     generation: int
     version: str
+    # key -> digest of every object
     objects: dict[str, str] = field(default_factory=dict)
+    # What a later publish needs to render only what a change touches (services.plan_for):
+    # key -> the origin's path and query; key -> the keys the document leads to; the page's
+    # history version; when every document was last rendered (ISO 8601).
+    paths: dict[str, str] = field(default_factory=dict)
+    links: dict[str, list[str]] = field(default_factory=dict)
+    history_version: int = 0
+    full_at: str = ""
+    # The page's indicator and description, which every HTML page shows in its title and icon.
+    status: str = ""
+    # How many documents this publish rendered (the others were kept): for the curious.
+    rendered: int = 0
 
     def dumps(self) -> bytes:
         return json.dumps(
@@ -49,6 +61,12 @@ class Manifest:
                 "generation": self.generation,
                 "version": self.version,
                 "objects": self.objects,
+                "paths": self.paths,
+                "links": self.links,
+                "history_version": self.history_version,
+                "full_at": self.full_at,
+                "status": self.status,
+                "rendered": self.rendered,
             },
             sort_keys=True,
             separators=(",", ":"),
@@ -62,7 +80,17 @@ class Manifest:
             data = json.loads(raw)
             if data.get("format") != MANIFEST_FORMAT:
                 return None
-            return cls(int(data["generation"]), str(data["version"]), dict(data["objects"]))
+            return cls(
+                int(data["generation"]),
+                str(data["version"]),
+                dict(data["objects"]),
+                paths=dict(data.get("paths") or {}),
+                links={k: list(v) for k, v in (data.get("links") or {}).items()},
+                history_version=int(data.get("history_version") or 0),
+                full_at=str(data.get("full_at") or ""),
+                status=str(data.get("status") or ""),
+                rendered=int(data.get("rendered") or 0),
+            )
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
@@ -126,13 +154,24 @@ def configured_targets() -> list[Target]:
     return [parse_target(url) for url in settings.PUBLISH_TARGETS]
 
 
+class KeptMissing(Exception):
+    """A document kept from the previous publish (not rendered again) is not in the target:
+    the target was damaged or emptied behind the manifest's back. Rendering everything fixes
+    it."""
+
+
 def _changed(
-    documents: Mapping[str, Rendered], previous: Manifest | None
+    documents: Mapping[str, Rendered], manifest: Manifest, previous: Manifest | None
 ) -> tuple[list[str], list[str]]:
-    """(keys to write, keys to delete) against the previous manifest."""
+    """(keys to write, keys to delete) against the previous manifest. `documents` are the
+    ones rendered; the manifest's other objects are kept as the previous publish left them,
+    which only a previous manifest listing them with the same digest allows."""
     before = previous.objects if previous else {}
+    for key, digest in manifest.objects.items():
+        if key not in documents and before.get(key) != digest:
+            raise KeptMissing(f"{key} was not rendered and is not published as it should be")
     write = [k for k, doc in documents.items() if before.get(k) != doc.digest]
-    delete = [k for k in before if k not in documents]
+    delete = [k for k in before if k not in manifest.objects]
     return write, delete
 
 
@@ -173,7 +212,7 @@ class DirectoryTarget:
         before_write: BeforeWrite | None = None,
     ) -> Outcome:
         outcome = Outcome(self.url)
-        write, outcome.deleted = _changed(documents, previous)
+        write, outcome.deleted = _changed(documents, manifest, previous)
         changed = set(write)
         old = self.current.resolve() if self.current.exists() else None
         generations = self.root / "generations"
@@ -181,6 +220,9 @@ class DirectoryTarget:
         folder = generations / name
         folder.mkdir(parents=True)
         try:
+            for key in manifest.objects.keys() - documents.keys():
+                if old is None or not _link_kept(old, folder, key):
+                    raise KeptMissing(f"{key} is missing from {self.current}")
             for key, doc in documents.items():
                 names = [(key, doc.body), (key + ".gz", doc.gzip_body)]
                 if key not in changed and old is not None and _link(old, folder, names):
@@ -227,6 +269,17 @@ def _link(old: Path, new: Path, names: list[tuple[str, bytes | None]]) -> bool:
         except OSError:  # a file system without hard links: copy
             shutil.copyfile(old / file_name, target)
     return True
+
+
+def _link_kept(old: Path, new: Path, key: str) -> bool:
+    """Hard-link a document that was not rendered again (and its .gz, if it has one) from
+    the previous generation. False when the previous generation lacks it."""
+    if not (old / key).is_file():
+        return False
+    names: list[tuple[str, bytes | None]] = [(key, b"")]
+    if (old / f"{key}.gz").is_file():
+        names.append((f"{key}.gz", b""))
+    return _link(old, new, names)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -295,7 +348,7 @@ class S3Target:
     ) -> Outcome:
         client = self.client()
         outcome = Outcome(self.url)
-        write, delete = _changed(documents, previous)
+        write, delete = _changed(documents, manifest, previous)
         for key in write:
             if before_write is not None:
                 before_write(key)

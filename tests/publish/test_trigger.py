@@ -73,8 +73,11 @@ def test_manage_publish_all_rewrites_every_object_with_a_progress_bar(site, publ
 
     out, err = capsys.readouterr()
     assert f"{len(first.objects)} written" in out.splitlines()[-2]
-    # The bar ends full: every document asked for, out of all there were to ask for.
-    assert re.search(r"rendering: \[#{30}\] (\d+)/\1\n$", err), err[-200:]
+    # Not a terminal: plain lines, the last one full (every document asked for, out of all
+    # there were to ask for), with the time it took.
+    assert "\r" not in err
+    assert re.search(r"^rendering: (\d+)/\1 \(100%\), took \d+:\d\d\n$", err, re.M), err[-200:]
+    assert "rendered all" in out
     assert published.read_manifest().objects == first.objects
 
 

@@ -14,8 +14,10 @@ from statuspage.publish.targets import TargetError
 
 class Command(BaseCommand):
     help = (
-        "Render every public document and publish what changed to each PUBLISH_TARGETS "
-        "target; --all rewrites every object (a new or emptied target)."
+        "Publish the page to each PUBLISH_TARGETS target now: render the documents changed "
+        "since the last publish (every one when that cannot be told) and write what changed; "
+        "--all renders every document and rewrites every object (a new, emptied or damaged "
+        "target)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,7 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, full: bool, **options: Any) -> None:
-        bar = ProgressBar(self.stderr)
+        # A bar with the time left on a terminal, a plain line every few seconds elsewhere.
+        bar = ProgressBar(self.stderr, eta=True, tty=None)
         try:
             report = publish_site(
                 full=full, on_progress=lambda done, total: bar("rendering", done, total)
@@ -39,6 +42,12 @@ class Command(BaseCommand):
         if report.current:
             self.stdout.write(f"Every target is current (generation {report.generation}).")
             return
+        rendered = (
+            f"rendered {len(report.rendered)} of {report.documents} documents (what changed)"
+            if report.incremental
+            else f"rendered all {report.documents} documents"
+        )
+        self.stdout.write(rendered)
         for outcome in report.outcomes:
             self.stdout.write(
                 f"{outcome.target}: {len(outcome.written)} written "

@@ -1,0 +1,110 @@
+"""Which documents a change touches: the rules of an incremental publish.
+
+Each public write records what it touched (incidents.models.PublicChange: incident,
+maintenance and component ids, whether items may move between listing pages). Here that
+becomes a test on a document's path and query, applied to the previous publish's documents:
+
+- every change: the front page (and its Markdown, `/index.md`), the first history page, the
+  feeds, every `/api/v2` document (each carries the page's `updated_at`) and the embeds;
+- an incident or maintenance: its permalink, and every document that links to it (the history
+  page that lists it, a calendar cell that names it); a new one, or one whose window moved,
+  shifts the listings: every history page;
+- a component: `/uptime` (its pages), that component's calendar, the page of every incident
+  and window that covers it (each shows its components' status now), and the badges;
+- a component that is not operational: its calendar and `/uptime` at every publish (today's
+  downtime grows by the minute, without a write);
+- the page's indicator or description moved (an incident opened, the last one resolved):
+  every HTML page, whose title and icon show it, and the badges.
+
+The rest (other permalinks, other calendars, older history pages, static files, the brand
+stylesheet and images) is kept as published. When a change cannot be told (a write that did
+not say, a gap in the log, a rewritten past, a new day, the hourly full render), everything is
+rendered: services.plan_for decides, and tests/publish/test_incremental.py proves the result
+byte-identical to a publish from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from incidents.selectors import PublicIds
+from statuspage.publish.layout import object_key
+
+# Documents every change touches: (path, query) exactly, and paths by prefix.
+ALWAYS = {
+    ("/", ""),
+    ("/index.md", ""),
+    ("/history", ""),
+    # The same page as linked from page 2: it lists what happens now.
+    ("/history", "page=1"),
+    ("/history.atom", ""),
+    ("/history.rss", ""),
+    ("/maintenance.ics", ""),
+}
+ALWAYS_PREFIXES = ("/api/v2/", "/embed/")
+# Badges show statuses only: the page's (`/badge.svg`, `/badge.json`), a component's or a
+# group's (`/badge/<id>.svg`).
+BADGES = "/badge"
+
+
+@dataclass
+class Changes:
+    """The union of the changes since the previous publish."""
+
+    incidents: set[str] = field(default_factory=set)
+    maintenance: set[str] = field(default_factory=set)
+    components: set[str] = field(default_factory=set)
+    listings: bool = False
+    # The page's indicator moved: every HTML page shows it (title, icon).
+    status: bool = False
+    # Components not operational now: their calendars count downtime by the minute.
+    live: set[str] = field(default_factory=set)
+
+    @classmethod
+    def union(cls, records: Iterable[dict[str, Any]]) -> Changes:
+        out = cls()
+        for record in records:
+            out.incidents.update(record.get("incidents") or ())
+            out.maintenance.update(record.get("maintenance") or ())
+            out.components.update(record.get("components") or ())
+            out.listings = out.listings or bool(record.get("listings"))
+        return out
+
+
+def touched_by(
+    changes: Changes,
+    paths: dict[str, str],
+    links: dict[str, list[str]],
+    covering: PublicIds,
+) -> Callable[[str, str], bool]:
+    """The test for "render again" of the previous publish's documents (`paths`: key -> the
+    origin's path and query; `links`: key -> the keys it leads to; `covering`: the incidents
+    and windows that cover a changed component, whose pages show its status now)."""
+    permalinks = {f"/incidents/{i}" for i in changes.incidents} | {
+        f"/maintenance/{m}" for m in changes.maintenance
+    }
+    permalink_keys = {object_key(p) for p in permalinks}
+    permalinks |= {f"/incidents/{i}" for i in covering.incidents}
+    permalinks |= {f"/maintenance/{m}" for m in covering.maintenance}
+    # A permalink not published before is a new item: every listing page may shift.
+    listings = changes.listings or not permalink_keys <= paths.keys()
+    linking = {key for key, targets in links.items() if permalink_keys.intersection(targets)}
+    moving = changes.components | changes.live
+    calendars = {f"component={c}" for c in moving}
+
+    def touched(path: str, query: str) -> bool:
+        if changes.status and object_key(path, query).endswith(".html"):
+            return True
+        if (path, query) in ALWAYS or path.startswith(ALWAYS_PREFIXES) or path in permalinks:
+            return True
+        if path.startswith(BADGES):
+            return changes.status or bool(changes.components)
+        if path == "/history" and listings:
+            return True
+        if path == "/uptime" and moving:
+            return not query.startswith("component=") or query in calendars
+        return object_key(path, query) in linking
+
+    return touched

@@ -1,0 +1,323 @@
+"""A publish renders only the documents the changes since the previous one touched, and the
+result is the very tree a publish from scratch gives: that equality is the guard of the
+mapping from changes to documents (statuspage/publish/scope.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import PublicChange
+from statuspage.publish import jobs
+from statuspage.publish import services as publish_services
+from statuspage.publish.services import publish_site
+from statuspage.publish.targets import MANIFEST, DirectoryTarget, parse_target
+
+
+@pytest.fixture
+def scratch(tmp_path) -> DirectoryTarget:
+    """A second directory, rebuilt from scratch (`publish --all`) after every change."""
+    target = parse_target(f"file://{tmp_path / 'scratch'}")
+    assert isinstance(target, DirectoryTarget)
+    return target
+
+
+@pytest.fixture
+def history(site, operator):
+    """An incident seven months back: older history pages exist, and must be kept as they
+    are while the page's present changes."""
+    services.incident_create(
+        name="Old outage",
+        body="Long ago.",
+        actor=operator,
+        at=timezone.now() - timedelta(days=210),
+    )
+    return site
+
+
+def _tree(target: DirectoryTarget) -> dict[str, bytes]:
+    root = target.current.resolve()
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def _same_as_from_scratch(directory, scratch, label="") -> publish_services.Report:
+    """Publish incrementally to `directory`, from scratch to `scratch`; the trees (bytes,
+    gzip copies, names) and the manifests' objects must be identical."""
+    # Both at one instant: what a document shows of "now" (today's downtime so far) is the
+    # same in both, however long a render takes.
+    with time_machine.travel(timezone.now(), tick=False):
+        report = publish_site(targets=[directory])
+        publish_site(targets=[scratch], full=True)
+    mine, theirs = _tree(directory), _tree(scratch)
+    assert mine.keys() == theirs.keys()
+    assert [k for k in mine if mine[k] != theirs[k]] == [], label
+    assert directory.read_manifest().objects == scratch.read_manifest().objects
+    return report
+
+
+def _changes(site, operator):
+    """A day of an incident's life and the page around it, one public write at a time."""
+    api, db, web = site["api"], site["db"], site["web"]
+    incident = site["open"]
+    window = site["maintenance"]
+    yield (
+        "an update that moves no status",
+        lambda: services.incident_update_post(
+            incident=incident, status="identified", body="Still on it.", actor=operator
+        ),
+    )
+    yield (
+        "an update that moves a component",
+        lambda: services.incident_update_post(
+            incident=incident,
+            status="identified",
+            body="Worse now.",
+            actor=operator,
+            component_statuses={api: "major_outage"},
+        ),
+    )
+    yield (
+        "a component set by hand",
+        lambda: services.component_status_set(
+            component=db, status="degraded_performance", actor=operator
+        ),
+    )
+    yield (
+        "a new incident",
+        lambda: services.incident_create(
+            name="Website slow",
+            body="Looking.",
+            actor=operator,
+            component_statuses={web: "degraded_performance"},
+        ),
+    )
+    yield (
+        "an update edited",
+        lambda: services.incident_update_edit(
+            update=incident.updates.order_by("-id").first(),
+            body="Worse, now fixed.",
+            actor=operator,
+        ),
+    )
+    yield (
+        "a resolution",
+        lambda: services.incident_resolve(incident=incident, body="Fixed.", actor=operator),
+    )
+    yield (
+        "a postmortem",
+        lambda: (
+            services.postmortem_save_draft(incident=incident, body="## Cause\nX.", actor=operator),
+            services.postmortem_publish(incident=incident, actor=operator),
+        ),
+    )
+    yield (
+        "a window moved",
+        lambda: services.maintenance_reschedule(
+            maintenance=window,
+            scheduled_for=window.scheduled_for + timedelta(days=1),
+            scheduled_until=window.scheduled_until + timedelta(days=1),
+            actor=operator,
+        ),
+    )
+    yield "a window started", lambda: services.maintenance_start(maintenance=window, actor=operator)
+    yield (
+        "a component back by hand",
+        lambda: services.component_status_set(component=db, status="operational", actor=operator),
+    )
+
+
+def test_after_each_change_the_published_tree_is_the_one_from_scratch(
+    history, directory, scratch, operator, clock
+):
+    _same_as_from_scratch(directory, scratch)
+    for label, change in _changes(history, operator):
+        # Time passes between changes (within the hour of the last full render): what a
+        # document shows of "now" (today's downtime so far) must not go stale in the copy.
+        clock.shift(timedelta(minutes=5))
+        change()
+        report = _same_as_from_scratch(directory, scratch, label)
+        assert report.incremental, label
+        assert len(report.rendered) < report.documents, label
+
+
+def test_a_burst_of_changes_is_published_at_once_from_the_union(
+    history, directory, scratch, operator
+):
+    _same_as_from_scratch(directory, scratch)
+    for _label, change in _changes(history, operator):
+        change()
+    report = _same_as_from_scratch(directory, scratch)
+    assert report.incremental
+
+
+def test_an_incident_update_renders_what_shows_it_and_keeps_the_rest(history, directory, operator):
+    full = publish_site(targets=[directory])
+    assert not full.incremental and len(full.rendered) == full.documents
+    site = history
+    services.incident_update_post(
+        incident=site["open"], status="identified", body="Still on it.", actor=operator
+    )
+
+    report = publish_site(targets=[directory])
+
+    assert report.incremental and report.documents == full.documents
+    rendered = set(report.rendered)
+    open_id = site["open"].public_id
+    assert {
+        "index.html",
+        f"incidents/{open_id}/index.html",
+        "history/index.html",
+        "history.atom",
+        "api/v2/summary.json",
+        f"embed/frame/index@id={open_id}.html",
+    } <= rendered
+    # Page 1 (`?page=1`, as page 2 links it) lists the incident; the older ones do not.
+    older = {k for k in full.paths if k.startswith("history/index@page=") and "page=1." not in k}
+    assert older, "the fixture has older history pages"
+    kept = {
+        f"incidents/{site['resolved'].public_id}/index.html",
+        f"uptime/index@component={site['db'].public_id}.html",
+        f"uptime/index@component={site['web'].public_id}.html",
+        "static/public/status.css",
+        "brand.css",
+        *older,
+    }
+    assert kept <= set(report.paths)
+    assert kept & rendered == set()
+
+
+def test_a_change_that_does_not_say_what_it_touched_renders_everything(site, directory, operator):
+    publish_site(targets=[directory])
+    services.component_update(component=site["web"], actor=operator, name="Web site")
+
+    report = publish_site(targets=[directory])
+
+    assert not report.incremental and len(report.rendered) == report.documents
+
+
+def test_a_gap_in_the_change_log_renders_everything(site, directory, operator):
+    publish_site(targets=[directory])
+    services.component_status_set(component=site["db"], status="major_outage", actor=operator)
+    PublicChange.objects.all().delete()
+
+    report = publish_site(targets=[directory])
+
+    assert not report.incremental
+
+
+def test_rewritten_history_renders_everything(site, directory, operator):
+    publish_site(targets=[directory])
+    # An incident's name shows in the finished days it touched: past days change.
+    services.incident_edit(incident=site["resolved"], actor=operator, name="Slow site")
+
+    report = publish_site(targets=[directory])
+
+    assert not report.incremental
+
+
+def test_a_new_day_and_the_hourly_render_render_everything(site, directory, operator, clock):
+    publish_site(targets=[directory])
+    clock.shift(timedelta(minutes=30))
+    services.component_status_set(component=site["db"], status="major_outage", actor=operator)
+    assert publish_site(targets=[directory]).incremental
+
+    clock.shift(publish_services.FULL_RENDER_EVERY)
+    services.component_status_set(component=site["db"], status="operational", actor=operator)
+    assert not publish_site(targets=[directory]).incremental
+
+    clock.shift(timedelta(days=1))
+    report = publish_site(targets=[directory])
+    assert not report.current and not report.incremental
+
+
+def test_a_target_missing_a_kept_document_is_rendered_whole_and_repaired(
+    site, directory, scratch, operator
+):
+    publish_site(targets=[directory])
+    kept = directory.current.resolve() / "static" / "public" / "status.css"
+    assert kept.is_file()
+    kept.unlink()
+    services.component_status_set(component=site["db"], status="major_outage", actor=operator)
+
+    report = _same_as_from_scratch(directory, scratch)
+
+    assert not report.incremental and not report.errors
+
+
+def test_targets_at_different_publishes_render_everything(site, directory, scratch, operator):
+    publish_site(targets=[directory])
+    services.component_status_set(component=site["db"], status="major_outage", actor=operator)
+
+    report = publish_site(targets=[directory, scratch])
+
+    assert not report.incremental
+    assert _tree(directory) == _tree(scratch)
+
+
+def test_rendering_sends_no_request_signals_and_leaves_connection_handling_alone(site, directory):
+    """The app's own renders are not requests: no request_started/request_finished (the test
+    client's way disconnects close_old_connections from them, for every thread)."""
+    sent: list[str] = []
+
+    def started(**kwargs):
+        sent.append("started")
+
+    def finished(**kwargs):
+        sent.append("finished")
+
+    def connected(done: int, total: int) -> None:
+        for signal in (request_started, request_finished):
+            receivers = [r[1]() for r in signal.receivers]
+            assert close_old_connections in receivers
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        report = publish_site(targets=[directory], on_progress=connected)
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+
+    assert report.documents and sent == []
+
+
+def test_the_tick_renders_everything_once_an_hour_even_without_a_change(
+    site, directory, scratch, settings, clock
+):
+    """The safety net: whatever a publish kept that it should have rendered (and what moves
+    with the clock alone: today's downtime of a component that is down) is rendered again
+    within the hour."""
+    settings.PUBLISH_TARGETS = [directory.url]
+    publish_site()
+    first = directory.read_manifest()
+    assert jobs.publish_tick() == "current"
+
+    clock.shift(publish_services.FULL_RENDER_EVERY + timedelta(minutes=1))
+    with time_machine.travel(timezone.now(), tick=False):
+        assert jobs.publish_tick() == "published"
+        publish_site(targets=[scratch], full=True)
+
+    again = directory.read_manifest()
+    assert again.generation == first.generation and again.full_at > first.full_at
+    assert _tree(directory) == _tree(scratch)
+    assert jobs.publish_tick() == "current"
+
+
+def test_publish_incremental_off_renders_everything(site, directory, settings, operator):
+    settings.PUBLISH_INCREMENTAL = False
+    publish_site(targets=[directory])
+    services.component_status_set(component=site["db"], status="major_outage", actor=operator)
+
+    report = publish_site(targets=[directory])
+
+    assert not report.incremental and len(report.rendered) == report.documents
