@@ -199,6 +199,24 @@ class Page(PublicIdModel):
     def __str__(self) -> str:
         return self.name
 
+    # Counters only their own UPDATE moves (services.common: `public_changed`, the history
+    # bump): a save of a copy read before that UPDATE would write its older number back, and
+    # the public caches, the finished days and the publisher's change log key on them.
+    COUNTERS = ("generation", "history_version")
+
+    def save(self, **kwargs) -> None:
+        if (
+            not self._state.adding
+            and not kwargs.get("force_insert")
+            and kwargs.get("update_fields") is None
+        ):
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.COUNTERS
+            ]
+        super().save(**kwargs)
+
     @property
     def public_url(self) -> str:
         """The URL links are built from: the configured one, else where the site is reached."""

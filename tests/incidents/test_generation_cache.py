@@ -33,3 +33,24 @@ def test_an_older_generation_set_last_does_not_hide_a_newer_one(
     monkeypatch.setattr(common, "cache", OtherNodeCommitsMeanwhile())
     services.incident_create(name="first", body="b", actor=operator)
     assert cache.get(common.GENERATION_CACHE_KEY) == Page.objects.get().generation
+
+
+def test_a_copy_of_the_page_read_before_a_change_never_writes_its_counters_back(page, operator):
+    """The generation keys every public cache and the publisher's change log, the history
+    version the cached finished days: saving a copy read earlier must not move either back
+    (a second public change would otherwise reuse a generation number)."""
+    from django.db.models import F
+
+    stale = Page.objects.get()
+    services.component_create(name="Search", actor=operator)
+    Page.objects.update(history_version=F("history_version") + 1)
+    generation, history = Page.objects.values_list("generation", "history_version").get()
+    stale.name = "Renamed"
+    stale.save()
+    assert Page.objects.values_list("name", "generation", "history_version").get() == (
+        "Renamed",
+        generation,
+        history,
+    )
+    services.component_create(name="Billing", actor=operator)  # the next number is new
+    assert Page.objects.values_list("generation", flat=True).get() == generation + 1
