@@ -204,18 +204,26 @@ class Page(PublicIdModel):
     # the public caches, the finished days and the publisher's change log key on them.
     COUNTERS = ("generation", "history_version")
 
-    def save(self, **kwargs) -> None:
-        if (
-            not self._state.adding
-            and not kwargs.get("force_insert")
-            and kwargs.get("update_fields") is None
-        ):
-            kwargs["update_fields"] = [
+    def save(
+        self,
+        *,
+        force_insert: bool | tuple[ModelBase, ...] = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
+        if not self._state.adding and not force_insert and update_fields is None:
+            update_fields = [
                 f.name
                 for f in self._meta.concrete_fields
                 if not f.primary_key and f.name not in self.COUNTERS
             ]
-        super().save(**kwargs)
+        super().save(
+            force_insert=force_insert,
+            force_update=force_update,
+            using=using,
+            update_fields=update_fields,
+        )
 
     @property
     def public_url(self) -> str:
