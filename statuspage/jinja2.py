@@ -33,6 +33,7 @@ def environment(**options) -> Environment:
         html_dir=language.html_dir,
         language_links=language.alternates,
         weekday_names=templating.weekday_names,
+        js_words=templating.js_words,
     )
     env.filters["localtime"] = _localtime
     env.filters["when"] = _when

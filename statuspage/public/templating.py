@@ -120,3 +120,28 @@ def elapsed(seconds: float | None) -> str:
     """How long something lasted, as duration() words; never "no downtime" (an incident
     opened and closed within the minute lasted "under 1 min")."""
     return duration(max(seconds or 0, 1))
+
+
+def js_words() -> dict[str, str]:
+    """The words public/site.js and live.js write, in the active language (the page carries
+    them as JSON: the scripts are static files, the same for every language). Placeholders
+    stay for the scripts to fill: %(zone)s, %(figure)s, %(age)s."""
+    return {
+        "zoneNote": gettext("Times are shown in your time zone, %(zone)s."),
+        "notYet": gettext("Not yet"),
+        "noData": gettext("No data"),
+        "noDowntime": gettext("No downtime"),
+        "noDowntimeShort": gettext("no downtime"),
+        "under1": gettext("under 1 min"),
+        "noDataYet": gettext("no data yet"),
+        "major_outage": gettext("Major outage"),
+        "partial_outage": gettext("Partial outage"),
+        "degraded_performance": gettext("Degraded performance"),
+        "incident": gettext("Incident"),
+        "incidents": gettext("Incidents"),
+        "noIncidents": gettext("No incidents reported."),
+        "updated": gettext("Updated %(age)s ago"),
+        "uptime90": ngettext(
+            "%(figure)s uptime, last %(num)s day", "%(figure)s uptime, last %(num)s days", 90
+        ).replace("%(num)s", "90"),
+    }
