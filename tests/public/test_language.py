@@ -175,3 +175,55 @@ def test_negotiated_variant_names_the_language():
         {"Accept": "text/markdown", "Accept-Language": "de"}.get
     )
     assert markdown == negotiation.MARKDOWN
+
+
+def test_fast_path_serves_each_language_its_own_copy(site, django_assert_num_queries):
+    """Each address and each negotiated language of `/` is learned once, then replayed by
+    the fast path without Django: `/de/` never answers `/`, nor German `/` an English one."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from statuspage import public_fast_path
+    from tests.public.test_fast_path import _call, _django_must_not_run, _environ
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        django = public_fast_path.fast_path(WSGIHandler())
+        requests = {
+            "de-prefix": ("/de/", {}),
+            "en-plain": ("/", {"HTTP_ACCEPT_LANGUAGE": "en-US"}),
+            "de-negotiated": ("/", {"HTTP_ACCEPT_LANGUAGE": "de-DE,de;q=0.9"}),
+            "nothing": ("/", {}),
+            "ja-history": ("/ja/history", {}),
+            "history": ("/history", {"HTTP_ACCEPT_LANGUAGE": "ja"}),
+        }
+        first = {
+            name: _call(django, _environ(path, HTTP_ACCEPT=BROWSER, **extra))
+            for name, (path, extra) in requests.items()
+        }
+        fast = public_fast_path.fast_path(_django_must_not_run)
+        for name, (path, extra) in requests.items():
+            with django_assert_num_queries(0):
+                hit, body = _call(fast, _environ(path, HTTP_ACCEPT=BROWSER, **extra))
+            assert hit.status == "200 OK", name
+            assert body == first[name][1], name
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    lang = {
+        name: re.search(rb'<html lang="([^"]+)"', body).group(1)
+        for name, (_, body) in first.items()
+    }
+    assert lang == {
+        "de-prefix": b"de",
+        "en-plain": b"en",
+        "de-negotiated": b"de",
+        "nothing": b"en",
+        "ja-history": b"ja",
+        "history": b"en",
+    }
+    assert first["en-plain"][1] == first["nothing"][1]
+    assert "Accept-Language" in first["de-negotiated"][0].headers["Vary"]
+    assert "Accept-Language" not in first["de-prefix"][0].headers["Vary"]
