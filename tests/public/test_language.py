@@ -227,3 +227,15 @@ def test_fast_path_serves_each_language_its_own_copy(site, django_assert_num_que
     assert first["en-plain"][1] == first["nothing"][1]
     assert "Accept-Language" in first["de-negotiated"][0].headers["Vary"]
     assert "Accept-Language" not in first["de-prefix"][0].headers["Vary"]
+
+
+def test_uptime_days_cached_in_one_language_are_not_shown_in_another(client, site):
+    """The finished days' cells are cached across renders (statuspage/public/finished_days.py):
+    per language, or the German page would repeat the English page's day summaries."""
+    english = client.get("/", HTTP_ACCEPT=BROWSER).text
+    german = client.get("/de/", HTTP_ACCEPT=BROWSER).text
+    summaries = re.compile(r'<span class="sum">([^<]*)</span>')
+    assert any("no data" in s or "no downtime" in s for s in summaries.findall(english))
+    german_days = summaries.findall(german)
+    assert german_days and not any("no data" in s or "no downtime" in s for s in german_days)
+    assert any("keine Daten" in s or "keine Ausfallzeit" in s for s in german_days)
