@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck clean
+.PHONY: install run test lint typecheck clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ run: install
 	@echo "  DEBUG=true $(BIN)/python manage.py create_operator alice --role admin --email alice@example.com"
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The public site's catalogs (docs/public.md, "Languages"): extract with Babel's Jinja2 and
+# Python extractors (babel.cfg), merge into each locale/<ll>/LC_MESSAGES/django.po (the layout
+# Django's makemessages and compilemessages use), then compile the .mo files, which are
+# committed so a fresh clone serves translations without gettext installed.
+LOCALES := de fr es pt_BR it nl pl tr ja zh_Hans ar he
+messages: install
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k gettext_noop -k gettext_lazy -k pgettext:1c,2 -o locale/django.pot .
+	for l in $(LOCALES); do msgmerge --quiet --update --no-fuzzy-matching --backup=none locale/$$l/LC_MESSAGES/django.po locale/django.pot; done
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 lint: install
 	$(BIN)/ruff check .

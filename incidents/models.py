@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.db.models.base import ModelBase
 from django.utils import timezone
 
-from incidents import branding
+from incidents import branding, languages
 from incidents.enums import (
     ACTIVE_MAINTENANCE_STATUSES,
     OPEN_INCIDENT_STATUSES,
@@ -138,6 +138,10 @@ class Page(PublicIdModel):
         help_text="Public URL of the status page. Empty: the address this site is reached at.",
     )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    # The public site's language at unprefixed addresses (incidents.languages; /de/... choose).
+    language = models.CharField(
+        max_length=10, default=languages.DEFAULT, validators=[languages.validate_language]
+    )
     # Uptime: downtime = major + partial_weight * partial + degraded_weight * degraded seconds.
     partial_outage_weight = models.DecimalField(max_digits=4, decimal_places=3, default=0.3)
     degraded_weight = models.DecimalField(max_digits=4, decimal_places=3, default=0)

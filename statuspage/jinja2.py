@@ -2,14 +2,13 @@
 
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
-from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from statuspage.brand import brand_assets
 from statuspage.markdown import render_markdown, render_plain
-from statuspage.public import templating
+from statuspage.public import language, templating, words
 
 
 def environment(**options) -> Environment:
@@ -17,8 +16,25 @@ def environment(**options) -> Environment:
     options["autoescape"] = select_autoescape(
         enabled_extensions=("html", "htm", "xml", "svg"), default_for_string=True
     )
+    # Translations: {% trans %} blocks and _() / ngettext() calls go through Django's catalogs
+    # (locale/, the request's active language). New-style gettext escapes and fills
+    # %(name)s itself, so a translation cannot drop or misspell a placeholder silently.
+    options["extensions"] = [*options.get("extensions", ()), "jinja2.ext.i18n"]
     env = Environment(**options)  # noqa: S701 - autoescape is set just above
-    env.globals.update(static=static, url=reverse, get_messages=get_messages)
+    env.policies["ext.i18n.trimmed"] = True  # msgids without the templates' line breaks
+    # install_gettext_callables is added by the extension.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translation.gettext, translation.ngettext, newstyle=True
+    )
+    # `url` keeps the reader's language on links between the translated public pages.
+    env.globals.update(static=static, url=language.url, get_messages=get_messages)
+    env.globals.update(
+        html_lang=language.html_lang,
+        html_dir=language.html_dir,
+        language_links=language.alternates,
+        weekday_names=templating.weekday_names,
+        js_words=templating.js_words,
+    )
     env.filters["localtime"] = _localtime
     env.filters["when"] = _when
     env.globals["current_time_zone"] = timezone.get_current_timezone_name
@@ -31,6 +47,10 @@ def environment(**options) -> Environment:
         elapsed=templating.elapsed,
         plaintext=render_plain,
         safe_url=templating.safe_url,
+        translated=words.translated,
+        impact=words.impact,
+        impact_phrase=words.impact_phrase,
+        month=templating.format_month,
     )
     return env
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from incidents import languages as public_languages
 from statuspage.env import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -30,8 +31,12 @@ DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
 # The page's time zone: days of the uptime bars and times on the public page use it.
 TIME_ZONE = env.time_zone("TIME_ZONE", default="Etc/UTC")
 USE_TZ = True
-USE_I18N = False
-LANGUAGE_CODE = "en-us"
+# The public site is translated (gettext catalogs under locale/, see docs/public.md,
+# "Languages"); the dashboard, the API and everything else stay in English.
+USE_I18N = True
+LANGUAGE_CODE = "en"
+LANGUAGES = list(public_languages.LANGUAGES)
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 INSTALLED_APPS = [
     # django.contrib.admin with its sign-in handed to the dashboard's (throttle, two-factor).
@@ -51,6 +56,8 @@ MIDDLEWARE = [
     "statuspage.metrics.MetricsMiddleware",
     "statuspage.logs.RequestIdMiddleware",
     "statuspage.public_cache.PublicResponseMiddleware",
+    # English everywhere unless a public view picks the page's language; /de/... prefixes.
+    "statuspage.public.language.PublicLanguageMiddleware",
     # After the cache's fast path (cached documents need no origin), before every view.
     "statuspage.origin.RequestOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -22,6 +22,7 @@ PAGE_FIELDS = (
     "name",
     "url",
     "time_zone",
+    "language",
     "partial_outage_weight",
     "degraded_weight",
     "uptime_thresholds_minutes",

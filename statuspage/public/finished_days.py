@@ -5,8 +5,9 @@ A finished day never changes, except when history is rewritten (a backdated chan
 incident edit or deletion, an import, a restore): those writes bump Page.history_version
 (incidents/services/common.py `history_changed`), which every key carries. The key also
 carries everything else the cells are made of: the page's zone and uptime rules, the day the
-window ends, the component and its tracking start. Entries live in the shared cache (Redis in
-production); a cache that fails costs a full count, never a wrong page."""
+window ends, the component and its tracking start, and the language of the cells' words.
+Entries live in the shared cache (Redis in production); a cache that fails costs a full
+count, never a wrong page."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.cache import cache
+from django.utils import translation
 
 from incidents.models import Component, Page
 
@@ -26,7 +28,7 @@ log = logging.getLogger(__name__)
 # the day they serve.
 SECONDS = 2 * 24 * 3600
 # Bumped when the stored shape or the cells' markup changes.
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,11 @@ def _prefix(page: Page, today: date, days: int) -> str:
     weights = f"{page.partial_outage_weight}|{page.degraded_weight}"
     rules = f"{page.time_zone}|{weights}|{page.thresholds}"
     digest = hashlib.sha256(rules.encode()).hexdigest()[:16]
-    return f"public:days:{FORMAT}:{page.history_version}:{today.isoformat()}:{days}:{digest}"
+    language = translation.get_language() or ""
+    return (
+        f"public:days:{FORMAT}:{language}:{page.history_version}:{today.isoformat()}:{days}:"
+        f"{digest}"
+    )
 
 
 def _key(prefix: str, component: Component) -> str:

@@ -21,6 +21,7 @@ import functools
 import re
 from collections.abc import Callable
 
+from statuspage.public import language
 from statuspage.public_cache import Variant
 
 MARKDOWN = Variant("md", "Accept")
@@ -111,3 +112,20 @@ def _by_accept(accept: str | None) -> Variant | bool:
     if _named(ranges, "text/html"):
         return HTML
     return q_markdown > 0
+
+
+def front_page_in_reader_language(header: Callable[[str], str | None]) -> Variant:
+    """`/`: the form as `front_page` chooses it and, for HTML, the reader's language
+    (Accept-Language among ours; "" for none: the page's default). Each language is its own
+    document, and the answer says `Vary: Accept-Language` too: a shared cache keeps one copy per
+    header value, the origin one per language (statuspage/public/language.py)."""
+    form = front_page(header)
+    if form.name != HTML.name:
+        return form  # the Markdown status is not translated
+    code = language.from_accept_language(header("Accept-Language")) or ""
+    return _language_variant(form, code)
+
+
+@functools.lru_cache(maxsize=64)
+def _language_variant(form: Variant, code: str) -> Variant:
+    return Variant(f"{form.name}.{code}", f"{form.vary}, Accept-Language")

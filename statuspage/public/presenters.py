@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.utils.translation import gettext, ngettext
+
 from incidents.enums import ComponentStatus
 from incidents.models import Component, ComponentGroup
 from incidents.selectors import ComponentTree, GroupNode, HistoryFilter
@@ -261,12 +263,18 @@ def history_query(raw_component: str, raw_text: str, components: list[Component]
         component = next((c for c in components if c.public_id == raw_component), None)
         if component is None:
             problems.append(
-                f"There is no component “{raw_component[:40]}”: showing every component."
+                gettext("There is no component “%(name)s”: showing every component.")
+                % {"name": raw_component[:40]}
             )
     text = " ".join(_CONTROL_CHARS.sub(" ", raw_text).split())
     if len(text) > SEARCH_MAX_CHARS:
         problems.append(
-            f"Search text can be at most {SEARCH_MAX_CHARS} characters: showing everything."
+            ngettext(
+                "Search text can be at most %(count)s character: showing everything.",
+                "Search text can be at most %(count)s characters: showing everything.",
+                SEARCH_MAX_CHARS,
+            )
+            % {"count": SEARCH_MAX_CHARS}
         )
         text = ""
     narrow = HistoryFilter(component.id if component else None, text)

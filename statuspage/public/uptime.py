@@ -10,25 +10,24 @@ The days' rules (weights, thresholds) are the page's, sent once in data-weights/
 from __future__ import annotations
 
 import calendar
-import functools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 from markupsafe import Markup, escape
 
 from incidents.selectors import ComponentUptime, IncidentRef, UptimeDay, refs_by_day
 from statuspage.public.finished_days import Finished
-from statuspage.public.templating import duration
+from statuspage.public.templating import duration, format_date, format_percent_floor
 
 KIND_CODES = {"major_outage": "M", "partial_outage": "P", "degraded_performance": "D"}
-# The outage types of a day, worst first: (UptimeDay field, words).
+# The outage types of a day, worst first: (UptimeDay field, words; translated when shown).
 KINDS = (
-    ("major_seconds", "major outage"),
-    ("partial_seconds", "partial outage"),
-    ("degraded_seconds", "degraded performance"),
+    ("major_seconds", gettext_noop("major outage")),
+    ("partial_seconds", gettext_noop("partial outage")),
+    ("degraded_seconds", gettext_noop("degraded performance")),
 )
 
 
@@ -36,26 +35,37 @@ def uptime_figure(percent: float | None) -> str:
     """One format for every uptime figure: two decimals, no space, rounded down, so that any
     downtime at all never reads as 100.00%."""
     if percent is None:
-        return "no data yet"
-    return f"{math.floor(percent * 100 + 1e-9) / 100:.2f}%"
+        return gettext("no data yet")
+    return format_percent_floor(percent)
 
 
 def legend(thresholds: tuple[int, ...]) -> list[tuple[str, str]]:
     """(css class, words) for each colour level of the page's thresholds (minutes per day):
     level n means the day's downtime exceeds n of them."""
     low = thresholds[0]
-    words = ["No downtime" if low == 0 else f"Up to {duration(low * 60)}"]
+
+    def up_to(minutes: int) -> str:
+        return gettext("Up to %(duration)s") % {"duration": duration(minutes * 60)}
+
+    words = [gettext("No downtime") if low == 0 else up_to(low)]
     for lo, hi in zip(thresholds, thresholds[1:], strict=False):
-        words.append(f"Up to {duration(hi * 60)}" if lo == 0 else _range(lo, hi))
-    words.append(f"Over {duration(thresholds[-1] * 60)}")
+        words.append(up_to(hi) if lo == 0 else _range(lo, hi))
+    words.append(gettext("Over %(duration)s") % {"duration": duration(thresholds[-1] * 60)})
     return [(f"l{n}", text) for n, text in enumerate(words)]
 
 
 def _range(lo: int, hi: int) -> str:
     """ "20–40 min", or "40 min – 1 h" when the units differ."""
     if hi < 60:
-        return f"{lo}–{hi} min"
-    return f"{duration(lo * 60)} – {duration(hi * 60)}"
+        return ngettext("%(low)s–%(high)s min", "%(low)s–%(high)s min", hi) % {
+            "low": lo,
+            "high": hi,
+        }
+    # Translators: a range of durations, e.g. "20 min – 40 min".
+    return pgettext("range", "%(low)s – %(high)s") % {
+        "low": duration(lo * 60),
+        "high": duration(hi * 60),
+    }
 
 
 @dataclass
@@ -195,11 +205,18 @@ def refs_list(refs: list[IncidentRef]) -> Markup:
 def day_summary(day: UptimeDay, refs) -> str:
     """A day in words: its date, each outage type with its duration, its incidents."""
     if not day.has_data:
-        return f"{_day_label(day.day)}: no data"
-    parts = [f"{words} {duration(getattr(day, key))}" for key, words in KINDS if getattr(day, key)]
-    text = f"{_day_label(day.day)}: {', '.join(parts) or 'no downtime'}"
+        return gettext("%(day)s: no data") % {"day": _day_label(day.day)}
+    parts = [
+        f"{gettext(words)} {duration(getattr(day, key))}"
+        for key, words in KINDS
+        if getattr(day, key)
+    ]
+    text = gettext("%(day)s: %(what)s") % {
+        "day": _day_label(day.day),
+        "what": gettext(", ").join(parts) or gettext("no downtime"),
+    }
     if refs:
-        text += " · " + ", ".join(ref.name for ref in refs)
+        text += " · " + gettext(", ").join(ref.name for ref in refs)
     return text
 
 
@@ -252,7 +269,7 @@ def calendar_months(
 def _calendar_cell(day: date, days: dict, by_day: dict, today: date) -> str:
     number = f'<span aria-hidden="true">{day.day}</span>'
     if day > today:
-        summary = escape(f"{_day_label(day)}: not yet")
+        summary = escape(gettext("%(day)s: not yet") % {"day": _day_label(day)})
         return f'<td class="future">{number}<span class="sum">{summary}</span></td>'
     data = days.get(day) or UptimeDay(day=day, has_data=False)
     refs = by_day.get(day, ())
@@ -267,6 +284,5 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-@functools.lru_cache(maxsize=512)
 def _day_label(day: date) -> str:
-    return day.strftime("%b %-d, %Y")
+    return format_date(day)

@@ -2,10 +2,18 @@
 
 from django.urls import path, re_path
 
+from incidents.languages import CODES
 from statuspage.public import feeds, views
 
 urlpatterns = [
     path("", views.index, name="public-index"),
+    # The front page in a chosen language; the other translated pages take the same prefix
+    # through statuspage/public/language.py's middleware.
+    re_path(
+        r"^(?P<language>" + "|".join(sorted(CODES)) + r")/$",
+        views.index_in_language,
+        name="public-index-in",
+    ),
     path("index.md", views.index_markdown, name="public-index-md"),
     path("favicon.ico", views.favicon, name="public-favicon"),
     path("history", views.history, name="public-history"),

@@ -15,7 +15,14 @@ from django.views.decorators.http import require_safe
 
 from incidents import branding, selectors
 from statuspage.brand import brand_css
-from statuspage.public import finished_days, negotiation, presenters, status_markdown, uptime
+from statuspage.public import (
+    finished_days,
+    language,
+    negotiation,
+    presenters,
+    status_markdown,
+    uptime,
+)
 from statuspage.public_cache import mark_public, one_off, public_document
 from statuspage.upstream.selectors import incident_sources
 
@@ -29,14 +36,25 @@ def _status(tree: selectors.ComponentTree | None = None) -> dict[str, str]:
     return {"indicator": indicator, "description": description}
 
 
-@public_document(negotiate=negotiation.front_page)
+@public_document(negotiate=negotiation.front_page_in_reader_language)
 def index(request):
-    """The front page; the Markdown status for clients that ask for it, and for curl and
-    other terminal clients that ask for nothing in particular (statuspage/public/negotiation.py)."""
+    """The front page in the reader's language; the Markdown status for clients that ask for
+    it, and for curl and other terminal clients that ask for nothing in particular
+    (statuspage/public/negotiation.py)."""
     page = selectors.page_get()
     if negotiation.front_page(request.headers.get).name == negotiation.MARKDOWN.name:
         return _markdown(page)
-    return render_index(request, page)
+    code = language.from_accept_language(request.headers.get("Accept-Language"))
+    return render_index(request, page, language_code=code)
+
+
+@public_document(negotiate=negotiation.front_page)
+def index_in_language(request, language: str):
+    """The front page in the language its address names (`/de/`): no Accept-Language."""
+    page = selectors.page_get()
+    if negotiation.front_page(request.headers.get).name == negotiation.MARKDOWN.name:
+        return _markdown(page)
+    return render_index(request, page, language_code=language)
 
 
 @public_document()
@@ -49,10 +67,11 @@ def _markdown(page) -> HttpResponse:
     return HttpResponse(status_markdown.render(page), content_type=status_markdown.CONTENT_TYPE)
 
 
-def render_index(request, page, **extra) -> HttpResponse:
-    """The front page for `page`. The cached view renders the saved page; the dashboard's
-    preview (wired in statuspage/urls.py) an unsaved copy, with `extra` naming its stylesheet
-    and images, outside the public cache."""
+def render_index(request, page, language_code: str | None = None, **extra) -> HttpResponse:
+    """The front page for `page`, in `language_code` (else the page's default). The cached view
+    renders the saved page; the dashboard's preview (wired in statuspage/urls.py) an unsaved
+    copy, with `extra` naming its stylesheet and images, outside the public cache."""
+    language.activate(request, page, language_code)
     tree = selectors.component_tree()
     indicator, description = selectors.status_summary(tree.components)
     now = timezone.now()
@@ -158,6 +177,7 @@ def _offset(request) -> int:
 @public_document(query_params=("page", "from", "component", "q"))
 def history(request):
     page = selectors.page_get()
+    language.activate(request, page)
     number, offset = _page_number(request), _offset(request)
     tree = selectors.component_tree()
     query = presenters.history_query(
@@ -200,9 +220,11 @@ def incident_detail(request, public_id: str):
     incident = selectors.incident_get(public_id)
     if incident is None:
         raise Http404("No such incident.")
+    page = selectors.page_get()
+    language.activate(request, page)
     context = {
         **_status(),
-        "page": selectors.page_get(),
+        "page": page,
         "incident": incident,
         "source": incident_sources([incident.id]).get(incident.id),
     }
@@ -214,7 +236,9 @@ def maintenance_detail(request, public_id: str):
     maintenance = selectors.maintenance_get(public_id)
     if maintenance is None:
         raise Http404("No such maintenance.")
-    context = {**_status(), "page": selectors.page_get(), "maintenance": maintenance}
+    page = selectors.page_get()
+    language.activate(request, page)
+    context = {**_status(), "page": page, "maintenance": maintenance}
     return render(request, "public/maintenance.html", context)
 
 
@@ -237,6 +261,7 @@ def uptime_page(request):
     another) and the 90-day figures of the front page's window, by group, a page of
     presenters.UPTIME_PAGE_ROWS components at a time (?page=)."""
     page = selectors.page_get()
+    language.activate(request, page)
     tree = selectors.component_tree()
     components = [c for c in tree.components if c.showcase]
     wanted = request.GET.get("component")

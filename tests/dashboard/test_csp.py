@@ -29,7 +29,12 @@ def inline_code(html: str) -> list[str]:
     for tag in TAG.findall(html):
         if HANDLER.search(tag) or STYLE_ATTR.search(tag) or JS_URL.search(tag):
             found.append(tag)
-    found += [f"<script{attrs}>" for attrs in SCRIPT.findall(html) if "src=" not in attrs]
+    # A JSON data block (type="application/json") is data, never run: CSP does not apply.
+    found += [
+        f"<script{attrs}>"
+        for attrs in SCRIPT.findall(html)
+        if "src=" not in attrs and 'type="application/json"' not in attrs
+    ]
     if re.search(r"<style\b", html, re.IGNORECASE):
         found.append("<style>")
     return found
@@ -55,6 +60,8 @@ def test_the_scanner_finds_what_the_policy_blocks():
     assert inline_code('<p style="color: red">') != []
     assert inline_code('<a href="javascript:void(0)">') != []
     assert inline_code('<script src="/static/x.js" defer></script>') == []
+    assert inline_code('<script type="application/json" id="w">{"a": 1}</script>') == []
+    assert inline_code('<script type="module">alert(1)</script>') != []
     # Attribute names that merely end in "on…" are no handlers.
     assert inline_code('<meta content="x"><input data-option="1" aria-pressed="true">') == []
     assert "script-src 'self'" in CONTENT_SECURITY_POLICY

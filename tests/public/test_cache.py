@@ -149,7 +149,8 @@ def test_gzip_when_accepted_with_its_own_etag(client, site):
     assert len(packed.content) < len(plain.content) / 5
     assert packed["ETag"] != plain["ETag"]
     # No Accept and no User-Agent: the program's name chose the form of `/` (negotiation.py).
-    assert packed["Vary"] == plain["Vary"] == "Accept-Encoding, Accept, User-Agent"
+    # The HTML page's language follows the reader's (statuspage/public/language.py).
+    assert packed["Vary"] == plain["Vary"] == "Accept-Encoding, Accept, User-Agent, Accept-Language"
     assert (
         client.get("/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"]).status_code
         == 304

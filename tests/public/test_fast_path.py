@@ -132,8 +132,9 @@ def test_gzip_variant_on_the_fast_path(site, django_app):
         public_fast_path.fast_path(_django_must_not_run), _environ("/", HTTP_ACCEPT_ENCODING="gzip")
     )
     assert again.headers["Content-Encoding"] == "gzip"
-    # No Accept and no User-Agent: the program's name chose the form of `/` (negotiation.py).
-    assert again.headers["Vary"] == "Accept-Encoding, Accept, User-Agent"
+    # No Accept and no User-Agent: the program's name chose the form of `/` (negotiation.py),
+    # and the reader's languages its language.
+    assert again.headers["Vary"] == "Accept-Encoding, Accept, User-Agent, Accept-Language"
     assert gzip.decompress(packed) == plain
     assert again.headers["Content-Length"] == str(len(packed))
 

@@ -358,10 +358,11 @@ def test_browsers_get_html_with_vary_accept(client, site):
     response = _get(client, accept=BROWSER_ACCEPT, agent=FIREFOX)
     assert response["Content-Type"] == "text/html; charset=utf-8"
     assert response.content.startswith(b"<!doctype html>")
-    assert response["Vary"] == "Accept-Encoding, Accept"
+    # The HTML page is in the reader's language (statuspage/public/language.py).
+    assert response["Vary"] == "Accept-Encoding, Accept, Accept-Language"
     other = _get(client, accept="*/*", agent="python-requests/2.32.3")
     assert other.content == response.content
-    assert other["Vary"] == "Accept-Encoding, Accept, User-Agent"
+    assert other["Vary"] == "Accept-Encoding, Accept, User-Agent, Accept-Language"
 
 
 def test_etag_of_one_form_never_304s_the_other(client, site):
@@ -458,10 +459,13 @@ REQUESTS = {
     "script": ("*/*", "python-requests/2.32.3"),
 }
 EXPECTED = {
-    "browser": ("text/html; charset=utf-8", "Accept-Encoding, Accept"),
+    "browser": ("text/html; charset=utf-8", "Accept-Encoding, Accept, Accept-Language"),
     "agent": (MD, "Accept-Encoding, Accept"),
     "curl": (MD, "Accept-Encoding, Accept, User-Agent"),
-    "script": ("text/html; charset=utf-8", "Accept-Encoding, Accept, User-Agent"),
+    "script": (
+        "text/html; charset=utf-8",
+        "Accept-Encoding, Accept, User-Agent, Accept-Language",
+    ),
 }
 
 

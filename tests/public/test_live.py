@@ -104,7 +104,7 @@ def test_link_preview_text_is_escaped_and_plain(client, page, operator):
     assert "<script>alert(1)" not in html
     assert _meta(html, "og:title").startswith('"><script>alert(1)</script> · ')
     description = _meta(html, "og:description")
-    assert description.startswith('Investigating · None impact · Bold & a link "quoted" long')
+    assert description.startswith('Investigating · No impact · Bold & a link "quoted" long')
     assert len(description) <= 260  # Markdown gone, cut short
 
 

@@ -221,8 +221,10 @@ def test_corpus_through_every_public_page(client, hostile):
             for tag in ("<form>", "<input>"):
                 found.remove(tag)
         assert found == [], (path, found)
-        # Only the site's script files: site.js, and live.js on the pages that refresh.
-        assert scripts == (1 if path in ("/history", "/uptime") else 2), path
+        # Only the site's script files: site.js, and live.js on the pages that refresh; and
+        # the scripts' words in the page's language (a JSON data block, never run).
+        assert scripts == (1 if path in ("/history", "/uptime") else 2) + 1, path
+        assert html.count('<script type="application/json" id="site-words">') == 1, path
         assert "alert(1)</script>" not in html
         # No style element at all: the site CSS and the page's own (custom CSS) are files.
         assert "<style" not in html and "</style>" not in html, path

@@ -10,6 +10,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 
 from incidents import branding
+from incidents.languages import LANGUAGES
 from statuspage.access.models import Role
 
 STATUS_COLOR_LABELS = {
@@ -72,6 +73,14 @@ class PageSettingsForm(forms.Form):
     time_zone = forms.ChoiceField(
         choices=[(z, z) for z in sorted(zoneinfo.available_timezones())],
         help_text="Days of the uptime bars and all times on the page and dashboard use it.",
+    )
+    language = forms.ChoiceField(
+        choices=LANGUAGES,
+        required=False,  # absent (an older form, a script): the page keeps its language
+        label="Default language",
+        help_text="The public page's language at its plain addresses; readers pick another "
+        "from the page's language links (/de/, /fr/, ...), and the front page follows their "
+        "browser's.",
     )
     partial_outage_weight = forms.DecimalField(
         min_value=0,
@@ -228,6 +237,9 @@ class PageSettingsForm(forms.Form):
         values = [(str(f.label), f.value() or "") for f in self.color_fields()]
         return [w for label, value in values for w in branding.contrast_warnings(label, value)]
 
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.initial.get("language") or "en"
+
     def clean_uptime_thresholds(self) -> list[int]:
         text = self.cleaned_data["uptime_thresholds"].strip()
         if not text:
@@ -245,6 +257,7 @@ GENERAL_FIELDS = (
     "name",
     "url",
     "time_zone",
+    "language",
     "partial_outage_weight",
     "degraded_weight",
     "uptime_thresholds",

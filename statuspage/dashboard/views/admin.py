@@ -78,6 +78,7 @@ def _initial(page) -> dict[str, object]:
         "name": page.name,
         "url": page.url,
         "time_zone": page.time_zone,
+        "language": page.language,
         "partial_outage_weight": page.partial_outage_weight,
         "degraded_weight": page.degraded_weight,
         "uptime_thresholds": ", ".join(str(v) for v in page.uptime_thresholds_minutes or []),

@@ -17,6 +17,14 @@
   var main = document.getElementById("main");
   if (!main || !main.hasAttribute("data-live") || !window.fetch || !window.DOMParser) return;
 
+  // The page's language and its words (#site-words, see site.js); English where missing.
+  var LANG = document.documentElement.lang || "en";
+  var WORDS = {};
+  try { WORDS = JSON.parse(document.getElementById("site-words").textContent); } catch (e) { /* English */ }
+  function unit(n, name) {
+    return new Intl.NumberFormat(LANG, { style: "unit", unit: name, unitDisplay: "short" }).format(n);
+  }
+
   var etag = null;
   var checkedAt = Date.now(); // when the page was last known to be current
   var problem = "";
@@ -30,22 +38,27 @@
   // The same words as the server's duration(): "under 1 min", "4 min", "1 h 5 min".
   function duration(ms) {
     var minutes = Math.round(ms / 60000);
-    if (minutes <= 0) return "under 1 min";
+    if (minutes <= 0) return WORDS.under1 || "under 1 min";
     var hours = Math.floor(minutes / 60);
     minutes -= hours * 60;
+    if (LANG !== "en") return [hours ? unit(hours, "hour") : "", minutes ? unit(minutes, "minute") : ""].join(" ").trim();
     if (!hours) return minutes + " min";
     return minutes ? hours + " h " + minutes + " min" : hours + " h";
   }
 
   function age(ms) {
     var seconds = Math.max(0, Math.floor(ms / 1000));
+    if (LANG !== "en" && seconds < 3600) {
+      return seconds < 60 ? unit(seconds, "second") : unit(Math.floor(seconds / 60), "minute");
+    }
     if (seconds < 60) return seconds + " s";
     if (seconds < 3600) return Math.floor(seconds / 60) + " min";
     return duration(ms);
   }
 
   function showAge() {
-    note.textContent = "Updated " + age(Date.now() - checkedAt) + " ago" + (problem ? " · " + problem : "");
+    var updated = (WORDS.updated || "Updated %(age)s ago").replace("%(age)s", age(Date.now() - checkedAt));
+    note.textContent = updated + (problem ? " · " + problem : "");
   }
 
   // Cached pages cannot say how long an open incident has lasted: it is filled in here.

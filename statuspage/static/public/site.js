@@ -6,10 +6,17 @@
 (function () {
   "use strict";
 
+  // The page's language (its <html lang>) for every Intl format, and its words, which the
+  // server writes into the page (#site-words); English where a word is missing.
+  var LANG = document.documentElement.lang || "en";
+  var WORDS = {};
+  try { WORDS = JSON.parse(document.getElementById("site-words").textContent); } catch (e) { /* English */ }
+  function word(key, english) { return WORDS[key] || english; }
+
   // Times in the reader's own zone.
   function localTimes() {
     if (!window.Intl || !Intl.DateTimeFormat) return;
-    var fmt = new Intl.DateTimeFormat(undefined, {
+    var fmt = new Intl.DateTimeFormat(LANG, {
       year: "numeric", month: "short", day: "numeric",
       hour: "2-digit", minute: "2-digit", timeZoneName: "short"
     });
@@ -22,7 +29,9 @@
     }
     var note = document.getElementById("tz-note");
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (note && zone) note.textContent = "Times are shown in your time zone, " + zone + ".";
+    if (note && zone) {
+      note.textContent = word("zoneNote", "Times are shown in your time zone, %(zone)s.").replace("%(zone)s", zone);
+    }
   }
 
   // Only the chosen channel's fields are sent (a disabled fieldset submits nothing), and its
@@ -68,14 +77,14 @@
   // ---- Days in the reader's zone ---------------------------------------------------------
   // A Date built from (year, month, day) is the reader's local midnight, DST included: days
   // are counted by those midnights, never by adding 24 hours.
-  var DAY = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric" });
-  var LONG_DAY = new Intl.DateTimeFormat(undefined, {
+  var DAY = new Intl.DateTimeFormat(LANG, { year: "numeric", month: "short", day: "numeric" });
+  var LONG_DAY = new Intl.DateTimeFormat(LANG, {
     weekday: "short", year: "numeric", month: "short", day: "numeric"
   });
-  var MONTH = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "long" });
-  var KINDS = [["M", "Major outage", "major_outage", "\u2715"],
-    ["P", "Partial outage", "partial_outage", "\u25c6"],
-    ["D", "Degraded performance", "degraded_performance", "\u25b2"]];
+  var MONTH = new Intl.DateTimeFormat(LANG, { year: "numeric", month: "long" });
+  var KINDS = [["M", word("major_outage", "Major outage"), "major_outage", "\u2715"],
+    ["P", word("partial_outage", "Partial outage"), "partial_outage", "\u25c6"],
+    ["D", word("degraded_performance", "Degraded performance"), "degraded_performance", "\u25b2"]];
 
   function midnight(when) { return new Date(when.getFullYear(), when.getMonth(), when.getDate()); }
   function addDays(day, n) { return new Date(day.getFullYear(), day.getMonth(), day.getDate() + n); }
@@ -87,10 +96,15 @@
   }
 
   // The same words as the server's duration filter: "4 min", "1 h 5 min", "no downtime".
+  // In other languages, Intl's short units (CLDR's words and plurals, as Babel's).
+  function unit(n, name) {
+    return new Intl.NumberFormat(LANG, { style: "unit", unit: name, unitDisplay: "short" }).format(n);
+  }
   function duration(seconds) {
     var minutes = Math.round((seconds || 0) / 60);
-    if (minutes <= 0) return seconds ? "under 1 min" : "no downtime";
+    if (minutes <= 0) return seconds ? word("under1", "under 1 min") : word("noDowntimeShort", "no downtime");
     var h = Math.floor(minutes / 60), m = minutes % 60;
+    if (LANG !== "en") return [h ? unit(h, "hour") : "", m ? unit(m, "minute") : ""].join(" ").trim();
     if (!h) return m + " min";
     return m ? h + " h " + m + " min" : h + " h";
   }
@@ -99,8 +113,16 @@
   function figure(days) {
     var tracked = 0, down = 0;
     for (var i = 0; i < days.length; i++) { tracked += days[i].tracked; down += days[i].down; }
-    if (tracked <= 0) return "no data yet";
-    return (Math.floor(100 * (1 - down / tracked) * 100 + 1e-9) / 100).toFixed(2) + "%";
+    if (tracked <= 0) return word("noDataYet", "no data yet");
+    var floored = Math.floor(100 * (1 - down / tracked) * 100 + 1e-9) / 100;
+    return new Intl.NumberFormat(LANG, {
+      style: "percent", minimumFractionDigits: 2, maximumFractionDigits: 2
+    }).format(floored / 100);
+  }
+
+  function uptimeWords(fig, n) {
+    if (n === 90 && WORDS.uptime90) return WORDS.uptime90.replace("%(figure)s", fig);
+    return fig + " uptime, last " + n + " days";
   }
 
   // One bar's or calendar's moments (data-since, data-from, data-down, hidden incident links)
@@ -180,7 +202,7 @@
     }
     ol.lastChild.tabIndex = 0;  // one stop per bar: today; arrows move along it
     var shown = host.querySelector(".figure");
-    if (shown) shown.textContent = figure(days) + " uptime, last " + n + " days";
+    if (shown) shown.textContent = uptimeWords(figure(days), n);
   }
 
   // Three months ending with the reader's, oldest first, weeks from Monday, as the server
@@ -213,7 +235,7 @@
     if (shown) {
       var days = [];
       for (var k = 89; k >= 0; k--) days.push(dayStats(src, addDays(today, -k), now));
-      shown.textContent = figure(days) + " uptime, last 90 days";
+      shown.textContent = uptimeWords(figure(days), 90);
     }
   }
 
@@ -230,8 +252,8 @@
     tip.textContent = "";
     tip.appendChild(el("p", "tip-day", LONG_DAY.format(s.day)));
     var list = el("ul", "tip-kinds");
-    if (s.future) list.appendChild(el("li", null, "Not yet"));
-    else if (!s.hasData) list.appendChild(el("li", null, "No data"));
+    if (s.future) list.appendChild(el("li", null, word("notYet", "Not yet")));
+    else if (!s.hasData) list.appendChild(el("li", null, word("noData", "No data")));
     else {
       for (var i = 0; i < KINDS.length; i++) {
         if (!s[KINDS[i][0]]) continue;
@@ -241,13 +263,13 @@
         item.appendChild(el("b", null, duration(s[KINDS[i][0]])));
         list.appendChild(item);
       }
-      if (!list.firstChild) list.appendChild(el("li", null, "No downtime"));
+      if (!list.firstChild) list.appendChild(el("li", null, word("noDowntime", "No downtime")));
     }
     tip.appendChild(list);
     if (s.refs.length) {
       var refs = el("ul", "tip-refs");
       for (var j = 0; j < s.refs.length; j++) refs.appendChild(el("li")).appendChild(s.refs[j].cloneNode(true));
-      tip.appendChild(el("p", "tip-head", s.refs.length === 1 ? "Incident" : "Incidents"));
+      tip.appendChild(el("p", "tip-head", s.refs.length === 1 ? word("incident", "Incident") : word("incidents", "Incidents")));
       tip.appendChild(refs);
     }
   }
@@ -361,7 +383,7 @@
       entry.appendChild(el("h3", null, DAY.format(day)));
       var found = byDay[day.getTime()] || [];
       for (var j = 0; j < found.length; j++) entry.appendChild(found[j]);
-      if (!found.length) entry.appendChild(el("p", "meta none", "No incidents reported."));
+      if (!found.length) entry.appendChild(el("p", "meta none", word("noIncidents", "No incidents reported.")));
     }
   }
 

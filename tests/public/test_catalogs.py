@@ -1,0 +1,166 @@
+"""The public site's catalogs are complete and correct, and a page rendered in any of our
+languages shows none of the English words it was written in."""
+
+from __future__ import annotations
+
+import gettext
+import html
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.utils import translation
+
+from incidents.languages import CODES, DEFAULT
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+TRANSLATED = sorted(CODES - {DEFAULT})
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+EXPECTED_PLURALS = {"ja": 1, "zh-hans": 1, "pl": 3, "ar": 6, "he": 3}
+
+
+def _dir(code: str) -> Path:
+    return LOCALE / translation.to_locale(code) / "LC_MESSAGES"
+
+
+def _catalog(code: str):
+    with open(_dir(code) / "django.po", "rb") as f:
+        return read_po(f)
+
+
+def _template_ids() -> set:
+    with open(LOCALE / "django.pot", "rb") as f:
+        return {(m.context, m.id) for m in read_po(f) if m.id}
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalog_is_complete_without_fuzzy_or_placeholder_mismatch(code):
+    catalog = _catalog(code)
+    messages = [m for m in catalog if m.id]
+    # Every message of the template, no more, none fuzzy, none empty.
+    assert {(m.context, m.id) for m in messages} == _template_ids()
+    assert [m.id for m in messages if m.fuzzy] == []
+    assert catalog.num_plurals == EXPECTED_PLURALS.get(code, 2)
+    for m in messages:
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        assert all(strings), f"{code}: untranslated {ids[0]!r}"
+        assert len(strings) == (catalog.num_plurals if isinstance(m.id, tuple) else 1)
+        wanted = set(PLACEHOLDER.findall(ids[-1]))
+        for text in strings:
+            used = set(PLACEHOLDER.findall(text))
+            # A plural form may say its number in words ("يومين", "two days"): only the
+            # count may be left out, and nothing may be added or misspelt.
+            assert used <= wanted, f"{code}: {text!r} uses {used - wanted}"
+            optional = {"num", "count"} if isinstance(m.id, tuple) else set()
+            assert wanted - optional <= used, f"{code}: {text!r} drops {wanted - used}"
+            assert "%" not in PLACEHOLDER.sub("", text), f"{code}: stray % in {text!r}"
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext's msgfmt is not installed")
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_msgfmt_check_format_is_clean(code):
+    po = _dir(code) / "django.po"
+    result = subprocess.run(  # noqa: S603 - a fixed program on our own file
+        ["msgfmt", "--check-format", "--check-header", "-o", "/dev/null", str(po)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_compiled_catalog_matches_its_source(code):
+    """The .mo files are committed (a fresh clone needs no gettext): each must say what its
+    .po says. `make messages` compiles them."""
+    with open(_dir(code) / "django.mo", "rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for m in _catalog(code):
+        if not m.id:
+            continue
+        key = m.id[0] if isinstance(m.id, tuple) else m.id
+        if m.context:
+            key = f"{m.context}\x04{key}"
+        if isinstance(m.id, tuple):
+            for n, form in enumerate(m.string):
+                assert compiled._catalog[(key, n)] == form
+        else:
+            assert compiled._catalog[key] == m.string
+
+
+# --- no English left on a translated page ---------------------------------------------------
+
+
+def _english_texts() -> dict[str, tuple[set[str], set[str]]]:
+    """Per language, the English UI texts whose translation differs (words some languages
+    keep as they are, "Status", "SMS", "Webhook", may stay): whole messages, met as a whole
+    text or attribute value, and the phrases of two words or more between a message's
+    placeholders, met anywhere (a single word between placeholders, "page", "Over", is often
+    a word of the other language too)."""
+    out: dict[str, tuple[set[str], set[str]]] = {}
+    for code in TRANSLATED:
+        wholes, phrases = set(), set()
+        for m in _catalog(code):
+            if not m.id:
+                continue
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            for english in ids:
+                if english in strings:
+                    continue
+                if not PLACEHOLDER.search(english) and re.search(r"[A-Za-z]{2}", english):
+                    wholes.add(english)
+                for part in PLACEHOLDER.split(english)[::2]:
+                    part = part.strip(" .,:;()–·“”←→")
+                    if " " in part and len(part) >= 6:
+                        phrases.add(part)
+        out[code] = (wholes, phrases)
+    return out
+
+
+ENGLISH = _english_texts()
+# What the operator wrote (names, descriptions, update bodies) is not ours to translate.
+SITE_TEXT = re.compile(
+    r"API errors|Slow website|Database upgrade|The public REST API|investigating|"
+    r"Cause identified|Pages load slowly|Fixed|What happened|A cache expired|Upgrading to a "
+    r"new major version|Statuspage-style|Standard Webhooks",
+    re.IGNORECASE,
+)
+
+
+def _texts(body: str) -> list[str]:
+    """What a reader meets: each element's text and each title, label or description."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    attrs = re.findall(r'(?:aria-label|title|alt|content|placeholder)="([^"]*)"', body)
+    nodes = re.split(r"<[^>]+>", body)
+    return [t for t in (html.unescape(x).strip() for x in [*nodes, *attrs]) if t]
+
+
+def _pages(site) -> list[str]:
+    return [
+        "/",
+        "/history",
+        "/history?component=nope",
+        f"/history?component={site['api'].public_id}&q=errors",
+        "/uptime",
+        f"/incidents/{site['open'].public_id}",
+        f"/incidents/{site['resolved'].public_id}",
+        f"/maintenance/{site['maintenance'].public_id}",
+    ]
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_public_page_is_translated(client, site, page, code):
+    for path in _pages(site):
+        response = client.get(f"/{code}{path}", HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, path
+        texts = [SITE_TEXT.sub(" ", t.replace(page.name, " ")) for t in _texts(response.text)]
+        wholes, phrases = ENGLISH[code]
+        joined = " | ".join(texts)
+        left = sorted({t for t in texts if t in wholes} | {p for p in phrases if p in joined})
+        assert left == [], f"{code}{path}: English left: {left}"
