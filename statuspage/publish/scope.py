@@ -29,8 +29,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from incidents.languages import CODES
 from incidents.selectors import PublicIds
 from statuspage.publish.layout import object_key
+
+# The translated pages are also published under a language's prefix (`/de/history`): the same
+# document in another language, touched by the same changes.
+_PREFIXES = tuple(f"/{code}/" for code in CODES)
 
 # Documents every change touches: (path, query) exactly, and paths by prefix.
 ALWAYS = {
@@ -86,17 +91,22 @@ def touched_by(
         f"/maintenance/{m}" for m in changes.maintenance
     }
     permalink_keys = {object_key(p) for p in permalinks}
+    # The same permalinks as the translated pages link to them.
+    linked_keys = permalink_keys | {object_key(f"/{code}{p}") for p in permalinks for code in CODES}
     permalinks |= {f"/incidents/{i}" for i in covering.incidents}
     permalinks |= {f"/maintenance/{m}" for m in covering.maintenance}
     # A permalink not published before is a new item: every listing page may shift.
     listings = changes.listings or not permalink_keys <= paths.keys()
-    linking = {key for key, targets in links.items() if permalink_keys.intersection(targets)}
+    linking = {key for key, targets in links.items() if linked_keys.intersection(targets)}
     moving = changes.components | changes.live
     calendars = {f"component={c}" for c in moving}
 
     def touched(path: str, query: str) -> bool:
         if changes.status and object_key(path, query).endswith(".html"):
             return True
+        if object_key(path, query) in linking:
+            return True
+        path = _unprefixed(path)
         if (path, query) in ALWAYS or path.startswith(ALWAYS_PREFIXES) or path in permalinks:
             return True
         if path.startswith(BADGES):
@@ -105,6 +115,13 @@ def touched_by(
             return True
         if path == "/uptime" and moving:
             return not query.startswith("component=") or query in calendars
-        return object_key(path, query) in linking
+        return False
 
     return touched
+
+
+def _unprefixed(path: str) -> str:
+    """ "/history" for "/de/history", "/" for "/de/"; other paths as they are."""
+    if path.startswith(_PREFIXES):
+        return path[path.index("/", 1) :]
+    return path
