@@ -163,7 +163,7 @@ def test_publish_renders_read_the_replica(replica, api, incident):
     replica.sync()
     replica.mark(api)
     _fresh_generation()
-    rendered = render_site(public_url=Page.objects.get().url)
+    rendered = render_site(public_url=Page.objects.get().url).rendered
     assert REPLICA_NAME in rendered["index.html"].body.decode()
     assert REPLICA_NAME in rendered["api/v2/summary.json"].body.decode()
 
