@@ -96,6 +96,18 @@ class Env:
                 ) from None
         return items
 
+    def subset(
+        self, name: builtins.str, choices: tuple[builtins.str, ...]
+    ) -> builtins.list[builtins.str]:
+        """A comma list drawn from `choices` ("en, de"), lowercased; all of them by default."""
+        items = [item.lower() for item in self.list(name, list(choices))]
+        unknown = [item for item in items if item not in choices]
+        if unknown:
+            raise ImproperlyConfigured(
+                f"{name}: {', '.join(unknown)} not among {', '.join(choices)}."
+            )
+        return items
+
     def choice(
         self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]
     ) -> builtins.str:

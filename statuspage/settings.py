@@ -36,6 +36,11 @@ USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en"
 LANGUAGES = list(public_languages.LANGUAGES)
+# The languages the public site offers readers (the switcher, Accept-Language, the `/de/`
+# prefixes and so the published copy); the page's own default is always offered.
+PUBLIC_LANGUAGES = env.subset(
+    "PUBLIC_LANGUAGES", tuple(code for code, _ in public_languages.LANGUAGES)
+)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
 INSTALLED_APPS = [

@@ -10,6 +10,9 @@ for a reader who prefers another language than the browser's.
 PublicLanguageMiddleware takes the prefix off the path the URL resolver reads (`path_info`),
 only for the pages below; `request.path` keeps it, so the public cache keys (built from
 `request.path`) and the WSGI fast path (which sees the raw path) tell the languages apart.
+
+An install may offer fewer languages (settings.PUBLIC_LANGUAGES): the others have no switcher
+link, no hreflang, no prefix (404) and are never negotiated; the page's default always is.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
@@ -84,11 +87,20 @@ def _translated(path: str) -> bool:
     return match.url_name in TRANSLATED
 
 
+def offered(page) -> frozenset[str]:
+    """The languages `page` is shown in: the install's offer and the page's default."""
+    return frozenset(settings.PUBLIC_LANGUAGES) | {page.language}
+
+
 def activate(request: HttpRequest, page, code: str | None = None) -> str:
     """Put the rest of the request in the language of the page being rendered: `code` (the
-    front page's negotiated one), else the URL's prefix, else the page's default."""
-    code = code or getattr(request, "public_language", None) or page.language
-    if code not in CODES:
+    front page's negotiated one), else the URL's prefix, else the page's default. A prefix
+    (or `/de/`) naming a language the install does not offer is a page that does not exist."""
+    prefixed = getattr(request, "public_language", None)
+    if prefixed is not None and code in (None, prefixed) and prefixed not in offered(page):
+        raise Http404("This page is not offered in that language.")
+    code = code or prefixed or page.language
+    if code not in offered(page):
         code = page.language if page.language in CODES else settings.LANGUAGE_CODE
     translation.activate(code)
     _link_prefix.set("" if code == page.language else f"/{code}")
@@ -128,8 +140,13 @@ def alternates(request, page) -> list[Alternate]:
     path = split_prefix(request.path)[1] or "/"
     query = request.META.get("QUERY_STRING", "")
     active = translation.get_language()
+    shown = offered(page)
+    if len(shown) < 2:
+        return []  # one language: nothing to switch to
     links = []
     for code, name in LANGUAGES:
+        if code not in shown:
+            continue
         # The default's address is unprefixed, but for the front page's, which would
         # negotiate: there, the default's explicit one.
         href = path if code == page.language and path != "/" else f"/{code}{path}"
@@ -146,24 +163,28 @@ _ALIASES = {"pt": "pt-br", "zh": "zh-hans", "zh-cn": "zh-hans", "zh-sg": "zh-han
 _TRADITIONAL = re.compile(r"^zh-(hant|tw|hk|mo)")
 
 
-def _ours(tag: str) -> str | None:
+def _ours(tag: str, codes: frozenset[str]) -> str | None:
     tag = tag.lower()
     if _TRADITIONAL.match(tag):
         return None
     for candidate in (tag, "-".join(tag.split("-")[:2]), tag.split("-")[0]):
-        if candidate in CODES:
+        candidate = _ALIASES.get(candidate, candidate)
+        if candidate in codes:
             return candidate
-        if candidate in _ALIASES:
-            return _ALIASES[candidate]
     return None
 
 
-@functools.lru_cache(maxsize=512)
 def from_accept_language(header: str | None) -> str | None:
-    """Our language the reader rates highest (first among equals), None when none is
-    acceptable. Bounded memo: browsers send few distinct values, each on every request."""
+    """The offered language (settings.PUBLIC_LANGUAGES) the reader rates highest (first among
+    equals), None when none is acceptable: then the page's default answers."""
     if not header:
         return None
+    return _best(header, frozenset(settings.PUBLIC_LANGUAGES))
+
+
+@functools.lru_cache(maxsize=512)
+def _best(header: str, codes: frozenset[str]) -> str | None:
+    # Bounded memo: browsers send few distinct values, each on every request.
     best: tuple[float, int, str] | None = None
     for position, part in enumerate(header.split(",")):
         tag, *params = (p.strip() for p in part.split(";"))
@@ -175,7 +196,7 @@ def from_accept_language(header: str | None) -> str | None:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        code = _ours(tag) if tag and tag != "*" else None
+        code = _ours(tag, codes) if tag and tag != "*" else None
         if code is None or q <= 0:
             continue
         if best is None or q > best[0]:

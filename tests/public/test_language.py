@@ -239,3 +239,51 @@ def test_uptime_days_cached_in_one_language_are_not_shown_in_another(client, sit
     german_days = summaries.findall(german)
     assert german_days and not any("no data" in s or "no downtime" in s for s in german_days)
     assert any("keine Daten" in s or "keine Ausfallzeit" in s for s in german_days)
+
+
+def test_an_install_offers_fewer_languages(client, site, settings):
+    """PUBLIC_LANGUAGES: the others have no link, no hreflang, no prefix and no negotiation;
+    the page's default is offered whatever the list says."""
+    settings.PUBLIC_LANGUAGES = ["de"]
+    reset_read_path()
+    text = client.get("/de/history").text
+    alternates = dict(re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', text))
+    assert set(alternates) == {"en", "de"}
+    switcher = re.search(r'<nav class="languages".*?</nav>', text, re.S).group(0)
+    assert "/fr/" not in switcher and 'href="/history"' in switcher
+    for path in ("/fr/", "/fr/history", "/ja/uptime"):
+        assert client.get(path, HTTP_ACCEPT=BROWSER).status_code == 404, path
+    assert client.get("/en/history").status_code == 200  # the page's default
+    front = client.get("/", HTTP_ACCEPT=BROWSER, HTTP_ACCEPT_LANGUAGE="fr, de;q=0.5")
+    assert 'lang="de"' in _html_tag(front)
+    front = client.get("/", HTTP_ACCEPT=BROWSER, HTTP_ACCEPT_LANGUAGE="ja")
+    assert 'lang="en"' in _html_tag(front)
+
+
+def test_accept_language_chooses_among_the_offered(settings):
+    settings.PUBLIC_LANGUAGES = ["en", "pt-br"]
+    assert language.from_accept_language("de-DE, pt;q=0.5") == "pt-br"
+    assert language.from_accept_language("de-DE") is None
+
+
+def test_public_languages_setting_is_checked():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from statuspage.env import Env
+
+    codes = ("en", "de", "pt-br")
+    assert Env({"PUBLIC_LANGUAGES": "EN, pt-BR"}).subset("PUBLIC_LANGUAGES", codes) == [
+        "en",
+        "pt-br",
+    ]
+    assert Env({}).subset("PUBLIC_LANGUAGES", codes) == list(codes)
+    with pytest.raises(ImproperlyConfigured, match="klingon"):
+        Env({"PUBLIC_LANGUAGES": "en, klingon"}).subset("PUBLIC_LANGUAGES", codes)
+
+
+def test_one_language_has_no_switcher(client, site, settings):
+    settings.PUBLIC_LANGUAGES = ["en"]
+    reset_read_path()
+    text = client.get("/history").text
+    assert 'class="languages"' not in text and "hreflang" not in text
+    assert client.get("/de/history").status_code == 404

@@ -30,10 +30,15 @@ def free_port() -> int:
 
 
 @pytest.fixture(autouse=True)
-def _publish_state(settings, tmp_path):
-    """The publish lock file in this test's folder; no target unless a test names one."""
+def _publish_state(settings, tmp_path, monkeypatch):
+    """The publish lock file in this test's folder; no target unless a test names one.
+    Two languages, not all thirteen: each offered language adds a copy of every translated
+    page to a publish, and one besides the default covers the prefixed pages' rules (the app
+    started in a subprocess reads the same offer from its environment)."""
     settings.DATA_DIR = tmp_path / "var"
     settings.PUBLISH_TARGETS = []
+    settings.PUBLIC_LANGUAGES = ["en", "de"]
+    monkeypatch.setenv("PUBLIC_LANGUAGES", "en,de")
 
 
 @pytest.fixture
