@@ -32,6 +32,7 @@ from statuspage.monitors.models import (
     Verdict,
 )
 from statuspage.monitors.regions import home_region
+from statuspage.monitors.rollups import rollup_add
 from statuspage.monitors.validation import DEFAULTS, clean
 
 AUDITED = [name for name in DEFAULTS if name not in ("component_id", "incident_template_id")]
@@ -179,6 +180,9 @@ def result_record(
             checked_at=at,
         )
         MonitorRun.objects.filter(monitor=monitor, region=region, slot=slot).update(done=True)
+        # Once per slot (the result row is unique): a failed check counts without a time.
+        latency = float(result.latency_ms) if result.ok and result.latency_ms is not None else None
+        rollup_add(monitor_id=monitor.pk, points=[(at, latency)])
         _count(monitor, region, slot, result)
         _conclude(monitor)
     return result
