@@ -373,6 +373,7 @@ def public_document(
     query_params: tuple[str, ...] = (),
     headers: Mapping[str, str] | None = None,
     negotiate: Negotiator | None = None,
+    refresh_seconds: Callable[[dict[str, object]], int] | None = None,
 ) -> Callable[[PublicView[_P]], PublicDocumentView[_P]]:
     """Serve a view's 200 responses through the generation-keyed cache.
 
@@ -381,7 +382,10 @@ def public_document(
     (e.g. CORS). Non-200 answers (404s) pass through uncached. `negotiate`, for a URL with
     several forms, picks the request's form from its headers: each form is its own document,
     and its answers carry the `Vary` the choice names (the view picks its form with the same
-    function).
+    function). `refresh_seconds`, for a document that moves with time rather than with writes
+    (the system-metrics charts), gives the step (from the URL's arguments) at which it is
+    rendered again: its cache key also holds the step's number. The fast path, which keys on
+    the generation alone, never finds such a document and leaves it to this wrapper.
     """
     base_extra = dict(headers or {})
 
@@ -401,6 +405,8 @@ def public_document(
                 version = document_version()
             except DatabaseError:
                 return _serve_snapshot(request, key, extra)
+            if refresh_seconds is not None:
+                version = f"{version}.t{int(time.time()) // refresh_seconds(dict(kwargs))}"
             doc_key = f"public:doc:{version}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:

@@ -190,6 +190,7 @@ MONITOR_TICK_SECONDS = env.int("MONITOR_TICK_SECONDS", default=10, minimum=1)
 STATUSPAGE_PERIODIC_JOBS = [
     ("statuspage.publish.jobs.publish_tick", "default", 60),
     ("statuspage.monitors.jobs.monitors_tick", "default", MONITOR_TICK_SECONDS),
+    ("statuspage.monitors.jobs.monitors_prune", "default", 3600),
 ]
 # Monitors reach public addresses only, unless these networks (CIDR, comma-separated) are
 # allowed: monitoring internal services is legitimate, but a choice of the install.

@@ -12,6 +12,7 @@ from django.utils import timezone
 from incidents.queue import QueueUnavailable, enqueue_now
 from statuspage.monitors.models import Monitor
 from statuspage.monitors.regions import home_region, queue_for
+from statuspage.monitors.rollups import prune
 from statuspage.monitors.runner import prune_runs, run_due
 
 log = logging.getLogger(__name__)
@@ -59,3 +60,9 @@ def monitors_run_region(region: str) -> str:
         return f"not run: this worker is in region {settings.MONITOR_REGION}"
     report = run_due(region=region)
     return str(report)
+
+
+def monitors_prune() -> str:
+    """Hourly: raw results and metric points past their week, rollups past their keep."""
+    deleted = prune(now=timezone.now())
+    return ", ".join(f"{name}: {count}" for name, count in deleted.items())

@@ -195,3 +195,118 @@ class MonitorResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.monitor_id}/{self.region}/{self.slot}: {'ok' if self.ok else 'failed'}"
+
+
+class Metric(PublicIdModel):
+    """A custom metric fed through Statuspage's metrics API (`POST .../metrics/{id}/data`),
+    shown as a chart under its component. Statuspage keeps metrics per page; here a metric
+    belongs to a component, and so to that component's page."""
+
+    component = models.ForeignKey(
+        "incidents.Component", on_delete=models.CASCADE, related_name="metrics"
+    )
+    name = models.CharField(max_length=100)
+    # The provider's own name for the series (kept for Statuspage clients; "Self" metrics
+    # are fed by push, so nothing looks it up).
+    metric_identifier = models.CharField(max_length=200, blank=True, default="")
+    suffix = models.CharField(max_length=20, blank=True, default="")
+    tooltip_description = models.CharField(max_length=300, blank=True, default="")
+    display = models.BooleanField(default=True)
+    decimal_places = models.PositiveSmallIntegerField(default=0)
+    y_axis_min = models.FloatField(null=True, blank=True)
+    y_axis_max = models.FloatField(null=True, blank=True)
+    y_axis_hidden = models.BooleanField(default=False)
+    most_recent_data_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["component_id", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decimal_places__lte=4), name="metric_decimal_places_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MetricPoint(models.Model):
+    """One raw value pushed for a metric (kept as long as raw check results)."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="points")
+    at = models.DateTimeField()
+    value = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["at"], name="metric_point_at")]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "at"], name="metric_point_one_per_instant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id}@{self.at}: {self.value}"
+
+
+class Resolution(models.IntegerChoices):
+    """A rollup's bucket width, in seconds."""
+
+    MINUTE = 60, "minute"
+    HOUR = 3600, "hour"
+    DAY = 86400, "day"
+
+
+class Rollup(models.Model):
+    """Count, sum, minimum and maximum of one series over one bucket (a minute, an hour or a
+    UTC day). A series is a monitor's response time or a custom metric's values: exactly one
+    of the two is set. Charts read these, never the raw rows, so a month's chart reads at
+    most a few hundred rows whatever the check interval."""
+
+    monitor = models.ForeignKey(
+        Monitor, on_delete=models.CASCADE, null=True, blank=True, related_name="rollups"
+    )
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, null=True, blank=True, related_name="rollups"
+    )
+    resolution = models.PositiveIntegerField(choices=Resolution.choices)
+    start = models.DateTimeField()
+    # The values counted (a monitor's: its answered checks' response times).
+    count = models.PositiveIntegerField(default=0)
+    # A monitor's checks that failed in the bucket (no response time to count).
+    failed = models.PositiveIntegerField(default=0)
+    total = models.FloatField(default=0)
+    # Null while the bucket holds only failed checks.
+    minimum = models.FloatField(null=True)
+    maximum = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(monitor__isnull=False) & Q(metric__isnull=True))
+                | (Q(monitor__isnull=True) & Q(metric__isnull=False)),
+                name="rollup_one_series",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolution__in=Resolution.values), name="rollup_resolution_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["monitor", "resolution", "start"],
+                condition=Q(monitor__isnull=False),
+                name="rollup_monitor_bucket_once",
+            ),
+            models.UniqueConstraint(
+                fields=["metric", "resolution", "start"],
+                condition=Q(metric__isnull=False),
+                name="rollup_metric_bucket_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["resolution", "start"], name="rollup_age")]
+
+    def __str__(self) -> str:
+        series = f"monitor {self.monitor_id}" if self.monitor_id else f"metric {self.metric_id}"
+        return f"{series} {self.resolution}s@{self.start}"
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else 0.0

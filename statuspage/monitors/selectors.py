@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from statuspage.monitors.models import Monitor, MonitorResult
+from statuspage.monitors.models import Metric, Monitor, MonitorResult
 
 
 def monitors() -> QuerySet[Monitor]:
@@ -39,3 +39,14 @@ def last_results(monitors: list[Monitor]) -> dict[int, MonitorResult]:
         if result is not None:
             out[monitor.pk] = result
     return out
+
+
+def metrics() -> QuerySet[Metric]:
+    """Every custom metric with its component (one query)."""
+    return Metric.objects.select_related("component").order_by(
+        "component__position", "component_id", "name", "id"
+    )
+
+
+def metric_by_public_id(public_id: str) -> Metric | None:
+    return metrics().filter(public_id=public_id).first()

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from incidents import selectors
 from incidents.enums import COMPONENT_SEVERITY, ComponentStatus
-from incidents.services import Actor, audit_record, audit_snapshot, page_lock
+from incidents.services import Actor, audit_record, audit_snapshot, page_lock, public_changed
 from incidents.templating import TemplateRenderError, render_sandboxed, template_context
 from statuspage.automation.services import component_hook_apply
 from statuspage.monitors import rules
@@ -32,6 +32,7 @@ from statuspage.monitors.models import (
     Verdict,
 )
 from statuspage.monitors.regions import home_region
+from statuspage.monitors.rollups import rollup_add
 from statuspage.monitors.validation import DEFAULTS, clean
 
 AUDITED = [name for name in DEFAULTS if name not in ("component_id", "incident_template_id")]
@@ -70,6 +71,10 @@ def monitor_save(*, actor: Actor, monitor: Monitor | None, data: Mapping[str, An
             before=before,
             after=after,
         )
+        charted = ("enabled", "kind", "name", "component")
+        if before is None or any(before[k] != after[k] for k in charted):
+            # The public charts list the enabled monitors (and the front page links them).
+            public_changed()
     return monitor
 
 
@@ -79,6 +84,7 @@ def monitor_delete(*, actor: Actor, monitor: Monitor) -> None:
     with transaction.atomic():
         audit_record(actor=actor, action="monitor.delete", obj=monitor, before=_snapshot(monitor))
         monitor.delete()
+        public_changed()
 
 
 def monitor_token_rotate(*, actor: Actor, monitor: Monitor) -> Monitor:
@@ -179,6 +185,9 @@ def result_record(
             checked_at=at,
         )
         MonitorRun.objects.filter(monitor=monitor, region=region, slot=slot).update(done=True)
+        # Once per slot (the result row is unique): a failed check counts without a time.
+        latency = float(result.latency_ms) if result.ok and result.latency_ms is not None else None
+        rollup_add(monitor_id=monitor.pk, points=[(at, latency)])
         _count(monitor, region, slot, result)
         _conclude(monitor)
     return result

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from incidents.languages import CODES
-from statuspage.public import feeds, views
+from statuspage.public import feeds, system_metrics, views
 
 urlpatterns = [
     path("", views.index, name="public-index"),
@@ -21,6 +21,12 @@ urlpatterns = [
     path("history.rss", feeds.history_rss, name="public-history-rss"),
     path("maintenance.ics", feeds.maintenance_ics, name="public-maintenance-ics"),
     path("uptime", views.uptime_page, name="public-uptime"),
+    path("system-metrics", system_metrics.system_metrics, name="public-system-metrics"),
+    re_path(
+        r"^system-metrics/(?P<period>week|month)$",
+        system_metrics.system_metrics,
+        name="public-system-metrics-period",
+    ),
     path("brand.css", views.brand_stylesheet, name="public-brand-css"),
     re_path(
         r"^branding/(?P<name>[0-9a-f]{32}\.(?:png|jpg|webp|ico))$",

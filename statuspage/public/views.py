@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 
 from incidents import branding, selectors
 from statuspage.brand import brand_css
+from statuspage.monitors.charts import charts_available
 from statuspage.public import (
     finished_days,
     language,
@@ -109,6 +110,8 @@ def render_index(request, page, language_code: str | None = None, **extra) -> Ht
         "legend": uptime.legend(page.thresholds),
         "past_days": presenters.past_days(past, today=today, tz=page.tz, days=PAST_DAYS),
         "subscribe_entries": presenters.subscribable_entries(visible),
+        # The system-metrics charts are linked only when there is something to chart.
+        "charts_available": charts_available(),
         **extra,
     }
     return render(request, "public/index.html", context)

@@ -13,6 +13,8 @@ becomes a test on a document's path and query, applied to the previous publish's
   and window that covers it (each shows its components' status now), and the badges;
 - a component that is not operational: its calendar and `/uptime` at every publish (today's
   downtime grows by the minute, without a write);
+- the system-metrics charts (`/system-metrics`, `/week`, `/month`): at every publish (they
+  move with time, a step of a few minutes to hours, not with writes);
 - the page's indicator or description moved (an incident opened, the last one resolved):
   every HTML page, whose title and icon show it, and the badges.
 
@@ -48,7 +50,7 @@ ALWAYS = {
     ("/history.rss", ""),
     ("/maintenance.ics", ""),
 }
-ALWAYS_PREFIXES = ("/api/v2/", "/embed/")
+ALWAYS_PREFIXES = ("/api/v2/", "/embed/", "/system-metrics")
 # Badges show statuses only: the page's (`/badge.svg`, `/badge.json`), a component's or a
 # group's (`/badge/<id>.svg`).
 BADGES = "/badge"

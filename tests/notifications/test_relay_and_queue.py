@@ -116,7 +116,7 @@ def test_cron_scheduler_enqueues_the_relay(db):
     scheduler = build_scheduler(connection)
     names = {job.func.__name__ for job in scheduler.get_jobs()}
     # With the jobs other apps register (settings.STATUSPAGE_PERIODIC_JOBS): publishing's tick,
-    # the upstream providers' tick and the monitors' tick.
+    # the upstream providers' tick, the monitors' tick and their hourly prune.
     assert names == {
         "relay",
         "expire_and_purge",
@@ -124,6 +124,7 @@ def test_cron_scheduler_enqueues_the_relay(db):
         "publish_tick",
         "upstream_tick",
         "monitors_tick",
+        "monitors_prune",
     }
     scheduler.enqueue_jobs()
     assert len(django_rq.get_queue("notifications").job_ids) == 1

@@ -135,10 +135,19 @@ def parse_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
             last = index == len(parts) - 1
             following = None if last else parts[index + 1]
             if part == "":
-                if not last or not isinstance(node, list):
+                if not isinstance(node, list):
                     raise ApiError(400, f"Malformed form field name: {raw_key[:80]!r}.")
-                node.append(value)
-                break
+                if last:
+                    node.append(value)
+                    break
+                # A list of objects, as Rails reads `data[][timestamp]=1&data[][value]=2`:
+                # a key the last object already holds starts the next one.
+                if following == "" or not re.fullmatch(r"[^\[\]]+", following or ""):
+                    raise ApiError(400, f"Malformed form field name: {raw_key[:80]!r}.")
+                if not node or not isinstance(node[-1], dict) or following in node[-1]:
+                    node.append({})
+                node = node[-1]
+                continue
             if not isinstance(node, dict):
                 raise ApiError(400, f"Conflicting form field: {raw_key[:80]!r}.")
             if last:

@@ -22,6 +22,7 @@ from typing import Any
 
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1.http import ApiError, ApiRequest
+from statuspage.monitors.custom_metrics import METRIC_FIELDS
 from statuspage.monitors.validation import FIELDS as MONITOR_FIELDS
 
 _TWITTER = "Twitter posting is not offered (Statuspage no longer offers it either)."
@@ -166,6 +167,26 @@ TEMPLATE = Resource(
 # Our extension (built-in monitors): every field the monitors app takes, by its own names.
 MONITOR = Resource(name="monitor", fields=MONITOR_FIELDS)
 
+# Statuspage's metric, plus component_id (our extension: the component it is shown under).
+METRIC = Resource(
+    name="metric",
+    fields=frozenset(METRIC_FIELDS),
+    ignored={
+        "transform": ("string", "Charts show each bucket's mean, minimum and maximum."),
+        "application_id": ("string", "Only pushed data is charted (no pull providers)."),
+    },
+)
+# Only type Self is taken; the pull providers' credentials are refused with a 501 by type.
+METRICS_PROVIDER = Resource(
+    name="metrics_provider",
+    fields=frozenset({"type"}),
+    ignored={
+        name: ("string", "Pull providers are not implemented.")
+        for name in ("email", "password", "api_key", "api_token", "application_key")
+    }
+    | {"metric_base_uri": ("string", "Pull providers are not implemented.")},
+)
+
 ALL = (
     INCIDENT,
     INCIDENT_UPDATE,
@@ -175,6 +196,8 @@ ALL = (
     SUBSCRIBER_SCOPE,
     TEMPLATE,
     MONITOR,
+    METRIC,
+    METRICS_PROVIDER,
 )
 
 
@@ -242,6 +265,9 @@ def _rename(resource: Resource, inner: dict[str, Any]) -> None:
 def _check_kind(inner: dict[str, Any], name: str, kind: str) -> None:
     if kind == "boolean":
         f.boolean(inner, name)
+    elif kind == "string":
+        if inner[name] is not None and not isinstance(inner[name], str):
+            raise ApiError.field(name, f"{name} must be a string.")
     else:
         f.mapping(inner, name, None)
 

@@ -12,19 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from statuspage.api.v1.http import ApiError, error_response
 
 _PAGE = r"pages/[^/.]+/"
-_MONITORING = "Metrics need the monitoring feature, which has not landed yet."
 # (path under /api/v1/ as a regular expression, without `.json`; feature; why it is missing)
 FEATURES: tuple[tuple[str, str, str], ...] = (
-    (
-        _PAGE + r"metrics_providers(?:/.*)?",
-        "metrics",
-        _MONITORING,
-    ),
-    (
-        _PAGE + r"metrics(?:/.*)?",
-        "metrics",
-        _MONITORING,
-    ),
     (
         _PAGE + r"page_access_(?:users|groups)(?:/.*)?",
         "page access users and groups",

@@ -17,10 +17,14 @@ from incidents.services import Actor
 from notifications.services import subscriber_create
 from statuspage.access.models import Membership, Role, Scope
 from statuspage.access.services import api_key_create
+from statuspage.api.v1.metrics import provider_id
+from statuspage.monitors.custom_metrics import metric_save
+from statuspage.monitors.models import Metric
 from statuspage.monitors.services import monitor_save
 
 ALL_SCOPES = list(Scope.values)
 OBJECTS_COMPONENT_ID = "objcomponent"
+OBJECTS_METRIC_ID = "objmetric001"
 ROLE_SCOPES = {
     Role.VIEWER: [Scope.READ],
     Role.RESPONDER: [Scope.READ, Scope.INCIDENTS],
@@ -142,7 +146,13 @@ def objects(page, make_component):
             "component_id": component.public_id,
         },
     )
+    metric = metric_save(
+        actor=actor, metric=None, data={"name": "Queue", "component_id": component.public_id}
+    )
+    Metric.objects.filter(pk=metric.pk).update(public_id=OBJECTS_METRIC_ID)
     return {
+        "metric_id": OBJECTS_METRIC_ID,
+        "metrics_provider_id": provider_id(),
         "monitor_id": monitor.public_id,
         "page_id": page.public_id,
         "subscriber_id": subscriber.public_id,

@@ -10,7 +10,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from statuspage.access.models import Role
 from statuspage.api.v1 import openapi
-from tests.api.v1.conftest import OBJECTS_COMPONENT_ID
+from tests.api.v1.conftest import OBJECTS_COMPONENT_ID, OBJECTS_METRIC_ID
+from tests.conftest import SUITE_NOW
+
+NOW_UNIX = int(SUITE_NOW.timestamp())
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -122,6 +125,21 @@ BODIES = {
     },
     ("/pages/{page_id}/monitors/{monitor_id}", "patch"): {"monitor": {"interval_seconds": 120}},
     ("/pages/{page_id}/monitors/{monitor_id}", "put"): {"monitor": {"name": "Renamed"}},
+    ("/pages/{page_id}/metrics_providers", "post"): {"metrics_provider": {"type": "Self"}},
+    ("/pages/{page_id}/metrics_providers/{metrics_provider_id}", "patch"): {
+        "metrics_provider": {"type": "Self"}
+    },
+    ("/pages/{page_id}/metrics_providers/{metrics_provider_id}/metrics", "post"): {
+        "metric": {"name": "Queue depth", "component_id": OBJECTS_COMPONENT_ID}
+    },
+    ("/pages/{page_id}/metrics/data", "post"): {
+        "data": {OBJECTS_METRIC_ID: [{"timestamp": NOW_UNIX - 60, "value": 3}]}
+    },
+    ("/pages/{page_id}/metrics/{metric_id}", "patch"): {"metric": {"suffix": "ms"}},
+    ("/pages/{page_id}/metrics/{metric_id}", "put"): {"metric": {"name": "Renamed"}},
+    ("/pages/{page_id}/metrics/{metric_id}/data", "post"): {
+        "data": {"timestamp": NOW_UNIX - 30, "value": 2.5}
+    },
 }
 
 

@@ -83,6 +83,24 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict | None, Role]]] = {
     ("/pages/{page_id}/monitors/{monitor_id}", "patch"): [("edit", None, ADMIN)],
     ("/pages/{page_id}/monitors/{monitor_id}", "put"): [("edit", None, ADMIN)],
     ("/pages/{page_id}/monitors/{monitor_id}", "delete"): [("delete", None, ADMIN)],
+    ("/pages/{page_id}/metrics_providers", "get"): [("list", None, VIEWER)],
+    ("/pages/{page_id}/metrics_providers", "post"): [("create", None, ADMIN)],
+    ("/pages/{page_id}/metrics_providers/{metrics_provider_id}", "get"): [("get", None, VIEWER)],
+    ("/pages/{page_id}/metrics_providers/{metrics_provider_id}", "patch"): [("edit", None, ADMIN)],
+    ("/pages/{page_id}/metrics_providers/{metrics_provider_id}/metrics", "get"): [
+        ("list", None, VIEWER)
+    ],
+    ("/pages/{page_id}/metrics_providers/{metrics_provider_id}/metrics", "post"): [
+        ("create", None, ADMIN)
+    ],
+    ("/pages/{page_id}/metrics", "get"): [("list", None, VIEWER)],
+    ("/pages/{page_id}/metrics/data", "post"): [("push", None, ADMIN)],
+    ("/pages/{page_id}/metrics/{metric_id}", "get"): [("get", None, VIEWER)],
+    ("/pages/{page_id}/metrics/{metric_id}", "patch"): [("edit", None, ADMIN)],
+    ("/pages/{page_id}/metrics/{metric_id}", "put"): [("edit", None, ADMIN)],
+    ("/pages/{page_id}/metrics/{metric_id}", "delete"): [("delete", None, ADMIN)],
+    ("/pages/{page_id}/metrics/{metric_id}/data", "post"): [("push", None, ADMIN)],
+    ("/pages/{page_id}/metrics/{metric_id}/data", "delete"): [("reset", None, ADMIN)],
     ("/integrations/alertmanager", "post"): [("alert", None, RESPONDER)],
     ("/integrations/component-status", "post"): [("monitor hook", None, RESPONDER)],
 }

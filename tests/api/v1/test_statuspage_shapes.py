@@ -71,6 +71,7 @@ def ids(objects, page):
         "past_time": now.isoformat(),  # after the incident began, before the call
         "past_day": (now - timedelta(days=2)).date().isoformat(),
         "range_start": (now - timedelta(days=20)).date().isoformat(),
+        "recent_unix": str(int(now.timestamp()) - 60),
     }
 
 
