@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidents import selectors, wire
 from incidents.models import Page
@@ -65,6 +65,12 @@ def send_confirmation(subscriber_id: int) -> str:
         "confirm_url": links.confirm_url(sub),
         "expire_hours": settings.NOTIFY_UNCONFIRMED_EXPIRE_HOURS,
     }
+    # In the language of the page the person subscribed on, like every later message.
+    with translation.override(sub.language or page.language):
+        return _send_confirmation(sub, page, ctx)
+
+
+def _send_confirmation(sub: Subscriber, page: Page, ctx: dict[str, object]) -> str:
     if sub.channel == Channel.EMAIL:
         send_mail(
             render.render_text("notifications/email/confirm_subject.txt", ctx),
