@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gettext
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -246,3 +247,50 @@ def test_every_email_and_sms_is_translated(site, page, code):
         # "Label: value" lines of the text part: the label alone is a message.
         texts += [line.partition(":")[0] for line in text.splitlines()]
         assert _left(code, texts, page.name) == [], f"{code} {event.kind}: English left"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_error_page_is_translated(client, rf, page, code):
+    from django.db import OperationalError
+
+    from statuspage import errors
+
+    answers = {"404": client.get(f"/{code}/no-such-page")}
+    request = rf.get(f"/{code}/history")
+    answers["403"] = errors.forbidden(request, Exception())
+    answers["400"] = errors.bad_request(request, Exception())
+    for name, exc in (("500", RuntimeError("bug")), ("503", OperationalError("refused"))):
+        try:
+            raise exc
+        except type(exc):
+            answers[name] = errors.server_error(request)
+    answers["503 of the form"] = errors.database_unavailable(request)
+    for name, response in answers.items():
+        assert response.status_code == int(name[:3]), name
+        body = response.content.decode()
+        assert f'<html lang="{bcp47(code)}" dir="{"rtl" if code in ("ar", "he") else "ltr"}">' in (
+            body
+        ), name
+        assert _left(code, _texts(body), page.name) == [], f"{code} {name}: English left"
+
+
+def test_error_pages_in_english_and_under_the_api(client, rf):
+    from statuspage import errors
+
+    body = client.get("/no-such-page").content.decode()
+    assert '<html lang="en" dir="ltr">' in body and "Page not found" in body
+    # A view that chose its page's language before failing: the page says it in that one.
+    with translation.override("de"):
+        try:
+            raise RuntimeError("bug")
+        except RuntimeError:
+            assert "Serverfehler" in errors.server_error(rf.get("/history")).content.decode()
+    # Under /api/ the answer is English JSON (a machine format is never translated).
+    with translation.override("de"):
+        try:
+            raise RuntimeError("bug")
+        except RuntimeError:
+            answer = errors.server_error(rf.get("/api/v1/incidents"))
+    assert json.loads(answer.content) == {"error": errors.SERVER_ERROR}
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and "Seite" not in api.content.decode()
