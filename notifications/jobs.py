@@ -152,12 +152,14 @@ def send_quarantine_notice(subscriber_id: int, last_error: str) -> None:
         "last_error": last_error,
         "purge_days": settings.NOTIFY_QUARANTINE_PURGE_DAYS,
     }
-    send_mail(
-        render.render_text("notifications/email/quarantine_subject.txt", ctx),
-        render.render_text("notifications/email/quarantine_body.txt", ctx),
-        settings.DEFAULT_FROM_EMAIL,
-        [sub.contact_email],
-    )
+    # In the language of the page the endpoint was subscribed on, like its confirmation.
+    with translation.override(sub.language or page.language):
+        send_mail(
+            render.render_text("notifications/email/quarantine_subject.txt", ctx),
+            render.render_text("notifications/email/quarantine_body.txt", ctx),
+            settings.DEFAULT_FROM_EMAIL,
+            [sub.contact_email],
+        )
 
 
 def run_subscriber_import(import_id: int) -> str:

@@ -205,3 +205,15 @@ def test_a_language_not_ours_is_refused_and_nothing_changes(client, page, api, b
     sub.refresh_from_db()
     assert sub.language == "de"
     assert list(sub.components.all()) == [api]  # the scope was not reset either
+
+
+def test_a_webhook_owner_hears_of_the_quarantine_in_the_subscriptions_language(
+    smtp_sink, make_subscriber
+):
+    sub = make_subscriber(
+        channel=Channel.WEBHOOK, address="https://hooks.example.test/a", language="de"
+    )
+    jobs.send_quarantine_notice(sub.id, "HTTP 500")
+    [msg] = smtp_sink.messages
+    assert str(msg["Subject"]) == "[Status] Ihr Webhook-Endpunkt wurde gesperrt"
+    assert "Letzter Fehler: HTTP 500" in msg.get_content()

@@ -294,3 +294,25 @@ def test_error_pages_in_english_and_under_the_api(client, rf):
     assert json.loads(answer.content) == {"error": errors.SERVER_ERROR}
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and "Seite" not in api.content.decode()
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_email_to_a_webhook_owner_is_translated(page, code):
+    from notifications import render
+
+    ctx = {
+        "page_name": page.name,
+        "page_url": "https://x.test/subscribe",
+        "address": "https://hooks.example.test/status",
+        "failures": 10,
+        "last_error": "HTTP 500",
+        "purge_days": 30,
+        "manage_url": "https://x.test/m",
+    }
+    texts = []
+    with translation.override(code):
+        for name in ("quarantine", "webhook_ready"):
+            for part in ("subject", "body"):
+                text = render.render_text(f"notifications/email/{name}_{part}.txt", ctx)
+                texts += text.splitlines()
+    assert _left(code, texts, page.name) == [], f"{code}: English left"
