@@ -216,6 +216,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--batch-size", type=int, help="NOTIFY_BATCH_SIZE (sms: small, so every worker sends)"
     )
+    parser.add_argument(
+        "--languages",
+        type=int,
+        default=1,
+        help="subscribers' languages, round-robin over the first N of incidents.languages "
+        "(1: all English; each language's messages render once per batch)",
+    )
     parser.add_argument("--worker-log", help="append the workers' stderr to this file")
     parser.add_argument(
         "--no-ceiling",
@@ -298,6 +305,7 @@ def _seed(bench: Bench):
     from django.utils import timezone
 
     from incidents import services
+    from incidents.languages import LANGUAGES
     from incidents.models import Component, Incident, Page
     from notifications.models import Delivery, Event, Subscriber, SubscriberState
 
@@ -319,6 +327,7 @@ def _seed(bench: Bench):
                 state=SubscriberState.ACTIVE,
                 confirmed_at=now,
                 public_id=f"b{n:011d}",
+                language=LANGUAGES[n % args.languages][0],
             )
             for n in range(args.subscribers)
         ),

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidents import selectors, wire
 from incidents.models import Page
@@ -65,6 +65,12 @@ def send_confirmation(subscriber_id: int) -> str:
         "confirm_url": links.confirm_url(sub),
         "expire_hours": settings.NOTIFY_UNCONFIRMED_EXPIRE_HOURS,
     }
+    # In the language of the page the person subscribed on, like every later message.
+    with translation.override(sub.language or page.language):
+        return _send_confirmation(sub, page, ctx)
+
+
+def _send_confirmation(sub: Subscriber, page: Page, ctx: dict[str, object]) -> str:
     if sub.channel == Channel.EMAIL:
         send_mail(
             render.render_text("notifications/email/confirm_subject.txt", ctx),
@@ -146,12 +152,14 @@ def send_quarantine_notice(subscriber_id: int, last_error: str) -> None:
         "last_error": last_error,
         "purge_days": settings.NOTIFY_QUARANTINE_PURGE_DAYS,
     }
-    send_mail(
-        render.render_text("notifications/email/quarantine_subject.txt", ctx),
-        render.render_text("notifications/email/quarantine_body.txt", ctx),
-        settings.DEFAULT_FROM_EMAIL,
-        [sub.contact_email],
-    )
+    # In the language of the page the endpoint was subscribed on, like its confirmation.
+    with translation.override(sub.language or page.language):
+        send_mail(
+            render.render_text("notifications/email/quarantine_subject.txt", ctx),
+            render.render_text("notifications/email/quarantine_body.txt", ctx),
+            settings.DEFAULT_FROM_EMAIL,
+            [sub.contact_email],
+        )
 
 
 def run_subscriber_import(import_id: int) -> str:

@@ -79,6 +79,10 @@ class Subscriber(PublicIdModel):
     )
     # SMS double opt-in: a hash of the code sent, never the code itself.
     confirm_code_hash = models.CharField(max_length=128, blank=True, default="")
+    # The language its messages are written in (incidents.languages): the page's the person
+    # subscribed on (/de/...), changed on the manage page. "": the page's default language at
+    # send time (subscribers from before languages, the dashboard, the API, imports).
+    language = models.CharField(max_length=10, blank=True, default="")
     # Carrier-level opt-out (STOP): no message at all until the number sends START.
     sms_opted_out = models.BooleanField(default=False)
     # Webhook quarantine rule (10 failures within any one hour): the times (epoch seconds) of

@@ -5,10 +5,17 @@ Email subject/text and SMS are .txt templates (not HTML-escaped); the email HTML
 (incidents.markdown, the public page's own renderer, with the email's inline styles) and to
 the text part and chat messages as readable plain text. SMS text never carries non-breaking
 spaces: they force UCS-2 and double cost; its length rules are in notifications.sms_text.
+
+Languages: an event's view is built once, in English (the source language), and copied per
+language its subscribers read (`EventView.in_language`); each copy renders its email and SMS
+once per batch in that language (gettext catalogs in locale/, the same as the public pages'),
+so a batch costs one rendering per language, never one per subscriber.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,7 +24,8 @@ from typing import Protocol, Required, TypedDict
 
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 from markupsafe import Markup
 
 from incidents import markdown, selectors, wire
@@ -34,20 +42,25 @@ from notifications import email_style, sms_text
 from notifications.mime import MimeTemplate
 from notifications.models import Event
 
+# English, the catalogs' source: `EventView.in_language` translates them.
 HEADLINES = {
-    EventKind.INCIDENT_CREATED: "New incident",
-    EventKind.INCIDENT_UPDATED: "Incident update",
-    EventKind.INCIDENT_RESOLVED: "Resolved",
-    EventKind.POSTMORTEM_PUBLISHED: "Postmortem published",
-    EventKind.MAINTENANCE_SCHEDULED: "Maintenance scheduled",
-    EventKind.MAINTENANCE_RESCHEDULED: "Maintenance rescheduled",
-    EventKind.MAINTENANCE_REMINDER: "Maintenance reminder",
-    EventKind.MAINTENANCE_STARTED: "Maintenance started",
-    EventKind.MAINTENANCE_UPDATED: "Maintenance update",
-    EventKind.MAINTENANCE_COMPLETED: "Maintenance completed",
-    EventKind.MAINTENANCE_CANCELLED: "Maintenance cancelled",
-    EventKind.COMPONENT_STATUS_CHANGED: "Component status changed",
+    EventKind.INCIDENT_CREATED: gettext_noop("New incident"),
+    EventKind.INCIDENT_UPDATED: gettext_noop("Incident update"),
+    EventKind.INCIDENT_RESOLVED: gettext_noop("Resolved"),
+    EventKind.POSTMORTEM_PUBLISHED: gettext_noop("Postmortem published"),
+    EventKind.MAINTENANCE_SCHEDULED: gettext_noop("Maintenance scheduled"),
+    EventKind.MAINTENANCE_RESCHEDULED: gettext_noop("Maintenance rescheduled"),
+    EventKind.MAINTENANCE_REMINDER: gettext_noop("Maintenance reminder"),
+    EventKind.MAINTENANCE_STARTED: gettext_noop("Maintenance started"),
+    EventKind.MAINTENANCE_UPDATED: gettext_noop("Maintenance update"),
+    EventKind.MAINTENANCE_COMPLETED: gettext_noop("Maintenance completed"),
+    EventKind.MAINTENANCE_CANCELLED: gettext_noop("Maintenance cancelled"),
+    EventKind.COMPONENT_STATUS_CHANGED: gettext_noop("Component status changed"),
 }
+# A cancelled maintenance's status: not a stored status, so not among the domain's words.
+CANCELLED = gettext_noop("Cancelled")
+WINDOW = gettext_noop("%(start)s to %(end)s UTC")
+COMPONENT_TITLE = gettext_noop("%(component)s: %(status)s")
 
 
 _MANAGE = "https://placeholder.invalid/manage-url"
@@ -103,6 +116,15 @@ class EventView:
     permalink: str = ""
     # The affected components in page order: (name, status code, status label).
     components: list[tuple[str, str, str]] = field(default_factory=list)
+    # The language the messages are written in ("": whichever is active, English unless a
+    # caller chose one) and the page's default, whose addresses carry no /<code> prefix.
+    language: str = ""
+    page_language: str = ""
+    # What the words above are made of, for `in_language`: the permalink's path after
+    # page_url, the window's bounds (UTC text) and a component change's (name, status).
+    path: str = ""
+    window_bounds: tuple[str, str] | None = None
+    change: tuple[str, str] | None = None
     # Resolved once per batch: templates by name, URL patterns split around the token, and
     # the email parts rendered with placeholder links.
     _templates: dict[str, Template] = field(default_factory=dict, repr=False)
@@ -111,6 +133,32 @@ class EventView:
     _sms: str | None = field(default=None, repr=False)
     # The email's bytes cut at their per-message values (notifications.mime); False: not built.
     _mime: MimeTemplate | None | bool = field(default=False, repr=False)
+    # The view this one is a translation of: the operator's body, the same in every
+    # language, is rendered once, by it.
+    _source: EventView | None = field(default=None, repr=False)
+
+    def in_language(self, code: str) -> EventView:
+        """This event as subscribers reading `code` get it: the same facts, that language's
+        words and links (the public page in it), and caches of its own."""
+        with translation.override(code):
+            view = dataclasses.replace(
+                self,
+                language=code,
+                headline=gettext(HEADLINES.get(self.event.kind, self.headline)),
+                components=[(name, st, status_label(st)) for name, st, _ in self.components],
+                permalink=_localised(self.page_url, self.path, code, self.page_language),
+                _templates={},
+                _links={},
+                _email=None,
+                _sms=None,
+                _mime=False,
+                _source=self,
+            )
+            if self.window_bounds:
+                view.window = _window_text(gettext(WINDOW), self.window_bounds)
+            if self.change:
+                view.title = _component_title(*self.change)
+        return view
 
     @property
     def status_label(self) -> str:
@@ -126,11 +174,15 @@ class EventView:
     @functools.cached_property
     def body_html(self) -> Markup:
         """The body's Markdown, rendered and sanitised, with the email's inline styles."""
+        if self._source is not None:
+            return self._source.body_html
         return email_style.inline_markdown(markdown.render_markdown(self.body))
 
     @functools.cached_property
     def body_text(self) -> str:
         """The body's Markdown as text a person reads as it is (no `**`, links with URLs)."""
+        if self._source is not None:
+            return self._source.body_text
         return markdown.render_text(self.body)
 
     def context(self, **extra: object) -> dict[str, object]:
@@ -160,8 +212,18 @@ class EventView:
         with placeholder links; each message only substitutes its own two signed URLs
         (their characters need no HTML escaping: base64url and ':')."""
         if self._email is None:
-            ctx = self.context(manage_url=_MANAGE, unsubscribe_url=_UNSUBSCRIBE)
-            self._email = (
+            self._email = self._email_rendered()
+
+        def personal(part: str) -> str:
+            return part.replace(_MANAGE, manage_url).replace(_UNSUBSCRIBE, unsubscribe_url)
+
+        subject, text, html = self._email
+        return personal(subject), personal(text), personal(html)
+
+    def _email_rendered(self) -> tuple[str, str, str]:
+        ctx = self.context(manage_url=_MANAGE, unsubscribe_url=_UNSUBSCRIBE)
+        with self._speaking():
+            return (
                 # A header: names may carry line breaks (the API accepts them), which
                 # would otherwise make the message unsendable or add header lines.
                 " ".join(self.render_text("email/subject.txt", ctx).split()),
@@ -169,11 +231,9 @@ class EventView:
                 self.render_html("email/body.html", ctx),
             )
 
-        def personal(part: str) -> str:
-            return part.replace(_MANAGE, manage_url).replace(_UNSUBSCRIBE, unsubscribe_url)
-
-        subject, text, html = self._email
-        return personal(subject), personal(text), personal(html)
+    def _speaking(self) -> contextlib.AbstractContextManager[object]:
+        """The view's language while its templates render (none chosen: the active one)."""
+        return translation.override(self.language) if self.language else contextlib.nullcontext()
 
     def mime_template(self, build: Callable[[], MimeTemplate | None]) -> MimeTemplate | None:
         """The batch's email template, built by `build` on first use (None: this event's
@@ -194,7 +254,8 @@ class EventView:
                 return sms_text.gsm_safe(clean_text(template.render(context)))
 
             names = [sms_text.gsm_safe(name) for name, _, _ in self.components]
-            self._sms = sms_text.fit(render, sms_text.gsm_safe(self.title), names)
+            with self._speaking():
+                self._sms = sms_text.fit(render, sms_text.gsm_safe(self.title), names)
         return self._sms
 
     def webhook_body(self, *, unsubscribe: str) -> WebhookBody:
@@ -224,6 +285,7 @@ def event_view(event: Event) -> EventView:
         object_public_id="",
         tz=page.tz,
         permalink=page.public_url,
+        page_language=page.language,
     )
     # An event without an incident (or maintenance) has no incident_id: reading the relation
     # then costs no query.
@@ -232,7 +294,9 @@ def event_view(event: Event) -> EventView:
     elif event.maintenance is not None:
         _describe_maintenance(view, ctx, event.maintenance, event.maintenance_update)
     else:
-        view.payload, view.title = _component_payload(event, ctx)
+        view.payload, view.change = _component_payload(event, ctx)
+        view.title = _component_title(*view.change) if view.change else HEADLINES[event.kind]
+    view.path = view.permalink[len(view.page_url) :]
     indicator, description = selectors.status_summary(ctx.tree.components)
     view.payload["page"] = wire.webhook_page(page, indicator, description)
     return view
@@ -259,10 +323,26 @@ def _components(rows: list[wire.ComponentDict]) -> list[tuple[str, str, str]]:
 
 def status_label(status: str) -> str:
     """An incident, maintenance or component status code as words; "" for none."""
+    # The labels are the English words the catalogs hold (statuspage/public/words.py).
     for choices in (IncidentStatus, MaintenanceStatus, ComponentStatus):
         if status in choices.values:
-            return str(choices(status).label)
+            return gettext(str(choices(status).label))
+    if status == "cancelled":
+        return gettext(CANCELLED)
     return status.replace("_", " ").capitalize()
+
+
+def _component_title(name: str, status: str) -> str:
+    """ "API: Major outage": a component's new status, in the active language."""
+    return gettext(COMPONENT_TITLE) % {"component": name, "status": status_label(status)}
+
+
+def _localised(page_url: str, path: str, code: str, page_language: str) -> str:
+    """The public page at `path` in language `code`: the default's addresses have no prefix
+    (statuspage/public/language.py); the front page's is /<code>/."""
+    if not code or code == page_language:
+        return page_url + path
+    return f"{page_url}/{code}{path or '/'}"
 
 
 def _describe_maintenance(
@@ -275,13 +355,16 @@ def _describe_maintenance(
     else:
         view.status = update.status if update else maintenance.status
     view.body = update.body if update else ""
-    view.window = _window(maintenance)
+    view.window_bounds = _window(maintenance)
+    view.window = _window_text(WINDOW, view.window_bounds)
     view.payload = {"incident": wire.incident_full(ctx, maintenance)}
     view.permalink = wire.public_url(ctx.page, "maintenance", maintenance.public_id)
     view.components = _components(view.payload["incident"]["components"])
 
 
-def _component_payload(event: Event, ctx: wire.Context) -> tuple[WebhookObjects, str]:
+def _component_payload(
+    event: Event, ctx: wire.Context
+) -> tuple[WebhookObjects, tuple[str, str] | None]:
     change = (
         ComponentStatusChange.objects.filter(id__in=event.status_change_ids)
         .select_related("component")
@@ -289,12 +372,11 @@ def _component_payload(event: Event, ctx: wire.Context) -> tuple[WebhookObjects,
         .first()
     )
     if change is None or change.component_id not in ctx.by_pk:
-        return {}, "Component status changed"
-    title = f"{change.component.name} is {change.new_status.replace('_', ' ')}"
+        return {}, None
     return {
         "component_update": wire.component_update_dict(change, ctx.page),
         "component": ctx.by_pk[change.component_id],
-    }, title
+    }, (change.component.name, change.new_status)
 
 
 def webhook_meta(*, unsubscribe: str, documentation: str, tz: tzinfo) -> WebhookMeta:
@@ -306,13 +388,18 @@ def webhook_meta(*, unsubscribe: str, documentation: str, tz: tzinfo) -> Webhook
     }
 
 
-def _window(maintenance: Maintenance) -> str:
+def _window_text(template: str, bounds: tuple[str, str]) -> str:
+    start, end = bounds
+    return template % {"start": start, "end": end}
+
+
+def _window(maintenance: Maintenance) -> tuple[str, str]:
     start, end = (
         maintenance.scheduled_for.astimezone(UTC),
         maintenance.scheduled_until.astimezone(UTC),
     )
     end_format = "%H:%M" if start.date() == end.date() else "%Y-%m-%d %H:%M"
-    return f"{start:%Y-%m-%d %H:%M} to {end:{end_format}} UTC"
+    return f"{start:%Y-%m-%d %H:%M}", f"{end:{end_format}}"
 
 
 def clean_text(text: str) -> str:

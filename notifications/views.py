@@ -3,6 +3,10 @@
 No view here sets a cookie: the capability is the signed token in the URL (or, for the
 subscribe form, double opt-in plus rate limits), so the public pages stay cacheable and the
 POSTs are csrf_exempt on purpose.
+
+Language: a page about one subscription (confirm, manage, unsubscribe) speaks the subscriber's
+language; the subscribe form speaks the language of the public page it sits on, which it posts
+along (`language`), or its address's prefix (/de/subscribe); else the page's default.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidents import selectors
+from incidents import languages, selectors
 from incidents.errors import ServiceError
-from incidents.models import Component, Incident
+from incidents.models import Component, Incident, Page
 from notifications import links
 from notifications.models import Channel, Subscriber, SubscriberState
 from notifications.ratelimit import Rate, client_address, hit
@@ -43,6 +49,10 @@ def _database_required(
         try:
             return view(request, *args, **kwargs)
         except DatabaseError:
+            # Nothing read from the database: the address's language, if it names one.
+            code = getattr(request, "public_language", None)
+            if code in languages.CODES:
+                translation.activate(code)
             response = render(
                 request,
                 "notifications/pages/unavailable.html",
@@ -59,8 +69,25 @@ def _database_required(
 def _page(
     request: HttpRequest, template: str, status: int = 200, **context: object
 ) -> HttpResponse:
-    context.setdefault("page", selectors.page_get())
+    page = context.setdefault("page", selectors.page_get())
+    subscriber = context.get("subscriber")
+    translation.activate(_language(request, page, subscriber))  # type: ignore[arg-type]
+    # Messages are passed in English (marked with gettext_noop): said in the page's language.
+    for key in ("error", "message"):
+        if context.get(key):
+            context[key] = gettext(str(context[key]))
     return render(request, f"notifications/pages/{template}", context, status=status)
+
+
+def _language(request: HttpRequest, page: Page, subscriber: object) -> str:
+    """The subscriber's language; else the one the form was posted from, or the address's
+    prefix (PublicLanguageMiddleware); else the page's default."""
+    candidates = [
+        getattr(subscriber, "language", ""),
+        request.POST.get("language", "") if request.method == "POST" else "",
+        getattr(request, "public_language", "") or "",
+    ]
+    return next((code for code in candidates if code in languages.CODES), page.language)
 
 
 def _within(name: str, limit: int, key: str) -> bool:
@@ -110,6 +137,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             contact_email=data.get("contact_email", ""),
             component_ids=ids,
             incident=incident,
+            language=data.get("language") or getattr(request, "public_language", None) or "",
         )
     except (ServiceError, ValueError) as exc:
         return _page(
@@ -118,12 +146,15 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             status=400,
             entries=_entries(),
             incident=incident,
-            error=getattr(exc, "message", "Choose components from the list."),
+            error=getattr(exc, "message", _CHOOSE_COMPONENTS),
             error_field=getattr(exc, "field", "components"),
             form=data,
         )
     # The same page whether the address was new, pending or already active.
     return _page(request, "subscribe_sent.html", channel=sub.channel, address=sub.address)
+
+
+_CHOOSE_COMPONENTS = gettext_noop("Choose components from the list.")
 
 
 def _entries() -> list[selectors.GroupNode | Component]:
@@ -153,14 +184,19 @@ def subscribe_sms_code(request: HttpRequest) -> HttpResponse:
     sub = Subscriber.objects.filter(channel=Channel.SMS, address=number).first()
     if sub and subscriptions.sms_code_check(subscriber=sub, code=request.POST.get("code", "")):
         subscriptions.subscriber_confirm(subscriber=sub)
-        return _page(request, "done.html", message="Your phone number is confirmed.")
+        return _page(
+            request,
+            "done.html",
+            message=gettext_noop("Your phone number is confirmed."),
+            subscriber=sub,
+        )
     return _page(
         request,
         "subscribe_sent.html",
         status=400,
         channel=Channel.SMS,
         address=number,
-        error="That code is not right, or it expired.",
+        error=gettext_noop("That code is not right, or it expired."),
     )
 
 
@@ -170,7 +206,9 @@ def _from_token(token: str, reader: Callable[[str], str | None]) -> Subscriber |
 
 
 def _bad_link(request: HttpRequest) -> HttpResponse:
-    return _page(request, "done.html", status=404, message="This link is not valid any more.")
+    return _page(
+        request, "done.html", status=404, message=gettext_noop("This link is not valid any more.")
+    )
 
 
 @csrf_exempt
@@ -184,7 +222,12 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         # Mail scanners follow links: only the POST of this button confirms.
         return _page(request, "confirm.html", subscriber=sub)
     subscriptions.subscriber_confirm(subscriber=sub)
-    return _page(request, "done.html", message="Your subscription is confirmed.")
+    return _page(
+        request,
+        "done.html",
+        message=gettext_noop("Your subscription is confirmed."),
+        subscriber=sub,
+    )
 
 
 @csrf_exempt
@@ -197,7 +240,11 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and sub.state == SubscriberState.ACTIVE:
         try:
             ids = _scope_ids(request.POST)
-        except (ServiceError, ValueError):
+            if "language" in request.POST:
+                subscriptions.subscriber_set_language(
+                    subscriber=sub, language=request.POST["language"]
+                )
+        except (ServiceError, ValueError) as exc:
             return _page(
                 request,
                 "manage.html",
@@ -205,7 +252,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 subscriber=sub,
                 entries=_entries(),
                 chosen=set(),
-                error="Choose components from the list.",
+                message_languages=languages.LANGUAGES,
+                error=getattr(exc, "message", _CHOOSE_COMPONENTS),
             )
         subscriptions.subscriber_set_scope(subscriber=sub, component_ids=ids)
     chosen = set(sub.components.values_list("id", flat=True))
@@ -215,6 +263,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         subscriber=sub,
         entries=_entries(),
         chosen=chosen,
+        message_languages=languages.LANGUAGES,
         unsubscribe_url=links.unsubscribe_url(sub),
         saved=request.method == "POST",
     )
@@ -231,7 +280,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return _page(request, "unsubscribe.html", subscriber=sub)
     subscriptions.subscriber_unsubscribe(subscriber=sub)
-    return _page(request, "done.html", message="You are unsubscribed. No more messages.")
+    return _page(
+        request,
+        "done.html",
+        message=gettext_noop("You are unsubscribed. No more messages."),
+        subscriber=sub,
+    )
 
 
 @csrf_exempt

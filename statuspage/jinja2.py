@@ -30,6 +30,7 @@ def environment(**options) -> Environment:
     env.globals.update(static=static, url=language.url, get_messages=get_messages)
     env.globals.update(
         html_lang=language.html_lang,
+        language_code=language.code,
         html_dir=language.html_dir,
         language_links=language.alternates,
         weekday_names=templating.weekday_names,

@@ -28,3 +28,6 @@ urlpatterns = [
 
 # A short human page (503 when the database is unreachable), never a traceback.
 handler500 = "statuspage.errors.server_error"
+handler404 = "statuspage.errors.not_found"
+handler403 = "statuspage.errors.forbidden"
+handler400 = "statuspage.errors.bad_request"

@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from incidents import languages
 from incidents.errors import ServiceError
 from incidents.models import Component, Incident
 from incidents.queue import enqueue_on_commit
@@ -39,15 +41,17 @@ def normalise_address(channel: str, address: str) -> str:
     address = (address or "").strip()
     if channel not in Channel.values:
         raise SubscribeError(
-            "Choose email, SMS, webhook, Slack, Discord or Teams.", field="channel"
+            gettext_noop("Choose email, SMS, webhook, Slack, Discord or Teams."), field="channel"
         )
     if not address:
-        raise SubscribeError("Enter an address.", field="address")
+        raise SubscribeError(gettext_noop("Enter an address."), field="address")
     if channel == Channel.EMAIL:
         try:
             validate_email(address)
         except ValidationError:
-            raise SubscribeError("Enter a valid email address.", field="address") from None
+            raise SubscribeError(
+                gettext_noop("Enter a valid email address."), field="address"
+            ) from None
         local, _, domain = address.rpartition("@")
         return f"{local}@{domain.lower()}"
     if channel == Channel.SMS:
@@ -57,7 +61,9 @@ def normalise_address(channel: str, address: str) -> str:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
             raise SubscribeError(
-                "Enter a valid phone number in international form, e.g. +14155550123.",
+                gettext_noop(
+                    "Enter a valid phone number in international form, e.g. +14155550123."
+                ),
                 field="address",
             )
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -69,11 +75,15 @@ def _check_url(url: str) -> str:
     parts = urlsplit(url)
     allowed = {"https", "http"} if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES else {"https"}
     if parts.scheme not in allowed or not parts.hostname or len(url) > 500:
-        raise SubscribeError("Enter an https:// URL.", field="address")
+        raise SubscribeError(gettext_noop("Enter an https:// URL."), field="address")
     if parts.username or parts.password:
-        raise SubscribeError("The URL must not contain a user name or password.", field="address")
+        raise SubscribeError(
+            gettext_noop("The URL must not contain a user name or password."), field="address"
+        )
     if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and _is_private_literal(parts.hostname):
-        raise SubscribeError("The URL must point to a public address.", field="address")
+        raise SubscribeError(
+            gettext_noop("The URL must point to a public address."), field="address"
+        )
     return url
 
 
@@ -94,23 +104,28 @@ def subscriber_subscribe(
     incident: Incident | None = None,
     via: str = CreatedVia.PUBLIC,
     confirmed: bool = False,
+    language: str = "",
 ) -> Subscriber:
     """Create or refresh a subscription and start its opt-in. An active subscriber is left
     as it is, so nobody can change another person's scope by knowing their address.
 
     `confirmed` (operators only: they vouch for the address) makes it active at once and
-    sends no confirmation."""
+    sends no confirmation. `language`: the page's the person subscribed on ("" or one that is
+    not ours: the page's default at send time)."""
     address = normalise_address(channel, address)
+    language = language if language in languages.CODES else ""
     # Only webhooks have a contact (validated); anything typed for other channels is dropped.
     contact_email = (contact_email or "").strip() if channel == Channel.WEBHOOK else ""
     if channel == Channel.WEBHOOK:
         try:
             validate_email(contact_email)
         except ValidationError:
-            raise SubscribeError("Webhooks need a contact email.", field="contact_email") from None
+            raise SubscribeError(
+                gettext_noop("Webhooks need a contact email."), field="contact_email"
+            ) from None
     components = list(Component.objects.filter(id__in=component_ids or []))
     if component_ids and len(components) != len(set(component_ids)):
-        raise SubscribeError("Choose components from the list.", field="components")
+        raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
     with transaction.atomic():
         sub, _created = Subscriber.objects.select_for_update().get_or_create(
             channel=channel,
@@ -124,6 +139,7 @@ def subscriber_subscribe(
         if confirmed:
             sub.confirmed_at = now
         sub.contact_email = contact_email
+        sub.language = language
         sub.all_components = not components
         sub.incident = incident
         sub.quarantined_at = sub.unsubscribed_at = None
@@ -181,7 +197,7 @@ def scope_component_ids(*, component_ids: list[int], group_ids: list[int]) -> li
         return sorted(set(component_ids))
     members = list(Component.objects.filter(group_id__in=wanted).values_list("id", "group_id"))
     if {group_id for _, group_id in members} != wanted:
-        raise SubscribeError("Choose components from the list.", field="components")
+        raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
     return sorted(set(component_ids) | {component_id for component_id, _ in members})
 
 
@@ -192,6 +208,15 @@ def subscriber_set_scope(*, subscriber: Subscriber, component_ids: list[int]) ->
         subscriber.updated_at = timezone.now()
         subscriber.save(update_fields=["all_components", "updated_at"])
         subscriber.components.set(components)
+    return subscriber
+
+
+def subscriber_set_language(*, subscriber: Subscriber, language: str) -> Subscriber:
+    """The language the subscriber's messages are written in (the manage page's choice)."""
+    if language not in languages.CODES:
+        raise SubscribeError(gettext_noop("Choose a language from the list."), field="language")
+    Subscriber.objects.filter(pk=subscriber.pk).update(language=language, updated_at=timezone.now())
+    subscriber.language = language
     return subscriber
 
 

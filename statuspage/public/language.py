@@ -36,6 +36,10 @@ from incidents.languages import CODES, LANGUAGES, RIGHT_TO_LEFT, bcp47
 TRANSLATED = frozenset(
     {"public-index", "public-history", "public-uptime", "public-incident", "public-maintenance"}
 )
+# The subscribe form's addresses take a prefix too (/de/subscribe): the language the form is
+# in and the subscription's. They are not documents of the site (no switcher, no hreflang).
+SUBSCRIBE = frozenset({"notifications-subscribe", "notifications-sms-code"})
+_PREFIXED = TRANSLATED | SUBSCRIBE
 _PREFIX = re.compile(r"^/(" + "|".join(re.escape(c) for c in sorted(CODES)) + r")(/.*)?$")
 
 # "/de" while a page renders in a language other than the page's default, else "": links
@@ -84,7 +88,7 @@ def _translated(path: str) -> bool:
         match = resolve(path)
     except Resolver404:
         return False
-    return match.url_name in TRANSLATED
+    return match.url_name in _PREFIXED
 
 
 def offered(page) -> frozenset[str]:
@@ -111,7 +115,12 @@ def url(name: str, *args, **kwargs) -> str:
     """reverse(), keeping the reader's language on links between translated pages."""
     path = reverse(name, *args, **kwargs)
     prefix = _link_prefix.get()
-    return prefix + path if prefix and name in TRANSLATED else path
+    return prefix + path if prefix and name in _PREFIXED else path
+
+
+def code() -> str:
+    """The active language's code ("pt-br"): what the subscribe form posts."""
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def html_lang() -> str:

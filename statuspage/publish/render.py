@@ -28,7 +28,7 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 from django.http.response import HttpResponseBase
 
-from incidents import selectors
+from incidents import languages, selectors
 from statuspage.metrics import RENDER_ONLY
 from statuspage.public_cache import GZIP_MIN_BYTES
 from statuspage.publish.handler import Answer, Renderer
@@ -341,9 +341,16 @@ class _Crawl:
         if not link.startswith("/") or link.startswith("//"):
             return None
         path, _, query = link.partition("?")
-        if path.startswith(NEVER_FOLLOWED) or (query and not QUERY.fullmatch(query)):
+        if _unprefixed(path).startswith(NEVER_FOLLOWED) or (query and not QUERY.fullmatch(query)):
             return None
         return path, query
+
+
+def _unprefixed(path: str) -> str:
+    """The path without a language prefix: /de/subscribe is the subscribe form (in German),
+    no more a document than /subscribe."""
+    head, slash, rest = path[1:].partition("/")
+    return "/" + rest if slash and head in languages.CODES else path
 
 
 def _ids() -> Iterator[str]:

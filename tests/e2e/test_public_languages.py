@@ -1,12 +1,16 @@
 """The public pages in Arabic (right to left) and Japanese (CJK) in a real browser at 390 px:
 nothing overflows, no two texts overlap, axe-core finds no serious or critical violation, the
 uptime bars still run left to right in time on the mirrored page, and the script's dates and
-words follow the page's language. Screenshots: test-artifacts/languages/."""
+words follow the page's language. The subscribe form and a subscriber's manage page (its
+language's choice) too. Screenshots: test-artifacts/languages/."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
+from notifications import links
+from notifications.models import Channel, Subscriber, SubscriberState
 from tests.e2e.test_public_design import AXE, OVERFLOWING
 from tests.e2e.test_public_page import status_site
 
@@ -61,14 +65,24 @@ def test_pages_in_arabic_and_japanese_fit_read_well_and_pass_axe(
     context = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True)
     page = context.new_page()
     incident = status_site["incident"].public_id
+    subscriber = Subscriber.objects.create(
+        channel=Channel.EMAIL,
+        address="reader@example.test",
+        state=SubscriberState.ACTIVE,
+        confirmed_at=timezone.now(),
+        language=code,
+    )
     problems = {}
     for name, path in [
-        ("index", "/"),
-        ("history", "/history"),
-        ("uptime", "/uptime"),
-        ("incident", f"/incidents/{incident}"),
+        ("index", f"/{code}/"),
+        ("history", f"/{code}/history"),
+        ("uptime", f"/{code}/uptime"),
+        ("incident", f"/{code}/incidents/{incident}"),
+        ("subscribe", f"/{code}/subscribe"),
+        # The subscriber's own page speaks the subscriber's language, without a prefix.
+        ("manage", "/" + links.manage_url(subscriber).split("/", 3)[3]),
     ]:
-        response = page.goto(f"{live_url}/{code}{path}")
+        response = page.goto(f"{live_url}{path}")
         assert response.status == 200, path
         page.wait_for_load_state("load")
         html = page.locator("html")

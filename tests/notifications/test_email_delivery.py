@@ -144,7 +144,7 @@ def test_component_change_emails_start_no_thread(smtp_sink, make_subscriber, api
     _deliver_all()
     [msg] = smtp_sink.messages
     assert msg["In-Reply-To"] is None and msg["References"] is None
-    assert msg["Subject"] == "[Status] API is partial outage"
+    assert msg["Subject"] == "[Status] API: Partial outage"
 
 
 def test_one_smtp_session_carries_a_whole_batch(smtp_sink, make_subscriber, api, operator):

@@ -196,4 +196,6 @@ def test_maintenance_start_sms_uses_its_own_template(twilio_stub, make_subscribe
     services.maintenance_start(maintenance=maintenance, actor=operator)
     _deliver()
     [sent] = twilio_stub  # scheduling sends no SMS: not in NOTIFY_SMS_EVENTS
-    assert "maintenance started - DB upgrade (" in sent["Body"]
+    # Its own template: the window, where the generic one says the status ("In progress").
+    assert "Maintenance started - DB upgrade (" in sent["Body"]
+    assert "UTC)." in sent["Body"] and "In progress" not in sent["Body"]

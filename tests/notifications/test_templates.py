@@ -126,9 +126,7 @@ def test_every_kind_renders_on_every_channel(message_for, kind, channel):
     if channel == Channel.EMAIL:
         # One subject per incident or maintenance (threading); what happened opens the body.
         prefix = "Maintenance: " if kind.startswith("maintenance.") else ""
-        title = (
-            SHOWN if kind != EventKind.COMPONENT_STATUS_CHANGED else f"{SHOWN} is partial outage"
-        )
+        title = SHOWN if kind != EventKind.COMPONENT_STATUS_CHANGED else f"{SHOWN}: Partial outage"
         assert message.subject == f"[Status] {prefix}{title}"
         assert message.text.splitlines()[0] == f"{headline}: {title}"
         assert headline in message.html

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gettext
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -13,9 +14,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
-from incidents.languages import CODES, DEFAULT
+from incidents.languages import CODES, DEFAULT, bcp47
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 TRANSLATED = sorted(CODES - {DEFAULT})
@@ -164,3 +165,154 @@ def test_every_public_page_is_translated(client, site, page, code):
         joined = " | ".join(texts)
         left = sorted({t for t in texts if t in wholes} | {p for p in phrases if p in joined})
         assert left == [], f"{code}{path}: English left: {left}"
+
+
+# --- the subscriber pages, an email and an SMS in each language -------------------------------
+
+
+def _left(code: str, texts: list[str], page_name: str) -> list[str]:
+    texts = [SITE_TEXT.sub(" ", t.replace(page_name, " ")) for t in texts]
+    wholes, phrases = ENGLISH[code]
+    joined = " | ".join(texts)
+    return sorted({t for t in texts if t in wholes} | {p for p in phrases if p in joined})
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_subscriber_page_is_translated(client, site, page, code):
+    from notifications import links
+    from notifications.models import Channel, Subscriber, SubscriberState
+
+    sub = Subscriber.objects.create(
+        channel=Channel.WEBHOOK,
+        address="https://hooks.example.test/status",
+        contact_email="ops@example.test",
+        state=SubscriberState.ACTIVE,
+        confirmed_at=timezone.now(),
+        language=code,
+    )
+    pending = Subscriber.objects.create(
+        channel=Channel.EMAIL, address="new@example.test", language=code
+    )
+    answers = {
+        "form": client.get(f"/{code}/subscribe"),
+        "form, an error": client.post(
+            f"/{code}/subscribe", {"channel": "email", "address_email": "nope"}
+        ),
+        "email sent": client.post(
+            f"/{code}/subscribe", {"channel": "email", "address_email": "b@example.test"}
+        ),
+        "sms sent": client.post(
+            f"/{code}/subscribe", {"channel": "sms", "address_sms": "+14155550123"}
+        ),
+        "webhook sent": client.post(
+            f"/{code}/subscribe",
+            {
+                "channel": "webhook",
+                "address_webhook": "https://hooks.example.test/other",
+                "contact_email": "ops@example.test",
+            },
+        ),
+        "wrong code": client.post(
+            f"/{code}/subscribe/sms", {"address": "+14155550123", "code": "000000"}
+        ),
+        "confirm": client.get("/" + links.confirm_url(pending).split("/", 3)[3]),
+        "confirmed": client.post("/" + links.confirm_url(pending).split("/", 3)[3]),
+        "manage": client.get("/" + links.manage_url(sub).split("/", 3)[3]),
+        "saved": client.post("/" + links.manage_url(sub).split("/", 3)[3], {"language": code}),
+        "unsubscribe": client.get("/" + links.unsubscribe_url(sub).split("/", 3)[3]),
+        "unsubscribed": client.post("/" + links.unsubscribe_url(sub).split("/", 3)[3]),
+    }
+    for name, response in answers.items():
+        assert response.status_code in (200, 400), name
+        body = response.content.decode()
+        assert f'<html lang="{bcp47(code)}"' in body, name
+        assert _left(code, _texts(body), page.name) == [], f"{code} {name}: English left"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_email_and_sms_is_translated(site, page, code):
+    from notifications import render
+    from notifications.models import Event
+
+    events = Event.objects.filter(incident=site["open"]) | Event.objects.filter(
+        maintenance=site["maintenance"]
+    )
+    assert events.count() >= 2
+    for event in events:
+        view = render.event_view(event).in_language(code)
+        subject, text, body = view.email_parts(
+            manage_url="https://x.test/m", unsubscribe_url="https://x.test/u"
+        )
+        texts = [*_texts(body), subject, *text.splitlines(), view.sms()]
+        # "Label: value" lines of the text part: the label alone is a message.
+        texts += [line.partition(":")[0] for line in text.splitlines()]
+        assert _left(code, texts, page.name) == [], f"{code} {event.kind}: English left"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_error_page_is_translated(client, rf, page, code):
+    from django.db import OperationalError
+
+    from statuspage import errors
+
+    answers = {"404": client.get(f"/{code}/no-such-page")}
+    request = rf.get(f"/{code}/history")
+    answers["403"] = errors.forbidden(request, Exception())
+    answers["400"] = errors.bad_request(request, Exception())
+    for name, exc in (("500", RuntimeError("bug")), ("503", OperationalError("refused"))):
+        try:
+            raise exc
+        except type(exc):
+            answers[name] = errors.server_error(request)
+    answers["503 of the form"] = errors.database_unavailable(request)
+    for name, response in answers.items():
+        assert response.status_code == int(name[:3]), name
+        body = response.content.decode()
+        assert f'<html lang="{bcp47(code)}" dir="{"rtl" if code in ("ar", "he") else "ltr"}">' in (
+            body
+        ), name
+        assert _left(code, _texts(body), page.name) == [], f"{code} {name}: English left"
+
+
+def test_error_pages_in_english_and_under_the_api(client, rf):
+    from statuspage import errors
+
+    body = client.get("/no-such-page").content.decode()
+    assert '<html lang="en" dir="ltr">' in body and "Page not found" in body
+    # A view that chose its page's language before failing: the page says it in that one.
+    with translation.override("de"):
+        try:
+            raise RuntimeError("bug")
+        except RuntimeError:
+            assert "Serverfehler" in errors.server_error(rf.get("/history")).content.decode()
+    # Under /api/ the answer is English JSON (a machine format is never translated).
+    with translation.override("de"):
+        try:
+            raise RuntimeError("bug")
+        except RuntimeError:
+            answer = errors.server_error(rf.get("/api/v1/incidents"))
+    assert json.loads(answer.content) == {"error": errors.SERVER_ERROR}
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and "Seite" not in api.content.decode()
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_email_to_a_webhook_owner_is_translated(page, code):
+    from notifications import render
+
+    ctx = {
+        "page_name": page.name,
+        "page_url": "https://x.test/subscribe",
+        "address": "https://hooks.example.test/status",
+        "failures": 10,
+        "last_error": "HTTP 500",
+        "purge_days": 30,
+        "manage_url": "https://x.test/m",
+    }
+    texts = []
+    with translation.override(code):
+        for name in ("quarantine", "webhook_ready"):
+            for part in ("subject", "body"):
+                text = render.render_text(f"notifications/email/{name}_{part}.txt", ctx)
+                texts += text.splitlines()
+    assert _left(code, texts, page.name) == [], f"{code}: English left"

@@ -196,12 +196,13 @@ def _script_free(html: str) -> tuple[list[str], int]:
 
 def _own_subscribe_form() -> list[str]:
     """The front page's subscribe form: one <form>, and an <input> per channel radio, per
-    channel address, the webhook contact, each component and each group with components."""
+    channel address, the webhook contact, the page's language (hidden), each component and
+    each group with components."""
     from incidents.models import Component, ComponentGroup
 
     channels = 6
     groups = ComponentGroup.objects.filter(components__isnull=False).distinct().count()
-    inputs = 2 * channels + 1 + Component.objects.count() + groups
+    inputs = 2 * channels + 2 + Component.objects.count() + groups
     return ["<form>"] + ["<input>"] * inputs
 
 

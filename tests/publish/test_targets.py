@@ -68,6 +68,11 @@ def test_directory_holds_the_origins_bytes_for_every_document(site, directory, c
         "static/public/status.css",
     ):
         assert key in manifest.objects, key
+    # The translated pages are published; the forms they link to are not documents, with a
+    # language prefix (/de/subscribe) or without.
+    assert "de/history/index.html" in manifest.objects
+    forms = [key for key in manifest.objects if "subscribe" in key]
+    assert forms == []
 
 
 def test_s3_objects_read_over_http_match_the_origin(site, bucket, s3_server, client):

@@ -73,6 +73,10 @@ def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
         "incident", "incident_update", "maintenance", "maintenance_update"
     ).get(pk=event_id)
     view = render.event_view(event)
+    # Emails and SMS go out in each subscriber's language: one view per language met, each
+    # rendering its messages once for the batch. Webhooks and chat keep the event's English
+    # view (machine formats, and channels shared by a team rather than one reader).
+    views: dict[str, render.EventView] = {}
     rows = batch.load(ids, lease, "channel", "id")
     transports: dict[str, Transport] = {}
     try:
@@ -83,7 +87,10 @@ def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
                 continue
             if row.channel not in transports:
                 transports[row.channel] = transport_for(row.channel)
-            _attempt(batch, row, transports[row.channel], view)
+            code = row.subscriber.language or view.page_language
+            if code not in views:
+                views[code] = view.in_language(code)
+            _attempt(batch, row, transports[row.channel], views[code])
         if not stopping.is_set():
             url_rows = [row for row in rows if row.channel in URL_CHANNELS]
             HttpWindow(batch, url_rows, view).run()
