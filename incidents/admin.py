@@ -55,9 +55,6 @@ class PageAdmin(admin.ModelAdmin[Page]):
     list_display = ("name", "url", "time_zone", "public_id", "generation")
     readonly_fields = ("public_id", "generation", "updated_at")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return not Page.objects.exists()
-
     def has_delete_permission(self, request: HttpRequest, obj: Page | None = None) -> bool:
         return False
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, connections
+from django.db.models import Max
 
 from incidents.models import Page
 
@@ -116,8 +117,9 @@ def _check_sqlite_backup(path: Path) -> None:
 def after_restore() -> int:
     """Move the public generation past every value it ever had, so no cache (shared or in a
     web process) can serve a document cached under a number the restored counter reuses."""
+    # Every page's counters: each keys its own documents (services.common.public_changed).
     generation = max(
-        Page.objects.values_list("generation", flat=True).get(), int(time.time() * 1000)
+        Page.objects.aggregate(newest=Max("generation"))["newest"] or 0, int(time.time() * 1000)
     )
     # The finished-day cache keys on the history version the same way.
     Page.objects.update(generation=generation, history_version=generation)

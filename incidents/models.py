@@ -19,6 +19,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.base import ModelBase
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from incidents import branding, languages
@@ -126,11 +127,32 @@ class PublicIdModel(CheckedModel):
         abstract = True
 
 
-class Page(PublicIdModel):
-    """The single status page of this install (enforced by the `singleton` constraint)."""
+def validate_host(value: str) -> None:
+    """A host name as a Host header carries it, without port: lowercase letters, digits, dots
+    and hyphens (IDN in its punycode form)."""
+    if not _HOST.fullmatch(value) or len(value) > 253:
+        raise ValidationError(f"{value!r} is not a lowercase host name (e.g. status.example.com).")
 
-    singleton = models.BooleanField(default=True, unique=True, editable=False)
+
+_HOST = re.compile(
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+
+
+def default_page_id() -> int | None:
+    """The default page's id: the oldest page. The default of every page-owned object's `page`
+    for code that does not name one yet (None when the install has no page: the insert then
+    fails on the NOT NULL column rather than inventing a page)."""
+    return Page.objects.order_by("id").values_list("id", flat=True).first()
+
+
+class Page(PublicIdModel):
+    """One status page. An install holds any number; the oldest is the default page (served
+    where no host name or path prefix names another, see docs/pages.md)."""
+
     name = models.CharField(max_length=120)
+    # The path prefix /p/<slug>/ that serves this page on any host the install answers on.
+    slug = models.SlugField(max_length=50, unique=True, default=new_public_id)
     # Empty until an operator sets it: links then use incidents.origin's fallback.
     url = models.URLField(
         blank=True,
@@ -192,7 +214,6 @@ class Page(PublicIdModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(singleton=True), name="page_single_row"),
             models.CheckConstraint(
                 condition=Q(partial_outage_weight__gte=0, partial_outage_weight__lte=1)
                 & Q(degraded_weight__gte=0, degraded_weight__lte=1),
@@ -258,7 +279,32 @@ class Page(PublicIdModel):
             )
 
 
+class PageHost(CheckedModel):
+    """A host name a page answers on (its custom domain). Unique across pages and stored
+    lowercase, so a Host header selects at most one page."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="hosts")
+    host = models.CharField(max_length=253, unique=True, validators=[validate_host])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(host=Lower("host")), name="page_host_lowercase"),
+        ]
+
+    def __str__(self) -> str:
+        return self.host
+
+
+def page_field(related_name: str) -> models.ForeignKey[Page, Page]:
+    """The `page` of a page-owned object (groups, components, incidents, ...)."""
+    return models.ForeignKey(
+        Page, on_delete=models.CASCADE, related_name=related_name, default=default_page_id
+    )
+
+
 class ComponentGroup(PublicIdModel):
+    page = page_field("component_groups")
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, default="")
     # Ordering rule: by position, ties broken by creation order (id). Positions need not be
@@ -278,6 +324,7 @@ class ComponentGroup(PublicIdModel):
 
 
 class Component(PublicIdModel):
+    page = page_field("components")
     group = models.ForeignKey(
         ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="components"
     )
@@ -369,6 +416,7 @@ class ComponentStatusChange(CheckedModel):
 
 
 class Incident(PublicIdModel):
+    page = page_field("incidents")
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=IncidentStatus.choices)
     # The worst impact the affected components reached (it never drops by itself, so history
@@ -481,6 +529,7 @@ class IncidentUpdate(UpdateBase):
 
 
 class Maintenance(PublicIdModel):
+    page = page_field("maintenances")
     name = models.CharField(max_length=200)
     status = models.CharField(
         max_length=16, choices=MaintenanceStatus.choices, default=MaintenanceStatus.SCHEDULED
@@ -541,7 +590,8 @@ class IncidentTemplate(CheckedModel):
     """A prepared incident: its title and message are Jinja2 templates rendered in a sandbox
     (incidents/templating.py), e.g. "{{ components }} unavailable" -> "API, Web unavailable"."""
 
-    name = models.CharField(max_length=120, unique=True)
+    page = page_field("incident_templates")
+    name = models.CharField(max_length=120)
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="Markdown, rendered as a sandboxed Jinja2 template.")
     status = models.CharField(
@@ -565,6 +615,9 @@ class IncidentTemplate(CheckedModel):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "name"], name="incident_template_name_per_page")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -604,10 +657,18 @@ class PublicChange(models.Model):
     A bounded log (the newest PUBLIC_CHANGES_KEPT rows): a publisher further behind renders
     everything, which is always correct."""
 
-    generation = models.BigIntegerField(unique=True)
+    page = page_field("public_changes")
+    generation = models.BigIntegerField()
     # {"incidents": [public ids], "maintenance": [...], "components": [...],
     #  "listings": bool (items may move between listing pages)}
     touched = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "generation"], name="public_change_generation_per_page"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"generation {self.generation}"

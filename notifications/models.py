@@ -22,6 +22,7 @@ from incidents.models import (
     Maintenance,
     MaintenanceUpdate,
     PublicIdModel,
+    page_field,
 )
 
 
@@ -58,6 +59,7 @@ class CreatedVia(models.TextChoices):
 
 
 class Subscriber(PublicIdModel):
+    page = page_field("subscribers")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # Email address, E.164 phone number, or endpoint URL, normalised by the service.
     address = models.CharField(max_length=500)
@@ -97,7 +99,9 @@ class Subscriber(PublicIdModel):
     class Meta:
         indexes = [models.Index(fields=["state", "channel"])]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "address"], name="subscriber_address_once"),
+            models.UniqueConstraint(
+                fields=["page", "channel", "address"], name="subscriber_address_once_per_page"
+            ),
             models.CheckConstraint(
                 condition=~Q(state=SubscriberState.ACTIVE) | Q(confirmed_at__isnull=False),
                 name="subscriber_active_is_confirmed",
@@ -253,6 +257,7 @@ class SubscriberImport(CheckedModel):
     """An uploaded subscriber CSV, kept in the database so a job given its id can process it
     on any worker (no file on a local disk); progress and the per-row report land here too."""
 
+    page = page_field("subscriber_imports")
     rows = models.JSONField(default=list)
     skip_confirmation = models.BooleanField(default=False)
     status = models.CharField(

@@ -50,7 +50,8 @@ def replica_generation() -> int:
     # Imported at call time: the router is loaded with the settings, before the apps.
     from incidents.models import Page
 
-    return Page.objects.using(REPLICA).values_list("generation", flat=True).get()
+    # The default page's (the oldest), as selectors.page_generation reads it on the primary.
+    return Page.objects.using(REPLICA).order_by("id").values_list("generation", flat=True)[:1].get()
 
 
 # After the replica failed to answer, renders read the primary for this long without trying

@@ -109,10 +109,12 @@ class _LocalStore:
         self.size = size
         self.items: OrderedDict[str, Document] = OrderedDict()
         self.lock = threading.Lock()
-        self.generation: tuple[float, int] | None = None
-        self.zone: tuple[int, ZoneInfo] | None = None  # the page's zone, per generation
+        # Per page (its id, or None for the default page, whichever it is):
+        # (when read, page id, generation)
+        self.generation: dict[int | None, tuple[float, int, int]] = {}
+        self.zone: dict[int, tuple[int, ZoneInfo]] = {}  # the page's zone, per generation
         # (generation, document version, wall-clock time of the page's next midnight)
-        self.version: tuple[int, str, float] | None = None
+        self.version: dict[int, tuple[int, str, float]] = {}
 
     def get(self, key: str) -> Document | None:
         with self.lock:
@@ -131,34 +133,43 @@ class _LocalStore:
     def clear(self) -> None:
         with self.lock:
             self.items.clear()
-            self.generation = None
-            self.zone = None
-            self.version = None
+            self.generation = {}
+            self.zone = {}
+            self.version = {}
 
 
 local = _LocalStore(LOCAL_DOCUMENTS)
 
 
-def current_generation() -> int:
-    """The public generation, memoised briefly in this process. Raises DatabaseError."""
-    memo = local.generation
+def current_generation(page: int | None = None) -> int:
+    """The page's public generation (None: the default page's), memoised briefly in this
+    process. Raises DatabaseError."""
+    return page_generation(page)[1]
+
+
+def page_generation(page: int | None = None) -> tuple[int, int]:
+    """(page id, generation) of the page (None: the default page), memoised briefly in this
+    process. Raises DatabaseError."""
+    memo = local.generation.get(page)
     now = time.monotonic()
     if memo is not None and now - memo[0] < GENERATION_MEMO_SECONDS:
-        return memo[1]
+        return memo[1], memo[2]
     try:
-        generation = selectors.public_generation()
+        page_id, generation = selectors.page_generation(page)
     except DatabaseError:
         raise
     except Exception:  # noqa: BLE001 - the shared cache is down: ask the database directly
         from incidents.models import Page
 
-        generation = Page.objects.values_list("generation", flat=True).get()
-    local.generation = (now, generation)
-    return generation
+        rows = Page.objects.order_by("id") if page is None else Page.objects.filter(pk=page)
+        page_id, generation = rows.values_list("id", "generation")[:1].get()
+    local.generation[page] = (now, page_id, generation)
+    return page_id, generation
 
 
-def document_version() -> str:
-    """What a document's cache key is made of: the generation and the page's local date.
+def document_version(page: int | None = None) -> str:
+    """What a document's cache key is made of: the page, its generation and its local date
+    (None: the default page). Two pages never share a key, whatever their generations.
 
     Pages show "today" (the last uptime bar, the past days, the current history month), so a
     document rendered before the page's midnight must not be served after it, even when
@@ -166,17 +177,18 @@ def document_version() -> str:
     generation: it is looked up once per generation. The version itself is kept until the
     generation changes or the page's next midnight passes (one clock read per request rather
     than a date in the page's zone). Raises DatabaseError."""
-    generation = current_generation()
-    version = local.version
+    page_id, generation = page_generation(page)
+    version = local.version.get(page_id)
     if version is not None and version[0] == generation and time.time() < version[2]:
         return version[1]
-    memo = local.zone
+    memo = local.zone.get(page_id)
     if memo is None or memo[0] != generation:
-        memo = local.zone = (generation, selectors.page_time_zone())
+        memo = local.zone[page_id] = (generation, selectors.page_time_zone(page_id))
     today = datetime.now(memo[1]).date()
     midnight = datetime.combine(today + timedelta(days=1), dt_time(0), tzinfo=memo[1])
-    text = f"{generation}.{today.isoformat()}"
-    local.version = (generation, text, midnight.timestamp())
+    # The generation leads (_render reads it back); the page ends it.
+    text = f"{generation}.{today.isoformat()}.p{page_id}"
+    local.version[page_id] = (generation, text, midnight.timestamp())
     return text
 
 

@@ -46,26 +46,69 @@ from incidents.selectors.uptime import (
     refs_by_day,
     uptime_daily,
 )
-from incidents.services.common import GENERATION_CACHE_KEY, GENERATION_CACHE_SECONDS
+from incidents.services.common import (
+    GENERATION_CACHE_KEY,
+    GENERATION_CACHE_SECONDS,
+    PageRef,
+    generation_cache_key,
+    page_id_of,
+    page_row,
+)
 from incidents.templating import render_sandboxed, template_context
 
+# Every read of page-owned objects takes `page` (a Page or its id). None means the default page
+# (the oldest), resolved inside the same query, for code that has no request naming a page yet
+# (management commands, the dashboard until it has a page switcher).
 
-def page_get() -> Page:
-    return Page.objects.get()
+
+def page_get(page: PageRef | None = None) -> Page:
+    """The page, or the default page for None (one query). Raises Page.DoesNotExist."""
+    return page_row(page).get()
 
 
-def page_time_zone() -> zoneinfo.ZoneInfo:
+def page_default() -> Page:
+    """The default page: the oldest one, served where nothing names another (one query)."""
+    return page_row(None).get()
+
+
+def page_by_slug(slug: str) -> Page | None:
+    return Page.objects.filter(slug=slug).first()
+
+
+def page_by_host(host: str) -> Page | None:
+    """The page answering on this host name (lowercase, without port), if any (one query)."""
+    return Page.objects.filter(hosts__host=host).first()
+
+
+def page_time_zone(page: PageRef | None = None) -> zoneinfo.ZoneInfo:
     """The page's time zone, without loading the rest of the row (one query)."""
-    return zoneinfo.ZoneInfo(Page.objects.values_list("time_zone", flat=True).get())
+    return zoneinfo.ZoneInfo(page_row(page).values_list("time_zone", flat=True).get())
 
 
-def public_generation() -> int:
-    """The counter every public change bumps; public caches key their documents on it."""
-    generation: int | None = cache.get(GENERATION_CACHE_KEY)
-    if generation is None:
-        generation = Page.objects.values_list("generation", flat=True).get()
-        cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)
-    return generation
+# Which page is the default page, as the shared cache remembers it (for readers naming none).
+DEFAULT_PAGE_CACHE_KEY = f"{GENERATION_CACHE_KEY}:default-page"
+
+
+def public_generation(page: PageRef | None = None) -> int:
+    """The counter every public change of this page bumps; public caches key its documents on
+    it. None: the default page's."""
+    return page_generation(page)[1]
+
+
+def page_generation(page: PageRef | None = None) -> tuple[int, int]:
+    """(page id, generation) of the page, or of the default page for None: at most one query,
+    none when the shared cache has both."""
+    if page is None:
+        page_id: int | None = cache.get(DEFAULT_PAGE_CACHE_KEY)
+    else:
+        page_id = page if isinstance(page, int) else page.pk
+    generation: int | None = None if page_id is None else cache.get(generation_cache_key(page_id))
+    if page_id is None or generation is None:
+        page_id, generation = page_row(page_id).values_list("id", "generation").get()
+        if page is None:
+            cache.set(DEFAULT_PAGE_CACHE_KEY, page_id, GENERATION_CACHE_SECONDS)
+        cache.set(generation_cache_key(page_id), generation, GENERATION_CACHE_SECONDS)
+    return page_id, generation
 
 
 # --- components -------------------------------------------------------------------------------
@@ -101,12 +144,13 @@ class ComponentTree:
         return [e for e in self.entries if isinstance(e, GroupNode)]
 
 
-def component_tree() -> ComponentTree:
+def component_tree(page: PageRef | None = None) -> ComponentTree:
     """Groups and components in page order (two queries). Groups and ungrouped components share
     one ordering by position; a group sorts before a component at the same position."""
-    groups = {g.id: GroupNode(g, []) for g in ComponentGroup.objects.all()}
+    page_id = page_id_of(page)
+    groups = {g.id: GroupNode(g, []) for g in ComponentGroup.objects.filter(page_id=page_id)}
     loose: list[Component] = []
-    for component in Component.objects.all():
+    for component in Component.objects.filter(page_id=page_id):
         if component.group_id in groups:
             groups[component.group_id].components.append(component)
         else:
@@ -121,25 +165,28 @@ def component_tree() -> ComponentTree:
     return ComponentTree(entries)
 
 
-def status_summary(components: Sequence[Component] | None = None) -> tuple[str, str]:
+def status_summary(
+    components: Sequence[Component] | None = None, *, page: PageRef | None = None
+) -> tuple[str, str]:
     """The page's top-level (indicator, description): Statuspage's blend of every component's
     status, raised by each unresolved incident to at least its *current* impact (its override,
     else what it imposes on its components now; the peak stays in its recorded impact for
     history). Two queries (three without `components`)."""
     statuses: Iterable[str]
+    page_id = page_id_of(page)
     if components is None:
-        statuses = Component.objects.values_list("status", flat=True)
+        statuses = Component.objects.filter(page_id=page_id).values_list("status", flat=True)
     else:
         statuses = [c.status for c in components]
     imposed: defaultdict[int, list[str]] = defaultdict(list)
     for incident_id, status in IncidentComponent.objects.filter(
-        incident__status__in=OPEN_INCIDENT_STATUSES
+        incident__status__in=OPEN_INCIDENT_STATUSES, incident__page_id=page_id
     ).values_list("incident_id", "status"):
         imposed[incident_id].append(status)
     impacts = [
         incident_current_impact(override, imposed[incident_id])
         for incident_id, override in Incident.objects.filter(
-            status__in=OPEN_INCIDENT_STATUSES
+            status__in=OPEN_INCIDENT_STATUSES, page_id=page_id
         ).values_list("id", "impact_override")
     ]
     indicator, description = page_status(statuses, impacts)
@@ -162,41 +209,52 @@ def _with_updates(
     )
 
 
-def incidents_unresolved() -> QuerySet[Incident]:
+def incidents_unresolved(page: PageRef | None = None) -> QuerySet[Incident]:
     return _with_updates(
-        Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES), IncidentUpdate
-    ).order_by("-started_at", "-id")
-
-
-def incidents_recent(*, limit: int = 50, offset: int = 0) -> QuerySet[Incident]:
-    return _with_updates(Incident.objects.all(), IncidentUpdate).order_by("-started_at", "-id")[
-        offset : offset + limit
-    ]
-
-
-def incidents_resolved_since(since: datetime) -> QuerySet[Incident]:
-    return _with_updates(
-        Incident.objects.exclude(status__in=OPEN_INCIDENT_STATUSES).filter(resolved_at__gte=since),
+        Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES, page_id=page_id_of(page)),
         IncidentUpdate,
     ).order_by("-started_at", "-id")
 
 
-def maintenance_upcoming() -> QuerySet[Maintenance]:
+def incidents_recent(
+    *, limit: int = 50, offset: int = 0, page: PageRef | None = None
+) -> QuerySet[Incident]:
     return _with_updates(
-        Maintenance.objects.filter(status=MaintenanceStatus.SCHEDULED), MaintenanceUpdate
+        Incident.objects.filter(page_id=page_id_of(page)), IncidentUpdate
+    ).order_by("-started_at", "-id")[offset : offset + limit]
+
+
+def incidents_resolved_since(since: datetime, page: PageRef | None = None) -> QuerySet[Incident]:
+    return _with_updates(
+        Incident.objects.exclude(status__in=OPEN_INCIDENT_STATUSES).filter(
+            resolved_at__gte=since, page_id=page_id_of(page)
+        ),
+        IncidentUpdate,
+    ).order_by("-started_at", "-id")
+
+
+def maintenance_upcoming(page: PageRef | None = None) -> QuerySet[Maintenance]:
+    return _with_updates(
+        Maintenance.objects.filter(status=MaintenanceStatus.SCHEDULED, page_id=page_id_of(page)),
+        MaintenanceUpdate,
     ).order_by("scheduled_for", "id")
 
 
-def maintenance_active() -> QuerySet[Maintenance]:
+def maintenance_active(page: PageRef | None = None) -> QuerySet[Maintenance]:
     return _with_updates(
-        Maintenance.objects.filter(status__in=ACTIVE_MAINTENANCE_STATUSES), MaintenanceUpdate
+        Maintenance.objects.filter(
+            status__in=ACTIVE_MAINTENANCE_STATUSES, page_id=page_id_of(page)
+        ),
+        MaintenanceUpdate,
     ).order_by("scheduled_for", "id")
 
 
-def maintenance_recent(*, limit: int = 50, offset: int = 0) -> QuerySet[Maintenance]:
-    return _with_updates(Maintenance.objects.all(), MaintenanceUpdate).order_by(
-        "-scheduled_for", "-id"
-    )[offset : offset + limit]
+def maintenance_recent(
+    *, limit: int = 50, offset: int = 0, page: PageRef | None = None
+) -> QuerySet[Maintenance]:
+    return _with_updates(
+        Maintenance.objects.filter(page_id=page_id_of(page)), MaintenanceUpdate
+    ).order_by("-scheduled_for", "-id")[offset : offset + limit]
 
 
 __all__ = [
@@ -221,14 +279,16 @@ __all__ = [
 # --- single public objects (api, widget) --------------------------------------------------------
 
 
-def incident_by_public_id(public_id: str) -> Incident | None:
+def incident_by_public_id(public_id: str, page: PageRef | None = None) -> Incident | None:
     """One incident with its updates (newest first) and components: three queries."""
-    return _with_updates(Incident.objects.filter(public_id=public_id), IncidentUpdate).first()
+    incidents = Incident.objects.filter(public_id=public_id, page_id=page_id_of(page))
+    return _with_updates(incidents, IncidentUpdate).first()
 
 
-def maintenance_by_public_id(public_id: str) -> Maintenance | None:
+def maintenance_by_public_id(public_id: str, page: PageRef | None = None) -> Maintenance | None:
     """One maintenance window with its updates (newest first) and components: three queries."""
-    return _with_updates(Maintenance.objects.filter(public_id=public_id), MaintenanceUpdate).first()
+    windows = Maintenance.objects.filter(public_id=public_id, page_id=page_id_of(page))
+    return _with_updates(windows, MaintenanceUpdate).first()
 
 
 # --- audit (dashboard) ---------------------------------------------------------------------------
@@ -264,13 +324,13 @@ def audit_object_types() -> list[str]:
 # --- public site reads (added for the public status site) ------------------------------------
 
 
-def incident_get(public_id: str) -> Incident | None:
-    """One incident with its updates (newest first) and components, or None."""
-    return _with_updates(Incident.objects.filter(public_id=public_id), IncidentUpdate).first()
+def incident_get(public_id: str, page: PageRef | None = None) -> Incident | None:
+    """One incident of the page with its updates (newest first) and components, or None."""
+    return incident_by_public_id(public_id, page)
 
 
-def maintenance_get(public_id: str) -> Maintenance | None:
-    return _with_updates(Maintenance.objects.filter(public_id=public_id), MaintenanceUpdate).first()
+def maintenance_get(public_id: str, page: PageRef | None = None) -> Maintenance | None:
+    return maintenance_by_public_id(public_id, page)
 
 
 @dataclass(frozen=True)
@@ -312,27 +372,46 @@ def _maintenance_in(windows: QuerySet[Maintenance], narrow: HistoryFilter) -> Qu
 
 
 def incidents_started_between(
-    start: datetime, end: datetime, narrow: HistoryFilter = NO_FILTER
+    start: datetime,
+    end: datetime,
+    narrow: HistoryFilter = NO_FILTER,
+    *,
+    page: PageRef | None = None,
 ) -> QuerySet[Incident]:
-    incidents = Incident.objects.filter(started_at__gte=start, started_at__lt=end)
+    incidents = Incident.objects.filter(
+        started_at__gte=start, started_at__lt=end, page_id=page_id_of(page)
+    )
     return _with_updates(_incidents_in(incidents, narrow), IncidentUpdate).order_by(
         "-started_at", "-id"
     )
 
 
 def maintenance_scheduled_between(
-    start: datetime, end: datetime, narrow: HistoryFilter = NO_FILTER
+    start: datetime,
+    end: datetime,
+    narrow: HistoryFilter = NO_FILTER,
+    *,
+    page: PageRef | None = None,
 ) -> QuerySet[Maintenance]:
-    windows = Maintenance.objects.filter(scheduled_for__gte=start, scheduled_for__lt=end)
+    windows = Maintenance.objects.filter(
+        scheduled_for__gte=start, scheduled_for__lt=end, page_id=page_id_of(page)
+    )
     return _with_updates(_maintenance_in(windows, narrow), MaintenanceUpdate).order_by(
         "-scheduled_for", "-id"
     )
 
 
-def history_exists_before(moment: datetime, narrow: HistoryFilter = NO_FILTER) -> bool:
+def history_exists_before(
+    moment: datetime, narrow: HistoryFilter = NO_FILTER, *, page: PageRef | None = None
+) -> bool:
     """Whether any incident or past maintenance (matching `narrow`) started before `moment`."""
-    incidents = _incidents_in(Incident.objects.filter(started_at__lt=moment), narrow)
-    windows = _maintenance_in(Maintenance.objects.filter(scheduled_for__lt=moment), narrow)
+    page_id = page_id_of(page)
+    incidents = _incidents_in(
+        Incident.objects.filter(started_at__lt=moment, page_id=page_id), narrow
+    )
+    windows = _maintenance_in(
+        Maintenance.objects.filter(scheduled_for__lt=moment, page_id=page_id), narrow
+    )
     return incidents.values("id").union(windows.values("id")).exists()
 
 
@@ -354,17 +433,19 @@ __all__ += [  # noqa: PLE0604
 # --- management API lists -------------------------------------------------------------------
 
 
-def incidents_matching(q: str | None = None) -> QuerySet[Incident]:
+def incidents_matching(q: str | None = None, *, page: PageRef | None = None) -> QuerySet[Incident]:
     """Incidents newest first, those whose name contains `q` when given (three queries)."""
-    incidents = Incident.objects.all()
+    incidents = Incident.objects.filter(page_id=page_id_of(page))
     if q:
         incidents = incidents.filter(name__icontains=q)
     return _with_updates(incidents, IncidentUpdate).order_by("-started_at", "-id")
 
 
-def maintenance_matching(q: str | None = None) -> QuerySet[Maintenance]:
+def maintenance_matching(
+    q: str | None = None, *, page: PageRef | None = None
+) -> QuerySet[Maintenance]:
     """Maintenance windows, latest start first, narrowed by name like incidents_matching."""
-    windows = Maintenance.objects.all()
+    windows = Maintenance.objects.filter(page_id=page_id_of(page))
     if q:
         windows = windows.filter(name__icontains=q)
     return _with_updates(windows, MaintenanceUpdate).order_by("-scheduled_for", "-id")
@@ -373,14 +454,23 @@ def maintenance_matching(q: str | None = None) -> QuerySet[Maintenance]:
 # --- incident templates ------------------------------------------------------------------------
 
 
-def incident_templates() -> QuerySet[IncidentTemplate]:
-    """Every incident template by name, with its components (two queries)."""
-    return IncidentTemplate.objects.prefetch_related("components").order_by("name", "pk")
+def incident_templates(page: PageRef | None = None) -> QuerySet[IncidentTemplate]:
+    """Every incident template of the page by name, with its components (two queries)."""
+    return (
+        IncidentTemplate.objects.filter(page_id=page_id_of(page))
+        .prefetch_related("components")
+        .order_by("name", "pk")
+    )
 
 
-def incident_template_name_taken(name: str, *, exclude: IncidentTemplate | None = None) -> bool:
-    """Whether another template has this name, ignoring case (operators pick them by name)."""
-    taken = IncidentTemplate.objects.filter(name__iexact=name.strip())
+def incident_template_name_taken(
+    name: str, *, exclude: IncidentTemplate | None = None, page: PageRef | None = None
+) -> bool:
+    """Whether another template of the page has this name, ignoring case (operators pick them
+    by name). The page is the excluded template's when one is given."""
+    if page is None and exclude is not None:
+        page = exclude.page_id
+    taken = IncidentTemplate.objects.filter(name__iexact=name.strip(), page_id=page_id_of(page))
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     return taken.exists()
@@ -400,7 +490,7 @@ def incident_template_render(template: IncidentTemplate) -> RenderedTemplate:
     """The template's title and body rendered in the sandbox for this page and its components;
     raises incidents.templating.TemplateRenderError when they do not render."""
     components = list(template.components.all())
-    context = template_context(page_get().name, [c.name for c in components])
+    context = template_context(page_get(template.page_id).name, [c.name for c in components])
     return RenderedTemplate(
         title=render_sandboxed(template.title, context),
         body=render_sandboxed(template.body, context),
@@ -423,13 +513,19 @@ class PublicIds:
     groups: list[str]
 
 
-def public_ids() -> PublicIds:
+def public_ids(page: PageRef | None = None) -> PublicIds:
     """Four queries, whatever the number of objects."""
+    page_id = page_id_of(page)
+
+    def ids(model: type[Incident | Maintenance | Component | ComponentGroup]) -> list[str]:
+        rows = model.objects.filter(page_id=page_id).order_by("id")
+        return list(rows.values_list("public_id", flat=True))
+
     return PublicIds(
-        incidents=list(Incident.objects.order_by("id").values_list("public_id", flat=True)),
-        maintenance=list(Maintenance.objects.order_by("id").values_list("public_id", flat=True)),
-        components=list(Component.objects.order_by("id").values_list("public_id", flat=True)),
-        groups=list(ComponentGroup.objects.order_by("id").values_list("public_id", flat=True)),
+        incidents=ids(Incident),
+        maintenance=ids(Maintenance),
+        components=ids(Component),
+        groups=ids(ComponentGroup),
     )
 
 
@@ -437,14 +533,18 @@ def public_ids() -> PublicIds:
 PUBLIC_CHANGES_READ = 200
 
 
-def public_changes(after: int, upto: int) -> list[dict[str, Any]] | None:
+def public_changes(
+    after: int, upto: int, page: PageRef | None = None
+) -> list[dict[str, Any]] | None:
     """What each generation in (after, upto] touched (models.PublicChange), oldest first; None
     when that cannot be told: a generation without its record (made before the log existed,
     pruned, a restore's jump) or one whose write did not say what it touched."""
     if upto - after > PUBLIC_CHANGES_READ:
         return None
     rows = list(
-        PublicChange.objects.filter(generation__gt=after, generation__lte=upto)
+        PublicChange.objects.filter(
+            generation__gt=after, generation__lte=upto, page_id=page_id_of(page)
+        )
         .order_by("generation")
         .values_list("touched", flat=True)
     )
@@ -454,7 +554,7 @@ def public_changes(after: int, upto: int) -> list[dict[str, Any]] | None:
     return known
 
 
-def public_ids_covering(component_ids: Iterable[str]) -> PublicIds:
+def public_ids_covering(component_ids: Iterable[str], page: PageRef | None = None) -> PublicIds:
     """The incidents and maintenance windows that cover any of these components (by public
     id): each one's page shows their status now. Two queries."""
     wanted = list(component_ids)
@@ -462,13 +562,15 @@ def public_ids_covering(component_ids: Iterable[str]) -> PublicIds:
         return PublicIds([], [], [], [])
     return PublicIds(
         incidents=list(
-            Incident.objects.filter(affected__component__public_id__in=wanted)
+            Incident.objects.filter(
+                affected__component__public_id__in=wanted, page_id=page_id_of(page)
+            )
             .order_by("id")
             .values_list("public_id", flat=True)
             .distinct()
         ),
         maintenance=list(
-            Maintenance.objects.filter(components__public_id__in=wanted)
+            Maintenance.objects.filter(components__public_id__in=wanted, page_id=page_id_of(page))
             .order_by("id")
             .values_list("public_id", flat=True)
             .distinct()
@@ -478,11 +580,12 @@ def public_ids_covering(component_ids: Iterable[str]) -> PublicIds:
     )
 
 
-def components_not_operational() -> list[str]:
+def components_not_operational(page: PageRef | None = None) -> list[str]:
     """Public ids of the components not operational now: their uptime figures and today's
     cells move by the minute, with no write. One query."""
     return list(
-        Component.objects.exclude(status=ComponentStatus.OPERATIONAL)
+        Component.objects.filter(page_id=page_id_of(page))
+        .exclude(status=ComponentStatus.OPERATIONAL)
         .order_by("id")
         .values_list("public_id", flat=True)
     )

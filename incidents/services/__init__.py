@@ -13,6 +13,7 @@ from incidents.errors import ServiceError
 from incidents.services.common import (
     SYSTEM,
     Actor,
+    PageRef,
     audit_record,
     audit_snapshot,
     page_lock,
@@ -57,6 +58,7 @@ from incidents.services.templates import incident_template_delete, incident_temp
 __all__ = [
     "SYSTEM",
     "Actor",
+    "PageRef",
     "ServiceError",
     "audit_record",
     "audit_snapshot",

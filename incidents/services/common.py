@@ -15,7 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import models, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Subquery
 from django.utils import timezone
 
 from incidents import events
@@ -29,6 +29,7 @@ from incidents.models import (
     Maintenance,
     Page,
     PublicChange,
+    default_page_id,
 )
 from incidents.rules import effective_component_status
 
@@ -63,12 +64,37 @@ SYSTEM = Actor(label="system", via="system")
 AuditValues = dict[str, object]
 
 
-def page_lock() -> Page:
+def page_lock(page: PageRef | None = None) -> Page:
     """Take the page row lock (inside a transaction). Every domain write takes it first, so
     recomputing statuses from several incidents never races with another write (writes are
     rare; reads never lock). Writers outside the domain that must not interleave with it
-    (automation deciding whether an alert opens an incident) take it too."""
-    return Page.objects.select_for_update().get()
+    (automation deciding whether an alert opens an incident) take it too. None: the default
+    page's row, which every write that names no page takes, so those stay serialised."""
+    return page_row(page).select_for_update().get()
+
+
+PageRef = Page | int
+"""A page, or its id: what the page-scoped services and selectors take."""
+
+
+def page_row(page: PageRef | None = None) -> models.QuerySet[Page]:
+    """The one page `page` names, or the default page (the oldest) for None: one row, in the
+    same query as whatever is read from it (no extra query to find the default page)."""
+    if page is None:
+        return Page.objects.filter(pk=default_page_subquery())
+    return Page.objects.filter(pk=page if isinstance(page, int) else page.pk)
+
+
+def default_page_subquery() -> Subquery:
+    """The default page's id as a subquery, for filters of code that names no page yet."""
+    return Subquery(Page.objects.order_by("id").values("id")[:1])
+
+
+def page_id_of(page: PageRef | None) -> int | Subquery:
+    """A value for `page_id=` filters: the page's id, or the default page's (as a subquery)."""
+    if page is None:
+        return default_page_subquery()
+    return page if isinstance(page, int) else page.pk
 
 
 def resolve_at(at: datetime | None) -> datetime:
@@ -145,25 +171,29 @@ def recompute_components(
         )
         Component.objects.filter(pk=component.pk).update(status=new, updated_at=at)
     ComponentStatusChange.objects.bulk_create(log)
-    if log and before_today(at):
-        history_changed()
+    touched_pages = {entry.component.page_id for entry in log}
+    for page_id in sorted(page_id for page_id in touched_pages if page_id is not None):
+        if before_today(at, page_id):
+            history_changed(page_id)
     return changed
 
 
-def before_today(at: datetime) -> bool:
+def before_today(at: datetime, page: PageRef | None = None) -> bool:
     """Whether `at` lies on a day that is already over in the page's zone (a backdated write:
     a midnight can pass between taking `now` and writing, so even "now" is checked)."""
-    tz = zoneinfo.ZoneInfo(Page.objects.values_list("time_zone", flat=True).get())
+    tz = zoneinfo.ZoneInfo(page_row(page).values_list("time_zone", flat=True).get())
     today = timezone.now().astimezone(tz).date()
     return at.astimezone(tz).date() < today
 
 
-def history_changed() -> None:
+def history_changed(page: PageRef | None = None) -> None:
     """Mark the page's finished days as changed, in this transaction: the public pages cache
     each component's finished days keyed on this version, so the next render recounts them.
     A reader loads the version before the data it counts, so a render racing this write can
-    only store stale days under the version this write retires."""
-    Page.objects.update(history_version=F("history_version") + 1)
+    only store stale days under the version this write retires. None: every page (a write
+    that does not say whose days it changed retires them all, which is always correct)."""
+    pages = Page.objects.all() if page is None else page_row(page)
+    pages.update(history_version=F("history_version") + 1)
 
 
 def audit_record(
@@ -200,64 +230,81 @@ def audit_snapshot(obj: models.Model, fields: Iterable[str]) -> AuditValues:
     return out
 
 
-def public_changed(touched: events.Touched | None = None) -> None:
+def public_changed(touched: events.Touched | None = None, *, page: PageRef | None = None) -> None:
     """Bump the public generation in this transaction; publish it to the cache on commit so
     public readers see the change at once (within GENERATION_CACHE_SECONDS at worst).
 
     `touched` says which objects the change concerns, recorded with the generation so that a
     publish renders only their documents; None (the default) means "anything": the publish
     renders every document, which is always correct, so only writes that know exactly what
-    they changed pass it."""
-    Page.objects.update(generation=F("generation") + 1, updated_at=timezone.now())
-    new = Page.objects.values_list("generation", flat=True).get()
-    PublicChange.objects.create(
-        generation=new, touched=None if touched is None else touched.as_json()
-    )
-    PublicChange.objects.filter(generation__lte=new - PUBLIC_CHANGES_KEPT).delete()
+    they changed pass it. Each page has its own generation: `page` names the page whose public
+    documents changed; None bumps every page's (always correct, never stale)."""
+    pages = Page.objects.all() if page is None else page_row(page)
+    pages.update(generation=F("generation") + 1, updated_at=timezone.now())
+    bumped = list(pages.order_by("id").values_list("id", "generation"))
+    for page_id, new in bumped:
+        PublicChange.objects.create(
+            page_id=page_id, generation=new, touched=None if touched is None else touched.as_json()
+        )
+        PublicChange.objects.filter(
+            page_id=page_id, generation__lte=new - PUBLIC_CHANGES_KEPT
+        ).delete()
+    page_ids = [page_id for page_id, _ in bumped]
 
     def _publish() -> None:
-        try:
-            generation = _generation_to_cache()
-        except Exception:  # noqa: BLE001 - a cache outage must not fail a committed write
-            cache_delete_quietly()
-            generation = _stored_generation()
-        try:
-            events.generation_committed(generation)
-        except Exception:  # noqa: BLE001 - nor may whatever follows the change (a publish)
-            logger.exception("after-commit handler of generation %s failed", generation)
+        default_id = default_page_id()
+        for page_id in page_ids:
+            try:
+                generation = _generation_to_cache(page_id)
+            except Exception:  # noqa: BLE001 - a cache outage must not fail a committed write
+                cache_delete_quietly(page_id)
+                generation = _stored_generation(page_id)
+            if page_id != default_id:
+                # The publisher renders the default page only (docs/pages.md).
+                continue
+            try:
+                events.generation_committed(generation)
+            except Exception:  # noqa: BLE001 - nor may whatever follows the change (a publish)
+                logger.exception("after-commit handler of generation %s failed", generation)
 
     transaction.on_commit(_publish)
 
 
-def _stored_generation() -> int:
-    return Page.objects.values_list("generation", flat=True).get()
+def generation_cache_key(page_id: int) -> str:
+    """The shared cache's key of one page's committed generation."""
+    return f"{GENERATION_CACHE_KEY}:{page_id}"
+
+
+def _stored_generation(page_id: int) -> int:
+    return Page.objects.filter(pk=page_id).values_list("generation", flat=True).get()
 
 
 # Rounds of _generation_to_cache before it leaves the rest to the key's expiry.
 GENERATION_SET_ROUNDS = 3
 
 
-def _generation_to_cache() -> int:
+def _generation_to_cache(page_id: int) -> int:
     """Put the committed generation in the shared cache, and return it. Two commits' callbacks
     (on two web nodes, or two threads) may interleave: each reads the generation, then sets
     it, and the older value set last would hide the newer one from every node until the key
     expires, so a node that had seen the newer one would go back to documents cached as the
     older. So after setting, read again, and set the newer value when there is one: the last
     setter always reads after every commit whose value it may have overwritten."""
-    generation = _stored_generation()
+    key = generation_cache_key(page_id)
+    generation = _stored_generation(page_id)
     for _ in range(GENERATION_SET_ROUNDS):
-        cache.set(GENERATION_CACHE_KEY, generation, GENERATION_CACHE_SECONDS)
-        latest = _stored_generation()
+        cache.set(key, generation, GENERATION_CACHE_SECONDS)
+        latest = _stored_generation(page_id)
         if latest == generation:
             break
         generation = latest
     return generation
 
 
-def cache_delete_quietly() -> None:
+def cache_delete_quietly(page_id: int) -> None:
     # The key expires within a second anyway.
     with contextlib.suppress(Exception):
-        cache.delete(GENERATION_CACHE_KEY)
+        cache.delete(generation_cache_key(page_id))
 
 
 def source_for(actor: Actor, default: str) -> str:

@@ -17,6 +17,7 @@ from incidents.events import DomainEvent, EventKind, Touched
 from incidents.models import Component, ComponentGroup, ComponentStatusChange
 from incidents.services.common import (
     Actor,
+    PageRef,
     audit_record,
     audit_snapshot,
     check_log_order,
@@ -54,17 +55,22 @@ def component_group_create(
     description: str = "",
     position: int | None = None,
     collapsed: bool = False,
+    page: PageRef | None = None,
 ) -> ComponentGroup:
+    """A new group at the end of the page (None: the default page)."""
     if not name or not name.strip():
         raise ServiceError("A group needs a name.", field="name")
     with transaction.atomic():
-        page_lock()
+        owner = page_lock(page)
         group = ComponentGroup.objects.create(
+            page=owner,
             name=name.strip(),
             description=description,
             collapsed=collapsed,
             position=(
-                position if position is not None else _next_position(ComponentGroup.objects.all())
+                position
+                if position is not None
+                else _next_position(ComponentGroup.objects.filter(page=owner))
             ),
         )
         audit_record(
@@ -73,7 +79,7 @@ def component_group_create(
             obj=group,
             after=audit_snapshot(group, _GROUP_FIELDS),
         )
-        public_changed()
+        public_changed(page=owner)
     return group
 
 
@@ -89,16 +95,23 @@ def component_create(
     only_show_if_degraded: bool = False,
     start_date: date | None = None,
     created_at: datetime | None = None,
+    page: PageRef | None = None,
 ) -> Component:
+    """A new component of the page (None: the group's page, else the default page)."""
     if not name or not name.strip():
         raise ServiceError("A component needs a name.", field="name")
     _check_settable(status)
+    if page is None and group is not None:
+        page = group.page_id
     with transaction.atomic():
-        page_lock()
-        siblings = Component.objects.filter(group=group)
+        owner = page_lock(page)
+        if group is not None and group.page_id != owner.pk:
+            raise ServiceError("That group belongs to another page.", field="group")
+        siblings = Component.objects.filter(group=group, page=owner)
         when = created_at or timezone.now()
         by_hand = status == ComponentStatus.UNDER_MAINTENANCE
         component = Component.objects.create(
+            page=owner,
             name=name.strip(),
             group=group,
             description=description,
@@ -119,7 +132,7 @@ def component_create(
             obj=component,
             after=audit_snapshot(component, _COMPONENT_FIELDS),
         )
-        public_changed()
+        public_changed(page=owner)
     return component
 
 
@@ -155,7 +168,7 @@ def _edit(
         if not isinstance(name, str) or not name.strip():
             raise ServiceError(f"{noun} needs a name.", field="name")
     with transaction.atomic():
-        page_lock()
+        page_lock(obj.page_id)
         obj = type(obj).objects.get(pk=obj.pk)
         before = audit_snapshot(obj, audit_fields)
         for name, value in fields.items():
@@ -169,7 +182,7 @@ def _edit(
             before=before,
             after=audit_snapshot(obj, audit_fields),
         )
-        public_changed()
+        public_changed(page=obj.page_id)
     return obj
 
 
@@ -245,7 +258,7 @@ def _status_write(
     """Write a component's own status fields, recompute what it shows, log and audit it, and
     announce a change of the public status: one transaction."""
     with transaction.atomic():
-        page_lock()
+        page_lock(component.page_id)
         component = Component.objects.get(pk=component.pk)
         when = resolve_at(at)
         if at is not None:
@@ -263,7 +276,7 @@ def _status_write(
             before=before,
             after=audit_snapshot(component, _STATUS_FIELDS),
         )
-        public_changed(Touched(components=(component.public_id,)))
+        public_changed(Touched(components=(component.public_id,)), page=component.page_id)
         if changes:
             change_ids = tuple(
                 ComponentStatusChange.objects.filter(component=component, at=when).values_list(
@@ -283,15 +296,16 @@ def _status_write(
 
 def component_delete(*, component: Component, actor: Actor) -> None:
     with transaction.atomic():
-        page_lock()
+        page_lock(component.page_id)
         audit_record(
             actor=actor,
             action="component.delete",
             obj=component,
             before=audit_snapshot(component, _COMPONENT_FIELDS),
         )
+        page_id = component.page_id
         component.delete()
-        public_changed()
+        public_changed(page=page_id)
 
 
 def component_group_update(
@@ -311,13 +325,14 @@ def component_group_update(
 def component_group_delete(*, group: ComponentGroup, actor: Actor) -> None:
     """Delete a group; its components stay, ungrouped (they keep their statuses and history)."""
     with transaction.atomic():
-        page_lock()
+        page_lock(group.page_id)
         group = ComponentGroup.objects.get(pk=group.pk)
         before = audit_snapshot(group, _GROUP_FIELDS)
         before["components"] = list(group.components.values_list("public_id", flat=True))
         audit_record(actor=actor, action="component_group.delete", obj=group, before=before)
+        page_id = group.page_id
         group.delete()
-        public_changed()
+        public_changed(page=page_id)
 
 
 def component_group_set_members(
@@ -326,13 +341,16 @@ def component_group_set_members(
     """Make exactly `components` the members of `group`: newcomers move in (appended in the
     given order), former members not listed leave the group."""
     components = list(components)
+    if any(c.page_id != group.page_id for c in components):
+        raise ServiceError("A group holds components of its own page only.", field="components")
     with transaction.atomic():
-        page_lock()
+        page_lock(group.page_id)
         group = ComponentGroup.objects.get(pk=group.pk)
         before = list(group.components.values_list("public_id", flat=True))
         wanted = [c.pk for c in components]
+        loose = Component.objects.filter(group__isnull=True, page=group.page_id)
         Component.objects.filter(group=group).exclude(pk__in=wanted).update(
-            group=None, position=_next_position(Component.objects.filter(group__isnull=True))
+            group=None, position=_next_position(loose)
         )
         position = _next_position(Component.objects.filter(group=group))
         now = timezone.now()
@@ -351,5 +369,5 @@ def component_group_set_members(
                 before={"components": before},
                 after={"components": after},
             )
-            public_changed()
+            public_changed(page=group.page_id)
     return group

@@ -28,10 +28,9 @@ from incidents.models import (
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
-    Page,
 )
 from incidents.services import importing_parse as parse
-from incidents.services.common import Actor
+from incidents.services.common import Actor, page_row
 from incidents.services.page_settings import page_update
 
 Source = dict[str, Any]
@@ -57,7 +56,7 @@ def page_import(page: object, actor: Actor, report: parse.Report) -> bool:
         return False
     source_id = page.get("id")
     if isinstance(source_id, str) and parse.PUBLIC_ID.match(source_id):
-        Page.objects.update(public_id=source_id)
+        page_row().update(public_id=source_id)
     return True
 
 
@@ -65,7 +64,7 @@ def page_time_restore(page: object) -> None:
     """Last of all: the page's `updated_at` as the source has it (every write of the import
     moved it to the time of the import)."""
     if isinstance(page, dict) and (at := parse.when(page.get("updated_at"))):
-        Page.objects.update(updated_at=at)
+        page_row().update(updated_at=at)
 
 
 def component_times_restore(

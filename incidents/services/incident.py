@@ -30,6 +30,7 @@ from incidents.rules import impact_for_statuses
 from incidents.services.common import (
     FUTURE_SKEW,
     Actor,
+    PageRef,
     audit_record,
     audit_snapshot,
     before_today,
@@ -76,18 +77,23 @@ def incident_create(
     notify: bool = True,
     at: datetime | None = None,
     backfilled: bool = False,
+    page: PageRef | None = None,
 ) -> Incident:
-    """Declare an incident with its first update; impose the given component statuses."""
+    """Declare an incident with its first update; impose the given component statuses. The
+    page is the components' when none is named (else the default page)."""
     component_statuses = dict(component_statuses or {})
     _validate(name, status, body, component_statuses)
     if status == IncidentStatus.POSTMORTEM:
         raise ServiceError("A new incident cannot start in postmortem.", field="status")
+    if page is None and component_statuses:
+        page = next(iter(component_statuses)).page_id
     with transaction.atomic():
-        page_lock()
+        owner = page_lock(page)
         when = resolve_at(at)
         if at is not None:
             check_log_order([c.id for c in component_statuses], when)
         incident = Incident.objects.create(
+            page=owner,
             name=name.strip(),
             status=IncidentStatus.INVESTIGATING,
             impact_override=impact_override or None,
@@ -131,7 +137,7 @@ def incident_update_post(
     component_statuses = dict(component_statuses or {})
     _validate(incident.name, status, body, component_statuses)
     with transaction.atomic():
-        page_lock()
+        page_lock(incident.page_id)
         incident = Incident.objects.get(pk=incident.pk)
         when = resolve_at(at)
         if at is not None:
@@ -191,7 +197,7 @@ def incident_reopen(
         raise ServiceError("Reopen to investigating, identified or monitoring.", field="status")
     _validate(incident.name, status, body, component_statuses)
     with transaction.atomic():
-        page_lock()
+        page_lock(incident.page_id)
         incident = Incident.objects.get(pk=incident.pk)
         if incident.is_open:
             raise ServiceError("This incident is open: post an update instead.")
@@ -220,6 +226,10 @@ def _apply_update(
     kind: str,
     audit_action: str | None = None,
 ) -> IncidentUpdate:
+    if any(c.page_id != incident.page_id for c in component_statuses):
+        raise ServiceError(
+            "An incident covers components of its own page only.", field="components"
+        )
     before = audit_snapshot(incident, _AUDIT_FIELDS)
     resolved_before = incident.resolved_at
     touched = {c.id: c for c in component_statuses}
@@ -245,7 +255,7 @@ def _apply_update(
         affected_components=_affected_snapshot(touched, changes) or None,
     )
     if _rewrites_past_days(incident, added=added, resolved_before=resolved_before):
-        history_changed()
+        history_changed(incident.page_id)
     audit_record(
         actor=actor,
         action=audit_action or f"incident.{kind.split('.')[1]}",
@@ -259,7 +269,8 @@ def _apply_update(
             components=tuple(
                 Component.objects.filter(id__in=affected_ids).values_list("public_id", flat=True)
             ),
-        )
+        ),
+        page=incident.page_id,
     )
     events.publish(
         DomainEvent(
@@ -301,11 +312,15 @@ def _rewrites_past_days(
     """Whether an update changes days already over: each lists, by component, the incidents
     open on it, so a component added to an incident that began before today, or a resolution
     moved across today's midnight (a reopening, a backdated resolution), changes them."""
-    if added and before_today(incident.started_at):
+    if added and before_today(incident.started_at, incident.page_id):
         return True
     if resolved_before == incident.resolved_at:
         return False
-    return any(before_today(m) for m in (resolved_before, incident.resolved_at) if m is not None)
+    return any(
+        before_today(m, incident.page_id)
+        for m in (resolved_before, incident.resolved_at)
+        if m is not None
+    )
 
 
 def _set_status(incident: Incident, status: str, at: datetime) -> None:
@@ -355,7 +370,7 @@ def incident_update_edit(
         if display_at > timezone.now() + FUTURE_SKEW:
             raise ServiceError("That time is in the future.", field="display_at")
     with transaction.atomic():
-        page_lock()
+        page_lock(update.incident.page_id)
         update = IncidentUpdate.objects.select_related("incident").get(pk=update.pk)
         if display_at is not None and display_at < update.incident.started_at:
             raise ServiceError("An update cannot predate its incident.", field="display_at")
@@ -382,7 +397,9 @@ def incident_update_edit(
             before=before,
             after=audit_snapshot(update, fields),
         )
-        public_changed(Touched(incidents=(update.incident.public_id,)))
+        public_changed(
+            Touched(incidents=(update.incident.public_id,)), page=update.incident.page_id
+        )
     return update
 
 
@@ -404,7 +421,7 @@ def incident_edit(
     ):
         raise ServiceError(f"Unknown impact {impact_override!r}.", field="impact_override")
     with transaction.atomic():
-        page_lock()
+        page_lock(incident.page_id)
         incident = Incident.objects.get(pk=incident.pk)
         before = audit_snapshot(incident, _AUDIT_FIELDS)
         if name is not None:
@@ -421,8 +438,8 @@ def incident_edit(
             after=audit_snapshot(incident, _AUDIT_FIELDS),
         )
         # The name and impact show in the finished days' cells the incident touched.
-        history_changed()
-        public_changed()
+        history_changed(incident.page_id)
+        public_changed(page=incident.page_id)
     return incident
 
 
@@ -430,7 +447,7 @@ def incident_delete(*, incident: Incident, actor: Actor) -> None:
     """Delete an incident and its updates. The components it covered return to what they would
     be without it (logged as a change now); their past status log is kept."""
     with transaction.atomic():
-        page_lock()
+        page_lock(incident.page_id)
         incident = Incident.objects.get(pk=incident.pk)
         component_ids = list(
             IncidentComponent.objects.filter(incident=incident).values_list(
@@ -451,8 +468,8 @@ def incident_delete(*, incident: Incident, actor: Actor) -> None:
             actor=actor,
         )
         # Its past days keep their logged downtime but no longer name it.
-        history_changed()
-        public_changed()
+        history_changed(incident.page_id)
+        public_changed(page=incident.page_id)
 
 
 def postmortem_save_draft(*, incident: Incident, body: str, actor: Actor) -> Incident:
@@ -474,7 +491,7 @@ def postmortem_save_draft(*, incident: Incident, body: str, actor: Actor) -> Inc
 def postmortem_publish(*, incident: Incident, actor: Actor, notify: bool = True) -> Incident:
     """Publish the draft. Only a resolved incident has a postmortem."""
     with transaction.atomic():
-        page_lock()
+        page_lock(incident.page_id)
         incident = Incident.objects.get(pk=incident.pk)
         if incident.is_open:
             raise ServiceError("Resolve the incident before publishing its postmortem.")
@@ -492,7 +509,7 @@ def postmortem_publish(*, incident: Incident, actor: Actor, notify: bool = True)
             obj=incident,
             after={"postmortem_published_at": now.isoformat()},
         )
-        public_changed(Touched(incidents=(incident.public_id,)))
+        public_changed(Touched(incidents=(incident.public_id,)), page=incident.page_id)
         events.publish(
             DomainEvent(
                 kind=EventKind.POSTMORTEM_PUBLISHED,

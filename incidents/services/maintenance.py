@@ -17,6 +17,7 @@ from incidents.models import Component, Maintenance, MaintenanceUpdate
 from incidents.services.common import (
     SYSTEM,
     Actor,
+    PageRef,
     audit_record,
     audit_snapshot,
     check_log_order,
@@ -50,7 +51,9 @@ def maintenance_schedule(
     auto_complete: bool = True,
     remind_before_minutes: int | None = None,
     notify: bool = True,
+    page: PageRef | None = None,
 ) -> Maintenance:
+    """Schedule a window on the page (None: the components' page, else the default page)."""
     if not name or not name.strip():
         raise ServiceError("A maintenance needs a name.", field="name")
     _check_window(scheduled_for, scheduled_until)
@@ -59,9 +62,16 @@ def maintenance_schedule(
             "Remind a positive number of minutes before.", field="remind_before_minutes"
         )
     components = list(components)
+    if page is None and components:
+        page = components[0].page_id
     with transaction.atomic():
-        page_lock()
+        owner = page_lock(page)
+        if any(c.page_id != owner.pk for c in components):
+            raise ServiceError(
+                "A maintenance covers components of its own page only.", field="components"
+            )
         maintenance = Maintenance.objects.create(
+            page=owner,
             name=name.strip(),
             scheduled_for=scheduled_for,
             scheduled_until=scheduled_until,
@@ -97,7 +107,7 @@ def maintenance_reschedule(
 ) -> Maintenance:
     _check_window(scheduled_for, scheduled_until)
     with transaction.atomic():
-        page_lock()
+        page_lock(maintenance.page_id)
         maintenance = Maintenance.objects.get(pk=maintenance.pk)
         if maintenance.status == MaintenanceStatus.COMPLETED:
             raise ServiceError("A finished maintenance cannot be rescheduled.")
@@ -217,7 +227,7 @@ def _transition(
     """Move the window to `status` and post the update that says so; returns the update
     (its `maintenance` is the window as saved)."""
     with transaction.atomic():
-        page_lock()
+        page_lock(maintenance.page_id)
         maintenance = Maintenance.objects.get(pk=maintenance.pk)
         if maintenance.status not in allowed:
             raise ServiceError(
@@ -280,7 +290,8 @@ def _post(
             components=tuple(maintenance.components.values_list("public_id", flat=True)),
             # A window set or moved changes its place in the listings.
             listings=kind in (EventKind.MAINTENANCE_SCHEDULED, EventKind.MAINTENANCE_RESCHEDULED),
-        )
+        ),
+        page=maintenance.page_id,
     )
     events.publish(
         DomainEvent(
@@ -359,7 +370,7 @@ def _remind(maintenance: Maintenance, now: datetime) -> None:
 def maintenance_delete(*, maintenance: Maintenance, actor: Actor) -> None:
     """Delete a window and its updates; components it held under maintenance are recomputed."""
     with transaction.atomic():
-        page_lock()
+        page_lock(maintenance.page_id)
         maintenance = Maintenance.objects.get(pk=maintenance.pk)
         component_ids = list(maintenance.components.values_list("id", flat=True))
         audit_record(
@@ -372,4 +383,4 @@ def maintenance_delete(*, maintenance: Maintenance, actor: Actor) -> None:
         recompute_components(
             component_ids, at=timezone.now(), source=ChangeSource.MAINTENANCE, actor=actor
         )
-        public_changed()
+        public_changed(page=maintenance.page_id)

@@ -22,8 +22,8 @@ def _siblings(obj: Component | ComponentGroup) -> list[Component | ComponentGrou
     if isinstance(obj, Component) and obj.group_id is not None:
         return list(Component.objects.filter(group_id=obj.group_id).order_by("position", "id"))
     entries: list[Component | ComponentGroup] = [
-        *ComponentGroup.objects.all(),
-        *Component.objects.filter(group__isnull=True),
+        *ComponentGroup.objects.filter(page=obj.page_id),
+        *Component.objects.filter(group__isnull=True, page=obj.page_id),
     ]
     return sorted(
         entries,
@@ -37,7 +37,7 @@ def page_entry_move(*, entry: Component | ComponentGroup, direction: str, actor:
     if direction not in ("up", "down"):
         raise ServiceError("Move up or down.", field="direction")
     with transaction.atomic():
-        page_lock()
+        page_lock(entry.page_id)
         entries = _siblings(type(entry).objects.get(pk=entry.pk))
         index = next(
             i for i, e in enumerate(entries) if type(e) is type(entry) and e.pk == entry.pk
@@ -55,4 +55,4 @@ def page_entry_move(*, entry: Component | ComponentGroup, direction: str, actor:
             obj=entry,
             after={"direction": direction},
         )
-        public_changed()
+        public_changed(page=entry.page_id)

@@ -12,6 +12,7 @@ from incidents.errors import ServiceError
 from incidents.models import Page
 from incidents.services.common import (
     Actor,
+    PageRef,
     audit_record,
     audit_snapshot,
     page_lock,
@@ -41,6 +42,8 @@ IMAGE_FIELDS = {"logo": branding.LOGO, "favicon": branding.FAVICON}
 
 
 def page_update(
+    page_ref: PageRef | None = None,
+    /,
     *,
     actor: Actor,
     logo_image: bytes | None = None,
@@ -51,7 +54,7 @@ def page_update(
 
     `logo_image` / `favicon_image` are uploaded files' bytes: decoded and checked here, stored
     only once every other value is valid, so a refused change writes nothing and leaves the
-    old images in place."""
+    old images in place. `page_ref` names the page (None: the default page)."""
     unknown = set(fields) - set(PAGE_FIELDS)
     if unknown:
         raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
@@ -60,7 +63,7 @@ def page_update(
             raise ServiceError(f"Upload the {name}; it cannot be named.", field=name)
     images = _checked_images(logo=logo_image, favicon=favicon_image)
     with transaction.atomic():
-        page = page_lock()
+        page = page_lock(page_ref)
         before = _audit_values(page)
         for name, value in fields.items():
             setattr(page, name, value)
@@ -88,7 +91,7 @@ def page_update(
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
         )
-        public_changed()
+        public_changed(page=page)
     return page
 
 

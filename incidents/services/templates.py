@@ -8,7 +8,7 @@ from django.db import transaction
 
 from incidents.errors import ServiceError
 from incidents.models import Component, IncidentTemplate
-from incidents.services.common import Actor, audit_record, audit_snapshot
+from incidents.services.common import Actor, PageRef, audit_record, audit_snapshot
 from incidents.templating import TemplateRenderError, render_sandboxed, template_context
 
 TEMPLATE_FIELDS = ("name", "title", "body", "status", "component_status")
@@ -19,6 +19,7 @@ def incident_template_save(
     actor: Actor,
     template: IncidentTemplate | None = None,
     components: Iterable[Component] = (),
+    page: PageRef | None = None,
     **fields: str,
 ) -> IncidentTemplate:
     """Create (template=None) or update an incident template. Its title and body must render
@@ -35,7 +36,14 @@ def incident_template_save(
             raise ServiceError(str(exc), field=name) from None
     with transaction.atomic():
         creating = template is None
-        template = template or IncidentTemplate()
+        if template is None:
+            template = IncidentTemplate()
+            if page is not None:
+                template.page_id = page if isinstance(page, int) else page.pk
+        if any(c.page_id != template.page_id for c in components):
+            raise ServiceError(
+                "A template names components of its own page only.", field="components"
+            )
         before = None if creating else audit_snapshot(template, TEMPLATE_FIELDS)
         for name, value in fields.items():
             setattr(template, name, value)

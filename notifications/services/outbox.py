@@ -77,9 +77,11 @@ def event_publish(event: DomainEvent) -> Event | None:
     return row
 
 
-def component_changes_notify() -> bool:
-    """The page setting: whether status changes outside incidents notify at all."""
-    return bool(Page.objects.values_list("notify_component_changes", flat=True).first())
+def component_changes_notify(page: int | None = None) -> bool:
+    """The page setting: whether status changes outside incidents notify at all. None: the
+    default page's."""
+    pages = Page.objects.order_by("id") if page is None else Page.objects.filter(pk=page)
+    return bool(pages.values_list("notify_component_changes", flat=True).first())
 
 
 def batch_count(rows: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from incidents.models import CheckedModel
+from incidents.models import CheckedModel, page_field
 
 
 class AlertRoute(CheckedModel):
@@ -28,6 +28,7 @@ class AlertRoute(CheckedModel):
         MAJOR = "major", "Major"
         CRITICAL = "critical", "Critical"
 
+    page = page_field("alert_routes")
     name = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
     enabled = models.BooleanField(default=True)

@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 
-from incidents.models import Page
+from incidents import selectors
 from statuspage.publish.render import PublishError
 from statuspage.publish.services import publish_site
 
@@ -18,7 +18,7 @@ def publish_generation(generation: int, *, refresh: bool = False) -> str:
     job whose generation is no longer the newest does nothing, since the newest one's job
     (enqueued by that commit) publishes a state that includes it. Raises on failure, so
     that RQ retries it (services.RETRY_INTERVALS)."""
-    newest = Page.objects.values_list("generation", flat=True).get()
+    newest = selectors.page_get().generation
     if newest > generation:
         return "superseded"
     report = publish_site(refresh=refresh)
@@ -45,5 +45,5 @@ def publish_tick() -> str:
     the publishes that render only what a change touched."""
     if not settings.PUBLISH_TARGETS:
         return "off"
-    newest = Page.objects.values_list("generation", flat=True).get()
+    newest = selectors.page_get().generation
     return publish_generation(newest, refresh=True)

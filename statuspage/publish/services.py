@@ -78,7 +78,8 @@ def job_id(generation: int) -> str:
     """One job per generation of this page. The page's public id is part of it: a database
     emptied and seeded again counts its generations from 0 again, and RQ keeps finished jobs'
     ids for a while, so the generation alone would make the new ones look already queued."""
-    page_id = Page.objects.values_list("public_id", flat=True).get()
+    # The publisher publishes the default page (docs/pages.md).
+    page_id = selectors.page_get().public_id
     return f"publish-{page_id}-{generation}"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from incidents.models import CheckedModel
+from incidents.models import CheckedModel, page_field
 
 
 class Provider(CheckedModel):
@@ -18,6 +18,7 @@ class Provider(CheckedModel):
         STATUSPAGE = "statuspage", "Statuspage-compatible (summary.json)"
         FEED = "feed", "Atom/RSS feed"
 
+    page = page_field("upstream_providers")
     name = models.CharField(max_length=120)
     # What the operator entered (the status page's address): shown and linked.
     page_url = models.URLField(max_length=500)

@@ -32,7 +32,7 @@ ENDPOINTS = [
 
 def fresh_generation():
     """Forget the briefly memoised generation, as if half a second had passed."""
-    public_cache.local.generation = None
+    public_cache.local.generation.clear()
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
@@ -123,10 +123,10 @@ def test_database_down_serves_the_last_good_document_marked_stale(client, api, m
     good = client.get("/api/v2/summary.json")
     public_cache.local.clear()
 
-    def unreachable():
+    def unreachable(page=None):
         raise DatabaseError("connection refused")
 
-    monkeypatch.setattr(selectors, "public_generation", unreachable)
+    monkeypatch.setattr(selectors, "page_generation", unreachable)
     stale = client.get("/api/v2/summary.json")
     assert stale.status_code == 200
     assert stale["X-Statuspage-Stale"] == "1"

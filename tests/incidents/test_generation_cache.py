@@ -32,7 +32,8 @@ def test_an_older_generation_set_last_does_not_hide_a_newer_one(
 
     monkeypatch.setattr(common, "cache", OtherNodeCommitsMeanwhile())
     services.incident_create(name="first", body="b", actor=operator)
-    assert cache.get(common.GENERATION_CACHE_KEY) == Page.objects.get().generation
+    page = Page.objects.get()
+    assert cache.get(common.generation_cache_key(page.pk)) == page.generation
 
 
 def test_a_copy_of_the_page_read_before_a_change_never_writes_its_counters_back(page, operator):

@@ -70,3 +70,42 @@ def _cold_render_queries_for(client, path) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(path).status_code == 200
     return len(ctx.captured_queries)
+
+
+def _other_pages(count: int, operator) -> None:
+    """`count` more pages, each with a group, a component in an open incident and a window."""
+    from incidents.models import Page
+
+    for n in range(count):
+        other = Page.objects.create(name=f"P{n}", slug=f"p{n}", time_zone="Etc/UTC")
+        group = services.component_group_create(name=f"P{n} group", actor=operator, page=other)
+        component = services.component_create(name=f"P{n} API", actor=operator, group=group)
+        services.incident_create(
+            name=f"P{n} outage",
+            body="b",
+            actor=operator,
+            component_statuses={component: "major_outage"},
+        )
+
+
+def test_cold_render_costs_the_same_with_one_page_or_a_hundred(
+    client, page, operator, make_component
+):
+    _populate(10, operator, make_component)
+    paths = ["/", "/history", "/api/v2/summary.json", "/history.atom"]
+    alone = {}
+    for path in paths:
+        reset_read_path()
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        alone[path] = len(ctx.captured_queries)
+    _other_pages(99, operator)
+    for path in paths:
+        reset_read_path()
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        assert response.status_code == 200
+        assert len(ctx.captured_queries) == alone[path], path
+        # And none of the other pages' objects shows on the default page.
+        assert b"P7 outage" not in response.content
+        assert b"P7 API" not in response.content

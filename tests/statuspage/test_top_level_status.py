@@ -20,7 +20,7 @@ def nine(make_component):
 
 def _everywhere(client) -> set[tuple[str, str]]:
     """(indicator, description) as each public surface shows it."""
-    public_cache.local.generation = None  # as if half a second had passed since the last read
+    public_cache.local.generation.clear()  # as if half a second had passed since the last read
     api = client.get("/api/v2/status.json").json()["status"]
     seen = {(api["indicator"], api["description"])}
     for path in ("/api/v2/summary.json",):

@@ -56,7 +56,7 @@ def test_the_front_page_and_the_incident_page_credit_the_provider(
         )
     # This process's brief memo of the generation lapses (as it does within a second); the
     # cached documents stay, keyed by the generation they were rendered at.
-    public_cache.local.generation = None
+    public_cache.local.generation.clear()
     assert "Reported by GitHub.com" in client.get("/").content.decode()
 
 

@@ -25,6 +25,6 @@ def committed(django_capture_on_commit_callbacks):
     def run():
         with django_capture_on_commit_callbacks(execute=True):
             yield
-        public_cache.local.generation = None
+        public_cache.local.generation.clear()
 
     return run

@@ -217,10 +217,10 @@ def test_embeds_keep_answering_from_the_snapshot_when_the_database_is_down(
     good = client.get(path)
     public_cache.local.clear()
 
-    def unreachable():
+    def unreachable(page=None):
         raise DatabaseError("connection refused")
 
-    monkeypatch.setattr(selectors, "public_generation", unreachable)
+    monkeypatch.setattr(selectors, "page_generation", unreachable)
     stale = client.get(path)
     assert stale.status_code == 200
     assert stale["X-Statuspage-Stale"] == "1"

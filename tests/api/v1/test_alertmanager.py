@@ -120,7 +120,7 @@ def test_public_summary_reflects_the_change(am, api, route, django_capture_on_co
     assert before["status"]["indicator"] == "none"
     with django_capture_on_commit_callbacks(execute=True):
         am(payload("grouped_firing"))
-    public_cache.local.generation = None
+    public_cache.local.generation.clear()
     after = Client().get("/api/v2/summary.json").json()
     assert after["status"]["indicator"] == "critical"
     by_id = {c["id"]: c["status"] for c in after["components"]}
