@@ -26,7 +26,7 @@ BEFORE_THE_MOVE = [
     ("api", "0002_automation"),
     ("dashboard", "0002_incident_template"),
     ("incidents", "0004_page_notify_component_changes"),
-    # Its newer migrations need newer incidents ones (0005_pages: a page per subscriber).
+    # Its newer migrations need newer incidents ones (0006_pages: a page per subscriber).
     ("notifications", "0004_delivery_attempt"),
     ("access", None),
     ("automation", None),

@@ -36,7 +36,7 @@ def owned_field(related_name, *, null):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('notifications', '0004_delivery_attempt'), ("incidents", "0013_pages")]
+    dependencies = [("notifications", "0005_subscriber_language"), ("incidents", "0013_pages")]
 
     operations = [
         migrations.RemoveConstraint(model_name="subscriber", name="subscriber_address_once"),
