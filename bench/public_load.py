@@ -11,10 +11,12 @@
    and/or gunicorn), on a free port.
 3. Saves the bytes and headers of each path to a file and, if nginx is installed, serves them
    from nginx as the physical ceiling; for `/` also starts bench/trivial_wsgi.py (the same
-   bytes from the same granian: what Python costs at all).
+   bytes from the same granian: what Python costs at all), and with `--trivial wsgi rsgi asgi`
+   the same trivial app on each of granian's interfaces (bench/trivial_<interface>.py).
 4. For each path, loads nginx and then the app (and the trivial app) one right after the other
    with wrk (64 connections) when wrk is installed, else with a Python client that is itself
-   the bottleneck, and prints the app's share of nginx beside each figure. `--rounds N`
+   the bottleneck, and prints the app's share of nginx beside each figure, and each server's
+   CPU time per answer (its processes' user + system time over the answers). `--rounds N`
    repeats that and prints the median share; `--change-every S` posts a change every S
    seconds during the app's load (p99 with cold renders).
 5. Measures how long a posted update takes to show on / at the origin (target < 1 s).
@@ -142,12 +144,20 @@ def start_server(name: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(server_command(name, port), cwd=ROOT, env=env)  # noqa: S603
 
 
-def start_trivial(port: int, env: dict[str, str], body: Path, content_type: str):
-    """bench/trivial_wsgi.py on granian with the status page's options: what Python costs."""
+def start_trivial(
+    port: int, env: dict[str, str], body: Path, content_type: str, interface: str = "wsgi"
+):
+    """bench/trivial_<interface>.py on granian with the status page's options: what granian
+    and Python cost at all through that interface (wsgi, rsgi or asgi)."""
     env = {**env, "BENCH_TRIVIAL_FILE": str(body), "BENCH_TRIVIAL_TYPE": content_type}
     env["PYTHONPATH"] = str(ROOT / "bench")
-    cmd = [str(BIN / "granian"), "--host", "127.0.0.1", "--port", str(port), "--no-log",
-           "trivial_wsgi:application"]  # fmt: skip
+    if interface != "wsgi":
+        env["GRANIAN_BLOCKING_THREADS"] = "1"  # granian's async interfaces take only one
+        # Steps the coroutine from Rust rather than as an asyncio task: the cheaper of the two
+        # by bench/interfaces.py.
+        env.setdefault("GRANIAN_TASK_IMPL", "rust")
+    cmd = [str(BIN / "granian"), "--interface", interface, "--host", "127.0.0.1",
+           "--port", str(port), "--no-log", f"trivial_{interface}:application"]  # fmt: skip
     return subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603
 
 
@@ -214,7 +224,8 @@ def wrk(url: str, duration: int) -> dict:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%")}
+    answers = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%"), "answers": answers}
 
 
 def _client_worker(args) -> list[float]:
@@ -255,15 +266,38 @@ def python_load(port: int, path: str, duration: int) -> dict:
     }
 
 
-def load(port: int, path: str, duration: int) -> dict:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def load(port: int, path: str, duration: int, pid: int | None = None) -> dict:
+    """wrk's figures, and with the server's process id its CPU time per answer: on a machine
+    shared with other work the request rates of two servers measured one after the other
+    move with the neighbours' load; what each answer costs the server moves much less."""
     # Warm up first: every worker process renders the document once per generation; the
     # figures are for the steady state of a spike, not for those first renders.
-    if shutil.which("wrk"):
-        url = f"http://127.0.0.1:{port}{path}"
-        wrk(url, 1)
+    if not shutil.which("wrk"):
+        python_load(port, path, 1)
+        return python_load(port, path, duration)
+    url = f"http://127.0.0.1:{port}{path}"
+    wrk(url, 1)
+    if pid is None:
         return wrk(url, duration)
-    python_load(port, path, 1)
-    return python_load(port, path, duration)
+    from statuspage.processes import descendants
+
+    pids = [pid, *descendants(pid)]
+    before = cpu_seconds(pids)
+    result = wrk(url, duration)
+    result["cpu_us"] = 1e6 * (cpu_seconds(pids) - before) / max(result["answers"], 1)
+    return result
 
 
 def changing(every: float | None):
@@ -328,12 +362,14 @@ def fetch(port: int, path: str) -> tuple[int, bytes, dict[str, str]]:
 
 def line(label: str, r: dict, ceiling: dict | None) -> str:
     text = f"{label:<34} {r['rps']:>9.0f} req/s  p50 {r['p50']:5.2f} ms  p99 {r['p99']:5.2f} ms"
+    if "cpu_us" in r:
+        text += f"  cpu {r['cpu_us']:5.1f} us/answer"
     if ceiling:
         text += f"  | nginx {ceiling['rps']:>7.0f} req/s  = {100 * r['rps'] / ceiling['rps']:3.0f}%"
     return text
 
 
-def measure_paths(name: str, port: int, env: dict, work: Path, args) -> None:
+def measure_paths(name: str, port: int, pid: int, env: dict, work: Path, args) -> None:
     """For each path: the document's bytes served by nginx (the ceiling), then by the app, one
     right after the other, so both see the same machine; for `/` also the trivial WSGI app on
     the same granian (what Python costs at all)."""
@@ -351,38 +387,45 @@ def measure_paths(name: str, port: int, env: dict, work: Path, args) -> None:
     nginx = start_nginx(work / "static", docs)
     if nginx is None:
         print("nginx not installed: no ceiling (apt-get install nginx-light)")
-    trivial = None
+    trivials: dict[str, tuple[subprocess.Popen, int]] = {}
     if name == "granian" and not args.no_trivial and ("/", "index.html") in paths:
-        trivial_port = free_port()
-        trivial = start_trivial(
-            trivial_port, env, work / "static" / "index.html", docs["index.html"]["content-type"]
-        )
-        wait_up(trivial_port)
-    ratios: dict[str, list[tuple[float, float]]] = {}
+        for interface in args.trivial:
+            trivial_port = free_port()
+            trivials[interface] = (
+                start_trivial(
+                    trivial_port, env, work / "static" / "index.html",
+                    docs["index.html"]["content-type"], interface,
+                ),
+                trivial_port,
+            )  # fmt: skip
+            wait_up(trivial_port)
+    # label -> per round: (share of nginx's rate, p99, nginx's CPU per answer / this one's)
+    ratios: dict[str, list[tuple[float, float, float | None]]] = {}
+
+    def record(label: str, r: dict, ceiling: dict | None) -> None:
+        print(line(label, r, ceiling), flush=True)
+        if ceiling:
+            cpu = ceiling["cpu_us"] / r["cpu_us"] if r.get("cpu_us") else None
+            ratios.setdefault(label.split(" (")[0], []).append(
+                (r["rps"] / ceiling["rps"], r["p99"], cpu)
+            )
+
     try:
         for round_ in range(args.rounds):
             if args.rounds > 1:
                 print(f"round {round_ + 1} of {args.rounds}")
             for path, file in paths:
-                ceiling = load(nginx[1], f"/{file}", args.duration) if nginx else None
+                ceiling = load(nginx[1], f"/{file}", args.duration, nginx[0].pid) if nginx else None
                 if ceiling:
                     print(line(f"nginx     {path}", ceiling, None), flush=True)
-                if trivial is not None and path == "/":
-                    r = load(trivial_port, "/", args.duration)
-                    print(line("trivial   / (same bytes, granian)", r, ceiling), flush=True)
-                    if ceiling:
-                        ratios.setdefault("trivial /", []).append(
-                            (r["rps"] / ceiling["rps"], r["p99"])
-                        )
+                for interface, (trivial, trivial_port) in trivials.items() if path == "/" else ():
+                    r = load(trivial_port, "/", args.duration, trivial.pid)
+                    record(f"trivial {interface} / (same bytes)", r, ceiling)
                 with changing(args.change_every):
-                    r = load(port, path, args.duration)
-                print(line(f"{name:<9} {path}", r, ceiling), flush=True)
-                if ceiling:
-                    ratios.setdefault(f"{name} {path}", []).append(
-                        (r["rps"] / ceiling["rps"], r["p99"])
-                    )
+                    r = load(port, path, args.duration, pid)
+                record(f"{name:<9} {path}", r, ceiling)
     finally:
-        if trivial is not None:
+        for trivial, _ in trivials.values():
             trivial.terminate()
             trivial.wait(10)
         if nginx:
@@ -390,10 +433,17 @@ def measure_paths(name: str, port: int, env: dict, work: Path, args) -> None:
             nginx[0].wait(10)
     if args.rounds > 1:
         for label, seen in ratios.items():
-            shares = ", ".join(f"{100 * share:.0f}%" for share, _ in seen)
-            p99s = ", ".join(f"{p99:.1f}" for _, p99 in seen)
-            median = 100 * statistics.median(share for share, _ in seen)
-            print(f"{label:<34} of nginx: median {median:.0f}% ({shares}); p99 ms {p99s}")
+            shares = ", ".join(f"{100 * share:.0f}%" for share, _, _ in seen)
+            p99s = ", ".join(f"{p99:.1f}" for _, p99, _ in seen)
+            median = 100 * statistics.median(share for share, _, _ in seen)
+            text = f"{label:<34} of nginx: median {median:.0f}% ({shares}); p99 ms {p99s}"
+            cpus = [cpu for _, _, cpu in seen if cpu is not None]
+            if cpus:
+                # nginx's CPU per answer over this one's: a second view of the same ratio,
+                # less moved by other work on the machine than the request rates (wrk's own
+                # CPU is left out of both, so it is not the share of nginx's rate either).
+                text += f"; by CPU per answer {100 * statistics.median(cpus):.0f}%"
+            print(text)
 
 
 def main() -> None:
@@ -413,7 +463,11 @@ def main() -> None:
         "--change-every", type=float, metavar="SECONDS",
         help="post a public change this often while the app is loaded (cold renders included)",
     )  # fmt: skip
-    parser.add_argument("--no-trivial", action="store_true", help="skip the trivial WSGI app")
+    parser.add_argument("--no-trivial", action="store_true", help="skip the trivial apps")
+    parser.add_argument(
+        "--trivial", nargs="+", choices=["wsgi", "rsgi", "asgi"], default=["wsgi"],
+        help="granian interfaces to measure a trivial app on (bench/trivial_<interface>.py)",
+    )  # fmt: skip
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-render timing")
     parser.add_argument(
         "--granian", action="append", default=[], metavar="NAME=VALUE",
@@ -459,7 +513,7 @@ def main() -> None:
         proc = start_server(name, port, env)
         try:
             wait_up(port)
-            measure_paths(name, port, env, work, args)
+            measure_paths(name, port, proc.pid, env, work, args)
             print(f"{name:<9} update visible on / after {visibility_seconds(port):.2f} s")
         finally:
             proc.terminate()
