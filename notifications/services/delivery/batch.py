@@ -46,7 +46,7 @@ from notifications.services.delivery.sending import outcome, prepare
 from notifications.services.marks import AcceptedMarks
 from notifications.services.outbox import lease_deadline
 from notifications.services.subscriptions import sms_opt_out
-from notifications.transports import Transport, TransportError, transport_for
+from notifications.transports import Outgoing, Transport, TransportError, transport_for
 from notifications.transports.sms import OPTED_OUT_CODE
 
 log = logging.getLogger(__name__)
@@ -76,14 +76,9 @@ def _batch_deliver(event_id: int, stopping: threading.Event) -> dict[str, int]:
     rows = batch.load(ids, lease, "channel", "id")
     transports: dict[str, Transport] = {}
     try:
-        for row in rows:
-            if stopping.is_set():
-                break
-            if row.channel in URL_CHANNELS:
-                continue
-            if row.channel not in transports:
-                transports[row.channel] = transport_for(row.channel)
-            _attempt(batch, row, transports[row.channel], view)
+        _send_in_turn(
+            batch, [row for row in rows if row.channel not in URL_CHANNELS], view, transports
+        )
         if not stopping.is_set():
             url_rows = [row for row in rows if row.channel in URL_CHANNELS]
             HttpWindow(batch, url_rows, view).run()
@@ -226,14 +221,44 @@ def _stop_on_sigterm() -> Iterator[threading.Event]:
             os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _attempt(batch: Batch, row: Delivery, transport: Transport, view: render.EventView) -> None:
-    """One message of a channel sent in turn (email, SMS): send it and record the try."""
-    if batch.claim_lost(row):
-        return
-    prepared = prepare(row, view)
-    if isinstance(prepared, TransportError):
-        result = not_sent(prepared)
-    else:
-        batch.before_send()
-        result = timed_send(functools.partial(transport.send, prepared), row.pk)
-    batch.record(row, outcome(batch, row, result), result)
+def _send_in_turn(
+    batch: Batch, rows: list[Delivery], view: render.EventView, transports: dict[str, Transport]
+) -> None:
+    """The rows of channels sent in turn (email, SMS), one message at a time, each built
+    before the one ahead of it is sent: its transport may start its conversation with the
+    one ahead (an SMTP envelope pipelined after the previous message's content), and the
+    server answers that while the batch records the message just sent and builds the next.
+    Each message's content still goes only once the message before it was answered and its
+    mark confirmed (`Batch.before_send`)."""
+    ready = _ready(batch, iter(rows), view)
+    current = next(ready, None)
+    while current is not None and not batch.stopping.is_set():
+        row, message = current
+        if row.channel not in transports:
+            transports[row.channel] = transport_for(row.channel)
+        transport = transports[row.channel]
+        following = next(ready, None)
+        same = following is not None and following[0].channel == row.channel
+        # Checked again right before its send: building the next message took time.
+        if not batch.claim_lost(row):
+            transport.expect(following[1] if following is not None and same else None)
+            batch.before_send()
+            result = timed_send(functools.partial(transport.send, message), row.pk)
+            batch.record(row, outcome(batch, row, result), result)
+        current = following
+
+
+def _ready(
+    batch: Batch, rows: Iterator[Delivery], view: render.EventView
+) -> Iterator[tuple[Delivery, Outgoing]]:
+    """The rows to send, each with its message; a row that is not to be sent (its lease
+    about to end, its subscriber gone, its message not rendered) is recorded on the way."""
+    for row in rows:
+        if batch.claim_lost(row):
+            continue
+        prepared = prepare(row, view)
+        if isinstance(prepared, TransportError):
+            result = not_sent(prepared)
+            batch.record(row, outcome(batch, row, result), result)
+            continue
+        yield row, prepared
