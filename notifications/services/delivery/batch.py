@@ -56,6 +56,29 @@ log = logging.getLogger(__name__)
 # (notifications/services/marks.py).
 SENT_FLUSH = 100
 
+# Columns a batch never reads (a read would cost a query per row): their parsing, the
+# datetimes and the failure times above all, was a tenth of a worker's CPU per message.
+_NOT_READ = (
+    "next_attempt_at",
+    "last_error",
+    "created_at",
+    "updated_at",
+    "sent_at",
+    *(
+        f"subscriber__{name}"
+        for name in (
+            "confirmed_at",
+            "created_via",
+            "confirm_code_hash",
+            "failure_times",
+            "quarantined_at",
+            "unsubscribed_at",
+            "created_at",
+            "updated_at",
+        )
+    ),
+)
+
 
 def batch_deliver(*, event_id: int) -> dict[str, int]:
     """Claim one batch of an event's deliveries and send it. Returns counts by outcome."""
@@ -118,7 +141,7 @@ class Batch:
         held = Delivery.objects.filter(
             id__in=ids, state=DeliveryState.SENDING, lease_expires_at=lease
         )
-        rows = list(held.select_related("subscriber").order_by(*order))
+        rows = list(held.select_related("subscriber").defer(*_NOT_READ).order_by(*order))
         self.leases.update((row.pk, lease) for row in rows)
         return rows
 
