@@ -101,6 +101,12 @@ class Transport:
     def open(self) -> None:
         pass
 
+    def expect(self, message: Outgoing | None) -> None:
+        """The message the batch sends after the one its next `send` is given, if it knows it:
+        a transport may start that message's conversation early (SMTP pipelining). The
+        `send` after next must then be given this very message, or the transport drops what
+        it started (and the session with it)."""
+
     def send(self, message: Outgoing) -> Receipt:
         raise NotImplementedError
 

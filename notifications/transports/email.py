@@ -19,6 +19,11 @@ class EmailTransport(Transport):
         self.connection: BaseEmailBackend | None = None
         # The server's answer to the last DATA command, e.g. (250, b"2.0.0 Ok: queued as 4F3A").
         self.last_reply: tuple[int, bytes] | None = None
+        # The message the batch sends next (`expect`), and the one whose envelope went to the
+        # server ahead of it, with the previous message's content (notifications/transports/
+        # smtp.py): the server answered or will answer it, and waits for that content.
+        self.following: Outgoing | None = None
+        self.ahead: tuple[Outgoing, smtp.Envelope] | None = None
 
     def open(self) -> None:
         self.connection = get_connection(fail_silently=False)
@@ -44,7 +49,17 @@ class EmailTransport(Transport):
 
         session.data = data
 
+    def expect(self, message: Outgoing | None) -> None:
+        """Its envelope goes with the next message's content (the server pipelines)."""
+        self.following = message
+
     def send(self, message: Outgoing) -> Receipt:
+        following, self.following = self.following, None
+        if self.ahead is not None and self.ahead[0] is not message:
+            # The server waits for the content of another message's envelope, which the
+            # batch did not send after all (it stopped, or the row's try ended before its
+            # send): only a new session undoes that.
+            self.close()
         if self.connection is None:
             self.open()
         self.last_reply = None
@@ -52,14 +67,44 @@ class EmailTransport(Transport):
         if message.raw is not None and isinstance(session, smtplib.SMTP):
             # Bytes from the batch's template (notifications.mime) on the backend's session,
             # without building the message again; pipelined where the server allows it.
-            with _errors(self):
-                self.last_reply = smtp.send_raw(
-                    session, message.sender, message.address, message.raw
-                )
+            self._send_raw(session, message, following)
         else:
             self._send_built(message)
         message_id = (message.headers or {}).get("Message-ID", "")
         return Receipt(provider_id=message_id, reply=self._reply())
+
+    def _send_raw(
+        self, session: smtplib.SMTP, message: Outgoing, following: Outgoing | None
+    ) -> None:
+        assert message.raw is not None
+        envelope = self.ahead[1] if self.ahead is not None else None
+        self.ahead = None
+        then = None
+        if following is not None and following.raw is not None:
+            then = smtp.Envelope(following.sender, following.address, len(following.raw))
+        try:
+            with _errors(self):
+                try:
+                    self.last_reply = smtp.send_raw(
+                        session,
+                        message.sender,
+                        message.address,
+                        message.raw,
+                        envelope=envelope,
+                        then=then,
+                    )
+                except OSError as exc:
+                    # A session lost or timed out (a refusal is an answer: it stays open)
+                    # with the next envelope ahead: no QUIT into that message's content.
+                    lost = not isinstance(exc, smtplib.SMTPResponseException)
+                    if lost and then is not None and then.ahead:
+                        smtp.abandon(session)
+                    raise
+        finally:
+            # Went ahead with this message's content, on a session still open (a lost one
+            # is closed by now, and the next message starts over on a new one).
+            if then is not None and following is not None and then.ahead and self.connection:
+                self.ahead = (following, then)
 
     def _send_built(self, message: Outgoing) -> None:
         """Through Django's mail API, which builds the message: any mail backend."""
@@ -87,6 +132,12 @@ class EmailTransport(Transport):
         return Reply(code=f"SMTP {code}", text=_text(text))
 
     def close(self) -> None:
+        self.following = None
+        if self.ahead is not None:
+            self.ahead = None
+            session = getattr(self.connection, "connection", None)
+            if isinstance(session, smtplib.SMTP):
+                smtp.abandon(session)
         if self.connection is not None:
             # Closing a dead connection must not fail a batch.
             with contextlib.suppress(Exception):

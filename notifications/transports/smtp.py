@@ -4,10 +4,16 @@ allows it.
 `smtplib.SMTP.sendmail` waits for the answer to each command in turn: MAIL FROM, RCPT TO, DATA
 and the message, four round trips per message, and the worker idles through each. Servers that
 advertise PIPELINING (RFC 2920; Postfix, Exim, the big providers) take MAIL FROM, RCPT TO and
-DATA in one write and answer them together: two round trips. The message itself still goes
-only after the server's 354, and its final reply is read before this returns, so exactly one
-message is ever in flight on a session, as with `sendmail` (the duplicate bound of the accepted
-marks, notifications/services/marks.py, depends on that).
+DATA in one write and answer them together: two round trips. And the next message's envelope
+may follow a message's final dot in the same write (RFC 2920 lets the message content start a
+group): then the server answers the next envelope while the worker reads this message's final
+reply and builds the next message, and each message costs one round trip.
+
+The message itself still goes only after the server's 354, and its final reply is read before
+`send_raw` returns, so exactly one message is ever in flight on a session, as with `sendmail`
+(the duplicate bound of the accepted marks, notifications/services/marks.py, depends on that).
+An envelope sent ahead delivers nothing by itself: a server drops a transaction whose content
+never came when the session closes (`abandon`).
 
 The outcome is reported as `sendmail` reports it: the same exceptions for the same replies, a
 session closed after a 421 and reset after any other refusal, so the caller's error handling is
@@ -22,6 +28,7 @@ import contextlib
 import functools
 import re
 import smtplib
+from dataclasses import dataclass
 
 CRLF = b"\r\n"
 # A line that starts with a dot gets a second one (RFC 5321 4.5.2), as smtplib does.
@@ -56,37 +63,98 @@ def dot_stuffed(raw: bytes) -> bytes:
     return raw + b"." + CRLF
 
 
-def send_raw(session: smtplib.SMTP, sender: str, recipient: str, raw: bytes) -> tuple[int, bytes]:
+@dataclass
+class Envelope:
+    """MAIL FROM and RCPT TO of one message. `ahead` is set once its commands (with DATA) went
+    to the server in the write that carried the previous message: their replies are the next
+    ones to read on that session."""
+
+    sender: str
+    recipient: str
+    size: int
+    ahead: bool = False
+
+    def commands(self, session: smtplib.SMTP) -> bytes:
+        options = f" size={self.size}" if session.has_extn("size") else ""
+        return (
+            f"mail from:{envelope_address(self.sender)}{options}\r\n"
+            f"rcpt to:{envelope_address(self.recipient)}\r\n"
+            "data\r\n"
+        ).encode("ascii")
+
+
+def pipelining(session: smtplib.SMTP) -> bool:
+    return bool(session.does_esmtp and session.has_extn("pipelining"))
+
+
+def send_raw(
+    session: smtplib.SMTP,
+    sender: str,
+    recipient: str,
+    raw: bytes,
+    *,
+    envelope: Envelope | None = None,
+    then: Envelope | None = None,
+) -> tuple[int, bytes]:
     """Send finished message bytes to one recipient; returns the server's final reply (code and
     text, e.g. (250, b"2.0.0 Ok: queued as 4F3A")). Raises what `sendmail` raises:
     SMTPSenderRefused, SMTPRecipientsRefused, SMTPDataError, SMTPServerDisconnected or an
-    OSError."""
+    OSError.
+
+    `envelope`: this message's, if it went ahead with the previous message (`ahead` set).
+    `then`: the next message's envelope, written after this message's final dot when the
+    server pipelines (its `ahead` is then set, whatever this message's outcome): the next
+    call must send that message, or the session must be abandoned."""
     session.ehlo_or_helo_if_needed()
-    options = f" size={len(raw)}" if session.does_esmtp and session.has_extn("size") else ""
-    mail = f"mail from:{envelope_address(sender)}{options}\r\n"
-    rcpt = f"rcpt to:{envelope_address(recipient)}\r\n"
-    if session.does_esmtp and session.has_extn("pipelining"):
-        session.send(f"{mail}{rcpt}data\r\n".encode("ascii"))
+    envelope = envelope or Envelope(sender, recipient, len(raw))
+    grouped = pipelining(session)
+    if envelope.ahead:
+        replies = [session.getreply(), session.getreply(), session.getreply()]
+    elif grouped:
+        session.send(envelope.commands(session))
         replies = [session.getreply(), session.getreply(), session.getreply()]
     else:
+        options = f" size={len(raw)}" if session.does_esmtp and session.has_extn("size") else ""
+        mail = f"mail from:{envelope_address(sender)}{options}\r\n"
+        rcpt = f"rcpt to:{envelope_address(recipient)}\r\n"
         replies = _in_turn(session, [mail, rcpt, "data\r\n"])
     mail_reply = replies[0]
     rcpt_reply = replies[1] if len(replies) > 1 else None
     data_reply = replies[2] if len(replies) > 2 else None
     if data_reply is not None and data_reply[0] == 354:
         if mail_reply[0] == 250 and rcpt_reply is not None and rcpt_reply[0] in (250, 251):
-            session.send(dot_stuffed(raw))
-            code, text = session.getreply()
-            if code != 250:
-                _refused(session, code)
-                raise smtplib.SMTPDataError(code, text)
-            return code, text
+            return _content(session, raw, then if grouped else None)
         # A pipelining server that answered DATA with 354 although the sender or the
         # recipient was refused waits for a message: an empty one ends the transaction.
         session.send(b"." + CRLF)
         session.getreply()
     _fail(session, sender, recipient, mail_reply, rcpt_reply, data_reply)
     raise AssertionError("unreachable")  # pragma: no cover - _fail always raises
+
+
+def _content(session: smtplib.SMTP, raw: bytes, then: Envelope | None) -> tuple[int, bytes]:
+    """The message after the server's 354, with the next envelope in the same write if there
+    is one, then the message's final reply."""
+    data = dot_stuffed(raw)
+    if then is not None:
+        data += then.commands(session)
+        then.ahead = True
+    session.send(data)
+    code, text = session.getreply()
+    if code != 250:
+        if then is None or code == 421:
+            _refused(session, code)
+        # Otherwise the transaction is over and the next envelope already on its way: a
+        # reset now would land after it and undo it.
+        raise smtplib.SMTPDataError(code, text)
+    return code, text
+
+
+def abandon(session: smtplib.SMTP) -> None:
+    """Drop a session whose server waits for the content of an envelope sent ahead: closed
+    without QUIT (which the server would take as the message's first line), the transaction
+    is dropped and nothing is delivered."""
+    session.close()
 
 
 def _in_turn(session: smtplib.SMTP, commands: list[str]) -> list[tuple[int, bytes]]:

@@ -88,6 +88,12 @@ class SmtpSink:
         self.lock = threading.Lock()
         self.controller = _Ephemeral(self, hostname="127.0.0.1", port=0)
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        # Pipelined, as real servers: a batch's next envelope goes with each message's
+        # content, and a killed worker must still re-send at most the message in flight.
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook
         if self.delay:
             await asyncio.sleep(self.delay)

@@ -43,12 +43,14 @@ def _publish(operator, component, make_subscriber) -> Event:
 
 
 def _killed_after(monkeypatch, accepted: int, event: Event) -> None:
-    """Run one batch of the event that dies while building message `accepted + 1`."""
+    """Run one batch of the event that dies after `accepted` messages went out: while building
+    message `accepted + 2` (a batch builds each message before sending the one ahead of it,
+    whose envelope may already be on its way: its content is not)."""
     real_build = sending.build_message
     built = []
 
     def build(row, subscriber, view):
-        if len(built) == accepted:
+        if len(built) == accepted + 1:
             raise _Killed
         built.append(row.pk)
         return real_build(row, subscriber, view)

@@ -48,10 +48,14 @@ class _Handler:
         self.refuse_sender = ""
         self.refuse: dict[str, str] = {}
         self.refuse_data = ""
+        # Recipients whose message (its content) gets `refuse_data`; empty: every one.
+        self.refuse_data_for: set[str] = set()
         self.refuse_data_command = ""
         self.data_despite_refusal = False
         self.stray_lines = 0
         self.drop_at_rcpt = False
+        # The server closes the connection at this recipient's RCPT TO.
+        self.drop_for = ""
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         session.host_name = hostname
@@ -68,7 +72,7 @@ class _Handler:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
-        if self.drop_at_rcpt:
+        if self.drop_at_rcpt or address == self.drop_for:
             server.transport.close()
             return "250 OK"
         if address in self.refuse:
@@ -77,7 +81,9 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        if self.refuse_data:
+        if self.refuse_data and (
+            not self.refuse_data_for or self.refuse_data_for & set(envelope.rcpt_tos)
+        ):
             return self.refuse_data
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 2.0.0 Ok: queued as 4F3A"
@@ -121,7 +127,9 @@ def server(request, settings):
 
 
 @pytest.fixture
-def transport():
+def transport(settings):
+    # A conversation that waits for an answer that never comes fails the test, not hangs it.
+    settings.EMAIL_TIMEOUT = 10
     transport = EmailTransport()
     yield transport
     transport.close()
@@ -296,3 +304,103 @@ def test_the_envelope_address_is_smtplibs(address):
 )
 def test_the_message_is_dot_stuffed_as_smtplib_does(raw, sent):
     assert dot_stuffed(raw) == sent
+
+
+# --- the next message's envelope with this message's content --------------------------------
+
+
+def _received(server) -> list[str]:
+    return [r for _s, [r], _c in server.received]
+
+
+def _in_order(transport: EmailTransport, messages: list[Outgoing]) -> None:
+    """As a batch sends: each message named to the transport before the one ahead of it."""
+    for message, following in zip(messages, [*messages[1:], None], strict=True):
+        transport.expect(following)
+        transport.send(message)
+
+
+def test_the_next_envelope_goes_with_the_message_one_write_per_message(server, transport):
+    transport.open()
+    writes = _Writes(_session(transport).sock)
+    _session(transport).sock = writes
+    messages = [_message(f"s{n}@example.test", n) for n in range(4)]
+    _in_order(transport, messages)
+    # EHLO and the first envelope, then per message its content with the next envelope
+    # (pipelining); or each of MAIL, RCPT, DATA and the message in turn.
+    assert writes.count == (1 + 1 + 4 if server.pipelining else 1 + 4 * 4)
+    assert _received(server) == [f"s{n}@example.test" for n in range(4)]
+    assert [c for _s, _r, c in server.received] == [RAW + b"\r\n"] * 4
+    assert len(server.sessions) == 1
+
+
+def test_an_envelope_sent_ahead_for_a_message_not_sent_delivers_nothing(server, transport):
+    first, skipped, other = (_message(f"{n}@example.test", n) for n in ("a", "b", "c"))
+    transport.expect(skipped)
+    transport.send(first)
+    # The batch sends another message instead (the row's try ended before its send).
+    transport.send(other)
+    assert _received(server) == ["a@example.test", "c@example.test"]
+    # The server waited for b@'s content: only a new session could end that.
+    assert len(server.sessions) == (2 if server.pipelining else 1)
+
+
+def test_closing_with_an_envelope_ahead_delivers_nothing(server, transport, settings):
+    transport.open()
+    writes = _Writes(_session(transport).sock)
+    _session(transport).sock = writes
+    transport.expect(_message("b@example.test", 2))
+    transport.send(_message("a@example.test", 1))
+    sent = writes.count
+    # A QUIT would be read as the first line of b@'s message and wait for an answer that
+    # never comes; the session is dropped instead, without a word.
+    transport.close()
+    assert writes.count == (sent if server.pipelining else sent + 1)  # in turn: QUIT
+    later = EmailTransport()
+    later.send(_message("c@example.test", 3))
+    later.close()
+    assert _received(server) == ["a@example.test", "c@example.test"]
+
+
+def test_a_refused_message_leaves_the_next_envelope_ahead_on_the_session(server, transport):
+    server.refuse_data = "554 5.7.1 Rejected by policy"
+    server.refuse_data_for = {"a@example.test"}
+    first, second = _message("a@example.test", 1), _message("b@example.test", 2)
+    transport.expect(second)
+    with pytest.raises(TransportError) as refused:
+        transport.send(first)
+    assert refused.value.reply.code == "SMTP 554"
+    # No reset after the refusal: it would land after b@'s envelope and undo it.
+    transport.send(second)
+    assert _received(server) == ["b@example.test"]
+    assert len(server.sessions) == 1
+
+
+def test_a_refused_recipient_whose_envelope_went_ahead_fails_that_message_only(server, transport):
+    server.refuse["gone@example.test"] = "550 5.1.1 No such user"
+    messages = [_message(a, n) for n, a in enumerate(["a@x.test", "gone@example.test", "c@x.test"])]
+    transport.expect(messages[1])
+    transport.send(messages[0])
+    transport.expect(messages[2])
+    with pytest.raises(TransportError) as refused:
+        transport.send(messages[1])
+    assert (refused.value.permanent, refused.value.reply.code) == (True, "SMTP 550")
+    transport.send(messages[2])
+    assert _received(server) == ["a@x.test", "c@x.test"]
+    assert len(server.sessions) == 1
+
+
+def test_a_connection_lost_at_an_envelope_ahead_is_a_retry_of_that_message(server, transport):
+    server.drop_for = "b@example.test"
+    messages = [_message(f"{n}@example.test", n) for n in ("a", "b", "c")]
+    transport.expect(messages[1])
+    transport.send(messages[0])
+    transport.expect(messages[2])
+    with pytest.raises(TransportError) as lost:
+        transport.send(messages[1])
+    assert lost.value.message.startswith("Mail server connection lost")
+    assert not lost.value.permanent
+    assert transport.connection is None
+    transport.send(messages[2])
+    assert _received(server) == ["a@example.test", "c@example.test"]
+    assert len(server.sessions) == 2
