@@ -22,6 +22,11 @@ the commit (the embedded default). Use its own database, e.g.:
     .venv/bin/python bench/publish.py --changes 50
 
 The database is flushed and seeded; the Redis db's default queue is emptied.
+
+`--compare-json ROUNDS` measures instead, in this one process, rendering every incident's
+`/api/v2/incidents/<id>.json` one request each through the app (as publishes did before)
+against the publisher's bulk render of them (statuspage/publish/documents.py), alternately,
+ROUNDS times, and checks that both give the same bytes.
 """
 
 from __future__ import annotations
@@ -116,11 +121,43 @@ def add_history(count: int) -> None:
     settings.PUBLISH_TARGETS = targets
 
 
+def compare_json(rounds: int) -> None:
+    """Every incident's JSON one request each through the app, then in bulk: seconds per
+    round, and the bytes compared."""
+    from incidents import selectors
+    from incidents.models import Page
+    from statuspage.metrics import RENDER_ONLY
+    from statuspage.public_cache import local
+    from statuspage.publish.documents import incident_json
+    from statuspage.publish.handler import Renderer
+
+    ids = selectors.public_ids()
+    every = [*ids.incidents, *ids.maintenance]
+    url = Page.objects.get().url
+    renderer = Renderer(host=url.split("://")[1], secure=False, extra={RENDER_ONLY: "1"})
+    print(f"{len(every)} incident documents")
+    for n in range(rounds):
+        local.clear()
+        started = time.perf_counter()
+        one_by_one = {i: renderer.get(f"/api/v2/incidents/{i}.json").body for i in every}
+        requests = time.perf_counter() - started
+        local.clear()
+        started = time.perf_counter()
+        bulk = incident_json(every)
+        together = time.perf_counter() - started
+        same = "same bytes" if bulk == one_by_one else "DIFFERENT BYTES"
+        print(
+            f"round {n + 1}: one request each {requests * 1000:.0f} ms, "
+            f"in bulk {together * 1000:.0f} ms ({same}), load {os.getloadavg()[0]:.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=50)
     parser.add_argument("--render-all", action="store_true", help="PUBLISH_INCREMENTAL=false")
     parser.add_argument("--history", type=int, default=0, help="past incidents to add")
+    parser.add_argument("--compare-json", type=int, default=0, metavar="ROUNDS")
     args = parser.parse_args()
     os.environ["PUBLISH_INCREMENTAL"] = "false" if args.render_all else "true"
 
@@ -143,6 +180,9 @@ def main() -> None:
     with open(os.devnull, "w") as quiet:
         call_command("seed_demo", stdout=quiet)
     add_history(args.history)
+    if args.compare_json:
+        compare_json(args.compare_json)
+        return
     target = configured_targets()[0]
     publish_site()  # usually current already: seeding published on its commits
     total = len(target.read_manifest().objects)

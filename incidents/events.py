@@ -53,14 +53,21 @@ class Touched:
     components: tuple[str, ...] = ()
     # Items may move between the pages of a listing (a window moved, an item added).
     listings: bool = False
+    # Of `components`, those whose status the change moved; None: any of them may have. The
+    # documents that show components' status now (the pages of the incidents covering them,
+    # the badges) change only with these; their calendars with any of `components`.
+    moved: tuple[str, ...] | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "incidents": sorted(self.incidents),
             "maintenance": sorted(self.maintenance),
             "components": sorted(self.components),
             "listings": self.listings,
         }
+        if self.moved is not None:
+            out["moved"] = sorted(self.moved)
+        return out
 
 
 def publish(event: DomainEvent) -> None:

@@ -118,6 +118,11 @@ class IncidentFullDict(MaintenanceDict):
     scheduled_auto_completed: bool
 
 
+class IncidentDocumentDict(TypedDict):
+    page: PageDict
+    incident: IncidentDict
+
+
 class WebhookPageDict(TypedDict):
     id: str
     status_indicator: str
@@ -332,6 +337,13 @@ def any_incident_dict(ctx: Context, obj: Incident | Maintenance) -> IncidentDict
     if isinstance(obj, Maintenance):
         return maintenance_dict(ctx, obj)
     return incident_dict(ctx, obj)
+
+
+def incident_document(ctx: Context, obj: Incident | Maintenance) -> IncidentDocumentDict:
+    """`/api/v2/incidents/<id>.json`: the page and one incident or maintenance. The API view
+    and the publisher's bulk render of every incident's document both build it here, so the
+    published bytes are the origin's."""
+    return {"page": page_dict(ctx.page), "incident": any_incident_dict(ctx, obj)}
 
 
 def incident_full(ctx: Context, obj: Incident | Maintenance) -> IncidentFullDict:

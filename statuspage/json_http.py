@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, overload
 
 from django.http import HttpRequest, HttpResponse
@@ -64,12 +64,16 @@ def public_json(
     return decorate(view) if view is not None else decorate
 
 
-def json_response(data: dict[str, Any], *, status: int = 200) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-        content_type="application/json",
-        status=status,
-    )
+JSON_CONTENT_TYPE = "application/json"
+
+
+def json_bytes(data: Mapping[str, Any]) -> bytes:
+    """The bytes of every public JSON document: compact, UTF-8 as is (not \\u escapes)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def json_response(data: Mapping[str, Any], *, status: int = 200) -> HttpResponse:
+    response = HttpResponse(json_bytes(data), content_type=JSON_CONTENT_TYPE, status=status)
     if status != 200:
         # Errors bypass the document cache, so they get its public treatment here.
         for name, value in CORS.items():

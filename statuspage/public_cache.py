@@ -406,8 +406,7 @@ def public_document(
         def wrapper(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
-            params = "&".join(f"{p}={request.GET.get(p, '')}" for p in query_params)
-            key = f"{request.path}?{params}"
+            key = document_key(request.path, query_params, request.GET.get)
             extra, headers_key = base_extra, key
             if negotiate is not None:
                 variant = negotiate(request.headers.get)
@@ -459,6 +458,20 @@ def public_document(
         return marked
 
     return decorator
+
+
+def document_key(path: str, query_params: tuple[str, ...], get: Callable[[str, str], str]) -> str:
+    """A document's key without its version: the path and the query parameters that change
+    it (`get` reads one from the request's query, with a default)."""
+    params = "&".join(f"{p}={get(p, '')}" for p in query_params)
+    return f"{path}?{params}"
+
+
+def rendered_elsewhere(key: str, body: bytes, content_type: str) -> None:
+    """A document rendered outside its view, by the same code and with the same bytes (the
+    publisher's bulk render of every incident's JSON): its last-good snapshot is refreshed as
+    a render through the view would, and nothing else (a publish fills no cache)."""
+    snapshot_save(key, make_document(body, content_type))
 
 
 def _render(

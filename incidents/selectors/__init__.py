@@ -291,6 +291,17 @@ def maintenance_by_public_id(public_id: str, page: PageRef | None = None) -> Mai
     return _with_updates(windows, MaintenanceUpdate).first()
 
 
+def incidents_by_public_ids(public_ids: Sequence[str]) -> QuerySet[Incident]:
+    """The incidents of many ids with their updates and components, as incident_by_public_id
+    loads one: three queries for all of them (the publisher's bulk render of their JSON)."""
+    return _with_updates(Incident.objects.filter(public_id__in=public_ids), IncidentUpdate)
+
+
+def maintenance_by_public_ids(public_ids: Sequence[str]) -> QuerySet[Maintenance]:
+    """The maintenance windows of many ids, as maintenance_by_public_id loads one."""
+    return _with_updates(Maintenance.objects.filter(public_id__in=public_ids), MaintenanceUpdate)
+
+
 # --- audit (dashboard) ---------------------------------------------------------------------------
 
 

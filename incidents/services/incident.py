@@ -263,12 +263,13 @@ def _apply_update(
         before=before,
         after=audit_snapshot(incident, _AUDIT_FIELDS),
     )
+    public_ids = dict(Component.objects.filter(id__in=affected_ids).values_list("id", "public_id"))
     public_changed(
         Touched(
             incidents=(incident.public_id,),
-            components=tuple(
-                Component.objects.filter(id__in=affected_ids).values_list("public_id", flat=True)
-            ),
+            components=tuple(public_ids.values()),
+            # An update that moves no status changes no other incident's page nor a badge.
+            moved=tuple(public_ids[c] for c in changes if c in public_ids),
         ),
         page=incident.page_id,
     )

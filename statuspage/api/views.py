@@ -140,10 +140,7 @@ def incident_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     if found is None:
         return json_error(404, "No incident with that id.")
-    ctx = wire.Context(page)
-    return json_response(
-        {"page": wire.page_dict(page), "incident": wire.any_incident_dict(ctx, found)}
-    )
+    return json_response(wire.incident_document(wire.Context(page), found))
 
 
 def not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:

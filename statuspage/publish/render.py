@@ -25,12 +25,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http.request import split_domain_port, validate_host
 from django.http.response import HttpResponseBase
 
 from incidents import languages, selectors
 from statuspage.metrics import RENDER_ONLY
 from statuspage.public_cache import GZIP_MIN_BYTES
+from statuspage.publish.documents import INCIDENT_JSON, incident_json, incident_json_headers
 from statuspage.publish.handler import Answer, Renderer
 from statuspage.publish.layout import QUERY, LayoutError, object_key
 
@@ -246,7 +248,31 @@ class _Crawl:
             raise PublishError("the database is unreachable: the app serves stale copies")
         return answer
 
+    def render_in_bulk(self) -> None:
+        """Render every incident's JSON waiting in the queue at once (documents.py), rather
+        than one request each: the same bytes and headers, a fraction of the cost. An id the
+        bulk render does not know stays queued and is asked for as usual (a 404)."""
+        waiting = {}
+        for path, query in self.queue:
+            match = INCIDENT_JSON.fullmatch(path)
+            if match is not None and not query:
+                waiting[match[1]] = path
+        if not waiting:
+            return
+        try:
+            bodies = incident_json(waiting.keys())
+        except DatabaseError as exc:
+            raise PublishError(f"the database is unreachable: {exc}") from exc
+        content_type, cache_control = incident_json_headers()
+        for public_id, body in bodies.items():
+            path = waiting[public_id]
+            key = object_key(path)
+            self.found[key] = Rendered(path, "", key, body, content_type, cache_control)
+        done = {(waiting[i], "") for i in bodies}
+        self.queue = [entry for entry in self.queue if entry not in done]
+
     def run(self) -> Site:
+        self.render_in_bulk()
         done = len(self.seen) - len(self.queue)  # the front page, asked for before
         while self.queue:
             path, query = self.queue.pop(0)

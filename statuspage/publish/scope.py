@@ -9,8 +9,9 @@ becomes a test on a document's path and query, applied to the previous publish's
 - an incident or maintenance: its permalink, and every document that links to it (the history
   page that lists it, a calendar cell that names it); a new one, or one whose window moved,
   shifts the listings: every history page;
-- a component: `/uptime` (its pages), that component's calendar, the page of every incident
-  and window that covers it (each shows its components' status now), and the badges;
+- a component: `/uptime` (its pages) and that component's calendar; if its status moved (or
+  the change does not say), also the page of every incident and window that covers it (each
+  shows its components' status now) and the badges;
 - a component that is not operational: its calendar and `/uptime` at every publish (today's
   downtime grows by the minute, without a write);
 - the system-metrics charts (`/system-metrics`, `/week`, `/month`): at every publish (they
@@ -68,6 +69,8 @@ class Changes:
     status: bool = False
     # Components not operational now: their calendars count downtime by the minute.
     live: set[str] = field(default_factory=set)
+    # Of `components`, those whose status may have moved (a record that does not say: all).
+    moved: set[str] = field(default_factory=set)
 
     @classmethod
     def union(cls, records: Iterable[dict[str, Any]]) -> Changes:
@@ -76,6 +79,8 @@ class Changes:
             out.incidents.update(record.get("incidents") or ())
             out.maintenance.update(record.get("maintenance") or ())
             out.components.update(record.get("components") or ())
+            moved = record.get("moved")
+            out.moved.update((record.get("components") or ()) if moved is None else moved)
             out.listings = out.listings or bool(record.get("listings"))
         return out
 
@@ -112,7 +117,7 @@ def touched_by(
         if (path, query) in ALWAYS or path.startswith(ALWAYS_PREFIXES) or path in permalinks:
             return True
         if path.startswith(BADGES):
-            return changes.status or bool(changes.components)
+            return changes.status or bool(changes.moved)
         if path == "/history" and listings:
             return True
         if path == "/uptime" and moving:

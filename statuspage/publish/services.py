@@ -179,7 +179,7 @@ def plan_for(page: Page, status: str, manifests: list[Manifest | None]) -> Base 
     changes = Changes.union(records)
     changes.status = first.status != status
     changes.live = set(selectors.components_not_operational())
-    covering = selectors.public_ids_covering(changes.components)
+    covering = selectors.public_ids_covering(changes.moved)
     touched = touched_by(changes, first.paths, first.links, covering)
     return Base(first, Plan(first.paths, first.links, touched))
 

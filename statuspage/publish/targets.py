@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.conf import settings
 
@@ -126,11 +126,30 @@ class Target(Protocol):
     ) -> Outcome: ...
 
 
+# What an s3:// target's query may set for that target alone (docs/publishing.md, "Targets"):
+# the PUBLISH_S3_* settings otherwise, for every s3:// target.
+S3_OPTIONS = ("endpoint", "region", "addressing", "credentials")
+# `credentials=NAME` reads NAME_ACCESS_KEY_ID, NAME_SECRET_ACCESS_KEY (and NAME_SESSION_TOKEN,
+# if set) from the environment: secrets stay out of the target list, which is logged.
+_ENV_PREFIX = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+
+
+@dataclass(frozen=True)
+class S3Options:
+    """One s3:// target's own endpoint, region, addressing style and credentials' variables
+    (empty: the PUBLISH_S3_* settings, and boto3's own credentials chain)."""
+
+    endpoint: str = ""
+    region: str = ""
+    addressing: str = ""
+    credentials: str = ""
+
+
 def parse_target(url: str) -> Target:
     """One PUBLISH_TARGETS entry as a target. Raises TargetError naming what is wrong."""
     parts = urlsplit(url)
-    if parts.query or parts.fragment:
-        raise TargetError(f"{url!r}: a target URL takes no query or fragment.")
+    if parts.fragment or (parts.query and parts.scheme != "s3"):
+        raise TargetError(f"{url!r}: a target URL takes no fragment, and only s3:// a query.")
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise TargetError(f"{url!r}: a file URL names a local directory: file:///srv/status.")
@@ -144,10 +163,35 @@ def parse_target(url: str) -> Target:
         prefix = unquote(parts.path).strip("/")
         if any(s in ("", ".", "..") for s in prefix.split("/")) and prefix:
             raise TargetError(f"{url!r}: the prefix may not hold empty, . or .. segments.")
-        return S3Target(url, parts.netloc, prefix)
+        return S3Target(url, parts.netloc, prefix, _s3_options(url, parts.query))
     raise TargetError(
         f"{url!r}: unknown target; use file:///absolute/directory or s3://bucket/prefix."
     )
+
+
+def _s3_options(url: str, query: str) -> S3Options:
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
+    except ValueError:
+        raise TargetError(f"{url!r}: the query is not name=value pairs.") from None
+    given = dict(pairs)
+    unknown = [name for name, _ in pairs if name not in S3_OPTIONS]
+    if unknown or len(given) != len(pairs):
+        raise TargetError(
+            f"{url!r}: an s3:// target takes each of {', '.join(S3_OPTIONS)} once at most"
+            f" ({', '.join(unknown) or 'repeated'})."
+        )
+    options = S3Options(**given)
+    endpoint = urlsplit(options.endpoint)
+    if options.endpoint and (endpoint.scheme not in ("http", "https") or not endpoint.netloc):
+        raise TargetError(f"{url!r}: endpoint must be an http:// or https:// URL.")
+    if options.addressing not in ("", "auto", "path", "virtual"):
+        raise TargetError(f"{url!r}: addressing is auto, path or virtual.")
+    if options.credentials and not _ENV_PREFIX.fullmatch(options.credentials):
+        raise TargetError(
+            f"{url!r}: credentials names environment variables' prefix (A-Z, 0-9, _)."
+        )
+    return options
 
 
 def configured_targets() -> list[Target]:
@@ -300,35 +344,56 @@ class S3Target:
     object; the manifest only ever describes a publish that finished. A publish that stopped
     half-way is finished by the next one (the job's retry), from the manifest it left."""
 
-    def __init__(self, url: str, bucket: str, prefix: str):
+    def __init__(self, url: str, bucket: str, prefix: str, options: S3Options | None = None):
         self.url = url
         self.bucket = bucket
         self.prefix = prefix
+        self.options = options or S3Options()
         self._client: Any = None
 
     def name(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def client(self) -> Any:
-        """One boto3 client per target object. Credentials come from boto3's own chain
-        (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance role)."""
+        """One boto3 client per target object: the target's own endpoint, region, addressing
+        and credentials where its URL names them, else the PUBLISH_S3_* settings and boto3's
+        own credentials chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an
+        instance role). Raises TargetError when the named credentials are not set."""
         if self._client is not None:
             return self._client
         import boto3
         from botocore.config import Config
 
-        self._client = boto3.session.Session().client(
+        options = self.options
+        self._client = boto3.session.Session(**self._credentials()).client(
             "s3",
-            endpoint_url=settings.PUBLISH_S3_ENDPOINT_URL or None,
-            region_name=settings.PUBLISH_S3_REGION or None,
+            endpoint_url=options.endpoint or settings.PUBLISH_S3_ENDPOINT_URL or None,
+            region_name=options.region or settings.PUBLISH_S3_REGION or None,
             config=Config(
-                s3={"addressing_style": settings.PUBLISH_S3_ADDRESSING_STYLE},
+                s3={"addressing_style": options.addressing or settings.PUBLISH_S3_ADDRESSING_STYLE},
                 connect_timeout=5,
                 read_timeout=30,
                 retries={"max_attempts": 3, "mode": "standard"},
             ),
         )
         return self._client
+
+    def _credentials(self) -> dict[str, str]:
+        prefix = self.options.credentials
+        if not prefix:
+            return {}
+        names = {
+            "aws_access_key_id": f"{prefix}_ACCESS_KEY_ID",
+            "aws_secret_access_key": f"{prefix}_SECRET_ACCESS_KEY",
+        }
+        missing = [name for name in names.values() if not os.environ.get(name)]
+        if missing:
+            raise TargetError(f"{self.url}: {' and '.join(missing)} not set.")
+        found = {arg: os.environ[name] for arg, name in names.items()}
+        token = os.environ.get(f"{prefix}_SESSION_TOKEN")
+        if token:
+            found["aws_session_token"] = token
+        return found
 
     def read_manifest(self) -> Manifest | None:
         client = self.client()

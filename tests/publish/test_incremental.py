@@ -194,6 +194,10 @@ def test_an_incident_update_renders_what_shows_it_and_keeps_the_rest(history, di
     }
     assert kept <= set(report.paths)
     assert kept & rendered == set()
+    # The update moved no status: the badges (statuses only) are kept too.
+    badges = {"badge.svg", "badge.json", f"badge/{site['api'].public_id}.svg"}
+    assert badges <= set(report.paths)
+    assert badges & rendered == set()
 
 
 def test_a_change_that_does_not_say_what_it_touched_renders_everything(site, directory, operator):

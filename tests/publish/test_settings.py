@@ -23,6 +23,13 @@ from statuspage.publish.targets import DirectoryTarget, S3Target, TargetError, p
         "s3://bucket/a//b",
         "s3://bucket/../up",
         "file:///srv/status?x=1",
+        "s3://bucket/site?colour=red",
+        "s3://bucket/site?region=a&region=b",
+        "s3://bucket/site?endpoint=ftp://host",
+        "s3://bucket/site?endpoint=minio:9000",
+        "s3://bucket/site?addressing=sideways",
+        "s3://bucket/site?credentials=r2-keys",
+        "s3://bucket/site?endpoint",
         "/srv/status",
     ],
 )

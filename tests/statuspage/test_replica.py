@@ -166,6 +166,8 @@ def test_publish_renders_read_the_replica(replica, api, incident):
     rendered = render_site(public_url=Page.objects.get().url).rendered
     assert REPLICA_NAME in rendered["index.html"].body.decode()
     assert REPLICA_NAME in rendered["api/v2/summary.json"].body.decode()
+    # Rendered in bulk, not through the view: read from the replica all the same.
+    assert REPLICA_INCIDENT in rendered[f"api/v2/incidents/{incident.public_id}.json"].body.decode()
 
 
 def test_writes_and_reads_in_a_transaction_go_to_the_primary(replica, api, incident):
