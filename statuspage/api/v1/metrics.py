@@ -357,7 +357,11 @@ OPENAPI_PATHS = {
     },
     "/pages/{page_id}/metrics/{metric_id}": {
         "parameters": [path_id("metric_id")],
-        "get": {"summary": "Get a metric", "tags": _TAGS, "responses": {"200": ok(ref("Metric"))}},
+        "get": {
+            "summary": "Get a metric",
+            "tags": _TAGS,
+            "responses": {"200": ok(ref("Metric")), **ERRORS},
+        },
         "patch": {
             "summary": "Update a metric (fields left out keep their values)",
             "tags": _TAGS,

@@ -158,7 +158,9 @@ def test_form_bodies_nest_like_statuspage_clients_send_them():
         [("incident[name", "x")],
         [("incident[name]", "x"), ("incident[name][]", "y")],
         [("incident[]", "x"), ("incident[name]", "y")],
-        [("incident[][x]", "y")],
+        # A list of objects (Rails' `data[][x]`) cannot also be an object.
+        [("incident[][x]", "y"), ("incident[name]", "z")],
+        [("incident[][]", "y")],
     ],
 )
 def test_malformed_form_field_names_are_400(pairs):

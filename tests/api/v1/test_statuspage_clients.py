@@ -230,9 +230,10 @@ def test_patch_subscriber_sets_its_components(v1, page_url, objects):
 @pytest.mark.parametrize(
     "path", ["metrics_providers", "metrics.json", "metrics/abc/data", "metrics/abc/data.json"]
 )
-def test_metrics_answer_501_naming_the_monitoring_feature(objects, method, path):
+def test_metrics_routes_ask_for_a_key_in_json(objects, method, path):
+    """The metrics API is built (tests/api/v1/test_metrics.py): without a key it answers
+    like every v1 route, a JSON 401, never the old "not implemented"."""
     url = f"/api/v1/pages/{objects['page_id']}/{path}"
     response = getattr(Client(enforce_csrf_checks=True), method)(url)
-    assert response.status_code == 501
+    assert response.status_code == 401
     assert response["Content-Type"] == "application/json"
-    assert "monitoring" in response.json()["error"]
