@@ -199,7 +199,11 @@ def test_the_uptime_bars_count_every_day_while_the_cache_is_down(
 
     settings.PUBLIC_SNAPSHOT_DIR = tmp_path / "snapshots"
     actor = services.Actor(label="alice", via="dashboard")
-    yesterday = timezone.now() - timedelta(days=1)
+    # Noon yesterday (the page's zone is UTC): the two hours stay within one day whatever the
+    # time of day the test runs at.
+    yesterday = (timezone.now() - timedelta(days=1)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
     services.component_status_set(
         component=api, status="partial_outage", actor=actor, at=yesterday - timedelta(hours=2)
     )
