@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
 from django.urls import Resolver404, resolve, reverse
@@ -91,9 +93,22 @@ def _translated(path: str) -> bool:
     return match.url_name in _PREFIXED
 
 
+@functools.cache
+def install_offer() -> frozenset[str]:
+    """settings.PUBLIC_LANGUAGES as a set, built once (it is read on every request; the
+    Accept-Language memo keys on it) and again only when a test overrides the setting."""
+    return frozenset(settings.PUBLIC_LANGUAGES)
+
+
+@receiver(setting_changed)
+def _forget_offer(*, setting: str, **kwargs: object) -> None:
+    if setting == "PUBLIC_LANGUAGES":
+        install_offer.cache_clear()
+
+
 def offered(page) -> frozenset[str]:
     """The languages `page` is shown in: the install's offer and the page's default."""
-    return frozenset(settings.PUBLIC_LANGUAGES) | {page.language}
+    return install_offer() | {page.language}
 
 
 def activate(request: HttpRequest, page, code: str | None = None) -> str:
@@ -188,7 +203,7 @@ def from_accept_language(header: str | None) -> str | None:
     equals), None when none is acceptable: then the page's default answers."""
     if not header:
         return None
-    return _best(header, frozenset(settings.PUBLIC_LANGUAGES))
+    return _best(header, install_offer())
 
 
 @functools.lru_cache(maxsize=512)
