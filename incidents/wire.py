@@ -245,7 +245,7 @@ class Context:
 
     def __init__(self, page: Page | None = None, tree: ComponentTree | None = None) -> None:
         self.page = page if page is not None else selectors.page_get()
-        self.tree = tree if tree is not None else selectors.component_tree()
+        self.tree = tree if tree is not None else selectors.component_tree(self.page)
         self.rows = components_list(self.tree, self.page)
         self.by_id: dict[str, ComponentDict] = {row["id"]: row for row in self.rows}
         # In page order (dict order), so lists built from it are in page order too.
