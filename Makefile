@@ -58,6 +58,8 @@ typecheck: install
 # worker by pytest-cov); the last step prints the summary and fails below the floors
 # (tests/coverage_floor.py, README.md, "Coverage").
 TEST_WORKERS ?= auto
+# The 30 slowest tests are listed after each run, so a slow newcomer shows up in CI's log.
+PYTEST_ARGS ?= --durations=30
 test: export SECRET_KEY ?= test-only-insecure-secret-key
 test: lint typecheck
 	$(BIN)/python manage.py check --fail-level WARNING
