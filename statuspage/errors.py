@@ -63,7 +63,7 @@ def _stylesheet() -> str:
 def _language(request: HttpRequest) -> str:
     """The address's language prefix, else the language the failed view had chosen (English
     unless a public page had chosen its own)."""
-    head = request.path.split("/", 2)[1] if request.path.startswith("/") else ""
+    head = request.path_info.split("/", 2)[1] if request.path_info.startswith("/") else ""
     return head if head in CODES else (translation.get_language() or settings.LANGUAGE_CODE)
 
 
@@ -71,7 +71,7 @@ def error_page(request: HttpRequest, *, status: int, title: str, message: str) -
     """The short human answer: JSON under /api/, else a styled page; 503s say when to retry.
     `title` and `message` are English; the page says them in the reader's language."""
     response: HttpResponse
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         response = JsonResponse({"error": message}, status=status)
     else:
         code = _language(request)
@@ -126,18 +126,18 @@ def server_error(request) -> HttpResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         return defaults.page_not_found(request, exception)
     return error_page(request, status=404, title=NOT_FOUND[0], message=NOT_FOUND[1])
 
 
 def forbidden(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         return defaults.permission_denied(request, exception)
     return error_page(request, status=403, title=FORBIDDEN[0], message=FORBIDDEN[1])
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         return defaults.bad_request(request, exception)
     return error_page(request, status=400, title=BAD_REQUEST[0], message=BAD_REQUEST[1])

@@ -17,6 +17,7 @@ The same `resolve` runs in PageRoutingMiddleware and in the WSGI fast path
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -24,7 +25,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponseNotFound,
+    HttpResponsePermanentRedirect,
+)
 from django.http.request import split_domain_port, validate_host
 from django.http.response import HttpResponseBase
 from django.urls import get_script_prefix, set_script_prefix
@@ -87,7 +93,8 @@ def resolve(host: str, path: str) -> Resolution:
         page_id = table.slugs.get(match.group(1))
         rest = match.group(2)
         if page_id is None or (rest is not None and _NOT_UNDER_PREFIX.match(rest)):
-            return Resolution(None, path, "not-found")
+            # The rest of the path says how the 404 is written (JSON under /api/).
+            return Resolution(None, rest or path, "not-found")
         route = table.route(page_id, prefixed=True)
         return Resolution(route, rest or "", "ok" if rest else "redirect")
     if table.default is None:
@@ -110,6 +117,12 @@ class PageRoutingMiddleware:
             # No routes and no saved copy: no page is known, so no page's snapshot is served.
             resolution = Resolution(None, request.path_info)
         if resolution.outcome == "not-found":
+            if resolution.path.startswith("/api/"):
+                # Under /api/ every answer is JSON (statuspage/api_edge.py runs after this).
+                return HttpResponseNotFound(
+                    json.dumps({"error": "No such status page."}),
+                    content_type="application/json",
+                )
             raise Http404("No such status page.")
         if resolution.outcome == "redirect":
             return HttpResponsePermanentRedirect(request.path + "/")
