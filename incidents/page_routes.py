@@ -108,6 +108,14 @@ def changed() -> None:
     transaction.on_commit(_publish_change)
 
 
+def page_saved(page_id: int, slug: str, *, created: bool) -> None:
+    """A Page was saved: the routes change only with a new page or a new slug (a page's
+    settings are saved far more often, and its routes stay)."""
+    current = _held.table
+    if created or current is None or current.page_slugs.get(page_id) != slug:
+        changed()
+
+
 def _publish_change() -> None:
     forget()
     try:

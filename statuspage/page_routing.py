@@ -82,7 +82,9 @@ def resolve(host: str, path: str) -> Resolution:
     """The page `host` (a raw Host header) and `path` (the path after SCRIPT_NAME) name.
     Raises DatabaseError when the routes must be loaded and cannot be (see page_routes)."""
     domain, _port = split_domain_port(host)
-    if not domain or not validate_host(domain, _allowed_hosts()):
+    if not domain or not validate_host(domain, _allowed_hosts()) or _NOT_UNDER_PREFIX.match(path):
+        # Not a host the install answers for (Django answers 400), or not a page's address
+        # (the dashboard, the management API, the health checks: no routes read for them).
         return Resolution(None, path)
     table = page_routes.table()
     page_id = table.hosts.get(domain)

@@ -266,3 +266,13 @@ def test_a_committed_change_announces_a_new_version(pages, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         PageHost.objects.create(page=pages["c"], host="c.test")
     assert cache.get(page_routes.VERSION_CACHE_KEY) not in (None, before)
+
+
+def test_saving_a_page_keeps_its_routes_unless_its_slug_changes(pages):
+    held = page_routes.table()
+    pages["b"].name = "Bee renamed"
+    pages["b"].save()
+    assert page_routes.table() is held  # a settings change: no reload
+    pages["b"].slug = "bee2"
+    pages["b"].save()
+    assert page_routes.table().slugs.get("bee2") == pages["b"].id
