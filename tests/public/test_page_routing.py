@@ -276,3 +276,35 @@ def test_saving_a_page_keeps_its_routes_unless_its_slug_changes(pages):
     pages["b"].slug = "bee2"
     pages["b"].save()
     assert page_routes.table().slugs.get("bee2") == pages["b"].id
+
+
+def test_a_process_started_while_the_database_is_down_uses_the_saved_routes(pages, monkeypatch):
+    from django.db import OperationalError
+
+    loaded = page_routes.table()  # saved beside the snapshots as it is loaded
+    page_routes.forget()
+
+    def database_down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(page_routes, "_load", database_down)
+    saved = page_routes.table()
+    assert saved.hosts == loaded.hosts and saved.slugs == loaded.slugs
+    assert saved.default == pages["a"].id
+    # Nothing saved and nothing loaded: no page is guessed.
+    page_routes.forget()
+    (page_routes.settings.PUBLIC_SNAPSHOT_DIR / "page-routes.json").unlink()
+    with pytest.raises(OperationalError):
+        page_routes.table()
+
+
+def test_both_halves_of_a_document_key_name_the_page(pages):
+    # Either alone keeps two pages' documents apart (snapshots and learned headers use the
+    # key without its version); both are checked.
+    def key(page_id):
+        return public_cache.document_key("/", (), lambda _p, default: default, page=page_id)
+
+    assert key(pages["a"].id) != key(pages["b"].id)
+    assert public_cache.document_version(pages["a"].id) != public_cache.document_version(
+        pages["b"].id
+    )
