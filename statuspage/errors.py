@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.templatetags.static import static
+from django.urls import get_script_prefix
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views import defaults
@@ -46,7 +47,7 @@ _PAGE = """<!doctype html>
 <div class="wrap"><main id="main" class="narrow">
 <h1>{title}</h1>
 <p class="alert" role="alert">{message}</p>
-<p><a href="/">{back}</a></p>
+<p><a href="{home}">{back}</a></p>
 </main></div>
 </body>
 </html>
@@ -84,6 +85,9 @@ def error_page(request: HttpRequest, *, status: int, title: str, message: str) -
             title=escape(title),
             message=escape(message),
             back=escape(back),
+            # The front page of the request's page: under /p/<slug>/ the script prefix
+            # (statuspage/page_routing.py), else the site's root.
+            home=escape(get_script_prefix()),
             stylesheet=escape(_stylesheet()),
         )
         response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")

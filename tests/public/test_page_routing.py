@@ -147,6 +147,8 @@ def test_prefix_answers(client, pages):
         "/p/cee/admin/",
     ):
         assert _get(client, path).status_code == 404, path
+    # An address the page does not have: the error page leads back to that page.
+    assert 'href="/p/cee/"' in _get(client, "/p/cee/no-such-page").content.decode()
     # A page's own host serves that page only: no other page through a prefix.
     assert _get(client, "/p/cee/", B_HOST).status_code == 404
 
