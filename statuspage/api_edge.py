@@ -56,7 +56,7 @@ def as_json_error(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     for name in _KEPT_HEADERS:
         if name in response:
             rewritten[name] = response[name]
-    if request.path.startswith("/api/v2/"):
+    if request.path_info.startswith("/api/v2/"):
         # The public documents are read cross-origin; so are their errors (docs/api.md).
         rewritten["Access-Control-Allow-Origin"] = "*"
     rewritten["Cache-Control"] = "no-store"

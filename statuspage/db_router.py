@@ -45,13 +45,16 @@ def replica_configured() -> bool:
     return REPLICA in connections.settings
 
 
-def replica_generation() -> int:
-    """The public generation the replica has replayed. Raises DatabaseError."""
+def replica_generation(page: int | None = None) -> int:
+    """The public generation of the page (None: the default page) the replica has replayed.
+    Raises DatabaseError."""
     # Imported at call time: the router is loaded with the settings, before the apps.
     from incidents.models import Page
 
-    # The default page's (the oldest), as selectors.page_generation reads it on the primary.
-    return Page.objects.using(REPLICA).order_by("id").values_list("generation", flat=True)[:1].get()
+    # The default page is the oldest, as selectors.page_generation reads it on the primary.
+    rows = Page.objects.using(REPLICA)
+    rows = rows.order_by("id") if page is None else rows.filter(pk=page)
+    return rows.values_list("generation", flat=True)[:1].get()
 
 
 # After the replica failed to answer, renders read the primary for this long without trying
@@ -60,14 +63,14 @@ REPLICA_RETRY_SECONDS = 5.0
 _down_until = 0.0
 
 
-def replica_caught_up(generation: int) -> bool:
+def replica_caught_up(generation: int, page: int | None = None) -> bool:
     """Whether the replica holds every public change up to `generation`; False when it is
     behind, or unreachable (the primary answers then: the page stays up)."""
     global _down_until
     if time.monotonic() < _down_until:
         return False
     try:
-        return replica_generation() >= generation
+        return replica_generation(page) >= generation
     except (DatabaseError, ObjectDoesNotExist) as exc:
         # Unreachable, or not yet holding the page row (a replica being rebuilt).
         log.warning("read replica not used for %s s: %s", REPLICA_RETRY_SECONDS, exc)
@@ -76,11 +79,11 @@ def replica_caught_up(generation: int) -> bool:
 
 
 @contextlib.contextmanager
-def replica_reads(generation: int) -> Iterator[str]:
+def replica_reads(generation: int, page: int | None = None) -> Iterator[str]:
     """Run one public render: its reads go to the replica when it has caught up to
-    `generation` (the generation the render will be cached as), else to the primary.
-    Yields the alias chosen."""
-    use = replica_configured() and replica_caught_up(generation)
+    `generation` (the generation of `page`, None: the default page, the render will be cached
+    as), else to the primary. Yields the alias chosen."""
+    use = replica_configured() and replica_caught_up(generation, page)
     token = _public_read.set(use)
     try:
         yield REPLICA if use else PRIMARY

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.templatetags.static import static
+from django.urls import get_script_prefix
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views import defaults
@@ -46,7 +47,7 @@ _PAGE = """<!doctype html>
 <div class="wrap"><main id="main" class="narrow">
 <h1>{title}</h1>
 <p class="alert" role="alert">{message}</p>
-<p><a href="/">{back}</a></p>
+<p><a href="{home}">{back}</a></p>
 </main></div>
 </body>
 </html>
@@ -63,7 +64,7 @@ def _stylesheet() -> str:
 def _language(request: HttpRequest) -> str:
     """The address's language prefix, else the language the failed view had chosen (English
     unless a public page had chosen its own)."""
-    head = request.path.split("/", 2)[1] if request.path.startswith("/") else ""
+    head = request.path_info.split("/", 2)[1] if request.path_info.startswith("/") else ""
     return head if head in CODES else (translation.get_language() or settings.LANGUAGE_CODE)
 
 
@@ -71,7 +72,7 @@ def error_page(request: HttpRequest, *, status: int, title: str, message: str) -
     """The short human answer: JSON under /api/, else a styled page; 503s say when to retry.
     `title` and `message` are English; the page says them in the reader's language."""
     response: HttpResponse
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         response = JsonResponse({"error": message}, status=status)
     else:
         code = _language(request)
@@ -84,6 +85,9 @@ def error_page(request: HttpRequest, *, status: int, title: str, message: str) -
             title=escape(title),
             message=escape(message),
             back=escape(back),
+            # The front page of the request's page: under /p/<slug>/ the script prefix
+            # (statuspage/page_routing.py), else the site's root.
+            home=escape(get_script_prefix()),
             stylesheet=escape(_stylesheet()),
         )
         response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
@@ -126,18 +130,18 @@ def server_error(request) -> HttpResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         return defaults.page_not_found(request, exception)
     return error_page(request, status=404, title=NOT_FOUND[0], message=NOT_FOUND[1])
 
 
 def forbidden(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         return defaults.permission_denied(request, exception)
     return error_page(request, status=403, title=FORBIDDEN[0], message=FORBIDDEN[1])
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if request.path_info.startswith("/api/"):
         return defaults.bad_request(request, exception)
     return error_page(request, status=400, title=BAD_REQUEST[0], message=BAD_REQUEST[1])

@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from statuspage import page_routing
 from statuspage.brand import brand_assets
 from statuspage.markdown import render_markdown, render_plain
 from statuspage.public import language, templating, words
@@ -28,6 +29,8 @@ def environment(**options) -> Environment:
     )
     # `url` keeps the reader's language on links between the translated public pages.
     env.globals.update(static=static, url=language.url, get_messages=get_messages)
+    # Absolute links: the page's URL, or under a page prefix the reader's origin.
+    env.globals.update(link_base=page_routing.link_base)
     env.globals.update(
         html_lang=language.html_lang,
         language_code=language.code,

@@ -54,6 +54,7 @@ from django.utils.http import http_date
 from incidents import selectors
 from statuspage import metrics
 from statuspage.db_router import replica_reads
+from statuspage.page_routing import page_of
 
 log = logging.getLogger(__name__)
 
@@ -406,14 +407,16 @@ def public_document(
         def wrapper(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
-            key = document_key(request.path, query_params, request.GET.get)
+            # The page is the request's (statuspage/page_routing.py): resolved before this.
+            page = page_of(request)
+            key = document_key(request.path, query_params, request.GET.get, page=page)
             extra, headers_key = base_extra, key
             if negotiate is not None:
                 variant = negotiate(request.headers.get)
                 key, headers_key = variant_keys(key, variant)
                 extra = {**base_extra, "Vary": variant.vary}
             try:
-                version = document_version()
+                version = document_version(page)
             except DatabaseError:
                 return _serve_snapshot(request, key, extra)
             if refresh_seconds is not None:
@@ -432,7 +435,7 @@ def public_document(
                     doc = local.get(doc_key) or _shared_get(doc_key)
                     if doc is None:
                         try:
-                            response = _render(version, view, request, *args, **kwargs)
+                            response = _render(version, page, view, request, *args, **kwargs)
                         except DatabaseError:
                             return _serve_snapshot(request, key, extra)
                         if response.status_code != 200:
@@ -460,11 +463,19 @@ def public_document(
     return decorator
 
 
-def document_key(path: str, query_params: tuple[str, ...], get: Callable[[str, str], str]) -> str:
-    """A document's key without its version: the path and the query parameters that change
-    it (`get` reads one from the request's query, with a default)."""
+def document_key(
+    path: str,
+    query_params: tuple[str, ...],
+    get: Callable[[str, str], str],
+    *,
+    page: int | None,
+) -> str:
+    """A document's key without its version: the page (its id; None: the request named none
+    the routes know), the path and the query parameters that change it (`get` reads one from
+    the request's query, with a default). Two pages' hosts serve the same paths: the page
+    keeps their snapshots and learned headers apart, as it keeps their versions."""
     params = "&".join(f"{p}={get(p, '')}" for p in query_params)
-    return f"{path}?{params}"
+    return f"p{'-' if page is None else page}:{path}?{params}"
 
 
 def rendered_elsewhere(key: str, body: bytes, content_type: str) -> None:
@@ -476,6 +487,7 @@ def rendered_elsewhere(key: str, body: bytes, content_type: str) -> None:
 
 def _render(
     version: str,
+    page: int | None,
     view: PublicView[_P],
     request: HttpRequest,
     *args: _P.args,
@@ -486,7 +498,7 @@ def _render(
     generation: a lagging replica's render, cached as the newer generation, would show the
     older state until the next change (statuspage/db_router.py). Raises DatabaseError."""
     generation = int(version.partition(".")[0])
-    with replica_reads(generation):
+    with replica_reads(generation, page):
         return view(request, *args, **kwargs)
 
 

@@ -17,6 +17,7 @@ from django.utils.http import http_date
 
 from statuspage import metrics
 from statuspage.logs import request_id_for
+from statuspage.page_routing import raw_host, resolve
 from statuspage.public_cache import (
     LOCAL_DOCUMENTS,
     Document,
@@ -92,8 +93,10 @@ def fast_path(app):
     tally).
 
     Anything else (first request for a document, other paths, the database down, a new
-    generation) goes to Django unchanged. The Host header is not validated on this path: the
-    documents do not depend on it (links come from Page.url)."""
+    generation) goes to Django unchanged. The page is resolved here as PageRoutingMiddleware
+    resolves it (statuspage/page_routing.py: the same function, from the same Host header and
+    path); a host the install does not answer for, or an unknown `/p/<slug>/`, goes to Django
+    (400, 404)."""
 
     def application(environ, start_response):
         started = time.perf_counter()
@@ -105,14 +108,19 @@ def fast_path(app):
         if route is None:
             return app(environ, start_response)
         params, label, negotiate = route
-        key = headers_key = f"{path}?{_key_params(environ, params)}"
+        try:
+            # The page, as PageRoutingMiddleware resolves it from the same headers and path.
+            resolution = resolve(raw_host(environ), _path_info(environ))
+            page = resolution.route
+            if page is None or resolution.outcome != "ok":
+                return app(environ, start_response)  # Django answers (400, 404, redirect)
+            version = document_version(page.id)
+        except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
+            return app(environ, start_response)
+        key = headers_key = f"p{page.id}:{path}?{_key_params(environ, params)}"
         if negotiate is not None:
             key, headers_key = variant_keys(key, negotiate(functools.partial(_header, environ)))
         headers = final_headers.get(headers_key)
-        try:
-            version = document_version()
-        except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
-            return app(environ, start_response)
         doc_key = f"public:doc:{version}:{key}"
         doc = local.get(doc_key)
         if doc is None or headers is None:
@@ -139,6 +147,17 @@ def _wsgi_path(environ) -> str:
     raw = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
     if raw.isascii():
         return raw  # the same in both encodings
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return raw
+
+
+def _path_info(environ) -> str:
+    # As Django builds request.path_info: PATH_INFO, latin-1 bytes read as UTF-8.
+    raw = environ.get("PATH_INFO", "") or "/"
+    if raw.isascii():
+        return raw
     try:
         return raw.encode("latin-1").decode("utf-8")
     except UnicodeError:

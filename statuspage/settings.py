@@ -60,6 +60,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "statuspage.metrics.MetricsMiddleware",
     "statuspage.logs.RequestIdMiddleware",
+    # Which page the request is for (host, /p/<slug>/, default): before any cache lookup and
+    # before the language prefix, which follows a page prefix (/p/<slug>/de/...).
+    "statuspage.page_routing.PageRoutingMiddleware",
     "statuspage.public_cache.PublicResponseMiddleware",
     # English everywhere unless a public view picks the page's language; /de/... prefixes.
     "statuspage.public.language.PublicLanguageMiddleware",

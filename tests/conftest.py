@@ -60,12 +60,15 @@ def _cheap_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _fresh_public_cache():
     """Each test's database starts its generation counter afresh, so cached documents of an
-    earlier test must not be served to the next one."""
+    earlier test must not be served to the next one; nor its page routes (page ids change
+    when a transactional test flushes the tables)."""
     from django.core.cache import cache
 
+    from incidents import page_routes
     from statuspage import public_cache
 
     public_cache.local.clear()
+    page_routes.forget()
     cache.clear()
     yield
 
@@ -165,6 +168,11 @@ def page(db) -> Page:
         # want links from a configured one, as a deployed page has.
         Page.objects.filter(pk=page.pk).update(url="http://127.0.0.1:8000")
         page.refresh_from_db()
+    # The page routes are loaded once per process, not per request: loaded here, so a test's
+    # first request counts the queries of any other.
+    from incidents import page_routes
+
+    page_routes.table()
     return page
 
 

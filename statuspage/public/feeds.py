@@ -26,6 +26,7 @@ from incidents import selectors
 from incidents.enums import MaintenanceStatus
 from incidents.models import Incident, Maintenance, Page
 from statuspage.markdown import render_plain
+from statuspage.page_routing import link_base, page_of
 from statuspage.public_cache import public_document
 
 FEED_ITEMS = 50
@@ -74,7 +75,8 @@ class _Atom(_Writable, Atom1Feed):
 
 
 def absolute(page, path: str) -> str:
-    return page.public_url + path
+    # Under a page prefix `path` (from reverse()) carries it (statuspage/page_routing.py).
+    return link_base(page) + path
 
 
 def _permalink(page, item) -> str:
@@ -100,7 +102,7 @@ class HistoryRss(Feed):
     feed_type: type[SyndicationFeed] = _Rss
 
     def get_object(self, request, *args, **kwargs):
-        return selectors.page_get()
+        return selectors.page_get(page_of(request))
 
     def title(self, page):
         return f"{page.name} status history"
@@ -118,8 +120,8 @@ class HistoryRss(Feed):
     def items(self, page: Page) -> list[FeedItem]:
         # Both kinds, newest change first: a fixed number of queries (3 each).
         merged: list[Incident | Maintenance] = [
-            *selectors.incidents_recent(limit=FEED_ITEMS),
-            *selectors.maintenance_recent(limit=FEED_ITEMS),
+            *selectors.incidents_recent(limit=FEED_ITEMS, page=page),
+            *selectors.maintenance_recent(limit=FEED_ITEMS, page=page),
         ]
         merged.sort(key=_last_change, reverse=True)
         return [FeedItem(page, record) for record in merged[:FEED_ITEMS]]
@@ -181,8 +183,8 @@ def _event(page, window, host: str) -> Event:
 
 @public_document()
 def maintenance_ics(request):
-    page = selectors.page_get()
-    host = urlsplit(page.public_url).hostname or "statuspage"
+    page = selectors.page_get(page_of(request))
+    host = urlsplit(link_base(page)).hostname or "statuspage"
     cal = Calendar()
     cal.add("prodid", "-//statuspage//maintenance//EN")
     cal.add("version", "2.0")
@@ -190,6 +192,6 @@ def maintenance_ics(request):
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", ical_line(f"{page.name} maintenance"))
     cal.add("x-wr-timezone", page.time_zone)
-    for window in selectors.maintenance_recent(limit=ICS_ITEMS):
+    for window in selectors.maintenance_recent(limit=ICS_ITEMS, page=page):
         cal.add_component(_event(page, window, host))
     return HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")

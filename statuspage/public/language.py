@@ -28,7 +28,7 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
 from django.http.response import HttpResponseBase
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.utils import translation
 
 from incidents.languages import CODES, LANGUAGES, RIGHT_TO_LEFT, bcp47
@@ -127,10 +127,15 @@ def activate(request: HttpRequest, page, code: str | None = None) -> str:
 
 
 def url(name: str, *args, **kwargs) -> str:
-    """reverse(), keeping the reader's language on links between translated pages."""
+    """reverse(), keeping the reader's language on links between translated pages. Under a
+    page prefix reverse() carries it (statuspage/page_routing.py): the language follows it
+    (`/p/<slug>/de/history`)."""
     path = reverse(name, *args, **kwargs)
     prefix = _link_prefix.get()
-    return prefix + path if prefix and name in _PREFIXED else path
+    if not prefix or name not in _PREFIXED:
+        return path
+    script = get_script_prefix().rstrip("/")
+    return script + prefix + path[len(script) :]
 
 
 def code() -> str:
@@ -161,7 +166,10 @@ def alternates(request, page) -> list[Alternate]:
     match = getattr(request, "resolver_match", None)
     if match is None or match.url_name not in TRANSLATED | {"public-index-in"}:
         return []
-    path = split_prefix(request.path)[1] or "/"
+    # The path as the URLconf saw it, with its language prefix (path_info lost it) but not
+    # the page's or the deployment's (the script prefix, added back to each link).
+    script = get_script_prefix().rstrip("/")
+    path = split_prefix(request.path[len(script) :])[1] or "/"
     query = request.META.get("QUERY_STRING", "")
     active = translation.get_language()
     shown = offered(page)
@@ -173,7 +181,7 @@ def alternates(request, page) -> list[Alternate]:
             continue
         # The default's address is unprefixed, but for the front page's, which would
         # negotiate: there, the default's explicit one.
-        href = path if code == page.language and path != "/" else f"/{code}{path}"
+        href = script + (path if code == page.language and path != "/" else f"/{code}{path}")
         if query and path != "/":
             href += "?" + query
         links.append(Alternate(code, bcp47(code), name, href, code == active))

@@ -19,6 +19,7 @@ from django.urls import reverse
 from incidents import selectors
 from incidents.enums import ComponentStatus, IncidentStatus, MaintenanceStatus
 from statuspage.markdown import escape_markdown, render_markdown_source
+from statuspage.page_routing import link_base
 from statuspage.public import presenters
 from statuspage.public.templating import pagetime
 
@@ -28,13 +29,15 @@ BODY_HEADINGS_FROM = 4
 
 
 def render(page) -> str:
-    tree = selectors.component_tree()
-    _indicator, description = selectors.status_summary(tree.components)
+    tree = selectors.component_tree(page)
+    _indicator, description = selectors.status_summary(tree.components, page=page)
     sections = [
         f"# {escape_markdown(page.name)} status",
         f"**{escape_markdown(description)}**",
-        _incidents(page, list(selectors.incidents_unresolved())),
-        _maintenance(page, [*selectors.maintenance_active(), *selectors.maintenance_upcoming()]),
+        _incidents(page, list(selectors.incidents_unresolved(page))),
+        _maintenance(
+            page, [*selectors.maintenance_active(page), *selectors.maintenance_upcoming(page)]
+        ),
         _components(presenters.visible_entries(tree)),
         _links(page),
     ]
@@ -57,7 +60,8 @@ def link(label: str, url: str) -> str:
 
 
 def _absolute(page, name: str, *args: str) -> str:
-    return page.public_url + reverse(name, args=args or None)
+    # Under a page prefix reverse() carries it (statuspage/page_routing.py).
+    return link_base(page) + reverse(name, args=args or None)
 
 
 def _latest(page, updates: list) -> list[str]:

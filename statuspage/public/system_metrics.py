@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from incidents import selectors
 from statuspage.monitors import charts as series_reads
+from statuspage.page_routing import page_of
 from statuspage.public import charts, language
 from statuspage.public_cache import public_document
 
@@ -36,7 +37,7 @@ def system_metrics(request, period: str = "day"):
     chosen = series_reads.PERIODS.get(period)
     if chosen is None:
         raise Http404("No such period.")
-    page = selectors.page_get()
+    page = selectors.page_get(page_of(request))
     language.activate(request, page)
     if not series_reads.charts_available():
         raise Http404("Nothing to chart.")
@@ -59,7 +60,7 @@ def system_metrics(request, period: str = "day"):
                 "unit": one.suffix,
             }
         )
-    indicator, description = selectors.status_summary()
+    indicator, description = selectors.status_summary(page=page)
     context = {
         "indicator": indicator,
         "description": description,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from incidents import branding, selectors
 from statuspage.brand import brand_css
 from statuspage.monitors.charts import charts_available
+from statuspage.page_routing import page_of
 from statuspage.public import (
     finished_days,
     language,
@@ -31,9 +32,9 @@ UPTIME_DAYS = 90
 PAST_DAYS = 7
 
 
-def _status(tree: selectors.ComponentTree | None = None) -> dict[str, str]:
+def _status(page, tree: selectors.ComponentTree | None = None) -> dict[str, str]:
     """The page's overall status, for every page's tab title and favicon."""
-    indicator, description = selectors.status_summary(tree.components if tree else None)
+    indicator, description = selectors.status_summary(tree.components if tree else None, page=page)
     return {"indicator": indicator, "description": description}
 
 
@@ -42,7 +43,7 @@ def index(request):
     """The front page in the reader's language; the Markdown status for clients that ask for
     it, and for curl and other terminal clients that ask for nothing in particular
     (statuspage/public/negotiation.py)."""
-    page = selectors.page_get()
+    page = selectors.page_get(page_of(request))
     if negotiation.front_page(request.headers.get).name == negotiation.MARKDOWN.name:
         return _markdown(page)
     code = language.from_accept_language(request.headers.get("Accept-Language"))
@@ -52,7 +53,7 @@ def index(request):
 @public_document(negotiate=negotiation.front_page)
 def index_in_language(request, language: str):
     """The front page in the language its address names (`/de/`): no Accept-Language."""
-    page = selectors.page_get()
+    page = selectors.page_get(page_of(request))
     if negotiation.front_page(request.headers.get).name == negotiation.MARKDOWN.name:
         return _markdown(page)
     return render_index(request, page, language_code=language)
@@ -61,7 +62,7 @@ def index_in_language(request, language: str):
 @public_document()
 def index_markdown(request):
     """The status in Markdown, for AI agents and terminals (public/status_markdown.py)."""
-    return _markdown(selectors.page_get())
+    return _markdown(selectors.page_get(page_of(request)))
 
 
 def _markdown(page) -> HttpResponse:
@@ -73,14 +74,14 @@ def render_index(request, page, language_code: str | None = None, **extra) -> Ht
     renders the saved page; the dashboard's preview (wired in statuspage/urls.py) an unsaved
     copy, with `extra` naming its stylesheet and images, outside the public cache."""
     language.activate(request, page, language_code)
-    tree = selectors.component_tree()
-    indicator, description = selectors.status_summary(tree.components)
+    tree = selectors.component_tree(page)
+    indicator, description = selectors.status_summary(tree.components, page=page)
     now = timezone.now()
     today = now.astimezone(page.tz).date()
     showcased = [c for c in tree.components if c.showcase]
-    unresolved = list(selectors.incidents_unresolved())
+    unresolved = list(selectors.incidents_unresolved(page))
     # The past days list every incident that started on them, the open ones too.
-    past = [*selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS)), *unresolved]
+    past = [*selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS), page), *unresolved]
     visible = presenters.visible_entries(tree)
     finished = finished_days.load(showcased, page=page, today=today, days=UPTIME_DAYS)
     bars, fresh = uptime.bars(
@@ -103,8 +104,8 @@ def render_index(request, page, language_code: str | None = None, **extra) -> Ht
         "incidents": unresolved,
         # Who reported the incidents mirrored from upstream providers (one query).
         "sources": incident_sources(i.id for i in unresolved),
-        "maintenance_active": selectors.maintenance_active(),
-        "maintenance_upcoming": selectors.maintenance_upcoming(),
+        "maintenance_active": selectors.maintenance_active(page),
+        "maintenance_upcoming": selectors.maintenance_upcoming(page),
         "bars": bars,
         "rules": uptime.rules_attrs(page),
         "legend": uptime.legend(page.thresholds),
@@ -121,7 +122,7 @@ def render_index(request, page, language_code: str | None = None, **extra) -> Ht
 def brand_stylesheet(request):
     """The page's colours and custom CSS, as a stylesheet (the pages link it with a version
     taken from its content, so a change is fetched at once and the rest of the time cached)."""
-    css = brand_css(selectors.page_get())
+    css = brand_css(selectors.page_get(page_of(request)))
     return HttpResponse(css, content_type="text/css; charset=utf-8")
 
 
@@ -179,38 +180,38 @@ def _offset(request) -> int:
 
 @public_document(query_params=("page", "from", "component", "q"))
 def history(request):
-    page = selectors.page_get()
+    page = selectors.page_get(page_of(request))
     language.activate(request, page)
     number, offset = _page_number(request), _offset(request)
-    tree = selectors.component_tree()
+    tree = selectors.component_tree(page)
     query = presenters.history_query(
         request.GET.get("component", ""), request.GET.get("q", ""), tree.components
     )
     today = timezone.now().astimezone(page.tz).date()
     start, end, months = presenters.history_window(today, number, page.tz)
-    if number > 1 and not selectors.history_exists_before(end, query.narrow):
+    if number > 1 and not selectors.history_exists_before(end, query.narrow, page=page):
         raise Http404("No history that far back.")
     # One more than the page shows, of each kind: enough to merge them and to know whether
     # the window continues, whatever the window holds.
     limit = offset + presenters.HISTORY_PAGE_ITEMS + 1
     chunk = presenters.history_chunk(
         months,
-        selectors.incidents_started_between(start, end, query.narrow)[:limit],
-        selectors.maintenance_scheduled_between(start, end, query.narrow)[:limit],
+        selectors.incidents_started_between(start, end, query.narrow, page=page)[:limit],
+        selectors.maintenance_scheduled_between(start, end, query.narrow, page=page)[:limit],
         page.tz,
         offset=offset,
     )
     if chunk is None:
         raise Http404("No history that far back.")
     context = {
-        **_status(tree),
+        **_status(page, tree),
         "page": page,
         "months": chunk.months,
         "number": number,
         "offset": offset,
         "more": chunk.more,
         "step": presenters.HISTORY_PAGE_ITEMS,
-        "has_older": chunk.more or selectors.history_exists_before(start, query.narrow),
+        "has_older": chunk.more or selectors.history_exists_before(start, query.narrow, page=page),
         "query": query,
         "tree": tree,
     }
@@ -220,13 +221,13 @@ def history(request):
 
 @public_document()
 def incident_detail(request, public_id: str):
-    incident = selectors.incident_get(public_id)
+    incident = selectors.incident_get(public_id, page_of(request))
     if incident is None:
         raise Http404("No such incident.")
-    page = selectors.page_get()
+    page = selectors.page_get(page_of(request))
     language.activate(request, page)
     context = {
-        **_status(),
+        **_status(page),
         "page": page,
         "incident": incident,
         "source": incident_sources([incident.id]).get(incident.id),
@@ -236,12 +237,12 @@ def incident_detail(request, public_id: str):
 
 @public_document()
 def maintenance_detail(request, public_id: str):
-    maintenance = selectors.maintenance_get(public_id)
+    maintenance = selectors.maintenance_get(public_id, page_of(request))
     if maintenance is None:
         raise Http404("No such maintenance.")
-    page = selectors.page_get()
+    page = selectors.page_get(page_of(request))
     language.activate(request, page)
-    context = {**_status(), "page": page, "maintenance": maintenance}
+    context = {**_status(page), "page": page, "maintenance": maintenance}
     return render(request, "public/maintenance.html", context)
 
 
@@ -263,9 +264,9 @@ def uptime_page(request):
     """Three months of calendars for one component (the first unless ?component= names
     another) and the 90-day figures of the front page's window, by group, a page of
     presenters.UPTIME_PAGE_ROWS components at a time (?page=)."""
-    page = selectors.page_get()
+    page = selectors.page_get(page_of(request))
     language.activate(request, page)
-    tree = selectors.component_tree()
+    tree = selectors.component_tree(page)
     components = [c for c in tree.components if c.showcase]
     wanted = request.GET.get("component")
     named = next((c for c in components if c.public_id == wanted), None)
@@ -287,7 +288,7 @@ def uptime_page(request):
         counted.append(chosen)
     data, totals = _count(counted, chosen, page=page, today=today, now=now, days=days)
     context: dict[str, object] = {
-        **_status(),
+        **_status(page),
         "page": page,
         "picker": picker,
         "chosen": chosen,

@@ -24,6 +24,7 @@ from statuspage.public_cache import (
     cache_control,
     document_key,
     document_version,
+    page_generation,
     rendered_elsewhere,
 )
 
@@ -39,9 +40,11 @@ def incident_json(public_ids: Collection[str]) -> dict[str, bytes]:
     incident or a maintenance window (an incident first, as the view looks them up). Ids
     that are neither are left out: asked for through the app, they answer 404. Raises
     DatabaseError."""
-    generation = int(document_version().partition(".")[0])
+    # The default page's, the one the publisher publishes.
+    page_id = page_generation()[0]
+    generation = int(document_version(page_id).partition(".")[0])
     bodies: dict[str, bytes] = {}
-    with replica_reads(generation):
+    with replica_reads(generation, page_id):
         ctx = wire.Context()
         ids = sorted(public_ids)
         for start in range(0, len(ids), BATCH):
@@ -55,7 +58,8 @@ def incident_json(public_ids: Collection[str]) -> dict[str, bytes]:
                     bodies[obj.public_id] = json_bytes(wire.incident_document(ctx, obj))
     for public_id, body in bodies.items():
         path = f"/api/v2/incidents/{public_id}.json"
-        rendered_elsewhere(document_key(path, _QUERY_PARAMS, _no_query), body, JSON_CONTENT_TYPE)
+        key = document_key(path, _QUERY_PARAMS, _no_query, page=page_id)
+        rendered_elsewhere(key, body, JSON_CONTENT_TYPE)
     return bodies
 
 

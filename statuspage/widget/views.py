@@ -12,12 +12,14 @@ import re
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import get_script_prefix
 from django.views.decorators.clickjacking import xframe_options_exempt
 
 from incidents import selectors, wire
 from incidents.enums import ComponentStatus, IncidentStatus, MaintenanceStatus
 from incidents.models import Component
 from statuspage.json_http import CORS, json_response, public_json
+from statuspage.page_routing import page_of
 from statuspage.public_cache import mark_public, public_document
 from statuspage.widget import badges
 
@@ -57,16 +59,16 @@ def _notice(obj, page, *, kind: str) -> dict:
 def _notices(page) -> list[dict]:
     """Open incidents (newest first), then running maintenance: what the script embed shows."""
     return [
-        *(_notice(i, page, kind="incident") for i in selectors.incidents_unresolved()),
-        *(_notice(m, page, kind="maintenance") for m in selectors.maintenance_active()),
+        *(_notice(i, page, kind="incident") for i in selectors.incidents_unresolved(page)),
+        *(_notice(m, page, kind="maintenance") for m in selectors.maintenance_active(page)),
     ]
 
 
 @public_json(query_params=())
 def state(request):
     """The small document the script embed polls (ETag-revalidated, so a poll is usually 304)."""
-    page = selectors.page_get()
-    indicator, description = selectors.status_summary()
+    page = selectors.page_get(page_of(request))
+    indicator, description = selectors.status_summary(page=page)
     return json_response(
         {
             "page": {"id": page.public_id, "name": page.name, "url": page.public_url},
@@ -82,6 +84,8 @@ def script(request):
         "corner": settings.WIDGET_CORNER,
         "corners": list(settings.WIDGET_CORNERS),
         "poll": settings.WIDGET_POLL_SECONDS,
+        # "/p/<slug>" when served under a page prefix (statuspage/page_routing.py), else "".
+        "prefix": get_script_prefix().rstrip("/"),
     }
     return render(
         request,
@@ -99,7 +103,7 @@ def frame(request):
     wanted = request.GET.get("id")
     if wanted is not None and not PUBLIC_ID.fullmatch(wanted):
         return _frame_not_found(request, page=None)
-    page = selectors.page_get()
+    page = selectors.page_get(page_of(request))
     notices = _notices(page)
     notice = next((n for n in notices if n["id"] == wanted or not wanted), None)
     if notice is None:
@@ -134,8 +138,8 @@ def status_frame(request):
             content_type="text/plain; charset=utf-8",
         )
         return mark_public(response)
-    page = selectors.page_get()
-    indicator, description = selectors.status_summary()
+    page = selectors.page_get(page_of(request))
+    indicator, description = selectors.status_summary(page=page)
     return render(
         request,
         "widget/status.html",
@@ -149,14 +153,14 @@ def _svg(svg: str, *, status: int = 200) -> HttpResponse:
 
 @public_document(headers=BADGE)
 def badge(request):
-    indicator, description = selectors.status_summary()
+    indicator, description = selectors.status_summary(page=page_of(request))
     return _svg(badges.flat_badge("status", description, badges.INDICATOR_COLORS[indicator]))
 
 
 @public_document(headers=BADGE)
 def component_badge(request, public_id: str):
     """A component's (or a group's) status; the label is its name."""
-    tree = selectors.component_tree()
+    tree = selectors.component_tree(page_of(request))
     for entry in tree.entries:
         nodes: list[selectors.GroupNode | Component] = (
             [entry, *entry.components] if isinstance(entry, selectors.GroupNode) else [entry]
@@ -176,7 +180,7 @@ def component_badge(request, public_id: str):
 @public_json(query_params=())
 def badge_json(request):
     """shields.io's endpoint badge: https://img.shields.io/endpoint?url=<this URL>."""
-    indicator, description = selectors.status_summary()
+    indicator, description = selectors.status_summary(page=page_of(request))
     return json_response(
         {
             "schemaVersion": 1,

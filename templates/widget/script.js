@@ -14,12 +14,14 @@
   var config = {{ config|tojson }};
   var script = document.currentScript;
   if (!script || !window.fetch) return;
+  // The page's address: the script's origin, and the page prefix (/p/<slug>) it was served under.
   var origin = new URL(script.src, document.baseURI).origin;
+  var base = origin + config.prefix;
   var corner = script.getAttribute("data-corner");
   if (config.corners.indexOf(corner) < 0) corner = config.corner;
   var poll = parseInt(script.getAttribute("data-poll-seconds"), 10);
   if (!(poll >= 1)) poll = config.poll;
-  var storageKey = "statuspage-widget:dismissed:" + origin;
+  var storageKey = "statuspage-widget:dismissed:" + base;
   var frame = null;
   var shown = null;
   var lastState = null;
@@ -57,7 +59,7 @@
   }
 
   function show(notice) {
-    var src = origin + "/embed/frame?id=" + encodeURIComponent(notice.id) +
+    var src = base + "/embed/frame?id=" + encodeURIComponent(notice.id) +
       "&v=" + encodeURIComponent(notice.updated_at);
     if (!frame) {
       frame = document.createElement("iframe");
@@ -90,7 +92,7 @@
   function tick() {
     // no-cache: revalidate with the ETag every time, so a poll is a cheap 304 and a new
     // incident shows within one poll period rather than after the browser cache expires.
-    window.fetch(origin + "/embed/state.json", { credentials: "omit", cache: "no-cache" })
+    window.fetch(base + "/embed/state.json", { credentials: "omit", cache: "no-cache" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (state) { if (state) render(state); })
       .catch(function () { /* keep what is shown; try again next period */ })

@@ -35,6 +35,7 @@ def test_errors_get_a_short_human_page_never_a_trace(path, exc, status, message)
 
 
 @pytest.mark.urls("tests.faults.error_urls")
+@pytest.mark.django_db  # /api/ addresses are a page's: the page routes are read first
 def test_api_errors_are_json():
     from tests.faults import error_urls
 

@@ -274,7 +274,8 @@ def test_every_error_page_is_translated(client, rf, page, code):
         assert _left(code, _texts(body), page.name) == [], f"{code} {name}: English left"
 
 
-def test_error_pages_in_english_and_under_the_api(client, rf):
+def test_error_pages_in_english_and_under_the_api(client, rf, db):
+    # db: an unknown address may be a page's, so its page routes are read.
     from statuspage import errors
 
     body = client.get("/no-such-page").content.decode()
