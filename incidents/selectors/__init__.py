@@ -421,6 +421,23 @@ def maintenance_scheduled_between(
 
 
 @shared
+def history_entries(
+    start: datetime,
+    end: datetime,
+    narrow: HistoryFilter = NO_FILTER,
+    *,
+    limit: int,
+    page: PageRef | None = None,
+) -> tuple[list[Incident], list[Maintenance]]:
+    """The first `limit` incidents and maintenance windows (each with its updates and
+    components) of a history window, newest first: six queries, read once per publish for
+    every language's copy of the page."""
+    incidents = list(incidents_started_between(start, end, narrow, page=page)[:limit])
+    windows = list(maintenance_scheduled_between(start, end, narrow, page=page)[:limit])
+    return incidents, windows
+
+
+@shared
 def history_exists_before(
     moment: datetime, narrow: HistoryFilter = NO_FILTER, *, page: PageRef | None = None
 ) -> bool:
@@ -441,6 +458,7 @@ __all__ += [  # noqa: PLE0604
     "IncidentRef",
     "incidents_touching",
     "refs_by_day",
+    "history_entries",
     "history_exists_before",
     "incident_get",
     "incidents_by_day",
