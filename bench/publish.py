@@ -27,6 +27,12 @@ The database is flushed and seeded; the Redis db's default queue is emptied.
 `/api/v2/incidents/<id>.json` one request each through the app (as publishes did before)
 against the publisher's bulk render of them (statuspage/publish/documents.py), alternately,
 ROUNDS times, and checks that both give the same bytes.
+
+`--profile ROUNDS` measures instead, in this one process, the incremental publish of one
+incident update, ROUNDS times: SQL queries per publish (and the reads that run them most),
+documents rendered, and the time per document by kind (the path without its language
+prefix and ids). `--no-shared` runs the publishes with every document reading for itself
+(without incidents/selectors/shared.py), for comparison.
 """
 
 from __future__ import annotations
@@ -152,12 +158,104 @@ def compare_json(rounds: int) -> None:
         )
 
 
+def _kind(path: str) -> str:
+    """/de/incidents/abc -> /incidents/<id>: one line per kind of document."""
+    from incidents import languages
+
+    head, slash, rest = path[1:].partition("/")
+    if head in languages.CODES:
+        path = "/" + rest if slash else "/"
+    parts = path.split("/")
+    if len(parts) > 2 and parts[1] in ("incidents", "maintenance", "badge"):
+        parts[2] = "<id>" + ("." + parts[2].rsplit(".", 1)[1] if "." in parts[2] else "")
+    return "/".join(parts)
+
+
+def profile(rounds: int, *, shared: bool) -> None:
+    """The incremental publish of one incident update, in this process: queries and time."""
+    import collections
+    import contextlib
+    import traceback
+
+    from django.conf import settings
+    from django.db import connection
+
+    from incidents import selectors, services
+    from incidents.services import SYSTEM
+    from statuspage.publish import render
+    from statuspage.publish.handler import Renderer
+    from statuspage.publish.services import publish_site
+
+    if not shared:
+        render.shared_reads = contextlib.nullcontext  # type: ignore[assignment]
+    incident = next(iter(selectors.incidents_unresolved()))
+    times: dict[str, list[float]] = collections.defaultdict(list)
+    plain_get = Renderer.get
+
+    def timed_get(self, path: str, query: str = ""):
+        started = time.perf_counter()
+        try:
+            return plain_get(self, path, query)
+        finally:
+            times[_kind(path)].append(time.perf_counter() - started)
+
+    Renderer.get = timed_get  # type: ignore[method-assign]
+    here = str(ROOT)
+    readers: collections.Counter[str] = collections.Counter()
+    for n in range(rounds):
+        targets, settings.PUBLISH_TARGETS = settings.PUBLISH_TARGETS, []
+        services.incident_update_post(
+            incident=incident,
+            status=incident.status,
+            body=f"profile {n}",
+            actor=SYSTEM,
+            notify=False,
+        )
+        settings.PUBLISH_TARGETS = targets
+        times.clear()
+        readers.clear()
+
+        def count(execute, sql, params, many, context):
+            frames = [
+                f.name
+                for f in traceback.extract_stack()
+                if f.filename.startswith(here)
+                and "/.venv/" not in f.filename
+                and "/publish/" not in f.filename
+                and "/bench/" not in f.filename
+            ]
+            readers[" < ".join(reversed(frames[-2:])) or "?"] += 1
+            return execute(sql, params, many, context)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            report = publish_site()
+        took = time.perf_counter() - started
+        requests = sum(len(v) for v in times.values())
+        asked = sum(sum(v) for v in times.values())
+        print(
+            f"round {n + 1}: {sum(readers.values())} queries, {len(report.rendered)} documents "
+            f"rendered ({requests} requests through the app, {asked * 1000:.0f} ms, "
+            f"{asked * 1000 / max(requests, 1):.1f} ms each), publish {took * 1000:.0f} ms, "
+            f"load {os.getloadavg()[0]:.2f}"
+        )
+    print("time by kind of document (last round): requests, total ms, ms each")
+    for kind, values in sorted(times.items(), key=lambda kv: -sum(kv[1]))[:15]:
+        total, each = sum(values) * 1000, statistics.mean(values) * 1000
+        print(f"  {kind:48} {len(values):4} {total:8.0f} {each:6.1f}")
+    print("queries by read (last round):")
+    for reader, number in readers.most_common(15):
+        print(f"  {number:5}  {reader}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=50)
     parser.add_argument("--render-all", action="store_true", help="PUBLISH_INCREMENTAL=false")
     parser.add_argument("--history", type=int, default=0, help="past incidents to add")
     parser.add_argument("--compare-json", type=int, default=0, metavar="ROUNDS")
+    parser.add_argument("--profile", type=int, default=0, metavar="ROUNDS")
+    parser.add_argument("--no-shared", action="store_true", help="with --profile: no shared reads")
     args = parser.parse_args()
     os.environ["PUBLISH_INCREMENTAL"] = "false" if args.render_all else "true"
 
@@ -182,6 +280,10 @@ def main() -> None:
     add_history(args.history)
     if args.compare_json:
         compare_json(args.compare_json)
+        return
+    if args.profile:
+        publish_site()
+        profile(args.profile, shared=not args.no_shared)
         return
     target = configured_targets()[0]
     publish_site()  # usually current already: seeding published on its commits

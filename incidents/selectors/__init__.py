@@ -36,6 +36,7 @@ from incidents.models import (
     PublicChange,
 )
 from incidents.rules import incident_current_impact, page_status
+from incidents.selectors.shared import shared
 from incidents.selectors.uptime import (
     READER_MARGIN,
     ComponentUptime,
@@ -61,11 +62,13 @@ from incidents.templating import render_sandboxed, template_context
 # (management commands, the dashboard until it has a page switcher).
 
 
+@shared
 def page_get(page: PageRef | None = None) -> Page:
     """The page, or the default page for None (one query). Raises Page.DoesNotExist."""
     return page_row(page).get()
 
 
+@shared
 def page_default() -> Page:
     """The default page: the oldest one, served where nothing names another (one query)."""
     return page_row(None).get()
@@ -80,6 +83,7 @@ def page_by_host(host: str) -> Page | None:
     return Page.objects.filter(hosts__host=host).first()
 
 
+@shared
 def page_time_zone(page: PageRef | None = None) -> zoneinfo.ZoneInfo:
     """The page's time zone, without loading the rest of the row (one query)."""
     return zoneinfo.ZoneInfo(page_row(page).values_list("time_zone", flat=True).get())
@@ -144,6 +148,7 @@ class ComponentTree:
         return [e for e in self.entries if isinstance(e, GroupNode)]
 
 
+@shared
 def component_tree(page: PageRef | None = None) -> ComponentTree:
     """Groups and components in page order (two queries). Groups and ungrouped components share
     one ordering by position; a group sorts before a component at the same position."""
@@ -165,6 +170,7 @@ def component_tree(page: PageRef | None = None) -> ComponentTree:
     return ComponentTree(entries)
 
 
+@shared
 def status_summary(
     components: Sequence[Component] | None = None, *, page: PageRef | None = None
 ) -> tuple[str, str]:
@@ -279,12 +285,14 @@ __all__ = [
 # --- single public objects (api, widget) --------------------------------------------------------
 
 
+@shared
 def incident_by_public_id(public_id: str, page: PageRef | None = None) -> Incident | None:
     """One incident with its updates (newest first) and components: three queries."""
     incidents = Incident.objects.filter(public_id=public_id, page_id=page_id_of(page))
     return _with_updates(incidents, IncidentUpdate).first()
 
 
+@shared
 def maintenance_by_public_id(public_id: str, page: PageRef | None = None) -> Maintenance | None:
     """One maintenance window with its updates (newest first) and components: three queries."""
     windows = Maintenance.objects.filter(public_id=public_id, page_id=page_id_of(page))
@@ -412,6 +420,24 @@ def maintenance_scheduled_between(
     )
 
 
+@shared
+def history_entries(
+    start: datetime,
+    end: datetime,
+    narrow: HistoryFilter = NO_FILTER,
+    *,
+    limit: int,
+    page: PageRef | None = None,
+) -> tuple[list[Incident], list[Maintenance]]:
+    """The first `limit` incidents and maintenance windows (each with its updates and
+    components) of a history window, newest first: six queries, read once per publish for
+    every language's copy of the page."""
+    incidents = list(incidents_started_between(start, end, narrow, page=page)[:limit])
+    windows = list(maintenance_scheduled_between(start, end, narrow, page=page)[:limit])
+    return incidents, windows
+
+
+@shared
 def history_exists_before(
     moment: datetime, narrow: HistoryFilter = NO_FILTER, *, page: PageRef | None = None
 ) -> bool:
@@ -432,6 +458,7 @@ __all__ += [  # noqa: PLE0604
     "IncidentRef",
     "incidents_touching",
     "refs_by_day",
+    "history_entries",
     "history_exists_before",
     "incident_get",
     "incidents_by_day",

@@ -30,6 +30,7 @@ from django.http.request import split_domain_port, validate_host
 from django.http.response import HttpResponseBase
 
 from incidents import languages, selectors
+from incidents.selectors.shared import shared_reads
 from statuspage.metrics import RENDER_ONLY
 from statuspage.public_cache import GZIP_MIN_BYTES
 from statuspage.publish.documents import INCIDENT_JSON, incident_json, incident_json_headers
@@ -417,6 +418,13 @@ def render_site(
     renderer = Renderer(host=parts.netloc, secure=parts.scheme == "https", extra=extra)
     origin = f"{parts.scheme}://{parts.netloc}"
     crawl = _Crawl(renderer, origin, on_progress, plan)
+    # The documents of one publish read the page, its tree and its status once, not once per
+    # document and language (incidents/selectors/shared.py); only for this crawl.
+    with shared_reads():
+        return _crawl_site(crawl)
+
+
+def _crawl_site(crawl: _Crawl) -> Site:
     front = crawl.get("/", "")
     if front.status_code != 200:
         # A redirect (HTTPS, a host), a 404: something is wrong with how the page is reached,

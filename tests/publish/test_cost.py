@@ -1,0 +1,115 @@
+"""What a publish costs in queries: the documents of one publish read the page, its component
+tree and its status once (incidents/selectors/shared.py), not once per document and language;
+the bytes are the same as when each document reads them itself; and ordinary requests never
+share reads."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from incidents import selectors, services
+from incidents.selectors.shared import active, shared_reads
+from statuspage.publish import render
+from statuspage.publish.services import publish_site
+from statuspage.publish.targets import MANIFEST, DirectoryTarget, parse_target
+
+# Queries of the incremental publish of one incident update on the public-site fixture in two
+# languages: 155 with shared reads, 283 without (each document
+# reading the page, the tree and the status itself).
+MAX_QUERIES = 180
+
+
+@pytest.fixture
+def second(tmp_path) -> DirectoryTarget:
+    target = parse_target(f"file://{tmp_path / 'second'}")
+    assert isinstance(target, DirectoryTarget)
+    return target
+
+
+def _tree(target: DirectoryTarget) -> dict[str, bytes]:
+    root = target.current.resolve()
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def _publish_counting(target: DirectoryTarget):
+    with CaptureQueriesContext(connection) as queries:
+        report = publish_site(targets=[target])
+    return report, len(queries.captured_queries)
+
+
+def test_an_update_publishes_with_shared_reads_the_same_bytes_in_fewer_queries(
+    site, directory, second, operator, monkeypatch
+):
+    # Both targets at one instant: what a document shows of "now" is the same in both.
+    with time_machine.travel(timezone.now(), tick=False):
+        publish_site(targets=[directory, second])
+        services.incident_update_post(
+            incident=site["open"], status="identified", body="Still on it.", actor=operator
+        )
+
+        report, shared_count = _publish_counting(directory)
+        with monkeypatch.context() as m:
+            # Each document reads for itself, as ordinary requests do.
+            m.setattr(render, "shared_reads", contextlib.nullcontext)
+            alone, alone_count = _publish_counting(second)
+
+    assert report.incremental and alone.incremental
+    assert report.rendered == alone.rendered
+    assert _tree(directory) == _tree(second)
+    assert shared_count <= MAX_QUERIES < alone_count, (shared_count, alone_count)
+
+
+def test_reads_are_shared_only_inside_a_publish(site, directory, operator, client):
+    publish_site(targets=[directory])
+    assert not active()
+
+    # After the publish every read goes to the database again: a change made now shows at
+    # once, in the selectors and in what a reader is served.
+    services.component_status_set(component=site["web"], status="major_outage", actor=operator)
+    assert selectors.status_summary()[0] == "major"
+    tree = selectors.component_tree()
+    assert next(c for c in tree.components if c.pk == site["web"].pk).status == "major_outage"
+    summary = client.get("/api/v2/summary.json").json()
+    web = next(c for c in summary["components"] if c["id"] == site["web"].public_id)
+    assert web["status"] == "major_outage"
+    assert summary["status"]["indicator"] == "major"
+
+
+def test_a_shared_read_runs_once_per_arguments_and_only_inside_the_block(
+    site, django_assert_num_queries
+):
+    with django_assert_num_queries(2):
+        selectors.page_get()
+        selectors.page_get()
+    with shared_reads():
+        assert active()
+        with django_assert_num_queries(1):
+            first = selectors.page_get()
+            assert selectors.page_get() is first
+        with django_assert_num_queries(2):  # the tree: two queries, once
+            tree = selectors.component_tree()
+            selectors.component_tree()
+        # The same rows as arguments, in other objects: the same read.
+        with django_assert_num_queries(2):
+            selectors.status_summary(tree.components)
+            selectors.status_summary(list(selectors.component_tree().components))
+    assert not active()
+    with django_assert_num_queries(1):
+        selectors.page_get()
+
+
+def test_the_block_ends_even_when_a_render_fails(site):
+    with pytest.raises(RuntimeError), shared_reads():
+        selectors.page_get()
+        raise RuntimeError
+    assert not active()
