@@ -12,23 +12,19 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 from markupsafe import Markup, escape
 
-from incidents.rules import uptime_level
-from incidents.selectors import (
-    ComponentUptime,
-    IncidentRef,
-    UptimeDay,
-    refs_by_day,
-    uptime_daily,
-)
-from statuspage.monitors.selectors import Measured, measured_downtime
+from incidents.selectors import ComponentUptime, IncidentRef, UptimeDay, refs_by_day
+from statuspage.monitors.uptime import daily, with_measured
 from statuspage.public.finished_days import Finished
 from statuspage.public.templating import duration, format_date, format_percent_floor
+
+# The bars count what monitors measured (statuspage/monitors/uptime.py) as the views ask.
+__all__ = ["daily", "with_measured"]
 
 KIND_CODES = {"major_outage": "M", "partial_outage": "P", "degraded_performance": "D"}
 # The outage types of a day, worst first: (UptimeDay field, words; translated when shown).
@@ -128,6 +124,10 @@ def bars(
             measured_since=_measured_words((measured or {}).get(component.id)),
         )
     return out, fresh
+
+
+def _measured_words(since: date | None) -> str:
+    return format_date(since) if since is not None else ""
 
 
 def finished_entry(days: Sequence[UptimeDay], by_day: dict) -> Finished:
@@ -298,111 +298,3 @@ def _epoch(moment: datetime) -> int:
 
 def _day_label(day: date) -> str:
     return format_date(day)
-
-
-# --- uptime measured by monitors -----------------------------------------------------------
-
-
-def daily(
-    components, *, page, days: int, now: datetime, only_today=()
-) -> tuple[dict[int, ComponentUptime], dict[int, date]]:
-    """The components' uptime days (selectors.uptime_daily) with what their monitors measured
-    counted in, and the date each measured one's measurements began."""
-    data = uptime_daily(components, page=page, days=days, now=now, only_today=only_today)
-    starts = [u.start for u in data.values() if u.start is not None]
-    if not starts:
-        return data, {}
-    found = measured_downtime(list(data), start=min(starts), end=now)
-    return data, with_measured(data, found, page=page, now=now)
-
-
-def _measured_words(since: date | None) -> str:
-    return format_date(since) if since is not None else ""
-
-
-def with_measured(
-    uptime: dict[int, ComponentUptime], measured: Mapping[int, Measured], *, page, now: datetime
-) -> dict[int, date]:
-    """Count what monitors measured into the days and moments of each measured component in
-    `uptime` (changed in place); returns each one's page-zone date measurement began (for the
-    note under its bar).
-
-    Per hour, the measured down seconds count where they exceed what the status log already
-    holds for that hour (a monitor that drove the component down is not counted twice); the
-    excess is placed in the hour's first stretches the log leaves up. The same stretches go
-    into the moments, so the script's days in the reader's zone agree with the server's."""
-    since: dict[int, date] = {}
-    for component_id, found in measured.items():
-        data = uptime.get(component_id)
-        if data is None:
-            continue
-        since[component_id] = found.since.astimezone(page.tz).date()
-        logged = [(lo, hi or now, status) for lo, hi, status in data.down]
-        extra = []
-        for hour in found.hours:
-            lo = max(hour.start, data.start or hour.start, data.since or hour.start)
-            hi = min(hour.start + timedelta(hours=1), now)
-            if hi <= lo:
-                continue
-            covered = sum(max(0.0, _overlap(lo, hi, a, b)) for a, b, _ in logged)
-            missing = hour.seconds - covered
-            for a, b in _free(lo, hi, logged):
-                if missing <= 0:
-                    break
-                end = min(b, a + timedelta(seconds=missing))
-                extra.append((a, end, hour.status))
-                missing -= (end - a).total_seconds()
-        if extra:
-            data.down = sorted([*data.down, *extra], key=lambda s: s[0])
-            _count_extra(data.days, extra, page=page, since=data.since, now=now)
-    return since
-
-
-def _overlap(lo: datetime, hi: datetime, a: datetime, b: datetime) -> float:
-    return (min(hi, b) - max(lo, a)).total_seconds()
-
-
-def _free(lo: datetime, hi: datetime, taken) -> list[tuple[datetime, datetime]]:
-    """The parts of [lo, hi) that no stretch of `taken` covers, in order."""
-    pieces, cursor = [], lo
-    for a, b, _ in sorted(taken, key=lambda s: s[0]):
-        if b <= cursor or a >= hi:
-            continue
-        if a > cursor:
-            pieces.append((cursor, a))
-        cursor = max(cursor, b)
-    if cursor < hi:
-        pieces.append((cursor, hi))
-    return pieces
-
-
-def _count_extra(days: list[UptimeDay], extra, *, page, since, now: datetime) -> None:
-    """Add the measured stretches to the page-zone days they fall on, then weigh and colour
-    those days again by the page's rules. Each day's bounds are its own local midnights
-    (a DST day is 23 or 25 hours long)."""
-    fields = {
-        "major_outage": "major_seconds",
-        "partial_outage": "partial_seconds",
-        "degraded_performance": "degraded_seconds",
-    }
-    weights = {
-        "major_seconds": 1.0,
-        "partial_seconds": float(page.partial_outage_weight),
-        "degraded_seconds": float(page.degraded_weight),
-    }
-    for day in days:
-        if not day.has_data:
-            continue
-        lo = datetime.combine(day.day, time.min, tzinfo=page.tz).astimezone(UTC)
-        hi = datetime.combine(day.day + timedelta(days=1), time.min, tzinfo=page.tz)
-        lo, hi = max(lo, since or lo), min(hi.astimezone(UTC), now)
-        added = False
-        for a, b, status in extra:
-            seconds = _overlap(lo, hi, a, b)
-            if seconds > 0:
-                name = fields[status]
-                setattr(day, name, getattr(day, name) + seconds)
-                added = True
-        if added:
-            day.downtime_seconds = sum(getattr(day, f) * w for f, w in weights.items())
-            day.level = uptime_level(day.downtime_seconds, page.thresholds)
