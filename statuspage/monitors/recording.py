@@ -10,6 +10,7 @@ is rare by design (N failures, M successes)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,8 @@ from statuspage.monitors.models import (
 )
 from statuspage.monitors.regions import home_region
 from statuspage.monitors.rollups import rollup_add_results
+
+log = logging.getLogger(__name__)
 
 # --- check slots: the lease --------------------------------------------------------------
 
@@ -256,11 +259,19 @@ def _conclude(monitors: dict[int, Monitor], candidates: dict[int, list[str]]) ->
         Monitor.objects.filter(pk__in=[m.pk for m in group]).update(verdict=verdict)
     for verdict, group in changed.items():
         for monitor in group:
-            first = monitor.verdict == Verdict.UNKNOWN
+            before = monitor.verdict
             monitor.verdict = verdict
-            if first and verdict == Verdict.UP:
+            if before == Verdict.UNKNOWN and verdict == Verdict.UP:
                 continue  # a new monitor that finds its target up changes nothing set by hand
-            _drive(monitor)
+            try:
+                with transaction.atomic():
+                    _drive(monitor)
+            except Exception:
+                # One component the service refuses must not cost the batch its results: this
+                # monitor keeps its old verdict, so the next result tries the change again.
+                log.exception("monitor %s could not change its component", monitor.public_id)
+                Monitor.objects.filter(pk=monitor.pk).update(verdict=before)
+                monitor.verdict = before
 
 
 def _drive(monitor: Monitor) -> None:

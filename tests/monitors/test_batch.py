@@ -185,3 +185,39 @@ def test_the_runner_keeps_results_in_batches(target, make_monitor, monkeypatch):
     assert MonitorResult.objects.count() == 5
     assert MonitorRun.objects.filter(done=True).count() == len(monitors)
     assert target.behaviour.hits == 5
+
+
+def test_a_component_the_service_refuses_costs_the_batch_nothing(
+    make_monitor, api, web, monkeypatch, caplog
+):
+    from statuspage.monitors import recording
+
+    broken = make_monitor(name="api", kind="tcp", host="127.0.0.1", port=9,
+                          failures_before_down=1, successes_before_up=1)  # fmt: skip
+    fine = make_monitor(name="web", component_id=web.public_id, kind="tcp", host="127.0.0.1",
+                        port=9, failures_before_down=1, successes_before_up=1)  # fmt: skip
+    real = recording.component_hook_apply
+
+    def refuse_api(*, component, **kwargs):
+        if component.pk == api.pk:
+            raise RuntimeError("the component service refused")
+        return real(component=component, **kwargs)
+
+    monkeypatch.setattr(recording, "component_hook_apply", refuse_api)
+    now = timezone.now()
+    slot = slot_of(now, 60)
+    kept = results_record(
+        region="default",
+        finished=[Finished(broken.pk, slot, DOWN), Finished(fine.pk, slot, DOWN)],
+        at=now,
+    )
+    assert len(kept) == 2 and MonitorResult.objects.count() == 2
+    assert status_of(web) == "major_outage"
+    assert status_of(api) == "operational"
+    # The refused monitor keeps its old verdict, so the next result tries again.
+    assert Monitor.objects.get(pk=broken.pk).verdict == Verdict.UNKNOWN
+    assert "could not change its component" in caplog.text
+    monkeypatch.setattr(recording, "component_hook_apply", real)
+    results_record(region="default", finished=[Finished(broken.pk, slot + 1, DOWN)], at=now)
+    assert status_of(api) == "major_outage"
+    assert Monitor.objects.get(pk=broken.pk).verdict == Verdict.DOWN
