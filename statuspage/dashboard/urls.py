@@ -15,6 +15,7 @@ from statuspage.dashboard.views import (
     templates,
     twofactor,
     upstream,
+    uptime_report,
 )
 
 urlpatterns = [
@@ -159,6 +160,13 @@ urlpatterns = [
     path("deliveries/replay/", subscribers.delivery_replay, name="dashboard-deliveries-replay"),
     path("deliveries/<int:pk>/", subscribers.delivery_detail, name="dashboard-delivery"),
     path("reach/", subscribers.reach, name="dashboard-reach"),
+    path("uptime-report/", uptime_report.uptime_report_page, name="dashboard-uptime-report"),
+    path(
+        "uptime-report/print/",
+        uptime_report.uptime_report_print,
+        name="dashboard-uptime-report-print",
+    ),
+    path("uptime-report.csv", uptime_report.uptime_report_csv, name="dashboard-uptime-report-csv"),
     path("monitors/", monitors.monitor_list, name="dashboard-monitor-list"),
     path("monitors/new/", monitors.monitor_edit, name="dashboard-monitor-new"),
     path("monitors/<int:pk>/", monitors.monitor_detail, name="dashboard-monitor"),

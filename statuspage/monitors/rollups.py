@@ -11,11 +11,11 @@ recent results; each resolution is kept as long as a chart or a report can ask f
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, FloatField, QuerySet, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 
@@ -124,3 +124,67 @@ def prune(*, now: datetime) -> dict[str, int]:
         ).delete()
         out[resolution.label] = deleted
     return out
+
+
+def rollup_add_results(results: Sequence[MonitorResult]) -> None:
+    """Count a batch of check results into every resolution's buckets: one upsert statement
+    for the whole batch (split only where the database caps a statement's parameters). Each
+    result is counted once: the caller passes only rows it has just inserted."""
+    buckets: dict[tuple[int, int, datetime], list[float | None]] = defaultdict(list)
+    for result in results:
+        latency = float(result.latency_ms) if result.ok and result.latency_ms is not None else None
+        for resolution in Resolution.values:
+            start = bucket_start(result.checked_at, resolution)
+            buckets[(result.monitor_id, resolution, start)].append(latency)
+    rows = []
+    for (monitor_id, resolution, start), points in sorted(buckets.items()):
+        values = [v for v in points if v is not None]
+        rows.append(
+            (
+                monitor_id,
+                resolution,
+                start,
+                len(values),
+                len(points) - len(values),
+                sum(values),
+                min(values) if values else None,
+                max(values) if values else None,
+            )
+        )
+    per_row = len(rows[0]) if rows else 1
+    cap = connection.features.max_query_params or 65535
+    step = max(1, cap // per_row)
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), step):
+            chunk = rows[i : i + step]
+            cursor.execute(_upsert_sql(len(chunk)), [v for row in chunk for v in _adapt(row)])
+
+
+def _adapt(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    # The connection's own adapter for the bucket's start (SQLite stores text).
+    start = connection.ops.adapt_datetimefield_value(row[2])
+    return (*row[:2], start, *row[3:])
+
+
+def _upsert_sql(rows: int) -> str:
+    """INSERT … ON CONFLICT DO UPDATE, which PostgreSQL and SQLite (3.24+) both speak, on
+    the partial unique index of monitor buckets. The minimum and maximum merge with CASE:
+    LEAST/GREATEST are PostgreSQL's, and SQLite's MIN/MAX of a NULL is NULL."""
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    one = "(%s, NULL, %s, %s, %s, %s, %s, %s, %s)"
+    # Only the table's own name and placeholders are formatted in; the values are parameters.
+    return (
+        f"INSERT INTO {table} (monitor_id, metric_id, resolution,"  # noqa: S608
+        " start, count, failed, total, minimum, maximum)"
+        f" VALUES {', '.join([one] * rows)}"
+        " ON CONFLICT (monitor_id, resolution, start) WHERE monitor_id IS NOT NULL DO UPDATE SET"
+        f" count = {table}.count + excluded.count,"
+        f" failed = {table}.failed + excluded.failed,"
+        f" total = {table}.total + excluded.total,"
+        f" minimum = CASE WHEN excluded.minimum IS NULL THEN {table}.minimum"
+        f" WHEN {table}.minimum IS NULL OR excluded.minimum < {table}.minimum"
+        f" THEN excluded.minimum ELSE {table}.minimum END,"
+        f" maximum = CASE WHEN excluded.maximum IS NULL THEN {table}.maximum"
+        f" WHEN {table}.maximum IS NULL OR excluded.maximum > {table}.maximum"
+        f" THEN excluded.maximum ELSE {table}.maximum END"
+    )

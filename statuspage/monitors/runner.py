@@ -18,9 +18,13 @@ from django.utils import timezone
 
 from statuspage.monitors import checks
 from statuspage.monitors.models import Monitor, MonitorRun
+from statuspage.monitors.recording import Finished, results_record, runs_claim
 from statuspage.monitors.regions import home_region
 from statuspage.monitors.rules import slot_of
-from statuspage.monitors.services import result_record, run_claim
+
+# Results kept per transaction: a batch costs the same dozen statements at any size; this
+# bounds how long it holds the page lock and each statement's parameters.
+RESULT_BATCH = 500
 
 
 @dataclass
@@ -101,31 +105,36 @@ async def _run_all(probes: list[checks.Probe]) -> list[checks.Outcome]:
 
 
 def run_due(*, region: str | None = None, now: datetime | None = None) -> RunReport:
-    """Run every due check of `region` (this process's MONITOR_REGION by default) once."""
+    """Run every due check of `region` (this process's MONITOR_REGION by default) once:
+    claim the due slots in one batch, run the claimed checks together, keep their results
+    RESULT_BATCH at a time."""
     region = region or settings.MONITOR_REGION
     now = now or timezone.now()
     report = RunReport(region=region)
     due = due_checks(region, now)
     report.due = len(due)
-    worker = worker_name()
-    claimed = []
-    for monitor, slot in due:
-        if run_claim(monitor=monitor, region=region, slot=slot, worker=worker, now=now):
-            claimed.append((monitor, slot))
-        else:
-            report.taken_elsewhere += 1
+    held = runs_claim(region=region, due=due, worker=worker_name(), now=now)
+    claimed = [(m, slot) for m, slot in due if (m.pk, slot) in held]
+    report.taken_elsewhere = len(due) - len(claimed)
     if not claimed:
         return report
     # Heartbeats need no network: they are judged at the tick's instant like the rest.
     outcomes = asyncio.run(_run_all([probe_of(m, now) for m, _ in claimed]))
     checked_at = timezone.now()
-    for (monitor, slot), outcome in zip(claimed, outcomes, strict=True):
-        result_record(
-            monitor_id=monitor.pk, region=region, slot=slot, outcome=outcome, at=checked_at
+    finished = [
+        Finished(monitor.pk, slot, outcome)
+        for (monitor, slot), outcome in zip(claimed, outcomes, strict=True)
+    ]
+    for start in range(0, len(finished), RESULT_BATCH):
+        results_record(
+            region=region, finished=finished[start : start + RESULT_BATCH], at=checked_at
         )
-        report.checked += 1
-        if not outcome.ok:
-            report.failures.append(f"{monitor.name}: {outcome.detail}")
+    report.checked = len(finished)
+    report.failures = [
+        f"{monitor.name}: {outcome.detail}"
+        for (monitor, _), outcome in zip(claimed, outcomes, strict=True)
+        if not outcome.ok
+    ]
     return report
 
 

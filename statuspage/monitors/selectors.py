@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from statuspage.monitors.models import Metric, Monitor, MonitorResult
+from django.db.models import Min, Q, QuerySet
+
+from incidents.enums import COMPONENT_SEVERITY, ComponentStatus
+from statuspage.monitors.models import Metric, Monitor, MonitorResult, Resolution, Rollup
 
 
 def monitors() -> QuerySet[Monitor]:
@@ -50,3 +55,73 @@ def metrics() -> QuerySet[Metric]:
 
 def metric_by_public_id(public_id: str) -> Metric | None:
     return metrics().filter(public_id=public_id).first()
+
+
+@dataclass(frozen=True)
+class MeasuredHour:
+    """An hour in which a component's monitors failed: its start (UTC), the down seconds
+    measured in it (failed checks x interval, per region, at most the hour) and the outage
+    kind the failing monitor sets."""
+
+    start: datetime
+    seconds: float
+    status: str
+
+
+@dataclass
+class Measured:
+    """What a component's monitors measured: since when (their first hourly rollup) and the
+    hours with failures in the asked window."""
+
+    since: datetime
+    hours: list[MeasuredHour] = field(default_factory=list)
+
+
+def measured_downtime(
+    component_ids: Collection[int], *, start: datetime, end: datetime
+) -> dict[int, Measured]:
+    """For each component that has enabled monitors with results, its measured down hours
+    from `start` to `end`, from the hourly rollups: two queries, whatever the counts. Several
+    monitors on one component: each hour counts the one that was down longest (the worst)."""
+    if not component_ids:
+        return {}
+    monitors = {
+        row["pk"]: row
+        for row in Monitor.objects.filter(component_id__in=component_ids, enabled=True)
+        .annotate(first_hour=Min("rollups__start", filter=Q(rollups__resolution=Resolution.HOUR)))
+        .filter(first_hour__isnull=False)
+        .values("pk", "component_id", "interval_seconds", "regions", "failure_status", "first_hour")
+    }
+    out: dict[int, Measured] = {}
+    for row in monitors.values():
+        known = out.get(row["component_id"])
+        if known is None or row["first_hour"] < known.since:
+            out[row["component_id"]] = Measured(since=row["first_hour"])
+    if not out:
+        return out
+    worst: dict[tuple[int, datetime], MeasuredHour] = {}
+    failing = Rollup.objects.filter(
+        monitor_id__in=list(monitors),
+        resolution=Resolution.HOUR,
+        start__gte=start - timedelta(hours=1),
+        start__lt=end,
+        failed__gt=0,
+    ).values_list("monitor_id", "start", "failed")
+    for monitor_id, hour, failed in failing:
+        row = monitors[monitor_id]
+        regions = max(1, len(row["regions"] or []))
+        seconds = min(3600.0, failed * row["interval_seconds"] / regions)
+        key = (row["component_id"], hour)
+        here = MeasuredHour(hour, seconds, row["failure_status"])
+        if key not in worst or _heavier(here, worst[key]):
+            worst[key] = here
+    for (component_id, _), hour_row in sorted(worst.items(), key=lambda kv: kv[1].start):
+        out[component_id].hours.append(hour_row)
+    return out
+
+
+def _heavier(a: MeasuredHour, b: MeasuredHour) -> bool:
+    return (a.seconds, COMPONENT_SEVERITY[ComponentStatus(a.status)]) > (
+        b.seconds,
+        COMPONENT_SEVERITY[ComponentStatus(b.status)],
+    )

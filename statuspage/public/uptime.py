@@ -19,8 +19,12 @@ from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 from markupsafe import Markup, escape
 
 from incidents.selectors import ComponentUptime, IncidentRef, UptimeDay, refs_by_day
+from statuspage.monitors.uptime import daily, with_measured
 from statuspage.public.finished_days import Finished
 from statuspage.public.templating import duration, format_date, format_percent_floor
+
+# The bars count what monitors measured (statuspage/monitors/uptime.py) as the views ask.
+__all__ = ["daily", "with_measured"]
 
 KIND_CODES = {"major_outage": "M", "partial_outage": "P", "degraded_performance": "D"}
 # The outage types of a day, worst first: (UptimeDay field, words; translated when shown).
@@ -78,6 +82,8 @@ class Bar:
     refs: Markup
     figure: str
     days: int
+    # "Measured by monitors since" this date (formatted), when monitors feed the bar.
+    measured_since: str = ""
 
 
 def bars(
@@ -89,6 +95,7 @@ def bars(
     days: int,
     tz,
     finished: Mapping[int, Finished],
+    measured: Mapping[int, date] | None = None,
 ) -> tuple[dict[int, Bar], dict[int, Finished]]:
     """Each component's bar, and the finished days counted here that were not in `finished`
     (for the caller to store). A component in `finished` has only today in `uptime`."""
@@ -114,8 +121,13 @@ def bars(
             refs=refs_list(touching),
             figure=uptime_figure(percent(tracked, downtime)),
             days=days,
+            measured_since=_measured_words((measured or {}).get(component.id)),
         )
     return out, fresh
+
+
+def _measured_words(since: date | None) -> str:
+    return format_date(since) if since is not None else ""
 
 
 def finished_entry(days: Sequence[UptimeDay], by_day: dict) -> Finished:

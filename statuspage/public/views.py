@@ -84,16 +84,18 @@ def render_index(request, page, language_code: str | None = None, **extra) -> Ht
     past = [*selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS), page), *unresolved]
     visible = presenters.visible_entries(tree)
     finished = finished_days.load(showcased, page=page, today=today, days=UPTIME_DAYS)
+    data, measured = uptime.daily(
+        showcased, page=page, days=UPTIME_DAYS, now=now, only_today=finished.keys()
+    )
     bars, fresh = uptime.bars(
         showcased,
-        selectors.uptime_daily(
-            showcased, page=page, days=UPTIME_DAYS, now=now, only_today=finished.keys()
-        ),
+        data,
         selectors.incidents_touching(showcased, page=page, days=UPTIME_DAYS, now=now),
         today=today,
         days=UPTIME_DAYS,
         tz=page.tz,
         finished=finished,
+        measured=measured,
     )
     finished_days.store(fresh, showcased, page=page, today=today, days=UPTIME_DAYS)
     context = {
@@ -319,9 +321,7 @@ def _count(counted, chosen, *, page, today, now, days: int):
     finished = finished_days.load(counted, page=page, today=today, days=UPTIME_DAYS)
     if chosen is not None:
         finished.pop(chosen.id, None)
-    data = selectors.uptime_daily(
-        counted, page=page, days=days, now=now, only_today=finished.keys()
-    )
+    data, _ = uptime.daily(counted, page=page, days=days, now=now, only_today=finished.keys())
     _store_finished(counted, data, finished, page=page, today=today, now=now)
     return data, uptime.sums(counted, data, finished, days=UPTIME_DAYS)
 

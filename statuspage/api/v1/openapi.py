@@ -26,6 +26,7 @@ MODULES = [
     "statuspage.api.v1.integrations",
     "statuspage.api.v1.monitors",
     "statuspage.api.v1.metrics",
+    "statuspage.api.v1.uptime_report",
 ]
 
 OPENAPI_PATHS = {

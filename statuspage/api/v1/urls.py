@@ -22,6 +22,7 @@ from statuspage.api.v1 import (
     subscribers,
     templates,
     unsupported,
+    uptime_report,
 )
 from statuspage.api.v1.http import ApiError, error_response
 
@@ -95,6 +96,7 @@ ROUTES = [
         "api-v1-incident-update",
     ),
     (PAGE + "incident_templates", templates.template_list, "api-v1-templates"),
+    (PAGE + "uptime-report", uptime_report.uptime_report_view, "api-v1-uptime-report"),
     (PAGE + "monitors", monitors.monitor_list, "api-v1-monitors"),
     (PAGE + "monitors/<id:monitor_id>", monitors.monitor_detail, "api-v1-monitor"),
     (PAGE + "metrics_providers", metrics.provider_list, "api-v1-metrics-providers"),
