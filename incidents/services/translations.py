@@ -27,7 +27,7 @@ from incidents.services.common import Actor, audit_record, page_lock, public_cha
 # The same ceilings as the originals' (the API's and the incident form's).
 LIMITS = {"name": 200, "body": 50_000}
 
-T = TypeVar("T", Incident, IncidentUpdate, Maintenance, MaintenanceUpdate)
+T = TypeVar("T", bound=Incident | IncidentUpdate | Maintenance | MaintenanceUpdate)
 TranslationsInput = Mapping[str, Mapping[str, object] | None]
 
 
@@ -49,7 +49,7 @@ def translations_set(*, obj: T, translations: TranslationsInput, actor: Actor) -
     with transaction.atomic():
         page, touched = _owner(obj)
         page_lock(page.pk)
-        obj = type(obj).objects.get(pk=obj.pk)
+        obj.refresh_from_db(fields=["translations"])  # as it is under the lock
         field = translated_field(obj)
         merged = dict(obj.translations or {})
         for code, entry in _validated(translations, field, page).items():
