@@ -128,3 +128,30 @@ def test_a_window_name_translation_is_accepted(v1, page_url, api):
     data = response.json()
     assert data["translations"] == {"de": {"name": "Datenbank-Upgrade"}}
     assert data["incident_updates"][0]["translations"] == {"de": {"body": "Wir aktualisieren."}}
+
+
+def test_a_window_update_posted_by_patch_takes_its_body_translation(v1, page_url, api):
+    client = v1(Role.RESPONDER)
+    start = timezone.now() + timedelta(hours=1)
+    created = _create(
+        client,
+        page_url,
+        name="Database upgrade",
+        scheduled_for=start.isoformat(),
+        scheduled_until=(start + timedelta(hours=1)).isoformat(),
+    ).json()
+    response = client.patch(
+        page_url(f"incidents/{created['id']}"),
+        {
+            "incident": {
+                "status": "in_progress",
+                "body": "Started.",
+                "translations": {"de": {"name": "Datenbank-Upgrade", "body": "Begonnen."}},
+            }
+        },
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["translations"] == {"de": {"name": "Datenbank-Upgrade"}}
+    assert data["incident_updates"][0]["body"] == "Started."
+    assert data["incident_updates"][0]["translations"] == {"de": {"body": "Begonnen."}}
