@@ -37,3 +37,15 @@ def bcp47(code: str) -> str:
     if not tail:
         return head
     return f"{head}-{tail.upper() if len(tail) == 2 else tail.title()}"
+
+
+def translated(translations: object, code: str | None, field: str) -> str | None:
+    """The operator's `field` text in language `code` from a `translations` value
+    ({"de": {"body": "..."}}), or None when there is none (the original stands)."""
+    if not code or not isinstance(translations, dict):
+        return None
+    entry = translations.get(code)
+    if not isinstance(entry, dict):
+        return None
+    value = entry.get(field)
+    return value if isinstance(value, str) and value else None

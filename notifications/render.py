@@ -31,6 +31,7 @@ from markupsafe import Markup
 from incidents import markdown, selectors, wire
 from incidents.enums import ComponentStatus, IncidentStatus, MaintenanceStatus
 from incidents.events import EventKind
+from incidents.languages import translated
 from incidents.models import (
     ComponentStatusChange,
     Incident,
@@ -125,6 +126,10 @@ class EventView:
     path: str = ""
     window_bounds: tuple[str, str] | None = None
     change: tuple[str, str] | None = None
+    # The operator's translations of the title (the incident's or window's name) and of the
+    # body (the update's): {"de": {"name": ...}} and {"de": {"body": ...}}.
+    title_translations: Mapping[str, object] = field(default_factory=dict)
+    body_translations: Mapping[str, object] = field(default_factory=dict)
     # Resolved once per batch: templates by name, URL patterns split around the token, and
     # the email parts rendered with placeholder links.
     _templates: dict[str, Template] = field(default_factory=dict, repr=False)
@@ -158,6 +163,9 @@ class EventView:
                 view.window = _window_text(gettext(WINDOW), self.window_bounds)
             if self.change:
                 view.title = _component_title(*self.change)
+            # The operator's words in `code` where written, else the original's.
+            view.title = translated(self.title_translations, code, "name") or view.title
+            view.body = translated(self.body_translations, code, "body") or view.body
         return view
 
     @property
@@ -174,14 +182,14 @@ class EventView:
     @functools.cached_property
     def body_html(self) -> Markup:
         """The body's Markdown, rendered and sanitised, with the email's inline styles."""
-        if self._source is not None:
+        if self._source is not None and self._source.body == self.body:
             return self._source.body_html
         return email_style.inline_markdown(markdown.render_markdown(self.body))
 
     @functools.cached_property
     def body_text(self) -> str:
         """The body's Markdown as text a person reads as it is (no `**`, links with URLs)."""
-        if self._source is not None:
+        if self._source is not None and self._source.body == self.body:
             return self._source.body_text
         return markdown.render_text(self.body)
 
@@ -310,6 +318,8 @@ def _describe_incident(
     # the incident resolved still says what the update said.
     view.status = update.status if update else incident.status
     view.body = update.body if update else incident.postmortem_body
+    view.title_translations = incident.translations or {}
+    view.body_translations = (update.translations or {}) if update else {}
     view.payload = {"incident": wire.incident_full(ctx, incident)}
     view.permalink = wire.public_url(ctx.page, "incidents", incident.public_id)
     view.components = _components(view.payload["incident"]["components"])
@@ -355,6 +365,8 @@ def _describe_maintenance(
     else:
         view.status = update.status if update else maintenance.status
     view.body = update.body if update else ""
+    view.title_translations = maintenance.translations or {}
+    view.body_translations = (update.translations or {}) if update else {}
     view.window_bounds = _window(maintenance)
     view.window = _window_text(WINDOW, view.window_bounds)
     view.payload = {"incident": wire.incident_full(ctx, maintenance)}

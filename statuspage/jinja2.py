@@ -9,7 +9,7 @@ from markupsafe import Markup
 from statuspage import page_routing
 from statuspage.brand import brand_assets
 from statuspage.markdown import render_markdown, render_plain
-from statuspage.public import language, templating, words
+from statuspage.public import language, templating, translations, words
 
 
 def environment(**options) -> Environment:
@@ -55,6 +55,9 @@ def environment(**options) -> Environment:
         impact=words.impact,
         impact_phrase=words.impact_phrase,
         month=templating.format_month,
+        # Operator-written translations: `incident|tname`, `update|tbody(page)`.
+        tname=translations.name,
+        tbody=translations.body,
     )
     return env
 

@@ -39,6 +39,9 @@ class Incident(PublicIdModel):
     monitoring_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     backfilled = models.BooleanField(default=False)
+    # Operator-written translations of the name: {"de": {"name": "..."}} (incidents/services/
+    # translations.py writes them; readers and subscribers in another language get theirs).
+    translations = models.JSONField(default=dict, blank=True)
     postmortem_draft = models.TextField(blank=True, default="")
     postmortem_body = models.TextField(blank=True, default="")
     postmortem_published_at = models.DateTimeField(null=True, blank=True)
@@ -106,6 +109,8 @@ class UpdateBase(PublicIdModel):
     body = models.TextField(help_text="Markdown.")
     display_at = models.DateTimeField(default=timezone.now)
     deliver_notifications = models.BooleanField(default=True)
+    # Operator-written translations of the body: {"de": {"body": "..."}}.
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -155,6 +160,8 @@ class Maintenance(PublicIdModel):
     # A cancelled window ends as "completed" in the public JSON (Statuspage has no cancelled
     # state); this field tells the two apart for our own pages and notifications.
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Operator-written translations of the name: {"de": {"name": "..."}}.
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -54,6 +54,11 @@ from incidents.services.maintenance import (
 from incidents.services.ordering import page_entry_move
 from incidents.services.page_settings import page_update
 from incidents.services.templates import incident_template_delete, incident_template_save
+from incidents.services.translations import (
+    translated_field,
+    translation_languages,
+    translations_set,
+)
 
 __all__ = [
     "SYSTEM",
@@ -94,4 +99,7 @@ __all__ = [
     "page_lock",
     "page_update",
     "public_changed",
+    "translated_field",
+    "translation_languages",
+    "translations_set",
 ]

@@ -81,6 +81,11 @@ urlpatterns = [
         name="dashboard-incident-update-edit",
     ),
     path(
+        "incidents/updates/<str:public_id>/translate/",
+        incidents.update_translate,
+        name="dashboard-incident-update-translate",
+    ),
+    path(
         "incidents/<str:public_id>/postmortem/",
         incidents.postmortem,
         name="dashboard-incident-postmortem",

@@ -34,7 +34,7 @@ def test_status_frame_takes_a_theme_each_cached_as_its_own_document(client, page
     assert response.status_code == 200
     assert_frameable_by_anyone(response)
     html = response.content.decode()
-    assert f'<html lang="en" data-theme="{theme}" data-refresh="60">' in html
+    assert f'<html lang="en" dir="ltr" data-theme="{theme}" data-refresh="60">' in html
     assert '<link rel="stylesheet" href="/static/public/status.css">' in html
     assert ("embed transparent" in html) == (theme == "transparent")
     # The theme is part of the cache key: another theme is not served this document.

@@ -93,6 +93,14 @@ def _status_body(status: str) -> str:
 
 
 def create(data: dict, actor) -> Incident | Maintenance:
+    translations = _translations(data)
+    with transaction.atomic():
+        created = _create(data, actor)
+        _translate(created, translations, actor, updates_before=0)
+    return created
+
+
+def _create(data: dict, actor) -> Incident | Maintenance:
     name = _name(data, required=True)
     notify = f.boolean(data, "deliver_notifications", True)
     body = f.text(data, "body", max_length=50_000, default="") or ""
@@ -167,6 +175,64 @@ def _schedule(data: dict, *, name: str, body: str, notify: bool, actor) -> Maint
                 notify=notify,
             )
     return maintenance
+
+
+def patch(obj: Incident | Maintenance, data: dict, actor) -> None:
+    """A PATCH of an incident or a window, and the translations it carries (the names' for the
+    object, the bodies' for the update this request posts)."""
+    translations = _translations(data)
+    before = _newest_update_id(obj)
+    with transaction.atomic():
+        if isinstance(obj, Maintenance):
+            patch_maintenance(obj, data, actor)
+        else:
+            patch_incident(obj, data, actor)
+        _translate(obj, translations, actor, updates_before=before)
+
+
+def _translations(data: dict) -> dict[str, dict | None]:
+    """Our extension: {"de": {"name": "...", "body": "..."}}; the domain checks languages and
+    text, this checks the shape."""
+    value = data.get("translations")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ApiError.field("translations", 'translations must be an object: {"de": {...}}.')
+    for code, entry in value.items():
+        if entry is not None and (not isinstance(entry, dict) or not set(entry) <= _TRANSLATED):
+            raise ApiError.field(
+                f"translations.{str(code)[:20]}",
+                'A translation is {"name": "...", "body": "..."} (either or both), or null.',
+            )
+    return value
+
+
+_TRANSLATED = frozenset({"name", "body"})
+
+
+def _newest_update_id(obj: Incident | Maintenance) -> int:
+    return obj.updates.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _translate(
+    obj: Incident | Maintenance, translations: dict[str, dict | None], actor, *, updates_before: int
+) -> None:
+    names = {
+        c: None if e is None else {"name": e["name"]}
+        for c, e in translations.items()
+        if e is None or "name" in e
+    }
+    bodies = {c: {"body": e["body"]} for c, e in translations.items() if e and "body" in e}
+    if names:
+        services.translations_set(obj=obj, translations=names, actor=actor)
+    if not bodies:
+        return
+    posted = obj.updates.filter(id__gt=updates_before).order_by("-id").first()
+    if posted is None:
+        raise ApiError.field(
+            "translations", "A body translation needs an update posted by the same request."
+        )
+    services.translations_set(obj=posted, translations=bodies, actor=actor)
 
 
 def patch_incident(incident: Incident, data: dict, actor) -> None:
@@ -248,9 +314,21 @@ def update_edit(update, data: dict, actor):
     body = f.text(data, "body", max_length=50_000, default=None)
     display_at = f.moment(data, "display_at", None)
     deliver = f.boolean(data, "deliver_notifications", None)
-    return services.incident_update_edit(
-        update=update, body=body, actor=actor, display_at=display_at, deliver_notifications=deliver
-    )
+    translations = _translations(data)
+    if any(entry and "name" in entry for entry in translations.values()):
+        raise ApiError.field("translations", "An update's translation has a body, not a name.")
+    with transaction.atomic():
+        if body is not None or display_at is not None or deliver is not None:
+            update = services.incident_update_edit(
+                update=update,
+                body=body,
+                actor=actor,
+                display_at=display_at,
+                deliver_notifications=deliver,
+            )
+        if translations:
+            update = services.translations_set(obj=update, translations=translations, actor=actor)
+    return update
 
 
-__all__ = ["create", "patch_incident", "patch_maintenance", "update_edit"]
+__all__ = ["create", "patch", "patch_incident", "patch_maintenance", "update_edit"]

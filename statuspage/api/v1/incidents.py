@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from incidents import selectors, services, wire
+from incidents import selectors, services
 from incidents.models import Incident, IncidentUpdate, Maintenance
 from statuspage.access.models import Scope
 from statuspage.api.v1 import incident_writes as writes
@@ -109,11 +109,7 @@ def incident_detail(request: ApiRequest, incident_id: str) -> HttpResponse:
         else:
             services.incident_delete(incident=obj, actor=request.api_actor)
         return json_response(data)
-    data = read(request, INCIDENT)
-    if isinstance(obj, Maintenance):
-        writes.patch_maintenance(obj, data, request.api_actor)
-    else:
-        writes.patch_incident(obj, data, request.api_actor)
+    writes.patch(obj, read(request, INCIDENT), request.api_actor)
     return _one(obj)
 
 
@@ -123,7 +119,7 @@ def incident_update_detail(request: ApiRequest, incident_id: str, update_id: str
         public_id=update_id, incident__public_id=incident_id
     )
     update = writes.update_edit(update, read(request, INCIDENT_UPDATE), request.api_actor)
-    return json_response(wire.update_dict(update, incident_id, selectors.page_get()))
+    return json_response(ser.incident_update(update, incident_id))
 
 
 _TAGS = ["incidents"]

@@ -155,6 +155,26 @@ _INCIDENT = _obj(
 
 _BOOL_IN = {"type": ["boolean", "string"]}
 
+
+def _translations(*texts: str) -> dict:
+    """Our extension (Statuspage clients ignore it): operator-written translations by language
+    code ("de", "pt-br"), each of the page's offered languages but its own; null removes one."""
+    entry = {
+        "type": ["object", "null"],
+        "properties": {t: {"type": "string", "minLength": 1} for t in texts},
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "description": "Translations by language code (an extension of this API).",
+        "additionalProperties": entry,
+    }
+
+
+# Shown on every incident and update, but not required of Statuspage-shaped documents.
+_INCIDENT["properties"]["translations"] = _translations("name")
+_UPDATE["properties"]["translations"] = _translations("body")
+
 SCHEMAS: dict[str, dict] = {
     "Error": {
         "type": "object",
@@ -246,6 +266,8 @@ SCHEMAS: dict[str, dict] = {
             "scheduled_remind_prior": _BOOL_IN,
             "scheduled_auto_in_progress": _BOOL_IN,
             "scheduled_auto_completed": _BOOL_IN,
+            # "body" translates the update this request posts.
+            "translations": _translations("name", "body"),
         },
         required=False,
     ),
@@ -254,6 +276,7 @@ SCHEMAS: dict[str, dict] = {
             "body": {"type": "string"},
             "display_at": {"type": "string", "format": "date-time"},
             "deliver_notifications": _BOOL_IN,
+            "translations": _translations("body"),
         },
         required=False,
     ),

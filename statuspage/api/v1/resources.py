@@ -61,6 +61,8 @@ INCIDENT = Resource(
             "status",
             "impact_override",
             "body",
+            # Our extension (not in Atlassian's description): {"de": {"name", "body"}}.
+            "translations",
             "components",
             "component_ids",
             "deliver_notifications",
@@ -104,7 +106,7 @@ INCIDENT = Resource(
 
 INCIDENT_UPDATE = Resource(
     name="incident_update",
-    fields=frozenset({"body", "display_at", "deliver_notifications"}),
+    fields=frozenset({"body", "display_at", "deliver_notifications", "translations"}),
     ignored={"wants_twitter_update": ("boolean", _TWITTER)},
 )
 

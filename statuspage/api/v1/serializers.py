@@ -4,8 +4,8 @@ public v2 documents and the webhooks; this layer only adds what the management A
 
 from __future__ import annotations
 
-from incidents import wire
-from incidents.models import Incident, Maintenance
+from incidents import selectors, wire
+from incidents.models import Incident, IncidentUpdate, Maintenance
 
 # What every object needs: the page and the serialized component rows (one tree load).
 Context = wire.Context
@@ -37,9 +37,23 @@ def any_incident(ctx: Context, obj: Incident | Maintenance) -> dict:
         # As on Statuspage, the management API shows an unpublished postmortem's text, with
         # no publication time (the public documents and webhooks never show a draft).
         full["postmortem_body"] = obj.postmortem_draft
+    # Our extension (Statuspage clients ignore it): the name's translations on the object,
+    # each body's on its update.
+    translated = {u.public_id: u.translations for u in obj.updates.all()}  # prefetched
+    for update in full["incident_updates"]:
+        update["translations"] = translated.get(update["id"]) or {}  # type: ignore[typeddict-unknown-key]
     return {
         **full,
+        "translations": obj.translations or {},
         "postmortem_body_last_updated_at": None,
         "metadata": {},
         "scheduled_reminded_at": ctx.ts(reminded_at),
+    }
+
+
+def incident_update(update: IncidentUpdate, incident_id: str) -> dict:
+    """An update as the management API shows it: the shared shape, plus its translations."""
+    return {
+        **wire.update_dict(update, incident_id, selectors.page_get()),
+        "translations": update.translations or {},
     }

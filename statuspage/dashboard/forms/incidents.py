@@ -60,6 +60,26 @@ class UpdateEditForm(forms.Form):
     body = body_field()
 
 
+class TranslationForm(forms.Form):
+    """One language's translation of an update's message, and of its incident's name."""
+
+    language = forms.ChoiceField()
+    name = forms.CharField(
+        label="Incident name", required=False, max_length=200, help_text="Leave empty to keep."
+    )
+    body = body_field(label="Message", required=False)
+
+    def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = languages  # type: ignore[attr-defined]
+
+    def clean(self):
+        data = super().clean() or {}
+        if not (data.get("name") or "").strip() and not (data.get("body") or "").strip():
+            raise forms.ValidationError("Give a translated name, message or both.")
+        return data
+
+
 class IncidentReopenForm(IncidentUpdateForm):
     """Reopening: the statuses it had are offered again; its impact stays as computed."""
 
