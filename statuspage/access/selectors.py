@@ -130,9 +130,27 @@ def api_key_find(raw: str) -> ApiKey | None:
 
 def key_allows(key: ApiKey, scope: str, page: Page | int | None = None) -> bool:
     """The key holds `scope` and its owner's current role (on `page`, when given) still
-    allows it."""
+    allows it. Without a page (routes that act wherever a component id leads, such as the
+    integrations), only a key of every page with an install-wide role qualifies: a key
+    scoped to some pages must not reach another page's objects through them."""
+    if page is None and not key.all_pages:
+        return False
     role = role_of(key.owner, page)
     return scope in key.scopes and role is not None and role.rank >= SCOPE_ROLE[Scope(scope)].rank
+
+
+def key_allows_somewhere(key: ApiKey, scope: str) -> bool:
+    """The key holds `scope` and its owner's role allows it on at least one page the key
+    sees (for routes that name no page and show only the key's pages: the page list)."""
+    if scope not in key.scopes:
+        return False
+    needed = SCOPE_ROLE[Scope(scope)].rank
+    pages = key_pages(key)
+    install = role_of(key.owner)
+    if install is not None and install.rank >= needed:
+        return pages.exists()
+    rows = PageMembership.objects.filter(user=key.owner, page__in=pages)
+    return any(Role(r.role).rank >= needed for r in rows)
 
 
 def actor_for_key(key: ApiKey) -> Actor:
