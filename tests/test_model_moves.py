@@ -151,3 +151,25 @@ def test_content_types_and_permissions_move_with_the_models(old_install):
         assert moved.pk == old_install["content_types"][model]
         assert not ContentType.objects.filter(app_label=before, model=model).exists()
         assert Permission.objects.filter(content_type=moved, codename=f"view_{model}").exists()
+
+
+def test_existing_keys_and_admins_become_install_wide():
+    """access 0002: a key from before per-page access sees every page, an admin owns."""
+    executor = migrate([("access", "0001_initial")])
+    try:
+        apps = executor.loader.project_state([("access", "0001_initial")]).apps
+        User = apps.get_model("auth", "User")
+        admin = User.objects.create(username="ada", is_active=True)
+        viewer = User.objects.create(username="vic", is_active=True)
+        apps.get_model("access", "Membership").objects.create(user=admin, role="admin")
+        apps.get_model("access", "Membership").objects.create(user=viewer, role="viewer")
+        apps.get_model("access", "ApiKey").objects.create(
+            name="old", owner=admin, scopes=["read"], prefix="abcd1234", digest="x" * 64
+        )
+    finally:
+        migrate(latest())
+    from statuspage.access.models import ApiKey
+
+    assert ApiKey.objects.get(prefix="abcd1234").all_pages
+    assert Membership.objects.get(user__username="ada").owner
+    assert not Membership.objects.get(user__username="vic").owner

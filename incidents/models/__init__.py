@@ -27,7 +27,14 @@ from incidents.models.events import (
     MaintenanceUpdate,
     UpdateBase,
 )
-from incidents.models.pages import Page, PageHost, default_page_id, page_field, validate_host
+from incidents.models.pages import (
+    Page,
+    PageHost,
+    Visibility,
+    default_page_id,
+    page_field,
+    validate_host,
+)
 from incidents.models.records import AuditEntry, PublicChange
 
 __all__ = [
@@ -39,6 +46,7 @@ __all__ = [
     "CheckedModel",
     "PublicIdModel",
     "validate_host",
+    "Visibility",
     "default_page_id",
     "Page",
     "PageHost",

@@ -43,6 +43,12 @@ def default_page_id() -> int | None:
     return Page.objects.order_by("id").values_list("id", flat=True).first()
 
 
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    PRIVATE = "private", "Private (sign-in required)"
+    AUDIENCE = "audience", "Audience-specific"
+
+
 class Page(PublicIdModel):
     """One status page. An install holds any number; the oldest is the default page (served
     where no host name or path prefix names another, see docs/pages.md)."""
@@ -100,6 +106,11 @@ class Page(PublicIdModel):
     # --- end branding ---
     # Statuspage never notifies a component status change made outside an incident; this page
     # may (each change still carries the operator's own "notify" choice).
+    # Who may read the page: everyone, signed-in readers only, or readers by audience.
+    # Stored and returned by the management API; not enforced yet (docs/pages.md).
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
     notify_component_changes = models.BooleanField(
         default=False,
         verbose_name="Notify subscribers of component status changes outside incidents",

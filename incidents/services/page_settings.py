@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidents import branding
 from incidents.errors import ServiceError
-from incidents.models import Page
+from incidents.models import Page, PageHost, validate_host
 from incidents.services.common import (
     Actor,
     PageRef,
@@ -35,6 +35,7 @@ PAGE_FIELDS = (
     "status_colors",
     "custom_css",
     "footer_links",
+    "visibility",
 )
 # Set through `logo_image` / `favicon_image` (checked bytes) or cleared with "": never a name
 # from outside, which could point at any stored file.
@@ -54,7 +55,11 @@ def page_update(
 
     `logo_image` / `favicon_image` are uploaded files' bytes: decoded and checked here, stored
     only once every other value is valid, so a refused change writes nothing and leaves the
-    old images in place. `page_ref` names the page (None: the default page)."""
+    old images in place. `page_ref` names the page (None: the default page). `hosts`, when
+    given, replaces the host names the page answers on."""
+    hosts = fields.pop("hosts", None)
+    if hosts is not None and not isinstance(hosts, list):
+        raise ServiceError("hosts must be a list of host names.", field="hosts")
     unknown = set(fields) - set(PAGE_FIELDS)
     if unknown:
         raise ServiceError(f"Cannot change {', '.join(sorted(unknown))} here.")
@@ -62,9 +67,13 @@ def page_update(
         if fields.get(name, "") != "":
             raise ServiceError(f"Upload the {name}; it cannot be named.", field=name)
     images = _checked_images(logo=logo_image, favicon=favicon_image)
+    wanted_hosts = None if hosts is None else _checked_hosts(hosts)
     with transaction.atomic():
         page = page_lock(page_ref)
         before = _audit_values(page)
+        if wanted_hosts is not None:
+            before["hosts"] = _hosts_of(page)
+            _hosts_set(page, wanted_hosts)
         for name, value in fields.items():
             setattr(page, name, value)
         try:
@@ -82,6 +91,8 @@ def page_update(
         page.updated_at = timezone.now()
         page.save()
         after = _audit_values(page)
+        if wanted_hosts is not None:
+            after["hosts"] = wanted_hosts
         # Only what changed: custom CSS alone may be 20 KB, repeated in every entry otherwise.
         changed = [k for k in after if after[k] != before[k]]
         audit_record(
@@ -93,6 +104,35 @@ def page_update(
         )
         public_changed(page=page)
     return page
+
+
+def _checked_hosts(hosts: list[str]) -> list[str]:
+    """Host names as a Host header carries them: lowercase, without port, each once."""
+    out: list[str] = []
+    for raw in hosts:
+        host = str(raw).strip().lower()
+        try:
+            validate_host(host)
+        except ValidationError as exc:
+            raise ServiceError(" ".join(exc.messages), field="hosts") from None
+        if host not in out:
+            out.append(host)
+    return out
+
+
+def _hosts_of(page: Page) -> list[str]:
+    return list(page.hosts.order_by("id").values_list("host", flat=True))
+
+
+def _hosts_set(page: Page, hosts: list[str]) -> None:
+    taken = (
+        PageHost.objects.filter(host__in=hosts).exclude(page=page).values_list("host", flat=True)
+    )
+    if taken:
+        raise ServiceError(f"Another page answers on {sorted(taken)[0]}.", field="hosts")
+    page.hosts.exclude(host__in=hosts).delete()
+    kept = set(page.hosts.values_list("host", flat=True))
+    PageHost.objects.bulk_create(PageHost(page=page, host=h) for h in hosts if h not in kept)
 
 
 def _checked_images(**uploads: bytes | None) -> dict[str, branding.CheckedImage]:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from incidents.models import CheckedModel
+from incidents.models import CheckedModel, Page
 
 
 class Role(models.TextChoices):
@@ -26,17 +26,42 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    """An operator's role. Superusers are admins whether or not they have one; any other user
-    without a membership can neither open the dashboard nor use an API key."""
+    """An operator's install-wide role: it applies on every page. Superusers are admins and
+    owners whether or not they have one. A user with neither this nor a PageMembership can
+    neither open the dashboard nor use an API key."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboard_membership"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    # Owners manage the install's pages (edit any page's settings, hosts and visibility) and
+    # give operators their roles on each page. An owner is an admin on every page.
+    owner = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role})"
+
+
+class PageMembership(CheckedModel):
+    """An operator's role on one page (admin on one, viewer on another). Where the operator
+    also has an install-wide Membership, the higher of the two roles counts."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="page_memberships"
+    )
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["page_id", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "page"], name="page_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.page_id} ({self.role})"
 
 
 class Scope(models.TextChoices):
@@ -54,6 +79,10 @@ class ApiKey(CheckedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
     )
     scopes = models.JSONField(default=list)
+    # The pages the key may see: every page (all_pages) or the listed ones. Either way its
+    # owner's role on a page caps it there, so a key never reaches a page its owner cannot.
+    all_pages = models.BooleanField(default=False)
+    pages = models.ManyToManyField(Page, blank=True, related_name="api_keys")
     prefix = models.CharField(max_length=8, unique=True, editable=False)
     digest = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now)

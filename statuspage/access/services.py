@@ -13,9 +13,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.models import Page
 from incidents.services import Actor, ServiceError, audit_record
 from statuspage.access.keys import PREFIX_LENGTH, SECRET_LENGTH, key_digest, random_text
-from statuspage.access.models import ApiKey, Membership, Role, Scope
+from statuspage.access.models import ApiKey, Membership, PageMembership, Role, Scope
 from statuspage.access.selectors import SCOPE_ROLE, api_key_find, role_of
 
 # A key used again within this time does not rewrite last_used_at: one write per minute per
@@ -26,8 +27,22 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 # --- API keys ------------------------------------------------------------------------------
 
 
-def api_key_create(*, actor: Actor, owner, name: str, scopes: list[str]) -> tuple[ApiKey, str]:
-    """Create a key for `owner`; returns the row and the plain key, which is never stored."""
+def _best_role(owner, pages: list[Page] | None) -> Role | None:
+    """The highest role the owner holds where the key reaches: install-wide for a key of
+    every page, else on any of its pages (each request is capped by the role on its page)."""
+    candidates = [role_of(owner)] if pages is None else [role_of(owner, p) for p in pages]
+    held = [r for r in candidates if r is not None]
+    if pages is None and not held:
+        held = [Role(m.role) for m in PageMembership.objects.filter(user=owner)]
+    return max(held, key=lambda r: r.rank) if held else None
+
+
+def api_key_create(
+    *, actor: Actor, owner, name: str, scopes: list[str], pages: list[Page] | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key for `owner`; returns the row and the plain key, which is never stored.
+
+    `pages`: the pages the key may see; None gives every page the owner holds a role on."""
     name = (name or "").strip()
     if not name:
         raise ServiceError("Give the key a name.", field="name")
@@ -39,7 +54,11 @@ def api_key_create(*, actor: Actor, owner, name: str, scopes: list[str]) -> tupl
             "Choose scopes from: " + ", ".join(Scope.values) + ".",
             field="scopes",
         )
-    owner_role = role_of(owner)
+    if pages is not None and not pages:
+        raise ServiceError("Choose at least one page for the key.", field="pages")
+    if pages is not None and any(role_of(owner, p) is None for p in pages):
+        raise ServiceError("The owner has no role on one of the chosen pages.", field="pages")
+    owner_role = _best_role(owner, pages)
     if owner_role is None:
         raise ServiceError("The owner has no dashboard role.", field="owner")
     beyond = [s for s in scopes if owner_role.rank < SCOPE_ROLE[Scope(s)].rank]
@@ -60,12 +79,19 @@ def api_key_create(*, actor: Actor, owner, name: str, scopes: list[str]) -> tupl
             scopes=sorted(set(scopes)),
             prefix=prefix,
             digest=key_digest(raw),
+            all_pages=pages is None,
         )
+        if pages is not None:
+            key.pages.set(pages)
         audit_record(
             actor=actor,
             action="api_key.create",
             obj=key,
-            after={"name": name, "scopes": key.scopes},
+            after={
+                "name": name,
+                "scopes": key.scopes,
+                "pages": "all" if pages is None else sorted(p.public_id for p in pages),
+            },
         )
     return key, raw
 
@@ -158,3 +184,42 @@ def operator_save(*, username: str, email: str, password: str, role: str):
         user.save()
         Membership.objects.update_or_create(user=user, defaults={"role": role})
     return user, created
+
+
+def page_role_set(*, user, page: Page, role: str | None, actor: Actor) -> None:
+    """Give `user` a role on one page; None removes it. As for install-wide roles, an
+    operator cannot change their own."""
+    if actor.user_id == user.pk:
+        raise ServiceError("Ask another admin to change your own role.", field="role")
+    if role is not None and role not in Role.values:
+        raise ServiceError(f"Unknown role {role!r}.", field="role")
+    with transaction.atomic():
+        row = PageMembership.objects.filter(user=user, page=page).first()
+        before = {"page": page.public_id, "role": row.role if row else None}
+        if role is None:
+            PageMembership.objects.filter(user=user, page=page).delete()
+        else:
+            PageMembership.objects.update_or_create(user=user, page=page, defaults={"role": role})
+        audit_record(
+            actor=actor,
+            action="operator.page_role",
+            obj=user,
+            before=before,
+            after={"page": page.public_id, "role": role},
+        )
+
+
+def owner_set(*, user, owner: bool, actor: Actor) -> None:
+    """Make an operator an install-wide owner (admin on every page, manages pages) or not."""
+    if actor.user_id == user.pk:
+        raise ServiceError("Ask another owner to change your own access.", field="owner")
+    with transaction.atomic():
+        membership, _ = Membership.objects.get_or_create(
+            user=user, defaults={"role": Role.ADMIN if owner else Role.VIEWER}
+        )
+        before = {"owner": membership.owner}
+        membership.owner = owner
+        membership.save(update_fields=["owner"])
+        audit_record(
+            actor=actor, action="operator.owner", obj=user, before=before, after={"owner": owner}
+        )

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from incidents import selectors, services
-from incidents.models import Component, ComponentGroup
+from incidents.models import Component, ComponentGroup, Page
 from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
@@ -19,6 +19,7 @@ from statuspage.api.v1.http import (
     int_param,
     json_response,
     no_content,
+    page_of,
     require,
 )
 from statuspage.api.v1.openapi_parts import (
@@ -43,22 +44,22 @@ _DESCRIPTIVE = (
 )
 
 
-def get_component(public_id: str) -> Component:
-    return Component.objects.get(public_id=public_id)
+def get_component(page: Page, public_id: str) -> Component:
+    return Component.objects.get(public_id=public_id, page=page)
 
 
-def _group(group_id) -> ComponentGroup | None:
+def _group(page: Page, group_id) -> ComponentGroup | None:
     if group_id in (None, ""):
         return None
     if not isinstance(group_id, str) or not f.ID.fullmatch(group_id):
         raise ApiError.field("group_id", f"No component group with id {str(group_id)[:20]!r}.")
-    group = ComponentGroup.objects.filter(public_id=group_id).first()
+    group = ComponentGroup.objects.filter(public_id=group_id, page=page).first()
     if group is None:
         raise ApiError.field("group_id", f"No component group with id {group_id!r}.")
     return group
 
 
-def _descriptive(data: dict) -> dict:
+def _descriptive(page: Page, data: dict) -> dict:
     """The service keyword arguments for the descriptive fields present in `data`."""
     out = {}
     for name in ("name", "description"):
@@ -72,27 +73,30 @@ def _descriptive(data: dict) -> dict:
     if "start_date" in data:
         out["start_date"] = f.day(data, "start_date")
     if "group_id" in data:
-        out["group"] = _group(data["group_id"])
+        out["group"] = _group(page, data["group_id"])
     return out
 
 
-def _one(component: Component, status: int = 200) -> HttpResponse:
-    return json_response(ser.component(ser.Context(), component.public_id), status=status)
+def _one(page: Page, component: Component, status: int = 200) -> HttpResponse:
+    return json_response(ser.component(ser.Context(page), component.public_id), status=status)
 
 
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
 def component_list(request: ApiRequest) -> HttpResponse:
+    this_page = page_of(request)
     if request.method == "POST":
         data = read(request, COMPONENT)
-        fields = _descriptive(data)
+        fields = _descriptive(this_page, data)
         if "name" not in fields:
             raise ApiError.field("name", "A component needs a name.")
         status = f.text(data, "status", default="operational") or "operational"
-        component = services.component_create(actor=request.api_actor, status=status, **fields)
-        return _one(component, status=201)
+        component = services.component_create(
+            actor=request.api_actor, status=status, page=this_page, **fields
+        )
+        return _one(this_page, component, status=201)
     per_page = int_param(request, "per_page", 100, maximum=100)
     page = int_param(request, "page", 1, maximum=100_000)
-    rows = ser.Context().rows
+    rows = ser.Context(this_page).rows
     return json_response(rows[(page - 1) * per_page : page * per_page])
 
 
@@ -103,9 +107,10 @@ _EDIT = (Scope.INCIDENTS, Scope.COMPONENTS)
 
 @api_view(GET=Scope.READ, PATCH=_EDIT, PUT=_EDIT, DELETE=Scope.COMPONENTS)
 def component_detail(request: ApiRequest, component_id: str) -> HttpResponse:
-    component = get_component(component_id)
+    page = page_of(request)
+    component = get_component(page, component_id)
     if request.method == "GET":
-        return _one(component)
+        return _one(page, component)
     if request.method == "DELETE":
         services.component_delete(component=component, actor=request.api_actor)
         return no_content()
@@ -115,7 +120,7 @@ def component_detail(request: ApiRequest, component_id: str) -> HttpResponse:
         require(request, Scope.INCIDENTS)
     if any(name in data for name in _DESCRIPTIVE):
         require(request, Scope.COMPONENTS)
-    fields = _descriptive(data)
+    fields = _descriptive(page, data)
     status = f.text(data, "status")
     # As for incidents: notify unless told not to. Whether a change outside an incident
     # notifies at all is the page's setting (notify_component_changes).
@@ -126,13 +131,13 @@ def component_detail(request: ApiRequest, component_id: str) -> HttpResponse:
         )
     if fields:
         services.component_update(component=component, actor=request.api_actor, **fields)
-    return _one(component)
+    return _one(page, component)
 
 
 @api_view(GET=Scope.READ)
 def component_uptime(request: ApiRequest, component_id: str) -> HttpResponse:
-    component = get_component(component_id)
-    page = selectors.page_get()
+    page = page_of(request)
+    component = get_component(page, component_id)
     today = timezone.now().astimezone(page.tz).date()
     end = f.day(request.GET, "end", None) or today
     tracked_from = component.start_date or component.created_at.astimezone(page.tz).date()

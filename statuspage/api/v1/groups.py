@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import HttpResponse
 
 from incidents import services
-from incidents.models import Component, ComponentGroup
+from incidents.models import Component, ComponentGroup, Page
 from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1 import serializers as ser
@@ -16,17 +16,18 @@ from statuspage.api.v1.http import (
     api_view,
     json_response,
     no_content,
+    page_of,
     paginate,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
 from statuspage.api.v1.resources import COMPONENT_GROUP, read
 
 
-def _components(data: dict) -> list[Component] | None:
+def _components(page: Page, data: dict) -> list[Component] | None:
     ids = f.id_list(data, "components", None)
     if ids is None:
         return None
-    found = {c.public_id: c for c in Component.objects.filter(public_id__in=ids)}
+    found = {c.public_id: c for c in Component.objects.filter(public_id__in=ids, page=page)}
     unknown = [i for i in ids if i not in found]
     if unknown:
         raise ApiError.field("components", "Unknown component ids: " + ", ".join(unknown[:10]))
@@ -44,40 +45,42 @@ def _fields(data: dict) -> dict:
     return out
 
 
-def _one(group: ComponentGroup, status: int = 200) -> HttpResponse:
-    return json_response(ser.group(ser.Context(), group.public_id), status=status)
+def _one(page: Page, group: ComponentGroup, status: int = 200) -> HttpResponse:
+    return json_response(ser.group(ser.Context(page), group.public_id), status=status)
 
 
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
 def group_list(request: ApiRequest) -> HttpResponse:
+    page = page_of(request)
     if request.method == "POST":
         data = read(request, COMPONENT_GROUP)
-        fields, members = _fields(data), _components(data)
+        fields, members = _fields(data), _components(page, data)
         if not fields.get("name"):
             raise ApiError.field("name", "A group needs a name.")
         # One transaction: a group whose members cannot be set is not left behind.
         with transaction.atomic():
-            group = services.component_group_create(actor=request.api_actor, **fields)
+            group = services.component_group_create(actor=request.api_actor, page=page, **fields)
             if members:
                 services.component_group_set_members(
                     group=group, components=members, actor=request.api_actor
                 )
-        return _one(group, status=201)
-    ctx = ser.Context()
+        return _one(page, group, status=201)
+    ctx = ser.Context(page)
     groups = [ser.group(ctx, node.group.public_id) for node in ctx.tree.groups]
     return json_response(paginate(request, groups, limit_param="per_page"))
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.COMPONENTS, PUT=Scope.COMPONENTS, DELETE=Scope.COMPONENTS)
 def group_detail(request: ApiRequest, group_id: str) -> HttpResponse:
-    group = ComponentGroup.objects.get(public_id=group_id)
+    page = page_of(request)
+    group = ComponentGroup.objects.get(public_id=group_id, page=page)
     if request.method == "GET":
-        return _one(group)
+        return _one(page, group)
     if request.method == "DELETE":
         services.component_group_delete(group=group, actor=request.api_actor)
         return no_content()
     data = read(request, COMPONENT_GROUP)
-    fields, members = _fields(data), _components(data)
+    fields, members = _fields(data), _components(page, data)
     with transaction.atomic():
         if fields:
             services.component_group_update(group=group, actor=request.api_actor, **fields)
@@ -85,7 +88,7 @@ def group_detail(request: ApiRequest, group_id: str) -> HttpResponse:
             services.component_group_set_members(
                 group=group, components=members, actor=request.api_actor
             )
-    return _one(group)
+    return _one(page, group)
 
 
 _BODY = json_body("component_group", "ComponentGroupInput")

@@ -23,11 +23,11 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from incidents import selectors
+from incidents.models import Component, Page
 from incidents.services import Actor, ServiceError
 from notifications import ratelimit
 from statuspage.access.models import ApiKey
-from statuspage.access.selectors import actor_for_key, key_allows
+from statuspage.access.selectors import actor_for_key, key_allows, key_allows_somewhere, key_page
 from statuspage.access.services import api_key_authenticate
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -39,6 +39,11 @@ class ApiRequest(HttpRequest):
 
     api_key: ApiKey
     api_actor: Actor
+    # The page the URL names (pages/{page_id}/...), one the key may see; None on the routes
+    # that name no page (the page list, the integrations).
+    api_page: Page | None
+    # Whether a route without a page admits a key by its role on any page (api_view).
+    api_any_page: bool
     # The parsed body of a write (POST, PUT, PATCH, DELETE); {} for reads.
     api_body: dict[str, Any]
 
@@ -245,27 +250,58 @@ def paginate(
 # --- the decorator -------------------------------------------------------------------------
 
 
+def page_of(request: ApiRequest) -> Page:
+    """The page of a route under pages/{page_id}/ (api_view resolved it)."""
+    if request.api_page is None:
+        raise ApiError(404, "No page with that id.")
+    return request.api_page
+
+
+def component_on_page(page: Page, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` unchanged, once a `component_id` it names is known to be one of the page's
+    (services that find a component by its id alone then cannot reach another page's)."""
+    ref = data.get("component_id")
+    if (
+        isinstance(ref, str)
+        and ref
+        and not Component.objects.filter(page=page, public_id=ref).exists()
+    ):
+        raise ApiError.field("component_id", f"No component with id {ref[:20]!r} on this page.")
+    return data
+
+
+def _allows(request: ApiRequest, scope: str) -> bool:
+    if request.api_page is None and request.api_any_page:
+        return key_allows_somewhere(request.api_key, scope)
+    return key_allows(request.api_key, scope, request.api_page)
+
+
 def require(request: ApiRequest, scope: str) -> None:
-    """Refuse unless the calling key may use `scope` (views call this for finer checks)."""
-    if not key_allows(request.api_key, scope):
+    """Refuse unless the calling key may use `scope` on the request's page (on a route that
+    names no page: install-wide). Views call this for finer checks."""
+    if not _allows(request, scope):
         scope = str(getattr(scope, "value", scope))
         raise ApiError(403, f"This API key lacks the '{scope}' scope (or its owner's role does).")
 
 
 def require_any(request: ApiRequest, scopes: tuple[str, ...]) -> None:
     """Refuse unless the calling key may use at least one of `scopes`."""
-    if not any(key_allows(request.api_key, scope) for scope in scopes):
+    if not any(_allows(request, scope) for scope in scopes):
         names = " or ".join(f"'{getattr(s, 'value', s)}'" for s in scopes)
         raise ApiError(403, f"This API key lacks the {names} scope (or its owner's role does).")
 
 
 def api_view(
-    **scopes_by_method: str | tuple[str, ...],
+    *, any_page: bool = False, **scopes_by_method: str | tuple[str, ...]
 ) -> Callable[[ApiView], Callable[..., HttpResponse]]:
     """Wrap a management API view. Keyword arguments map HTTP methods to the scope each needs,
     e.g. `@api_view(GET="read", POST="incidents:write")`; a tuple admits a key holding any of
-    its scopes, and the view then requires the one each part of the body needs. The URL's
-    page_id must be this page's (the wrapper takes it: the view is called without it)."""
+    its scopes, and the view then requires the one each part of the body needs.
+
+    The URL's page_id names a page the key may see, else the answer is 404 whether or not the
+    page exists (the wrapper takes it: the view reads `request.api_page`). The scopes are
+    checked against the owner's role on that page. A route without a page needs them
+    install-wide, or, with `any_page`, on at least one page the key sees (the page list)."""
 
     def decorate(view: ApiView) -> Callable[..., HttpResponse]:
         @csrf_exempt
@@ -274,7 +310,7 @@ def api_view(
             request: HttpRequest, *args: Any, page_id: str | None = None, **kwargs: Any
         ) -> HttpResponse:
             try:
-                admitted = _admit(request, scopes_by_method, page_id, kwargs)
+                admitted = _admit(request, scopes_by_method, page_id, kwargs, any_page)
                 return _run(view, admitted, args, kwargs)
             except ApiError as exc:
                 return error_response(exc, exc.headers)
@@ -289,10 +325,13 @@ def _admit(
     scopes_by_method: dict[str, str | tuple[str, ...]],
     page_id: str | None,
     kwargs: dict,
+    any_page: bool = False,
 ) -> ApiRequest:
     """Every check before a view runs, in the order their answers take precedence: who is
-    calling (401), how often (429), the method (405), the scope (403), the ids in the URL
-    (404), then the body (400, 413, 415). Leaves the key, actor and body on the request."""
+    calling (401), how often (429), the method (405), the page (404: a page the key may not
+    see answers as one that does not exist, before any scope check can tell them apart),
+    the scope on that page (403), the other ids in the URL (404), then the body (400, 413,
+    415). Leaves the key, actor, page and body on the request."""
     key = _authenticate(request)
     retry_after = rate_limit_retry_after(key.prefix)
     if retry_after is not None:
@@ -309,9 +348,11 @@ def _admit(
     admitted = cast(ApiRequest, request)
     admitted.api_key = key
     admitted.api_actor = actor_for_key(key)
+    admitted.api_page = _page(key, page_id)
+    admitted.api_any_page = any_page
     needed = scopes_by_method[request.method]
     require_any(admitted, needed if isinstance(needed, tuple) else (needed,))
-    _check_ids(page_id, kwargs)
+    _check_ids(kwargs)
     admitted.api_body = _parse_body(request) if request.method in WRITE_METHODS else {}
     return admitted
 
@@ -333,9 +374,18 @@ def _authenticate(request: HttpRequest) -> ApiKey:
     return key
 
 
-def _check_ids(page_id: str | None, kwargs: dict) -> None:
-    if page_id is not None and page_id != selectors.page_get().public_id:
+def _page(key: ApiKey, page_id: str | None) -> Page | None:
+    """The page the URL names, if the key may see it; else 404, whether the page exists or not
+    (the guard that keeps a key of one page out of every other page's objects)."""
+    if page_id is None:
+        return None
+    page = key_page(key, page_id) if _ID.fullmatch(page_id) else None
+    if page is None:
         raise ApiError(404, "No page with that id.")
+    return page
+
+
+def _check_ids(kwargs: dict) -> None:
     # Ids are short base36 strings; anything else is unknown (and PostgreSQL refuses NUL
     # characters, which would otherwise fail the lookup with an error).
     if any(not _ID.fullmatch(str(v)) for v in kwargs.values()):

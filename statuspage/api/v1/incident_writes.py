@@ -4,6 +4,7 @@ backfilled history) and PATCH (edit, post an update, resolve, move a window alon
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from django.db import transaction
 
@@ -15,7 +16,7 @@ from incidents.enums import (
     IncidentStatus,
     MaintenanceStatus,
 )
-from incidents.models import Component, Incident, Maintenance
+from incidents.models import Component, Incident, Maintenance, Page
 from statuspage.api.v1 import fields as f
 from statuspage.api.v1.http import ApiError
 
@@ -53,7 +54,8 @@ def _impact_override(data: dict):
     return value
 
 
-def _component_statuses(data: dict) -> dict[Component, str]:
+def _component_statuses(data: dict, page: Page | int) -> dict[Component, str]:
+    """The components the body names, each with its status: only the page's own count."""
     """`components{id: status}` plus `component_ids[]` (listed without a status: linked to the
     incident without imposing anything)."""
     statuses = f.mapping(data, "components", {})
@@ -69,7 +71,12 @@ def _component_statuses(data: dict) -> dict[Component, str]:
                 + ", ".join(ComponentStatus.values),
             )
         wanted[public_id] = status
-    found = {c.public_id: c for c in Component.objects.filter(public_id__in=list(wanted))}
+    found = {
+        c.public_id: c
+        for c in Component.objects.filter(
+            public_id__in=list(wanted), page_id=page if isinstance(page, int) else page.pk
+        )
+    }
     unknown = [i for i in wanted if i not in found]
     if unknown:
         field = "components" if any(u in statuses for u in unknown) else "component_ids"
@@ -92,21 +99,21 @@ def _status_body(status: str) -> str:
     return status.replace("_", " ").capitalize() + "."
 
 
-def create(data: dict, actor) -> Incident | Maintenance:
+def create(data: dict, actor, page: Page) -> Incident | Maintenance:
     translations = _translations(data)
     with transaction.atomic():
-        created = _create(data, actor)
+        created = _create(data, actor, page)
         _translate(created, translations, actor, updates_before=0)
     return created
 
 
-def _create(data: dict, actor) -> Incident | Maintenance:
+def _create(data: dict, actor, page: Page) -> Incident | Maintenance:
     name = _name(data, required=True)
     notify = f.boolean(data, "deliver_notifications", True)
     body = f.text(data, "body", max_length=50_000, default="") or ""
     f.mapping(data, "metadata", {})
     if data.get("scheduled_for") not in (None, ""):
-        return _schedule(data, name=name, body=body, notify=notify, actor=actor)
+        return _schedule(data, name=name, body=body, notify=notify, actor=actor, page=page)
     if f.boolean(data, "backfilled", False):
         at = _backfill_date(data)
         return services.incident_create(
@@ -118,6 +125,7 @@ def _create(data: dict, actor) -> Incident | Maintenance:
             notify=False,
             at=at,
             backfilled=True,
+            page=page,
         )
     status = f.text(data, "status", default=IncidentStatus.INVESTIGATING) or "investigating"
     if status not in IncidentStatus.values:
@@ -127,9 +135,10 @@ def _create(data: dict, actor) -> Incident | Maintenance:
         body=body or _status_body(status),
         actor=actor,
         status=status,
-        component_statuses=_component_statuses(data),
+        component_statuses=_component_statuses(data, page),
         impact_override=_none_if_missing(_impact_override(data)),
         notify=notify,
+        page=page,
     )
 
 
@@ -137,7 +146,7 @@ def _none_if_missing(value):
     return None if value is f.MISSING else value
 
 
-def _schedule(data: dict, *, name: str, body: str, notify: bool, actor) -> Maintenance:
+def _schedule(data: dict, *, name: str, body: str, notify: bool, actor, page: Page) -> Maintenance:
     start = f.moment(data, "scheduled_for")
     end = f.moment(data, "scheduled_until", None)
     if end is None:
@@ -147,7 +156,7 @@ def _schedule(data: dict, *, name: str, body: str, notify: bool, actor) -> Maint
         raise ApiError.field(
             "status", "A new maintenance is one of: " + ", ".join(_CREATE_MAINTENANCE)
         )
-    components = list(_component_statuses(data))
+    components = list(_component_statuses(data, page))
     remind = f.boolean(data, "scheduled_remind_prior", False)
     with transaction.atomic():
         maintenance = services.maintenance_schedule(
@@ -161,6 +170,7 @@ def _schedule(data: dict, *, name: str, body: str, notify: bool, actor) -> Maint
             auto_complete=f.boolean(data, "scheduled_auto_completed", True),
             remind_before_minutes=REMIND_MINUTES if remind else None,
             notify=notify,
+            page=page,
         )
         if status != MaintenanceStatus.SCHEDULED:
             services.maintenance_start(
@@ -242,7 +252,7 @@ def patch_incident(incident: Incident, data: dict, actor) -> None:
     body = f.text(data, "body", max_length=50_000)
     notify = f.boolean(data, "deliver_notifications", True)
     posting = status is not f.MISSING or body is not f.MISSING or "components" in data
-    component_statuses = _component_statuses(data) if posting else {}
+    component_statuses = _component_statuses(data, cast(int, incident.page_id)) if posting else {}
     with transaction.atomic():
         if name is not None or impact is not f.MISSING:
             edits = {"name": name}

@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from incidents import selectors, services
-from incidents.models import Incident, IncidentUpdate, Maintenance
+from incidents import selectors, services, wire
+from incidents.models import Incident, IncidentUpdate, Maintenance, Page
 from statuspage.access.models import Scope
 from statuspage.api.v1 import incident_writes as writes
 from statuspage.api.v1 import serializers as ser
@@ -20,6 +20,7 @@ from statuspage.api.v1.http import (
     api_view,
     int_param,
     json_response,
+    page_of,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
 from statuspage.api.v1.resources import INCIDENT, INCIDENT_UPDATE, read
@@ -40,39 +41,40 @@ def _window(request: HttpRequest) -> tuple[int, int]:
     return (page - 1) * limit, limit
 
 
-def _listing(objects: Iterable[Incident | Maintenance]) -> list[dict]:
-    ctx = ser.Context()
+def _listing(page: Page, objects: Iterable[Incident | Maintenance]) -> list[dict]:
+    ctx = ser.Context(page)
     return [ser.any_incident(ctx, obj) for obj in objects]
 
 
-def _find(public_id: str) -> Incident | Maintenance:
-    found = selectors.incident_get(public_id) or selectors.maintenance_get(public_id)
+def _find(page: Page, public_id: str) -> Incident | Maintenance:
+    found = selectors.incident_get(public_id, page) or selectors.maintenance_get(public_id, page)
     if found is None:
         raise ApiError(404, "No incident or maintenance with that id.")
     return found
 
 
-def _one(obj: Incident | Maintenance, status: int = 200) -> HttpResponse:
-    fresh = _find(obj.public_id)
-    return json_response(ser.any_incident(ser.Context(), fresh), status=status)
+def _one(page: Page, obj: Incident | Maintenance, status: int = 200) -> HttpResponse:
+    fresh = _find(page, obj.public_id)
+    return json_response(ser.any_incident(ser.Context(page), fresh), status=status)
 
 
 @api_view(GET=Scope.READ, POST=Scope.INCIDENTS)
 def incident_list(request: ApiRequest) -> HttpResponse:
     """All incidents and windows, newest first; `q` searches names."""
+    page = page_of(request)
     if request.method == "POST":
-        created = writes.create(read(request, INCIDENT), request.api_actor)
-        return _one(created, status=201)
+        created = writes.create(read(request, INCIDENT), request.api_actor, page)
+        return _one(page, created, status=201)
     q = _q(request)
     offset, limit = _window(request)
     # Merge two newest-first lists: the first offset+limit of each hold the page.
     wanted = offset + limit
     found: list[Incident | Maintenance] = [
-        *selectors.incidents_matching(q)[:wanted],
-        *selectors.maintenance_matching(q)[:wanted],
+        *selectors.incidents_matching(q, page=page)[:wanted],
+        *selectors.maintenance_matching(q, page=page)[:wanted],
     ]
     merged = sorted(found, key=_listed_at, reverse=True)
-    return json_response(_listing(merged[offset:wanted]))
+    return json_response(_listing(page, merged[offset:wanted]))
 
 
 def _listed_at(obj: Incident | Maintenance) -> datetime:
@@ -81,45 +83,48 @@ def _listed_at(obj: Incident | Maintenance) -> datetime:
 
 
 def _simple_list(
-    selector: Callable[[], QuerySet[Incident] | QuerySet[Maintenance]],
+    selector: Callable[[Page], QuerySet[Incident] | QuerySet[Maintenance]],
 ) -> Callable[..., HttpResponse]:
     @api_view(GET=Scope.READ)
     def view(request: ApiRequest) -> HttpResponse:
+        page = page_of(request)
         offset, limit = _window(request)
-        return json_response(_listing(selector()[offset : offset + limit]))
+        return json_response(_listing(page, selector(page)[offset : offset + limit]))
 
     return view
 
 
 incident_unresolved = _simple_list(selectors.incidents_unresolved)
 incident_upcoming = _simple_list(selectors.maintenance_upcoming)
-incident_scheduled = _simple_list(selectors.maintenance_matching)
+incident_scheduled = _simple_list(lambda page: selectors.maintenance_matching(page=page))
 incident_active_maintenance = _simple_list(selectors.maintenance_active)
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.INCIDENTS, PUT=Scope.INCIDENTS, DELETE=Scope.INCIDENTS)
 def incident_detail(request: ApiRequest, incident_id: str) -> HttpResponse:
-    obj = _find(incident_id)
+    page = page_of(request)
+    obj = _find(page, incident_id)
     if request.method == "GET":
-        return _one(obj)
+        return _one(page, obj)
     if request.method == "DELETE":
-        data = ser.any_incident(ser.Context(), obj)
+        data = ser.any_incident(ser.Context(page), obj)
         if isinstance(obj, Maintenance):
             services.maintenance_delete(maintenance=obj, actor=request.api_actor)
         else:
             services.incident_delete(incident=obj, actor=request.api_actor)
         return json_response(data)
     writes.patch(obj, read(request, INCIDENT), request.api_actor)
-    return _one(obj)
+    return _one(page, obj)
 
 
 @api_view(PATCH=Scope.INCIDENTS, PUT=Scope.INCIDENTS)
 def incident_update_detail(request: ApiRequest, incident_id: str, update_id: str) -> HttpResponse:
+    page = page_of(request)
     update = IncidentUpdate.objects.select_related("incident").get(
-        public_id=update_id, incident__public_id=incident_id
+        public_id=update_id, incident__public_id=incident_id, incident__page=page
     )
     update = writes.update_edit(update, read(request, INCIDENT_UPDATE), request.api_actor)
-    return json_response(ser.incident_update(update, incident_id))
+    return json_response(ser.incident_update(update, incident_id, page))
 
 
 _TAGS = ["incidents"]

@@ -16,17 +16,21 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpResponse
 
 from incidents import selectors as incident_selectors
+from incidents.models import Page
 from incidents.services import ServiceError
 from statuspage.access.models import Scope
 from statuspage.api.v1.http import (
     ApiError,
     ApiRequest,
     api_view,
+    component_on_page,
     json_response,
     no_content,
+    page_of,
     paginate,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
@@ -45,16 +49,16 @@ from statuspage.monitors.models import Metric
 SELF = "Self"
 
 
-def provider_id() -> str:
-    """The page's own provider: an id derived from the page's, the same on every call."""
-    page_id = incident_selectors.page_get().public_id
+def provider_id(page: Page | None = None) -> str:
+    """The page's own provider: an id derived from the page's, the same on every call (None:
+    the default page)."""
+    page_id = (page or incident_selectors.page_get()).public_id
     return hashlib.sha256(f"metrics-provider:{page_id}".encode()).hexdigest()[:12]
 
 
-def provider_dict() -> dict[str, Any]:
-    page = incident_selectors.page_get()
+def provider_dict(page: Page) -> dict[str, Any]:
     return {
-        "id": provider_id(),
+        "id": provider_id(page),
         "type": SELF,
         "disabled": False,
         "metric_base_uri": None,
@@ -97,8 +101,8 @@ def _point_dict(at: datetime, value: float) -> dict[str, Any]:
     return {"timestamp": int(at.timestamp()), "value": value}
 
 
-def _check_provider(metrics_provider_id: str) -> None:
-    if metrics_provider_id != provider_id():
+def _check_provider(page: Page, metrics_provider_id: str) -> None:
+    if metrics_provider_id != provider_id(page):
         raise ApiError(404, "No metrics provider with that id.")
 
 
@@ -113,8 +117,13 @@ def _self_only(request: ApiRequest) -> None:
         )
 
 
-def _metric(metric_id: str) -> Metric:
-    metric = selectors.metric_by_public_id(metric_id)
+def page_metrics(page: Page) -> QuerySet[Metric]:
+    """The page's metrics: those under its components."""
+    return selectors.metrics().filter(component__page=page)
+
+
+def _metric(page: Page, metric_id: str) -> Metric:
+    metric = page_metrics(page).filter(public_id=metric_id).first()
     if metric is None:
         raise ApiError(404, "No metric with that id.")
     return metric
@@ -124,54 +133,61 @@ def _metric(metric_id: str) -> Metric:
 def provider_list(request: ApiRequest) -> HttpResponse:
     if request.method == "POST":
         _self_only(request)
-        return json_response(provider_dict(), status=201)
-    return json_response([provider_dict()])
+        return json_response(provider_dict(page_of(request)), status=201)
+    return json_response([provider_dict(page_of(request))])
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.COMPONENTS, PUT=Scope.COMPONENTS)
 def provider_detail(request: ApiRequest, metrics_provider_id: str) -> HttpResponse:
-    _check_provider(metrics_provider_id)
+    _check_provider(page_of(request), metrics_provider_id)
     if request.method != "GET":
         _self_only(request)
-    return json_response(provider_dict())
+    return json_response(provider_dict(page_of(request)))
 
 
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
 def provider_metrics(request: ApiRequest, metrics_provider_id: str) -> HttpResponse:
-    _check_provider(metrics_provider_id)
+    _check_provider(page_of(request), metrics_provider_id)
     if request.method == "POST":
         return _create(request)
-    rows = paginate(request, selectors.metrics(), limit_param="per_page")
+    rows = paginate(request, page_metrics(page_of(request)), limit_param="per_page")
     return json_response([metric_dict(m) for m in rows])
 
 
 @api_view(GET=Scope.READ)
 def metric_list(request: ApiRequest) -> HttpResponse:
-    rows = paginate(request, selectors.metrics(), limit_param="per_page")
+    rows = paginate(request, page_metrics(page_of(request)), limit_param="per_page")
     return json_response([metric_dict(m) for m in rows])
 
 
+def _metric_body(request: ApiRequest) -> dict[str, Any]:
+    """The metric's fields; a component it names must be one of this page's."""
+    data = read(request, METRIC)
+    return component_on_page(page_of(request), data)
+
+
 def _create(request: ApiRequest) -> HttpResponse:
-    metric = metric_save(actor=request.api_actor, metric=None, data=read(request, METRIC))
-    return json_response(metric_dict(_metric(metric.public_id)), status=201)
+    metric = metric_save(actor=request.api_actor, metric=None, data=_metric_body(request))
+    return json_response(metric_dict(_metric(page_of(request), metric.public_id)), status=201)
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.COMPONENTS, PUT=Scope.COMPONENTS, DELETE=Scope.COMPONENTS)
 def metric_detail(request: ApiRequest, metric_id: str) -> HttpResponse:
-    metric = _metric(metric_id)
+    page = page_of(request)
+    metric = _metric(page, metric_id)
     if request.method == "DELETE":
         metric_delete(actor=request.api_actor, metric=metric)
         return json_response(metric_dict(metric))
     if request.method != "GET":
-        metric = metric_save(actor=request.api_actor, metric=metric, data=read(request, METRIC))
-    return json_response(metric_dict(_metric(metric.public_id)))
+        metric = metric_save(actor=request.api_actor, metric=metric, data=_metric_body(request))
+    return json_response(metric_dict(_metric(page, metric.public_id)))
 
 
 @api_view(POST=Scope.COMPONENTS, DELETE=Scope.COMPONENTS)
 def metric_data(request: ApiRequest, metric_id: str) -> HttpResponse:
     """One point (`{"data": {"timestamp", "value"}}`, answered in the same shape) or a list of
     them (`{"data": [...]}`, answered as a list)."""
-    metric = _metric(metric_id)
+    metric = _metric(page_of(request), metric_id)
     if request.method == "DELETE":
         metric_data_reset(actor=request.api_actor, metric=metric)
         return no_content()
@@ -197,7 +213,7 @@ def metrics_data_bulk(request: ApiRequest) -> HttpResponse:
     answer: dict[str, list[dict[str, Any]]] = {}
     for metric_id, items in raw.items():
         field = f"data.{str(metric_id)[:20]}"
-        metric = selectors.metric_by_public_id(str(metric_id))
+        metric = page_metrics(page_of(request)).filter(public_id=str(metric_id)).first()
         if metric is None:
             raise ApiError.field(field, f"No metric with the id {str(metric_id)[:20]!r}.")
         if isinstance(items, Mapping):

@@ -5,13 +5,23 @@ statement for the API and the dashboard); its refusals are 422s naming the field
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 
 from incidents import selectors as incident_selectors
 from statuspage.access.models import Scope
-from statuspage.api.v1.http import ApiRequest, api_view, json_response, no_content, paginate
+from statuspage.api.v1.http import (
+    ApiRequest,
+    api_view,
+    component_on_page,
+    json_response,
+    no_content,
+    page_of,
+    paginate,
+)
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
 from statuspage.api.v1.resources import MONITOR, read
 from statuspage.monitors import selectors, services
@@ -58,12 +68,12 @@ def monitor_dict(monitor: Monitor) -> dict:
     if monitor.kind == Kind.HEARTBEAT:
         # Relative to the page's public address: where cron jobs reach this install.
         path = reverse("monitors-heartbeat", args=[monitor.heartbeat_token])
-        data["heartbeat_url"] = _public_base() + path
+        data["heartbeat_url"] = _public_base(cast(int, monitor.component.page_id)) + path
     return data
 
 
-def _public_base() -> str:
-    return (incident_selectors.page_get().url or settings.PUBLIC_URL_DEFAULT).rstrip("/")
+def _public_base(page_id: int) -> str:
+    return (incident_selectors.page_get(page_id).url or settings.PUBLIC_URL_DEFAULT).rstrip("/")
 
 
 def _one(monitor: Monitor, status: int = 200) -> HttpResponse:
@@ -74,23 +84,28 @@ def _one(monitor: Monitor, status: int = 200) -> HttpResponse:
 
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
 def monitor_list(request: ApiRequest) -> HttpResponse:
+    page = page_of(request)
     if request.method == "POST":
-        data = read(request, MONITOR)
+        data = component_on_page(page, read(request, MONITOR))
         monitor = services.monitor_save(actor=request.api_actor, monitor=None, data=data)
         return _one(monitor, status=201)
-    rows = paginate(request, selectors.monitors(), limit_param="per_page")
+    monitors = selectors.monitors().filter(component__page=page)
+    rows = paginate(request, monitors, limit_param="per_page")
     return json_response([monitor_dict(m) for m in rows])
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.COMPONENTS, PUT=Scope.COMPONENTS, DELETE=Scope.COMPONENTS)
 def monitor_detail(request: ApiRequest, monitor_id: str) -> HttpResponse:
-    monitor = Monitor.objects.select_related("component").get(public_id=monitor_id)
+    page = page_of(request)
+    monitor = Monitor.objects.select_related("component").get(
+        public_id=monitor_id, component__page=page
+    )
     if request.method == "GET":
         return _one(monitor)
     if request.method == "DELETE":
         services.monitor_delete(actor=request.api_actor, monitor=monitor)
         return no_content()
-    data = read(request, MONITOR)
+    data = component_on_page(page, read(request, MONITOR))
     monitor = services.monitor_save(actor=request.api_actor, monitor=monitor, data=data)
     return _one(monitor)
 

@@ -4,6 +4,7 @@ and the shared schemas. statuspage.api.v1.openapi assembles the document."""
 from __future__ import annotations
 
 from incidents.enums import ComponentStatus, Impact, IncidentStatus, MaintenanceStatus
+from incidents.models import Visibility
 
 
 def ref(name: str) -> dict:
@@ -194,7 +195,37 @@ SCHEMAS: dict[str, dict] = {
             "url": {"type": "string"},
             "time_zone": {"type": "string"},
             "updated_at": _TS,
+            "subdomain": {
+                "type": "string",
+                "description": "The page's slug: it is also served under /p/{subdomain}/.",
+            },
+            "domain": {
+                "type": ["string", "null"],
+                "description": "The first of `hosts`, or null (Statuspage's custom domain).",
+            },
+            "hosts": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Every host name the page answers on: lowercase, without port, "
+                "each unique across the install's pages.",
+            },
+            "visibility": {
+                "enum": Visibility.values,
+                "description": "Who may read the page: `public` (everyone), `private` (signed-in "
+                "readers) or `audience` (readers see their audience's components). Stored and "
+                "returned; not enforced yet: every page is served as public.",
+            },
         }
+    ),
+    "PageInput": _obj(
+        {
+            "name": {"type": "string", "maxLength": 120},
+            "url": {"type": "string"},
+            "time_zone": {"type": "string"},
+            "hosts": {"type": "array", "items": {"type": "string"}},
+            "visibility": {"enum": Visibility.values},
+        },
+        required=False,
     ),
     "Component": _COMPONENT,
     "ComponentInput": _obj(

@@ -189,6 +189,16 @@ METRICS_PROVIDER = Resource(
     | {"metric_base_uri": ("string", "Pull providers are not implemented.")},
 )
 
+PAGE = Resource(
+    name="page",
+    fields=frozenset({"name", "url", "time_zone", "hosts", "visibility"}),
+    one_value={
+        "allow_email_subscribers": OneValue(
+            True, "every page offers email subscriptions (there is no setting to turn it off)."
+        )
+    },
+)
+
 ALL = (
     INCIDENT,
     INCIDENT_UPDATE,
@@ -200,6 +210,7 @@ ALL = (
     MONITOR,
     METRIC,
     METRICS_PROVIDER,
+    PAGE,
 )
 
 

@@ -51,9 +51,9 @@ def any_incident(ctx: Context, obj: Incident | Maintenance) -> dict:
     }
 
 
-def incident_update(update: IncidentUpdate, incident_id: str) -> dict:
+def incident_update(update: IncidentUpdate, incident_id: str, page: Page) -> dict:
     """An update as the management API shows it: the shared shape, plus its translations."""
     return {
-        **wire.update_dict(update, incident_id, selectors.page_get()),
+        **wire.update_dict(update, incident_id, page),
         "translations": update.translations or {},
     }

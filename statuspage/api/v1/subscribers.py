@@ -10,7 +10,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from incidents.models import Component
+from incidents import selectors as incident_selectors
+from incidents.models import Component, Page
 from notifications import selectors as notify_selectors
 from notifications.models import Channel, CreatedVia, Subscriber, SubscriberState
 from notifications.services import (
@@ -28,6 +29,7 @@ from statuspage.api.v1.http import (
     ApiRequest,
     api_view,
     json_response,
+    page_of,
     paginate,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
@@ -110,11 +112,13 @@ def _channel_and_address(data: dict) -> tuple[str, str, str]:
     raise ApiError.field("email", "Give an email, a phone_number or an endpoint.")
 
 
-def _component_ids(data: dict) -> list[int] | None:
+def _component_ids(page: Page, data: dict) -> list[int] | None:
     ids = f.id_list(data, "component_ids", None)
     if not ids:
         return None
-    found = dict(Component.objects.filter(public_id__in=ids).values_list("public_id", "id"))
+    found = dict(
+        Component.objects.filter(public_id__in=ids, page=page).values_list("public_id", "id")
+    )
     unknown = [i for i in ids if i not in found]
     if unknown:
         raise ApiError.field("component_ids", "Unknown component ids: " + ", ".join(unknown[:10]))
@@ -133,10 +137,21 @@ def _subscribe_error(exc: SubscribeError, channel: str = "") -> ApiError:
     return ApiError(422, exc.message, errors={field: [exc.message]})
 
 
+def _default_page_only(page: Page) -> None:
+    """Subscribing someone creates the subscriber on the default page (the subscription
+    service names no page yet): refused on any other page rather than written elsewhere."""
+    if page.pk != incident_selectors.page_default().pk:
+        raise ApiError(
+            422, "Subscribers can be added through the API on the default page only, for now."
+        )
+
+
 @api_view(GET=Scope.READ, POST=Scope.SUBSCRIBERS)
 def subscriber_list(request: ApiRequest) -> HttpResponse:
+    page = page_of(request)
     if request.method == "POST":
         data = read(request, SUBSCRIBER)
+        _default_page_only(page)
         channel, address, contact = _channel_and_address(data)
         try:
             sub = subscriber_create(
@@ -144,45 +159,48 @@ def subscriber_list(request: ApiRequest) -> HttpResponse:
                 channel=channel,
                 address=address,
                 contact_email=contact,
-                component_ids=_component_ids(data),
+                component_ids=_component_ids(page, data),
                 skip_confirmation=f.boolean(data, "skip_confirmation_notification", False),
                 via=CreatedVia.API,
             )
         except SubscribeError as exc:
             raise _subscribe_error(exc, channel) from None
-        return json_response(subscriber_dict(ser.Context(), sub), status=201)
-    rows = notify_selectors.subscriber_search(**_filters(request))
-    ctx = ser.Context()
+        return json_response(subscriber_dict(ser.Context(page), sub), status=201)
+    rows = notify_selectors.subscriber_search(**_filters(request)).filter(page=page)
+    ctx = ser.Context(page)
     return json_response([subscriber_dict(ctx, s) for s in paginate(request, rows)])
 
 
 @api_view(GET=Scope.READ)
 def subscriber_count(request: ApiRequest) -> HttpResponse:
-    return json_response({"count": notify_selectors.subscriber_search(**_filters(request)).count()})
+    rows = notify_selectors.subscriber_search(**_filters(request)).filter(page=page_of(request))
+    return json_response({"count": rows.count()})
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.SUBSCRIBERS, DELETE=Scope.SUBSCRIBERS)
 def subscriber_detail(request: ApiRequest, subscriber_id: str) -> HttpResponse:
-    sub = Subscriber.objects.get(public_id=subscriber_id)
+    page = page_of(request)
+    sub = Subscriber.objects.get(public_id=subscriber_id, page=page)
     if request.method == "DELETE":
         sub = subscriber_remove(actor=request.api_actor, subscriber=sub)
     elif request.method == "PATCH":
         data = read(request, SUBSCRIBER_SCOPE)
         if "component_ids" not in data:
             raise ApiError.field("component_ids", "Give component_ids (an empty list: all).")
-        ids = _component_ids(data) or []
+        ids = _component_ids(page, data) or []
         sub = subscriber_scope_change(actor=request.api_actor, subscriber=sub, component_ids=ids)
-    return json_response(subscriber_dict(ser.Context(), sub))
+    return json_response(subscriber_dict(ser.Context(page), sub))
 
 
 @api_view(POST=Scope.SUBSCRIBERS)
 def subscriber_resend(request: ApiRequest, subscriber_id: str) -> HttpResponse:
-    sub = Subscriber.objects.get(public_id=subscriber_id)
+    page = page_of(request)
+    sub = Subscriber.objects.get(public_id=subscriber_id, page=page)
     try:
         subscriber_resend_confirmation(actor=request.api_actor, subscriber=sub)
     except SubscribeError as exc:
         raise _subscribe_error(exc) from None
-    return json_response(subscriber_dict(ser.Context(), sub))
+    return json_response(subscriber_dict(ser.Context(page), sub))
 
 
 _TAGS = ["subscribers"]

@@ -16,6 +16,7 @@ from statuspage.api.v1.http import (
     ApiRequest,
     api_view,
     json_response,
+    page_of,
     paginate,
 )
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, query, ref
@@ -49,15 +50,16 @@ def _required(data: dict, name: str, max_length: int | None) -> str:
 
 @api_view(GET=Scope.READ, POST=Scope.COMPONENTS)
 def template_list(request: ApiRequest) -> HttpResponse:
-    ctx = ser.Context()
+    page = page_of(request)
+    ctx = ser.Context(page)
     if request.method == "GET":
-        templates = selectors.incident_templates()
+        templates = selectors.incident_templates(page)
         return json_response(
             [template_dict(ctx, t) for t in paginate(request, templates, limit_param="per_page")]
         )
     data = read(request, TEMPLATE)
     name = _required(data, "name", 120)
-    if selectors.incident_template_name_taken(name):
+    if selectors.incident_template_name_taken(name, page=page):
         raise ApiError.field("name", "A template with that name exists.")
     if data.get("group_id") not in (None, ""):
         raise ApiError.field("group_id", "Template groups are not supported; leave group_id out.")
@@ -67,7 +69,7 @@ def template_list(request: ApiRequest) -> HttpResponse:
             "update_status", "update_status must be one of: " + ", ".join(OPEN_INCIDENT_STATUSES)
         )
     ids = f.id_list(data, "component_ids", [])
-    components = list(Component.objects.filter(public_id__in=ids))
+    components = list(Component.objects.filter(public_id__in=ids, page=page))
     unknown = sorted(set(ids) - {c.public_id for c in components})
     if unknown:
         raise ApiError.field("component_ids", "Unknown component ids: " + ", ".join(unknown[:10]))
@@ -78,6 +80,7 @@ def template_list(request: ApiRequest) -> HttpResponse:
         title=_required(data, "title", 200),
         body=_required(data, "body", 50_000),
         status=status,
+        page=page,
     )
     return json_response(template_dict(ctx, template), status=201)
 

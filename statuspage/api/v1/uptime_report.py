@@ -10,7 +10,7 @@ from django.utils import timezone
 from incidents import selectors
 from statuspage.access.models import Scope
 from statuspage.api.v1 import fields as f
-from statuspage.api.v1.http import ApiError, ApiRequest, api_view, json_response
+from statuspage.api.v1.http import ApiError, ApiRequest, api_view, json_response, page_of
 from statuspage.api.v1.openapi_parts import ERRORS, ok, query, ref
 from statuspage.monitors.uptime import ReportRangeError, report_range, uptime_report
 
@@ -25,7 +25,7 @@ def _day(request: ApiRequest, name: str):
 
 @api_view(GET=Scope.READ)
 def uptime_report_view(request: ApiRequest) -> HttpResponse:
-    page = selectors.page_get()
+    page = page_of(request)
     now = timezone.now()
     try:
         start, end = report_range(

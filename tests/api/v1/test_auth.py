@@ -114,7 +114,7 @@ def test_method_not_allowed_is_405_with_allow(page_url, make_key):
         page_url(), "{}", content_type="application/json", HTTP_AUTHORIZATION=f"OAuth {raw}"
     )
     assert response.status_code == 405
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, PATCH"
 
 
 def test_rate_limit_is_per_key_with_retry_after(settings, page_url, make_key):

@@ -84,6 +84,7 @@ def _validator(doc: dict, schema: dict) -> jsonschema.Draft202012Validator:
 
 
 BODIES = {
+    ("/pages/{page_id}", "patch"): {"page": {"name": "Renamed page"}},
     ("/pages/{page_id}/components", "post"): {"component": {"name": "New"}},
     ("/pages/{page_id}/components/{component_id}", "patch"): {"component": {"name": "N"}},
     ("/pages/{page_id}/components/{component_id}", "put"): {"component": {"status": "operational"}},

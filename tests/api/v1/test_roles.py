@@ -31,6 +31,7 @@ STATUS_ONLY = {"component": {"status": "degraded_performance"}}
 TABLE: dict[tuple[str, str], list[tuple[str, dict | None, Role]]] = {
     ("/pages", "get"): [("list pages", None, VIEWER)],
     ("/pages/{page_id}", "get"): [("get page", None, VIEWER)],
+    ("/pages/{page_id}", "patch"): [("edit page", None, ADMIN)],
     ("/pages/{page_id}/components", "get"): [("list", None, VIEWER)],
     ("/pages/{page_id}/components", "post"): [("create", None, ADMIN)],
     ("/pages/{page_id}/components/{component_id}", "get"): [("get", None, VIEWER)],

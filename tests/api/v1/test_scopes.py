@@ -31,6 +31,7 @@ SCOPE_BY_LABEL = {
     ("/pages/{page_id}/components/{component_id}", "rename"): COMPONENTS,
 }
 SCOPE_BY_PATH = {
+    "/pages/{page_id}": COMPONENTS,
     "/pages/{page_id}/components": COMPONENTS,
     "/pages/{page_id}/components/{component_id}": COMPONENTS,
     "/pages/{page_id}/component-groups": COMPONENTS,
