@@ -202,7 +202,12 @@ def scope_component_ids(*, component_ids: list[int], group_ids: list[int]) -> li
 
 
 def subscriber_set_scope(*, subscriber: Subscriber, component_ids: list[int]) -> Subscriber:
-    components = list(Component.objects.filter(id__in=component_ids))
+    """Components of the subscriber's own page only: another page's are refused."""
+    components = list(
+        Component.objects.filter(id__in=component_ids, page__subscribers=subscriber.pk)
+    )
+    if len(components) != len(set(component_ids)):
+        raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
     with transaction.atomic():
         subscriber.all_components = not components
         subscriber.updated_at = timezone.now()
