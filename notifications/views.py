@@ -123,9 +123,12 @@ def _address(data: QueryDict) -> str:
 @require_http_methods(["GET", "POST"])
 @_database_required
 def subscribe(request: HttpRequest) -> HttpResponse:
-    incident = Incident.objects.filter(public_id=request.GET.get("incident", "")).first()
+    page = _request_page(request)
+    incident = _incident(page, request.GET.get("incident", ""))
     if request.method == "GET":
-        return _page(request, "subscribe.html", entries=_entries(), incident=incident)
+        return _page(
+            request, "subscribe.html", page=page, entries=_entries(page), incident=incident
+        )
     data = request.POST
     if not _within("subscribe-ip", settings.SUBSCRIBE_RATE_PER_IP_HOUR, client_address(request)):
         return _too_many(request)
@@ -133,7 +136,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         "subscribe-address", settings.SUBSCRIBE_RATE_PER_ADDRESS_HOUR, _address_key(data)
     ):
         return _too_many(request)
-    incident = Incident.objects.filter(public_id=data.get("incident", "")).first()
+    incident = _incident(page, data.get("incident", ""))
     try:
         ids = _scope_ids(data)
         sub = subscriptions.subscriber_subscribe(
@@ -143,20 +146,29 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             component_ids=ids,
             incident=incident,
             language=data.get("language") or getattr(request, "public_language", None) or "",
+            page=page,
         )
     except (ServiceError, ValueError) as exc:
         return _page(
             request,
             "subscribe.html",
             status=400,
-            entries=_entries(),
+            page=page,
+            entries=_entries(page),
             incident=incident,
             error=getattr(exc, "message", _CHOOSE_COMPONENTS),
             error_field=getattr(exc, "field", "components"),
             form=data,
         )
     # The same page whether the address was new, pending or already active.
-    return _page(request, "subscribe_sent.html", channel=sub.channel, address=sub.address)
+    return _page(
+        request, "subscribe_sent.html", page=page, channel=sub.channel, address=sub.address
+    )
+
+
+def _incident(page: Page, public_id: str) -> Incident | None:
+    """ "Just this incident": one of the page's own."""
+    return Incident.objects.filter(page=page, public_id=public_id).first() if public_id else None
 
 
 _CHOOSE_COMPONENTS = gettext_noop("Choose components from the list.")
@@ -187,7 +199,8 @@ def subscribe_sms_code(request: HttpRequest) -> HttpResponse:
         "sms-code-ip", 20, client_address(request)
     ):
         return _too_many(request)
-    sub = Subscriber.objects.filter(channel=Channel.SMS, address=number).first()
+    page = _request_page(request)
+    sub = Subscriber.objects.filter(page=page, channel=Channel.SMS, address=number).first()
     if sub and subscriptions.sms_code_check(subscriber=sub, code=request.POST.get("code", "")):
         subscriptions.subscriber_confirm(subscriber=sub)
         return _page(

@@ -211,3 +211,28 @@ def test_links_start_at_each_pages_own_url(pages):
     assert links.manage_url(a["email"]).startswith("https://status.example.test/manage/")
     Page.objects.filter(pk=b["page"].pk).update(url="https://beta.example.test/")
     assert links.manage_url(b["email"]) == f"https://beta.example.test/manage/{token_b}"
+
+
+def test_subscribing_names_its_page_and_only_its_components(pages, run_jobs, smtp_sink):
+    from notifications.services.subscriptions import SubscribeError, subscriber_subscribe
+
+    a, b = pages["a"], pages["b"]
+    with pytest.raises(SubscribeError):
+        subscriber_subscribe(
+            channel="email",
+            address="c@example.test",
+            component_ids=[a["component"].pk],
+            page=b["page"],
+        )
+    # The same address on both pages: two subscriptions, each confirmed from its own page.
+    run_jobs(subscriber_subscribe, channel="email", address="c@example.test", page=b["page"])
+    run_jobs(subscriber_subscribe, channel="email", address="c@example.test")
+    assert set(
+        a["page"].subscribers.filter(address="c@example.test").values_list("page_id", flat=True)
+    ) | set(
+        b["page"].subscribers.filter(address="c@example.test").values_list("page_id", flat=True)
+    ) == {a["page"].pk, b["page"].pk}
+    first, second = smtp_sink.messages
+    assert first["From"] == "Beta Status <beta@b.test>"
+    assert f"{BETA}/subscribe/confirm/" in first.get_body(("plain",)).get_content()
+    assert second["From"] == "Alpha Status <alpha@a.test>"
