@@ -236,3 +236,13 @@ def test_subscribing_names_its_page_and_only_its_components(pages, run_jobs, smt
     assert first["From"] == "Beta Status <beta@b.test>"
     assert f"{BETA}/subscribe/confirm/" in first.get_body(("plain",)).get_content()
     assert second["From"] == "Alpha Status <alpha@a.test>"
+
+
+def test_the_dashboards_reach_counts_the_events_page_only(pages):
+    from notifications.selectors import reach_by_channel
+
+    b = pages["b"]
+    reach = reach_by_channel(kind="incident.created", component_ids=[b["component"].pk])
+    assert reach["email"] == 1 and reach["sms"] == 1 and reach["webhook"] == 1
+    named = reach_by_channel(kind="incident.created", component_ids=[], page=b["page"].pk)
+    assert named == reach
