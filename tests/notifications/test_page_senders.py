@@ -246,3 +246,14 @@ def test_the_dashboards_reach_counts_the_events_page_only(pages):
     assert reach["email"] == 1 and reach["sms"] == 1 and reach["webhook"] == 1
     named = reach_by_channel(kind="incident.created", component_ids=[], page=b["page"].pk)
     assert named == reach
+
+
+def test_help_answers_with_the_page_whose_number_was_texted(pages):
+    from notifications.twilio_hooks import handle_inbound
+
+    pages["b"]["settings"].sms_from_number = "+15005550020"
+    pages["b"]["settings"].save()
+    to_b = handle_inbound({"From": "+14155550199", "To": "+15005550020", "Body": "HELP"})
+    assert "Beta" in to_b and f"{BETA}" in to_b
+    shared = handle_inbound({"From": "+14155550199", "To": "+15005550006", "Body": "HELP"})
+    assert "Beta" not in shared and "https://status.example.test" in shared
