@@ -6,7 +6,7 @@ import json
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from incidents import selectors, wire
 from incidents.models import Page
 from incidents.services import Actor, audit_record
-from notifications import links, render, sms_text
+from notifications import links, render, senders, sms_text
 from notifications.models import (
     URL_CHANNELS,
     Channel,
@@ -58,42 +58,64 @@ def send_confirmation(subscriber_id: int) -> str:
     sub = Subscriber.objects.filter(pk=subscriber_id, state=SubscriberState.UNCONFIRMED).first()
     if sub is None:
         return "not unconfirmed"
-    page = selectors.page_get()
+    page, sender = _page_of(sub)
     ctx: dict[str, object] = {
         "page_name": page.name,
-        "page_url": page.public_url,
-        "confirm_url": links.confirm_url(sub),
+        "page_url": sender.page_url,
+        "confirm_url": links.confirm_url(sub, sender.page_url),
         "expire_hours": settings.NOTIFY_UNCONFIRMED_EXPIRE_HOURS,
     }
     # In the language of the page the person subscribed on, like every later message.
     with translation.override(sub.language or page.language):
-        return _send_confirmation(sub, page, ctx)
+        return _send_confirmation(sub, page, sender, ctx)
 
 
-def _send_confirmation(sub: Subscriber, page: Page, ctx: dict[str, object]) -> str:
+def _page_of(sub: Subscriber) -> tuple[Page, senders.Sender]:
+    """The subscriber's page, its URL set to the page's own (in memory only: the messages'
+    links start there), and its sender (one query)."""
+    page = senders.page_rows().get(subscribers=sub.pk)
+    sender = senders.sender_of(page)
+    page.url = sender.page_url
+    return page, sender
+
+
+def _mail(sender: senders.Sender, subject: str, body: str, to: str) -> None:
+    """A one-off email from the page's sender (confirmation, notices)."""
+    reply_to = [sender.reply_to] if sender.reply_to else None
+    EmailMessage(subject, body, sender.from_email, [to], reply_to=reply_to).send()
+
+
+def _send_confirmation(
+    sub: Subscriber, page: Page, sender: senders.Sender, ctx: dict[str, object]
+) -> str:
     if sub.channel == Channel.EMAIL:
-        send_mail(
+        _mail(
+            sender,
             render.render_text("notifications/email/confirm_subject.txt", ctx),
             render.render_text("notifications/email/confirm_body.txt", ctx),
-            settings.DEFAULT_FROM_EMAIL,
-            [sub.address],
+            sub.address,
         )
         return "email sent"
     if sub.channel == Channel.SMS:
         ctx["code"] = subscriptions.sms_code_issue(subscriber=sub)
         try:
             text = sms_text.gsm_safe(render.render_text("notifications/sms/confirm.txt", ctx))
-            send_sms(sub.address, text)
+            send_sms(
+                sub.address,
+                text,
+                from_number=sender.sms_from_number,
+                messaging_service_sid=sender.sms_messaging_service_sid,
+            )
         except TransportError as exc:
             log.warning("SMS code to subscriber %s not sent: %s", sub.pk, exc.message)
             if exc.code == OPTED_OUT_CODE:
                 subscriptions.sms_opt_out(number=sub.address)
             return exc.message
         return "code sent"
-    return _test_delivery(sub, page)
+    return _test_delivery(sub, page, sender)
 
 
-def _test_delivery(sub: Subscriber, page: Page) -> str:
+def _test_delivery(sub: Subscriber, page: Page, sender: senders.Sender) -> str:
     """URL channels confirm themselves: the endpoint must answer a test message with 2xx."""
     title = f"{page.name}: subscription test"
     text = "This endpoint will receive status updates. No action needed."
@@ -102,15 +124,16 @@ def _test_delivery(sub: Subscriber, page: Page) -> str:
             body = json.dumps(
                 {
                     "meta": render.webhook_meta(
-                        unsubscribe=links.unsubscribe_url(sub),
+                        unsubscribe=links.unsubscribe_url(sub, sender.page_url),
                         documentation=page.public_url,
                         tz=page.tz,
                     ),
-                    "page": wire.webhook_page(page, *selectors.status_summary()),
+                    "page": wire.webhook_page(page, *selectors.status_summary(page=page)),
                     "test": True,
                 }
             ).encode()
-            post_json(sub.address, body, sign(sub.secret, f"test-{sub.public_id}", body))
+            secret = sender.webhook_secret or sub.secret
+            post_json(sub.address, body, sign(secret, f"test-{sub.public_id}", body))
         else:
             chats: dict[str, type[ChatTransport]] = {
                 Channel.SLACK: SlackTransport,
@@ -129,12 +152,16 @@ def _test_delivery(sub: Subscriber, page: Page) -> str:
     if sub.channel == Channel.WEBHOOK:
         # The owner needs the signing secret: it is shown on the manage page, whose signed
         # link goes to the contact address only.
-        ctx = {"page_name": page.name, "address": sub.address, "manage_url": links.manage_url(sub)}
-        send_mail(
+        ctx = {
+            "page_name": page.name,
+            "address": sub.address,
+            "manage_url": links.manage_url(sub, sender.page_url),
+        }
+        _mail(
+            sender,
             render.render_text("notifications/email/webhook_ready_subject.txt", ctx),
             render.render_text("notifications/email/webhook_ready_body.txt", ctx),
-            settings.DEFAULT_FROM_EMAIL,
-            [sub.contact_email],
+            sub.contact_email,
         )
     return "confirmed"
 
@@ -143,10 +170,10 @@ def send_quarantine_notice(subscriber_id: int, last_error: str) -> None:
     sub = Subscriber.objects.filter(pk=subscriber_id, channel__in=URL_CHANNELS).first()
     if sub is None or not sub.contact_email:
         return
-    page = selectors.page_get()
+    page, sender = _page_of(sub)
     ctx = {
         "page_name": page.name,
-        "page_url": page.public_url + reverse("notifications-subscribe"),
+        "page_url": sender.page_url + reverse("notifications-subscribe"),
         "address": sub.address,
         "failures": delivery.QUARANTINE_FAILURES,
         "last_error": last_error,
@@ -154,11 +181,11 @@ def send_quarantine_notice(subscriber_id: int, last_error: str) -> None:
     }
     # In the language of the page the endpoint was subscribed on, like its confirmation.
     with translation.override(sub.language or page.language):
-        send_mail(
+        _mail(
+            sender,
             render.render_text("notifications/email/quarantine_subject.txt", ctx),
             render.render_text("notifications/email/quarantine_body.txt", ctx),
-            settings.DEFAULT_FROM_EMAIL,
-            [sub.contact_email],
+            sub.contact_email,
         )
 
 

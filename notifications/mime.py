@@ -100,19 +100,27 @@ class MimeTemplate:
 
 
 def build_template(
-    *, subject: str, text: str, html: str, headers: Mapping[str, str], slots: Iterable[str]
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    headers: Mapping[str, str],
+    slots: Iterable[str],
+    from_email: str = "",
 ) -> MimeTemplate | None:
     """Cut the message Django builds from these parts into a template. Its links are
     `placeholder(MANAGE)` and `placeholder(UNSUBSCRIBE)`; `headers` are the extra headers,
     whose per-message values are `placeholder(slot)` for each of `slots`. None when the
     message's bytes do not allow it."""
     own = tuple(slots)
+    # The page's sender (notifications.senders), else the install's.
+    from_email = from_email or settings.DEFAULT_FROM_EMAIL
     # Django writes Date right after To when it sets it itself: the same place.
     extra = {"Date": placeholder(DATE), **headers}
     mail = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=from_email,
         to=[placeholder(TO)],
         headers=extra,
     )
@@ -151,7 +159,7 @@ def build_template(
         pieces=tuple(pieces),
         slots=tuple(found),
         folds=tuple(folds),
-        sender=sanitize_address(settings.DEFAULT_FROM_EMAIL, encoding),
+        sender=sanitize_address(from_email, encoding),
         url_budget=_url_budget(raw),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import secrets
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -21,6 +22,7 @@ from incidents.models import (
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
+    Page,
     PublicIdModel,
     page_field,
 )
@@ -121,10 +123,55 @@ class Subscriber(PublicIdModel):
         return f"{self.channel}:{self.address}"
 
 
+class PageNotificationSettings(models.Model):
+    """Who a page's notifications come from. One row per page, every field optional: an empty
+    one falls back to the install's setting (notifications.senders resolves them)."""
+
+    page = models.OneToOneField(
+        Page, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    from_name = models.CharField(
+        max_length=100, blank=True, default="", help_text="Shown as the sender's name."
+    )
+    from_email = models.EmailField(
+        blank=True, default="", help_text="The From address. Empty: the install's."
+    )
+    reply_to = models.EmailField(
+        blank=True, default="", help_text="Where replies go. Empty: the install's, if any."
+    )
+    sms_from_number = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^\+[1-9][0-9]{6,14}$", "An E.164 number: +15551234567")],
+        help_text="Twilio number SMS are sent from (E.164).",
+    )
+    sms_messaging_service_sid = models.CharField(
+        max_length=34,
+        blank=True,
+        default="",
+        validators=[RegexValidator(r"^MG[0-9a-fA-F]{32}$", "A messaging service SID: MG + 32 hex")],
+        help_text="Twilio messaging service; used instead of the number when set.",
+    )
+    # Signs every webhook of the page (same header) instead of each subscriber's own secret.
+    webhook_secret = models.CharField(max_length=64, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "page notification settings"
+
+    def __str__(self) -> str:
+        return f"notification settings of page {self.page_id}"
+
+
 class Event(models.Model):
     """One published domain event that notifies; Delivery rows point here."""
 
     kind = models.CharField(max_length=40)
+    # The page whose subscribers it reaches (the incident's, maintenance's or components').
+    page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     incident = models.ForeignKey(
         Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )

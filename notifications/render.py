@@ -38,8 +38,9 @@ from incidents.models import (
     IncidentUpdate,
     Maintenance,
     MaintenanceUpdate,
+    Page,
 )
-from notifications import email_style, sms_text
+from notifications import email_style, senders, sms_text
 from notifications.mime import MimeTemplate
 from notifications.models import Event
 
@@ -141,6 +142,8 @@ class EventView:
     # The view this one is a translation of: the operator's body, the same in every
     # language, is rendered once, by it.
     _source: EventView | None = field(default=None, repr=False)
+    # Who the page's messages come from (notifications.senders), resolved with the page.
+    sender: senders.Sender | None = None
 
     def in_language(self, code: str) -> EventView:
         """This event as subscribers reading `code` get it: the same facts, that language's
@@ -280,8 +283,13 @@ class EventView:
 
 
 def event_view(event: Event) -> EventView:
-    ctx = wire.Context()
-    page = ctx.page
+    """The event's view on its own page (one query for the page and its sender)."""
+    page = _page_of(event)
+    sender = senders.sender_of(page)
+    # In memory only, never saved: wire builds every permalink from `page.public_url`, and a
+    # page without a URL of its own is reached at its host name or /p/<slug>.
+    page.url = sender.page_url
+    ctx = wire.Context(page)
     view = EventView(
         event=event,
         page_name=page.name,
@@ -294,6 +302,7 @@ def event_view(event: Event) -> EventView:
         tz=page.tz,
         permalink=page.public_url,
         page_language=page.language,
+        sender=sender,
     )
     # An event without an incident (or maintenance) has no incident_id: reading the relation
     # then costs no query.
@@ -308,6 +317,24 @@ def event_view(event: Event) -> EventView:
     indicator, description = selectors.status_summary(ctx.tree.components)
     view.payload["page"] = wire.webhook_page(page, indicator, description)
     return view
+
+
+def _page_of(event: Event) -> Page:
+    """The page whose subscribers the event reaches, with its sender's columns."""
+    from notifications.services.outbox import event_page
+
+    page_id = event.page_id
+    if page_id is None:
+        incident, maintenance = event.incident, event.maintenance
+        page_id = (
+            incident.page_id
+            if incident is not None
+            else maintenance.page_id
+            if maintenance is not None
+            else event_page(component_ids=event.component_ids)
+        )
+    rows = senders.page_rows()
+    return rows.order_by("id")[:1].get() if page_id is None else rows.get(pk=page_id)
 
 
 def _describe_incident(

@@ -116,14 +116,21 @@ def subscriber_counts() -> dict[str, dict[str, int]]:
 
 
 def reach_by_channel(
-    *, kind: str, component_ids: list[int], incident_id: int | None = None
+    *,
+    kind: str,
+    component_ids: list[int],
+    incident_id: int | None = None,
+    page: int | None = None,
 ) -> dict[str, int]:
     """How many active subscribers per channel an event of `kind` about these components would
-    reach: the outbox's own matching rules (`matching_subscribers`), counted not inserted."""
+    reach: the outbox's own matching rules (`matching_subscribers`), counted not inserted.
+    `page` None: the page of the incident, else of the components, else the default page."""
     from notifications.services.outbox import matching_subscribers
 
     counts = dict.fromkeys(Channel.values, 0)
-    matching = matching_subscribers(kind=kind, component_ids=component_ids, incident_id=incident_id)
+    matching = matching_subscribers(
+        kind=kind, component_ids=component_ids, incident_id=incident_id, page=page
+    )
     for channel, n in (
         matching.order_by()
         .values_list("channel")

@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from incidents import selectors
-from notifications.models import Delivery, DeliveryState
+from notifications import senders
+from notifications.models import Delivery, DeliveryState, PageNotificationSettings
 from notifications.services import subscriptions
 
 # Twilio's standard opt-out / opt-in / help keywords (Advanced Opt-Out defaults).
@@ -56,9 +57,14 @@ def handle_inbound(data: Mapping[str, str]) -> str:
         subscriptions.sms_opt_in(number=number)
         return _twiml(None)
     if word in HELP_WORDS:
-        page = selectors.page_get()
+        # The page whose number was texted; a shared number (the install's): the default page.
+        own = PageNotificationSettings.objects.filter(
+            sms_from_number=data.get("To", "") or "-"
+        ).values_list("page_id", flat=True)
+        page = selectors.page_get(own.first())
+        sender = senders.sender_for(page.pk)
         text = render_to_string(
-            "notifications/sms/help.txt", {"page_name": page.name, "page_url": page.public_url}
+            "notifications/sms/help.txt", {"page_name": page.name, "page_url": sender.page_url}
         ).strip()
         return _twiml(text)
     return _twiml(None)

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
 from django.shortcuts import render
 from django.utils import translation
@@ -69,8 +69,13 @@ def _database_required(
 def _page(
     request: HttpRequest, template: str, status: int = 200, **context: object
 ) -> HttpResponse:
-    page = context.setdefault("page", selectors.page_get())
     subscriber = context.get("subscriber")
+    if "page" not in context:
+        # A page about one subscription is its page's, whatever host serves it.
+        context["page"] = (
+            subscriber.page if isinstance(subscriber, Subscriber) else _request_page(request)
+        )
+    page = context["page"]
     translation.activate(_language(request, page, subscriber))  # type: ignore[arg-type]
     # Messages are passed in English (marked with gettext_noop): said in the page's language.
     for key in ("error", "message"):
@@ -118,9 +123,12 @@ def _address(data: QueryDict) -> str:
 @require_http_methods(["GET", "POST"])
 @_database_required
 def subscribe(request: HttpRequest) -> HttpResponse:
-    incident = Incident.objects.filter(public_id=request.GET.get("incident", "")).first()
+    page = _request_page(request)
+    incident = _incident(page, request.GET.get("incident", ""))
     if request.method == "GET":
-        return _page(request, "subscribe.html", entries=_entries(), incident=incident)
+        return _page(
+            request, "subscribe.html", page=page, entries=_entries(page), incident=incident
+        )
     data = request.POST
     if not _within("subscribe-ip", settings.SUBSCRIBE_RATE_PER_IP_HOUR, client_address(request)):
         return _too_many(request)
@@ -128,7 +136,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         "subscribe-address", settings.SUBSCRIBE_RATE_PER_ADDRESS_HOUR, _address_key(data)
     ):
         return _too_many(request)
-    incident = Incident.objects.filter(public_id=data.get("incident", "")).first()
+    incident = _incident(page, data.get("incident", ""))
     try:
         ids = _scope_ids(data)
         sub = subscriptions.subscriber_subscribe(
@@ -138,28 +146,38 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             component_ids=ids,
             incident=incident,
             language=data.get("language") or getattr(request, "public_language", None) or "",
+            page=page,
         )
     except (ServiceError, ValueError) as exc:
         return _page(
             request,
             "subscribe.html",
             status=400,
-            entries=_entries(),
+            page=page,
+            entries=_entries(page),
             incident=incident,
             error=getattr(exc, "message", _CHOOSE_COMPONENTS),
             error_field=getattr(exc, "field", "components"),
             form=data,
         )
     # The same page whether the address was new, pending or already active.
-    return _page(request, "subscribe_sent.html", channel=sub.channel, address=sub.address)
+    return _page(
+        request, "subscribe_sent.html", page=page, channel=sub.channel, address=sub.address
+    )
+
+
+def _incident(page: Page, public_id: str) -> Incident | None:
+    """ "Just this incident": one of the page's own."""
+    return Incident.objects.filter(page=page, public_id=public_id).first() if public_id else None
 
 
 _CHOOSE_COMPONENTS = gettext_noop("Choose components from the list.")
 
 
-def _entries() -> list[selectors.GroupNode | Component]:
-    """Groups with their components, and ungrouped components, in page order."""
-    return selectors.component_tree().entries
+def _entries(page: Page | None = None) -> list[selectors.GroupNode | Component]:
+    """Groups with their components, and ungrouped components, in page order (None: the
+    default page's)."""
+    return selectors.component_tree(page).entries
 
 
 def _address_key(data: QueryDict) -> str:
@@ -181,7 +199,8 @@ def subscribe_sms_code(request: HttpRequest) -> HttpResponse:
         "sms-code-ip", 20, client_address(request)
     ):
         return _too_many(request)
-    sub = Subscriber.objects.filter(channel=Channel.SMS, address=number).first()
+    page = _request_page(request)
+    sub = Subscriber.objects.filter(page=page, channel=Channel.SMS, address=number).first()
     if sub and subscriptions.sms_code_check(subscriber=sub, code=request.POST.get("code", "")):
         subscriptions.subscriber_confirm(subscriber=sub)
         return _page(
@@ -200,9 +219,10 @@ def subscribe_sms_code(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _from_token(token: str, reader: Callable[[str], str | None]) -> Subscriber | None:
-    public_id = reader(token)
-    return Subscriber.objects.filter(public_id=public_id).first() if public_id else None
+def _request_page(request: HttpRequest) -> Page:
+    """The page the request is for (set by the public routing), else the default page."""
+    page = getattr(request, "status_page", None)
+    return page if isinstance(page, Page) else selectors.page_get()
 
 
 def _bad_link(request: HttpRequest) -> HttpResponse:
@@ -215,7 +235,7 @@ def _bad_link(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @_database_required
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    sub = _from_token(token, links.read_confirm_token)
+    sub = links.subscriber_from_token(token, confirm=True)
     if sub is None or sub.state not in (SubscriberState.UNCONFIRMED, SubscriberState.ACTIVE):
         return _bad_link(request)
     if request.method == "GET":
@@ -234,34 +254,36 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @_database_required
 def manage(request: HttpRequest, token: str) -> HttpResponse:
-    sub = _from_token(token, links.read_manage_token)
+    sub = links.subscriber_from_token(token)
     if sub is None:
         return _bad_link(request)
     if request.method == "POST" and sub.state == SubscriberState.ACTIVE:
         try:
             ids = _scope_ids(request.POST)
-            if "language" in request.POST:
-                subscriptions.subscriber_set_language(
-                    subscriber=sub, language=request.POST["language"]
-                )
+            # Both or neither: a refused scope leaves the language as it was.
+            with transaction.atomic():
+                if "language" in request.POST:
+                    subscriptions.subscriber_set_language(
+                        subscriber=sub, language=request.POST["language"]
+                    )
+                subscriptions.subscriber_set_scope(subscriber=sub, component_ids=ids)
         except (ServiceError, ValueError) as exc:
             return _page(
                 request,
                 "manage.html",
                 status=400,
                 subscriber=sub,
-                entries=_entries(),
+                entries=_entries(sub.page),
                 chosen=set(),
                 message_languages=languages.LANGUAGES,
                 error=getattr(exc, "message", _CHOOSE_COMPONENTS),
             )
-        subscriptions.subscriber_set_scope(subscriber=sub, component_ids=ids)
     chosen = set(sub.components.values_list("id", flat=True))
     return _page(
         request,
         "manage.html",
         subscriber=sub,
-        entries=_entries(),
+        entries=_entries(sub.page),
         chosen=chosen,
         message_languages=languages.LANGUAGES,
         unsubscribe_url=links.unsubscribe_url(sub),
@@ -274,7 +296,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @_database_required
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks; POST acts. The POST also serves RFC 8058 one-click unsubscribe."""
-    sub = _from_token(token, links.read_manage_token)
+    sub = links.subscriber_from_token(token)
     if sub is None:
         return _bad_link(request)
     if request.method == "GET":

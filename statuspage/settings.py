@@ -393,6 +393,8 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
 TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+# Reply-To of notification emails ("": none); a page may set its own.
+NOTIFY_REPLY_TO = env.str("NOTIFY_REPLY_TO", default="")
 # Twilio's REST base URL; overridden only to point the SDK at a local stub in tests.
 TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 SMS_MAX_PER_SECOND = env.int("SMS_MAX_PER_SECOND", default=1, minimum=1)

@@ -12,6 +12,10 @@ from notifications.services.management import (
     subscribers_import_csv,
 )
 from notifications.services.outbox import deliveries_replay, event_publish, outbox_relay
+from notifications.services.page_senders import (
+    page_notification_settings_get,
+    page_notification_settings_save,
+)
 from notifications.services.subscriptions import (
     SubscribeError,
     subscriber_confirm,
@@ -28,6 +32,8 @@ __all__ = [
     "deliveries_replay",
     "event_publish",
     "outbox_relay",
+    "page_notification_settings_get",
+    "page_notification_settings_save",
     "subscriber_confirm",
     "subscriber_create",
     "subscriber_remove",

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from incidents.events import EventKind
-from notifications import links, mime, render
+from notifications import links, mime, render, senders
 from notifications.models import Channel, Delivery, Subscriber
 from notifications.transports import ChatSummary, Outgoing
 
@@ -38,8 +38,14 @@ def _thread_headers(view: render.EventView, subscriber: Subscriber, key: str) ->
 
 def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView) -> Outgoing:
     key = f"delivery-{row.event_id}-{subscriber.public_id}"
+    sender = view.sender or senders.install_sender()
+    # A page's own secret, when it has one, signs all its webhooks (the same header).
     message = Outgoing(
-        delivery_id=row.pk, key=key, address=subscriber.address, secret=subscriber.secret
+        delivery_id=row.pk,
+        key=key,
+        address=subscriber.address,
+        secret=sender.webhook_secret or subscriber.secret,
+        from_email=sender.from_email,
     )
     base = view.page_url
     # One signature per message; the URL patterns are reversed once per batch.
@@ -50,7 +56,10 @@ def build_message(row: Delivery, subscriber: Subscriber, view: render.EventView)
         _email(message, view, subscriber, manage=manage, unsubscribe=unsubscribe)
     elif row.channel == Channel.SMS:
         message.text = view.sms()
-        message.headers = {"callback": links.absolute(reverse("notifications-twilio-status"), base)}
+        message.headers = {
+            "callback": links.absolute(reverse("notifications-twilio-status"), base),
+            **sms_sender(sender),
+        }
     elif row.channel == Channel.WEBHOOK:
         message.payload = view.webhook_body(unsubscribe=unsubscribe)
     else:
@@ -73,8 +82,12 @@ def _email(
     message.subject, message.text, message.html = view.email_parts(
         manage_url=manage, unsubscribe_url=unsubscribe
     )
+    sender = view.sender or senders.install_sender()
     message.headers = _email_headers(view, subscriber, message.key, unsubscribe)
-    template = view.mime_template(lambda: _mime_template(view, message.headers or {}))
+    if sender.reply_to:
+        message.headers["Reply-To"] = sender.reply_to
+    headers = message.headers
+    template = view.mime_template(lambda: _mime_template(view, headers, sender.from_email))
     if template is None:
         return
     values = {
@@ -103,7 +116,18 @@ def _email_headers(
     }
 
 
-def _mime_template(view: render.EventView, headers: dict[str, str]) -> mime.MimeTemplate | None:
+def sms_sender(sender: senders.Sender) -> dict[str, str]:
+    """The SMS transport's sender keys: the page's messaging service, else its number."""
+    if sender.sms_messaging_service_sid:
+        return {"messaging_service_sid": sender.sms_messaging_service_sid}
+    if sender.sms_from_number:
+        return {"from_": sender.sms_from_number}
+    return {}
+
+
+def _mime_template(
+    view: render.EventView, headers: dict[str, str], from_email: str
+) -> mime.MimeTemplate | None:
     """The batch's email with placeholders for every per-message value; `headers` are one
     message's (which of them there are is the same for the whole event)."""
     manage, unsubscribe = mime.placeholder(mime.MANAGE), mime.placeholder(mime.UNSUBSCRIBE)
@@ -114,4 +138,11 @@ def _mime_template(view: render.EventView, headers: dict[str, str]) -> mime.Mime
     }
     slotted["List-Unsubscribe"] = f"<{unsubscribe}>"
     slots = [name.lower() for name in _SLOTTED if name in headers]
-    return mime.build_template(subject=subject, text=text, html=html, headers=slotted, slots=slots)
+    return mime.build_template(
+        subject=subject,
+        text=text,
+        html=html,
+        headers=slotted,
+        slots=slots,
+        from_email=from_email,
+    )

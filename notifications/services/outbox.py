@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from incidents.events import DomainEvent, EventKind
-from incidents.models import Page
+from incidents.models import Component, Incident, Maintenance, Page, default_page_id
 from incidents.queue import QueueUnavailable, enqueue_now, enqueue_on_commit
 from notifications.models import (
     Channel,
@@ -52,10 +52,16 @@ def event_publish(event: DomainEvent) -> Event | None:
     """
     if not event.notify:
         return None
-    if event.kind == EventKind.COMPONENT_STATUS_CHANGED and not component_changes_notify():
+    page_id = event_page(
+        incident_id=event.incident_id,
+        maintenance_id=event.maintenance_id,
+        component_ids=event.component_ids,
+    )
+    if event.kind == EventKind.COMPONENT_STATUS_CHANGED and not component_changes_notify(page_id):
         return None
     row = Event.objects.create(
         kind=event.kind,
+        page_id=page_id,
         incident_id=event.incident_id,
         incident_update_id=event.incident_update_id,
         maintenance_id=event.maintenance_id,
@@ -84,6 +90,31 @@ def component_changes_notify(page: int | None = None) -> bool:
     return bool(pages.values_list("notify_component_changes", flat=True).first())
 
 
+def event_page(
+    *,
+    incident_id: int | None = None,
+    maintenance_id: int | None = None,
+    component_ids: Iterable[int] = (),
+) -> int | None:
+    """The page an event belongs to: its incident's, its maintenance's, else its components'
+    (a domain write never mixes pages); the default page when it names none of them."""
+    found: int | None = None
+    if incident_id is not None:
+        found = Incident.objects.filter(pk=incident_id).values_list("page_id", flat=True).first()
+    elif maintenance_id is not None:
+        found = (
+            Maintenance.objects.filter(pk=maintenance_id).values_list("page_id", flat=True).first()
+        )
+    elif ids := list(component_ids):
+        found = (
+            Component.objects.filter(pk__in=ids)
+            .order_by("id")
+            .values_list("page_id", flat=True)
+            .first()
+        )
+    return found if found is not None else default_page_id()
+
+
 def batch_count(rows: int) -> int:
     return math.ceil(rows / settings.NOTIFY_BATCH_SIZE)
 
@@ -94,19 +125,30 @@ def batch_job_id(event_id: int, batch_no: int) -> str:
 
 
 def matching_subscribers(
-    *, kind: str, component_ids: Iterable[int], incident_id: int | None = None
+    *,
+    kind: str,
+    component_ids: Iterable[int],
+    incident_id: int | None = None,
+    page: int | None = None,
 ) -> QuerySet[Subscriber]:
-    """Active subscribers an event of `kind` about these components (and incident) reaches.
+    """Active subscribers of `page` an event of `kind` about these components (and incident)
+    reaches. `page` None: the event's own (`event_page`), never every page's.
 
     The one statement of the matching rules: the outbox insert and the dashboard's "this will
     notify" figures both use it, so the figure shown is the number of rows written."""
+    component_ids = list(component_ids)
+    if page is None:
+        page = event_page(incident_id=incident_id, component_ids=component_ids)
+    if page is None:
+        return Subscriber.objects.none()  # an install without a page has no subscriber
     scope = Q(incident__isnull=True) & (
         Q(all_components=True) | Q(components__in=list(component_ids))
     )
     if incident_id is not None:
         scope |= Q(incident_id=incident_id)
+    # Subscribers "of all components" of every page would match without the page.
     return Subscriber.objects.filter(
-        scope, state=SubscriberState.ACTIVE, channel__in=_channels_for(kind)
+        scope, page_id=page, state=SubscriberState.ACTIVE, channel__in=_channels_for(kind)
     ).exclude(channel=Channel.SMS, sms_opted_out=True)
 
 
@@ -114,7 +156,10 @@ def _insert_deliveries(row: Event, event: DomainEvent) -> int:
     """One INSERT ... SELECT of every matching active subscriber; returns the row count."""
     matching = (
         matching_subscribers(
-            kind=event.kind, component_ids=event.component_ids, incident_id=event.incident_id
+            kind=event.kind,
+            component_ids=event.component_ids,
+            incident_id=event.incident_id,
+            page=row.page_id,
         )
         .values("id")
         .distinct()

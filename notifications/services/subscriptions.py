@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from incidents import languages
 from incidents.errors import ServiceError
-from incidents.models import Component, Incident
+from incidents.models import Component, Incident, Page, default_page_id
 from incidents.queue import enqueue_on_commit
 from notifications.models import (
     Channel,
@@ -105,6 +105,7 @@ def subscriber_subscribe(
     via: str = CreatedVia.PUBLIC,
     confirmed: bool = False,
     language: str = "",
+    page: Page | None = None,
 ) -> Subscriber:
     """Create or refresh a subscription and start its opt-in. An active subscriber is left
     as it is, so nobody can change another person's scope by knowing their address.
@@ -123,11 +124,18 @@ def subscriber_subscribe(
             raise SubscribeError(
                 gettext_noop("Webhooks need a contact email."), field="contact_email"
             ) from None
-    components = list(Component.objects.filter(id__in=component_ids or []))
+    # The page subscribed to (None: the default page); only its components and incidents.
+    page_id = page.pk if page is not None else default_page_id()
+    if page_id is None:
+        raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
+    components = list(Component.objects.filter(id__in=component_ids or [], page_id=page_id))
     if component_ids and len(components) != len(set(component_ids)):
         raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
+    if incident is not None and incident.page_id != page_id:
+        incident = None
     with transaction.atomic():
         sub, _created = Subscriber.objects.select_for_update().get_or_create(
+            page_id=page_id,
             channel=channel,
             address=address,
             defaults={"created_via": via, "contact_email": contact_email},
@@ -202,7 +210,12 @@ def scope_component_ids(*, component_ids: list[int], group_ids: list[int]) -> li
 
 
 def subscriber_set_scope(*, subscriber: Subscriber, component_ids: list[int]) -> Subscriber:
-    components = list(Component.objects.filter(id__in=component_ids))
+    """Components of the subscriber's own page only: another page's are refused."""
+    components = list(
+        Component.objects.filter(id__in=component_ids, page__subscribers=subscriber.pk)
+    )
+    if len(components) != len(set(component_ids)):
+        raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
     with transaction.atomic():
         subscriber.all_components = not components
         subscriber.updated_at = timezone.now()

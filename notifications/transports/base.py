@@ -93,6 +93,8 @@ class Outgoing:
     # (notifications.mime); the fields above then say the same for any other mail backend.
     raw: bytes | None = None
     sender: str = ""
+    # The From header of an email built in full ("": the install's DEFAULT_FROM_EMAIL).
+    from_email: str = ""
 
 
 class Transport:

@@ -111,7 +111,7 @@ class EmailTransport(Transport):
         mail = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
             to=[message.address],
             headers=message.headers or {},
             connection=self.connection,

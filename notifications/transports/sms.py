@@ -44,14 +44,27 @@ def twilio_client() -> Client:
     return client
 
 
-def send_sms(to: str, body: str, status_callback: str | None = None) -> Receipt:
-    """Send one SMS; returns the SID and Twilio's status for it, or raises TransportError."""
+def send_sms(
+    to: str,
+    body: str,
+    status_callback: str | None = None,
+    *,
+    from_number: str = "",
+    messaging_service_sid: str = "",
+) -> Receipt:
+    """Send one SMS; returns the SID and Twilio's status for it, or raises TransportError.
+    `from_number` / `messaging_service_sid`: the page's sender (notifications.senders); with
+    neither, the install's settings."""
     from twilio.base.exceptions import TwilioException, TwilioRestException
 
     if not settings.TWILIO_ACCOUNT_SID or not settings.TWILIO_AUTH_TOKEN:
         raise TransportError("SMS is not configured (TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN)")
     sender: dict[str, str] = {}
-    if settings.TWILIO_MESSAGING_SERVICE_SID:
+    if messaging_service_sid:
+        sender["messaging_service_sid"] = messaging_service_sid
+    elif from_number:
+        sender["from_"] = from_number
+    elif settings.TWILIO_MESSAGING_SERVICE_SID:
         sender["messaging_service_sid"] = settings.TWILIO_MESSAGING_SERVICE_SID
     elif settings.TWILIO_FROM_NUMBER:
         sender["from_"] = settings.TWILIO_FROM_NUMBER
@@ -82,4 +95,11 @@ def send_sms(to: str, body: str, status_callback: str | None = None) -> Receipt:
 
 class SmsTransport(Transport):
     def send(self, message: Outgoing) -> Receipt:
-        return send_sms(message.address, message.text, (message.headers or {}).get("callback"))
+        headers = message.headers or {}
+        return send_sms(
+            message.address,
+            message.text,
+            headers.get("callback"),
+            from_number=headers.get("from_", ""),
+            messaging_service_sid=headers.get("messaging_service_sid", ""),
+        )

@@ -10,6 +10,7 @@ from statuspage.dashboard.views import (
     incidents,
     maintenance,
     monitors,
+    notification_settings,
     overview,
     subscribers,
     templates,
@@ -128,6 +129,11 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", templates.template_edit, name="dashboard-template-edit"),
     path("templates/<int:pk>/delete/", templates.template_delete, name="dashboard-template-delete"),
     path("settings/", admin.page_settings, name="dashboard-page-settings"),
+    path(
+        "settings/notifications/",
+        notification_settings.notification_settings,
+        name="dashboard-notification-settings",
+    ),
     path(
         "settings/preview.css",
         admin.page_settings_preview_css,

@@ -27,5 +27,5 @@ def test_a_token_is_djangos_signing_dumps_string(value, salt, settings):
 def test_a_manage_token_is_read_back_and_not_across_salts(make_subscriber):
     sub = make_subscriber()
     token = links.manage_token(sub)
-    assert links.read_manage_token(token) == sub.public_id
+    assert links.read_manage_token(token) == (sub.page_id, sub.public_id)
     assert links.read_confirm_token(token) is None
