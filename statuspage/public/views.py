@@ -196,9 +196,7 @@ def history(request):
     # One more than the page shows, of each kind: enough to merge them and to know whether
     # the window continues, whatever the window holds.
     limit = offset + presenters.HISTORY_PAGE_ITEMS + 1
-    incidents, windows = selectors.history_entries(
-        start, end, query.narrow, limit=limit, page=page
-    )
+    incidents, windows = selectors.history_entries(start, end, query.narrow, limit=limit, page=page)
     chunk = presenters.history_chunk(months, incidents, windows, page.tz, offset=offset)
     if chunk is None:
         raise Http404("No history that far back.")

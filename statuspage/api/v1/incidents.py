@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from incidents import selectors, services, wire
+from incidents import selectors, services
 from incidents.models import Incident, IncidentUpdate, Maintenance, Page
 from statuspage.access.models import Scope
 from statuspage.api.v1 import incident_writes as writes

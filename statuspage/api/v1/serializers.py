@@ -4,8 +4,8 @@ public v2 documents and the webhooks; this layer only adds what the management A
 
 from __future__ import annotations
 
-from incidents import selectors, wire
-from incidents.models import Incident, IncidentUpdate, Maintenance
+from incidents import wire
+from incidents.models import Incident, IncidentUpdate, Maintenance, Page
 
 # What every object needs: the page and the serialized component rows (one tree load).
 Context = wire.Context
