@@ -123,7 +123,7 @@ class Subscriber(PublicIdModel):
         return f"{self.channel}:{self.address}"
 
 
-class PageNotificationSettings(models.Model):
+class PageNotificationSettings(CheckedModel):
     """Who a page's notifications come from. One row per page, every field optional: an empty
     one falls back to the install's setting (notifications.senders resolves them)."""
 

@@ -45,6 +45,7 @@ TABLE: dict[tuple[str, str], list[tuple[str, dict | None, Role]]] = {
     ],
     ("/pages/{page_id}/components/{component_id}", "delete"): [("delete", None, ADMIN)],
     ("/pages/{page_id}/components/{component_id}/uptime", "get"): [("uptime", None, VIEWER)],
+    ("/pages/{page_id}/uptime-report", "get"): [("report", None, VIEWER)],
     ("/pages/{page_id}/component-groups", "get"): [("list", None, VIEWER)],
     ("/pages/{page_id}/component-groups", "post"): [("create", None, ADMIN)],
     ("/pages/{page_id}/component-groups/{group_id}", "get"): [("get", None, VIEWER)],
