@@ -81,11 +81,14 @@ def test_the_uptime_report_reads_well_and_downloads(
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 800})
             assert page.goto(f"{dash_site}/dashboard/uptime-report/").status == 200
-            page.click("button:has-text('Show range')")  # this month so far
+            # The form reloads the page: measure the new page once it has its styles, not the
+            # old one mid-navigation (an unstyled table is wider than a phone).
+            with page.expect_navigation(wait_until="load"):
+                page.click("button:has-text('Show range')")  # this month so far
             assert "Status log and monitors (since" in page.content()
             _check(page, axe_source, dash_artifacts, "page", width, scheme)
             page.click("a:has-text('Printable view')")
-            page.wait_for_url("**/uptime-report/print/**")
+            page.wait_for_url("**/uptime-report/print/**", wait_until="load")
             _check(page, axe_source, dash_artifacts, "print", width, scheme)
         page.goto(f"{dash_site}/dashboard/uptime-report/")
         month = page.input_value("#report-month")
