@@ -10,6 +10,7 @@ from incidents.enums import ComponentStatus
 from notifications import jobs
 from notifications.models import Delivery, DeliveryState, Event
 from notifications.services.subscriptions import subscriber_unsubscribe
+from tests.notifications.delivered import deliver_all
 
 
 def _incident(operator, component, body="Errors & timeouts <now>."):
@@ -21,17 +22,12 @@ def _incident(operator, component, body="Errors & timeouts <now>."):
     )
 
 
-def _deliver_all():
-    for event in Event.objects.order_by("id"):
-        jobs.deliver_batch(event.id, 0)
-
-
 def test_subscribers_receive_text_and_html_with_unsubscribe_headers(
     smtp_sink, make_subscriber, api, operator
 ):
     make_subscriber(address="ann@example.test")
     _incident(operator, api)
-    _deliver_all()
+    deliver_all()
     [msg] = smtp_sink.messages
     assert msg["To"] == "ann@example.test"
     assert msg["Subject"].startswith("[") and "API errors" in msg["Subject"]
@@ -68,7 +64,7 @@ def test_an_incident_is_one_thread_whose_root_each_subscriber_received(
     incident = _incident(operator, api)
     services.incident_update_post(incident=incident, status="identified", body="x", actor=operator)
     services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
-    _deliver_all()
+    deliver_all()
     for sub in (ann, bob):
         created, updated, resolved = [m for m in smtp_sink.messages if m["To"] == sub.address]
         root = f"<{incident.public_id}.{sub.public_id}@localhost>"
@@ -125,7 +121,7 @@ def test_maintenance_emails_thread_on_the_scheduling_email(
     )
     services.maintenance_start(maintenance=maintenance, actor=operator)
     services.maintenance_complete(maintenance=maintenance, actor=operator)
-    _deliver_all()
+    deliver_all()
     scheduled, started, completed = smtp_sink.messages
     root = f"<{maintenance.public_id}.{sub.public_id}@localhost>"
     assert scheduled["Message-ID"] == root
@@ -141,7 +137,7 @@ def test_component_change_emails_start_no_thread(smtp_sink, make_subscriber, api
     services.component_status_set(
         component=api, status=ComponentStatus.PARTIAL_OUTAGE, actor=operator, notify=True
     )
-    _deliver_all()
+    deliver_all()
     [msg] = smtp_sink.messages
     assert msg["In-Reply-To"] is None and msg["References"] is None
     assert msg["Subject"] == "[Status] API: Partial outage"
@@ -151,7 +147,7 @@ def test_one_smtp_session_carries_a_whole_batch(smtp_sink, make_subscriber, api,
     for n in range(5):
         make_subscriber(address=f"s{n}@example.test")
     _incident(operator, api)
-    _deliver_all()
+    deliver_all()
     assert sorted(m["To"] for m in smtp_sink.messages) == [f"s{n}@example.test" for n in range(5)]
     assert Delivery.objects.filter(state=DeliveryState.SENT).count() == 5
     # One connection (one EHLO) for the batch, and every message went through it.
@@ -198,12 +194,12 @@ def test_a_temporary_recipient_refusal_is_retried(smtp_sink, make_subscriber, ap
     smtp_sink.refuse["full@example.test"] = "452 4.2.2 Mailbox full"
     make_subscriber(address="full@example.test")
     _incident(operator, api)
-    _deliver_all()
+    deliver_all()
     row = Delivery.objects.get()
     assert row.state == DeliveryState.PENDING and row.last_error == "Recipient refused (452)"
     del smtp_sink.refuse["full@example.test"]
     Delivery.objects.update(next_attempt_at=timezone.now())
-    _deliver_all()
+    deliver_all()
     row.refresh_from_db()
     assert row.state == DeliveryState.SENT and row.attempts == 2
     assert [m["To"] for m in smtp_sink.messages] == ["full@example.test"]
@@ -215,7 +211,7 @@ def test_unsubscribing_after_the_event_stops_the_queued_message(
     sub = make_subscriber()
     _incident(operator, api)
     subscriber_unsubscribe(subscriber=sub)
-    _deliver_all()
+    deliver_all()
     assert smtp_sink.messages == []
     row = Delivery.objects.get()
     assert row.state == DeliveryState.FAILED and row.last_error == "Unsubscribed"
@@ -276,7 +272,7 @@ def test_maintenance_emails_use_their_own_template_with_the_window(
         body="Short read-only period.",
         actor=operator,
     )
-    _deliver_all()
+    deliver_all()
     [msg] = smtp_sink.messages
     text = msg.get_body(("plain",)).get_content()
     assert "When: 2030-01-05 10:00 to 12:00 UTC" in text
@@ -293,7 +289,7 @@ def test_a_message_that_cannot_be_rendered_is_a_recorded_retry(
     make_subscriber()
     _incident(operator, api)
     monkeypatch.setattr("notifications.services.delivery.sending.build_message", broken)
-    _deliver_all()
+    deliver_all()
     row = Delivery.objects.get()
     assert row.state == DeliveryState.PENDING and row.attempts == 1
     assert row.last_error == "Could not render: KeyError"
@@ -312,7 +308,7 @@ def test_one_click_unsubscribe_from_the_received_header_stops_everything(
     sub = make_subscriber(address="ann@example.test")
     make_subscriber(address="bob@example.test")
     incident = _incident(operator, api)
-    _deliver_all()
+    deliver_all()
     [received] = [m for m in smtp_sink.messages if m["To"] == "ann@example.test"]
     assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = str(received["List-Unsubscribe"]).strip().removeprefix("<").removesuffix(">")
@@ -329,7 +325,7 @@ def test_one_click_unsubscribe_from_the_received_header_stops_everything(
     smtp_sink.messages.clear()
     services.incident_update_post(incident=incident, status="identified", body="x", actor=operator)
     services.incident_resolve(incident=incident, body="Fixed.", actor=operator)
-    _deliver_all()
+    deliver_all()
     assert not Delivery.objects.filter(subscriber=sub).exclude(event__kind="incident.created")
     assert [m["To"] for m in smtp_sink.messages] == ["bob@example.test"] * 2
 
@@ -351,7 +347,7 @@ def test_an_unexpected_send_error_fails_that_row_only(
     make_subscriber(address="cy@example.test")
     _incident(operator, api)
     monkeypatch.setattr(EmailTransport, "send", send)
-    _deliver_all()
+    deliver_all()
     states = dict(Delivery.objects.values_list("subscriber__address", "state"))
     assert states == {
         "ann@example.test": DeliveryState.SENT,

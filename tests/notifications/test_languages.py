@@ -12,20 +12,8 @@ from django.utils import timezone
 from incidents import services
 from incidents.enums import ComponentStatus
 from notifications import jobs, links, render
-from notifications.models import Channel, Event, Subscriber, SubscriberState
-
-
-def _deliver_all():
-    for event in Event.objects.order_by("id"):
-        jobs.deliver_batch(event.id, 0)
-
-
-def _text(msg) -> str:
-    return msg.get_body(("plain",)).get_content()
-
-
-def _html(msg) -> str:
-    return msg.get_body(("html",)).get_content()
+from notifications.models import Channel, Subscriber, SubscriberState
+from tests.notifications.delivered import deliver_all, html_of, text_of
 
 
 def test_german_and_english_subscribers_get_one_update_each_in_their_language(
@@ -41,10 +29,10 @@ def test_german_and_english_subscribers_get_one_update_each_in_their_language(
         component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
         actor=operator,
     )
-    _deliver_all()
+    deliver_all()
 
     emails = {msg["To"]: msg for msg in smtp_sink.messages}
-    german, english = _text(emails["anna@example.test"]), _text(emails["ann@example.test"])
+    german, english = text_of(emails["anna@example.test"]), text_of(emails["ann@example.test"])
     assert german.splitlines()[0] == "Neuer Vorfall: API errors"
     assert english.splitlines()[0] == "New incident: API errors"
     assert "Status: Wird untersucht" in german and "Status: Investigating" in english
@@ -60,7 +48,7 @@ def test_german_and_english_subscribers_get_one_update_each_in_their_language(
     assert f"Unsubscribe: {str(emails['ann@example.test']['List-Unsubscribe']).strip()[1:-1]}" in (
         english
     )
-    html = _html(emails["anna@example.test"])
+    html = html_of(emails["anna@example.test"])
     assert '<html lang="de" dir="ltr">' in html
     assert ">Abbestellen</a>" in html and ">Betroffene Komponenten</h2>" in html
     assert "Unsubscribe" not in html and "Affected components" not in html
@@ -85,14 +73,14 @@ def test_subject_lines_are_in_the_subscribers_language(smtp_sink, make_subscribe
         components=[api],
         actor=operator,
     )
-    _deliver_all()
+    deliver_all()
     subjects = {msg["To"]: str(msg["Subject"]) for msg in smtp_sink.messages}
     assert subjects == {
         "anna@example.test": "[Status] Wartung: DB upgrade",
         "ann@example.test": "[Status] Maintenance: DB upgrade",
         "aiko@example.test": "[Status] メンテナンス: DB upgrade",
     }
-    japanese = _text(next(m for m in smtp_sink.messages if m["To"] == "aiko@example.test"))
+    japanese = text_of(next(m for m in smtp_sink.messages if m["To"] == "aiko@example.test"))
     assert japanese.splitlines()[0] == "メンテナンス予定: DB upgrade"
 
 
@@ -107,11 +95,11 @@ def test_without_a_language_a_subscriber_reads_the_pages_default(
         component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
         actor=operator,
     )
-    _deliver_all()
+    deliver_all()
     [msg] = smtp_sink.messages
-    assert _text(msg).splitlines()[0] == "Nouvel incident: API errors"
+    assert text_of(msg).splitlines()[0] == "Nouvel incident: API errors"
     # The default language's addresses have no prefix.
-    assert "https://status.example.test/incidents/" in _text(msg)
+    assert "https://status.example.test/incidents/" in text_of(msg)
 
 
 def test_a_batch_renders_once_per_language_not_per_subscriber(
@@ -134,7 +122,7 @@ def test_a_batch_renders_once_per_language_not_per_subscriber(
         component_statuses={api: ComponentStatus.MAJOR_OUTAGE},
         actor=operator,
     )
-    _deliver_all()
+    deliver_all()
     assert len(smtp_sink.messages) == 6
     assert sorted(rendered) == ["de", "en"]
 

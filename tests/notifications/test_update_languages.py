@@ -11,21 +11,8 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.enums import ComponentStatus
-from notifications import jobs
-from notifications.models import Channel, Event
-
-
-def _deliver_all():
-    for event in Event.objects.order_by("id"):
-        jobs.deliver_batch(event.id, 0)
-
-
-def _text(msg) -> str:
-    return msg.get_body(("plain",)).get_content()
-
-
-def _html(msg) -> str:
-    return msg.get_body(("html",)).get_content()
+from notifications.models import Channel
+from tests.notifications.delivered import deliver_all, html_of, text_of
 
 
 def test_one_update_reaches_each_subscriber_in_their_language(
@@ -51,20 +38,20 @@ def test_one_update_reaches_each_subscriber_in_their_language(
         translations={"de": {"body": "Anfragen **schlagen fehl**."}},
         actor=operator,
     )
-    _deliver_all()
+    deliver_all()
 
     emails = {msg["To"]: msg for msg in smtp_sink.messages}
     assert str(emails["anna@example.test"]["Subject"]) == "[Status] API-Fehler"
     assert str(emails["ann@example.test"]["Subject"]) == "[Status] API errors"
-    german, english = _text(emails["anna@example.test"]), _text(emails["ann@example.test"])
+    german, english = text_of(emails["anna@example.test"]), text_of(emails["ann@example.test"])
     assert german.splitlines()[0] == "Neuer Vorfall: API-Fehler"
     assert "Anfragen schlagen fehl." in german and "Requests fail" not in german
     assert english.splitlines()[0] == "New incident: API errors"
     assert "Requests fail." in english and "Anfragen" not in english
-    assert "<strong>schlagen fehl</strong>" in _html(emails["anna@example.test"])
-    assert "<strong>fail</strong>" in _html(emails["ann@example.test"])
+    assert "<strong>schlagen fehl</strong>" in html_of(emails["anna@example.test"])
+    assert "<strong>fail</strong>" in html_of(emails["ann@example.test"])
     # No Japanese translation: Japanese words around the original text.
-    japanese = _text(emails["aiko@example.test"])
+    japanese = text_of(emails["aiko@example.test"])
     assert "API errors" in japanese and "Requests fail." in japanese
 
     sms = {sent["To"]: sent["Body"] for sent in twilio_stub}
@@ -89,12 +76,12 @@ def test_a_translated_window_name_is_in_the_german_subject(
     services.translations_set(
         obj=window, translations={"de": {"name": "Datenbank-Upgrade"}}, actor=operator
     )
-    _deliver_all()
+    deliver_all()
     subjects = {msg["To"]: str(msg["Subject"]) for msg in smtp_sink.messages}
     assert subjects == {
         "anna@example.test": "[Status] Wartung: Datenbank-Upgrade",
         "ann@example.test": "[Status] Maintenance: DB upgrade",
     }
     # No German body was written: the original text stands under German words.
-    german = _text(next(m for m in smtp_sink.messages if m["To"] == "anna@example.test"))
+    german = text_of(next(m for m in smtp_sink.messages if m["To"] == "anna@example.test"))
     assert "We upgrade the database." in german
