@@ -10,11 +10,12 @@ import sys
 
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
-# Clients the tests sign in through. Loopback redirect URIs match on any port (RFC 8252), so
-# the live server's callback works whatever port it got; "testserver" is Django's test client.
+# Clients the tests sign in through. Loopback redirect URIs match on any port (RFC 8252; for
+# "localhost" too, see settings), so the live server's callback works whatever port it got;
+# "testserver" is Django's test client.
 REDIRECT_URIS = " ".join(
     f"{origin}{prefix}/readers/oidc/callback"
-    for origin in ("http://127.0.0.1", "http://testserver")
+    for origin in ("http://127.0.0.1", "http://localhost", "http://testserver")
     for prefix in ("", "/p/internal")
 )
 CLIENTS = [

@@ -52,6 +52,8 @@ OAUTH2_PROVIDER = {
     "OIDC_ISS_ENDPOINT": os.environ["OIDC_TEST_ISSUER"],
     "OIDC_RSA_PRIVATE_KEY": Path(os.environ["OIDC_TEST_KEY"]).read_text(),
     "PKCE_REQUIRED": True,
+    # The live server of the browser tests is http://localhost:<any port>.
+    "ALLOW_LOCALHOST_LOOPBACK": True,
     "OAUTH2_VALIDATOR_CLASS": "tests.sso.provider.claims.Validator",
     "SCOPES": {
         "openid": "Sign in",
