@@ -10,6 +10,7 @@ import pytest
 import requests
 from django.test import Client
 
+from incidents.models import Page
 from statuspage.sso import discovery
 from statuspage.sso.models import OidcProvider
 from tests.sso.signin import callback_path, decline_consent, login, sign_in
@@ -190,3 +191,54 @@ def test_sign_in_never_redirects_off_the_page(client, page, sso, next_path):
 def test_a_page_without_single_sign_on_has_no_such_address(client, page):
     assert client.get("/readers/oidc/start").status_code == 404
     assert client.get("/readers/oidc/callback", {"state": "x", "code": "y"}).status_code == 404
+
+
+@pytest.fixture
+def internal(page, oidc_provider):
+    internal = Page.objects.create(name="Internal", slug="internal", time_zone="Etc/UTC")
+    OidcProvider.objects.create(
+        page=internal,
+        display_name="Staff",
+        issuer=oidc_provider.issuer,
+        client_id="status-reader",
+        client_secret="reader-secret",
+    )
+    return internal
+
+
+def test_a_page_under_its_prefix_signs_in_its_own_readers(client, page, sso, internal):
+    start = client.get("/p/internal/readers/oidc/start", {"next": "/p/internal/history"})
+    redirect_uri = parse_qs(urlsplit(start["Location"]).query)["redirect_uri"][0]
+    assert redirect_uri == "http://testserver/p/internal/readers/oidc/callback"
+    with requests.Session() as browser:
+        back = callback_path(login(browser, start["Location"], "bob", "bob-password"))
+
+    done = client.get(back)
+
+    assert done.status_code == 302 and done["Location"] == "/p/internal/history"
+    # The entry names the internal page only; bob could not read the default page (domains).
+    assert set(access(client)) == {str(internal.pk)}
+    assert access(client)[str(internal.pk)]["identity"] == "bob@elsewhere.test"
+
+
+@pytest.mark.parametrize("next_path", ["/history", "/p/other/", "https://evil.example/"])
+def test_a_prefixed_page_never_sends_its_readers_to_another_page(
+    client, page, sso, internal, next_path
+):
+    start = client.get("/p/internal/readers/oidc/start", {"next": next_path})
+    with requests.Session() as browser:
+        back = callback_path(login(browser, start["Location"], "bob", "bob-password"))
+    done = client.get(back)
+    assert done.status_code == 302 and done["Location"] == "/p/internal/"
+
+
+def test_a_sign_in_started_for_one_page_does_not_sign_in_to_another(client, page, sso, internal):
+    # Started on the internal page (which admits bob), returned to the default page's callback.
+    start = client.get("/p/internal/readers/oidc/start")
+    with requests.Session() as browser:
+        back = callback_path(login(browser, start["Location"], "bob", "bob-password"))
+
+    answer = client.get(back.removeprefix("/p/internal"))
+
+    assert answer.status_code == 400
+    assert access(client) == {}
