@@ -433,3 +433,7 @@ UPSTREAM_ALLOWED_NETWORKS = [
 # Seconds to connect and for each read of one poll; the answer's size cap in bytes.
 UPSTREAM_TIMEOUT_SECONDS = env.int("UPSTREAM_TIMEOUT_SECONDS", default=10, minimum=1)
 UPSTREAM_MAX_BYTES = env.int("UPSTREAM_MAX_BYTES", default=2_000_000, minimum=10_000)
+
+# --- readers' single sign-on (docs/pages.md, "Single sign-on (OpenID Connect)") ---
+# Per-page OpenID Connect providers for private pages, set in the dashboard.
+INSTALLED_APPS += ["statuspage.sso"]

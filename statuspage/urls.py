@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("statuspage.widget.urls")),
     path("", include("notifications.urls")),
     path("", include("statuspage.monitors.urls")),
+    path("", include("statuspage.sso.urls")),
 ]
 
 # A short human page (503 when the database is unreachable), never a traceback.

@@ -12,6 +12,7 @@ from statuspage.dashboard.views import (
     monitors,
     notification_settings,
     overview,
+    sso,
     subscribers,
     templates,
     twofactor,
@@ -134,6 +135,7 @@ urlpatterns = [
         notification_settings.notification_settings,
         name="dashboard-notification-settings",
     ),
+    path("settings/sign-in/", sso.sso_settings, name="dashboard-sso-settings"),
     path(
         "settings/preview.css",
         admin.page_settings_preview_css,

@@ -44,6 +44,8 @@ def cases(w):
         ("post", f"/dashboard/incidents/updates/{w['update']}/translate/", RESPONDER),
         ("get", "/dashboard/settings/notifications/", ADMIN),
         ("post", "/dashboard/settings/notifications/", ADMIN),
+        ("get", "/dashboard/settings/sign-in/", ADMIN),
+        ("post", "/dashboard/settings/sign-in/", ADMIN),
         ("post", f"/dashboard/incidents/{inc}/postmortem/", RESPONDER),
         ("post", f"/dashboard/incidents/{inc}/postmortem/preview/", RESPONDER),
         ("get", f"/dashboard/incidents/{inc}/postmortem/preview/email/", RESPONDER),

@@ -1,0 +1,1 @@
+"""Single sign-on for readers of private pages over OpenID Connect (docs/pages.md)."""
