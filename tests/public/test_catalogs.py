@@ -167,6 +167,42 @@ def test_every_public_page_is_translated(client, site, page, code):
         assert left == [], f"{code}{path}: English left: {left}"
 
 
+def _feed_texts(response) -> list[str]:
+    """A feed's texts as a reader meets them: XML element texts and, within them, the HTML
+    of each entry (Atom's summary, RSS's description) as its own page's texts; an iCalendar
+    file's text properties."""
+    if response["Content-Type"].startswith("text/calendar"):
+        from icalendar import Calendar
+
+        cal = Calendar.from_ical(response.content)
+        texts = [str(cal["x-wr-calname"])]
+        for event in cal.walk("VEVENT"):
+            texts += [str(event["summary"]), *str(event["description"]).splitlines()]
+            texts.append(str(event["description"]).partition(":")[0])
+        return texts
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own output
+    texts = []
+    for element in root.iter():
+        text = (element.text or "").strip()
+        if text and element.tag.rsplit("}", 1)[-1] in ("summary", "description"):
+            texts += _texts(text)
+        elif text:
+            texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_feed_is_translated(client, site, page, code):
+    for path in ("/history.atom", "/history.rss", "/maintenance.ics"):
+        response = client.get(f"/{code}{path}")
+        assert response.status_code == 200, path
+        texts = _feed_texts(response)
+        assert len(texts) > 5, path  # the entries were read
+        assert _left(code, texts, page.name) == [], f"{code}{path}: English left"
+
+
 # --- the subscriber pages, an email and an SMS in each language -------------------------------
 
 
