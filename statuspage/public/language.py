@@ -36,7 +36,15 @@ from incidents.languages import CODES, LANGUAGES, RIGHT_TO_LEFT, bcp47
 # The translated pages: the only URLs a language prefix may precede. The front page's prefixed
 # form has its own pattern (public/urls.py), so it never negotiates.
 TRANSLATED = frozenset(
-    {"public-index", "public-history", "public-uptime", "public-incident", "public-maintenance"}
+    {
+        "public-index",
+        "public-history",
+        "public-uptime",
+        "public-incident",
+        "public-maintenance",
+        "public-system-metrics",
+        "public-system-metrics-period",
+    }
 )
 # The subscribe form's addresses take a prefix too (/de/subscribe): the language the form is
 # in and the subscription's. They are not documents of the site (no switcher, no hreflang).

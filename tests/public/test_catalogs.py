@@ -353,3 +353,27 @@ def test_every_email_to_a_webhook_owner_is_translated(page, code):
                 text = render.render_text(f"notifications/email/{name}_{part}.txt", ctx)
                 texts += text.splitlines()
     assert _left(code, texts, page.name) == [], f"{code}: English left"
+
+
+@pytest.mark.frozen_at("2026-11-18T12:02:00+00:00")
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_the_system_metrics_pages_are_translated(client, page, api, code):
+    from datetime import timedelta
+
+    from incidents.services import Actor
+    from statuspage.monitors.rollups import rollup_add
+    from statuspage.monitors.services import monitor_save
+
+    monitor = monitor_save(
+        actor=Actor(label="alice", via="dashboard"),
+        monitor=None,
+        data={"name": "Health", "kind": "tcp", "host": "192.0.2.1", "port": 443,
+              "component_id": api.public_id},
+    )  # fmt: skip
+    now = timezone.now()
+    rollup_add(monitor_id=monitor.pk, points=[(now - timedelta(minutes=30), 1234.0)])
+    for path in ("/system-metrics", "/system-metrics/week", "/system-metrics/month"):
+        response = client.get(f"/{code}{path}")
+        assert response.status_code == 200, path
+        texts = [t.replace("Health", " ") for t in _texts(response.content.decode())]
+        assert _left(code, texts, page.name) == [], f"{code}{path}: English left"
