@@ -15,6 +15,7 @@ from statuspage.dashboard.views import (
     sso,
     subscribers,
     templates,
+    translations,
     twofactor,
     upstream,
     uptime_report,
@@ -84,7 +85,7 @@ urlpatterns = [
     ),
     path(
         "incidents/updates/<str:public_id>/translate/",
-        incidents.update_translate,
+        translations.incident_update_translate,
         name="dashboard-incident-update-translate",
     ),
     path(
@@ -104,6 +105,11 @@ urlpatterns = [
     ),
     path("maintenance/", maintenance.maintenance_list, name="dashboard-maintenance-list"),
     path("maintenance/new/", maintenance.maintenance_new, name="dashboard-maintenance-new"),
+    path(
+        "maintenance/updates/<str:public_id>/translate/",
+        translations.maintenance_update_translate,
+        name="dashboard-maintenance-update-translate",
+    ),
     path(
         "maintenance/<str:public_id>/",
         maintenance.maintenance_detail,

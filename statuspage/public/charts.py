@@ -7,13 +7,15 @@ from the stylesheet's variables (classes only), so the light and dark themes app
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from datetime import tzinfo
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
 
+from babel.numbers import format_decimal
 from django.utils.translation import gettext as _
 from markupsafe import Markup, escape
 
 from statuspage.monitors.charts import Point, Series
+from statuspage.public.templating import current_locale
 
 WIDTH, HEIGHT = 640, 160
 # Room above the highest value and below the lowest, so the line is not cut by the edge.
@@ -23,9 +25,11 @@ MAX_GAP = 12
 
 
 def number(value: float | None, decimals: int, suffix: str = "") -> str:
+    """A chart's figure in the active language's notation ("1,234.5", "1.234,5", "1 234,5")."""
     if value is None:
         return "–"
-    text = f"{value:,.{decimals}f}"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    text = format_decimal(value, pattern, locale=current_locale())
     return f"{text} {suffix}".strip()
 
 
@@ -130,7 +134,9 @@ def describe(series: Series) -> str:
     }
 
 
-def table_rows(series: Series, group: int, tz: tzinfo, fmt: str) -> list[dict[str, object]]:
+def table_rows(
+    series: Series, group: int, tz: tzinfo, fmt: Callable[[datetime], str]
+) -> list[dict[str, object]]:
     """The chart's numbers, `group` steps to a row (an hour of a day's chart, a day of a
     week's or a month's), in the page's zone."""
     rows = []
@@ -141,7 +147,7 @@ def table_rows(series: Series, group: int, tz: tzinfo, fmt: str) -> list[dict[st
         highs = [p.high for p in chunk if p.high is not None]
         rows.append(
             {
-                "start": chunk[0].start.astimezone(tz).strftime(fmt),
+                "start": fmt(chunk[0].start.astimezone(tz)),
                 "mean": number(
                     sum(p.total for p in chunk) / count if count else None, series.decimals
                 ),

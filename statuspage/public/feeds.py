@@ -1,6 +1,12 @@
 """Feeds of the public site: history as Atom and RSS (Django's syndication framework) and
 scheduled maintenance as iCalendar (the icalendar library), all through @public_document.
 
+Each feed is in a language like the pages (statuspage/public/language.py): `/de/history.atom`
+is the German one, the unprefixed feed the page's default language. Its fixed words come from
+the catalogs, names and update bodies from the operator's translations where there is one
+(statuspage/public/translations.py), else the original; the feed says its language (Atom's
+xml:lang, RSS's <language>, iCalendar's LANGUAGE parameter) and its links keep it.
+
 Links are built from Page.url, not from the request's Host header: the document is cached
 and shared by every reader, so it must not depend on who asked first. (Only while no public
 URL is configured, the embedded default, do links take the origin of the request that
@@ -19,14 +25,16 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
-from django.utils.html import escape
+from django.utils.translation import gettext
 from icalendar import Calendar, Event
 
 from incidents import selectors
 from incidents.enums import MaintenanceStatus
+from incidents.languages import bcp47
 from incidents.models import Incident, Maintenance, Page
 from statuspage.markdown import render_plain
 from statuspage.page_routing import link_base, page_of
+from statuspage.public import language, translations
 from statuspage.public_cache import public_document
 
 FEED_ITEMS = 50
@@ -80,6 +88,14 @@ def absolute(page, path: str) -> str:
 
 
 def _permalink(page, item) -> str:
+    # In the feed's language: a German feed's entries lead to the German pages.
+    name = "public-incident" if item.impact != "maintenance" else "public-maintenance"
+    return absolute(page, language.url(name, args=[item.public_id]))
+
+
+def _guid(page, item) -> str:
+    # The same in every language (the unprefixed permalink): an entry's identity does not
+    # change with the feed a reader follows, and stays what it was before feeds had languages.
     name = "public-incident" if item.impact != "maintenance" else "public-maintenance"
     return absolute(page, reverse(name, args=[item.public_id]))
 
@@ -102,20 +118,27 @@ class HistoryRss(Feed):
     feed_type: type[SyndicationFeed] = _Rss
 
     def get_object(self, request, *args, **kwargs):
-        return selectors.page_get(page_of(request))
+        # Called first: everything below is in the feed's language (the URL's, else the page's).
+        page = selectors.page_get(page_of(request))
+        language.activate(request, page)
+        return page
+
+    @property
+    def language(self) -> str:  # type: ignore[override]
+        # Read by Feed.get_feed once the language is active; BCP 47 ("pt-BR"), as xml:lang wants.
+        return language.html_lang()
 
     def title(self, page):
-        return f"{page.name} status history"
+        return gettext("%(page)s status history (RSS)") % {"page": page.name}
 
     def description(self, page):
-        # Feed readers render an RSS description as HTML: the name must arrive as text.
-        return f"Incidents and maintenance of {escape(page.name)}, with their updates."
+        return gettext("Incident and maintenance history")
 
     def link(self, page):
-        return absolute(page, reverse("public-history"))
+        return absolute(page, language.url("public-history"))
 
     def feed_url(self, page):
-        return absolute(page, reverse("public-history-rss"))
+        return absolute(page, language.url("public-history-rss"))
 
     def items(self, page: Page) -> list[FeedItem]:
         # Both kinds, newest change first: a fixed number of queries (3 each).
@@ -127,8 +150,10 @@ class HistoryRss(Feed):
         return [FeedItem(page, record) for record in merged[:FEED_ITEMS]]
 
     def item_title(self, item: FeedItem) -> str:
-        prefix = "Maintenance: " if item.record.impact == "maintenance" else ""
-        return prefix + item.record.name
+        name = translations.name(item.record)
+        if item.record.impact == "maintenance":
+            return gettext("Maintenance: %(name)s") % {"name": name}
+        return name
 
     def item_description(self, item: FeedItem) -> str:
         return render_to_string("public/feed_item.html", {"item": item.record, "page": item.page})
@@ -137,7 +162,7 @@ class HistoryRss(Feed):
         return _permalink(item.page, item.record)
 
     def item_guid(self, item: FeedItem) -> str:
-        return _permalink(item.page, item.record)
+        return _guid(item.page, item.record)
 
     def item_pubdate(self, item: FeedItem) -> datetime:
         # Maintenance is announced when created; its window may lie in the future.
@@ -150,32 +175,41 @@ class HistoryRss(Feed):
 class HistoryAtom(HistoryRss):
     feed_type = _Atom
 
+    def title(self, page):
+        return gettext("%(page)s status history (Atom)") % {"page": page.name}
+
     def subtitle(self, page):
-        # Atom's subtitle is plain text (no type="html"): escaping would show as "&lt;".
-        return f"Incidents and maintenance of {page.name}, with their updates."
+        return gettext("Incident and maintenance history")
 
     def feed_url(self, page):
-        return absolute(page, reverse("public-history-atom"))
+        return absolute(page, language.url("public-history-atom"))
 
 
 history_rss = public_document()(HistoryRss())
 history_atom = public_document()(HistoryAtom())
 
 
-def _event(page, window, host: str) -> Event:
+def _event(page, window, host: str, lang: str) -> Event:
+    """One window, its words in the active language; `lang` (BCP 47) says which on the texts."""
+    said = {"language": lang}
     event = Event()
     event.add("uid", f"maintenance-{window.public_id}@{host}")
     event.add("dtstamp", window.updated_at.astimezone(UTC))
     event.add("dtstart", window.scheduled_for.astimezone(UTC))
     event.add("dtend", window.scheduled_until.astimezone(UTC))
-    event.add("summary", ical_line(f"{page.name}: {window.name}"))
+    name = translations.name(window)
+    event.add("summary", ical_line(f"{page.name}: {name}"), parameters=said)
     event.add("url", _permalink(page, window))
     event.add("status", "CANCELLED" if window.cancelled_at else "CONFIRMED")
     updates = list(window.updates.all())
-    components = ", ".join(c.name for c in window.components.all())
-    text = render_plain(updates[0].body) if updates else ""
-    description = f"Affected: {components}\n\n{text}" if components else text
-    event.add("description", ical_text(description.strip() or window.name))
+    components = gettext(", ").join(c.name for c in window.components.all())
+    text = render_plain(translations.body(updates[0], page).text) if updates else ""
+    if components:
+        affected = gettext("Affected: %(components)s.") % {"components": components}
+        description = f"{affected}\n\n{text}"
+    else:
+        description = text
+    event.add("description", ical_text(description.strip() or name), parameters=said)
     if window.status == MaintenanceStatus.COMPLETED and not window.cancelled_at:
         event.add("x-statuspage-status", "completed")
     return event
@@ -184,14 +218,15 @@ def _event(page, window, host: str) -> Event:
 @public_document()
 def maintenance_ics(request):
     page = selectors.page_get(page_of(request))
+    code = language.activate(request, page)
     host = urlsplit(link_base(page)).hostname or "statuspage"
     cal = Calendar()
     cal.add("prodid", "-//statuspage//maintenance//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", ical_line(f"{page.name} maintenance"))
+    cal.add("x-wr-calname", ical_line(f"{page.name}: {gettext('Scheduled maintenance')}"))
     cal.add("x-wr-timezone", page.time_zone)
     for window in selectors.maintenance_recent(limit=ICS_ITEMS, page=page):
-        cal.add_component(_event(page, window, host))
+        cal.add_component(_event(page, window, host, bcp47(code)))
     return HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")

@@ -36,12 +36,23 @@ from incidents.languages import CODES, LANGUAGES, RIGHT_TO_LEFT, bcp47
 # The translated pages: the only URLs a language prefix may precede. The front page's prefixed
 # form has its own pattern (public/urls.py), so it never negotiates.
 TRANSLATED = frozenset(
-    {"public-index", "public-history", "public-uptime", "public-incident", "public-maintenance"}
+    {
+        "public-index",
+        "public-history",
+        "public-uptime",
+        "public-incident",
+        "public-maintenance",
+        "public-system-metrics",
+        "public-system-metrics-period",
+    }
 )
 # The subscribe form's addresses take a prefix too (/de/subscribe): the language the form is
 # in and the subscription's. They are not documents of the site (no switcher, no hreflang).
 SUBSCRIBE = frozenset({"notifications-subscribe", "notifications-sms-code"})
-_PREFIXED = TRANSLATED | SUBSCRIBE
+# The feeds take a prefix too (/de/history.atom): the same entries in another language, linked
+# from that language's pages (<link rel=alternate>). Documents of their own: no switcher.
+FEEDS = frozenset({"public-history-atom", "public-history-rss", "public-maintenance-ics"})
+_PREFIXED = TRANSLATED | SUBSCRIBE | FEEDS
 _PREFIX = re.compile(r"^/(" + "|".join(re.escape(c) for c in sorted(CODES)) + r")(/.*)?$")
 
 # "/de" while a page renders in a language other than the page's default, else "": links

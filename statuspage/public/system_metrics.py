@@ -7,6 +7,10 @@ reader sees at most one step behind while repeated reads render nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+from babel.dates import format_skeleton, format_time
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,16 +19,29 @@ from django.utils.translation import gettext as _
 from incidents import selectors
 from statuspage.monitors import charts as series_reads
 from statuspage.page_routing import page_of
-from statuspage.public import charts, language
+from statuspage.public import charts, language, templating
 from statuspage.public_cache import public_document
 
-# Steps per row of a chart's table, and how its rows and labels name a time.
-TABLES = {
-    "day": (12, "%H:%M"),
-    "week": (24, "%Y-%m-%d"),
-    "month": (6, "%Y-%m-%d"),
+
+def _clock(moment: datetime) -> str:
+    return format_time(moment.replace(tzinfo=None), "HH:mm", locale=templating.current_locale())
+
+
+def _day(moment: datetime) -> str:
+    """ "Nov 18", "18. Nov.", "11月18日": an axis label in the reader's language."""
+    return format_skeleton("MMMd", moment, locale=templating.current_locale())
+
+
+# Steps per row of a chart's table, and how its rows and the axis name a time (in the
+# active language: the page's, or its address's).
+TABLES: dict[str, tuple[int, Callable[[datetime], str]]] = {
+    "day": (12, _clock),
+    # A month's window names its days without the year, as its axis does: the table's first
+    # column stays narrow enough for a phone.
+    "week": (24, _day),
+    "month": (6, _day),
 }
-LABELS = {"day": "%H:%M", "week": "%b %d", "month": "%b %d"}
+LABELS: dict[str, Callable[[datetime], str]] = {"day": _clock, "week": _day, "month": _day}
 
 
 def _period_step(kwargs: dict[str, object]) -> int:
@@ -45,7 +62,7 @@ def system_metrics(request, period: str = "day"):
     start, end = series_reads.window(chosen, now)
     middle = start + (end - start) / 2
     label_fmt = LABELS[period]
-    labels = tuple(t.astimezone(page.tz).strftime(label_fmt) for t in (start, middle, end))
+    labels = tuple(label_fmt(t.astimezone(page.tz)) for t in (start, middle, end))
     group, row_fmt = TABLES[period]
     shown = []
     for index, one in enumerate(series_reads.chart_series(chosen, now=now)):

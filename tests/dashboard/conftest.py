@@ -111,6 +111,7 @@ def world(api, operator, django_user_model):
         "incident": incident.public_id,
         "update": incident.updates.get().public_id,
         "maintenance": maintenance.public_id,
+        "maintenance_update": maintenance.updates.get().public_id,
         "user": someone.pk,
         "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
         "subscriber": subscriber.public_id,

@@ -53,6 +53,8 @@ def cases(w):
         ("post", "/dashboard/maintenance/new/", RESPONDER),
         ("post", f"/dashboard/maintenance/{mnt}/reschedule/", RESPONDER),
         ("post", f"/dashboard/maintenance/{mnt}/cancel/", RESPONDER),
+        ("get", f"/dashboard/maintenance/updates/{w['maintenance_update']}/translate/", RESPONDER),
+        ("post", f"/dashboard/maintenance/updates/{w['maintenance_update']}/translate/", RESPONDER),
         ("get", "/dashboard/components/new/", ADMIN),
         ("post", "/dashboard/components/new/", ADMIN),
         ("get", f"/dashboard/components/{w['component']}/edit/", ADMIN),

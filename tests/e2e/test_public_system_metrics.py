@@ -82,3 +82,53 @@ def test_charts_fit_read_and_pass_axe(browser, charted, axe_source, artifacts, s
     page.screenshot(path=str(folder / f"week-{width}-{scheme}.png"), full_page=True)
     context.close()
     assert found == []
+
+
+TICK_ENDS = """() => {
+  const box = document.querySelector("svg.chart").getBoundingClientRect();
+  const axis = document.querySelector(".x-ticks");
+  const ticks = [...axis.querySelectorAll("span")].map(t => t.getBoundingClientRect());
+  const area = axis.getBoundingClientRect();
+  const pad = parseFloat(getComputedStyle(axis).paddingLeft);
+  const padEnd = parseFloat(getComputedStyle(axis).paddingRight);
+  return {first: ticks[0].left, last: ticks[ticks.length - 1].left,
+          axis_left: area.left + pad, axis_right: area.right - padEnd,
+          plot_left: box.left, plot_right: box.right};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 1280])
+def test_charts_in_arabic_are_mirrored_but_run_left_to_right(
+    browser, charted, axe_source, artifacts, scheme, width
+):
+    """/ar/system-metrics: reached from the Arabic front page, right to left, nothing wider than
+    the screen, the time axis still oldest at the left, the week link keeps the language."""
+    folder = artifacts / "metrics"
+    folder.mkdir(exist_ok=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme, is_mobile=width < 600
+    )
+    page = context.new_page()
+    page.goto(charted + "/ar/")
+    with page.expect_navigation():
+        page.locator("p.more a[href$='/ar/system-metrics']").click()
+    assert page.url.endswith("/ar/system-metrics")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.get_by_role("img").count() == 2
+    # Time runs left to right on the chart, on a right-to-left page too: the axis's labels
+    # (oldest first in the markup) read from the left, under the plot, not under the figures.
+    ends = page.evaluate(TICK_ENDS)
+    assert ends["first"] < ends["last"], ends
+    assert abs(ends["axis_left"] - ends["plot_left"]) <= 2, ends
+    assert abs(ends["axis_right"] - ends["plot_right"]) <= 2, ends
+    assert page.evaluate(OVERFLOWING) == []
+    page.add_script_tag(content=axe_source)
+    found = page.evaluate(AXE)
+    page.screenshot(path=str(folder / f"day-ar-{width}-{scheme}.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator("a[href$='/ar/system-metrics/week']").click()
+    assert page.url.endswith("/ar/system-metrics/week")
+    assert page.evaluate(OVERFLOWING) == []
+    context.close()
+    assert found == []

@@ -167,6 +167,42 @@ def test_every_public_page_is_translated(client, site, page, code):
         assert left == [], f"{code}{path}: English left: {left}"
 
 
+def _feed_texts(response) -> list[str]:
+    """A feed's texts as a reader meets them: XML element texts and, within them, the HTML
+    of each entry (Atom's summary, RSS's description) as its own page's texts; an iCalendar
+    file's text properties."""
+    if response["Content-Type"].startswith("text/calendar"):
+        from icalendar import Calendar
+
+        cal = Calendar.from_ical(response.content)
+        texts = [str(cal["x-wr-calname"])]
+        for event in cal.walk("VEVENT"):
+            texts += [str(event["summary"]), *str(event["description"]).splitlines()]
+            texts.append(str(event["description"]).partition(":")[0])
+        return texts
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own output
+    texts = []
+    for element in root.iter():
+        text = (element.text or "").strip()
+        if text and element.tag.rsplit("}", 1)[-1] in ("summary", "description"):
+            texts += _texts(text)
+        elif text:
+            texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_feed_is_translated(client, site, page, code):
+    for path in ("/history.atom", "/history.rss", "/maintenance.ics"):
+        response = client.get(f"/{code}{path}")
+        assert response.status_code == 200, path
+        texts = _feed_texts(response)
+        assert len(texts) > 5, path  # the entries were read
+        assert _left(code, texts, page.name) == [], f"{code}{path}: English left"
+
+
 # --- the subscriber pages, an email and an SMS in each language -------------------------------
 
 
@@ -317,3 +353,27 @@ def test_every_email_to_a_webhook_owner_is_translated(page, code):
                 text = render.render_text(f"notifications/email/{name}_{part}.txt", ctx)
                 texts += text.splitlines()
     assert _left(code, texts, page.name) == [], f"{code}: English left"
+
+
+@pytest.mark.frozen_at("2026-11-18T12:02:00+00:00")
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_the_system_metrics_pages_are_translated(client, page, api, code):
+    from datetime import timedelta
+
+    from incidents.services import Actor
+    from statuspage.monitors.rollups import rollup_add
+    from statuspage.monitors.services import monitor_save
+
+    monitor = monitor_save(
+        actor=Actor(label="alice", via="dashboard"),
+        monitor=None,
+        data={"name": "Health", "kind": "tcp", "host": "192.0.2.1", "port": 443,
+              "component_id": api.public_id},
+    )  # fmt: skip
+    now = timezone.now()
+    rollup_add(monitor_id=monitor.pk, points=[(now - timedelta(minutes=30), 1234.0)])
+    for path in ("/system-metrics", "/system-metrics/week", "/system-metrics/month"):
+        response = client.get(f"/{code}{path}")
+        assert response.status_code == 200, path
+        texts = [t.replace("Health", " ") for t in _texts(response.content.decode())]
+        assert _left(code, texts, page.name) == [], f"{code}{path}: English left"

@@ -119,8 +119,10 @@ def test_switcher_and_hreflang_alternates(client, site):
     switcher = re.search(r'<nav class="languages".*?</nav>', text, re.S).group(0)
     assert 'href="/fr/history?page=1"' in switcher
     assert 'href="/de/history?page=1" hreflang="de" lang="de" aria-current="true"' in switcher
-    # Links to the other translated pages keep the reader's language; the rest do not.
-    assert 'href="/de/uptime"' in text and 'href="/history.atom"' in text
+    # Links to the other translated pages and the feeds keep the reader's language; the rest
+    # do not.
+    assert 'href="/de/uptime"' in text and 'href="/de/history.atom"' in text
+    assert re.search(r'(?:href|src)="/static/', text) and "/de/static/" not in text
     front = client.get("/de/", HTTP_ACCEPT=BROWSER).text
     front_alternates = dict(
         re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)"', front)

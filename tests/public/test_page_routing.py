@@ -131,6 +131,13 @@ def test_language_prefix_follows_the_page_prefix(client, pages, settings):
     front = _get(client, "/p/cee/de/")
     assert front.status_code == 200 and '<html lang="de"' in front.content.decode()
     assert _get(client, "/p/cee/de").status_code == 301
+    # The feeds in that language: this page's entries, linked with both prefixes.
+    assert 'href="/p/cee/de/history.atom"' in body
+    feed = _get(client, "/p/cee/de/history.atom")
+    assert feed.status_code == 200 and 'xml:lang="de"' in feed.content.decode()
+    _only(feed.content, "c")
+    incident = pages["objects"]["c"]["incident"].public_id
+    assert f"http://testserver/p/cee/de/incidents/{incident}" in feed.content.decode()
 
 
 def test_prefix_answers(client, pages):

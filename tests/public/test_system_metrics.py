@@ -132,3 +132,36 @@ def test_the_query_count_does_not_grow_with_series(client, api, web, monitor, me
         )
         rollup_add(monitor_id=extra.pk, points=[(NOW - timedelta(hours=n), 10.0 * n)])
     assert cold() == few
+
+
+def test_the_charts_in_a_language_use_its_words_numbers_and_dates(client, monitor):
+    """/de/system-metrics is the German page: the catalogs' words, German figures ("1.234"),
+    German dates on the axis and in the table, links that keep the language."""
+    rollup_add(
+        monitor_id=monitor.pk,
+        points=[(NOW - timedelta(minutes=30), 1234.0), (NOW - timedelta(minutes=29), 1234.0)],
+    )
+    english = _html(client)
+    assert "Average 1,234 ms" in english
+    german = _html(client, "/de/system-metrics")
+    assert '<html lang="de"' in german
+    assert "1.234 ms" in german and "1,234" not in german
+    assert "Average" not in german
+    # The period links keep the language; the page names its other languages.
+    assert 'href="/de/system-metrics/week"' in german
+    assert re.search(r'<link rel="alternate" hreflang="ja" href="[^"]*/ja/system-metrics"', german)
+    week_en, week_de = (
+        _html(client, "/system-metrics/week"),
+        _html(client, "/de/system-metrics/week"),
+    )
+    assert "Nov 18" in week_en and "Nov 18" not in week_de
+    assert "18. Nov." in week_de and "2026-11-1" not in week_de
+    assert re.search(r'<th scope="row">1\d\. Nov\.</th>', week_de)
+    # Each language is its own cached document.
+    assert "1,234" in _html(client) and "1.234" in _html(client, "/de/system-metrics")
+
+
+def test_a_language_the_install_does_not_offer_has_no_charts(client, monitor, settings):
+    settings.PUBLIC_LANGUAGES = ["en", "de"]
+    assert client.get("/de/system-metrics").status_code == 200
+    assert client.get("/fr/system-metrics/week").status_code == 404

@@ -61,7 +61,8 @@ class UpdateEditForm(forms.Form):
 
 
 class TranslationForm(forms.Form):
-    """One language's translation of an update's message, and of its incident's name."""
+    """One language's translation of an update's message, and of its incident's or
+    maintenance window's name (`name_label` says which)."""
 
     language = forms.ChoiceField()
     name = forms.CharField(
@@ -69,9 +70,12 @@ class TranslationForm(forms.Form):
     )
     body = body_field(label="Message", required=False)
 
-    def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
+    def __init__(
+        self, *args, languages: list[tuple[str, str]], name_label: str = "Incident name", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = languages  # type: ignore[attr-defined]
+        self.fields["name"].label = name_label
 
     def clean(self):
         data = super().clean() or {}

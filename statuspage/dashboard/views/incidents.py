@@ -7,7 +7,6 @@ import hashlib
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from incidents import selectors, services
 from incidents.enums import IncidentStatus
 from incidents.events import EventKind
-from incidents.languages import LANGUAGES
 from incidents.models import Incident, IncidentComponent, IncidentTemplate, IncidentUpdate
 from incidents.preview import status_preview
 from incidents.services import ServiceError
@@ -31,7 +29,6 @@ from statuspage.dashboard.forms.incidents import (
     IncidentUpdateForm,
     PostmortemForm,
     PreviewForm,
-    TranslationForm,
     UpdateEditForm,
 )
 from statuspage.dashboard.permissions import DashboardRequest, operator_required
@@ -274,49 +271,6 @@ def update_edit(request, public_id: str):
         {"form": form, "update": update},
         status=form_status(form),
     )
-
-
-@require_http_methods(["GET", "POST"])
-@operator_required(Role.RESPONDER)
-def update_translate(request, public_id: str):
-    """Add or replace one language's translation of an update (and of its incident's name)."""
-    update = get_object_or_404(
-        IncidentUpdate.objects.select_related("incident__page"), public_id=public_id
-    )
-    incident = update.incident
-    codes = services.translation_languages(incident.page)
-    languages = [(code, name) for code, name in LANGUAGES if code in codes]
-    form = TranslationForm(request.POST or None, languages=languages)
-    if request.method == "POST" and form.is_valid():
-        try:
-            _translate(update, form.cleaned_data, actor_for(request))
-        except ServiceError as exc:
-            form.add_error(_translation_field(exc), exc.message)
-        else:
-            messages.success(request, "Translation saved (no notification is sent for it).")
-            return redirect("dashboard-incident", public_id=incident.public_id)
-    context = {"form": form, "update": update, "languages": dict(LANGUAGES)}
-    return render(
-        request, "dashboard/incidents/update_translate.html", context, status=form_status(form)
-    )
-
-
-def _translate(update: IncidentUpdate, data: dict, actor) -> None:
-    code = data["language"]
-    with transaction.atomic():
-        if data["name"].strip():
-            services.translations_set(
-                obj=update.incident, translations={code: {"name": data["name"]}}, actor=actor
-            )
-        if data["body"].strip():
-            services.translations_set(
-                obj=update, translations={code: {"body": data["body"]}}, actor=actor
-            )
-
-
-def _translation_field(error: ServiceError) -> str:
-    last = (error.field or "").rsplit(".", 1)[-1]
-    return last if last in ("name", "body") else "language"
 
 
 @require_POST
