@@ -106,6 +106,42 @@ def page_update(
     return page
 
 
+def page_create(*, actor: Actor, name: str, slug: str, hosts: list[str] | None = None) -> Page:
+    """A new, empty page (no components yet) served at `/p/<slug>/` and on `hosts`.
+
+    It starts with the default page's time zone and language; everything else is the model's
+    defaults, changed afterwards in the page settings."""
+    name, slug = (name or "").strip(), (slug or "").strip().lower()
+    if not name:
+        raise ServiceError("Give the page a name.", field="name")
+    wanted_hosts = _checked_hosts(hosts or [])
+    with transaction.atomic():
+        template = page_lock(None) if Page.objects.exists() else None
+        page = Page(
+            name=name,
+            slug=slug,
+            time_zone=template.time_zone if template else "UTC",
+            language=template.language if template else "en",
+        )
+        if Page.objects.filter(slug=slug).exists():
+            raise ServiceError("Another page has this slug.", field="slug")
+        try:
+            page.full_clean()
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise ServiceError(" ".join(messages), field=field) from None
+        page.save()
+        _hosts_set(page, wanted_hosts)
+        audit_record(
+            actor=actor,
+            action="page.create",
+            obj=page,
+            after={"name": name, "slug": slug, "hosts": wanted_hosts},
+        )
+        public_changed(page=page)
+    return page
+
+
 def _checked_hosts(hosts: list[str]) -> list[str]:
     """Host names as a Host header carries them: lowercase, without port, each once."""
     out: list[str] = []

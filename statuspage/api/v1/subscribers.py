@@ -166,14 +166,14 @@ def subscriber_list(request: ApiRequest) -> HttpResponse:
         except SubscribeError as exc:
             raise _subscribe_error(exc, channel) from None
         return json_response(subscriber_dict(ser.Context(page), sub), status=201)
-    rows = notify_selectors.subscriber_search(**_filters(request)).filter(page=page)
+    rows = notify_selectors.subscriber_search(**_filters(request), page=page)
     ctx = ser.Context(page)
     return json_response([subscriber_dict(ctx, s) for s in paginate(request, rows)])
 
 
 @api_view(GET=Scope.READ)
 def subscriber_count(request: ApiRequest) -> HttpResponse:
-    rows = notify_selectors.subscriber_search(**_filters(request)).filter(page=page_of(request))
+    rows = notify_selectors.subscriber_search(**_filters(request), page=page_of(request))
     return json_response({"count": rows.count()})
 
 
