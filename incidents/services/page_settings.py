@@ -3,6 +3,8 @@ its branding (logo, favicon, colours, custom CSS, footer links)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -122,6 +124,9 @@ def page_create(*, actor: Actor, name: str, slug: str, hosts: list[str] | None =
             slug=slug,
             time_zone=template.time_zone if template else "UTC",
             language=template.language if template else "en",
+            # As decimals: the model's float defaults fail its own decimal-places check.
+            partial_outage_weight=Decimal("0.3"),
+            degraded_weight=Decimal("0"),
         )
         if Page.objects.filter(slug=slug).exists():
             raise ServiceError("Another page has this slug.", field="slug")
