@@ -17,9 +17,11 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import AuditEntry, Component, Incident, IncidentTemplate, Page
+from incidents.services import Actor
 from notifications.models import Delivery, Event, Subscriber, SubscriberImport
 from notifications.services import subscriber_create
 from statuspage.access.models import Membership, PageMembership, Role
+from statuspage.access.services import api_key_create
 from statuspage.automation.models import AlertRoute
 from statuspage.dashboard.permissions import PAGE_SESSION_KEY
 from statuspage.monitors.models import Monitor
@@ -402,3 +404,18 @@ def test_only_owners_create_pages(pages, admin_of_a, install_admin_on_a):
     again = install_admin_on_a.post(reverse("dashboard-page-new"), {**body, "hosts": ""})
     assert again.status_code == 400
     assert Page.objects.filter(slug="shop").count() == 1
+
+
+def test_audit_entries_of_no_page_are_for_install_wide_operators_only(
+    pages, admin_of_a, install_admin_on_a, django_user_model
+):
+    """An API key belongs to no page: its audit entry names it, and an admin of one page
+    does not see it (the overview's recent entries and the audit log alike)."""
+    owner = django_user_model.objects.create_user("kim", "kim@example.com", "pw")
+    Membership.objects.create(user=owner, role=Role.ADMIN)
+    api_key_create(
+        actor=Actor(label="t", via="test"), owner=owner, name="nopage key", scopes=["read"]
+    )
+    for url in (reverse("dashboard-audit"), reverse("dashboard-overview")):
+        assert "nopage key" not in admin_of_a.get(url).content.decode(), url
+        assert "nopage key" in install_admin_on_a.get(url).content.decode(), url
