@@ -1,5 +1,6 @@
-"""/api/v1 subscribers on a page other than the default one: created on that page, with that
-page's components only; the same address may subscribe to two pages."""
+"""/api/v1 writes on a page other than the default one: subscribers are created on that page,
+with that page's components only (the same address may subscribe to two pages); metrics carry
+that page's metrics provider."""
 
 from __future__ import annotations
 
@@ -69,3 +70,17 @@ def test_a_component_of_another_page_is_refused(make_key, page, page_b, api):
     assert response.status_code == 422
     assert "component_ids" in response.json()["errors"]
     assert not Subscriber.objects.exists()
+
+
+def test_a_metric_on_a_second_page_names_that_page_s_provider(make_key, page_b, shop_component):
+    from statuspage.api.v1.metrics import provider_id
+
+    client = ApiClient(make_key())
+    provider = provider_id(page_b)
+    base = f"/api/v1/pages/{page_b.public_id}"
+    body = {"metric": {"name": "Latency", "component_id": shop_component.public_id}}
+    response = client.post(f"{base}/metrics_providers/{provider}/metrics", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["metrics_provider_id"] == provider
+    listed = client.get(f"{base}/metrics").json()
+    assert [m["metrics_provider_id"] for m in listed] == [provider]
