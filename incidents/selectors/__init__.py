@@ -59,7 +59,7 @@ from incidents.templating import render_sandboxed, template_context
 
 # Every read of page-owned objects takes `page` (a Page or its id). None means the default page
 # (the oldest), resolved inside the same query, for code that has no request naming a page yet
-# (management commands, the dashboard until it has a page switcher).
+# (management commands, the publisher).
 
 
 @shared

@@ -1,4 +1,4 @@
-"""The page switcher and a new page (owners)."""
+"""The form for a new page (owners)."""
 
 from __future__ import annotations
 
