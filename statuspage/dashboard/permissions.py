@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import user_has_device
 
-from incidents.models import Page
+from incidents.models import Page, default_page_id
 from statuspage.access.models import Role
 from statuspage.access.selectors import is_owner, pages_of, role_of
 
@@ -46,6 +46,8 @@ class DashboardRequest(HttpRequest):
     is_owner: bool
     # An install-wide role (not only roles on single pages): sees what belongs to no page.
     install_wide: bool
+    # Where the header's "Public page" link leads: the page worked on, not always the default.
+    public_page_url: str
     # Templates show write controls only to those allowed to use them.
     can_respond: bool
     can_admin: bool
@@ -153,10 +155,23 @@ def _admit(request: HttpRequest, page: Page, pages: list[Page], role: Role) -> D
     admitted.dashboard_role = role
     admitted.is_owner = is_owner(admitted.user)
     admitted.install_wide = role_of(admitted.user) is not None
+    admitted.public_page_url = _public_page_url(page, pages, admitted.install_wide)
     admitted.can_respond = role.rank >= Role.RESPONDER.rank
     admitted.can_admin = role.rank >= Role.ADMIN.rank
     admitted.page_tz = page.tz
     return admitted
+
+
+def _public_page_url(page: Page, pages: list[Page], install_wide: bool) -> str:
+    """The page's configured URL; else the site's front page for the default page, and its
+    `/p/<slug>/` prefix for any other (served on every host of the install)."""
+    if page.url:
+        return page.url
+    # An install-wide role lists every page, the default (oldest) first: no query then.
+    default_id = pages[0].pk if install_wide else default_page_id()
+    if page.pk == default_id:
+        return reverse("public-index")
+    return f"/p/{page.slug}/"
 
 
 def _forbidden(request: HttpRequest, needed: Role, held: Role | None) -> HttpResponseBase:

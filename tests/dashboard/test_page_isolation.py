@@ -419,3 +419,13 @@ def test_audit_entries_of_no_page_are_for_install_wide_operators_only(
     for url in (reverse("dashboard-audit"), reverse("dashboard-overview")):
         assert "nopage key" not in admin_of_a.get(url).content.decode(), url
         assert "nopage key" in install_admin_on_a.get(url).content.decode(), url
+
+
+def test_the_public_page_link_leads_to_the_page_worked_on(pages, install_admin_on_a):
+    page_a, page_b, _, _ = pages
+    client = install_admin_on_a
+    html = client.get(reverse("dashboard-overview")).content.decode()
+    assert f'<a href="{page_a.url}">Public page</a>' in html
+    client.post(reverse("dashboard-page-switch"), {"page": page_b.public_id})
+    html = client.get(reverse("dashboard-overview")).content.decode()
+    assert '<a href="/p/b/">Public page</a>' in html
