@@ -212,7 +212,11 @@ def run_subscriber_import(import_id: int) -> str:
 
     try:
         report = management.subscribers_import_csv(
-            actor=actor, rows=job.rows, skip_confirmation=job.skip_confirmation, progress=progress
+            actor=actor,
+            rows=job.rows,
+            skip_confirmation=job.skip_confirmation,
+            progress=progress,
+            page=job.page,
         )
     except Exception:  # noqa: BLE001 - recorded on the import for the operator, and logged
         # Not re-raised: without Redis the job runs inside the upload request, which must not

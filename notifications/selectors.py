@@ -11,6 +11,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
+from incidents.services import PageRef, page_id_of
 from notifications.models import (
     Channel,
     Delivery,
@@ -34,15 +35,20 @@ class OutboxHealth:
         return (due is not None and due > 120) or (self.workers == 0 and due is not None)
 
 
-def outbox_health() -> OutboxHealth:
+def outbox_health(*, page: PageRef | None = None) -> OutboxHealth:
+    """The outbox's counts by state and oldest due row: of one page's subscribers when `page`
+    is given, else of the whole install. The worker count is always the install's."""
     now = timezone.now()
     counts = dict.fromkeys(DeliveryState.values, 0)
+    rows = Delivery.objects.all()
+    if page is not None:
+        rows = rows.filter(subscriber__page_id=page_id_of(page))
     counts.update(
-        Delivery.objects.values_list("state").annotate(n=Count("id")).values_list("state", "n")
+        rows.order_by().values_list("state").annotate(n=Count("id")).values_list("state", "n")
     )
-    oldest = Delivery.objects.filter(
-        state=DeliveryState.PENDING, next_attempt_at__lte=now
-    ).aggregate(at=Min("next_attempt_at"))["at"]
+    oldest = rows.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now).aggregate(
+        at=Min("next_attempt_at")
+    )["at"]
     return OutboxHealth(
         counts=counts,
         oldest_due_seconds=(now - oldest).total_seconds() if oldest else None,
@@ -89,10 +95,15 @@ def delivery_metrics() -> Iterator[GaugeMetricFamily]:
 
 
 def subscriber_search(
-    *, q: str | None = None, channel: str | None = None, state: str | None = None
+    *,
+    q: str | None = None,
+    channel: str | None = None,
+    state: str | None = None,
+    page: PageRef | None = None,
 ) -> QuerySet[Subscriber]:
-    """Subscribers, newest first; `q` matches address, contact email or public id."""
-    rows = Subscriber.objects.all()
+    """A page's subscribers (None: the default page), newest first; `q` matches address,
+    contact email or public id."""
+    rows = Subscriber.objects.filter(page_id=page_id_of(page))
     if q:
         q = q.strip()
         rows = rows.filter(Q(address__icontains=q) | Q(contact_email__icontains=q) | Q(public_id=q))
@@ -103,11 +114,14 @@ def subscriber_search(
     return rows.prefetch_related("components").order_by("-created_at", "-id")
 
 
-def subscriber_counts() -> dict[str, dict[str, int]]:
-    """{channel: {state: n}} with every channel and state present (zeros included)."""
+def subscriber_counts(page: PageRef | None = None) -> dict[str, dict[str, int]]:
+    """{channel: {state: n}} of a page's subscribers (None: the default page), with every
+    channel and state present (zeros included)."""
     counts = {c: dict.fromkeys(SubscriberState.values, 0) for c in Channel.values}
     for channel, state, n in (
-        Subscriber.objects.values_list("channel", "state")
+        Subscriber.objects.filter(page_id=page_id_of(page))
+        .order_by()
+        .values_list("channel", "state")
         .annotate(n=Count("id"))
         .values_list("channel", "state", "n")
     ):
@@ -149,10 +163,13 @@ def delivery_search(
     q: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    page: PageRef | None = None,
 ) -> QuerySet[Delivery]:
-    """Outbox rows for the delivery log, newest first; `q` matches the subscriber's address
-    or public id."""
-    rows = Delivery.objects.select_related("subscriber", "event")
+    """A page's outbox rows (its subscribers'; None: the default page) for the delivery log,
+    newest first; `q` matches the subscriber's address or public id."""
+    rows = Delivery.objects.select_related("subscriber", "event").filter(
+        subscriber__page_id=page_id_of(page)
+    )
     if state:
         rows = rows.filter(state=state)
     if channel:

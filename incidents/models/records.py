@@ -24,6 +24,11 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(max_length=200)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # The page the changed object belongs to; None for what belongs to no page (operators,
+    # API keys), shown only to operators with an install-wide role.
+    page = models.ForeignKey(
+        "incidents.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

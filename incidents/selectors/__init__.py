@@ -59,7 +59,7 @@ from incidents.templating import render_sandboxed, template_context
 
 # Every read of page-owned objects takes `page` (a Page or its id). None means the default page
 # (the oldest), resolved inside the same query, for code that has no request naming a page yet
-# (management commands, the dashboard until it has a page switcher).
+# (management commands, the publisher).
 
 
 @shared
@@ -320,9 +320,17 @@ def audit_entries(
     action: str = "",
     since: datetime | None = None,
     until: datetime | None = None,
+    page: PageRef | None = None,
+    install_wide: bool = True,
 ) -> QuerySet[AuditEntry]:
-    """Audit entries, newest first, narrowed by whichever filters are given."""
+    """Audit entries, newest first, narrowed by whichever filters are given.
+
+    With `page`: that page's entries, and with `install_wide` those of what belongs to no
+    page (operators, keys) too."""
     entries = AuditEntry.objects.all()
+    if page is not None:
+        mine = Q(page_id=page_id_of(page))
+        entries = entries.filter(mine | Q(page__isnull=True) if install_wide else mine)
     if actor:
         entries = entries.filter(actor__icontains=actor)
     if object_type:
@@ -337,6 +345,7 @@ def audit_entries(
 
 
 def audit_object_types() -> list[str]:
+    # The kinds of object the log knows (every page's: names of models, nothing of a page).
     return list(AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct())
 
 

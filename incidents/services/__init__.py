@@ -16,6 +16,7 @@ from incidents.services.common import (
     PageRef,
     audit_record,
     audit_snapshot,
+    page_id_of,
     page_lock,
     public_changed,
 )
@@ -52,7 +53,7 @@ from incidents.services.maintenance import (
     maintenance_update_post,
 )
 from incidents.services.ordering import page_entry_move
-from incidents.services.page_settings import page_update
+from incidents.services.page_settings import page_create, page_update
 from incidents.services.templates import incident_template_delete, incident_template_save
 from incidents.services.translations import (
     translated_field,
@@ -64,6 +65,7 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "PageRef",
+    "page_id_of",
     "ServiceError",
     "audit_record",
     "audit_snapshot",
@@ -97,6 +99,7 @@ __all__ = [
     "postmortem_save_draft",
     "page_entry_move",
     "page_lock",
+    "page_create",
     "page_update",
     "public_changed",
     "translated_field",

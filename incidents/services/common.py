@@ -218,7 +218,28 @@ def audit_record(
         object_repr=str(obj)[:200],
         before=before,
         after=after,
+        page_id=_audit_page_id(obj),
     )
+
+
+# Objects that belong to a page through what they hang on (an update through its incident,
+# a monitor through its component, a delivery through its subscriber), searched in order.
+_PAGE_PATHS = ("incident", "maintenance", "component", "subscriber", "route", "provider")
+
+
+def _audit_page_id(obj: models.Model) -> int | None:
+    """The page an audited object belongs to, or None when it belongs to none."""
+    if isinstance(obj, Page):
+        return obj.pk
+    for _ in range(3):
+        page_id = getattr(obj, "page_id", None)
+        if isinstance(page_id, int):
+            return page_id
+        parent = next((getattr(obj, p) for p in _PAGE_PATHS if hasattr(obj, p + "_id")), None)
+        if not isinstance(parent, models.Model):
+            return None
+        obj = parent
+    return None
 
 
 def audit_snapshot(obj: models.Model, fields: Iterable[str]) -> AuditValues:

@@ -3,6 +3,8 @@ its branding (logo, favicon, colours, custom CSS, footer links)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -101,6 +103,45 @@ def page_update(
             obj=page,
             before={k: before[k] for k in changed},
             after={k: after[k] for k in changed},
+        )
+        public_changed(page=page)
+    return page
+
+
+def page_create(*, actor: Actor, name: str, slug: str, hosts: list[str] | None = None) -> Page:
+    """A new, empty page (no components yet) served at `/p/<slug>/` and on `hosts`.
+
+    It starts with the default page's time zone and language; everything else is the model's
+    defaults, changed afterwards in the page settings."""
+    name, slug = (name or "").strip(), (slug or "").strip().lower()
+    if not name:
+        raise ServiceError("Give the page a name.", field="name")
+    wanted_hosts = _checked_hosts(hosts or [])
+    with transaction.atomic():
+        template = page_lock(None) if Page.objects.exists() else None
+        page = Page(
+            name=name,
+            slug=slug,
+            time_zone=template.time_zone if template else "UTC",
+            language=template.language if template else "en",
+            # As decimals: the model's float defaults fail its own decimal-places check.
+            partial_outage_weight=Decimal("0.3"),
+            degraded_weight=Decimal("0"),
+        )
+        if Page.objects.filter(slug=slug).exists():
+            raise ServiceError("Another page has this slug.", field="slug")
+        try:
+            page.full_clean()
+        except ValidationError as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise ServiceError(" ".join(messages), field=field) from None
+        page.save()
+        _hosts_set(page, wanted_hosts)
+        audit_record(
+            actor=actor,
+            action="page.create",
+            obj=page,
+            after={"name": name, "slug": slug, "hosts": wanted_hosts},
         )
         public_changed(page=page)
     return page

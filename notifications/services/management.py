@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.models import Component
+from incidents.models import Component, Page
 from incidents.queue import enqueue_on_commit
-from incidents.services import Actor, audit_record, audit_snapshot
+from incidents.services import Actor, audit_record, audit_snapshot, page_id_of
 from notifications.models import Channel, CreatedVia, Subscriber, SubscriberState
 from notifications.services.subscriptions import (
     QUEUE,
@@ -46,13 +46,18 @@ def subscriber_create(
     component_ids: list[int] | None = None,
     skip_confirmation: bool = False,
     via: str = CreatedVia.DASHBOARD,
+    page: Page | None = None,
 ) -> Subscriber:
-    """Add a subscriber for someone. With `skip_confirmation` it is active at once and no
-    confirmation goes out; otherwise the usual opt-in starts. Raises SubscribeError."""
+    """Add a subscriber of `page` (None: the default page) for someone; components of other
+    pages are refused. With `skip_confirmation` it is active at once and no confirmation goes
+    out; otherwise the usual opt-in starts. Raises SubscribeError."""
     normalised = normalise_address(channel, address)
     with transaction.atomic():
         if Subscriber.objects.filter(
-            channel=channel, address=normalised, state=SubscriberState.ACTIVE
+            channel=channel,
+            address=normalised,
+            state=SubscriberState.ACTIVE,
+            page_id=page_id_of(page),
         ).exists():
             raise AlreadySubscribed(f"{normalised} is already subscribed.", field="address")
         sub = subscriber_subscribe(
@@ -62,6 +67,7 @@ def subscriber_create(
             component_ids=component_ids,
             via=via,
             confirmed=skip_confirmation,
+            page=page,
         )
         audit_record(
             actor=actor,
@@ -147,12 +153,14 @@ def subscribers_import_csv(
     rows: Iterable[Mapping[str, object]],
     skip_confirmation: bool,
     progress: Callable[[ImportReport], None] | None = None,
+    page: Page | None = None,
 ) -> ImportReport:
     """Create a subscriber per row (`channel,address,contact_email,components`; components
     are `;`-separated names or public ids, blank = all). Each row is its own savepoint: a bad
     row is reported with its number and message and the good rows are kept. An address
-    already subscribed, and an empty row, count as skipped."""
-    components = _component_lookup()
+    already subscribed, and an empty row, count as skipped. Every row subscribes to `page`
+    (None: the default page), naming its components only."""
+    components = _component_lookup(page)
     report = ImportReport()
     for number, raw in enumerate(rows, start=1):
         row = {key: _cell(raw, key) for key in IMPORT_COLUMNS}
@@ -169,6 +177,7 @@ def subscribers_import_csv(
                         component_ids=_component_ids(row["components"], components),
                         skip_confirmation=skip_confirmation,
                         via=CreatedVia.IMPORT,
+                        page=page,
                     )
             except AlreadySubscribed:
                 report.skipped += 1
@@ -189,9 +198,10 @@ def _cell(raw: Mapping[str, object], key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _component_lookup() -> dict[str, int]:
+def _component_lookup(page: Page | None) -> dict[str, int]:
     lookup: dict[str, int] = {}
-    for pk, name, public_id in Component.objects.values_list("id", "name", "public_id"):
+    rows = Component.objects.filter(page_id=page_id_of(page)).values_list("id", "name", "public_id")
+    for pk, name, public_id in rows:
         lookup[name.casefold()] = pk
         lookup[public_id.casefold()] = pk
     return lookup

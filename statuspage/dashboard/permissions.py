@@ -21,9 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp import user_has_device
 
-from incidents import selectors
+from incidents.models import Page, default_page_id
 from statuspage.access.models import Role
-from statuspage.access.selectors import has_role, role_of
+from statuspage.access.selectors import is_owner, pages_of, role_of
+
+# The session remembers the page the operator chose (its id) across requests.
+PAGE_SESSION_KEY = "dashboard_page_id"
 
 
 class DashboardRequest(HttpRequest):
@@ -32,7 +35,19 @@ class DashboardRequest(HttpRequest):
     built, before the view runs. Templates read them too (`request.can_admin`)."""
 
     user: User
+    # The page the operator works on (the header's page switcher chose it): every list,
+    # count, form and object lookup of a dashboard view is on this page, and the role is
+    # the operator's role on it.
+    dashboard_page: Page
+    # The pages the switcher offers: those the operator holds a role on, oldest first.
+    dashboard_pages: list[Page]
     dashboard_role: Role | None
+    # Owners manage every page and may create pages.
+    is_owner: bool
+    # An install-wide role (not only roles on single pages): sees what belongs to no page.
+    install_wide: bool
+    # Where the header's "Public page" link leads: the page worked on, not always the default.
+    public_page_url: str
     # Templates show write controls only to those allowed to use them.
     can_respond: bool
     can_admin: bool
@@ -50,6 +65,7 @@ class OperatorView(Protocol[_P]):
     asking), marked with the role that opens it (`dashboard_role`)."""
 
     dashboard_role: Role
+    dashboard_install: bool
 
     def __call__(
         self, request: HttpRequest, /, *args: _P.args, **kwargs: _P.kwargs
@@ -75,10 +91,18 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def operator_required(
-    role: Role = Role.VIEWER, *, write: Role | None = None, allow_unverified: bool = False
+    role: Role = Role.VIEWER,
+    *,
+    write: Role | None = None,
+    allow_unverified: bool = False,
+    install: bool = False,
 ) -> Callable[[DashboardView[_P]], OperatorView[_P]]:
     """`role` opens the view; with `write`, requests other than GET, HEAD and OPTIONS need that
-    role instead (pages everyone may read but only some may change)."""
+    role instead (pages everyone may read but only some may change).
+
+    The role checked is the operator's role on the page they work on; with `install`, their
+    install-wide role (views of what belongs to no page: operators, API keys), so an admin of
+    one page cannot change what reaches every page."""
 
     def decorator(view: DashboardView[_P]) -> OperatorView[_P]:
         @wraps(view)
@@ -93,32 +117,64 @@ def operator_required(
             needed = role
             if write is not None and request.method not in SAFE_METHODS:
                 needed = write
-            if not has_role(request.user, needed):
-                return _forbidden(request, needed)
-            admitted = _admit(request)
+            pages = list(pages_of(request.user))
+            page = chosen_page(request, pages)
+            held = role_of(request.user, page) if page is not None else None
+            checked = role_of(request.user) if install else held
+            if page is None or held is None or checked is None or checked.rank < needed.rank:
+                return _forbidden(request, needed, checked)
+            admitted = _admit(request, page, pages, checked if install else held)
             with timezone.override(admitted.page_tz):
                 return view(admitted, *args, **kwargs)
 
         # The one place a view becomes an OperatorView: the marker is set here.
         guarded = cast(OperatorView[_P], wrapped)
         guarded.dashboard_role = role
+        guarded.dashboard_install = install
         return guarded
 
     return decorator
 
 
-def _admit(request: HttpRequest) -> DashboardRequest:
+def chosen_page(request: HttpRequest, pages: list[Page]) -> Page | None:
+    """The page the session chose if the operator still holds a role on it, else their first
+    page (the default page for an install-wide role); None when they hold no role at all."""
+    wanted = request.session.get(PAGE_SESSION_KEY)
+    for page in pages:
+        if page.pk == wanted:
+            return page
+    return pages[0] if pages else None
+
+
+def _admit(request: HttpRequest, page: Page, pages: list[Page], role: Role) -> DashboardRequest:
     """The request of a signed-in operator allowed in, with what views and templates read."""
     # The one place a request becomes a DashboardRequest: the attributes are set here.
     admitted = cast(DashboardRequest, request)
-    admitted.dashboard_role = role_of(admitted.user)
-    admitted.can_respond = has_role(admitted.user, Role.RESPONDER)
-    admitted.can_admin = has_role(admitted.user, Role.ADMIN)
-    admitted.page_tz = selectors.page_get().tz
+    admitted.dashboard_page = page
+    admitted.dashboard_pages = pages
+    admitted.dashboard_role = role
+    admitted.is_owner = is_owner(admitted.user)
+    admitted.install_wide = role_of(admitted.user) is not None
+    admitted.public_page_url = _public_page_url(page, pages, admitted.install_wide)
+    admitted.can_respond = role.rank >= Role.RESPONDER.rank
+    admitted.can_admin = role.rank >= Role.ADMIN.rank
+    admitted.page_tz = page.tz
     return admitted
 
 
-def _forbidden(request: HttpRequest, needed: Role) -> HttpResponseBase:
+def _public_page_url(page: Page, pages: list[Page], install_wide: bool) -> str:
+    """The page's configured URL; else the site's front page for the default page, and its
+    `/p/<slug>/` prefix for any other (served on every host of the install)."""
+    if page.url:
+        return page.url
+    # An install-wide role lists every page, the default (oldest) first: no query then.
+    default_id = pages[0].pk if install_wide else default_page_id()
+    if page.pk == default_id:
+        return reverse("public-index")
+    return f"/p/{page.slug}/"
+
+
+def _forbidden(request: HttpRequest, needed: Role, held: Role | None) -> HttpResponseBase:
     # A page that says which role is missing, rather than a bare 403.
-    context = {"needed": needed, "role": role_of(request.user)}
+    context = {"needed": needed, "role": held}
     return render(request, "dashboard/403.html", context, status=403)

@@ -52,9 +52,15 @@ class Reach:
 
 
 def reach_for(
-    kind: str, component_ids=(), incident: Incident | None = None, *, all_only: bool = False
+    kind: str,
+    component_ids=(),
+    incident: Incident | None = None,
+    *,
+    all_only: bool = False,
+    page: int | None = None,
 ) -> Reach:
-    """With an incident, the components it already covers count too (as in the event)."""
+    """With an incident, the components it already covers count too (as in the event).
+    `page` (an id): whose subscribers count when neither an incident nor components say."""
     ids = set(component_ids)
     if incident is not None:
         ids |= set(
@@ -63,6 +69,9 @@ def reach_for(
             )
         )
     counts = reach_by_channel(
-        kind=kind, component_ids=sorted(ids), incident_id=incident.id if incident else None
+        kind=kind,
+        component_ids=sorted(ids),
+        incident_id=incident.id if incident else None,
+        page=page,
     )
     return Reach(kind=kind, counts=counts, empty_means_all=all_only, components_chosen=bool(ids))

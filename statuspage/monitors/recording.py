@@ -310,7 +310,9 @@ def _incident(monitor: Monitor) -> dict[str, str]:
     template = monitor.incident_template
     if template is None:
         return {"name": "", "body": ""}
-    context = template_context(selectors.page_get().name, [monitor.component.name])
+    # The page the monitor's component is on names the incident, not the default page.
+    page_name = selectors.page_get(monitor.component.page_id).name
+    context = template_context(page_name, [monitor.component.name])
     try:
         return {
             "name": render_sandboxed(template.title, context)[:200],

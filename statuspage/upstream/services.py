@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents.enums import OPEN_INCIDENT_STATUSES, ComponentStatus, IncidentStatus
-from incidents.models import Component
+from incidents.models import Component, Page
 from incidents.services import (
     Actor,
     ServiceError,
@@ -76,11 +76,16 @@ def _read(kind: str, body: bytes) -> dict[str, Any]:
 
 
 def provider_add(
-    *, url: str, actor: Actor, name: str = "", notify_subscribers: bool = False
+    *,
+    url: str,
+    actor: Actor,
+    name: str = "",
+    notify_subscribers: bool = False,
+    page: Page | None = None,
 ) -> Provider:
-    """Follow a provider: fetched once here, so a wrong address is refused with the reason
-    before anything is stored. Its components are then offered for mapping; the scheduler's
-    next tick starts polling it."""
+    """Follow a provider on `page` (None: the default page): fetched once here, so a wrong
+    address is refused with the reason before anything is stored. Its components are then
+    offered for mapping; the scheduler's next tick starts polling it."""
     kind, endpoint = endpoint_for(url)
     if Provider.objects.filter(endpoint=endpoint).exists():
         raise ServiceError("This provider is already followed.", field="url")
@@ -105,6 +110,8 @@ def provider_add(
         last_ok_at=now,
         next_poll_at=now,
     )
+    if page is not None:
+        provider.page = page
     try:
         with transaction.atomic():
             page_lock()

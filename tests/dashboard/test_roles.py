@@ -12,8 +12,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, resolve
 
+from statuspage.access.models import Membership
+
 VIEWER, RESPONDER, ADMIN = "viewer", "responder", "admin"
-RANK = {VIEWER: 0, RESPONDER: 1, ADMIN: 2}
+# Owners (install-wide, beyond admin): only they create pages.
+OWNER = "owner"
+RANK = {VIEWER: 0, RESPONDER: 1, ADMIN: 2, OWNER: 3}
 
 
 def cases(w):
@@ -28,6 +32,9 @@ def cases(w):
         ("get", f"/dashboard/maintenance/{mnt}/", VIEWER),
         ("get", "/dashboard/components/", VIEWER),
         ("get", "/dashboard/audit/", VIEWER),
+        ("post", "/dashboard/pages/switch/", VIEWER),
+        ("get", "/dashboard/pages/new/", OWNER),
+        ("post", "/dashboard/pages/new/", OWNER),
         ("get", "/dashboard/2fa/setup/", VIEWER),
         ("post", "/dashboard/preview/", VIEWER),
         ("get", "/dashboard/preview/status/", VIEWER),
@@ -227,6 +234,15 @@ def test_superuser_is_an_admin_without_a_membership(world, page, django_user_mod
     client = Client()
     client.force_login(boss)
     assert client.get("/dashboard/components/new/").status_code == 200
+
+
+def test_owners_reach_every_view(world, admin_user):
+    Membership.objects.filter(user=admin_user).update(owner=True)
+    client = Client()
+    client.force_login(admin_user)
+    for method, path, _ in cases(world):
+        response = getattr(client, method)(path)
+        assert response.status_code in (200, 302, 400), (method, path)
 
 
 def _dashboard_patterns():

@@ -69,10 +69,11 @@ def provider_dict(page: Page) -> dict[str, Any]:
     }
 
 
-def metric_dict(metric: Metric) -> dict[str, Any]:
+def metric_dict(metric: Metric, page: Page) -> dict[str, Any]:
     return {
         "id": metric.public_id,
-        "metrics_provider_id": provider_id(),
+        # The provider of the page the metric's component is on (the request's page).
+        "metrics_provider_id": provider_id(page),
         "metric_identifier": metric.metric_identifier,
         "name": metric.name,
         "display": metric.display,
@@ -150,14 +151,16 @@ def provider_metrics(request: ApiRequest, metrics_provider_id: str) -> HttpRespo
     _check_provider(page_of(request), metrics_provider_id)
     if request.method == "POST":
         return _create(request)
-    rows = paginate(request, page_metrics(page_of(request)), limit_param="per_page")
-    return json_response([metric_dict(m) for m in rows])
+    page = page_of(request)
+    rows = paginate(request, page_metrics(page), limit_param="per_page")
+    return json_response([metric_dict(m, page) for m in rows])
 
 
 @api_view(GET=Scope.READ)
 def metric_list(request: ApiRequest) -> HttpResponse:
-    rows = paginate(request, page_metrics(page_of(request)), limit_param="per_page")
-    return json_response([metric_dict(m) for m in rows])
+    page = page_of(request)
+    rows = paginate(request, page_metrics(page), limit_param="per_page")
+    return json_response([metric_dict(m, page) for m in rows])
 
 
 def _metric_body(request: ApiRequest) -> dict[str, Any]:
@@ -168,7 +171,8 @@ def _metric_body(request: ApiRequest) -> dict[str, Any]:
 
 def _create(request: ApiRequest) -> HttpResponse:
     metric = metric_save(actor=request.api_actor, metric=None, data=_metric_body(request))
-    return json_response(metric_dict(_metric(page_of(request), metric.public_id)), status=201)
+    page = page_of(request)
+    return json_response(metric_dict(_metric(page, metric.public_id), page), status=201)
 
 
 @api_view(GET=Scope.READ, PATCH=Scope.COMPONENTS, PUT=Scope.COMPONENTS, DELETE=Scope.COMPONENTS)
@@ -177,10 +181,10 @@ def metric_detail(request: ApiRequest, metric_id: str) -> HttpResponse:
     metric = _metric(page, metric_id)
     if request.method == "DELETE":
         metric_delete(actor=request.api_actor, metric=metric)
-        return json_response(metric_dict(metric))
+        return json_response(metric_dict(metric, page))
     if request.method != "GET":
         metric = metric_save(actor=request.api_actor, metric=metric, data=_metric_body(request))
-    return json_response(metric_dict(_metric(page, metric.public_id)))
+    return json_response(metric_dict(_metric(page, metric.public_id), page))
 
 
 @api_view(POST=Scope.COMPONENTS, DELETE=Scope.COMPONENTS)

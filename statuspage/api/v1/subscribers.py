@@ -10,7 +10,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from incidents import selectors as incident_selectors
 from incidents.models import Component, Page
 from notifications import selectors as notify_selectors
 from notifications.models import Channel, CreatedVia, Subscriber, SubscriberState
@@ -137,21 +136,11 @@ def _subscribe_error(exc: SubscribeError, channel: str = "") -> ApiError:
     return ApiError(422, exc.message, errors={field: [exc.message]})
 
 
-def _default_page_only(page: Page) -> None:
-    """Subscribing someone creates the subscriber on the default page (the subscription
-    service names no page yet): refused on any other page rather than written elsewhere."""
-    if page.pk != incident_selectors.page_default().pk:
-        raise ApiError(
-            422, "Subscribers can be added through the API on the default page only, for now."
-        )
-
-
 @api_view(GET=Scope.READ, POST=Scope.SUBSCRIBERS)
 def subscriber_list(request: ApiRequest) -> HttpResponse:
     page = page_of(request)
     if request.method == "POST":
         data = read(request, SUBSCRIBER)
-        _default_page_only(page)
         channel, address, contact = _channel_and_address(data)
         try:
             sub = subscriber_create(
@@ -162,18 +151,19 @@ def subscriber_list(request: ApiRequest) -> HttpResponse:
                 component_ids=_component_ids(page, data),
                 skip_confirmation=f.boolean(data, "skip_confirmation_notification", False),
                 via=CreatedVia.API,
+                page=page,
             )
         except SubscribeError as exc:
             raise _subscribe_error(exc, channel) from None
         return json_response(subscriber_dict(ser.Context(page), sub), status=201)
-    rows = notify_selectors.subscriber_search(**_filters(request)).filter(page=page)
+    rows = notify_selectors.subscriber_search(**_filters(request), page=page)
     ctx = ser.Context(page)
     return json_response([subscriber_dict(ctx, s) for s in paginate(request, rows)])
 
 
 @api_view(GET=Scope.READ)
 def subscriber_count(request: ApiRequest) -> HttpResponse:
-    rows = notify_selectors.subscriber_search(**_filters(request)).filter(page=page_of(request))
+    rows = notify_selectors.subscriber_search(**_filters(request), page=page_of(request))
     return json_response({"count": rows.count()})
 
 

@@ -40,12 +40,16 @@ def alert_route_save(
     components = list(components)
     if not components:
         raise ServiceError("Choose at least one component the route drives.", field="components")
+    # A route belongs to its components' page (its list, its audit entries).
+    pages = {c.page_id for c in components}
+    if len(pages) > 1 or (route is not None and pages != {route.page_id}):
+        raise ServiceError("Choose components of the route's own page only.", field="components")
     check_name_template(fields.get("incident_name_template", ""))
     with transaction.atomic():
         before = None
         if route is None:
             top = AlertRoute.objects.aggregate(top=Max("position"))["top"]
-            route = AlertRoute(position=(top or 0) + 1)
+            route = AlertRoute(position=(top or 0) + 1, page_id=pages.pop())
         else:
             route = AlertRoute.objects.select_for_update().get(pk=route.pk)
             before = _snapshot(route)

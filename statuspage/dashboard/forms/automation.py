@@ -44,6 +44,13 @@ class AlertRouteForm(forms.Form):
     )
     notify = forms.BooleanField(required=False, label="Notify subscribers")
 
+    def __init__(self, *args, page, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the components of the page the operator works on.
+        components = self.fields["components"]
+        assert isinstance(components, forms.ModelMultipleChoiceField)
+        components.queryset = Component.objects.filter(page=page)
+
     def clean_matchers(self):
         try:
             return parse_matchers(self.cleaned_data["matchers"])

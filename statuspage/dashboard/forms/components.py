@@ -22,6 +22,13 @@ class ComponentForm(forms.Form):
     )
     start_date = date_field(required=False, help_text="Uptime is counted from this day.")
 
+    def __init__(self, *args, page, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the groups of the page the operator works on.
+        group = self.fields["group"]
+        assert isinstance(group, forms.ModelChoiceField)
+        group.queryset = ComponentGroup.objects.filter(page=page)
+
 
 class GroupForm(forms.Form):
     name = forms.CharField(max_length=120)

@@ -97,14 +97,17 @@ class MonitorForm(forms.Form):
         initial=1, min_value=1, max_value=20, label="Regions that must agree"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, page, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the components and templates of the page the operator works on.
+        components = Component.objects.filter(page=page).order_by("position", "name")
+        templates = IncidentTemplate.objects.filter(page=page).order_by("name")
         self.fields["component_id"].choices = [  # type: ignore[attr-defined]
-            (c.public_id, c.name) for c in Component.objects.order_by("position", "name")
+            (c.public_id, c.name) for c in components
         ]
         self.fields["incident_template_id"].choices = [  # type: ignore[attr-defined]
             ("", "— named after the component —"),
-            *((str(t.pk), t.name) for t in IncidentTemplate.objects.order_by("name")),
+            *((str(t.pk), t.name) for t in templates),
         ]
 
     def service_data(self) -> dict:

@@ -25,12 +25,17 @@ class IncidentTemplateForm(forms.Form):
         choices=IncidentTemplate._meta.get_field("component_status").choices or ()
     )
 
-    def __init__(self, *args, instance: IncidentTemplate | None = None, **kwargs):
+    def __init__(self, *args, instance: IncidentTemplate | None = None, page, **kwargs):
         self.instance = instance
+        self.page = page
         super().__init__(*args, **kwargs)
+        # Only the components of the page the operator works on.
+        components = self.fields["components"]
+        assert isinstance(components, forms.ModelMultipleChoiceField)
+        components.queryset = Component.objects.filter(page=page)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        if selectors.incident_template_name_taken(name, exclude=self.instance):
+        if selectors.incident_template_name_taken(name, exclude=self.instance, page=self.page):
             raise forms.ValidationError("A template has that name already.")
         return name

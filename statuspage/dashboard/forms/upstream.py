@@ -57,10 +57,11 @@ class ProviderSettingsForm(forms.Form):
 class ProviderMappingForm(forms.Form):
     """One choice per upstream component, `up_<n>`: the local component that follows it."""
 
-    def __init__(self, *args, upstream: list[dict], initial_links: dict[str, int], **kwargs):
+    def __init__(self, *args, upstream: list[dict], initial_links: dict[str, int], page, **kwargs):
         super().__init__(*args, **kwargs)
         self.upstream = upstream
-        components = Component.objects.all()
+        # Only the components of the provider's page.
+        components = Component.objects.filter(page=page)
         for n, item in enumerate(upstream):
             self.fields[f"up_{n}"] = forms.ModelChoiceField(
                 queryset=components,

@@ -15,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidents import branding, selectors, services
+from incidents import branding, services
 from incidents.services import ServiceError
 from statuspage.access import services as access_services
 from statuspage.access.models import Role
@@ -38,7 +38,7 @@ from statuspage.dashboard.views.common import actor_for, form_status
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.VIEWER, write=Role.ADMIN)
 def page_settings(request: DashboardRequest) -> HttpResponse:
-    page = selectors.page_get()
+    page = request.dashboard_page
     form = PageSettingsForm(
         request.POST or None, request.FILES or None, initial=_initial(page), page=page
     )
@@ -49,6 +49,7 @@ def page_settings(request: DashboardRequest) -> HttpResponse:
         try:
             fields, images = _changes(form)
             services.page_update(
+                page,
                 actor=actor_for(request),
                 logo_image=images.get("logo"),
                 favicon_image=images.get("favicon"),
@@ -117,7 +118,7 @@ def page_settings_preview(request: DashboardRequest, render_index) -> HttpRespon
     Rendered here, outside the public read path: nothing of it reaches the public cache, and the
     dashboard's headers (no-store) apply. `render_index` is the public site's renderer, handed
     over by statuspage/urls.py (the dashboard does not import the public site)."""
-    page = selectors.page_get()
+    page = request.dashboard_page
     if request.method == "GET":
         notice = "Preview of the saved page."
         response = render_index(request, page, preview_notice=notice)
@@ -179,7 +180,7 @@ def page_settings_preview_css(request: DashboardRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@operator_required(Role.VIEWER, write=Role.ADMIN)
+@operator_required(Role.VIEWER, write=Role.ADMIN, install=True)
 def operators(request):
     form = OperatorInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -222,7 +223,7 @@ def _send_password_link(request, email: str) -> None:
 
 
 @require_POST
-@operator_required(Role.ADMIN)
+@operator_required(Role.ADMIN, install=True)
 def operator_role(request, pk: int):
     user = get_object_or_404(get_user_model(), pk=pk)
     form = OperatorRoleForm(request.POST)

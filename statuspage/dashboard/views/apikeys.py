@@ -37,7 +37,7 @@ class ApiKeyForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@operator_required(Role.VIEWER, write=Role.ADMIN)
+@operator_required(Role.VIEWER, write=Role.ADMIN, install=True)
 def apikey_list(request):
     form = ApiKeyForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -56,7 +56,7 @@ def apikey_list(request):
 
 
 @require_GET
-@operator_required(Role.ADMIN)
+@operator_required(Role.ADMIN, install=True)
 def apikey_created(request):
     """Shows the new key once: it is taken out of the session as it is shown."""
     shown = request.session.pop(_SESSION_KEY, None)
@@ -70,7 +70,7 @@ def apikey_created(request):
 
 
 @require_POST
-@operator_required(Role.ADMIN)
+@operator_required(Role.ADMIN, install=True)
 def apikey_revoke(request, pk: int):
     key = get_object_or_404(ApiKey, pk=pk)
     api_key_revoke(actor=actor_for(request), key=key)

@@ -20,7 +20,9 @@ PER_PAGE = 50
 def audit_log(request):
     form = AuditFilterForm(request.GET or None, object_types=selectors.audit_object_types())
     filters = form.filters() if form.is_bound and form.is_valid() else {}
-    entries = selectors.audit_entries(**filters)
+    entries = selectors.audit_entries(
+        **filters, page=request.dashboard_page, install_wide=request.install_wide
+    )
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -25,8 +25,8 @@ RECENT_ALERTS = 50
 @operator_required(Role.VIEWER)
 def automation_overview(request):
     context = {
-        "routes": selectors.alert_routes(),
-        "states": selectors.alert_states_recent(limit=RECENT_ALERTS),
+        "routes": selectors.alert_routes(request.dashboard_page),
+        "states": selectors.alert_states_recent(limit=RECENT_ALERTS, page=request.dashboard_page),
         "receiver_url": request.build_absolute_uri(reverse("api-v1-integrations-alertmanager")),
         "hook_url": request.build_absolute_uri(reverse("api-v1-integrations-component-status")),
         "format_matchers": format_matchers,
@@ -37,13 +37,14 @@ def automation_overview(request):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def route_edit(request, pk: int | None = None):
-    route = get_object_or_404(AlertRoute, pk=pk) if pk is not None else None
+    page = request.dashboard_page
+    route = get_object_or_404(AlertRoute, pk=pk, page=page) if pk is not None else None
     initial = None
     if route is not None:
         initial = {f.name: getattr(route, f.name) for f in AlertRoute._meta.concrete_fields}
         initial["matchers"] = format_matchers(route.matchers)
         initial["components"] = list(route.components.all())
-    form = AlertRouteForm(request.POST or None, initial=initial)
+    form = AlertRouteForm(request.POST or None, initial=initial, page=page)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         components = fields.pop("components")
@@ -63,7 +64,7 @@ def route_edit(request, pk: int | None = None):
 @require_POST
 @operator_required(Role.ADMIN)
 def route_delete(request, pk: int):
-    route = get_object_or_404(AlertRoute, pk=pk)
+    route = get_object_or_404(AlertRoute, pk=pk, page=request.dashboard_page)
     services.alert_route_delete(actor=actor_for(request), route=route)
     messages.success(request, f"Route “{route.name}” deleted.")
     return redirect("dashboard-automation")
@@ -72,7 +73,7 @@ def route_delete(request, pk: int):
 @require_POST
 @operator_required(Role.ADMIN)
 def route_move(request, pk: int, direction: str):
-    route = get_object_or_404(AlertRoute, pk=pk)
+    route = get_object_or_404(AlertRoute, pk=pk, page=request.dashboard_page)
     try:
         services.alert_route_move(actor=actor_for(request), route=route, direction=direction)
     except ServiceError as exc:

@@ -27,7 +27,8 @@ def _form_page(request, form, title: str):
 @require_GET
 @operator_required(Role.VIEWER)
 def component_list(request):
-    return render(request, "dashboard/components/list.html", {"tree": selectors.component_tree()})
+    tree = selectors.component_tree(request.dashboard_page)
+    return render(request, "dashboard/components/list.html", {"tree": tree})
 
 
 def _save(request, form, create, update, obj=None, noun="Component"):
@@ -36,7 +37,7 @@ def _save(request, form, create, update, obj=None, noun="Component"):
         return form
     try:
         if obj is None:
-            create(actor=actor_for(request), **form.cleaned_data)
+            create(actor=actor_for(request), page=request.dashboard_page, **form.cleaned_data)
         else:
             update(obj, actor=actor_for(request), **form.cleaned_data)
     except ServiceError as exc:
@@ -49,7 +50,7 @@ def _save(request, form, create, update, obj=None, noun="Component"):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def component_new(request):
-    form = ComponentForm(request.POST or None)
+    form = ComponentForm(request.POST or None, page=request.dashboard_page)
     if _save(request, form, services.component_create, None) is None:
         return redirect("dashboard-component-list")
     return _form_page(request, form, "New component")
@@ -58,9 +59,9 @@ def component_new(request):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def component_edit(request, pk: int):
-    component = get_object_or_404(Component, pk=pk)
+    component = get_object_or_404(Component, pk=pk, page=request.dashboard_page)
     initial = {f: getattr(component, f) for f in ComponentForm.base_fields}
-    form = ComponentForm(request.POST or None, initial=initial)
+    form = ComponentForm(request.POST or None, initial=initial, page=request.dashboard_page)
 
     def update(obj, **fields):
         return services.component_update(component=obj, **fields)
@@ -82,7 +83,7 @@ def group_new(request):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def group_edit(request, pk: int):
-    group = get_object_or_404(ComponentGroup, pk=pk)
+    group = get_object_or_404(ComponentGroup, pk=pk, page=request.dashboard_page)
     initial = {f: getattr(group, f) for f in GroupForm.base_fields}
     form = GroupForm(request.POST or None, initial=initial)
 
@@ -101,9 +102,9 @@ def move(request, kind: str, pk: int, direction: str):
         raise Http404("Nothing to move.")
     entry: Component | ComponentGroup
     if kind == "component":
-        entry = get_object_or_404(Component, pk=pk)
+        entry = get_object_or_404(Component, pk=pk, page=request.dashboard_page)
     else:
-        entry = get_object_or_404(ComponentGroup, pk=pk)
+        entry = get_object_or_404(ComponentGroup, pk=pk, page=request.dashboard_page)
     try:
         services.page_entry_move(entry=entry, direction=direction, actor=actor_for(request))
     except ServiceError as exc:

@@ -42,8 +42,12 @@ from statuspage.markdown import render_markdown
 @operator_required(Role.VIEWER)
 def incident_list(request):
     context = {
-        "open": selectors.incidents_unresolved(),
-        "recent": [i for i in selectors.incidents_recent(limit=50) if not i.is_open],
+        "open": selectors.incidents_unresolved(request.dashboard_page),
+        "recent": [
+            i
+            for i in selectors.incidents_recent(limit=50, page=request.dashboard_page)
+            if not i.is_open
+        ],
     }
     return render(request, "dashboard/incidents/list.html", context)
 
@@ -51,7 +55,7 @@ def incident_list(request):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.RESPONDER)
 def incident_new(request):
-    components = selectors.component_tree().components
+    components = selectors.component_tree(request.dashboard_page).components
     initial, current = _from_template(request, request.GET.get("template"))
     form = IncidentDeclareForm(
         request.POST or None, components=components, current=current, initial=initial
@@ -67,6 +71,7 @@ def incident_new(request):
                 component_statuses=form.component_statuses(),
                 notify=data["notify"],
                 actor=actor_for(request),
+                page=request.dashboard_page,
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -77,8 +82,13 @@ def incident_new(request):
     context = {
         "form": form,
         "preview": _status_preview(form),
-        "templates": selectors.incident_templates(),
-        "reach": reach_for(EventKind.INCIDENT_CREATED, _chosen(form, current), all_only=True),
+        "templates": selectors.incident_templates(request.dashboard_page),
+        "reach": reach_for(
+            EventKind.INCIDENT_CREATED,
+            _chosen(form, current),
+            all_only=True,
+            page=request.dashboard_page.pk,
+        ),
     }
     return render(request, "dashboard/incidents/new.html", context, status=form_status(form))
 
@@ -95,7 +105,7 @@ def _from_template(request, template_id) -> tuple[dict | None, dict | None]:
     sandbox; (None, None) without one. A broken template is reported, not raised."""
     if not template_id or not str(template_id).isdigit():
         return None, None
-    template = get_object_or_404(IncidentTemplate, pk=int(template_id))
+    template = get_object_or_404(IncidentTemplate, pk=int(template_id), page=request.dashboard_page)
     try:
         rendered = selectors.incident_template_render(template)
     except TemplateRenderError as exc:
@@ -114,7 +124,7 @@ def _imposed(incident: Incident) -> dict[int, str]:
 def _update_form(incident: Incident, data=None) -> IncidentUpdateForm:
     return IncidentUpdateForm(
         data,
-        components=selectors.component_tree().components,
+        components=selectors.component_tree(incident.page_id).components,
         current=_imposed(incident),
         initial={"status": incident.status, "impact_override": incident.impact_override or ""},
     )
@@ -124,7 +134,7 @@ def _reopen_form(incident: Incident, data=None) -> IncidentReopenForm:
     # Its own ids: the postmortem form on the same page has a body and a notify field too.
     return IncidentReopenForm(
         data,
-        components=selectors.component_tree().components,
+        components=selectors.component_tree(incident.page_id).components,
         current=_imposed(incident),
         initial={"status": IncidentStatus.INVESTIGATING},
         auto_id="reopen_%s",
@@ -168,13 +178,15 @@ def _detail(
 @require_GET
 @operator_required(Role.VIEWER)
 def incident_detail(request, public_id: str):
-    return _detail(request, get_object_or_404(Incident, public_id=public_id))
+    return _detail(
+        request, get_object_or_404(Incident, public_id=public_id, page=request.dashboard_page)
+    )
 
 
 @require_POST
 @operator_required(Role.RESPONDER)
 def incident_update(request, public_id: str):
-    incident = get_object_or_404(Incident, public_id=public_id)
+    incident = get_object_or_404(Incident, public_id=public_id, page=request.dashboard_page)
     form = _update_form(incident, request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -200,7 +212,7 @@ def incident_update(request, public_id: str):
 @require_POST
 @operator_required(Role.RESPONDER)
 def incident_resolve(request, public_id: str):
-    incident = get_object_or_404(Incident, public_id=public_id)
+    incident = get_object_or_404(Incident, public_id=public_id, page=request.dashboard_page)
     # Its own ids: the update form on the same page has fields of the same names.
     form = IncidentResolveForm(request.POST, auto_id="resolve_%s")
     if form.is_valid():
@@ -223,7 +235,7 @@ def incident_resolve(request, public_id: str):
 @require_POST
 @operator_required(Role.RESPONDER)
 def incident_reopen(request, public_id: str):
-    incident = get_object_or_404(Incident, public_id=public_id)
+    incident = get_object_or_404(Incident, public_id=public_id, page=request.dashboard_page)
     if incident.is_open:  # e.g. a second tab: the page it came from no longer offers it
         messages.error(request, "This incident is open: post an update instead.")
         return redirect("dashboard-incident", public_id=public_id)
@@ -252,7 +264,9 @@ def incident_reopen(request, public_id: str):
 @operator_required(Role.RESPONDER)
 def update_edit(request, public_id: str):
     update = get_object_or_404(
-        IncidentUpdate.objects.select_related("incident"), public_id=public_id
+        IncidentUpdate.objects.select_related("incident"),
+        public_id=public_id,
+        incident__page=request.dashboard_page,
     )
     form = UpdateEditForm(request.POST or None, initial={"body": update.body})
     if request.method == "POST" and form.is_valid():
@@ -278,7 +292,7 @@ def update_edit(request, public_id: str):
 def postmortem(request, public_id: str):
     """Save the draft; with `publish` in the form, save and then publish it; with `preview`,
     save nothing and show what publishing this text would send (the form without script)."""
-    incident = get_object_or_404(Incident, public_id=public_id)
+    incident = get_object_or_404(Incident, public_id=public_id, page=request.dashboard_page)
     form = PostmortemForm(request.POST)
     if "preview" in request.POST:
         return _detail(request, incident, postmortem_form=form)
@@ -347,7 +361,7 @@ def _subscriber_preview(request, incident: Incident, form: django_forms.Form) ->
 @operator_required(Role.RESPONDER)
 def postmortem_preview_fragment(request, public_id: str):
     """The "subscribers will receive" panel for the form's current text (dashboard.js)."""
-    incident = get_object_or_404(Incident, public_id=public_id)
+    incident = get_object_or_404(Incident, public_id=public_id, page=request.dashboard_page)
     form = PostmortemForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"error": "The text is too long."}, status=400)
@@ -360,7 +374,7 @@ def postmortem_preview_fragment(request, public_id: str):
 @operator_required(Role.RESPONDER)
 def postmortem_preview_email(request, public_id: str):
     """The email's HTML part, as the sender renders it, for the preview's sandboxed frame."""
-    incident = get_object_or_404(Incident, public_id=public_id)
+    incident = get_object_or_404(Incident, public_id=public_id, page=request.dashboard_page)
     body = request.session.get(_session_key(incident), incident.postmortem_draft)
     html = postmortem_preview(incident, body).html if body.strip() else EMPTY_EMAIL_PREVIEW
     response = HttpResponse(html)
@@ -390,12 +404,16 @@ def status_preview_fragment(request):
     """The "public page will read" line for the form's current choices (dashboard.js)."""
     incident = None
     if request.GET.get("incident"):
-        incident = get_object_or_404(Incident, public_id=request.GET["incident"])
+        incident = get_object_or_404(
+            Incident, public_id=request.GET["incident"], page=request.dashboard_page
+        )
     resolving = request.GET.get("resolving") == "1"
     form = (
         _update_form(incident, request.GET)
         if incident
-        else IncidentDeclareForm(request.GET, components=selectors.component_tree().components)
+        else IncidentDeclareForm(
+            request.GET, components=selectors.component_tree(request.dashboard_page).components
+        )
     )
     preview = _status_preview(form, incident, resolving=resolving)
     return render(request, "dashboard/partials/banner_preview.html", {"preview": preview})

@@ -31,9 +31,9 @@ from statuspage.dashboard.views.common import actor_for, form_status
 @operator_required(Role.VIEWER)
 def maintenance_list(request):
     context = {
-        "active": selectors.maintenance_active(),
-        "upcoming": selectors.maintenance_upcoming(),
-        "recent": selectors.maintenance_recent(limit=30),
+        "active": selectors.maintenance_active(request.dashboard_page),
+        "upcoming": selectors.maintenance_upcoming(request.dashboard_page),
+        "recent": selectors.maintenance_recent(limit=30, page=request.dashboard_page),
     }
     return render(request, "dashboard/maintenance/list.html", context)
 
@@ -41,8 +41,9 @@ def maintenance_list(request):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.RESPONDER)
 def maintenance_new(request):
+    page = request.dashboard_page
     form = MaintenanceScheduleForm(
-        request.POST or None, components_queryset=Component.objects.all()
+        request.POST or None, components_queryset=Component.objects.filter(page=page)
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -58,6 +59,7 @@ def maintenance_new(request):
                 remind_before_minutes=data["remind_before_minutes"],
                 notify=data["notify"],
                 actor=actor_for(request),
+                page=page,
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -66,12 +68,12 @@ def maintenance_new(request):
             return redirect("dashboard-maintenance", public_id=maintenance.public_id)
     chosen = request.POST.getlist("components") if form.is_bound else []
     chosen_ids = Component.objects.filter(
-        id__in=[int(v) for v in chosen if str(v).isdigit()]
+        id__in=[int(v) for v in chosen if str(v).isdigit()], page=page
     ).values_list("id", flat=True)
-    context = {
-        "form": form,
-        "reach": reach_for(EventKind.MAINTENANCE_SCHEDULED, list(chosen_ids), all_only=True),
-    }
+    reach = reach_for(
+        EventKind.MAINTENANCE_SCHEDULED, list(chosen_ids), all_only=True, page=page.pk
+    )
+    context = {"form": form, "reach": reach}
     return render(request, "dashboard/maintenance/new.html", context, status=form_status(form))
 
 
@@ -116,13 +118,16 @@ def _reach(maintenance) -> dict:
             "complete": EventKind.MAINTENANCE_COMPLETED,
         }
     kinds["cancel"] = EventKind.MAINTENANCE_CANCELLED
-    return {action: reach_for(kind, ids) for action, kind in kinds.items()}
+    page = maintenance.page_id
+    return {action: reach_for(kind, ids, page=page) for action, kind in kinds.items()}
 
 
 @require_GET
 @operator_required(Role.VIEWER)
 def maintenance_detail(request, public_id: str):
-    return _detail(request, get_object_or_404(Maintenance, public_id=public_id))
+    return _detail(
+        request, get_object_or_404(Maintenance, public_id=public_id, page=request.dashboard_page)
+    )
 
 
 # action -> (form class, form slot on the detail page, service call, success message)
@@ -180,7 +185,7 @@ ACTIONS = {
 def maintenance_action(request, public_id: str, action: str):
     if action not in ACTIONS:
         raise Http404("No such maintenance action.")
-    maintenance = get_object_or_404(Maintenance, public_id=public_id)
+    maintenance = get_object_or_404(Maintenance, public_id=public_id, page=request.dashboard_page)
     form_class, slot, call, done = ACTIONS[action]
     # Several forms share one page: each keeps its own element ids (the slot name).
     form = form_class(request.POST, auto_id=f"{slot}_%s")

@@ -26,7 +26,7 @@ RECENT_RESULTS = 20
 @require_GET
 @operator_required(Role.VIEWER)
 def monitor_list(request):
-    monitors = list(selectors.monitors())
+    monitors = list(selectors.monitors().filter(component__page=request.dashboard_page))
     by_component = [
         (component, list(items))
         for component, items in groupby(monitors, key=lambda m: m.component)
@@ -38,7 +38,7 @@ def monitor_list(request):
 @require_GET
 @operator_required(Role.VIEWER)
 def monitor_detail(request, pk: int):
-    monitor = get_object_or_404(selectors.monitors(), pk=pk)
+    monitor = get_object_or_404(selectors.monitors(), pk=pk, component__page=request.dashboard_page)
     context = {
         "monitor": monitor,
         "results": selectors.results_recent(monitor, limit=RECENT_RESULTS),
@@ -65,12 +65,13 @@ def _initial(monitor: Monitor) -> dict:
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def monitor_edit(request, pk: int | None = None):
-    monitor = get_object_or_404(Monitor, pk=pk) if pk is not None else None
+    page = request.dashboard_page
+    monitor = get_object_or_404(Monitor, pk=pk, component__page=page) if pk is not None else None
     if monitor is not None:
         initial = _initial(monitor)
     else:
         initial = {"component_id": request.GET.get("component", "")}
-    form = MonitorForm(request.POST or None, initial=initial)
+    form = MonitorForm(request.POST or None, initial=initial, page=page)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.monitor_save(
@@ -88,7 +89,7 @@ def monitor_edit(request, pk: int | None = None):
 @require_POST
 @operator_required(Role.ADMIN)
 def monitor_delete(request, pk: int):
-    monitor = get_object_or_404(Monitor, pk=pk)
+    monitor = get_object_or_404(Monitor, pk=pk, component__page=request.dashboard_page)
     services.monitor_delete(actor=actor_for(request), monitor=monitor)
     messages.success(request, f"Monitor “{monitor.name}” deleted.")
     return redirect("dashboard-monitor-list")
@@ -97,7 +98,9 @@ def monitor_delete(request, pk: int):
 @require_POST
 @operator_required(Role.ADMIN)
 def monitor_token_rotate(request, pk: int):
-    monitor = get_object_or_404(Monitor, pk=pk, kind="heartbeat")
+    monitor = get_object_or_404(
+        Monitor, pk=pk, kind="heartbeat", component__page=request.dashboard_page
+    )
     services.monitor_token_rotate(actor=actor_for(request), monitor=monitor)
     messages.success(request, "New heartbeat URL: the old one no longer works.")
     return redirect("dashboard-monitor", pk=monitor.pk)

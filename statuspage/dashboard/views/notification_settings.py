@@ -8,8 +8,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from incidents import selectors
-from incidents.models import Page
 from notifications import senders, services
 from statuspage.access.models import Role
 from statuspage.dashboard.forms.notification_settings import PageNotificationSettingsForm
@@ -17,17 +15,10 @@ from statuspage.dashboard.permissions import DashboardRequest, operator_required
 from statuspage.dashboard.views.common import actor_for, form_status
 
 
-def current_page(request: DashboardRequest) -> Page:
-    """The page this view works on: the one the dashboard's page switcher chose, else the
-    default page. The one place that decides it."""
-    chosen = getattr(request, "dashboard_page", None)
-    return chosen if isinstance(chosen, Page) else selectors.page_default()
-
-
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def notification_settings(request: DashboardRequest) -> HttpResponse:
-    page = current_page(request)
+    page = request.dashboard_page
     row = services.page_notification_settings_get(page)
     form = PageNotificationSettingsForm(request.POST or None, instance=row)
     if request.method == "POST" and form.is_valid():

@@ -36,26 +36,28 @@ CONFIRM_STATUSES = {ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE
 @require_GET
 @operator_required(Role.VIEWER)
 def overview(request):
-    tree = selectors.component_tree()
-    indicator, description = selectors.status_summary(tree.components)
-    page = selectors.page_get()
+    page = request.dashboard_page
+    tree = selectors.component_tree(page)
+    indicator, description = selectors.status_summary(tree.components, page=page)
     context = {
         "page": page,
         "public_url_problem": public_url_problem(page),
         "tree": tree,
         "indicator": indicator,
         "description": description,
-        "incidents": selectors.incidents_unresolved(),
-        "maintenance_active": selectors.maintenance_active(),
-        "maintenance_upcoming": selectors.maintenance_upcoming(),
+        "incidents": selectors.incidents_unresolved(page),
+        "maintenance_active": selectors.maintenance_active(page),
+        "maintenance_upcoming": selectors.maintenance_upcoming(page),
         # The board's buttons: the statuses an incident may impose, and maintenance by hand.
         "status_choices": [
             *INCIDENT_COMPONENT_CHOICES,
             (ComponentStatus.UNDER_MAINTENANCE.value, ComponentStatus.UNDER_MAINTENANCE.label),
         ],
         "queue_ok": queue_is_reachable(),
-        "delivery_health": outbox_health(),
-        "audit": audit_rows(selectors.audit_entries()[:RECENT_AUDIT]),
+        "delivery_health": outbox_health(page=page),
+        "audit": audit_rows(
+            selectors.audit_entries(page=page, install_wide=request.install_wide)[:RECENT_AUDIT]
+        ),
         "undo": _undo_offer(request, tree.components),
     }
     return render(request, "dashboard/overview.html", context)
@@ -70,7 +72,7 @@ def component_status(request, pk: int):
     change can be undone from the overview for UNDO_SECONDS. Back on the overview the browser
     returns to the row it changed, not the top of the page.
     """
-    component = get_object_or_404(Component, pk=pk)
+    component = get_object_or_404(Component, pk=pk, page=request.dashboard_page)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a status.")
@@ -139,7 +141,7 @@ def _undo_offer(request, components) -> dict | None:
 @operator_required(Role.RESPONDER)
 def component_maintenance_end_view(request, pk: int):
     """End a maintenance set by hand from the board: the status beneath shows again."""
-    component = get_object_or_404(Component, pk=pk)
+    component = get_object_or_404(Component, pk=pk, page=request.dashboard_page)
     try:
         component = component_maintenance_end(
             component=component,

@@ -71,14 +71,13 @@ def _query_without_page(request) -> str:
 def subscriber_list(request):
     form = SubscriberFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound and form.is_valid() else {}
-    page = Paginator(selectors.subscriber_search(**filters), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    rows = selectors.subscriber_search(**filters, page=request.dashboard_page)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page_obj": page,
         "query": _query_without_page(request),
-        "counts": selectors.subscriber_counts(),
+        "counts": selectors.subscriber_counts(request.dashboard_page),
         "states": SubscriberState.values,
         "channel_labels": dict(Channel.choices),
     }
@@ -88,7 +87,10 @@ def subscriber_list(request):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def subscriber_new(request):
-    form = SubscriberAddForm(request.POST or None, components_queryset=Component.objects.all())
+    form = SubscriberAddForm(
+        request.POST or None,
+        components_queryset=Component.objects.filter(page=request.dashboard_page),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -99,6 +101,7 @@ def subscriber_new(request):
                 contact_email=data["contact_email"],
                 component_ids=[c.id for c in data["components"]],
                 skip_confirmation=data["skip_confirmation"],
+                page=request.dashboard_page,
             )
         except SubscribeError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -115,7 +118,7 @@ def subscriber_new(request):
 @operator_required(Role.ADMIN)
 def subscriber_remove_view(request, public_id: str):
     """GET asks to confirm; POST unsubscribes."""
-    sub = get_object_or_404(Subscriber, public_id=public_id)
+    sub = get_object_or_404(Subscriber, public_id=public_id, page=request.dashboard_page)
     if request.method == "POST":
         subscriber_remove(actor=actor_for(request), subscriber=sub)
         messages.success(request, f"{sub.address} unsubscribed.")
@@ -126,7 +129,7 @@ def subscriber_remove_view(request, public_id: str):
 @require_POST
 @operator_required(Role.ADMIN)
 def subscriber_resend(request, public_id: str):
-    sub = get_object_or_404(Subscriber, public_id=public_id)
+    sub = get_object_or_404(Subscriber, public_id=public_id, page=request.dashboard_page)
     try:
         subscriber_resend_confirmation(actor=actor_for(request), subscriber=sub)
     except SubscribeError as exc:
@@ -145,6 +148,7 @@ def subscriber_import(request):
         actor = actor_for(request)
         with transaction.atomic():
             job = SubscriberImport.objects.create(
+                page=request.dashboard_page,
                 rows=form.rows,
                 total=len(form.rows),
                 skip_confirmation=form.cleaned_data["skip_confirmation"],
@@ -160,14 +164,17 @@ def subscriber_import(request):
                 unique=True,
             )
         return redirect("dashboard-subscriber-import-status", pk=job.pk)
-    context = {"form": form, "recent": SubscriberImport.objects.defer("rows")[:10]}
+    recent = SubscriberImport.objects.filter(page=request.dashboard_page).defer("rows")[:10]
+    context = {"form": form, "recent": recent}
     return render(request, "dashboard/subscribers/import.html", context, status=form_status(form))
 
 
 @require_GET
 @operator_required(Role.VIEWER)
 def subscriber_import_status(request, pk: int):
-    job = get_object_or_404(SubscriberImport.objects.defer("rows"), pk=pk)
+    job = get_object_or_404(
+        SubscriberImport.objects.defer("rows"), pk=pk, page=request.dashboard_page
+    )
     return render(request, "dashboard/subscribers/import_status.html", {"job": job})
 
 
@@ -198,7 +205,8 @@ def subscriber_export(request):
     form = SubscriberFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound and form.is_valid() else {}
     response = StreamingHttpResponse(
-        _export_rows(selectors.subscriber_search(**filters)), content_type="text/csv"
+        _export_rows(selectors.subscriber_search(**filters, page=request.dashboard_page)),
+        content_type="text/csv",
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'
@@ -210,9 +218,8 @@ def subscriber_export(request):
 def delivery_list(request):
     form = DeliveryFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound and form.is_valid() else {}
-    page = Paginator(selectors.delivery_search(**filters), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    rows = selectors.delivery_search(**filters, page=request.dashboard_page)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "query": _query_without_page(request)}
     return render(
         request, "dashboard/subscribers/deliveries.html", context, status=form_status(form)
@@ -223,7 +230,11 @@ def delivery_list(request):
 @operator_required(Role.VIEWER)
 def delivery_detail(request, pk: int):
     """One outbox row and its attempt log, newest first: what each try got back."""
-    row = get_object_or_404(Delivery.objects.select_related("subscriber", "event"), pk=pk)
+    row = get_object_or_404(
+        Delivery.objects.select_related("subscriber", "event"),
+        pk=pk,
+        subscriber__page=request.dashboard_page,
+    )
     context = {
         "d": row,
         "attempts": selectors.delivery_attempt_log(delivery_id=row.pk),
@@ -243,7 +254,8 @@ def delivery_replay(request):
         return redirect("dashboard-deliveries")
     if request.POST.get("scope") == "all":
         filters = {**form.filters(), "state": DeliveryState.DEAD}
-        ids = list(selectors.delivery_search(**filters).values_list("id", flat=True)[:REPLAY_LIMIT])
+        rows = selectors.delivery_search(**filters, page=request.dashboard_page)
+        ids = list(rows.values_list("id", flat=True)[:REPLAY_LIMIT])
     else:
         ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:REPLAY_LIMIT]
     count = deliveries_replay(delivery_ids=ids) if ids else 0
@@ -260,12 +272,17 @@ def _filter_query(form) -> str:
 @operator_required(Role.VIEWER)
 def reach(request):
     """JSON for the "This will notify" line when the chosen components change."""
-    form = ReachForm(request.GET, component_ids=Component.objects.values_list("id", flat=True))
+    page = request.dashboard_page
+    form = ReachForm(
+        request.GET, component_ids=Component.objects.filter(page=page).values_list("id", flat=True)
+    )
     if not form.is_valid() or form.cleaned_data["kind"] not in KINDS:
         return JsonResponse({"error": "Unknown event kind or component."}, status=400)
     incident = None
     if form.cleaned_data["incident"]:
-        incident = Incident.objects.filter(public_id=form.cleaned_data["incident"]).first()
+        incident = Incident.objects.filter(
+            public_id=form.cleaned_data["incident"], page=page
+        ).first()
         if incident is None:
             raise Http404("No such incident.")
     result = reach_for(
@@ -273,5 +290,6 @@ def reach(request):
         form.cleaned_data["components"],
         incident,
         all_only=request.GET.get("all_only") == "1",
+        page=page.pk,
     )
     return JsonResponse({"counts": result.counts, "total": result.total, "text": result.text})

@@ -18,14 +18,15 @@ from statuspage.dashboard.permissions import operator_required
 @require_GET
 @operator_required(Role.VIEWER)
 def template_list(request):
-    context = {"templates": selectors.incident_templates()}
+    context = {"templates": selectors.incident_templates(request.dashboard_page)}
     return render(request, "dashboard/templates/list.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def template_edit(request, pk: int | None = None):
-    template = get_object_or_404(IncidentTemplate, pk=pk) if pk is not None else None
+    page = request.dashboard_page
+    template = get_object_or_404(IncidentTemplate, pk=pk, page=page) if pk is not None else None
     initial = None
     if template is not None:
         initial = {f: getattr(template, f) for f in ("name", "title", "body", "status")}
@@ -33,12 +34,15 @@ def template_edit(request, pk: int | None = None):
             "component_status": template.component_status,
             "components": list(template.components.all()),
         }
-    form = IncidentTemplateForm(request.POST or None, instance=template, initial=initial)
+    form = IncidentTemplateForm(request.POST or None, instance=template, initial=initial, page=page)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         try:
             services.incident_template_save(
-                actor=Actor.for_user(request.user, via="dashboard"), template=template, **fields
+                actor=Actor.for_user(request.user, via="dashboard"),
+                template=template,
+                page=page,
+                **fields,
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -54,7 +58,7 @@ def template_edit(request, pk: int | None = None):
 @require_POST
 @operator_required(Role.ADMIN)
 def template_delete(request, pk: int):
-    template = get_object_or_404(IncidentTemplate, pk=pk)
+    template = get_object_or_404(IncidentTemplate, pk=pk, page=request.dashboard_page)
     services.incident_template_delete(
         actor=Actor.for_user(request.user, via="dashboard"), template=template
     )

@@ -25,7 +25,9 @@ from statuspage.dashboard.views.common import actor_for, form_status
 def incident_update_translate(request, public_id: str) -> HttpResponse:
     """Add or replace one language's translation of an update (and of its incident's name)."""
     update = get_object_or_404(
-        IncidentUpdate.objects.select_related("incident__page"), public_id=public_id
+        IncidentUpdate.objects.select_related("incident__page"),
+        public_id=public_id,
+        incident__page=request.dashboard_page,
     )
     return _translate_view(request, update, update.incident, "dashboard-incident", "Incident")
 
@@ -35,7 +37,9 @@ def incident_update_translate(request, public_id: str) -> HttpResponse:
 def maintenance_update_translate(request, public_id: str) -> HttpResponse:
     """Add or replace one language's translation of a window's update (and of its name)."""
     update = get_object_or_404(
-        MaintenanceUpdate.objects.select_related("maintenance__page"), public_id=public_id
+        MaintenanceUpdate.objects.select_related("maintenance__page"),
+        public_id=public_id,
+        maintenance__page=request.dashboard_page,
     )
     return _translate_view(
         request, update, update.maintenance, "dashboard-maintenance", "Maintenance"

@@ -33,20 +33,22 @@ def provider_list(request):
                 name=data["name"],
                 notify_subscribers=data["notify_subscribers"],
                 actor=actor_for(request),
+                page=request.dashboard_page,
             )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, f"Following {provider.name}: choose its components.")
             return redirect("dashboard-upstream-provider", pk=provider.pk)
-    context = {"providers": selectors.providers(), "form": form}
+    providers = selectors.providers().filter(page=request.dashboard_page)
+    context = {"providers": providers, "form": form}
     return render(request, "dashboard/upstream/list.html", context, status=form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.VIEWER, write=Role.ADMIN)
 def provider_detail(request, pk: int):
-    provider = get_object_or_404(Provider, pk=pk)
+    provider = get_object_or_404(Provider, pk=pk, page=request.dashboard_page)
     links = selectors.provider_links(provider)
     settings_form = ProviderSettingsForm(
         request.POST if "settings" in request.POST else None,
@@ -56,6 +58,7 @@ def provider_detail(request, pk: int):
         request.POST if "mapping" in request.POST else None,
         upstream=provider.snapshot.get("components", []),
         initial_links={uid: link.component_id for uid, link in links.items()},
+        page=provider.page_id,
     )
     if request.method == "POST" and _save(request, provider, settings_form, mapping_form):
         return redirect("dashboard-upstream-provider", pk=provider.pk)
@@ -92,7 +95,7 @@ def _save(request, provider, settings_form, mapping_form) -> bool:
 @require_POST
 @operator_required(Role.ADMIN)
 def provider_delete(request, pk: int):
-    provider = get_object_or_404(Provider, pk=pk)
+    provider = get_object_or_404(Provider, pk=pk, page=request.dashboard_page)
     services.provider_delete(provider=provider, actor=actor_for(request))
     messages.success(request, f"No longer following {provider.name}.")
     return redirect("dashboard-upstream")
@@ -101,7 +104,7 @@ def provider_delete(request, pk: int):
 @require_POST
 @operator_required(Role.ADMIN)
 def provider_poll_now(request, pk: int):
-    provider = get_object_or_404(Provider, pk=pk)
+    provider = get_object_or_404(Provider, pk=pk, page=request.dashboard_page)
     outcome = services.provider_poll_now(provider=provider)
     if outcome == "failed":
         provider.refresh_from_db()

@@ -55,7 +55,7 @@ def _asked_range(get, today: date) -> tuple[date | None, date | None, str]:
 
 
 def _report(request) -> tuple[Report | None, str, date]:
-    page = selectors.page_get()
+    page = request.dashboard_page
     now = timezone.now()
     today = now.astimezone(page.tz).date()
     start, end, error = _asked_range(request.GET, today)

@@ -66,9 +66,9 @@ def _objects_of(page: Page, tag: str) -> dict[str, str]:
         status="investigating",
         page=page,
     )
-    subscriber = subscriber_create(actor=actor, channel="email", address=f"{tag}@example.test")
-    # The subscription service subscribes on the default page; move it to this one.
-    Subscriber.objects.filter(pk=subscriber.pk).update(page=page)
+    subscriber = subscriber_create(
+        actor=actor, channel="email", address=f"{tag}@example.test", page=page
+    )
     monitor = monitor_save(
         actor=actor,
         monitor=None,
