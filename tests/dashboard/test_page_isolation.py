@@ -80,6 +80,7 @@ def _objects_of(page: Page, tag: str) -> dict[str, object]:
         "incident": incident.public_id,
         "update": incident.updates.get().public_id,
         "maintenance": maintenance.public_id,
+        "maintenance_update": maintenance.updates.get().public_id,
         "template": template.pk,
         "subscriber": subscriber.public_id,
         "delivery": Delivery.objects.create(event=event, subscriber=subscriber).pk,
@@ -121,6 +122,7 @@ def url_kwargs(b: dict[str, object]) -> dict[str, list[dict[str, object]]]:
         "dashboard-incident-update-edit": [{"public_id": b["update"]}],
         "dashboard-incident-update-translate": [{"public_id": b["update"]}],
         "dashboard-maintenance": [{"public_id": b["maintenance"]}],
+        "dashboard-maintenance-update-translate": [{"public_id": b["maintenance_update"]}],
         "dashboard-maintenance-action": [
             {"public_id": b["maintenance"], "action": a}
             for a in ("reschedule", "start", "update", "complete", "cancel", "note")

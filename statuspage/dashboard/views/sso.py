@@ -13,14 +13,13 @@ from statuspage.access.models import Role
 from statuspage.dashboard.forms.sso import OidcProviderForm
 from statuspage.dashboard.permissions import DashboardRequest, operator_required
 from statuspage.dashboard.views.common import actor_for, form_status
-from statuspage.dashboard.views.notification_settings import current_page
 from statuspage.sso import selectors, services
 
 
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def sso_settings(request: DashboardRequest) -> HttpResponse:
-    page = current_page(request)
+    page = request.dashboard_page
     row = selectors.provider_settings(page.pk)
     if request.method == "POST" and request.POST.get("action") == "remove":
         services.provider_delete(page=page, actor=actor_for(request))
