@@ -121,12 +121,14 @@ def bars(
             refs=refs_list(touching),
             figure=uptime_figure(percent(tracked, downtime)),
             days=days,
-            measured_since=_measured_words((measured or {}).get(component.id)),
+            measured_since=measured_words((measured or {}).get(component.id)),
         )
     return out, fresh
 
 
-def _measured_words(since: date | None) -> str:
+def measured_words(since: date | None) -> str:
+    """The date in "Measured by monitors since <date>", or "" for a component whose days
+    come from its status log alone."""
     return format_date(since) if since is not None else ""
 
 

@@ -283,7 +283,7 @@ def uptime_page(request):
     counted = listing.counted
     if chosen is not None and chosen not in counted:
         counted.append(chosen)
-    data, totals = _count(counted, chosen, page=page, today=today, now=now, days=days)
+    data, totals, measured = _count(counted, chosen, page=page, today=today, now=now, days=days)
     context: dict[str, object] = {
         **_status(page),
         "page": page,
@@ -309,19 +309,25 @@ def uptime_page(request):
             calendars=uptime.calendar_months(data[chosen.id], by_day, months, today),
             source=uptime.source_attrs(data[chosen.id]),
             refs=uptime.refs_list(touching),
+            # Said under the chosen component's figure when monitors feed its days, as under
+            # its bar on the front page.
+            measured_since=uptime.measured_words(measured.get(chosen.id)),
         )
     return render(request, "public/uptime.html", context)
 
 
 def _count(counted, chosen, *, page, today, now, days: int):
-    """The days and (tracked, down) sums of `counted`. The chosen component's calendars need
-    all its `days`; the others only their sums, from their cached finished days plus today."""
+    """The days and (tracked, down) sums of `counted`, and the date each one measured by
+    monitors began. The chosen component's calendars need all its `days`; the others only
+    their sums, from their cached finished days plus today."""
     finished = finished_days.load(counted, page=page, today=today, days=UPTIME_DAYS)
     if chosen is not None:
         finished.pop(chosen.id, None)
-    data, _ = uptime.daily(counted, page=page, days=days, now=now, only_today=finished.keys())
+    data, measured = uptime.daily(
+        counted, page=page, days=days, now=now, only_today=finished.keys()
+    )
     _store_finished(counted, data, finished, page=page, today=today, now=now)
-    return data, uptime.sums(counted, data, finished, days=UPTIME_DAYS)
+    return data, uptime.sums(counted, data, finished, days=UPTIME_DAYS), measured
 
 
 def _store_finished(components, data, finished, *, page, today, now) -> None:

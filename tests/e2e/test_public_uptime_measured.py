@@ -64,3 +64,40 @@ def test_the_measured_note_fits_and_the_bar_keeps_the_minutes(
         assert page.evaluate(AXE) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_uptime_page_notes_the_measured_component(
+    browser, measured_site, axe_source, artifacts, scheme, width
+):
+    """/uptime, the measured API chosen: the note sits under its figure, fits, passes axe,
+    and a calendar day still shows the measured 45 min after the script redraws the months."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 800}, color_scheme=scheme, is_mobile=width < 600
+    )
+    page = context.new_page()
+    try:
+        assert page.goto(f"{measured_site}/uptime").status == 200
+        note = page.locator(".uptime-detail p.measured")
+        assert note.count() == 1
+        assert note.inner_text().startswith("Measured by monitors since ")
+        figure = page.locator(".uptime-detail p.figure").bounding_box()
+        box = note.bounding_box()
+        assert figure is not None and box is not None
+        assert box["y"] >= figure["y"] + figure["height"] - 1
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert page.evaluate(OVERFLOWING) == []
+        assert page.locator("table.cal td.l2, table.cal td.l3").count() == 1
+        page.screenshot(
+            path=str(artifacts / f"public-uptime-page-measured-{width}-{scheme}.png"),
+            full_page=True,
+        )
+        page.add_script_tag(content=axe_source)
+        assert page.evaluate(AXE) == []
+        # The other component has no monitors: no note.
+        with page.expect_navigation():
+            page.get_by_role("link", name="Website").click()
+        assert page.locator("p.measured").count() == 0
+    finally:
+        context.close()

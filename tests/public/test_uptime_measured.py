@@ -163,3 +163,42 @@ def test_measured_bars_cost_two_queries_whatever_the_monitors(page, make_compone
         _, since = uptime.daily(components, page=page, days=90, now=now)
     assert len(measured) == len(plain) + 2
     assert len(since) == 6
+
+
+@pytest.mark.frozen_at("2026-11-18T12:00:00+00:00")
+def test_the_uptime_page_notes_the_chosen_measured_component(client, page, api, web):
+    """/uptime says under the chosen component's figure that monitors measure it, from the
+    first hour they measured, and counts their minutes into its calendars and figure; a
+    component without monitors has no note."""
+    monitor = _monitor(api)
+    _hour(monitor, datetime(2026, 11, 3, 9, tzinfo=UTC), failed=120)  # a whole hour down
+    html = client.get(f"/uptime?component={api.public_id}").content.decode()
+    detail = re.search(r'<section class="uptime-detail".*?</section>', html, re.S)
+    assert detail is not None
+    notes = re.findall(r'<p class="measured">([^<]*)</p>', detail.group(0))
+    assert notes == ["Measured by monitors since Nov 3, 2026"]
+    assert "Nov 3, 2026: major outage 1 h" in detail.group(0)
+    assert "99.95% uptime" in detail.group(0)
+    other = client.get(f"/uptime?component={web.public_id}").content.decode()
+    assert 'class="measured"' not in other
+
+
+@pytest.mark.frozen_at("2026-11-18T12:00:00+00:00")
+def test_the_uptime_page_note_follows_the_first_measured_hour_in_the_page_zone(client, page, api):
+    """The date is the page zone's: the hour from 23:00 UTC on Nov 2 is Nov 3 in Berlin."""
+    page.time_zone = "Europe/Berlin"
+    page.save()
+    _hour(_monitor(api), datetime(2026, 11, 2, 23, tzinfo=UTC), failed=2)
+    html = client.get("/uptime").content.decode()
+    assert re.findall(r'<p class="measured">([^<]*)</p>', html) == [
+        "Measured by monitors since Nov 3, 2026"
+    ]
+
+
+@pytest.mark.frozen_at("2026-11-18T12:00:00+00:00")
+def test_the_uptime_page_note_is_translated(client, page, api):
+    _hour(_monitor(api), datetime(2026, 11, 3, 9, tzinfo=UTC), failed=2)
+    html = client.get("/de/uptime").content.decode()
+    assert re.findall(r'<p class="measured">([^<]*)</p>', html) == [
+        "Von Monitoren gemessen seit 3. Nov. 2026"
+    ]
