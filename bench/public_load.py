@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/public_load.py [--server gunicorn|granian|both] [--duration 10]
         [--rounds 2] [--paths / /api/v2/summary.json] [--granian GRANIAN_BLOCKING_THREADS=1]
+        [--pages 100]
 
 1. Seeds a fresh database (SQLite in a temp dir, or DATABASE_URL) with 50 components, 90 days
    of history and 200 incidents; times cold renders of / in-process (target < 150 ms).
@@ -20,6 +21,9 @@
    repeats that and prints the median share; `--change-every S` posts a change every S
    seconds during the app's load (p99 with cold renders).
 5. Measures how long a posted update takes to show on / at the origin (target < 1 s).
+
+With `--pages N` the install has N + 1 pages and the one loaded is the busiest, a page that is
+not the default (served at /p/busy/), to compare with the one-page figures.
 """
 
 from __future__ import annotations
@@ -56,7 +60,8 @@ def free_port() -> int:
 # --- seeding -----------------------------------------------------------------------------------
 
 
-def seed(components: int = 50, incidents: int = 200, days: int = 90) -> None:
+def seed(components: int = 50, incidents: int = 200, days: int = 90, page=None) -> None:
+    """The content of one page (`page`; None: the default page)."""
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -66,7 +71,9 @@ def seed(components: int = 50, incidents: int = 200, days: int = 90) -> None:
     call_command("migrate", verbosity=0)
     actor = Actor(label="bench", via="automation")
     start = timezone.now() - timedelta(days=days + 30)
-    groups = [services.component_group_create(name=f"Group {n}", actor=actor) for n in range(5)]
+    groups = [
+        services.component_group_create(name=f"Group {n}", actor=actor, page=page) for n in range(5)
+    ]
     comps = [
         services.component_create(
             name=f"Service {n}",
@@ -99,6 +106,25 @@ def seed(components: int = 50, incidents: int = 200, days: int = 90) -> None:
         )
 
 
+def seed_pages(extra: int) -> str:
+    """`--pages N`: the busiest page (the usual 50 components, 90 days, 200 incidents) is not
+    the default one but page `busy`, reached at /p/busy/; the default page and N - 1 more
+    pages get 5 components and 10 incidents each. Returns the path prefix of the busy page."""
+    from incidents.models import Page
+
+    seed(components=5, incidents=10)
+    busy = Page.objects.create(name="Busy", slug="busy", time_zone="Etc/UTC")
+    seed(page=busy)
+    for n in range(extra - 1):
+        other = Page.objects.create(name=f"Page {n}", slug=f"page-{n}", time_zone="Etc/UTC")
+        seed(components=5, incidents=10, page=other)
+    return "/p/busy"
+
+
+# The path prefix of the page under load ("" for the default page; --pages sets it).
+PREFIX = ""
+
+
 def cold_render_ms(rounds: int = 7) -> list[float]:
     from django.core.cache import cache
     from django.test import Client
@@ -110,7 +136,7 @@ def cold_render_ms(rounds: int = 7) -> list[float]:
         public_cache.local.clear()
         cache.clear()
         began = time.perf_counter()
-        assert client.get("/", HTTP_HOST="127.0.0.1").status_code == 200
+        assert client.get(PREFIX + "/", HTTP_HOST="127.0.0.1").status_code == 200
         out.append((time.perf_counter() - began) * 1000)
     return out
 
@@ -310,18 +336,20 @@ def changing(every: float | None):
         if not every:
             yield
             return
-        from incidents import services
+        from incidents import selectors, services
         from incidents.services import Actor
 
         stop = threading.Event()
+        page = selectors.page_by_slug(PREFIX.removeprefix("/p/")) if PREFIX else None
 
         def post():
             n = 0
             while not stop.wait(every):
                 n += 1
                 services.incident_create(
-                    name=f"Change {n}", body="x", actor=Actor("bench", "automation"), notify=False
-                )
+                    name=f"Change {n}", body="x", actor=Actor("bench", "automation"),
+                    notify=False, page=page,
+                )  # fmt: skip
 
         thread = threading.Thread(target=post)
         thread.start()
@@ -336,17 +364,18 @@ def changing(every: float | None):
 
 def visibility_seconds(port: int) -> float:
     """Post an update through the services and poll / at the origin until it shows."""
-    from incidents import services
+    from incidents import selectors, services
     from incidents.services import Actor
 
     marker = f"Bench marker {time.time_ns()}"
+    page = selectors.page_by_slug(PREFIX.removeprefix("/p/")) if PREFIX else None
     services.incident_create(
-        name=marker, body="x", actor=Actor("bench", "automation"), notify=False
+        name=marker, body="x", actor=Actor("bench", "automation"), notify=False, page=page
     )
     began = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     while time.monotonic() - began < 10:
-        conn.request("GET", "/")
+        conn.request("GET", PREFIX + "/")
         if marker.encode() in conn.getresponse().read():
             return time.monotonic() - began
         time.sleep(0.02)
@@ -447,7 +476,7 @@ def measure_paths(name: str, port: int, pid: int, env: dict, work: Path, args) -
 
 
 def main() -> None:
-    global WRK_THREADS
+    global WRK_THREADS, PREFIX
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", choices=["gunicorn", "granian", "both"], default="both")
     parser.add_argument("--duration", type=int, default=10)
@@ -470,6 +499,10 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-render timing")
     parser.add_argument(
+        "--pages", type=int, default=0, metavar="N",
+        help="N pages besides the default one; the busiest, not the default, is loaded",
+    )  # fmt: skip
+    parser.add_argument(
         "--granian", action="append", default=[], metavar="NAME=VALUE",
         help="override a deploy/granian.env setting, e.g. GRANIAN_BLOCKING_THREADS=1",
     )  # fmt: skip
@@ -491,7 +524,12 @@ def main() -> None:
     # what an earlier run left in the shared cache must not answer for this one.
     cache.clear()
     print(f"seeding into {os.environ.get('DATABASE_URL') or work} ...", flush=True)
-    seed()
+    if args.pages:
+        PREFIX = seed_pages(args.pages)
+        args.paths = [PREFIX + path for path in args.paths]
+        print(f"{args.pages + 1} pages; loading the busiest, at {PREFIX}/", flush=True)
+    else:
+        seed()
     if not args.no_cold:
         renders = cold_render_ms()
         print(f"cold render of / (50 components, 90 days, 200 incidents): "

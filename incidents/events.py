@@ -75,10 +75,11 @@ def publish(event: DomainEvent) -> None:
     import_string(settings.STATUSPAGE_EVENT_HANDLER)(event)
 
 
-def generation_committed(generation: int) -> None:
-    """A public change committed as `generation`: hand it to settings'
-    STATUSPAGE_GENERATION_HANDLER (statuspage.publish renders and publishes the page), if one
-    is set. Called after commit, never inside the transaction."""
+def generation_committed(generation: int, page_id: int | None = None) -> None:
+    """A public change to page `page_id` (None: the default page) committed as its
+    `generation`: hand it to settings' STATUSPAGE_GENERATION_HANDLER (statuspage.publish
+    renders and publishes that page), if one is set. Called after commit, never inside the
+    transaction."""
     handler = getattr(settings, "STATUSPAGE_GENERATION_HANDLER", "")
     if handler:
-        import_string(handler)(generation)
+        import_string(handler)(generation, page_id)

@@ -74,6 +74,11 @@ def page_default() -> Page:
     return page_row(None).get()
 
 
+def pages_all() -> list[Page]:
+    """Every page, oldest (the default page) first (one query)."""
+    return list(Page.objects.order_by("id"))
+
+
 def page_by_slug(slug: str) -> Page | None:
     return Page.objects.filter(slug=slug).first()
 

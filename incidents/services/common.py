@@ -280,11 +280,8 @@ def public_changed(touched: events.Touched | None = None, *, page: PageRef | Non
             except Exception:  # noqa: BLE001 - a cache outage must not fail a committed write
                 cache_delete_quietly(page_id)
                 generation = _stored_generation(page_id)
-            if page_id != default_id:
-                # The publisher renders the default page only (docs/pages.md).
-                continue
             try:
-                events.generation_committed(generation)
+                events.generation_committed(generation, None if page_id == default_id else page_id)
             except Exception:  # noqa: BLE001 - nor may whatever follows the change (a publish)
                 logger.exception("after-commit handler of generation %s failed", generation)
 

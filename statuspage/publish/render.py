@@ -200,6 +200,12 @@ class _Crawl:
     origin: str
     on_progress: Callable[[int, int], None] | None
     plan: Plan | None = None
+    # The page's path prefix at the origin ("/p/<slug>"), "" for a page served at the root.
+    # Paths inside the crawl (keys, plans, links, scope rules) are the page's own, without it.
+    prefix: str = ""
+    # Render every incident's JSON at once (documents.py): for the default page at the root,
+    # the one place its bytes are proven identical to the origin's.
+    bulk: bool = True
     queue: list[tuple[str, str]] = field(default_factory=list)
     seen: set[tuple[str, str]] = field(default_factory=set)
     found: dict[str, Rendered] = field(default_factory=dict)
@@ -242,7 +248,7 @@ class _Crawl:
     def get(self, path: str, query: str) -> Answer:
         # Every document is asked for as by a first-time reader: no cookie, nothing carried
         # over from the one before.
-        answer = self.renderer.get(path, query)
+        answer = self.renderer.get(self.prefix + path, query)
         if answer.status_code >= 500:
             raise PublishError(f"{path}?{query} answered {answer.status_code}")
         if answer.has_header("X-Statuspage-Stale"):
@@ -254,6 +260,8 @@ class _Crawl:
         than one request each: the same bytes and headers, a fraction of the cost. An id the
         bulk render does not know stays queued and is asked for as usual (a 404)."""
         waiting = {}
+        if not self.bulk:
+            return
         for path, query in self.queue:
             match = INCIDENT_JSON.fullmatch(path)
             if match is not None and not query:
@@ -362,11 +370,17 @@ class _Crawl:
         """The (path, query) a link leads to on this site, or None (elsewhere, not a
         document)."""
         if link.startswith("?"):
-            link = base + link
+            link = self.prefix + base + link
         elif link.startswith(self.origin + "/"):
             link = link[len(self.origin) :]
         if not link.startswith("/") or link.startswith("//"):
             return None
+        if self.prefix:
+            # Under a page prefix only the page's own documents: what lies outside it (the
+            # static files, another page) is not this page's to publish.
+            if not link.startswith(self.prefix + "/"):
+                return None
+            link = link[len(self.prefix) :]
         path, _, query = link.partition("?")
         if _unprefixed(path).startswith(NEVER_FOLLOWED) or (query and not QUERY.fullmatch(query)):
             return None
@@ -380,8 +394,8 @@ def _unprefixed(path: str) -> str:
     return "/" + rest if slash and head in languages.CODES else path
 
 
-def _ids() -> Iterator[str]:
-    ids = selectors.public_ids()
+def _ids(page: int | None) -> Iterator[str]:
+    ids = selectors.public_ids(page)
     for public_id in [*ids.incidents, *ids.maintenance]:
         yield f"/api/v2/incidents/{public_id}.json"
     for public_id in ids.incidents:
@@ -390,7 +404,7 @@ def _ids() -> Iterator[str]:
         yield f"/maintenance/{public_id}"
     for public_id in [*ids.components, *ids.groups]:
         yield f"/badge/{public_id}.svg"
-    for notice in [*selectors.incidents_unresolved(), *selectors.maintenance_active()]:
+    for notice in [*selectors.incidents_unresolved(page), *selectors.maintenance_active(page)]:
         yield f"/embed/frame?id={notice.public_id}"
 
 
@@ -399,9 +413,13 @@ def render_site(
     public_url: str,
     on_progress: Callable[[int, int], None] | None = None,
     plan: Plan | None = None,
+    page: int | None = None,
 ) -> Site:
-    """Every public document of the page, by key: all rendered, or with a `plan` only those
-    it touches and those that are new (the rest kept as published). An empty result means the
+    """Every public document of the page (`page`, an id; None: the default page) as read at
+    `public_url`, by key: all rendered, or with a `plan` only those it touches and those that
+    are new (the rest kept as published). A `public_url` with a path (`https://host/p/shop`)
+    renders the page under that prefix, keyed without it (`history/index.html`), its links
+    carrying it as the origin's do. An empty result means the
     page is not public (its front page is not a public document): nothing of it may be
     published. Raises PublishError when the page cannot be rendered whole (a 5xx, the
     database down)."""
@@ -417,14 +435,15 @@ def render_site(
     extra: dict[str, Any] = {RENDER_ONLY: "1"}
     renderer = Renderer(host=parts.netloc, secure=parts.scheme == "https", extra=extra)
     origin = f"{parts.scheme}://{parts.netloc}"
-    crawl = _Crawl(renderer, origin, on_progress, plan)
+    prefix = parts.path.rstrip("/")
+    crawl = _Crawl(renderer, origin, on_progress, plan, prefix, bulk=page is None and not prefix)
     # The documents of one publish read the page, its tree and its status once, not once per
     # document and language (incidents/selectors/shared.py); only for this crawl.
     with shared_reads():
-        return _crawl_site(crawl)
+        return _crawl_site(crawl, page)
 
 
-def _crawl_site(crawl: _Crawl) -> Site:
+def _crawl_site(crawl: _Crawl, page: int | None) -> Site:
     front = crawl.get("/", "")
     if front.status_code != 200:
         # A redirect (HTTPS, a host), a 404: something is wrong with how the page is reached,
@@ -437,6 +456,6 @@ def _crawl_site(crawl: _Crawl) -> Site:
         return Site()
     for entry in ENTRY_POINTS[1:]:
         crawl.add(*entry.partition("?")[::2])
-    for entry in _ids():
+    for entry in _ids(page):
         crawl.add(*entry.partition("?")[::2])
     return crawl.run()

@@ -14,12 +14,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.http.request import split_domain_port
 from django.utils import timezone
 
 from incidents import selectors
-from incidents.models import Page
+from incidents.models import Page, Visibility
 from incidents.queue import enqueue_now
 from statuspage.publish.render import Plan, PublishError, Site, render_site
 from statuspage.publish.scope import Changes, touched_by
@@ -62,29 +64,109 @@ class Report:
         return sum(len(o.written) for o in self.outcomes)
 
 
-def publish_on_commit(generation: int) -> None:
-    """settings.STATUSPAGE_GENERATION_HANDLER: a change committed; publish it. Never raises:
-    the write it follows has committed, and a publish failure must not turn it into an error.
-    Without Redis the job runs here and now; with Redis it is queued once per generation."""
+def publish_on_commit(generation: int, page_id: int | None = None) -> None:
+    """settings.STATUSPAGE_GENERATION_HANDLER: a change to page `page_id` (None: the default
+    page) committed as its `generation`; publish it. Never raises: the write it follows has
+    committed, and a publish failure must not turn it into an error. Without Redis the job
+    runs here and now; with Redis it is queued once per page and generation."""
     if not settings.PUBLISH_TARGETS:
         return
     try:
-        enqueue_now(JOB, generation, job_id=job_id(generation), unique=True, retry=RETRY_INTERVALS)
+        # The default page's job names no page, as it did when it was the only one.
+        args = (generation,) if page_id is None else (generation, page_id)
+        enqueue_now(
+            JOB,
+            *args,
+            job_id=job_id(generation, page_id),
+            unique=True,
+            retry=RETRY_INTERVALS,
+        )
     except Exception:  # noqa: BLE001 - logged; the next change (or `manage.py publish`) catches up
         log.exception("publish of generation %s failed", generation)
 
 
-def job_id(generation: int) -> str:
-    """One job per generation of this page. The page's public id is part of it: a database
+def job_id(generation: int, page_id: int | None = None) -> str:
+    """One job per generation of one page. The page's public id is part of it: a database
     emptied and seeded again counts its generations from 0 again, and RQ keeps finished jobs'
     ids for a while, so the generation alone would make the new ones look already queued."""
-    # The publisher publishes the default page (docs/pages.md).
-    page_id = selectors.page_get().public_id
-    return f"publish-{page_id}-{generation}"
+    public_id = selectors.page_get(page_id).public_id
+    return f"publish-{public_id}-{generation}"
+
+
+def published(page: Page) -> bool:
+    """Whether a page's documents may leave the origin: the one place that decides which
+    pages are published. Only public pages; a private or audience page is never rendered for
+    a target, and what an earlier publish left of it is withdrawn (publish_site)."""
+    return page.visibility == Visibility.PUBLIC
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one page's documents go: the address they are rendered at (its links follow
+    it) and the targets (or the part of each target) that receive them."""
+
+    public_url: str
+    targets: list[Target]
+    # The default page: its reads name no page (the same queries as a one-page install).
+    default: bool = False
+
+
+def placements(page: Page, targets: list[Target]) -> list[Placement]:
+    """The locations page `page`'s readers use, in the targets (docs/publishing.md, "Several
+    pages"): a shared target (no `page=`) holds the default page at its root and every other
+    page under `p/<slug>/`, rendered as the origin serves `/p/<slug>/` on the default page's
+    address; a target with `page=<slug>` holds that page alone at its root, rendered at the
+    page's own URL (one of its host names)."""
+    default = selectors.page_default()
+    shared = [t for t in targets if not t.page]
+    own = [t for t in targets if t.page and t.page == page.slug]
+    out: list[Placement] = []
+    is_default = page.pk == default.pk
+    if shared and is_default:
+        out.append(Placement(page.public_url, shared, default=True))
+    elif shared:
+        base = default.public_url
+        host = (split_domain_port(urlsplit(base).netloc)[0] or "").lower()
+        if host and selectors.page_by_host(host) is not None:
+            # The origin serves no `/p/<slug>/` on a page's own host, so neither may its copy.
+            log.warning(
+                "%s is a page's own host: page %s is not published under p/%s/ (give it a "
+                "target with page=%s)",
+                host,
+                page.slug,
+                page.slug,
+                page.slug,
+            )
+        else:
+            out.append(Placement(f"{base}/p/{page.slug}", [t.under(page.slug) for t in shared]))
+    if own:
+        out.append(Placement(page.public_url, own, default=is_default))
+    return out
+
+
+def publish_all(
+    *,
+    full: bool = False,
+    refresh: bool = False,
+    targets: list[Target] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[Report]:
+    """Publish every page (withdraw every page that is not published): `manage.py publish`
+    and the periodic tick. One report per page, oldest page first."""
+    targets = configured_targets() if targets is None else targets
+    if not targets:
+        return []
+    return [
+        publish_site(
+            page=page, full=full, refresh=refresh, targets=targets, on_progress=on_progress
+        )
+        for page in selectors.pages_all()
+    ]
 
 
 def publish_site(
     *,
+    page: Page | int | None = None,
     full: bool = False,
     render_all: bool = False,
     refresh: bool = False,
@@ -92,43 +174,96 @@ def publish_site(
     on_progress: Callable[[int, int], None] | None = None,
     before_write: BeforeWrite | None = None,
 ) -> Report:
-    """Publish the page as it is now to every target. `full` ignores the manifests and
-    rewrites every object (`manage.py publish --all`); `render_all` renders every document
-    but writes only what changed (otherwise only the documents the changes since the previous
-    publish touched are rendered, when that can be told: plan_for). `refresh` (the periodic
-    tick) renders everything when the targets are current but were last rendered whole more
-    than FULL_RENDER_EVERY ago. Raises PublishError when the page cannot be rendered whole; a
-    target that fails is reported in `errors` (the others are still published)."""
+    """Publish one page (None: the default page) as it is now to every target, at each of its
+    placements. `full` ignores the manifests and rewrites every object (`manage.py publish
+    --all`); `render_all` renders every document but writes only what changed (otherwise
+    only the documents the changes since the previous publish touched are rendered, when
+    that can be told: plan_for). `refresh` (the periodic tick) renders everything when the
+    targets are current but were last rendered whole more than FULL_RENDER_EVERY ago. A page
+    that is not `published` is withdrawn (its previous documents deleted) instead. Raises
+    PublishError when the page cannot be rendered whole; a target that fails is reported in
+    `errors` (the others are still published). The report's documents are those of the
+    page's first placement; its outcomes and errors those of all."""
     targets = configured_targets() if targets is None else targets
     if not targets:
         return Report()
     with publish_lock():
-        page = selectors.page_get()
-        now = timezone.now()
-        version = f"{page.generation}.{now.astimezone(page.tz).date().isoformat()}"
-        report = Report(page.generation, version)
-        failed: set[str] = set()
-        previous = {t.url: None if full else _manifest_of(t, report, failed) for t in targets}
-        if not full and all(m is not None and m.version == version for m in previous.values()):
-            if not (refresh and _full_render_due(previous.values(), now)):
-                report.current = True
-                return report
-            # Current, but not rendered whole for an hour: render everything, write what
-            # differs (what moved with the clock alone, or a change's documents mapped wrong).
-            render_all = True
-        live = [t for t in targets if t.url not in failed]
-        # Read before rendering: a write committing meanwhile can only make the next publish
-        # render more, never less.
-        status = "|".join(selectors.status_summary())
-        manifests = [previous[t.url] for t in live]
-        incremental = settings.PUBLISH_INCREMENTAL and not (full or render_all)
-        base = plan_for(page, status, manifests) if incremental else None
-        site, manifest = _render(page, version, now, status, base, on_progress, report)
-        retry = _publish_to(live, site, manifest, previous, report, before_write)
-        if retry:
-            # A kept document was missing from a target: render everything for those.
-            site, manifest = _render(page, version, now, status, None, on_progress, report)
-            _publish_to(retry, site, manifest, previous, report, before_write)
+        page = selectors.page_get(page)
+        report = Report(page.generation)
+        # Current only if every placement is.
+        report.current = True
+        for placement in placements(page, targets):
+            one = _publish_placement(
+                page,
+                placement,
+                full=full,
+                render_all=render_all,
+                refresh=refresh,
+                on_progress=on_progress,
+                before_write=before_write,
+            )
+            if not report.version:
+                report.version = one.version
+                report.documents, report.rendered = one.documents, one.rendered
+                report.incremental, report.paths = one.incremental, one.paths
+            report.current = report.current and one.current
+            report.outcomes += one.outcomes
+            report.errors += one.errors
+        if not report.version:
+            report.current = False
+    return report
+
+
+def _publish_placement(
+    page: Page,
+    placement: Placement,
+    *,
+    full: bool,
+    render_all: bool,
+    refresh: bool,
+    on_progress: Callable[[int, int], None] | None,
+    before_write: BeforeWrite | None,
+) -> Report:
+    targets = placement.targets
+    now = timezone.now()
+    version = f"{page.generation}.{now.astimezone(page.tz).date().isoformat()}"
+    if not published(page):
+        version = f"withdrawn.{page.generation}"
+    report = Report(page.generation, version)
+    failed: set[str] = set()
+    previous = {t.url: None if full else _manifest_of(t, report, failed) for t in targets}
+    if not full and all(m is not None and m.version == version for m in previous.values()):
+        if not published(page) or not (refresh and _full_render_due(previous.values(), now)):
+            report.current = True
+            return report
+        # Current, but not rendered whole for an hour: render everything, write what
+        # differs (what moved with the clock alone, or a change's documents mapped wrong).
+        render_all = True
+    live = [t for t in targets if t.url not in failed]
+    if not published(page):
+        # Nothing of it is rendered: an empty site deletes what an earlier publish left. A
+        # page's own place that holds nothing is not even created (its name is the page's);
+        # a shared target's root is, so that the other pages' `p/` is reachable.
+        live = [t for t in live if previous[t.url] is not None or not t.page]
+        if not live and not failed:
+            report.current = True
+            return report
+        withdrawn = Manifest(page.generation, version, full_at=now.isoformat())
+        _publish_to(live, Site(), withdrawn, previous, report, before_write)
+        return report
+    # Read before rendering: a write committing meanwhile can only make the next publish
+    # render more, never less.
+    status = "|".join(selectors.status_summary(page=page))
+    manifests = [previous[t.url] for t in live]
+    incremental = settings.PUBLISH_INCREMENTAL and not (full or render_all)
+    base = plan_for(page, status, manifests) if incremental else None
+    args = (page, placement, version, now, status)
+    site, manifest = _render(*args, base, on_progress, report)
+    retry = _publish_to(live, site, manifest, previous, report, before_write)
+    if retry:
+        # A kept document was missing from a target: render everything for those.
+        site, manifest = _render(*args, None, on_progress, report)
+        _publish_to(retry, site, manifest, previous, report, before_write)
     return report
 
 
@@ -173,19 +308,20 @@ def plan_for(page: Page, status: str, manifests: list[Manifest | None]) -> Base 
         return None
     if _full_render_due([first], timezone.now()):
         return None
-    records = selectors.public_changes(first.generation, page.generation)
+    records = selectors.public_changes(first.generation, page.generation, page)
     if records is None:
         return None
     changes = Changes.union(records)
     changes.status = first.status != status
-    changes.live = set(selectors.components_not_operational())
-    covering = selectors.public_ids_covering(changes.moved)
+    changes.live = set(selectors.components_not_operational(page))
+    covering = selectors.public_ids_covering(changes.moved, page)
     touched = touched_by(changes, first.paths, first.links, covering)
     return Base(first, Plan(first.paths, first.links, touched))
 
 
 def _render(
     page: Page,
+    placement: Placement,
     version: str,
     now: datetime,
     status: str,
@@ -194,9 +330,10 @@ def _render(
     report: Report,
 ) -> tuple[Site, Manifest]:
     site = render_site(
-        public_url=page.public_url,
+        public_url=placement.public_url,
         on_progress=on_progress,
         plan=None if base is None else base.plan,
+        page=None if placement.default else page.pk,
     )
     before = base.manifest if base is not None else Manifest(0, "")
     objects = {k: before.objects[k] for k in site.kept}

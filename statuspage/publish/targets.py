@@ -111,6 +111,15 @@ BeforeWrite = Callable[[str], None]
 
 class Target(Protocol):
     url: str
+    # The slug of the only page this target receives, at its root (a page's own host);
+    # "" for a shared target: the default page at the root, every other public page under
+    # `p/<slug>/` (docs/publishing.md, "Several pages").
+    page: str
+
+    def under(self, slug: str) -> Target:
+        """The same target for page `slug`'s documents, kept under `p/<slug>/` with their own
+        manifest, published and switched independently of the other pages'."""
+        ...
 
     def read_manifest(self) -> Manifest | None: ...
 
@@ -148,39 +157,54 @@ class S3Options:
 def parse_target(url: str) -> Target:
     """One PUBLISH_TARGETS entry as a target. Raises TargetError naming what is wrong."""
     parts = urlsplit(url)
-    if parts.fragment or (parts.query and parts.scheme != "s3"):
-        raise TargetError(f"{url!r}: a target URL takes no fragment, and only s3:// a query.")
+    if parts.fragment:
+        raise TargetError(f"{url!r}: a target URL takes no fragment.")
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise TargetError(f"{url!r}: a file URL names a local directory: file:///srv/status.")
         path = unquote(parts.path)
         if not path.startswith("/") or path.rstrip("/") == "":
             raise TargetError(f"{url!r}: give an absolute directory other than /.")
-        return DirectoryTarget(url, Path(path))
+        options = _options(url, parts.query, ())
+        return DirectoryTarget(url, Path(path), page=options.pop("page", ""))
     if parts.scheme == "s3":
         if not _BUCKET.fullmatch(parts.netloc or ""):
             raise TargetError(f"{url!r}: {parts.netloc!r} is not a valid S3 bucket name.")
         prefix = unquote(parts.path).strip("/")
         if any(s in ("", ".", "..") for s in prefix.split("/")) and prefix:
             raise TargetError(f"{url!r}: the prefix may not hold empty, . or .. segments.")
-        return S3Target(url, parts.netloc, prefix, _s3_options(url, parts.query))
+        options = _options(url, parts.query, S3_OPTIONS)
+        page = options.pop("page", "")
+        return S3Target(url, parts.netloc, prefix, _s3_options(url, options), page=page)
     raise TargetError(
         f"{url!r}: unknown target; use file:///absolute/directory or s3://bucket/prefix."
     )
 
 
-def _s3_options(url: str, query: str) -> S3Options:
+# A page's slug, as `page=` names it (the characters Django's SlugField allows).
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
+def _options(url: str, query: str, names: tuple[str, ...]) -> dict[str, str]:
+    """A target URL's query: `page=<slug>` for any target, and `names` (the s3 options)."""
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
         raise TargetError(f"{url!r}: the query is not name=value pairs.") from None
     given = dict(pairs)
-    unknown = [name for name, _ in pairs if name not in S3_OPTIONS]
+    allowed = ("page", *names)
+    unknown = [name for name, _ in pairs if name not in allowed]
     if unknown or len(given) != len(pairs):
         raise TargetError(
-            f"{url!r}: an s3:// target takes each of {', '.join(S3_OPTIONS)} once at most"
+            f"{url!r}: this target takes each of {', '.join(allowed)} once at most"
             f" ({', '.join(unknown) or 'repeated'})."
         )
+    if "page" in given and not _SLUG.fullmatch(given["page"]):
+        raise TargetError(f"{url!r}: page names a page by its slug.")
+    return given
+
+
+def _s3_options(url: str, given: dict[str, str]) -> S3Options:
     options = S3Options(**given)
     endpoint = urlsplit(options.endpoint)
     if options.endpoint and (endpoint.scheme not in ("http", "https") or not endpoint.netloc):
@@ -230,9 +254,22 @@ class DirectoryTarget:
     readable after its generation is removed. Two generations are kept, so a request that
     resolved the old one a moment ago still finds its files."""
 
-    def __init__(self, url: str, root: Path):
+    def __init__(self, url: str, root: Path, *, page: str = ""):
         self.url = url
         self.root = root
+        self.page = page
+        # Where a shared target reaches this page's `current` (set by `under`).
+        self.entry: Path | None = None
+
+    def under(self, slug: str) -> DirectoryTarget:
+        """Page `slug` in its own folder (`pages/<slug>`, with its own generations and
+        `current`), reached as `current/p/<slug>`: every root generation holds `p`, a link to
+        the folder `p` whose `<slug>` links to that page's `current`. Each page then switches
+        on its own, atomically, and nginx (which follows links unless `disable_symlinks` says
+        otherwise) serves the whole tree from `current`."""
+        target = DirectoryTarget(f"{self.url} [p/{slug}]", self.root / "pages" / slug, page=slug)
+        target.entry = self.root / "p" / slug
+        return target
 
     @property
     def current(self) -> Path:
@@ -278,6 +315,10 @@ class DirectoryTarget:
                         _write(folder / file_name, data)
                         outcome.bytes_written += len(data)
                 outcome.written.append(key)
+            if not self.page:
+                # The root of a shared target: the other pages' documents (`p/<slug>/`),
+                # each switched by its own publish.
+                (folder / "p").symlink_to(Path("..") / ".." / "p")
             _write(folder / MANIFEST, manifest.dumps())
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -285,6 +326,12 @@ class DirectoryTarget:
         link = self.root / f".current-{uuid.uuid4().hex[:8]}"
         link.symlink_to(Path("generations") / name)
         os.replace(link, self.current)
+        if self.entry is not None and not self.entry.is_symlink():
+            # Made at the page's first publish only: a page never published leaves no name.
+            self.entry.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.entry.with_name(f".{self.entry.name}.{uuid.uuid4().hex[:8]}")
+            tmp.symlink_to(Path("..") / "pages" / self.entry.name / "current")
+            os.replace(tmp, self.entry)
         self._prune(generations, keep={folder, *([old] if old else [])})
         return outcome
 
@@ -344,12 +391,28 @@ class S3Target:
     object; the manifest only ever describes a publish that finished. A publish that stopped
     half-way is finished by the next one (the job's retry), from the manifest it left."""
 
-    def __init__(self, url: str, bucket: str, prefix: str, options: S3Options | None = None):
+    def __init__(
+        self,
+        url: str,
+        bucket: str,
+        prefix: str,
+        options: S3Options | None = None,
+        *,
+        page: str = "",
+    ):
         self.url = url
         self.bucket = bucket
         self.prefix = prefix
         self.options = options or S3Options()
+        self.page = page
         self._client: Any = None
+
+    def under(self, slug: str) -> S3Target:
+        """Page `slug`'s objects and manifest under `<prefix>/p/<slug>/`."""
+        prefix = f"{self.prefix}/p/{slug}" if self.prefix else f"p/{slug}"
+        target = S3Target(f"{self.url} [p/{slug}]", self.bucket, prefix, self.options, page=slug)
+        target._client = self._client
+        return target
 
     def name(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key

@@ -73,7 +73,7 @@ def test_the_command_says_what_it_did_and_fails_loudly(site, directory, settings
     settings.PUBLISH_TARGETS = [directory.url]
     call_command("publish")
     call_command("publish")
-    assert "Every target is current" in capsys.readouterr().out
+    assert "every target is current" in capsys.readouterr().out
 
     settings.PUBLISH_TARGETS = ["ftp://nowhere"]
     with pytest.raises(CommandError, match="ftp://nowhere"):

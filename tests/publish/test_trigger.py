@@ -128,7 +128,7 @@ def test_the_tick_publishes_the_new_day_and_is_a_no_op_otherwise(site, published
     assert jobs.publish_tick() == "off"
 
 
-def broken_handler(generation):
+def broken_handler(generation, page_id=None):
     raise RuntimeError(f"handler down at {generation}")
 
 
