@@ -148,6 +148,22 @@ def page_of(request: HttpRequest) -> int | None:
     return None if route is None else route.id
 
 
+def page_is_public(request: HttpRequest) -> bool:
+    """Whether the request's page serves everyone (no sign-in): only such a page's documents
+    may enter the shared caches, the snapshots and the fast path. A request no middleware saw
+    serves the default page, whose visibility the routes table knows."""
+    route = getattr(request, "status_page", None)
+    if route is None:
+        try:
+            table = page_routes.table()
+        except DatabaseError:
+            return False
+        if table.default is None:
+            return True  # no page at all: nothing to keep private
+        route = table.route(table.default)
+    return route.public
+
+
 def link_base(page) -> str:
     """What reverse()'s paths and `request.path` are appended to for an absolute link to
     `page`: its public URL, or under a page prefix the address the reader came to (the path

@@ -24,6 +24,8 @@ def publish_generation(generation: int, *, refresh: bool = False) -> str:
     report = publish_site(refresh=refresh)
     if report.errors:
         raise PublishError("; ".join(report.errors))
+    if report.private:
+        return "private"
     if report.current:
         return "current"
     log.info(

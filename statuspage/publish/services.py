@@ -47,6 +47,8 @@ class Report:
     version: str = ""
     # Every target's manifest already described this version: nothing was rendered.
     current: bool = False
+    # The page requires a signed-in reader: nothing was rendered or written.
+    private: bool = False
     # Documents published (rendered now or kept as published)...
     documents: int = 0
     # ...the keys of those rendered by this publish (all of them unless it was incremental).
@@ -107,6 +109,11 @@ def publish_site(
         now = timezone.now()
         version = f"{page.generation}.{now.astimezone(page.tz).date().isoformat()}"
         report = Report(page.generation, version)
+        if page.visibility != "public":
+            # Only pages that serve everyone are published: a static copy cannot ask who
+            # reads it (statuspage/readers).
+            report.private = True
+            return report
         failed: set[str] = set()
         previous = {t.url: None if full else _manifest_of(t, report, failed) for t in targets}
         if not full and all(m is not None and m.version == version for m in previous.values()):
