@@ -12,6 +12,7 @@ from statuspage.dashboard.views import (
     monitors,
     notification_settings,
     overview,
+    reader_settings,
     subscribers,
     templates,
     twofactor,
@@ -129,6 +130,12 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", templates.template_edit, name="dashboard-template-edit"),
     path("templates/<int:pk>/delete/", templates.template_delete, name="dashboard-template-delete"),
     path("settings/", admin.page_settings, name="dashboard-page-settings"),
+    path("settings/readers/", reader_settings.reader_settings, name="dashboard-reader-settings"),
+    path(
+        "settings/readers/sign-out/",
+        reader_settings.readers_sign_out,
+        name="dashboard-readers-sign-out",
+    ),
     path(
         "settings/notifications/",
         notification_settings.notification_settings,
