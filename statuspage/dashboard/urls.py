@@ -137,6 +137,11 @@ urlpatterns = [
         name="dashboard-readers-sign-out",
     ),
     path(
+        "settings/readers/feeds/<int:pk>/revoke/",
+        reader_settings.feed_secret_revoke,
+        name="dashboard-reader-feed-revoke",
+    ),
+    path(
         "settings/notifications/",
         notification_settings.notification_settings,
         name="dashboard-notification-settings",

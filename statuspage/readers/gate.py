@@ -15,11 +15,12 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from statuspage.readers import feeds
 from statuspage.readers.access import reader_for
 
 # Under the page, the sign-in endpoints themselves are open (and only them).
@@ -77,6 +78,9 @@ class ReaderGateMiddleware:
         route = getattr(request, "status_page", None)
         if route is None or route.public:
             return self.get_response(request)
+        secret = feeds.PATH.match(request.path_info)
+        if secret is not None:
+            return mark_private(self._feed(request, route.id, secret[1], secret[2]))
         if not request.path_info.startswith(OPEN_PREFIX):
             try:
                 reader = reader_for(request, route.id)
@@ -86,3 +90,20 @@ class ReaderGateMiddleware:
                 return mark_private(refusal(request))
             request.reader = reader  # type: ignore[attr-defined]
         return mark_private(self.get_response(request))
+
+    def _feed(
+        self, request: HttpRequest, page_id: int, token: str, document: str
+    ) -> HttpResponseBase:
+        """A secret feed address: the document it names, served as to the reader who made
+        it; a revoked or unknown secret is a 404 (nothing says whether it ever existed)."""
+        try:
+            reader = feeds.reader_of(page_id, token)
+        except DatabaseError:
+            reader = None
+        if reader is None or not feeds.DOCUMENTS.match(document):
+            return HttpResponseNotFound(
+                "No such feed address.\n", content_type="text/plain; charset=utf-8"
+            )
+        request.reader = reader  # type: ignore[attr-defined]
+        request.path_info = document  # the URLconf serves the document itself
+        return self.get_response(request)

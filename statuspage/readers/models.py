@@ -33,3 +33,24 @@ class MagicLinkUse(CheckedModel):
 
     def __str__(self) -> str:
         return f"magic link used at {self.used_at:%Y-%m-%d %H:%M}"
+
+
+class FeedSecret(CheckedModel):
+    """A reader's secret feed address of a private page: feed readers and scripts cannot sign
+    in, so the address itself is the credential. Stored hashed; revocable by the reader and
+    by the page's admins."""
+
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="feed_secrets")
+    identity = models.CharField(max_length=320)  # the reader's, as in the session entry
+    method = models.CharField(max_length=16)  # how that reader had signed in
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)  # shown, to tell a reader's addresses apart
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["page", "identity"])]
+
+    def __str__(self) -> str:
+        return f"feed address {self.prefix}… of {self.identity}"

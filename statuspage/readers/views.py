@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents.models import Page
 from notifications.ratelimit import client_address
-from statuspage.readers import access, selectors, services
+from statuspage.readers import access, feeds, selectors, services
 
 
 def _page(request: HttpRequest) -> Page:
@@ -119,3 +119,44 @@ def signout(request: HttpRequest) -> HttpResponse:
     page = _page(request)
     access.revoke(request, page.pk)
     return HttpResponseRedirect(reverse("reader-signin"))
+
+
+FEED_DOCUMENTS = (
+    ("Atom", "history.atom"),
+    ("RSS", "history.rss"),
+    ("iCal", "maintenance.ics"),
+    ("JSON", "api/v2/summary.json"),
+)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def feed_addresses(request: HttpRequest) -> HttpResponse:
+    """The signed-in reader's secret feed addresses: make one (shown once), see and revoke
+    theirs."""
+    page = _page(request)
+    reader = access.reader_for(request, page.pk)
+    if reader is None:
+        target = reverse("reader-signin") + "?next=" + reverse("reader-feeds")
+        return HttpResponseRedirect(target)
+    created: list[tuple[str, str]] = []
+    if request.method == "POST":
+        token = feeds.create(page.pk, reader)
+        base = request.build_absolute_uri(reverse("reader-feeds")).removesuffix("/readers/feeds")
+        created = [(label, f"{base}/readers/feed/{token}/{doc}") for label, doc in FEED_DOCUMENTS]
+    context = {
+        "page": page,
+        "reader": reader,
+        "created": created,
+        "secrets": list(feeds.of_reader(page.pk, str(reader["identity"]))),
+    }
+    return render(request, "readers/feeds.html", context)
+
+
+@require_POST
+def feed_revoke(request: HttpRequest, secret_id: int) -> HttpResponse:
+    page = _page(request)
+    reader = access.reader_for(request, page.pk)
+    if reader is None:
+        return HttpResponseRedirect(reverse("reader-signin"))
+    feeds.revoke_own(page.pk, str(reader["identity"]), secret_id)
+    return HttpResponseRedirect(reverse("reader-feeds"))

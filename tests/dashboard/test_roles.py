@@ -47,6 +47,7 @@ def cases(w):
         ("get", "/dashboard/settings/readers/", ADMIN),
         ("post", "/dashboard/settings/readers/", ADMIN),
         ("post", "/dashboard/settings/readers/sign-out/", ADMIN),
+        ("post", "/dashboard/settings/readers/feeds/1/revoke/", ADMIN),
         ("post", f"/dashboard/incidents/{inc}/postmortem/", RESPONDER),
         ("post", f"/dashboard/incidents/{inc}/postmortem/preview/", RESPONDER),
         ("get", f"/dashboard/incidents/{inc}/postmortem/preview/email/", RESPONDER),

@@ -15,6 +15,7 @@ from statuspage.dashboard.forms.reader_settings import ReaderSettingsForm
 from statuspage.dashboard.permissions import DashboardRequest, operator_required
 from statuspage.dashboard.views.common import actor_for, form_status
 from statuspage.dashboard.views.notification_settings import current_page
+from statuspage.readers import feeds
 from statuspage.readers import selectors as reader_selectors
 from statuspage.readers import services as reader_services
 
@@ -49,7 +50,7 @@ def reader_settings(request: DashboardRequest) -> HttpResponse:
         else:
             messages.success(request, "Reader access saved.")
             return redirect("dashboard-reader-settings")
-    context = {"form": form, "page": page, "row": row}
+    context = {"form": form, "page": page, "row": row, "secrets": list(feeds.of_page(page.pk))}
     return render(
         request, "dashboard/admin/reader_settings.html", context, status=form_status(form)
     )
@@ -60,4 +61,12 @@ def reader_settings(request: DashboardRequest) -> HttpResponse:
 def readers_sign_out(request: DashboardRequest) -> HttpResponse:
     reader_services.sign_out_everyone(page=current_page(request), actor=actor_for(request))
     messages.success(request, "Every reader of this page is signed out.")
+    return redirect("dashboard-reader-settings")
+
+
+@require_POST
+@operator_required(Role.ADMIN)
+def feed_secret_revoke(request: DashboardRequest, pk: int) -> HttpResponse:
+    if feeds.revoke_by_admin(current_page(request), pk, actor=actor_for(request)):
+        messages.success(request, "Feed address revoked.")
     return redirect("dashboard-reader-settings")
