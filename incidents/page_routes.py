@@ -107,6 +107,11 @@ def table() -> Table:
         return loaded
 
 
+def held() -> Table | None:
+    """The table this process holds, however old, without any I/O (None: none loaded yet)."""
+    return _held.table
+
+
 def forget() -> None:
     """Drop this process's table: the next lookup loads it again."""
     _held.table, _held.version, _held.checked, _held.loaded = None, None, 0.0, 0.0
