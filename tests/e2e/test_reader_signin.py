@@ -70,6 +70,21 @@ def test_the_sign_in_page_fits_passes_axe_and_signs_in(
     page.goto(f"{live_url}/p/secret/")
     assert "Quokka backend" in page.locator("main").inner_text()
     _check(page, axe_source, folder, f"signed-in-{width}-{scheme}")
+    # The reader's secret feed addresses: long URLs still fit a phone.
+    with page.expect_navigation():
+        page.locator("footer a", has_text="Feed addresses").click()
+    with page.expect_navigation():
+        page.click("button:has-text('Make a new secret address')")
+    assert page.locator("code.address").count() == 4
+    _check(page, axe_source, folder, f"feeds-{width}-{scheme}")
+    atom = page.locator("code.address").first.inner_text()
+    assert "/p/secret/readers/feed/" in atom
+    reader = browser.new_context()  # a feed reader: no cookie
+    fetched = reader.request.get(atom)
+    assert fetched.status == 200 and "<feed" in fetched.text()
+    assert fetched.headers["cache-control"].startswith("private")
+    reader.close()
+    page.goto(f"{live_url}/p/secret/")
     with page.expect_navigation():
         page.locator("footer button", has_text="Sign out").click()
     page.wait_for_url(f"{live_url}/p/secret/readers/")
