@@ -22,7 +22,7 @@ class IncidentsConfig(AppConfig):
 def _page_saved(*, instance: Any, created: bool, **kwargs: object) -> None:
     from incidents import page_routes
 
-    page_routes.page_saved(instance.pk, instance.slug, created=created)
+    page_routes.page_saved(instance.pk, instance.slug, instance.visibility, created=created)
 
 
 def _routes_changed(**kwargs: object) -> None:

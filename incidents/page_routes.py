@@ -45,6 +45,13 @@ class Route:
     id: int
     slug: str
     prefix: str = ""
+    # "public", "private" or "audience": known before any lookup, so the public cache and the
+    # WSGI fast path never hold or serve a page that requires a signed-in reader.
+    visibility: str = "public"
+
+    @property
+    def public(self) -> bool:
+        return self.visibility == "public"
 
 
 @dataclass(frozen=True)
@@ -53,10 +60,13 @@ class Table:
     slugs: dict[str, int] = field(default_factory=dict)  # slug -> page id
     page_slugs: dict[int, str] = field(default_factory=dict)  # page id -> slug
     default: int | None = None  # the oldest page's id (None: no page yet)
+    # page id -> visibility; a page missing here is treated as private (fail closed)
+    visibility: dict[int, str] = field(default_factory=dict)
 
     def route(self, page_id: int, *, prefixed: bool = False) -> Route:
         slug = self.page_slugs[page_id]
-        return Route(page_id, slug, f"/p/{slug}" if prefixed else "")
+        seen = self.visibility.get(page_id, "private")
+        return Route(page_id, slug, f"/p/{slug}" if prefixed else "", seen)
 
 
 class _Holder:
@@ -97,6 +107,11 @@ def table() -> Table:
         return loaded
 
 
+def held() -> Table | None:
+    """The table this process holds, however old, without any I/O (None: none loaded yet)."""
+    return _held.table
+
+
 def forget() -> None:
     """Drop this process's table: the next lookup loads it again."""
     _held.table, _held.version, _held.checked, _held.loaded = None, None, 0.0, 0.0
@@ -108,11 +123,16 @@ def changed() -> None:
     transaction.on_commit(_publish_change)
 
 
-def page_saved(page_id: int, slug: str, *, created: bool) -> None:
-    """A Page was saved: the routes change only with a new page or a new slug (a page's
-    settings are saved far more often, and its routes stay)."""
+def page_saved(page_id: int, slug: str, visibility: str, *, created: bool) -> None:
+    """A Page was saved: the routes change only with a new page, a new slug or a new
+    visibility (a page's other settings are saved far more often, and its routes stay)."""
     current = _held.table
-    if created or current is None or current.page_slugs.get(page_id) != slug:
+    if (
+        created
+        or current is None
+        or current.page_slugs.get(page_id) != slug
+        or current.visibility.get(page_id) != visibility
+    ):
         changed()
 
 
@@ -142,11 +162,13 @@ def _load() -> Table:
     from incidents.models import Page
 
     # One query: each page with each of its hosts (one row with None for a page without).
-    rows = Page.objects.order_by("id").values_list("id", "slug", "hosts__host")
+    rows = Page.objects.order_by("id").values_list("id", "slug", "visibility", "hosts__host")
     page_slugs: dict[int, str] = {}
     hosts: dict[str, int] = {}
-    for page_id, slug, host in rows:
+    visibility: dict[int, str] = {}
+    for page_id, slug, seen, host in rows:
         page_slugs[page_id] = slug
+        visibility[page_id] = seen
         if host is not None:
             hosts[host] = page_id
     return Table(
@@ -154,6 +176,7 @@ def _load() -> Table:
         slugs={slug: page_id for page_id, slug in page_slugs.items()},
         page_slugs=page_slugs,
         default=next(iter(page_slugs), None),
+        visibility=visibility,
     )
 
 
@@ -162,7 +185,12 @@ def _path() -> Path:
 
 
 def _save(loaded: Table) -> None:
-    payload = {"hosts": loaded.hosts, "pages": list(loaded.page_slugs.items())}
+    payload = {
+        "hosts": loaded.hosts,
+        "pages": list(loaded.page_slugs.items()),
+        # JSON keys are strings: the ids are read back as ints.
+        "visibility": {str(k): v for k, v in loaded.visibility.items()},
+    }
     path = _path()
     try:
         if path.exists() and json.loads(path.read_text(encoding="utf-8")) == payload:
@@ -180,11 +208,15 @@ def _saved() -> Table | None:
         payload = json.loads(_path().read_text(encoding="utf-8"))
         pages = [(int(page_id), str(slug)) for page_id, slug in payload["pages"]]
         hosts = {str(host): int(page_id) for host, page_id in payload["hosts"].items()}
-    except (OSError, ValueError, KeyError, TypeError):
+        # A copy saved before pages had a visibility names none: those pages count as
+        # private (Table.route) until the database answers again.
+        seen = {int(k): str(v) for k, v in payload.get("visibility", {}).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return Table(
         hosts=hosts,
         slugs={slug: page_id for page_id, slug in pages},
         page_slugs=dict(pages),
         default=pages[0][0] if pages else None,
+        visibility=seen,
     )

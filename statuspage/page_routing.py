@@ -148,6 +148,30 @@ def page_of(request: HttpRequest) -> int | None:
     return None if route is None else route.id
 
 
+def page_is_public(request: HttpRequest) -> bool:
+    """Whether the request's page serves everyone (no sign-in): only such a page's documents
+    may enter the shared caches, the snapshots and the fast path. Every request the stack
+    serves carries `status_page` (PageRoutingMiddleware sets it, None included): None means
+    the default page, whose visibility the routes table knows; when the table cannot be
+    read, the page counts as private."""
+    if not hasattr(request, "status_page"):
+        # Built outside the middleware stack (a view called directly): the default page as
+        # the table this process holds says, without I/O; with no table, nothing is known
+        # to be private.
+        held = page_routes.held()
+        return held is None or held.default is None or held.route(held.default).public
+    route = request.status_page
+    if route is None:
+        try:
+            table = page_routes.table()
+        except DatabaseError:
+            return False
+        if table.default is None:
+            return True  # no page at all: nothing to keep private
+        route = table.route(table.default)
+    return route.public
+
+
 def link_base(page) -> str:
     """What reverse()'s paths and `request.path` are appended to for an absolute link to
     `page`: its public URL, or under a page prefix the address the reader came to (the path

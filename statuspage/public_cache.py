@@ -54,7 +54,7 @@ from django.utils.http import http_date
 from incidents import selectors
 from statuspage import metrics
 from statuspage.db_router import replica_reads
-from statuspage.page_routing import page_of
+from statuspage.page_routing import page_is_public, page_of
 
 log = logging.getLogger(__name__)
 
@@ -407,6 +407,11 @@ def public_document(
         def wrapper(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
+            if not page_is_public(request):
+                # A page for signed-in readers only (statuspage/readers): rendered per request,
+                # never cached, snapshotted or learned for the fast path; the reader gate
+                # marks the answer private.
+                return view(request, *args, **kwargs)
             # The page is the request's (statuspage/page_routing.py): resolved before this.
             page = page_of(request)
             key = document_key(request.path, query_params, request.GET.get, page=page)

@@ -112,8 +112,10 @@ def fast_path(app):
             # The page, as PageRoutingMiddleware resolves it from the same headers and path.
             resolution = resolve(raw_host(environ), _path_info(environ))
             page = resolution.route
-            if page is None or resolution.outcome != "ok":
-                return app(environ, start_response)  # Django answers (400, 404, redirect)
+            if page is None or resolution.outcome != "ok" or not page.public:
+                # Django answers (400, 404, redirect), and every request of a page for
+                # signed-in readers goes through its reader gate (statuspage/readers).
+                return app(environ, start_response)
             version = document_version(page.id)
         except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
             return app(environ, start_response)

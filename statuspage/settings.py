@@ -74,6 +74,8 @@ MIDDLEWARE = [
     # Under /api/: no CSRF check (keys, not cookies) and JSON errors only (statuspage/api_edge.py).
     "statuspage.api_edge.ApiEdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A page that is not public serves nothing without a signed-in reader (statuspage/readers).
+    "statuspage.readers.gate.ReaderGateMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -317,6 +319,7 @@ INSTALLED_APPS += [
     "django_otp.plugins.otp_static",
     "statuspage.access",
     "statuspage.automation",
+    "statuspage.readers",
     # The dashboard and the API own no models; besides the dashboard's static files, they stay
     # installed for their migrations, which create the tables statuspage.access,
     # statuspage.automation and incidents adopted (a fresh database runs them all).

@@ -24,6 +24,8 @@ urlpatterns = [
     path("", include("statuspage.widget.urls")),
     path("", include("notifications.urls")),
     path("", include("statuspage.monitors.urls")),
+    # Sign-in of readers of pages that are not public (the reader gate leaves these open).
+    path("", include("statuspage.readers.urls")),
     path("", include("statuspage.sso.urls")),
 ]
 

@@ -13,6 +13,7 @@ from statuspage.dashboard.views import (
     notification_settings,
     overview,
     pages,
+    reader_settings,
     sso,
     subscribers,
     templates,
@@ -139,6 +140,17 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", templates.template_edit, name="dashboard-template-edit"),
     path("templates/<int:pk>/delete/", templates.template_delete, name="dashboard-template-delete"),
     path("settings/", admin.page_settings, name="dashboard-page-settings"),
+    path("settings/readers/", reader_settings.reader_settings, name="dashboard-reader-settings"),
+    path(
+        "settings/readers/sign-out/",
+        reader_settings.readers_sign_out,
+        name="dashboard-readers-sign-out",
+    ),
+    path(
+        "settings/readers/feeds/<int:pk>/revoke/",
+        reader_settings.feed_secret_revoke,
+        name="dashboard-reader-feed-revoke",
+    ),
     path(
         "settings/notifications/",
         notification_settings.notification_settings,

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET
 
 from incidents import selectors as incident_selectors
 from incidents.models import Page
+from statuspage.readers.access import grant
 from statuspage.sso import flow, selectors
-from statuspage.sso.grant import grant
 from statuspage.sso.models import OidcProvider
 
 

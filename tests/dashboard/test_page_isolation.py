@@ -26,6 +26,7 @@ from statuspage.automation.models import AlertRoute
 from statuspage.dashboard.permissions import PAGE_SESSION_KEY
 from statuspage.monitors.models import Monitor
 from statuspage.monitors.services import monitor_save
+from statuspage.readers.models import FeedSecret
 from statuspage.upstream.models import Provider
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,13 @@ def _objects_of(page: Page, tag: str) -> dict[str, object]:
             snapshot={"components": [{"id": "a1", "name": f"{tag} up", "status": "operational"}]},
         ).pk,
         "monitor": monitor.pk,
+        "feed_secret": FeedSecret.objects.create(
+            page=page,
+            identity=f"{tag}@example.test",
+            method="magic_link",
+            token_hash=f"{tag:0<64}"[:64],
+            prefix=tag[:8],
+        ).pk,
     }
 
 
@@ -122,6 +130,7 @@ def url_kwargs(b: dict[str, object]) -> dict[str, list[dict[str, object]]]:
         "dashboard-incident-update-edit": [{"public_id": b["update"]}],
         "dashboard-incident-update-translate": [{"public_id": b["update"]}],
         "dashboard-maintenance": [{"public_id": b["maintenance"]}],
+        "dashboard-reader-feed-revoke": [{"pk": b["feed_secret"]}],
         "dashboard-maintenance-update-translate": [{"public_id": b["maintenance_update"]}],
         "dashboard-maintenance-action": [
             {"public_id": b["maintenance"], "action": a}
@@ -214,6 +223,7 @@ def _written() -> tuple:
         sorted(AlertRoute.objects.values_list("name", "position")),
         sorted(Provider.objects.values_list("name", "enabled")),
         Delivery.objects.filter(state="pending").count(),
+        FeedSecret.objects.filter(revoked_at__isnull=True).count(),
     )
 
 

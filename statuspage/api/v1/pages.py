@@ -78,8 +78,8 @@ def page_detail(request: ApiRequest) -> HttpResponse:
 _PAGE_EDIT = {
     "summary": "Edit the page",
     "description": "Needs the components:write scope and the admin role on this page. "
-    "`hosts` replaces the page's host names; `visibility` is stored and returned, not yet "
-    "enforced.",
+    "`hosts` replaces the page's host names. `visibility`: `public`, or `private` and "
+    "`audience`, which serve nothing without a signed-in reader (docs/pages.md).",
     "tags": ["pages"],
     "requestBody": json_body("page", "PageInput"),
     "responses": {"200": ok(ref("Page")), **ERRORS},
