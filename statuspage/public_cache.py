@@ -52,7 +52,9 @@ from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 
 from incidents import selectors
-from statuspage import metrics
+from incidents.models import Visibility
+from incidents.selectors import scope
+from statuspage import audience_documents, metrics
 from statuspage.db_router import replica_reads
 from statuspage.page_routing import page_of
 
@@ -113,7 +115,8 @@ class _LocalStore:
         # Per page (its id, or None for the default page, whichever it is):
         # (when read, page id, generation)
         self.generation: dict[int | None, tuple[float, int, int]] = {}
-        self.zone: dict[int, tuple[int, ZoneInfo]] = {}  # the page's zone, per generation
+        # The page's zone and visibility, per generation: (generation, zone, visibility)
+        self.zone: dict[int, tuple[int, ZoneInfo, str]] = {}
         # (generation, document version, wall-clock time of the page's next midnight)
         self.version: dict[int, tuple[int, str, float]] = {}
 
@@ -184,13 +187,30 @@ def document_version(page: int | None = None) -> str:
         return version[1]
     memo = local.zone.get(page_id)
     if memo is None or memo[0] != generation:
-        memo = local.zone[page_id] = (generation, selectors.page_time_zone(page_id))
+        memo = local.zone[page_id] = (generation, *selectors.page_zone_and_visibility(page_id))
     today = datetime.now(memo[1]).date()
     midnight = datetime.combine(today + timedelta(days=1), dt_time(0), tzinfo=memo[1])
     # The generation leads (_render reads it back); the page ends it.
     text = f"{generation}.{today.isoformat()}.p{page_id}"
     local.version[page_id] = (generation, text, midnight.timestamp())
     return text
+
+
+def audience_page(page: int | None) -> tuple[int, int] | None:
+    """(page id, generation) when the page is audience-specific, else None. Read after
+    document_version, from what it memoised: no query. When the memo moved on in between
+    (another thread read a newer generation), the visibility is read again rather than
+    guessed."""
+    memo = local.generation.get(page)
+    if memo is None:
+        return None  # no version was read for this page here (a view tested on its own)
+    _when, page_id, generation = memo
+    zone = local.zone.get(page_id)
+    if zone is None or zone[0] != generation:
+        zone = local.zone[page_id] = (generation, *selectors.page_zone_and_visibility(page_id))
+    if zone[2] != Visibility.AUDIENCE:
+        return None
+    return page_id, generation
 
 
 def cache_control(*, stale: bool = False) -> str:
@@ -421,6 +441,11 @@ def public_document(
                 return _serve_snapshot(request, key, extra)
             if refresh_seconds is not None:
                 version = f"{version}.t{int(time.time()) // refresh_seconds(dict(kwargs))}"
+            audience = audience_page(page)
+            if audience is not None:
+                return _audience_document(
+                    request, audience, version, key, extra, view, *args, **kwargs
+                )
             doc_key = f"public:doc:{version}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:
@@ -461,6 +486,40 @@ def public_document(
         return marked
 
     return decorator
+
+
+def _audience_document(
+    request: HttpRequest,
+    page_generation: tuple[int, int],
+    version: str,
+    key: str,
+    extra: Mapping[str, str],
+    view: PublicView[_P],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> HttpResponse:
+    """A document of an audience-specific page (statuspage/audience_documents.py): one
+    render per (page, audience, generation), in its own key space, whoever the reader; never a
+    snapshot, a fast-path route or a shared-cache-visible response."""
+    page_id, generation = page_generation
+    audience = audience_documents.audience_of(request, page_id, generation)
+    if audience is None:
+        return audience_documents.no_access(request, page_id)
+    doc_key = f"audience:doc:{version}:a{audience.id}:{key}"
+    doc = local.get(doc_key) or _shared_get(doc_key)
+    if doc is None:
+        with scope.components_only(audience.component_ids, audience.component_public_ids):
+            response = _render(version, page_id, view, request, *args, **kwargs)
+        if response.status_code != 200:
+            return audience_documents.private(response)
+        doc = make_document(response.content, response["Content-Type"])
+        if not getattr(response, "public_one_off", False):
+            local.put(doc_key, doc)
+            _shared_set(doc_key, doc)
+    answer = _respond(request, doc, stale=False, extra_headers=extra)
+    # Not a public document: the middleware leaves its headers alone (Vary: Cookie stays).
+    answer.public_document = False
+    return audience_documents.private(answer)
 
 
 def document_key(
@@ -581,7 +640,9 @@ def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) ->
 def _shared_key(key: str) -> str:
     # Document keys hold the request's query values as sent (any length, any character):
     # the shared cache gets a fixed-length digest of them instead.
-    return "public:doc:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    # Each key space ("public", "audience") keeps its own prefix.
+    space = key.partition(":")[0]
+    return f"{space}:doc:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _shared_get(key: str) -> Document | None:

@@ -46,9 +46,12 @@ def subscriber_create(
     component_ids: list[int] | None = None,
     skip_confirmation: bool = False,
     via: str = CreatedVia.DASHBOARD,
+    audience_id: int | None = None,
 ) -> Subscriber:
     """Add a subscriber for someone. With `skip_confirmation` it is active at once and no
-    confirmation goes out; otherwise the usual opt-in starts. Raises SubscribeError."""
+    confirmation goes out; otherwise the usual opt-in starts. `audience_id` places it in an
+    audience of an audience-specific page (it then hears only what that audience sees).
+    Raises SubscribeError."""
     normalised = normalise_address(channel, address)
     with transaction.atomic():
         if Subscriber.objects.filter(
@@ -62,6 +65,7 @@ def subscriber_create(
             component_ids=component_ids,
             via=via,
             confirmed=skip_confirmation,
+            audience_id=audience_id,
         )
         audit_record(
             actor=actor,

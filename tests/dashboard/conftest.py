@@ -113,6 +113,9 @@ def world(api, operator, django_user_model):
         "maintenance": maintenance.public_id,
         "user": someone.pk,
         "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
+        "audience": services.audience_save(
+            actor=operator, name="Acme", slug="acme", components=[api]
+        ).pk,
         "subscriber": subscriber.public_id,
         "delivery": Delivery.objects.create(
             event=Event.objects.create(kind="incident.created"), subscriber=subscriber

@@ -63,6 +63,12 @@ def cases(w):
         ("post", "/dashboard/templates/new/", ADMIN),
         ("get", f"/dashboard/templates/{w['template']}/edit/", ADMIN),
         ("post", f"/dashboard/templates/{w['template']}/delete/", ADMIN),
+        ("get", "/dashboard/audiences/", VIEWER),
+        ("get", "/dashboard/audiences/new/", ADMIN),
+        ("post", "/dashboard/audiences/new/", ADMIN),
+        ("get", f"/dashboard/audiences/{w['audience']}/edit/", ADMIN),
+        ("post", f"/dashboard/audiences/{w['audience']}/edit/", ADMIN),
+        ("post", f"/dashboard/audiences/{w['audience']}/delete/", ADMIN),
         ("get", "/dashboard/settings/", VIEWER),
         ("post", "/dashboard/settings/", ADMIN),
         # The preview shows unsaved values: admins only, even to read.

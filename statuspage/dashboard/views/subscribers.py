@@ -99,6 +99,7 @@ def subscriber_new(request):
                 contact_email=data["contact_email"],
                 component_ids=[c.id for c in data["components"]],
                 skip_confirmation=data["skip_confirmation"],
+                audience_id=data["audience"].pk if data["audience"] else None,
             )
         except SubscribeError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
