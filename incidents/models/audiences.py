@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.db import models
 
-from incidents.models.base import CheckedModel
+from incidents.models.base import PublicIdModel
 from incidents.models.components import Component
 from incidents.models.pages import Page
 
 
-class Audience(CheckedModel):
+class Audience(PublicIdModel):
     """A set of readers of a page and the components they see. A signed-in reader belongs to
     the first audience (by position, then id) whose rules match their sign-in: an address in
     `emails`, a domain in `domains`, the OpenID Connect claim `claim_name` equal to (or, for a
