@@ -213,6 +213,14 @@ def audience_page(page: int | None) -> tuple[int, int] | None:
     return page_id, generation
 
 
+def _was_audience(page: int | None) -> bool:
+    """Whether this process last knew the page as audience-specific (the database being
+    unreachable, nothing newer can be known)."""
+    memo = local.generation.get(page)
+    zone = None if memo is None else local.zone.get(memo[1])
+    return zone is not None and zone[2] == Visibility.AUDIENCE
+
+
 def cache_control(*, stale: bool = False) -> str:
     if stale:
         return "public, max-age=5, s-maxage=5, stale-if-error=86400"
@@ -438,6 +446,9 @@ def public_document(
             try:
                 version = document_version(page)
             except DatabaseError:
+                if _was_audience(page):
+                    # Its public snapshots (from before it became one) are no one's to read.
+                    return audience_documents.private(_unavailable())
                 return _serve_snapshot(request, key, extra)
             if refresh_seconds is not None:
                 version = f"{version}.t{int(time.time()) // refresh_seconds(dict(kwargs))}"
@@ -516,6 +527,10 @@ def _audience_document(
         if not getattr(response, "public_one_off", False):
             local.put(doc_key, doc)
             _shared_set(doc_key, doc)
+        # A snapshot of this address from when the page was public must not outlive it.
+        with contextlib.suppress(OSError):
+            _snapshot_path(key).unlink(missing_ok=True)
+        _written.pop(key, None)
     answer = _respond(request, doc, stale=False, extra_headers=extra)
     # Not a public document: the middleware leaves its headers alone (Vary: Cookie stays).
     answer.public_document = False
@@ -623,16 +638,20 @@ def _replaced_copy(request: HttpRequest, doc: Document, extra: Mapping[str, str]
     return response
 
 
+def _unavailable() -> HttpResponse:
+    response = HttpResponse(
+        "The status page is temporarily unavailable. Please retry in a minute.",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "30"
+    return response
+
+
 def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) -> HttpResponse:
     doc = snapshot_load(key)
     if doc is None:
-        response = HttpResponse(
-            "The status page is temporarily unavailable. Please retry in a minute.",
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
-        response["Retry-After"] = "30"
-        return mark_public(response)
+        return mark_public(_unavailable())
     log.warning("database unreachable: serving stale snapshot of %s", key)
     return _respond(request, doc, stale=True, extra_headers=extra)
 

@@ -182,3 +182,44 @@ def test_one_render_per_audience_and_queries_independent_of_audiences(
             emails=[f"reader{n}@c{n}.test"],
         )
     assert _render_queries(carol) == cold
+
+
+def test_with_the_database_down_no_public_snapshot_of_the_page_is_served(
+    audience_site, operator, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import DatabaseError
+
+    from incidents.models import Page
+    from statuspage import public_cache
+
+    settings.PUBLIC_SNAPSHOT_DIR = tmp_path / "snapshots"
+    page = audience_site["page"]
+    # While the page was public, its front page was snapshotted.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.page_update(page.pk, actor=operator, visibility="public")
+    assert "Bravo outage" in Client().get("/").content.decode()
+    assert "Bravo outage" in Client().get("/history").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.page_update(page.pk, actor=operator, visibility="audience")
+    # Half a second later (the generation is memoised that long, as for every change).
+    public_cache.local.generation.clear()
+    reader = Client()
+    sign_in(reader, page.id, "carol@alpha.test")
+    assert reader.get("/").status_code == 200
+
+    def down(page=None):
+        raise DatabaseError("down")
+
+    monkeypatch.setattr(public_cache, "document_version", down)
+    for client in (reader, Client()):
+        # The front page's snapshot went with its first render for an audience; the history's
+        # is still there, and is not served either: the page is known to be an audience's.
+        for path in ("/", "/history"):
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert "Bravo" not in response.content.decode()
+    # Nor after a restart, which forgets what the page was.
+    public_cache.local.clear()
+    response = Client().get("/")
+    assert response.status_code == 503 and "Bravo" not in response.content.decode()
+    assert Page.objects.get(pk=page.pk).visibility == "audience"
