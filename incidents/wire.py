@@ -30,7 +30,7 @@ from incidents.models import (
     MaintenanceUpdate,
     Page,
 )
-from incidents.selectors import ComponentTree, GroupNode
+from incidents.selectors import ComponentTree, GroupNode, scope
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -273,7 +273,7 @@ def update_dict(
         "created_at": timestamp(update.created_at, page.tz),
         "updated_at": timestamp(update.updated_at, page.tz),
         "display_at": timestamp(update.display_at, page.tz),
-        "affected_components": update.affected_components,
+        "affected_components": scope.affected(update.affected_components),
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
         "tweet_id": None,

@@ -73,6 +73,15 @@ class Subscriber(PublicIdModel):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     all_components = models.BooleanField(default=True)
     components = models.ManyToManyField(Component, blank=True, related_name="+")
+    # On an audience-specific page: the audience it belongs to, which bounds what it hears
+    # (only incidents and maintenance touching the audience's components; docs/pages.md).
+    audience = models.ForeignKey(
+        "incidents.Audience",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subscribers",
+    )
     # "Just this incident": hears only about that incident, whatever its components.
     incident = models.ForeignKey(
         Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -12,7 +12,7 @@ along (`language`), or its address's prefix (/de/subscribe); else the page's def
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -25,7 +25,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incidents import languages, selectors
 from incidents.errors import ServiceError
-from incidents.models import Component, Incident, Page
+from incidents.models import Component, Incident, Page, Visibility
+from incidents.selectors import scope
+from incidents.selectors.audiences import audience_for
 from notifications import links
 from notifications.models import Channel, Subscriber, SubscriberState
 from notifications.ratelimit import Rate, client_address, hit
@@ -124,6 +126,24 @@ def _address(data: QueryDict) -> str:
 @_database_required
 def subscribe(request: HttpRequest) -> HttpResponse:
     page = _request_page(request)
+    if page.visibility != Visibility.AUDIENCE:
+        return _subscribe(request, page, None)
+    # An audience-specific page: the signed-in reader subscribes within their audience, and
+    # sees only its components and incidents here too (docs/pages.md, "Audiences").
+    # The reader as the reader gate checked it for this request (statuspage/readers).
+    reader = getattr(request, "reader", None)
+    audience = audience_for(page.pk, reader if isinstance(reader, Mapping) else None)
+    if audience is None:
+        response = render(request, "public/no_access.html", {"page": page}, status=403)
+        response["Cache-Control"] = "private, no-cache"
+        return response
+    with scope.components_only(audience.component_ids, audience.component_public_ids):
+        response = _subscribe(request, page, audience.id)
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _subscribe(request: HttpRequest, page: Page, audience_id: int | None) -> HttpResponse:
     incident = _incident(page, request.GET.get("incident", ""))
     if request.method == "GET":
         return _page(
@@ -147,6 +167,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             incident=incident,
             language=data.get("language") or getattr(request, "public_language", None) or "",
             page=page,
+            audience_id=audience_id,
         )
     except (ServiceError, ValueError) as exc:
         return _page(
@@ -168,7 +189,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 def _incident(page: Page, public_id: str) -> Incident | None:
     """ "Just this incident": one of the page's own."""
-    return Incident.objects.filter(page=page, public_id=public_id).first() if public_id else None
+    if not public_id:
+        return None
+    # Within an audience's scope, one touching its components only.
+    return scope.incidents(Incident.objects.filter(page=page, public_id=public_id)).first()
 
 
 _CHOOSE_COMPONENTS = gettext_noop("Choose components from the list.")
@@ -257,6 +281,15 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     sub = links.subscriber_from_token(token)
     if sub is None:
         return _bad_link(request)
+    if sub.audience_id is None:
+        return _manage(request, sub)
+    # A subscriber of an audience chooses among its audience's components only.
+    ids = list(Component.objects.filter(audiences=sub.audience_id).values_list("id", "public_id"))
+    with scope.components_only([i for i, _ in ids], [p for _, p in ids]):
+        return _manage(request, sub)
+
+
+def _manage(request: HttpRequest, sub: Subscriber) -> HttpResponse:
     if request.method == "POST" and sub.state == SubscriberState.ACTIVE:
         try:
             ids = _scope_ids(request.POST)

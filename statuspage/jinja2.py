@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
+from incidents.selectors import scope
 from statuspage import page_routing
 from statuspage.brand import brand_assets
 from statuspage.markdown import render_markdown, render_plain
@@ -43,6 +44,8 @@ def environment(**options) -> Environment:
     env.filters["when"] = _when
     env.globals["current_time_zone"] = timezone.get_current_timezone_name
     env.globals.update(brand_assets=brand_assets)
+    # Whether this render is an audience's (its live refresh then sends the reader's cookie).
+    env.globals["reader_scoped"] = lambda: scope.current() is not None
     env.filters.update(
         markdown=render_markdown,
         pagetime=templating.pagetime,

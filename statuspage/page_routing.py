@@ -150,26 +150,33 @@ def page_of(request: HttpRequest) -> int | None:
 
 def page_is_public(request: HttpRequest) -> bool:
     """Whether the request's page serves everyone (no sign-in): only such a page's documents
-    may enter the shared caches, the snapshots and the fast path. Every request the stack
-    serves carries `status_page` (PageRoutingMiddleware sets it, None included): None means
-    the default page, whose visibility the routes table knows; when the table cannot be
+    may enter the shared caches, the snapshots and the fast path."""
+    return page_visibility(request) == "public"
+
+
+def page_visibility(request: HttpRequest) -> str:
+    """The request's page's visibility ("public", "private" or "audience"). Every request the
+    stack serves carries `status_page` (PageRoutingMiddleware sets it, None included): None
+    means the default page, whose visibility the routes table knows; when the table cannot be
     read, the page counts as private."""
     if not hasattr(request, "status_page"):
         # Built outside the middleware stack (a view called directly): the default page as
         # the table this process holds says, without I/O; with no table, nothing is known
         # to be private.
         held = page_routes.held()
-        return held is None or held.default is None or held.route(held.default).public
+        if held is None or held.default is None:
+            return "public"
+        return held.route(held.default).visibility
     route = request.status_page
     if route is None:
         try:
             table = page_routes.table()
         except DatabaseError:
-            return False
+            return "private"
         if table.default is None:
-            return True  # no page at all: nothing to keep private
+            return "public"  # no page at all: nothing to keep private
         route = table.route(table.default)
-    return route.public
+    return route.visibility
 
 
 def link_base(page) -> str:

@@ -52,9 +52,11 @@ from django.http.response import HttpResponseBase
 from django.utils.http import http_date
 
 from incidents import selectors
-from statuspage import metrics
+from incidents.models import Visibility
+from incidents.selectors import scope
+from statuspage import audience_documents, metrics
 from statuspage.db_router import replica_reads
-from statuspage.page_routing import page_is_public, page_of
+from statuspage.page_routing import page_of, page_visibility
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +115,8 @@ class _LocalStore:
         # Per page (its id, or None for the default page, whichever it is):
         # (when read, page id, generation)
         self.generation: dict[int | None, tuple[float, int, int]] = {}
-        self.zone: dict[int, tuple[int, ZoneInfo]] = {}  # the page's zone, per generation
+        # The page's zone and visibility, per generation: (generation, zone, visibility)
+        self.zone: dict[int, tuple[int, ZoneInfo, str]] = {}
         # (generation, document version, wall-clock time of the page's next midnight)
         self.version: dict[int, tuple[int, str, float]] = {}
 
@@ -184,13 +187,38 @@ def document_version(page: int | None = None) -> str:
         return version[1]
     memo = local.zone.get(page_id)
     if memo is None or memo[0] != generation:
-        memo = local.zone[page_id] = (generation, selectors.page_time_zone(page_id))
+        memo = local.zone[page_id] = (generation, *selectors.page_zone_and_visibility(page_id))
     today = datetime.now(memo[1]).date()
     midnight = datetime.combine(today + timedelta(days=1), dt_time(0), tzinfo=memo[1])
     # The generation leads (_render reads it back); the page ends it.
     text = f"{generation}.{today.isoformat()}.p{page_id}"
     local.version[page_id] = (generation, text, midnight.timestamp())
     return text
+
+
+def audience_page(page: int | None) -> tuple[int, int] | None:
+    """(page id, generation) when the page is audience-specific, else None. Read after
+    document_version, from what it memoised: no query. When the memo moved on in between
+    (another thread read a newer generation), the visibility is read again rather than
+    guessed."""
+    memo = local.generation.get(page)
+    if memo is None:
+        return None  # no version was read for this page here (a view tested on its own)
+    _when, page_id, generation = memo
+    zone = local.zone.get(page_id)
+    if zone is None or zone[0] != generation:
+        zone = local.zone[page_id] = (generation, *selectors.page_zone_and_visibility(page_id))
+    if zone[2] != Visibility.AUDIENCE:
+        return None
+    return page_id, generation
+
+
+def _was_audience(page: int | None) -> bool:
+    """Whether this process last knew the page as audience-specific (the database being
+    unreachable, nothing newer can be known)."""
+    memo = local.generation.get(page)
+    zone = None if memo is None else local.zone.get(memo[1])
+    return zone is not None and zone[2] == Visibility.AUDIENCE
 
 
 def cache_control(*, stale: bool = False) -> str:
@@ -407,7 +435,8 @@ def public_document(
         def wrapper(request: HttpRequest, *args: _P.args, **kwargs: _P.kwargs) -> HttpResponse:
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD"])
-            if not page_is_public(request):
+            visibility = page_visibility(request)
+            if visibility == Visibility.PRIVATE:
                 # A page for signed-in readers only (statuspage/readers): rendered per request,
                 # never cached, snapshotted or learned for the fast path; the reader gate
                 # marks the answer private.
@@ -423,9 +452,22 @@ def public_document(
             try:
                 version = document_version(page)
             except DatabaseError:
+                if visibility != Visibility.PUBLIC or _was_audience(page):
+                    # Its public snapshots (from before it became one) are no one's to read.
+                    return audience_documents.private(_unavailable())
                 return _serve_snapshot(request, key, extra)
             if refresh_seconds is not None:
                 version = f"{version}.t{int(time.time()) // refresh_seconds(dict(kwargs))}"
+            audience = audience_page(page)
+            if audience is not None:
+                return _audience_document(
+                    request, audience, version, key, extra, view, *args, **kwargs
+                )
+            if visibility != Visibility.PUBLIC:
+                # The routes say "audience", the database no longer does (the page changed
+                # a moment ago): nothing shared until both agree; the gate has let this
+                # reader in.
+                return view(request, *args, **kwargs)
             doc_key = f"public:doc:{version}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:
@@ -466,6 +508,44 @@ def public_document(
         return marked
 
     return decorator
+
+
+def _audience_document(
+    request: HttpRequest,
+    page_generation: tuple[int, int],
+    version: str,
+    key: str,
+    extra: Mapping[str, str],
+    view: PublicView[_P],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> HttpResponse:
+    """A document of an audience-specific page (statuspage/audience_documents.py): one
+    render per (page, audience, generation), in its own key space, whoever the reader; never a
+    snapshot, a fast-path route or a shared-cache-visible response."""
+    page_id, generation = page_generation
+    audience = audience_documents.audience_of(request, page_id, generation)
+    if audience is None:
+        return audience_documents.no_access(request, page_id)
+    doc_key = f"audience:doc:{version}:a{audience.id}:{key}"
+    doc = local.get(doc_key) or _shared_get(doc_key)
+    if doc is None:
+        with scope.components_only(audience.component_ids, audience.component_public_ids):
+            response = _render(version, page_id, view, request, *args, **kwargs)
+        if response.status_code != 200:
+            return audience_documents.private(response)
+        doc = make_document(response.content, response["Content-Type"])
+        if not getattr(response, "public_one_off", False):
+            local.put(doc_key, doc)
+            _shared_set(doc_key, doc)
+        # A snapshot of this address from when the page was public must not outlive it.
+        with contextlib.suppress(OSError):
+            _snapshot_path(key).unlink(missing_ok=True)
+        _written.pop(key, None)
+    answer = _respond(request, doc, stale=False, extra_headers=extra)
+    # Not a public document: the middleware leaves its headers alone (Vary: Cookie stays).
+    answer.public_document = False
+    return audience_documents.private(answer)
 
 
 def document_key(
@@ -569,16 +649,20 @@ def _replaced_copy(request: HttpRequest, doc: Document, extra: Mapping[str, str]
     return response
 
 
+def _unavailable() -> HttpResponse:
+    response = HttpResponse(
+        "The status page is temporarily unavailable. Please retry in a minute.",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = "30"
+    return response
+
+
 def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) -> HttpResponse:
     doc = snapshot_load(key)
     if doc is None:
-        response = HttpResponse(
-            "The status page is temporarily unavailable. Please retry in a minute.",
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
-        response["Retry-After"] = "30"
-        return mark_public(response)
+        return mark_public(_unavailable())
     log.warning("database unreachable: serving stale snapshot of %s", key)
     return _respond(request, doc, stale=True, extra_headers=extra)
 
@@ -586,7 +670,9 @@ def _serve_snapshot(request: HttpRequest, key: str, extra: Mapping[str, str]) ->
 def _shared_key(key: str) -> str:
     # Document keys hold the request's query values as sent (any length, any character):
     # the shared cache gets a fixed-length digest of them instead.
-    return "public:doc:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    # Each key space ("public", "audience") keeps its own prefix.
+    space = key.partition(":")[0]
+    return f"{space}:doc:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _shared_get(key: str) -> Document | None:

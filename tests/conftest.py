@@ -65,9 +65,10 @@ def _fresh_public_cache():
     from django.core.cache import cache
 
     from incidents import page_routes
-    from statuspage import public_cache
+    from statuspage import audience_documents, public_cache
 
     public_cache.local.clear()
+    audience_documents.forget()
     page_routes.forget()
     cache.clear()
     yield

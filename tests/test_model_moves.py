@@ -20,8 +20,8 @@ from statuspage.automation.models import AlertRoute, AlertState
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The leaf migrations of the code before the move; access, automation, monitors, upstream and
-# sso did not exist.
+# The leaf migrations of the code before the move; access, automation, monitors, upstream,
+# sso and readers did not exist.
 BEFORE_THE_MOVE = [
     ("api", "0002_automation"),
     ("dashboard", "0002_incident_template"),
@@ -33,6 +33,7 @@ BEFORE_THE_MOVE = [
     ("monitors", None),
     ("upstream", None),
     ("sso", None),
+    ("readers", None),
 ]
 RAW_KEY = "abcd1234" + "k" * 32
 MOVED = {

@@ -7,6 +7,7 @@ fields, constraints and small derived properties only.
 
 from __future__ import annotations
 
+from incidents.models.audiences import Audience
 from incidents.models.base import (
     MAX_TEXT_LENGTH,
     CheckedModel,
@@ -50,6 +51,7 @@ __all__ = [
     "default_page_id",
     "Page",
     "PageHost",
+    "Audience",
     "page_field",
     "ComponentGroup",
     "Component",

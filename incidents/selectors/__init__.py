@@ -36,6 +36,7 @@ from incidents.models import (
     PublicChange,
 )
 from incidents.rules import incident_current_impact, page_status
+from incidents.selectors import scope
 from incidents.selectors.shared import shared
 from incidents.selectors.uptime import (
     READER_MARGIN,
@@ -92,6 +93,13 @@ def page_by_host(host: str) -> Page | None:
 def page_time_zone(page: PageRef | None = None) -> zoneinfo.ZoneInfo:
     """The page's time zone, without loading the rest of the row (one query)."""
     return zoneinfo.ZoneInfo(page_row(page).values_list("time_zone", flat=True).get())
+
+
+def page_zone_and_visibility(page: PageRef | None = None) -> tuple[zoneinfo.ZoneInfo, str]:
+    """The page's time zone and visibility, without the rest of the row (one query): what the
+    public cache reads once per generation."""
+    zone, visibility = page_row(page).values_list("time_zone", "visibility").get()
+    return zoneinfo.ZoneInfo(zone), visibility
 
 
 # Which page is the default page, as the shared cache remembers it (for readers naming none).
@@ -160,12 +168,15 @@ def component_tree(page: PageRef | None = None) -> ComponentTree:
     page_id = page_id_of(page)
     groups = {g.id: GroupNode(g, []) for g in ComponentGroup.objects.filter(page_id=page_id)}
     loose: list[Component] = []
-    for component in Component.objects.filter(page_id=page_id):
+    for component in scope.components(Component.objects.filter(page_id=page_id)):
         if component.group_id in groups:
             groups[component.group_id].components.append(component)
         else:
             loose.append(component)
     unsorted: list[GroupNode | Component] = [*groups.values(), *loose]
+    if scope.current() is not None:
+        # An audience sees no group all of whose members it does not see.
+        unsorted = [e for e in unsorted if not isinstance(e, GroupNode) or e.components]
     entries = sorted(
         unsorted,
         key=lambda e: (
@@ -186,18 +197,23 @@ def status_summary(
     statuses: Iterable[str]
     page_id = page_id_of(page)
     if components is None:
-        statuses = Component.objects.filter(page_id=page_id).values_list("status", flat=True)
+        statuses = scope.components(Component.objects.filter(page_id=page_id)).values_list(
+            "status", flat=True
+        )
     else:
         statuses = [c.status for c in components]
     imposed: defaultdict[int, list[str]] = defaultdict(list)
-    for incident_id, status in IncidentComponent.objects.filter(
-        incident__status__in=OPEN_INCIDENT_STATUSES, incident__page_id=page_id
+    for incident_id, status in scope.components(
+        IncidentComponent.objects.filter(
+            incident__status__in=OPEN_INCIDENT_STATUSES, incident__page_id=page_id
+        ),
+        "component_id",
     ).values_list("incident_id", "status"):
         imposed[incident_id].append(status)
     impacts = [
         incident_current_impact(override, imposed[incident_id])
-        for incident_id, override in Incident.objects.filter(
-            status__in=OPEN_INCIDENT_STATUSES, page_id=page_id
+        for incident_id, override in scope.incidents(
+            Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES, page_id=page_id)
         ).values_list("id", "impact_override")
     ]
     indicator, description = page_status(statuses, impacts)
@@ -214,9 +230,14 @@ _Parent = TypeVar("_Parent", Incident, Maintenance)
 def _with_updates(
     queryset: QuerySet[_Parent], update_model: type[IncidentUpdate] | type[MaintenanceUpdate]
 ) -> QuerySet[_Parent]:
-    return queryset.prefetch_related(
+    # The one place every list and permalink of incidents and maintenance passes through: an
+    # audience's reads keep what touches its components, and show only those as affected.
+    narrowed = (
+        scope.incidents(queryset) if queryset.model is Incident else scope.maintenance(queryset)
+    )
+    return narrowed.prefetch_related(
         Prefetch("updates", queryset=update_model.objects.order_by("-display_at", "-id")),
-        "components",
+        Prefetch("components", queryset=scope.component_rows()),
     )
 
 
@@ -458,10 +479,11 @@ def history_exists_before(
     """Whether any incident or past maintenance (matching `narrow`) started before `moment`."""
     page_id = page_id_of(page)
     incidents = _incidents_in(
-        Incident.objects.filter(started_at__lt=moment, page_id=page_id), narrow
+        scope.incidents(Incident.objects.filter(started_at__lt=moment, page_id=page_id)), narrow
     )
     windows = _maintenance_in(
-        Maintenance.objects.filter(scheduled_for__lt=moment, page_id=page_id), narrow
+        scope.maintenance(Maintenance.objects.filter(scheduled_for__lt=moment, page_id=page_id)),
+        narrow,
     )
     return incidents.values("id").union(windows.values("id")).exists()
 

@@ -24,6 +24,8 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.db.models import Model
 
+from incidents.selectors import scope
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -78,6 +80,8 @@ def shared(read: Callable[P, R]) -> Callable[P, R]:
         try:
             key = (
                 name,
+                # An audience's reads are not another audience's (incidents/selectors/scope.py).
+                scope.current(),
                 tuple(_key(a) for a in args),
                 tuple(sorted((k, _key(v)) for k, v in kwargs.items())),
             )

@@ -10,6 +10,7 @@ subscribers), so every door leaves the same audit trail under the same lock.
 """
 
 from incidents.errors import ServiceError
+from incidents.services.audiences import audience_delete, audience_save
 from incidents.services.common import (
     SYSTEM,
     Actor,
@@ -62,6 +63,8 @@ from incidents.services.translations import (
 )
 
 __all__ = [
+    "audience_delete",
+    "audience_save",
     "SYSTEM",
     "Actor",
     "PageRef",

@@ -47,10 +47,13 @@ def subscriber_create(
     skip_confirmation: bool = False,
     via: str = CreatedVia.DASHBOARD,
     page: Page | None = None,
+    audience_id: int | None = None,
 ) -> Subscriber:
     """Add a subscriber of `page` (None: the default page) for someone; components of other
     pages are refused. With `skip_confirmation` it is active at once and no confirmation goes
-    out; otherwise the usual opt-in starts. Raises SubscribeError."""
+    out; otherwise the usual opt-in starts. `audience_id` places it in an audience of an
+    audience-specific page (it then hears only what that audience sees). Raises
+    SubscribeError."""
     normalised = normalise_address(channel, address)
     with transaction.atomic():
         if Subscriber.objects.filter(
@@ -68,6 +71,7 @@ def subscriber_create(
             via=via,
             confirmed=skip_confirmation,
             page=page,
+            audience_id=audience_id,
         )
         audit_record(
             actor=actor,

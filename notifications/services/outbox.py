@@ -17,7 +17,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from incidents.events import DomainEvent, EventKind
-from incidents.models import Component, Incident, Maintenance, Page, default_page_id
+from incidents.models import (
+    Component,
+    Incident,
+    IncidentComponent,
+    Maintenance,
+    Page,
+    Visibility,
+    default_page_id,
+)
 from incidents.queue import QueueUnavailable, enqueue_now, enqueue_on_commit
 from notifications.models import (
     Channel,
@@ -148,8 +156,24 @@ def matching_subscribers(
         scope |= Q(incident_id=incident_id)
     # Subscribers "of all components" of every page would match without the page.
     return Subscriber.objects.filter(
-        scope, page_id=page, state=SubscriberState.ACTIVE, channel__in=_channels_for(kind)
+        scope,
+        _audience_sees(component_ids, incident_id),
+        page_id=page,
+        state=SubscriberState.ACTIVE,
+        channel__in=_channels_for(kind),
     ).exclude(channel=Channel.SMS, sms_opted_out=True)
+
+
+def _audience_sees(component_ids: list[int], incident_id: int | None) -> Q:
+    """On an audience-specific page a subscriber hears only what its audience reads: an event
+    touching at least one of the audience's components (an incident by every component it
+    names, as the page shows it). One without an audience there hears nothing (docs/pages.md,
+    "Audiences")."""
+    sees = Q(audience__components__in=component_ids)
+    if incident_id is not None:
+        touched = IncidentComponent.objects.filter(incident_id=incident_id).values("component_id")
+        sees |= Q(audience__components__in=touched)
+    return ~Q(page__visibility=Visibility.AUDIENCE) | (Q(audience__isnull=False) & sees)
 
 
 def _insert_deliveries(row: Event, event: DomainEvent) -> int:

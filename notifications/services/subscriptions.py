@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 
 from incidents import languages
 from incidents.errors import ServiceError
-from incidents.models import Component, Incident, Page, default_page_id
+from incidents.models import Audience, Component, Incident, Page, default_page_id
 from incidents.queue import enqueue_on_commit
 from notifications.models import (
     Channel,
@@ -106,13 +106,15 @@ def subscriber_subscribe(
     confirmed: bool = False,
     language: str = "",
     page: Page | None = None,
+    audience_id: int | None = None,
 ) -> Subscriber:
     """Create or refresh a subscription and start its opt-in. An active subscriber is left
     as it is, so nobody can change another person's scope by knowing their address.
 
     `confirmed` (operators only: they vouch for the address) makes it active at once and
     sends no confirmation. `language`: the page's the person subscribed on ("" or one that is
-    not ours: the page's default at send time)."""
+    not ours: the page's default at send time). `audience_id`: on an audience-specific page,
+    the audience of the signed-in reader subscribing; the components chosen must be its."""
     address = normalise_address(channel, address)
     language = language if language in languages.CODES else ""
     # Only webhooks have a contact (validated); anything typed for other channels is dropped.
@@ -133,6 +135,16 @@ def subscriber_subscribe(
         raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
     if incident is not None and incident.page_id != page_id:
         incident = None
+    if audience_id is not None:
+        seen = set(
+            Audience.objects.filter(pk=audience_id, page_id=page_id).values_list(
+                "components", flat=True
+            )
+        )
+        if not seen or any(c.id not in seen for c in components):
+            raise SubscribeError(
+                gettext_noop("Choose components from the list."), field="components"
+            )
     with transaction.atomic():
         sub, _created = Subscriber.objects.select_for_update().get_or_create(
             page_id=page_id,
@@ -150,6 +162,7 @@ def subscriber_subscribe(
         sub.language = language
         sub.all_components = not components
         sub.incident = incident
+        sub.audience_id = audience_id
         sub.quarantined_at = sub.unsubscribed_at = None
         sub.failure_times, sub.failure_count = [], 0
         sub.created_at = sub.updated_at = now
@@ -211,9 +224,11 @@ def scope_component_ids(*, component_ids: list[int], group_ids: list[int]) -> li
 
 def subscriber_set_scope(*, subscriber: Subscriber, component_ids: list[int]) -> Subscriber:
     """Components of the subscriber's own page only: another page's are refused."""
-    components = list(
-        Component.objects.filter(id__in=component_ids, page__subscribers=subscriber.pk)
-    )
+    visible = Component.objects.filter(page__subscribers=subscriber.pk)
+    if subscriber.audience_id is not None:
+        # Of its audience's components only (what its page shows it).
+        visible = visible.filter(audiences=subscriber.audience_id)
+    components = list(visible.filter(id__in=component_ids))
     if len(components) != len(set(component_ids)):
         raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
     with transaction.atomic():

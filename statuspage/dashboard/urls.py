@@ -3,6 +3,7 @@ from django.urls import path
 from statuspage.dashboard.views import (
     admin,
     apikeys,
+    audiences,
     audit,
     auth,
     automation,
@@ -135,6 +136,10 @@ urlpatterns = [
     path("pages/switch/", pages.page_switch, name="dashboard-page-switch"),
     path("pages/new/", pages.page_new, name="dashboard-page-new"),
     path("audit/", audit.audit_log, name="dashboard-audit"),
+    path("audiences/", audiences.audience_list, name="dashboard-audience-list"),
+    path("audiences/new/", audiences.audience_edit, name="dashboard-audience-new"),
+    path("audiences/<int:pk>/edit/", audiences.audience_edit, name="dashboard-audience-edit"),
+    path("audiences/<int:pk>/delete/", audiences.audience_delete, name="dashboard-audience-delete"),
     path("templates/", templates.template_list, name="dashboard-template-list"),
     path("templates/new/", templates.template_edit, name="dashboard-template-new"),
     path("templates/<int:pk>/edit/", templates.template_edit, name="dashboard-template-edit"),

@@ -54,9 +54,13 @@ def revoke_own(page_id: int, identity: str, secret_id: int) -> bool:
 
 
 def revoke_by_admin(page: Page, secret_id: int, *, actor: Actor) -> bool:
-    row = of_page(page.pk).filter(pk=secret_id).first()
+    """Revoke one of the page's feed addresses; False when the page has no such address.
+    Revoking one already revoked changes nothing (a second click, two admins at once)."""
+    row = FeedSecret.objects.filter(page_id=page.pk, pk=secret_id).first()
     if row is None:
         return False
+    if row.revoked_at is not None:
+        return True
     row.revoked_at = timezone.now()
     row.save(update_fields=["revoked_at"])
     audit_record(

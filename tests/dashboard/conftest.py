@@ -19,6 +19,7 @@ from notifications.models import Delivery, Event, Subscriber, SubscriberImport
 from statuspage.access.models import ApiKey, Membership, Role
 from statuspage.automation.models import AlertRoute
 from statuspage.monitors.services import monitor_save
+from statuspage.readers.models import FeedSecret
 from statuspage.upstream.models import Provider
 
 # Subscriber screens use the notification tests' real parts (SMTP sink, subscribers, jobs).
@@ -114,7 +115,17 @@ def world(api, operator, django_user_model):
         "maintenance_update": maintenance.updates.get().public_id,
         "user": someone.pk,
         "template": IncidentTemplate.objects.create(name="t", title="t", body="b").pk,
+        "audience": services.audience_save(
+            actor=operator, name="Acme", slug="acme", components=[api]
+        ).pk,
         "subscriber": subscriber.public_id,
+        "feed_secret": FeedSecret.objects.create(
+            page_id=api.page_id,
+            identity="reader@example.test",
+            method="magic_link",
+            token_hash="f" * 64,
+            prefix="ffffffff",
+        ).pk,
         "delivery": Delivery.objects.create(
             event=Event.objects.create(kind="incident.created"), subscriber=subscriber
         ).pk,

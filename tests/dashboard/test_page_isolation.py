@@ -16,7 +16,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import AuditEntry, Component, Incident, IncidentTemplate, Page
+from incidents.models import Audience, AuditEntry, Component, Incident, IncidentTemplate, Page
 from incidents.services import Actor
 from notifications.models import Delivery, Event, Subscriber, SubscriberImport
 from notifications.services import subscriber_create
@@ -98,6 +98,9 @@ def _objects_of(page: Page, tag: str) -> dict[str, object]:
             snapshot={"components": [{"id": "a1", "name": f"{tag} up", "status": "operational"}]},
         ).pk,
         "monitor": monitor.pk,
+        "audience": services.audience_save(
+            actor=actor, page=page, name=f"{tag} audience", slug=tag, components=[component]
+        ).pk,
         "feed_secret": FeedSecret.objects.create(
             page=page,
             identity=f"{tag}@example.test",
@@ -131,6 +134,8 @@ def url_kwargs(b: dict[str, object]) -> dict[str, list[dict[str, object]]]:
         "dashboard-incident-update-translate": [{"public_id": b["update"]}],
         "dashboard-maintenance": [{"public_id": b["maintenance"]}],
         "dashboard-reader-feed-revoke": [{"pk": b["feed_secret"]}],
+        "dashboard-audience-edit": [{"pk": b["audience"]}],
+        "dashboard-audience-delete": [{"pk": b["audience"]}],
         "dashboard-maintenance-update-translate": [{"public_id": b["maintenance_update"]}],
         "dashboard-maintenance-action": [
             {"public_id": b["maintenance"], "action": a}
@@ -224,6 +229,7 @@ def _written() -> tuple:
         sorted(Provider.objects.values_list("name", "enabled")),
         Delivery.objects.filter(state="pending").count(),
         FeedSecret.objects.filter(revoked_at__isnull=True).count(),
+        sorted(Audience.objects.values_list("name", "page_id")),
     )
 
 

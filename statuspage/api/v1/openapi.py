@@ -25,6 +25,7 @@ MODULES = [
     "statuspage.api.v1.subscribers",
     "statuspage.api.v1.integrations",
     "statuspage.api.v1.monitors",
+    "statuspage.api.v1.audiences",
     "statuspage.api.v1.metrics",
     "statuspage.api.v1.uptime_report",
 ]

@@ -189,6 +189,24 @@ METRICS_PROVIDER = Resource(
     | {"metric_base_uri": ("string", "Pull providers are not implemented.")},
 )
 
+# Our extension: an audience of an audience-specific page (docs/pages.md, "Audiences").
+AUDIENCE = Resource(
+    name="audience",
+    fields=frozenset(
+        {
+            "name",
+            "slug",
+            "position",
+            "component_ids",
+            "emails",
+            "domains",
+            "claim_name",
+            "claim_value",
+            "members",
+        }
+    ),
+)
+
 PAGE = Resource(
     name="page",
     fields=frozenset({"name", "url", "time_zone", "hosts", "visibility"}),
@@ -210,6 +228,7 @@ ALL = (
     MONITOR,
     METRIC,
     METRICS_PROVIDER,
+    AUDIENCE,
     PAGE,
 )
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, re_path, register_converter
 
 from statuspage.api.v1 import (
+    audiences,
     components,
     groups,
     incidents,
@@ -96,6 +97,8 @@ ROUTES = [
         "api-v1-incident-update",
     ),
     (PAGE + "incident_templates", templates.template_list, "api-v1-templates"),
+    (PAGE + "audiences", audiences.audience_list, "api-v1-audiences"),
+    (PAGE + "audiences/<id:audience_id>", audiences.audience_detail, "api-v1-audience"),
     (PAGE + "uptime-report", uptime_report.uptime_report_view, "api-v1-uptime-report"),
     (PAGE + "monitors", monitors.monitor_list, "api-v1-monitors"),
     (PAGE + "monitors/<id:monitor_id>", monitors.monitor_detail, "api-v1-monitor"),

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.utils import timezone
 
-from incidents.models import Component
+from incidents.models import Audience, Component, Page
 from notifications.models import Channel, DeliveryState, SubscriberState
 from notifications.services import IMPORT_COLUMNS
 from statuspage.dashboard.forms.common import date_field, field_of
@@ -47,15 +47,26 @@ class SubscriberAddForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None chosen: every component.",
     )
+    audience = forms.ModelChoiceField(
+        queryset=Audience.objects.none(),
+        required=False,
+        help_text="On an audience-specific page: it hears only what this audience sees.",
+    )
     skip_confirmation = forms.BooleanField(
         required=False,
         label="Skip confirmation",
         help_text="Active at once, no opt-in message. Only when they asked you to add them.",
     )
 
-    def __init__(self, *args, components_queryset=None, **kwargs):
+    def __init__(self, *args, page: Page, **kwargs):
         super().__init__(*args, **kwargs)
-        field_of(self, "components", forms.ModelMultipleChoiceField).queryset = components_queryset
+        # The page the dashboard works on: its components and audiences only.
+        field_of(
+            self, "components", forms.ModelMultipleChoiceField
+        ).queryset = Component.objects.filter(page=page)
+        field_of(self, "audience", forms.ModelChoiceField).queryset = Audience.objects.filter(
+            page=page
+        )
 
 
 class SubscriberImportForm(forms.Form):

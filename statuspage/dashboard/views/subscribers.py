@@ -87,10 +87,7 @@ def subscriber_list(request):
 @require_http_methods(["GET", "POST"])
 @operator_required(Role.ADMIN)
 def subscriber_new(request):
-    form = SubscriberAddForm(
-        request.POST or None,
-        components_queryset=Component.objects.filter(page=request.dashboard_page),
-    )
+    form = SubscriberAddForm(request.POST or None, page=request.dashboard_page)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -102,6 +99,7 @@ def subscriber_new(request):
                 component_ids=[c.id for c in data["components"]],
                 skip_confirmation=data["skip_confirmation"],
                 page=request.dashboard_page,
+                audience_id=data["audience"].pk if data["audience"] else None,
             )
         except SubscribeError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

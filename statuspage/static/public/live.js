@@ -120,6 +120,10 @@
     });
   }
 
+  // A public page is refreshed without cookies (nothing in it depends on them, and a shared
+  // cache keeps serving it); an audience's page only shows to the signed-in reader.
+  var credentials = main.hasAttribute("data-signed-in") ? "same-origin" : "omit";
+
   function check() {
     if (busy) return;
     busy = true;
@@ -127,13 +131,13 @@
     // Asked for by name: `/` answers some programs in Markdown (statuspage/public/negotiation.py).
     var headers = etag ? { "If-None-Match": etag, Accept: "text/html" } : { Accept: "text/html" };
     // no-store: the browser neither answers from its own cache nor swaps our 304 for a 200.
-    fetch(window.location.href, { method: method, headers: headers, cache: "no-store", credentials: "omit" })
+    fetch(window.location.href, { method: method, headers: headers, cache: "no-store", credentials: credentials })
       .then(function (response) { return fetched(response, method); })
       .then(function (result) {
         busy = false;
         if (result === "changed") {
           etag = null;
-          return fetch(window.location.href, { headers: { Accept: "text/html" }, cache: "no-store", credentials: "omit" })
+          return fetch(window.location.href, { headers: { Accept: "text/html" }, cache: "no-store", credentials: credentials })
             .then(function (response) { return fetched(response, "GET"); });
         }
       })

@@ -150,7 +150,11 @@ def objects(page, make_component):
         actor=actor, metric=None, data={"name": "Queue", "component_id": component.public_id}
     )
     Metric.objects.filter(pk=metric.pk).update(public_id=OBJECTS_METRIC_ID)
+    audience = services.audience_save(
+        actor=actor, page=page, name="Acme", slug="acme", components=[component]
+    )
     return {
+        "audience_id": audience.public_id,
         "metric_id": OBJECTS_METRIC_ID,
         "metrics_provider_id": provider_id(),
         "monitor_id": monitor.public_id,

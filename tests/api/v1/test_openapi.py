@@ -126,6 +126,16 @@ BODIES = {
     },
     ("/pages/{page_id}/monitors/{monitor_id}", "patch"): {"monitor": {"interval_seconds": 120}},
     ("/pages/{page_id}/monitors/{monitor_id}", "put"): {"monitor": {"name": "Renamed"}},
+    ("/pages/{page_id}/audiences", "post"): {
+        "audience": {
+            "name": "Partners",
+            "slug": "partners",
+            "component_ids": [OBJECTS_COMPONENT_ID],
+            "domains": ["partner.example"],
+        }
+    },
+    ("/pages/{page_id}/audiences/{audience_id}", "patch"): {"audience": {"claim_name": ""}},
+    ("/pages/{page_id}/audiences/{audience_id}", "put"): {"audience": {"name": "Acme Corp"}},
     ("/pages/{page_id}/metrics_providers", "post"): {"metrics_provider": {"type": "Self"}},
     ("/pages/{page_id}/metrics_providers/{metrics_provider_id}", "patch"): {
         "metrics_provider": {"type": "Self"}

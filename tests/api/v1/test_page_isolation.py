@@ -84,7 +84,11 @@ def _objects_of(page: Page, tag: str) -> dict[str, str]:
         metric=None,
         data={"name": f"{tag} metric", "component_id": component.public_id},
     )
+    audience = services.audience_save(
+        actor=actor, page=page, name=f"{tag} audience", slug="aud", components=[component]
+    )
     return {
+        "audience_id": audience.public_id,
         "page_id": page.public_id,
         "component_id": component.public_id,
         "group_id": group.public_id,
@@ -182,6 +186,7 @@ def _body_for(route: str) -> dict:
         "metrics_provider": {"type": "Self"},
         "data": {"timestamp": 1, "value": 1},
         "page": {"name": "x", "visibility": "private"},
+        "audience": {"name": "x", "slug": "x"},
     }
 
 

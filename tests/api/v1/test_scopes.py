@@ -39,6 +39,8 @@ SCOPE_BY_PATH = {
     "/pages/{page_id}/incident_templates": COMPONENTS,
     "/pages/{page_id}/monitors": COMPONENTS,
     "/pages/{page_id}/monitors/{monitor_id}": COMPONENTS,
+    "/pages/{page_id}/audiences": COMPONENTS,
+    "/pages/{page_id}/audiences/{audience_id}": COMPONENTS,
     "/pages/{page_id}/metrics_providers": COMPONENTS,
     "/pages/{page_id}/metrics_providers/{metrics_provider_id}": COMPONENTS,
     "/pages/{page_id}/metrics_providers/{metrics_provider_id}/metrics": COMPONENTS,
