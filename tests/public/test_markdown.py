@@ -248,14 +248,14 @@ def test_footer_links_keep_only_web_addresses(client, hostile):
 def test_corpus_through_feeds(client, hostile):
     from xml.etree import ElementTree
 
-    for path in ("/history.atom", "/history.rss"):
+    for path, kind in (("/history.atom", "Atom"), ("/history.rss", "RSS")):
         root = ElementTree.fromstring(client.get(path).content)  # noqa: S314 - our own output
         for node in root.iter():
             if node.tag.endswith("summary") or node.tag == "description":
                 assert problems(node.text or "") == [], path
         # The page name is the feed's title: text, exactly as entered, not markup.
         titles = [n.text for n in root.iter() if n.tag.endswith("title")]
-        assert f"{HOSTILE_PAGE_NAME} status history" in titles, (path, titles[:3])
+        assert f"{HOSTILE_PAGE_NAME} status history ({kind})" in titles, (path, titles[:3])
     ics = client.get("/maintenance.ics").content.decode()
     assert "BEGIN:VCALENDAR" in ics and ics.count("BEGIN:VEVENT") == ics.count("END:VEVENT")
 
