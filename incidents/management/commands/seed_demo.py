@@ -1,11 +1,15 @@
 """Fill an empty install with a realistic demo: groups, a dozen components, 90 days of
-incidents and maintenance, one active incident and one upcoming maintenance.
+incidents and maintenance, one active incident and one upcoming maintenance on the public page;
+beside it a private internal page (a shared password, shown in the output) and a page for two
+audiences of customers (readers sign in by an email link, printed in the terminal when no mail
+server is set), so each kind of page can be seen (docs/pages.md).
 
-Idempotent: it only seeds a page that has no components yet, in one transaction.
+Idempotent: it only seeds an install that has no components yet, in one transaction.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 from collections.abc import Callable
@@ -14,6 +18,7 @@ from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +40,17 @@ GROUPS = {
     "Integrations": ["Webhooks", "Email Delivery", "SMS Gateway"],
 }
 LOOSE = ["Documentation"]
+
+INTERNAL_TOOLS = [
+    ("VPN", "Remote access for employees."),
+    ("Build servers", "CI runners and the artifact store."),
+    ("Wiki", "Handbooks and runbooks."),
+    ("Office Wi-Fi", "Berlin and Lisbon offices."),
+]
+# Readers of the customer page: an address at the first domain is an Enterprise customer, at
+# the second an EU customer.
+AUDIENCE_DOMAINS = ("enterprise.example", "eu.example")
+DEMO_PASSWORD_ENV = "STATUSPAGE_DEMO_READER_PASSWORD"  # noqa: S105 - the variable's name
 
 PAST_INCIDENTS = [
     ("Elevated latency on API requests", ["API"], S.DEGRADED_PERFORMANCE),
@@ -66,13 +82,24 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7, help="random seed for the history")
 
     def handle(self, *args: Any, seed: int, **options: Any) -> None:
+        password = "internal" if settings.DEBUG else secrets.token_urlsafe(12)
         with transaction.atomic():
             if Component.objects.exists():
                 self.stdout.write("The page already has components: nothing seeded.")
                 return
             self._seed(random.Random(seed))  # noqa: S311 - demo data, not security
+            internal, customers = self._internal_page(), self._customer_page()
+            self._reader_access(internal, customers, password)
         self._admin_user()
         self.stdout.write(self.style.SUCCESS("Demo data seeded."))
+        self.stdout.write(
+            f"Private page at /p/{internal.slug}/: readers sign in with the password {password}"
+        )
+        self.stdout.write(
+            f"Audience page at /p/{customers.slug}/: sign in with an email link for any "
+            f"address at {' or '.join(AUDIENCE_DOMAINS)} (the link is printed here when no "
+            "mail server is set)"
+        )
 
     def _seed(self, rng: random.Random) -> None:
         now = timezone.now()
@@ -208,6 +235,79 @@ class Command(BaseCommand):
         services.maintenance_start(maintenance=maintenance, actor=ACTOR, at=at, notify=False)
         services.maintenance_complete(
             maintenance=maintenance, actor=ACTOR, notify=False, at=at + timedelta(minutes=50)
+        )
+
+    def _internal_page(self) -> Page:
+        """A page for employees only: internal tools, one of them degraded."""
+        page = services.page_create(actor=ACTOR, name="Acme Internal", slug="internal")
+        created = timezone.now() - timedelta(days=60)
+        tools = {
+            name: services.component_create(
+                name=name, actor=ACTOR, page=page, created_at=created, description=description
+            )
+            for name, description in INTERNAL_TOOLS
+        }
+        services.incident_create(
+            name="Build queue backed up",
+            body="Builds wait up to 20 minutes; we are adding runners.",
+            component_statuses={tools["Build servers"]: S.DEGRADED_PERFORMANCE},
+            actor=ACTOR,
+            page=page,
+            notify=False,
+        )
+        return page
+
+    def _customer_page(self) -> Page:
+        """A page whose readers see only what their audience uses: Enterprise customers the
+        dedicated API, EU customers the EU region; both the shared sign-in."""
+        page = services.page_create(actor=ACTOR, name="Acme for Customers", slug="customers")
+        created = timezone.now() - timedelta(days=60)
+        parts = {
+            name: services.component_create(name=name, actor=ACTOR, page=page, created_at=created)
+            for name in ("Dedicated API", "EU Region", "Single Sign-On")
+        }
+        services.incident_create(
+            name="EU Region slow responses",
+            body="Requests to the EU Region are slower than usual; we are investigating.",
+            component_statuses={parts["EU Region"]: S.DEGRADED_PERFORMANCE},
+            actor=ACTOR,
+            page=page,
+            notify=False,
+        )
+        audiences = (
+            ("Enterprise customers", "enterprise", ["Dedicated API", "Single Sign-On"]),
+            ("EU customers", "eu", ["EU Region", "Single Sign-On"]),
+        )
+        for (name, slug, names), domain in zip(audiences, AUDIENCE_DOMAINS, strict=True):
+            services.audience_save(
+                actor=ACTOR,
+                page=page,
+                name=name,
+                slug=slug,
+                components=[parts[n] for n in names],
+                domains=[domain],
+            )
+        return page
+
+    def _reader_access(self, internal: Page, customers: Page, password: str) -> None:
+        # Through the readers' own command: sign-in methods belong to statuspage.readers.
+        os.environ[DEMO_PASSWORD_ENV] = password
+        try:
+            call_command(
+                "reader_access",
+                internal.slug,
+                visibility="private",
+                password_env=DEMO_PASSWORD_ENV,
+                stdout=self.stdout,
+            )
+        finally:
+            os.environ.pop(DEMO_PASSWORD_ENV, None)
+        call_command(
+            "reader_access",
+            customers.slug,
+            visibility="audience",
+            allow=list(AUDIENCE_DOMAINS),
+            stdout=self.stdout,
         )
 
     def _admin_user(self) -> None:
