@@ -7,19 +7,16 @@ and an install-wide admin (who may switch to B) while the session works on A."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
-from django.utils import timezone
 
 from incidents import services
 from incidents.models import Audience, AuditEntry, Component, Incident, IncidentTemplate, Page
 from incidents.services import Actor
 from notifications.models import Delivery, Event, Subscriber, SubscriberImport
-from notifications.services import subscriber_create
 from statuspage.access.models import Membership, PageMembership, Role
 from statuspage.access.services import api_key_create
 from statuspage.automation.models import AlertRoute
@@ -28,6 +25,7 @@ from statuspage.monitors.models import Monitor
 from statuspage.monitors.services import monitor_save
 from statuspage.readers.models import FeedSecret
 from statuspage.upstream.models import Provider
+from tests.page_objects import core_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -37,38 +35,9 @@ SECRET = "bsecret"  # in every name on page B: it must never appear in an answer
 def _objects_of(page: Page, tag: str) -> dict[str, object]:
     """One of everything on `page`, named with `tag`: what dashboard URLs name, by kind."""
     actor = services.SYSTEM
-    group = services.component_group_create(name=f"{tag} group", actor=actor, page=page)
-    component = services.component_create(
-        name=f"{tag} component", actor=actor, group=group, page=page
-    )
-    incident = services.incident_create(
-        name=f"{tag} incident",
-        body=f"{tag} body",
-        actor=actor,
-        component_statuses={component: "major_outage"},
-        page=page,
-    )
-    start = timezone.now() + timedelta(days=1)
-    maintenance = services.maintenance_schedule(
-        name=f"{tag} window",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[component],
-        actor=actor,
-        page=page,
-    )
-    template = services.incident_template_save(
-        actor=actor,
-        components=[component],
-        name=f"{tag} template",
-        title=f"{tag} title",
-        body=f"{tag} text",
-        status="investigating",
-        page=page,
-    )
-    subscriber = subscriber_create(
-        actor=actor, channel="email", address=f"{tag}@example.test", page=page
-    )
+    made = core_objects(page, tag)
+    group, component, incident = made.group, made.component, made.incident
+    maintenance, template, subscriber = made.maintenance, made.template, made.subscriber
     event = Event.objects.create(kind="incident.created", page=page, incident=incident)
     monitor = monitor_save(
         actor=actor,

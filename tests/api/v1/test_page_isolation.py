@@ -7,18 +7,15 @@ no answer holds any of B's names or ids, and nothing is written."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 
 from incidents import services
 from incidents.models import AuditEntry, Component, Incident, Page
 from incidents.services import Actor
 from notifications.models import Subscriber
-from notifications.services import subscriber_create
 from statuspage.access.models import Membership, Role, Scope
 from statuspage.access.services import api_key_create
 from statuspage.api.v1 import urls as v1_urls
@@ -27,6 +24,7 @@ from statuspage.monitors.custom_metrics import metric_save
 from statuspage.monitors.models import Metric
 from statuspage.monitors.services import monitor_save
 from tests.api.v1.conftest import ApiClient
+from tests.page_objects import core_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -37,38 +35,9 @@ SECRET = "bsecret"  # in every name on page B: it must never appear in an answer
 def _objects_of(page: Page, tag: str) -> dict[str, str]:
     """One of everything on `page`, named with `tag`; the URL kwargs that name them."""
     actor = services.SYSTEM
-    group = services.component_group_create(name=f"{tag} group", actor=actor, page=page)
-    component = services.component_create(
-        name=f"{tag} component", actor=actor, group=group, page=page
-    )
-    incident = services.incident_create(
-        name=f"{tag} incident",
-        body=f"{tag} body",
-        actor=actor,
-        component_statuses={component: "major_outage"},
-        page=page,
-    )
-    start = timezone.now() + timedelta(days=1)
-    services.maintenance_schedule(
-        name=f"{tag} window",
-        scheduled_for=start,
-        scheduled_until=start + timedelta(hours=1),
-        components=[component],
-        actor=actor,
-        page=page,
-    )
-    services.incident_template_save(
-        actor=actor,
-        components=[component],
-        name=f"{tag} template",
-        title=f"{tag} title",
-        body=f"{tag} text",
-        status="investigating",
-        page=page,
-    )
-    subscriber = subscriber_create(
-        actor=actor, channel="email", address=f"{tag}@example.test", page=page
-    )
+    made = core_objects(page, tag)
+    group, component, incident = made.group, made.component, made.incident
+    subscriber = made.subscriber
     monitor = monitor_save(
         actor=actor,
         monitor=None,
