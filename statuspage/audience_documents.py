@@ -15,12 +15,16 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from incidents import selectors
 from incidents.selectors.audiences import AudienceRule, audience_among, audiences_of
 
 # Audience documents are for one signed-in reader's eyes: no shared cache keeps them.
 PRIVATE_CACHE_CONTROL = "private, no-cache"
+# Where a shared audience render leaves room for the reader's own "signed in as" and sign-out
+# (templates/public/base.html): never one reader's name or form token in another's page.
+READER_BAR = b"<!--reader-bar-->"
 
 _rules: dict[int, tuple[int, list[AudienceRule]]] = {}  # page id -> (generation, audiences)
 _rules_lock = threading.Lock()
@@ -62,6 +66,13 @@ def no_access(request: HttpRequest, page_id: int) -> HttpResponse:
         page = selectors.page_get(page_id)
         response = render(request, "public/no_access.html", {"page": page}, status=403)
     return private(response)
+
+
+def reader_bar(request: HttpRequest) -> bytes:
+    """This reader's bar (who is signed in, feed addresses, sign-out), for READER_BAR."""
+    if not getattr(request, "reader", None):
+        return b""
+    return render_to_string("public/_reader_bar.html", request=request).encode()
 
 
 def private(response: HttpResponse) -> HttpResponse:

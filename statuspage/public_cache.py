@@ -542,6 +542,13 @@ def _audience_document(
         with contextlib.suppress(OSError):
             _snapshot_path(key).unlink(missing_ok=True)
         _written.pop(key, None)
+    if audience_documents.READER_BAR in doc.body:
+        # The render is the audience's; who is signed in (and their sign-out form's token)
+        # is this reader's own, put in for this answer only.
+        body = doc.body.replace(
+            audience_documents.READER_BAR, audience_documents.reader_bar(request)
+        )
+        doc = make_document(body, doc.content_type)
     answer = _respond(request, doc, stale=False, extra_headers=extra)
     # Not a public document: the middleware leaves its headers alone (Vary: Cookie stays).
     answer.public_document = False

@@ -3,6 +3,8 @@ maintenance touching them, on every public surface; one cached render per audien
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -172,7 +174,9 @@ def test_one_render_per_audience_and_queries_independent_of_audiences(
         second = dan.get("/")
     assert second.status_code == 200
     assert len(ctx.captured_queries) <= 2, [q["sql"] for q in ctx.captured_queries]
-    assert second.content == carol.get("/").content
+    # The same render, but for each reader's own "signed in as" (and sign-out form).
+    bar = re.compile(rb'<form class="reader".*?</form>', re.S)
+    assert bar.sub(b"", second.content) == bar.sub(b"", carol.get("/").content)
     # Fifty more audiences, and readers in them: the same cold cost.
     for n in range(50):
         services.audience_save(
@@ -226,3 +230,25 @@ def test_with_the_database_down_no_public_snapshot_of_the_page_is_served(
     response = reader.get("/")
     assert response.status_code == 503 and "Bravo" not in response.content.decode()
     assert Page.objects.get(pk=page.pk).visibility == "audience"
+
+
+def test_readers_of_one_audience_share_its_render_but_not_each_others_name(audience_site):
+    """The render is cached once per audience; who is signed in, and the sign-out form's CSRF
+    token, are each reader's own."""
+    carol, dan = Client(), Client()
+    sign_in(carol, audience_site["page"].id, "carol@alpha.test")
+    sign_in(dan, audience_site["page"].id, "dan@alpha.test")
+    first = carol.get("/").content.decode()
+    second = dan.get("/").content.decode()
+    assert "carol@alpha.test" in first and "dan@alpha.test" not in first
+    assert "dan@alpha.test" in second and "carol@alpha.test" not in second
+    assert "<!--reader-bar-->" not in second
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    assert token.search(first)[1] != token.search(second)[1]
+    # Dan signs out with his own form (the shared render's token would be refused).
+    checked = Client(enforce_csrf_checks=True)
+    sign_in(checked, audience_site["page"].id, "erin@alpha.test")
+    form = checked.get("/").content.decode()
+    signed_out = checked.post("/readers/sign-out", {"csrfmiddlewaretoken": token.search(form)[1]})
+    assert signed_out.status_code == 302
+    assert checked.get("/").status_code == 302  # back to the sign-in page
