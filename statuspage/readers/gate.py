@@ -11,6 +11,7 @@ cache keeps even those).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -25,6 +26,10 @@ from statuspage.readers.access import reader_for
 
 # Under the page, the sign-in endpoints themselves are open (and only them).
 OPEN_PREFIX = "/readers/"
+# A subscriber's own links (confirm, manage, unsubscribe, the one-click List-Unsubscribe POST)
+# carry a signed token naming the subscriber and the page: the token is the credential, as in
+# the emails its holder already receives, so a mail provider's one-click unsubscribe works.
+SUBSCRIBER_LINK = re.compile(r"^/(?:subscribe/confirm|manage|unsubscribe)/[^/]+$")
 PRIVATE_CACHE_CONTROL = "private, no-store, max-age=0"
 
 
@@ -81,7 +86,8 @@ class ReaderGateMiddleware:
         secret = feeds.PATH.match(request.path_info)
         if secret is not None:
             return mark_private(self._feed(request, route.id, secret[1], secret[2]))
-        if not request.path_info.startswith(OPEN_PREFIX):
+        path = request.path_info
+        if not path.startswith(OPEN_PREFIX) and not SUBSCRIBER_LINK.match(path):
             try:
                 reader = reader_for(request, route.id)
             except DatabaseError:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from incidents.services import SYSTEM
 from statuspage import public_cache
+from statuspage.readers import gate
 from tests.readers.conftest import PRIVATE_HOST, leaks, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +74,11 @@ def test_the_sweep_covers_every_surface(private):
 
 
 def _assert_refused(response, path: str, prefix: str) -> None:
-    assert response.status_code in (302, 401), (path, response.status_code)
+    if gate.SUBSCRIBER_LINK.match(path):
+        # A subscriber's link opens with its own token only: this made-up one opens nothing.
+        assert response.status_code in (400, 404, 405), (path, response.status_code)
+    else:
+        assert response.status_code in (302, 401), (path, response.status_code)
     if response.status_code == 302:
         assert response["Location"].startswith(f"{prefix}/readers/?next="), path
     elif path.startswith("/api/"):
@@ -145,3 +152,24 @@ def test_public_pages_are_unchanged(client, private):
         assert "Cookie" not in response.get("Vary", ""), path
         assert not response.cookies, path
         assert not leaks(response.content), path
+
+
+def test_a_private_page_s_subscriber_unsubscribes_in_one_click_without_signing_in(client, private):
+    """List-Unsubscribe-Post from a mail provider: no session, the token is the credential."""
+    from notifications import links
+    from notifications.models import Subscriber
+    from notifications.services import subscriber_create
+
+    sub = subscriber_create(
+        actor=SYSTEM,
+        channel="email",
+        address="quoll@example.test",
+        page=private["page"],
+        skip_confirmation=True,
+    )
+    path = urlsplit(links.unsubscribe_url(sub)).path
+    assert gate.SUBSCRIBER_LINK.match(path.removeprefix("/p/secret"))
+    response = client.post(path, {"List-Unsubscribe": "One-Click"}, HTTP_HOST=PRIVATE_HOST)
+    assert response.status_code in (200, 204), response.status_code
+    assert Subscriber.objects.get(pk=sub.pk).state == "unsubscribed"
+    assert "private" in response["Cache-Control"]
