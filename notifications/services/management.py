@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from incidents.models import Component, Page
+from incidents.models import Audience, Component, Page, default_page_id
 from incidents.queue import enqueue_on_commit
 from incidents.services import Actor, audit_record, audit_snapshot, page_id_of
 from notifications.models import Channel, CreatedVia, Subscriber, SubscriberState
@@ -111,6 +111,43 @@ def subscriber_scope_change(
             actor=actor, action="subscriber.scope", obj=subscriber, before=before, after=after
         )
     return subscriber
+
+
+def subscriber_audience_change(
+    *, actor: Actor, subscriber: Subscriber, audience_id: int | None
+) -> Subscriber:
+    """Move a subscriber to another audience of its own page (None: out of every audience;
+    on an audience-specific page it then hears nothing of that page). Components the new
+    audience does not see leave its scope; when none is left it hears of everything that
+    audience sees rather than of nothing. Always audited. Raises SubscribeError."""
+    page_id = subscriber.page_id or default_page_id()
+    if audience_id is not None and (
+        page_id is None or not Audience.objects.filter(pk=audience_id, page_id=page_id).exists()
+    ):
+        # Another page's audience would let this page's subscriber hear what it must not.
+        raise SubscribeError("Choose an audience from the list.", field="audience")
+    with transaction.atomic():
+        sub = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        chosen = sorted(sub.components.values_list("id", flat=True))
+        before = {**audit_snapshot(sub, _AUDIT_FIELDS), "audience": sub.audience_id}
+        before["components"] = chosen
+        kept = chosen
+        if audience_id is not None:
+            kept = sorted(
+                Component.objects.filter(id__in=chosen, audiences=audience_id).values_list(
+                    "id", flat=True
+                )
+            )
+        sub.audience_id = audience_id
+        sub.all_components = sub.all_components or not kept
+        sub.updated_at = timezone.now()
+        sub.save(update_fields=["audience", "all_components", "updated_at"])
+        if kept != chosen:
+            sub.components.set(kept)
+        after = {**audit_snapshot(sub, _AUDIT_FIELDS), "audience": audience_id}
+        after["components"] = kept
+        audit_record(actor=actor, action="subscriber.audience", obj=sub, before=before, after=after)
+    return sub
 
 
 def subscriber_resend_confirmation(*, actor: Actor, subscriber: Subscriber) -> None:

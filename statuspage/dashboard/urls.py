@@ -191,6 +191,11 @@ urlpatterns = [
         name="dashboard-subscriber-remove",
     ),
     path(
+        "subscribers/<str:public_id>/audience/",
+        subscribers.subscriber_audience,
+        name="dashboard-subscriber-audience",
+    ),
+    path(
         "subscribers/<str:public_id>/resend/",
         subscribers.subscriber_resend,
         name="dashboard-subscriber-resend",

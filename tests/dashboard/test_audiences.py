@@ -99,3 +99,90 @@ def test_admin_adds_a_subscriber_to_an_audience(admin_client, api, web):
     )
     assert response.status_code == 400
     assert Subscriber.objects.count() == 1
+
+
+def test_admin_moves_a_subscriber_between_audiences(admin_client, viewer_client, api, web):
+    admin_client.post("/dashboard/audiences/new/", _data(api))
+    admin_client.post("/dashboard/audiences/new/", _data(web, name="Beta", slug="beta"))
+    acme, beta = Audience.objects.order_by("id")
+    admin_client.post(
+        "/dashboard/subscribers/new/",
+        {
+            "channel": "email",
+            "address": "eve@acme.example",
+            "audience": acme.pk,
+            "components": [api.pk],
+        },
+    )
+    sub = Subscriber.objects.get()
+    listing = admin_client.get("/dashboard/subscribers/").content.decode()
+    assert '<th scope="col">Audience</th>' in listing and "Acme Corp" in listing
+    assert f"/dashboard/subscribers/{sub.public_id}/audience/" in listing
+    form = admin_client.get(f"/dashboard/subscribers/{sub.public_id}/audience/").content.decode()
+    assert "Beta" in form and "eve@acme.example" in form
+
+    response = admin_client.post(
+        f"/dashboard/subscribers/{sub.public_id}/audience/", {"audience": beta.pk}
+    )
+    assert response.status_code == 302
+    sub.refresh_from_db()
+    # Beta does not see the component it chose: it now hears all Beta sees, not nothing.
+    assert sub.audience_id == beta.pk
+    assert sub.all_components and list(sub.components.all()) == []
+    entry = AuditEntry.objects.filter(action="subscriber.audience").get()
+    assert entry.before["audience"] == acme.pk and entry.before["components"] == [api.pk]
+    assert entry.after["audience"] == beta.pk and entry.after["components"] == []
+
+    response = admin_client.post(f"/dashboard/subscribers/{sub.public_id}/audience/", {})
+    assert response.status_code == 302
+    sub.refresh_from_db()
+    assert sub.audience_id is None
+    assert viewer_client.get(f"/dashboard/subscribers/{sub.public_id}/audience/").status_code == 403
+
+
+def test_a_move_keeps_the_chosen_components_the_new_audience_sees(admin_client, api, web):
+    admin_client.post("/dashboard/audiences/new/", _data(api))
+    admin_client.post("/dashboard/audiences/new/", _data(web, name="Both", slug="both"))
+    acme, both = Audience.objects.order_by("id")
+    both.components.add(api)
+    admin_client.post(
+        "/dashboard/subscribers/new/",
+        {
+            "channel": "email",
+            "address": "eve@acme.example",
+            "audience": acme.pk,
+            "components": [api.pk],
+        },
+    )
+    sub = Subscriber.objects.get()
+    admin_client.post(f"/dashboard/subscribers/{sub.public_id}/audience/", {"audience": both.pk})
+    sub.refresh_from_db()
+    assert sub.audience_id == both.pk
+    assert not sub.all_components and list(sub.components.all()) == [api]
+
+
+def test_another_pages_audience_is_refused(admin_client, api, operator):
+    from incidents import services
+    from incidents.models import Page
+    from notifications.services import SubscribeError, subscriber_audience_change
+
+    admin_client.post("/dashboard/audiences/new/", _data(api))
+    acme = Audience.objects.get()
+    other = Page.objects.create(name="Other", slug="other", time_zone="Etc/UTC")
+    theirs = services.audience_save(
+        actor=operator, page=other, name="Theirs", slug="theirs", components=[]
+    )
+    admin_client.post(
+        "/dashboard/subscribers/new/",
+        {"channel": "email", "address": "eve@acme.example", "audience": acme.pk},
+    )
+    sub = Subscriber.objects.get()
+    response = admin_client.post(
+        f"/dashboard/subscribers/{sub.public_id}/audience/", {"audience": theirs.pk}
+    )
+    assert response.status_code == 400
+    with pytest.raises(SubscribeError, match="Choose an audience from the list."):
+        subscriber_audience_change(actor=operator, subscriber=sub, audience_id=theirs.pk)
+    sub.refresh_from_db()
+    assert sub.audience_id == acme.pk
+    assert not AuditEntry.objects.filter(action="subscriber.audience").exists()

@@ -113,6 +113,7 @@ def url_kwargs(b: dict[str, object]) -> dict[str, list[dict[str, object]]]:
         "dashboard-template-edit": [{"pk": b["template"]}],
         "dashboard-template-delete": [{"pk": b["template"]}],
         "dashboard-subscriber-remove": [{"public_id": b["subscriber"]}],
+        "dashboard-subscriber-audience": [{"public_id": b["subscriber"]}],
         "dashboard-subscriber-resend": [{"public_id": b["subscriber"]}],
         "dashboard-subscriber-import-status": [{"pk": b["import"]}],
         "dashboard-delivery": [{"pk": b["delivery"]}],

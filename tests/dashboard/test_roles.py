@@ -105,6 +105,8 @@ def cases(w):
         ("get", f"/dashboard/subscribers/import/{w['import']}/", VIEWER),
         ("get", f"/dashboard/subscribers/{w['subscriber']}/remove/", ADMIN),
         ("post", f"/dashboard/subscribers/{w['subscriber']}/remove/", ADMIN),
+        ("get", f"/dashboard/subscribers/{w['subscriber']}/audience/", ADMIN),
+        ("post", f"/dashboard/subscribers/{w['subscriber']}/audience/", ADMIN),
         ("post", f"/dashboard/subscribers/{w['subscriber']}/resend/", ADMIN),
         ("post", "/dashboard/deliveries/replay/", ADMIN),
         ("get", "/dashboard/automation/", VIEWER),

@@ -134,3 +134,30 @@ def test_a_reader_of_no_audience_cannot_subscribe(audiences, page):
     )
     assert post.status_code == 403
     assert not Subscriber.objects.exists()
+
+
+def test_a_subscriber_moved_to_another_audience_hears_that_audience(
+    smtp_sink, make_subscriber, audiences, operator
+):
+    from notifications.services import subscriber_audience_change
+
+    bob = make_subscriber(
+        address="bob@bravo.test", audience=audiences["b"], components=[audiences["bravo"]]
+    )
+    subscriber_audience_change(actor=operator, subscriber=bob, audience_id=audiences["a"].id)
+    services.incident_create(
+        name="Bravo outage",
+        body="Bravo fails.",
+        component_statuses={audiences["bravo"]: ComponentStatus.MAJOR_OUTAGE},
+        actor=operator,
+    )
+    services.incident_create(
+        name="Alpha outage",
+        body="Alpha fails.",
+        component_statuses={audiences["alpha"]: ComponentStatus.MAJOR_OUTAGE},
+        actor=operator,
+    )
+    _deliver_all()
+    # Only Alpha's incident: Bravo's component left bob's list with the move.
+    assert _recipients(smtp_sink) == ["bob@bravo.test"]
+    assert "Alpha outage" in str(smtp_sink.messages[0]["Subject"])

@@ -143,6 +143,8 @@ SUBSCRIBER = Resource(
             "type",
             "component_ids",
             "skip_confirmation_notification",
+            # Our extension: the audience of an audience-specific page it is placed in.
+            "audience_id",
         }
     ),
     one_value={
@@ -153,7 +155,7 @@ SUBSCRIBER = Resource(
 )
 
 # Statuspage's "update a subscriber" sends its one field unwrapped.
-SUBSCRIBER_SCOPE = Resource(name="", fields=frozenset({"component_ids"}))
+SUBSCRIBER_SCOPE = Resource(name="", fields=frozenset({"component_ids", "audience_id"}))
 
 TEMPLATE = Resource(
     name="template",

@@ -10,11 +10,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from incidents.models import Component, Page
+from incidents.models import Audience, Component, Page
 from notifications import selectors as notify_selectors
 from notifications.models import Channel, CreatedVia, Subscriber, SubscriberState
 from notifications.services import (
     SubscribeError,
+    subscriber_audience_change,
     subscriber_create,
     subscriber_remove,
     subscriber_resend_confirmation,
@@ -37,7 +38,13 @@ from statuspage.api.v1.resources import SUBSCRIBER, SUBSCRIBER_SCOPE, read
 STATES = [*SubscriberState.values, "all"]
 
 
-def subscriber_dict(ctx: ser.Context, sub: Subscriber) -> dict:
+def audience_ids(page: Page) -> dict[int, str]:
+    """The page's audiences by id, to name a subscriber's by its public id in one query for a
+    whole listing."""
+    return dict(Audience.objects.filter(page=page).values_list("id", "public_id"))
+
+
+def subscriber_dict(ctx: ser.Context, sub: Subscriber, audiences: dict[int, str]) -> dict:
     phone = sub.address if sub.channel == Channel.SMS else None
     email = sub.address if sub.channel == Channel.EMAIL else (sub.contact_email or None)
     purge_at = None
@@ -67,6 +74,7 @@ def subscriber_dict(ctx: ser.Context, sub: Subscriber) -> dict:
         ]
         if not sub.all_components
         else [],
+        "audience_id": audiences.get(sub.audience_id) if sub.audience_id else None,
     }
 
 
@@ -124,6 +132,19 @@ def _component_ids(page: Page, data: dict) -> list[int] | None:
     return [found[i] for i in dict.fromkeys(ids)]
 
 
+def _audience_id(page: Page, data: dict) -> int | None:
+    """The audience `audience_id` names (a public id of this page's; null: none)."""
+    value = data.get("audience_id")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ApiError.field("audience_id", "audience_id must be an audience's id or null.")
+    found = Audience.objects.filter(public_id=value, page=page).values_list("id", flat=True)
+    if not found:
+        raise ApiError.field("audience_id", f"Unknown audience id: {value[:40]}")
+    return found[0]
+
+
 _ADDRESS_FIELD: dict[str, str] = {Channel.EMAIL: "email", Channel.SMS: "phone_number"}
 
 
@@ -152,13 +173,16 @@ def subscriber_list(request: ApiRequest) -> HttpResponse:
                 skip_confirmation=f.boolean(data, "skip_confirmation_notification", False),
                 via=CreatedVia.API,
                 page=page,
+                audience_id=_audience_id(page, data),
             )
         except SubscribeError as exc:
             raise _subscribe_error(exc, channel) from None
-        return json_response(subscriber_dict(ser.Context(page), sub), status=201)
+        return json_response(
+            subscriber_dict(ser.Context(page), sub, audience_ids(page)), status=201
+        )
     rows = notify_selectors.subscriber_search(**_filters(request), page=page)
-    ctx = ser.Context(page)
-    return json_response([subscriber_dict(ctx, s) for s in paginate(request, rows)])
+    ctx, audiences = ser.Context(page), audience_ids(page)
+    return json_response([subscriber_dict(ctx, s, audiences) for s in paginate(request, rows)])
 
 
 @api_view(GET=Scope.READ)
@@ -174,12 +198,28 @@ def subscriber_detail(request: ApiRequest, subscriber_id: str) -> HttpResponse:
     if request.method == "DELETE":
         sub = subscriber_remove(actor=request.api_actor, subscriber=sub)
     elif request.method == "PATCH":
-        data = read(request, SUBSCRIBER_SCOPE)
-        if "component_ids" not in data:
-            raise ApiError.field("component_ids", "Give component_ids (an empty list: all).")
-        ids = _component_ids(page, data) or []
-        sub = subscriber_scope_change(actor=request.api_actor, subscriber=sub, component_ids=ids)
-    return json_response(subscriber_dict(ser.Context(page), sub))
+        sub = _patch(request, page, sub)
+    return json_response(subscriber_dict(ser.Context(page), sub, audience_ids(page)))
+
+
+def _patch(request: ApiRequest, page: Page, sub: Subscriber) -> Subscriber:
+    """The audience first (it narrows the components), then the components asked for."""
+    data = read(request, SUBSCRIBER_SCOPE)
+    if "component_ids" not in data and "audience_id" not in data:
+        raise ApiError.field("component_ids", "Give component_ids (an empty list: all).")
+    try:
+        if "audience_id" in data:
+            sub = subscriber_audience_change(
+                actor=request.api_actor, subscriber=sub, audience_id=_audience_id(page, data)
+            )
+        if "component_ids" in data:
+            ids = _component_ids(page, data) or []
+            sub = subscriber_scope_change(
+                actor=request.api_actor, subscriber=sub, component_ids=ids
+            )
+    except SubscribeError as exc:
+        raise _subscribe_error(exc) from None
+    return sub
 
 
 @api_view(POST=Scope.SUBSCRIBERS)
@@ -190,7 +230,7 @@ def subscriber_resend(request: ApiRequest, subscriber_id: str) -> HttpResponse:
         subscriber_resend_confirmation(actor=request.api_actor, subscriber=sub)
     except SubscribeError as exc:
         raise _subscribe_error(exc) from None
-    return json_response(subscriber_dict(ser.Context(page), sub))
+    return json_response(subscriber_dict(ser.Context(page), sub, audience_ids(page)))
 
 
 _TAGS = ["subscribers"]
@@ -218,12 +258,21 @@ OPENAPI_SCHEMAS = {
             "purge_at": {"type": ["string", "null"], "format": "date-time"},
             "skip_confirmation_notification": {"type": "boolean"},
             "components": array_of("Component"),
+            "audience_id": {
+                "type": ["string", "null"],
+                "description": "An extension: the audience of an audience-specific page the "
+                "subscriber is in (it hears only what that audience sees).",
+            },
         },
     },
     "SubscriberScopeInput": {
         "type": "object",
-        "properties": {"component_ids": {"type": "array", "items": {"type": "string"}}},
-        "required": ["component_ids"],
+        "description": "component_ids, audience_id or both; the audience is set first, and "
+        "components it does not see leave the subscriber's list.",
+        "properties": {
+            "component_ids": {"type": "array", "items": {"type": "string"}},
+            "audience_id": {"type": ["string", "null"]},
+        },
     },
     "SubscriberInput": {
         "type": "object",
@@ -235,6 +284,7 @@ OPENAPI_SCHEMAS = {
             "type": {"enum": Channel.values},
             "component_ids": {"type": "array", "items": {"type": "string"}},
             "skip_confirmation_notification": {"type": ["boolean", "string"]},
+            "audience_id": {"type": ["string", "null"]},
         },
     },
 }
@@ -282,7 +332,8 @@ OPENAPI_PATHS = {
             "responses": {"200": ok(ref("Subscriber")), **ERRORS},
         },
         "patch": {
-            "summary": "Set the components a subscriber hears about (an empty list: all)",
+            "summary": "Set the components a subscriber hears about (an empty list: all) and its "
+            "audience",
             "tags": _TAGS,
             "requestBody": {
                 "required": True,

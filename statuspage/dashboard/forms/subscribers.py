@@ -69,6 +69,21 @@ class SubscriberAddForm(forms.Form):
         )
 
 
+class SubscriberAudienceForm(forms.Form):
+    audience = forms.ModelChoiceField(
+        queryset=Audience.objects.none(),
+        required=False,
+        empty_label="No audience (hears nothing of an audience-specific page)",
+        help_text="Components the new audience does not see leave the subscriber's list.",
+    )
+
+    def __init__(self, *args, page: Page, **kwargs):
+        super().__init__(*args, **kwargs)
+        field_of(self, "audience", forms.ModelChoiceField).queryset = Audience.objects.filter(
+            page=page
+        )
+
+
 class SubscriberImportForm(forms.Form):
     file = forms.FileField(
         label="CSV file",

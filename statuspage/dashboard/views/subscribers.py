@@ -29,6 +29,7 @@ from notifications.models import (
 from notifications.services import (
     SubscribeError,
     deliveries_replay,
+    subscriber_audience_change,
     subscriber_create,
     subscriber_remove,
     subscriber_resend_confirmation,
@@ -38,6 +39,7 @@ from statuspage.dashboard.forms.subscribers import (
     DeliveryFilterForm,
     ReachForm,
     SubscriberAddForm,
+    SubscriberAudienceForm,
     SubscriberFilterForm,
     SubscriberImportForm,
 )
@@ -73,6 +75,8 @@ def subscriber_list(request):
     filters = form.filters() if form.is_bound and form.is_valid() else {}
     rows = selectors.subscriber_search(**filters, page=request.dashboard_page)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    # The audience column only where the page has audiences to place subscribers in.
+    audiences = {a.pk: a.name for a in request.dashboard_page.audiences.all()}
     context = {
         "form": form,
         "page_obj": page,
@@ -80,6 +84,7 @@ def subscriber_list(request):
         "counts": selectors.subscriber_counts(request.dashboard_page),
         "states": SubscriberState.values,
         "channel_labels": dict(Channel.choices),
+        "audiences": audiences,
     }
     return render(request, "dashboard/subscribers/list.html", context, status=form_status(form))
 
@@ -122,6 +127,37 @@ def subscriber_remove_view(request, public_id: str):
         messages.success(request, f"{sub.address} unsubscribed.")
         return redirect("dashboard-subscriber-list")
     return render(request, "dashboard/subscribers/remove.html", {"subscriber": sub})
+
+
+@require_http_methods(["GET", "POST"])
+@operator_required(Role.ADMIN)
+def subscriber_audience(request, public_id: str):
+    """GET shows the page's audiences; POST moves the subscriber to the one chosen."""
+    sub = get_object_or_404(Subscriber, public_id=public_id, page=request.dashboard_page)
+    # An empty POST is a choice too (no audience), so the form is bound on every POST.
+    data = request.POST if request.method == "POST" else None
+    initial = {"audience": sub.audience_id}
+    form = SubscriberAudienceForm(data, initial=initial, page=request.dashboard_page)
+    if request.method == "POST" and form.is_valid():
+        audience = form.cleaned_data["audience"]
+        try:
+            subscriber_audience_change(
+                actor=actor_for(request),
+                subscriber=sub,
+                audience_id=audience.pk if audience else None,
+            )
+        except SubscribeError as exc:
+            form.add_error("audience", exc.message)
+        else:
+            where = f"moved to {audience.name}" if audience else "taken out of every audience"
+            messages.success(request, f"{sub.address} {where}.")
+            return redirect("dashboard-subscriber-list")
+    return render(
+        request,
+        "dashboard/subscribers/audience.html",
+        {"form": form, "subscriber": sub},
+        status=form_status(form),
+    )
 
 
 @require_POST
