@@ -27,6 +27,7 @@ class MonitorForm(forms.Form):
         required=False, min_value=1, max_value=65535, help_text="TCP monitors."
     )
     dns_record_type = forms.ChoiceField(
+        required=False,
         choices=RecordType.choices,
         initial=RecordType.A,
         label="DNS record type",
