@@ -192,7 +192,9 @@ def allowed_addresses(records: list[str]) -> list[str]:
     return [a for a in records if netguard.may_connect(a)]
 
 
-def _judge(probe: Probe, record_type: str, records: list[str], *, shown: bool, start: float):
+def _judge(
+    probe: Probe, record_type: str, records: list[str], *, shown: bool, start: float
+) -> Outcome:
     latency = elapsed_ms(start)
     if not records:
         return failed(f"{probe.host} has no {record_type} record", latency)
