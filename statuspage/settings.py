@@ -204,6 +204,11 @@ MONITOR_ALLOWED_NETWORKS = env.networks("MONITOR_ALLOWED_NETWORKS", default=[])
 # lasts (after that another worker runs the slot: the first one died).
 MONITOR_CONCURRENCY = env.int("MONITOR_CONCURRENCY", default=500, minimum=1)
 MONITOR_LEASE_MARGIN_SECONDS = env.int("MONITOR_LEASE_MARGIN_SECONDS", default=5, minimum=1)
+# HTTPS checks trust the system's CAs plus these (a PEM file): an internal CA's services can
+# be monitored without turning verification off.
+MONITOR_CA_FILE = env.str("MONITOR_CA_FILE", default="")
+if MONITOR_CA_FILE and not Path(MONITOR_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"MONITOR_CA_FILE={MONITOR_CA_FILE!r} is not a file.")
 
 EMAIL_HOST = env.str("EMAIL_HOST")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1)

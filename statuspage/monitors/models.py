@@ -15,6 +15,17 @@ class Kind(models.TextChoices):
     HEARTBEAT = "heartbeat", "Heartbeat (push)"
 
 
+class RecordType(models.TextChoices):
+    """The DNS record types a DNS monitor may ask for."""
+
+    A = "A", "A"
+    AAAA = "AAAA", "AAAA"
+    CNAME = "CNAME", "CNAME"
+    MX = "MX", "MX"
+    NS = "NS", "NS"
+    TXT = "TXT", "TXT"
+
+
 class FailureStatus(models.TextChoices):
     DEGRADED_PERFORMANCE = "degraded_performance", "Degraded performance"
     PARTIAL_OUTAGE = "partial_outage", "Partial outage"
@@ -45,6 +56,12 @@ class Monitor(PublicIdModel):
     url = models.CharField(max_length=2000, blank=True, default="")
     host = models.CharField(max_length=253, blank=True, default="")
     port = models.PositiveIntegerField(null=True, blank=True)
+    # dns: the resolver asked ("host" or "host:port"; blank: the system resolver) and the
+    # record type; `keyword`, when set, is a value the answer must hold.
+    dns_resolver = models.CharField(max_length=260, blank=True, default="")
+    dns_record_type = models.CharField(
+        max_length=8, choices=RecordType.choices, default=RecordType.A
+    )
     interval_seconds = models.PositiveIntegerField(default=60)
     timeout_seconds = models.PositiveIntegerField(default=10)
     # HTTP options.
@@ -52,6 +69,7 @@ class Monitor(PublicIdModel):
     headers = models.JSONField(default=dict, blank=True)
     # Empty: any 2xx or 3xx answer is up.
     expected_statuses = models.JSONField(default=list, blank=True)
+    # http: text the answer must contain; dns: a value one record must hold.
     keyword = models.CharField(max_length=200, blank=True, default="")
     # A dotted path into a JSON answer ("data.status", "items.0.ok") and the value expected
     # there, compared as text ("true", "ok", "3").
@@ -108,6 +126,10 @@ class Monitor(PublicIdModel):
                 condition=Q(regions_required__gte=1), name="monitor_regions_required_positive"
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="monitor_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(dns_record_type__in=RecordType.values),
+                name="monitor_dns_record_type_valid",
+            ),
             models.CheckConstraint(
                 condition=~Q(kind=Kind.HEARTBEAT) | ~Q(heartbeat_token_hash=""),
                 name="monitor_heartbeat_has_token",

@@ -87,6 +87,8 @@ def probe_of(monitor: Monitor, now: datetime) -> checks.Probe:
         json_expected=monitor.json_expected,
         latency_threshold_ms=monitor.latency_threshold_ms,
         tls_expiry_warning_days=monitor.tls_expiry_warning_days,
+        dns_resolver=monitor.dns_resolver,
+        dns_record_type=monitor.dns_record_type,
         last_ping_at=monitor.last_ping_at,
         deadline_seconds=monitor.interval_seconds + monitor.grace_seconds,
         created_at=monitor.created_at,

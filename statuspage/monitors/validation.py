@@ -12,7 +12,8 @@ from django.conf import settings
 
 from incidents.models import Component, IncidentTemplate
 from incidents.services import ServiceError
-from statuspage.monitors.models import FailureStatus, Kind, Monitor
+from statuspage.monitors.checks.dns import BadResolver, split_resolver
+from statuspage.monitors.models import FailureStatus, Kind, Monitor, RecordType
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _HOST = re.compile(
@@ -34,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
     "url": "",
     "host": "",
     "port": None,
+    "dns_resolver": "",
+    "dns_record_type": RecordType.A.value,
     "interval_seconds": 60,
     "timeout_seconds": 10,
     "method": "GET",
@@ -90,6 +93,7 @@ def clean(data: Mapping[str, Any], *, monitor: Monitor | None) -> dict[str, Any]
     out["incident_template"] = _template(values.get("incident_template_id"))
     out.update(_target(values, out["kind"]))
     out.update(_http_options(values, out["kind"]))
+    out.update(_dns_options(values, out["kind"]))
     out.update(_regions(values))
     return out
 
@@ -124,10 +128,37 @@ def _http_options(values: Mapping[str, Any], kind: str) -> dict[str, Any]:
         raise ServiceError("json_path is a dotted path such as data.status.", field="json_path")
     if options["json_expected"] and not options["json_path"]:
         raise ServiceError("json_expected needs a json_path.", field="json_path")
+    if kind == Kind.DNS:
+        # A DNS monitor's keyword is the value its answer must hold.
+        return {name: DEFAULTS[name] for name in options} | {"keyword": options["keyword"]}
     if kind != Kind.HTTP:
         # Kept blank rather than refused: a form sends every field whatever the kind.
         return {name: DEFAULTS[name] for name in options}
     return options
+
+
+def _dns_options(values: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    resolver = _text(values, "dns_resolver", 260)
+    record_type = values.get("dns_record_type")
+    if record_type in (None, ""):
+        record_type = RecordType.A.value
+    if isinstance(record_type, str):
+        record_type = record_type.strip().upper()
+    record_type = _choice({"dns_record_type": record_type}, "dns_record_type", RecordType.values)
+    if kind != Kind.DNS:
+        return {"dns_resolver": "", "dns_record_type": RecordType.A.value}
+    if resolver:
+        try:
+            host, _port = split_resolver(resolver)
+        except BadResolver:
+            host = ""
+        if not (_HOST.fullmatch(host) or (":" in host and _IP_LITERAL.fullmatch(host))):
+            raise ServiceError(
+                "dns_resolver is a host or host:port, e.g. 9.9.9.9, [2620:fe::fe]:53 or "
+                "ns1.example.com:5353.",
+                field="dns_resolver",
+            )
+    return {"dns_resolver": resolver, "dns_record_type": record_type}
 
 
 def _regions(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -78,6 +78,11 @@ def test_an_admin_creates_edits_and_deletes_a_monitor(admin_client, api):
         ({"timeout_seconds": "60"}, "The timeout must be shorter than the interval."),
         ({"regions": "mars"}, "Unknown region"),
         ({"interval_seconds": "5"}, "greater than or equal to 20"),
+        (
+            {"kind": "dns", "host": "example.com", "dns_resolver": "9.9.9.9:abc"},
+            "dns_resolver is a host or host:port",
+        ),
+        ({"kind": "dns", "host": "example.com", "dns_record_type": "SRV"}, "SRV is not one of"),
     ],
 )
 def test_bad_input_is_a_form_error_and_nothing_is_written(admin_client, api, fields, message):
@@ -85,6 +90,30 @@ def test_bad_input_is_a_form_error_and_nothing_is_written(admin_client, api, fie
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Monitor.objects.exists()
+
+
+def test_an_admin_creates_a_dns_monitor_with_its_resolver(admin_client, api):
+    data = _data(
+        api,
+        kind="dns",
+        host="example.com",
+        dns_resolver="ns1.example.com:5353",
+        dns_record_type="TXT",
+        keyword="v=spf1",
+    )
+    response = admin_client.post(f"{BASE}new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    monitor = Monitor.objects.get()
+    assert (monitor.dns_resolver, monitor.dns_record_type, monitor.keyword) == (
+        "ns1.example.com:5353",
+        "TXT",
+        "v=spf1",
+    )
+    edit = admin_client.get(f"{BASE}{monitor.pk}/edit/").content.decode()
+    assert 'value="ns1.example.com:5353"' in edit
+    assert '<option value="TXT" selected>' in edit
+    listing = admin_client.get(BASE).content.decode()
+    assert "TXT example.com @ ns1.example.com:5353" in listing
 
 
 @pytest.mark.parametrize("persona", ["viewer_client", "responder_client"])

@@ -5,6 +5,12 @@ loopback turns 500 and back on command, on the wall clock: the component's statu
 incident the monitor opens from its template and the subscriber's email each follow within
 one interval plus 5 s, and so does the recovery.
 
+In the same run, on their own components: a DNS monitor asks a DNS server on loopback
+(tests/monitors/dnsserver.py) whose name stops resolving (NXDOMAIN) and comes back, and an
+HTTPS monitor reaches a target whose certificate is switched on the same port (about to expire:
+degraded; expired: down; valid: operational), trusted by the workers through MONITOR_CA_FILE.
+Their components follow within the same bound, in parallel with the HTTP one.
+
 Detection is bounded by the next slot (at most one interval) plus the scheduler's tick
 (MONITOR_TICK_SECONDS, 1 s here, for a margin on a loaded machine) plus one run; the bound
 holds for a tick up to 5 s when the machine is not loaded."""
@@ -33,6 +39,8 @@ from tests.faults.support import (
     wait_until,
 )
 from tests.monitors.conftest import ADMIN, Target
+from tests.monitors.dnsserver import NXDOMAIN, DnsServer
+from tests.monitors.tlsswitch import SwitchableTlsTarget
 
 pytestmark = [
     pytest.mark.postgres,
@@ -70,8 +78,22 @@ def _within(predicate, since: float, what: str) -> float:
     return time.monotonic() - since
 
 
+NAME = "api.status-test.example"
+
+
+def _monitor(component: Component, **data) -> None:
+    data |= {
+        "component_id": component.public_id,
+        "interval_seconds": INTERVAL,
+        "timeout_seconds": 3,
+        "failures_before_down": 1,
+        "successes_before_up": 1,
+    }
+    monitor_save(actor=ADMIN, monitor=None, data=data)
+
+
 def test_status_incident_and_email_follow_a_real_outage_and_recovery(
-    private_redis, sink, page, api, operator, component_subscribers, tmp_path
+    private_redis, sink, page, api, operator, component_subscribers, make_component, tmp_path
 ):
     if connection.vendor != "postgresql" or not settings.REDIS_URL:
         unavailable("needs PostgreSQL and Redis (the processes share the test's database)")
@@ -104,6 +126,13 @@ def test_status_incident_and_email_follow_a_real_outage_and_recovery(
             "incident_template_id": template.pk,
         },
     )
+    # No subscriber follows these two: the email counts below are the API's alone.
+    name, site = make_component("Name"), make_component("Site")
+    resolver = DnsServer()
+    resolver.set(NAME, "A", "127.0.0.9")
+    _monitor(name, name="Name", kind="dns", host=NAME, dns_resolver=resolver.address)
+    tls = SwitchableTlsTarget(tmp_path, days_left=5)
+    _monitor(site, name="Site", kind="http", url=tls.url(), tls_expiry_warning_days=14)
     env = subprocess_env(
         DATABASE_URL=database_url(connection.settings_dict),
         REDIS_URL=private_redis.url,
@@ -113,6 +142,7 @@ def test_status_incident_and_email_follow_a_real_outage_and_recovery(
         MONITOR_REGIONS="default",
         MONITOR_REGION="default",
         MONITOR_TICK_SECONDS=1,
+        MONITOR_CA_FILE=tls.ca_path,
         SECRET_KEY=settings.SECRET_KEY,
     )
     try:
@@ -126,19 +156,28 @@ def test_status_incident_and_email_follow_a_real_outage_and_recovery(
                 ),
                 _start(env, ["rqworker", "monitors", "--skip-checks"], tmp_path / "monitors.log"),
             ]
-            # Up: the first result is kept (start-up takes a few seconds: not timed).
+            # Up: the first results are kept (start-up takes a few seconds: not timed). The
+            # certificate about to expire degrades its component from the first check.
             wait_until(
-                lambda: MonitorResult.objects.filter(ok=True).exists(),
+                lambda: (
+                    MonitorResult.objects.filter(ok=True, degraded=False).count() >= 2
+                    and _status(site) == "degraded_performance"
+                ),
                 timeout=60,
                 interval=0.2,
-                what="the first check",
+                what="the first checks",
             )
-            assert _status(api) == "operational"
+            assert _status(api) == _status(name) == "operational"
+            assert tls.server.behaviour.hits >= 1
 
             target.behaviour.status = 500
+            resolver.answer_with(NAME, NXDOMAIN)
+            tls.switch(days_left=-1)
             down = time.monotonic()
             took = _within(lambda: _status(api) == "major_outage", down, "the component down")
             print(f"component down after {took:.1f} s")  # noqa: T201 - the figure, with -s
+            _within(lambda: _status(name) == "major_outage", down, "the name's component down")
+            _within(lambda: _status(site) == "major_outage", down, "the site's component down")
             _within(
                 lambda: Incident.objects.filter(status="investigating").exists(),
                 down,
@@ -149,9 +188,13 @@ def test_status_incident_and_email_follow_a_real_outage_and_recovery(
             assert incident.name == "API is unreachable"
 
             target.behaviour.status = 200
+            resolver.set(NAME, "A", "127.0.0.9")
+            tls.switch(days_left=365)
             up = time.monotonic()
             took = _within(lambda: _status(api) == "operational", up, "the component back up")
             print(f"component up after {took:.1f} s")  # noqa: T201
+            _within(lambda: _status(name) == "operational", up, "the name's component up")
+            _within(lambda: _status(site) == "operational", up, "the site's component up")
             _within(
                 lambda: Incident.objects.get(pk=incident.pk).status == "resolved",
                 up,
@@ -160,5 +203,10 @@ def test_status_incident_and_email_follow_a_real_outage_and_recovery(
             _within(lambda: sink.received() >= 2, up, "the resolution's email")
             # Only the API's subscriber heard, once per event.
             assert sink.unique() == 2 and sink.duplicates() == 0
+            assert "does not resolve (NXDOMAIN)" in " ".join(
+                MonitorResult.objects.filter(ok=False).values_list("detail", flat=True)
+            )
     finally:
         target.close()
+        resolver.close()
+        tls.close()

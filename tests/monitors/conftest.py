@@ -157,3 +157,13 @@ def tick(clock):
 
 def status_of(component: Component) -> str:
     return Component.objects.get(pk=component.pk).status
+
+
+@pytest.fixture
+def dns_server():
+    """An authoritative DNS server on loopback whose answers change on command."""
+    from .dnsserver import DnsServer
+
+    server = DnsServer()
+    yield server
+    server.close()

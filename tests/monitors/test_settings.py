@@ -24,3 +24,27 @@ def test_the_default_allows_no_private_network():
 
     assert module.MONITOR_ALLOWED_NETWORKS == []
     assert django_settings.MONITOR_REGIONS  # at least the home region
+
+
+def test_a_missing_monitor_ca_file_stops_start_up(tmp_path):
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {"SECRET_KEY": "x", "MONITOR_CA_FILE": str(tmp_path / "nope.pem"), "PATH": "/usr/bin"}
+    done = subprocess.run(  # noqa: S603 - our own interpreter and settings
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']="
+            "'statuspage.settings'; django.setup()",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "MONITOR_CA_FILE=" in done.stderr and "is not a file" in done.stderr

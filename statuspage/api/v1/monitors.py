@@ -25,7 +25,7 @@ from statuspage.api.v1.http import (
 from statuspage.api.v1.openapi_parts import ERRORS, array_of, json_body, ok, path_id, query, ref
 from statuspage.api.v1.resources import MONITOR, read
 from statuspage.monitors import selectors, services
-from statuspage.monitors.models import FailureStatus, Kind, Monitor, Verdict
+from statuspage.monitors.models import FailureStatus, Kind, Monitor, RecordType, Verdict
 from statuspage.monitors.regions import home_region
 
 
@@ -39,6 +39,8 @@ def monitor_dict(monitor: Monitor) -> dict:
         "url": monitor.url or None,
         "host": monitor.host or None,
         "port": monitor.port,
+        "dns_resolver": monitor.dns_resolver,
+        "dns_record_type": monitor.dns_record_type,
         "interval_seconds": monitor.interval_seconds,
         "timeout_seconds": monitor.timeout_seconds,
         "method": monitor.method,
@@ -123,7 +125,9 @@ OPENAPI_PATHS = {
         "post": {
             "summary": "Create a monitor",
             "description": "An http monitor needs `url`; tcp needs `host` and `port`; dns "
-            "needs `host`; a heartbeat monitor gets a secret `heartbeat_url` to call.",
+            "needs `host` (and may name `dns_resolver`, `dns_record_type` and, in `keyword`, "
+            "a value one record must hold); a heartbeat monitor gets a secret `heartbeat_url` "
+            "to call.",
             "tags": _TAGS,
             "requestBody": _BODY,
             "responses": {"201": ok(ref("Monitor")), **ERRORS},
@@ -163,6 +167,7 @@ _INT_NULL = {"type": ["integer", "null"]}
 _BOOL = {"type": "boolean"}
 _KIND = {"enum": list(Kind.values)}
 _FAILURE = {"enum": list(FailureStatus.values)}
+_RECORD_TYPE = {"enum": list(RecordType.values)}
 _HEADERS = {"type": "object", "additionalProperties": _STR}
 _CODES = {"type": "array", "items": {"type": "integer", "minimum": 100, "maximum": 599}}
 _REGIONS = {"type": "array", "items": _STR}
@@ -180,6 +185,8 @@ OPENAPI_SCHEMAS = {
             "url": _STR_NULL,
             "host": _STR_NULL,
             "port": _INT_NULL,
+            "dns_resolver": _STR,
+            "dns_record_type": _RECORD_TYPE,
             "interval_seconds": _INT,
             "timeout_seconds": _INT,
             "method": _STR,
@@ -215,6 +222,13 @@ OPENAPI_SCHEMAS = {
             "url": {"type": "string", "maxLength": 2000},
             "host": {"type": "string", "maxLength": 253},
             "port": {"type": ["integer", "null"], "minimum": 1, "maximum": 65535},
+            "dns_resolver": {
+                "type": "string",
+                "maxLength": 260,
+                "description": "dns: the resolver to ask, host or host:port ([v6]:port); "
+                "empty: the system resolver. Its address passes the same guard as targets.",
+            },
+            "dns_record_type": _RECORD_TYPE,
             "interval_seconds": {"type": "integer", "minimum": 20, "maximum": 86400},
             "timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 60},
             "method": {"enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]},

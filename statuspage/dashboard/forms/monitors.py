@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from incidents.models import Component, IncidentTemplate
-from statuspage.monitors.models import FailureStatus, Kind
+from statuspage.monitors.models import FailureStatus, Kind, RecordType
 from statuspage.monitors.validation import METHODS
 
 _NUMBER = {"min": 0}
@@ -25,6 +25,20 @@ class MonitorForm(forms.Form):
     )
     port = forms.IntegerField(
         required=False, min_value=1, max_value=65535, help_text="TCP monitors."
+    )
+    dns_record_type = forms.ChoiceField(
+        required=False,
+        choices=RecordType.choices,
+        initial=RecordType.A,
+        label="DNS record type",
+        help_text="DNS monitors.",
+    )
+    dns_resolver = forms.CharField(
+        required=False,
+        max_length=260,
+        label="DNS resolver",
+        help_text="DNS monitors: host or host:port to ask, e.g. 9.9.9.9 or ns1.example.com:5353. "
+        "Empty: the system resolver.",
     )
     interval_seconds = forms.IntegerField(
         initial=60, min_value=20, max_value=86400, label="Interval (seconds)"
@@ -46,7 +60,10 @@ class MonitorForm(forms.Form):
         help_text="Comma-separated, e.g. 200, 204. Empty: any 2xx.",
     )
     keyword = forms.CharField(
-        required=False, max_length=200, help_text="Text the answer must contain."
+        required=False,
+        max_length=200,
+        help_text="Text the answer must contain (DNS: a value one record must hold, e.g. "
+        "192.0.2.10 or mail.example.com).",
     )
     json_path = forms.CharField(
         required=False,

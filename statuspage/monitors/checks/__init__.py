@@ -4,7 +4,6 @@ event loop), each given a `Probe` (what to check, copied from the monitor) and r
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +27,9 @@ class Probe:
     json_expected: str = ""
     latency_threshold_ms: int | None = None
     tls_expiry_warning_days: int | None = None
+    # DNS: the resolver asked ("host" or "host:port"; blank: the system's) and the record type.
+    dns_resolver: str = ""
+    dns_record_type: str = "A"
     # Heartbeat: the last ping and how late it may be, judged at `now`.
     last_ping_at: datetime | None = None
     deadline_seconds: int = 0
@@ -64,28 +66,6 @@ async def tcp_check(probe: Probe) -> Outcome:
     return Outcome(ok=True, detail="Connected", latency_ms=elapsed_ms(start))
 
 
-async def dns_check(probe: Probe) -> Outcome:
-    """Resolution alone (loop.getaddrinfo): the name has addresses. The guard is not asked:
-    nothing is connected to."""
-    start = time.monotonic()
-    loop = asyncio.get_running_loop()
-    try:
-        async with asyncio.timeout(probe.timeout_seconds):
-            infos = await loop.getaddrinfo(probe.host, None)
-    except TimeoutError:
-        return failed("Resolution timed out", elapsed_ms(start))
-    except OSError as exc:
-        return failed(f"{probe.host} does not resolve ({exc.strerror or exc})", elapsed_ms(start))
-    # Private answers are counted, not shown: a page admin must not map internal DNS.
-    found = {str(info[4][0]) for info in infos}
-    addresses = sorted(a for a in found if netguard.may_connect(a))
-    if len(addresses) < len(found):
-        addresses.append(f"{len(found) - len(addresses)} private")
-    return Outcome(
-        ok=True, detail="Resolves to " + ", ".join(addresses)[:280], latency_ms=elapsed_ms(start)
-    )
-
-
 def heartbeat_check(probe: Probe) -> Outcome:
     """Up while the last ping (or, before the first, the monitor's creation) is within the
     interval plus the grace, as healthchecks.io judges a cron job."""
@@ -106,6 +86,7 @@ def heartbeat_check(probe: Probe) -> Outcome:
 
 async def run(probe: Probe) -> Outcome:
     """Run one probe; an unexpected error is the check's failure, never the runner's."""
+    from statuspage.monitors.checks.dns import dns_check
     from statuspage.monitors.checks.http import http_check
 
     try:

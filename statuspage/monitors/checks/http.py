@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+from django.conf import settings
+
 from statuspage.monitors import netguard
 from statuspage.monitors.checks import Outcome, Probe, elapsed_ms, failed
 from statuspage.monitors.rules import json_path_missing, json_path_value, json_text
@@ -31,7 +33,11 @@ _TLS: ssl.SSLContext | None = None
 def _tls_context() -> ssl.SSLContext:
     global _TLS  # noqa: PLW0603 - one verifying context per process: building one is costly
     if _TLS is None:
-        _TLS = ssl.create_default_context()
+        context = ssl.create_default_context()
+        if settings.MONITOR_CA_FILE:
+            # In addition to the system's CAs, not instead: an install's internal CA.
+            context.load_verify_locations(cafile=settings.MONITOR_CA_FILE)
+        _TLS = context
     return _TLS
 
 

@@ -199,3 +199,52 @@ def test_a_refused_edit_changes_nothing(v1, page_url, api):
     assert response.status_code == 422
     assert Monitor.objects.get().interval_seconds == 60
     assert AuditEntry.objects.filter(action="monitor.update").count() == 0
+
+
+def _dns(api, **fields):
+    base = {"name": "Mail", "kind": "dns", "host": "example.com", "component_id": api.public_id}
+    return {"monitor": base | fields}
+
+
+def test_a_dns_monitor_names_its_resolver_record_type_and_expected_value(v1, page_url, api):
+    client = v1()
+    created = client.post(
+        page_url("monitors"),
+        _dns(api, dns_resolver="[2620:fe::fe]:53", dns_record_type="mx", keyword="mx1.example"),
+    )
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert (data["dns_resolver"], data["dns_record_type"], data["keyword"]) == (
+        "[2620:fe::fe]:53",
+        "MX",
+        "mx1.example",
+    )
+    monitor_url = page_url(f"monitors/{data['id']}")
+    patched = client.patch(monitor_url, {"monitor": {"dns_resolver": "ns1.example.com:5353"}})
+    assert patched.json()["dns_resolver"] == "ns1.example.com:5353"
+    assert patched.json()["dns_record_type"] == "MX"  # kept
+    # Another kind keeps no DNS options.
+    http = client.post(page_url("monitors"), _http(api, dns_resolver="9.9.9.9")).json()
+    assert (http["dns_resolver"], http["dns_record_type"]) == ("", "A")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"dns_resolver": "not a host!"}, "dns_resolver", "dns_resolver is a host or host:port"),
+        ({"dns_resolver": "9.9.9.9:99999"}, "dns_resolver", "host or host:port"),
+        ({"dns_resolver": "9.9.9.9:"}, "dns_resolver", "host or host:port"),
+        ({"dns_resolver": "[zz]:53"}, "dns_resolver", "host or host:port"),
+        ({"dns_resolver": "a:b:c"}, "dns_resolver", "host or host:port"),
+        ({"dns_resolver": "ns1.example.com/53"}, "dns_resolver", "host or host:port"),
+        ({"dns_resolver": 53}, "dns_resolver", "must be a string"),
+        ({"dns_record_type": "SRV"}, "dns_record_type", "dns_record_type must be one of"),
+        ({"dns_record_type": 1}, "dns_record_type", "dns_record_type must be one of"),
+    ],
+)
+def test_a_bad_resolver_or_record_type_is_a_422(v1, page_url, api, fields, field, message):
+    response = v1().post(page_url("monitors"), _dns(api, **fields))
+    assert response.status_code == 422, response.content
+    assert response["Content-Type"] == "application/json"
+    assert message in response.json()["errors"][field][0]
+    assert not Monitor.objects.exists()
