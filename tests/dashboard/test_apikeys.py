@@ -110,7 +110,7 @@ def test_key_times_are_shown_in_the_page_time_zone(admin_client, admin_user, pag
         revoked_at=datetime(2030, 7, 2, 3, 0, tzinfo=UTC),
     )
     html = admin_client.get(LIST).content.decode()
-    row = re.search(r"<tr>\s*<td>tz</td>.*?</tr>", html, re.DOTALL).group(0)
+    row = re.search(r"<tr>\s*<td data-label=\"Name\">tz</td>.*?</tr>", html, re.DOTALL).group(0)
     # Winter (EST, UTC-5) and summer (EDT, UTC-4), each with its abbreviation.
     assert "2030-01-15 07:00 EST" in row
     assert "2030-07-01 08:30 EDT" in row
