@@ -298,6 +298,7 @@ def uptime_page(request):
         "window": UPTIME_DAYS,
         "rules": uptime.rules_attrs(page),
         "legend": uptime.legend(page.thresholds),
+        "measured": measured,
     }
     if chosen is not None:
         refs = selectors.incidents_touching([chosen], page=page, days=days, now=now)

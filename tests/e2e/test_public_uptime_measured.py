@@ -72,7 +72,8 @@ def test_the_uptime_page_notes_the_measured_component(
     browser, measured_site, axe_source, artifacts, scheme, width
 ):
     """/uptime, the measured API chosen: the note sits under its figure, fits, passes axe,
-    and a calendar day still shows the measured 45 min after the script redraws the months."""
+    and a calendar day still shows the measured 45 min after the script redraws the months;
+    the list of every component marks the API, and only it, as measured."""
     context = browser.new_context(
         viewport={"width": width, "height": 800}, color_scheme=scheme, is_mobile=width < 600
     )
@@ -89,6 +90,18 @@ def test_the_uptime_page_notes_the_measured_component(
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
         assert page.evaluate(OVERFLOWING) == []
         assert page.locator("table.cal td.l2, table.cal td.l3").count() == 1
+        # The list of all components marks the measured one under its name, beside its figure.
+        rows = page.locator(".uptime-list .figures li")
+        marked = rows.filter(has=page.locator("small.measured"))
+        assert marked.count() == 1 and "API" in marked.inner_text()
+        assert marked.locator("small.measured").inner_text() == "measured by monitors"
+        name = marked.locator("a").bounding_box()
+        mark = marked.locator("small.measured").bounding_box()
+        figure = marked.locator("span").last.bounding_box()
+        assert name is not None and mark is not None and figure is not None
+        assert mark["y"] >= name["y"] + name["height"] - 1  # under the name
+        assert mark["x"] + mark["width"] <= figure["x"]  # clear of the figure
+        assert figure["x"] + figure["width"] <= width
         page.screenshot(
             path=str(artifacts / f"public-uptime-page-measured-{width}-{scheme}.png"),
             full_page=True,

@@ -52,14 +52,16 @@ def test_a_group_is_a_disclosure_with_its_own_figure(client, site, operator):
         html,
     )
     assert group, html[:600]
-    members = dict(re.findall(r">(API|Database)</a> <span>([\d.]+%)</span>", html))
+    members = dict(re.findall(r">(API|Database)</a></span> <span>([\d.]+%)</span>", html))
     assert set(members) == {"API", "Database"}
     # Both tracked since the same day: the group's share is their mean (each rounded down).
     mean = (_figure(members["API"]) + _figure(members["Database"])) / 2
     assert _figure(members["Database"]) < _figure(group.group(1)) < _figure(members["API"])
     assert abs(_figure(group.group(1)) - mean) <= 0.011
     # Website is ungrouped: listed as before, outside any disclosure.
-    assert re.search(r"</details>\s*<ul class=\"figures\"><li><a [^>]*>Website</a>", html)
+    assert re.search(
+        r"</details>\s*<ul class=\"figures\"><li><span class=\"who\"><a [^>]*>Website</a>", html
+    )
     assert "page 1 of" not in html and 'class="pager"' not in html  # one page: no pager
 
 

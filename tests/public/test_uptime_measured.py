@@ -180,7 +180,10 @@ def test_the_uptime_page_notes_the_chosen_measured_component(client, page, api, 
     assert "Nov 3, 2026: major outage 1 h" in detail.group(0)
     assert "99.95% uptime" in detail.group(0)
     other = client.get(f"/uptime?component={web.public_id}").content.decode()
-    assert 'class="measured"' not in other
+    assert '<p class="measured"' not in other
+    # The list of every component still marks the API, and only it, under its name.
+    marks = re.findall(r'>([^<>]+)</a><small class="measured">([^<]*)</small>', other)
+    assert marks == [("API", "measured by monitors")]
 
 
 @pytest.mark.frozen_at("2026-11-18T12:00:00+00:00")
