@@ -38,7 +38,8 @@ from redis import ConnectionPool, Redis
 from redis.connection import AbstractConnection
 from redis.exceptions import RedisError
 
-from notifications.models import AttemptOutcome, Delivery, DeliveryAttempt
+from notifications.models import AttemptOutcome, Delivery
+from notifications.services.attempts import Attempt
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class AcceptedMarks:
     def available(self) -> bool:
         return self.url is not None
 
-    def note(self, row: Delivery, entry: DeliveryAttempt) -> bool:
+    def note(self, row: Delivery, entry: Attempt) -> bool:
         """Send the mark of an accepted message; False if Redis could not be written to."""
         if self.url is None:
             return False
@@ -207,7 +208,7 @@ class MarksUnavailable(Exception):
 
 def accepted_under(
     rows: Iterable[tuple[int, int, datetime | None]],
-) -> dict[int, tuple[str, DeliveryAttempt]]:
+) -> dict[int, tuple[str, Attempt]]:
     """Of (delivery id, event id, lease) rows, those marked accepted under that very lease:
     id -> (provider id, the attempt-log line). Raises MarksUnavailable."""
     client = _redis()
@@ -225,7 +226,7 @@ def accepted_under(
         answers = pipe.execute(raise_on_error=False)
     except RedisError as exc:
         raise MarksUnavailable(str(exc)) from exc
-    found: dict[int, tuple[str, DeliveryAttempt]] = {}
+    found: dict[int, tuple[str, Attempt]] = {}
     for (event_id, held), values in zip(by_event.items(), answers, strict=True):
         if isinstance(values, Exception):
             log.warning("accepted marks of event %s unreadable: %s", event_id, values)
@@ -236,7 +237,7 @@ def accepted_under(
             mark_lease, provider_id, number, at, latency_ms, code, excerpt = json.loads(value)
             if lease is None or mark_lease != _micros(lease):
                 continue  # made under an earlier claim of the row, which is over
-            entry = DeliveryAttempt(
+            entry = Attempt(
                 delivery_id=pk,
                 number=number,
                 at=_EPOCH + timedelta(microseconds=at),
