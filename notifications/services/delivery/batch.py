@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -94,14 +94,14 @@ _SUBSCRIBER_COLUMNS = (
 M = TypeVar("M", bound=Model)
 
 
-def _instance(model: type[M], names: tuple[str, ...], values: Sequence[object]) -> M:
+def _instance(model: type[M], db: str, names: tuple[str, ...], values: Sequence[object]) -> M:
     """The instance `Model.from_db` gives for these columns, the others deferred, without
     `Model.__init__`'s work per field (no model of this module has init signals)."""
     obj = model.__new__(model)
     obj.__dict__.update(zip(names, values, strict=True))
     obj._state = ModelState()  # noqa: SLF001 - what from_db sets
     obj._state.adding = False  # noqa: SLF001
-    obj._state.db = connection.alias  # noqa: SLF001
+    obj._state.db = db  # noqa: SLF001
     return obj
 
 
@@ -186,12 +186,14 @@ class Batch:
         wanted = set(ids)
         split = len(_ROW_COLUMNS)
         cache = Delivery.subscriber.field  # the row's `subscriber`, as select_related sets it
+        db = held.db
         rows = []
         for values in held.order_by(*order).values_list(*columns):
             if values[0] not in wanted:
                 continue
-            row = _instance(Delivery, _ROW_COLUMNS, values[:split])
-            cache.set_cached_value(row, _instance(Subscriber, _SUBSCRIBER_COLUMNS, values[split:]))
+            row = _instance(Delivery, db, _ROW_COLUMNS, values[:split])
+            subscriber = _instance(Subscriber, db, _SUBSCRIBER_COLUMNS, values[split:])
+            cache.set_cached_value(row, subscriber)
             rows.append(row)
         self.leases.update((row.pk, lease) for row in rows)
         # A send starts only this long before its row's lease ends (`claim_lost`).
