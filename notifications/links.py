@@ -47,10 +47,16 @@ def signed(value: object, salt: str) -> str:
     a fraction of its cost: Django derives the HMAC key from the secret and the salt again for
     every token, and a fan-out signs one per message."""
     data = signing.b64_encode(json.dumps(value, separators=(",", ":")).encode("latin-1"))
-    unsigned = f"{data.decode()}:{signing.b62_encode(int(time.time()))}"
+    unsigned = f"{data.decode()}:{_timestamp(int(time.time()))}"
     mac = _keyed(settings.SECRET_KEY, salt).copy()
     mac.update(unsigned.encode())
     return f"{unsigned}:{signing.b64_encode(mac.digest()).decode()}"
+
+
+@functools.lru_cache(maxsize=2)
+def _timestamp(seconds: int) -> str:
+    """The signature's timestamp, the same for every token signed within a second."""
+    return signing.b62_encode(seconds)
 
 
 @functools.lru_cache(maxsize=8)

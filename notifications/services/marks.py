@@ -38,7 +38,8 @@ from redis import ConnectionPool, Redis
 from redis.connection import AbstractConnection
 from redis.exceptions import RedisError
 
-from notifications.models import AttemptOutcome, Delivery, DeliveryAttempt
+from notifications.models import AttemptOutcome, Delivery
+from notifications.services.attempts import Attempt
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ class AcceptedMarks:
 
     def __init__(self, event_id: int) -> None:
         self.key = marks_key(event_id)
+        # The start of every mark's HSET: four arguments, the command's name and the key.
+        self.hset = b"*4\r\n" + _bulk("HSET") + _bulk(self.key)
         self.url: str | None = store_url()
         self.connection: AbstractConnection | None = None
         self.unread = 0
@@ -118,7 +121,7 @@ class AcceptedMarks:
     def available(self) -> bool:
         return self.url is not None
 
-    def note(self, row: Delivery, entry: DeliveryAttempt) -> bool:
+    def note(self, row: Delivery, entry: Attempt) -> bool:
         """Send the mark of an accepted message; False if Redis could not be written to."""
         if self.url is None:
             return False
@@ -134,12 +137,13 @@ class AcceptedMarks:
                 entry.excerpt,
             ]
         )
-        commands: list[tuple[str | int, ...]] = [("HSET", self.key, row.pk, value)]
-        if self.renew:
-            ttl = max(MARK_TTL_SECONDS, 2 * settings.NOTIFY_LEASE_SECONDS)
-            commands.append(("EXPIRE", self.key, ttl))
-            self.renew = False
-        return self._send(commands)
+        # HSET key pk value, its first two arguments packed once per batch.
+        packed = b"".join((self.hset, _bulk(row.pk), _bulk(value)))
+        if not self.renew:
+            return self._send(packed, 1)
+        ttl = max(MARK_TTL_SECONDS, 2 * settings.NOTIFY_LEASE_SECONDS)
+        self.renew = False
+        return self._send(packed + _packed([("EXPIRE", self.key, ttl)]), 2)
 
     def confirm(self) -> bool:
         """Read the answers to the commands sent: True once Redis holds every mark sent so
@@ -162,15 +166,16 @@ class AcceptedMarks:
         fields = [str(pk) for pk in ids]
         self.renew = True
         if self.connection is not None and fields:
-            self._send([("HDEL", self.key, *fields)])
+            self._send(_packed([("HDEL", self.key, *fields)]), 1)
 
-    def _send(self, commands: list[tuple[str | int, ...]]) -> bool:
+    def _send(self, packed: bytes, commands: int) -> bool:
+        """Send `commands` commands, packed; their answers are read by `confirm`."""
         assert self.url is not None
         try:
             if self.connection is None:
                 self.connection = _connect(self.url)
-            self.connection.send_packed_command([_packed(commands)])  # type: ignore[no-untyped-call]
-            self.unread += len(commands)
+            self.connection.send_packed_command([packed])  # type: ignore[no-untyped-call]
+            self.unread += commands
         except RedisError as exc:
             self._lost(exc)
             return False
@@ -195,10 +200,14 @@ def _packed(commands: list[tuple[str | int, ...]]) -> bytes:
     out: list[bytes] = []
     for command in commands:
         out.append(b"*%d\r\n" % len(command))
-        for arg in command:
-            data = str(arg).encode()
-            out.append(b"$%d\r\n%b\r\n" % (len(data), data))
+        out += (_bulk(arg) for arg in command)
     return b"".join(out)
+
+
+def _bulk(arg: str | int) -> bytes:
+    """One argument of a command, as RESP's bulk string."""
+    data = str(arg).encode()
+    return b"$%d\r\n%b\r\n" % (len(data), data)
 
 
 class MarksUnavailable(Exception):
@@ -207,7 +216,7 @@ class MarksUnavailable(Exception):
 
 def accepted_under(
     rows: Iterable[tuple[int, int, datetime | None]],
-) -> dict[int, tuple[str, DeliveryAttempt]]:
+) -> dict[int, tuple[str, Attempt]]:
     """Of (delivery id, event id, lease) rows, those marked accepted under that very lease:
     id -> (provider id, the attempt-log line). Raises MarksUnavailable."""
     client = _redis()
@@ -225,7 +234,7 @@ def accepted_under(
         answers = pipe.execute(raise_on_error=False)
     except RedisError as exc:
         raise MarksUnavailable(str(exc)) from exc
-    found: dict[int, tuple[str, DeliveryAttempt]] = {}
+    found: dict[int, tuple[str, Attempt]] = {}
     for (event_id, held), values in zip(by_event.items(), answers, strict=True):
         if isinstance(values, Exception):
             log.warning("accepted marks of event %s unreadable: %s", event_id, values)
@@ -236,7 +245,7 @@ def accepted_under(
             mark_lease, provider_id, number, at, latency_ms, code, excerpt = json.loads(value)
             if lease is None or mark_lease != _micros(lease):
                 continue  # made under an earlier claim of the row, which is over
-            entry = DeliveryAttempt(
+            entry = Attempt(
                 delivery_id=pk,
                 number=number,
                 at=_EPOCH + timedelta(microseconds=at),

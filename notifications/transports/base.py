@@ -18,6 +18,12 @@ def excerpt(data: bytes | str | None, limit: int = EXCERPT_CHARS) -> str:
     if not data:
         return ""
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    # Already one line of printable text, single spaces, not too long (an SMTP server's
+    # "2.0.0 Ok: queued as 4F3A", once per message): as it is. `str.isprintable` is False
+    # for every control character, separator and bidi override below, and for every
+    # whitespace but the space.
+    if len(text) <= limit and text.isprintable() and "  " not in text and text.strip() == text:
+        return text
     text = " ".join(_UNPRINTABLE.sub(" ", text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -9,11 +9,14 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from notifications import render
@@ -22,11 +25,12 @@ from notifications.models import (
     AttemptOutcome,
     Channel,
     Delivery,
-    DeliveryAttempt,
     DeliveryState,
     Event,
+    Subscriber,
 )
 from notifications.services.attempts import (
+    Attempt,
     SendResult,
     attempt_entry,
     attempts_insert,
@@ -56,28 +60,49 @@ log = logging.getLogger(__name__)
 # (notifications/services/marks.py).
 SENT_FLUSH = 100
 
-# Columns a batch never reads (a read would cost a query per row): their parsing, the
-# datetimes and the failure times above all, was a tenth of a worker's CPU per message.
-_NOT_READ = (
-    "next_attempt_at",
-    "last_error",
-    "created_at",
-    "updated_at",
-    "sent_at",
-    *(
-        f"subscriber__{name}"
-        for name in (
-            "confirmed_at",
-            "created_via",
-            "confirm_code_hash",
-            "failure_times",
-            "quarantined_at",
-            "unsubscribed_at",
-            "created_at",
-            "updated_at",
-        )
-    ),
+# The columns a batch reads, loaded as plain values and made into model instances without
+# `Model.__init__` (`_instance`): the instances' construction and the datetime columns'
+# parsing were a tenth of a worker's CPU per message. The columns left out are deferred as
+# with `QuerySet.defer` (a read would cost a query per row: the query-count tests see it).
+_ROW_COLUMNS = (
+    "id",
+    "event_id",
+    "subscriber_id",
+    "channel",
+    "state",
+    "attempts",
+    "lease_expires_at",
+    "provider_id",
 )
+_SUBSCRIBER_COLUMNS = (
+    "id",
+    "public_id",
+    "page_id",
+    "channel",
+    "address",
+    "contact_email",
+    "state",
+    "all_components",
+    "audience_id",
+    "incident_id",
+    "secret",
+    "language",
+    "sms_opted_out",
+    "failure_count",
+)
+
+M = TypeVar("M", bound=Model)
+
+
+def _instance(model: type[M], db: str, names: tuple[str, ...], values: Sequence[object]) -> M:
+    """The instance `Model.from_db` gives for these columns, the others deferred, without
+    `Model.__init__`'s work per field (no model of this module has init signals)."""
+    obj = model.__new__(model)
+    obj.__dict__.update(zip(names, values, strict=True))
+    obj._state = ModelState()  # noqa: SLF001 - what from_db sets
+    obj._state.adding = False  # noqa: SLF001
+    obj._state.db = db  # noqa: SLF001
+    return obj
 
 
 def batch_deliver(*, event_id: int) -> dict[str, int]:
@@ -130,11 +155,13 @@ class Batch:
         self.stopping = stopping
         self.counts: dict[str, int] = dict.fromkeys(AttemptOutcome.values, 0)
         self.leases: dict[int, datetime] = {}
+        # Each lease's last moment to start a send (`claim_lost`).
+        self.cutoffs: dict[datetime, datetime] = {}
         self.done: set[int] = set()
         self.given_up: list[int] = []
         self.sent: list[Delivery] = []
         self.failed: list[Failure] = []
-        self.log: list[DeliveryAttempt] = []
+        self.log: list[Attempt] = []
         self.marks = AcceptedMarks(event_id)
         # Set when Redis failed a mark: from then on each success is flushed at once. (The
         # embedded default has no Redis and keeps the flush per SENT_FLUSH: its batch runs
@@ -145,18 +172,39 @@ class Batch:
         """The rows claimed under `lease` that it still holds, with their subscribers. A row
         the claim lost in the meantime (its lease ran out, the relay took it back, another
         worker may hold it now) is not this job's to send or to record."""
+        if not ids:
+            return []
+        # The ids' range, not an IN list of 500 placeholders (which the driver parses anew
+        # for every batch); the rows of another claim in the range are dropped below.
         held = Delivery.objects.filter(
-            id__in=ids, state=DeliveryState.SENDING, lease_expires_at=lease
+            event_id=self.event_id,
+            id__range=(min(ids), max(ids)),
+            state=DeliveryState.SENDING,
+            lease_expires_at=lease,
         )
-        rows = list(held.select_related("subscriber").defer(*_NOT_READ).order_by(*order))
+        columns = (*_ROW_COLUMNS, *(f"subscriber__{name}" for name in _SUBSCRIBER_COLUMNS))
+        wanted = set(ids)
+        split = len(_ROW_COLUMNS)
+        cache = Delivery.subscriber.field  # the row's `subscriber`, as select_related sets it
+        db = held.db
+        rows = []
+        for values in held.order_by(*order).values_list(*columns):
+            if values[0] not in wanted:
+                continue
+            row = _instance(Delivery, db, _ROW_COLUMNS, values[:split])
+            subscriber = _instance(Subscriber, db, _SUBSCRIBER_COLUMNS, values[split:])
+            cache.set_cached_value(row, subscriber)
+            rows.append(row)
         self.leases.update((row.pk, lease) for row in rows)
+        # A send starts only this long before its row's lease ends (`claim_lost`).
+        self.cutoffs.setdefault(lease, lease - send_margin())
         return rows
 
     def claim_lost(self, row: Delivery) -> bool:
         """Whether the row's lease ends too soon to start a send. Past its end the relay may
         give the row to another worker, which sends it: this job must not send it too. A
         row given up is handed back at the end of the batch, if it is still this job's."""
-        if self.leases[row.pk] - timezone.now() > send_margin():
+        if timezone.now() < self.cutoffs[self.leases[row.pk]]:
             return False
         log.warning("delivery %s: lease ends too soon to send, handed back", row.pk)
         self.given_up.append(row.pk)
