@@ -1,7 +1,7 @@
 """The WSGI fast path: repeated reads of a public document answered before Django runs.
 
 statuspage/wsgi.py wraps the application in `fast_path`. What it may answer, and with which
-headers, is learned as Django serves public documents (statuspage/public_cache.py: the routes
+headers, is learned as Django serves public documents (statuspage/public_cache/: the routes
 registered by @public_document, the final headers recorded by PublicResponseMiddleware); the
 documents themselves are the ones in that module's process memory.
 """
