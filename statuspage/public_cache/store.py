@@ -36,11 +36,16 @@ class _LocalStore:
         self.version: dict[int, tuple[int, str, float]] = {}
 
     def get(self, key: str) -> Document | None:
-        with self.lock:
-            doc = self.items.get(key)
-            if doc is not None:
+        # Without the lock: every cached answer reads here, and each of these two calls on an
+        # OrderedDict of str keys is one step under the GIL. The lock orders the writers (put's
+        # several steps); a put that drops this key in between only makes the move miss it.
+        doc = self.items.get(key)
+        if doc is not None:
+            try:  # noqa: SIM105 - contextlib.suppress costs Python calls on every answer
                 self.items.move_to_end(key)
-            return doc
+            except KeyError:
+                pass
+        return doc
 
     def put(self, key: str, doc: Document) -> None:
         with self.lock:
