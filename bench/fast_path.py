@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Microbenchmark of the WSGI fast path (statuspage/public_cache.py). Not a test: it prints
+"""Microbenchmark of the WSGI fast path (statuspage/public_cache/). Not a test: it prints
 figures.
 
     .venv/bin/python bench/fast_path.py [--number 20000]

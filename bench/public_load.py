@@ -13,13 +13,17 @@
 3. Saves the bytes and headers of each path to a file and, if nginx is installed, serves them
    from nginx as the physical ceiling; for `/` also starts bench/trivial_wsgi.py (the same
    bytes from the same granian: what Python costs at all), and with `--trivial wsgi rsgi asgi`
-   the same trivial app on each of granian's interfaces (bench/trivial_<interface>.py).
+   the same trivial app on each of granian's interfaces (bench/trivial_<interface>.py); with
+   `--mimic headers request-id python django all` the trivial WSGI app again, doing one more
+   thing the status page does (bench/trivial_wsgi.py).
 4. For each path, loads nginx and then the app (and the trivial app) one right after the other
    with wrk (64 connections) when wrk is installed, else with a Python client that is itself
    the bottleneck, and prints the app's share of nginx beside each figure, and each server's
    CPU time per answer (its processes' user + system time over the answers). `--rounds N`
-   repeats that and prints the median share; `--change-every S` posts a change every S
-   seconds during the app's load (p99 with cold renders).
+   repeats that and prints the median share (`--baseline DIR`: the app from another checkout
+   too, loaded after this one in each round: before and after in the same run);
+   `--change-every S` posts a change every S seconds during the app's load (p99 with cold
+   renders).
 5. Measures how long a posted update takes to show on / at the origin (target < 1 s).
 
 With `--pages N` the install has N + 1 pages and the one loaded is the busiest, a page that is
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import shutil
@@ -171,12 +176,19 @@ def start_server(name: str, port: int, env: dict[str, str]) -> subprocess.Popen:
 
 
 def start_trivial(
-    port: int, env: dict[str, str], body: Path, content_type: str, interface: str = "wsgi"
+    port: int,
+    env: dict[str, str],
+    body: Path,
+    content_type: str,
+    interface: str = "wsgi",
+    extra: dict[str, str] | None = None,
 ):
     """bench/trivial_<interface>.py on granian with the status page's options: what granian
-    and Python cost at all through that interface (wsgi, rsgi or asgi)."""
+    and Python cost at all through that interface (wsgi, rsgi or asgi). `extra`: the
+    BENCH_TRIVIAL_* settings of a --mimic variant (bench/trivial_wsgi.py)."""
     env = {**env, "BENCH_TRIVIAL_FILE": str(body), "BENCH_TRIVIAL_TYPE": content_type}
-    env["PYTHONPATH"] = str(ROOT / "bench")
+    env.update(extra or {})
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench"), str(ROOT)])
     if interface != "wsgi":
         env["GRANIAN_BLOCKING_THREADS"] = "1"  # granian's async interfaces take only one
         # Steps the coroutine from Rust rather than as an asyncio task: the cheaper of the two
@@ -389,6 +401,36 @@ def fetch(port: int, path: str) -> tuple[int, bytes, dict[str, str]]:
     return response.status, response.read(), {k.lower(): v for k, v in response.getheaders()}
 
 
+# What each --mimic variant of the trivial app adds (bench/trivial_wsgi.py): the status page's
+# own headers for `/`, a request id per answer, its Python time per answer in-process
+# (bench/fast_path.py: 2.3-3.4 us), the whole app loaded but not called; "all": the four.
+MIMICS = ("headers", "request-id", "python", "django", "all")
+MIMIC_PYTHON_US = "3"
+
+
+def mimic_env(variant: str, port: int, work: Path) -> dict[str, str]:
+    """The BENCH_TRIVIAL_* settings of a --mimic variant; `port`: the status page's, whose
+    headers for `/` are copied (granian's own Date and Server, and the per-answer request id,
+    left out)."""
+    env: dict[str, str] = {}
+    if variant in ("headers", "all"):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/", headers={"Accept-Encoding": ACCEPT_ENCODING})
+        response = conn.getresponse()
+        response.read()
+        skip = {"date", "server", "x-request-id"}
+        headers = [[k, v] for k, v in response.getheaders() if k.lower() not in skip]
+        (work / "mimic-headers.json").write_text(json.dumps(headers))
+        env["BENCH_TRIVIAL_HEADERS_FILE"] = str(work / "mimic-headers.json")
+    if variant in ("request-id", "all"):
+        env["BENCH_TRIVIAL_REQUEST_ID"] = "1"
+    if variant in ("python", "all"):
+        env["BENCH_TRIVIAL_PYTHON_US"] = MIMIC_PYTHON_US
+    if variant in ("django", "all"):
+        env["BENCH_TRIVIAL_DJANGO"] = "1"
+    return env
+
+
 def line(label: str, r: dict, ceiling: dict | None) -> str:
     text = f"{label:<34} {r['rps']:>9.0f} req/s  p50 {r['p50']:5.2f} ms  p99 {r['p99']:5.2f} ms"
     if "cpu_us" in r:
@@ -398,7 +440,15 @@ def line(label: str, r: dict, ceiling: dict | None) -> str:
     return text
 
 
-def measure_paths(name: str, port: int, pid: int, env: dict, work: Path, args) -> None:
+def measure_paths(
+    name: str,
+    port: int,
+    pid: int,
+    env: dict,
+    work: Path,
+    args,
+    baseline: tuple[int, int] | None = None,
+) -> None:
     """For each path: the document's bytes served by nginx (the ceiling), then by the app, one
     right after the other, so both see the same machine; for `/` also the trivial WSGI app on
     the same granian (what Python costs at all)."""
@@ -428,6 +478,16 @@ def measure_paths(name: str, port: int, pid: int, env: dict, work: Path, args) -
                 trivial_port,
             )  # fmt: skip
             wait_up(trivial_port)
+        for variant in args.mimic:
+            trivial_port = free_port()
+            trivials[f"wsgi +{variant}"] = (
+                start_trivial(
+                    trivial_port, env, work / "static" / "index.html",
+                    docs["index.html"]["content-type"], "wsgi", mimic_env(variant, port, work),
+                ),
+                trivial_port,
+            )  # fmt: skip
+            wait_up(trivial_port)
     # label -> per round: (share of nginx's rate, p99, nginx's CPU per answer / this one's)
     ratios: dict[str, list[tuple[float, float, float | None]]] = {}
 
@@ -453,6 +513,9 @@ def measure_paths(name: str, port: int, pid: int, env: dict, work: Path, args) -
                 with changing(args.change_every):
                     r = load(port, path, args.duration, pid)
                 record(f"{name:<9} {path}", r, ceiling)
+                if baseline is not None:
+                    r = load(baseline[0], path, args.duration, baseline[1])
+                    record(f"baseline  {path}", r, ceiling)
     finally:
         for trivial, _ in trivials.values():
             trivial.terminate()
@@ -496,6 +559,16 @@ def main() -> None:
     parser.add_argument(
         "--trivial", nargs="+", choices=["wsgi", "rsgi", "asgi"], default=["wsgi"],
         help="granian interfaces to measure a trivial app on (bench/trivial_<interface>.py)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--mimic", nargs="+", default=[], choices=MIMICS, metavar="VARIANT",
+        help="the trivial WSGI app again, doing one more thing the status page does "
+        f"(one of {', '.join(MIMICS)}; bench/trivial_wsgi.py)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--baseline", metavar="DIR",
+        help="also serve the app from this checkout (e.g. `git archive` of an earlier commit, "
+        "with .venv linked) on granian, measured after the app in every round",
     )  # fmt: skip
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-render timing")
     parser.add_argument(
@@ -549,13 +622,28 @@ def main() -> None:
     for name in servers:
         port = free_port()
         proc = start_server(name, port, env)
+        baseline = None
+        if args.baseline and name == "granian":
+            # The same server from another checkout (an earlier commit), on the same database
+            # and shared cache, measured right after this one in every round: before and after
+            # in the same run.
+            baseline_port = free_port()
+            command = server_command(name, baseline_port)
+            baseline = subprocess.Popen(command, cwd=args.baseline, env=env)  # noqa: S603
         try:
             wait_up(port)
-            measure_paths(name, port, proc.pid, env, work, args)
+            if baseline is not None:
+                wait_up(baseline_port)
+            measure_paths(
+                name, port, proc.pid, env, work, args,
+                None if baseline is None else (baseline_port, baseline.pid),
+            )  # fmt: skip
             print(f"{name:<9} update visible on / after {visibility_seconds(port):.2f} s")
         finally:
-            proc.terminate()
-            proc.wait(10)
+            for server in (proc, baseline):
+                if server is not None:
+                    server.terminate()
+                    server.wait(10)
     shutil.rmtree(work, ignore_errors=True)
 
 

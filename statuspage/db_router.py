@@ -2,7 +2,7 @@
 
 With `DATABASE_REPLICA_URL` set, settings add a `replica` database alias and this router.
 Which reads may go there is decided by the caller, not guessed from the model: a public
-render (statuspage/public_cache.py renders every public document: pages, `/api/v2/*`,
+render (statuspage/public_cache/ renders every public document: pages, `/api/v2/*`,
 feeds, the widget, badges, and the publish job's renders, which go through the same path)
 runs inside `replica_reads()`. Everything else reads the primary: the dashboard, the
 management API and the subscriber flows (an operator reads what they just wrote), jobs,

@@ -2,7 +2,7 @@
 
 A database that cannot be reached is not a bug in the request: it gets a 503 with
 Retry-After and says so, for the dashboard as for anything else that needed the database.
-Public documents never get here while a snapshot exists (statuspage/public_cache.py).
+Public documents never get here while a snapshot exists (statuspage/public_cache/).
 Nothing here touches the database, the cache or a template, since any of them may be the
 thing that failed; the page links the public stylesheet (a static file) so it looks like the
 rest of the site, light and dark.

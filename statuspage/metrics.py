@@ -1,7 +1,7 @@
 """Prometheus metrics at /metrics: HTTP traffic, what the page shows, and the job queues.
 
 Request metrics are counted where the request is answered: by MetricsMiddleware for what
-Django serves, and by the WSGI fast path (statuspage/public_cache.py) for the repeated public
+Django serves, and by the WSGI fast path (statuspage/public_cache/) for the repeated public
 reads it answers before Django runs. With several worker processes (granian --workers N) each
 process counts its own requests; with PROMETHEUS_MULTIPROC_DIR set (statuspage/serve.py sets
 it from deploy/granian.env and empties it at start) each writes to files there and /metrics

@@ -9,7 +9,7 @@ Under a prefix the prefix is taken off `path_info` (the URLconf serves the page 
 `/p/<slug>/de/history` is the prefix, then the language) and becomes the script prefix for the
 request, so every reverse() (template links, feeds, Markdown) carries it. `request.path` keeps
 it, so the public cache keys and the WSGI fast path (which sees the raw path) tell the pages
-apart; the documents' version names the page too (statuspage/public_cache.py).
+apart; the documents' version names the page too (statuspage/public_cache/).
 
 The same `resolve` runs in PageRoutingMiddleware and in the WSGI fast path
 (statuspage/public_fast_path.py), from the same headers, so both serve the same page.
@@ -24,7 +24,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DatabaseError
+from django.dispatch import receiver
 from django.http import (
     Http404,
     HttpRequest,
@@ -60,7 +62,7 @@ class Resolution:
 
 def raw_host(meta: Mapping[str, str]) -> str:
     """The Host as Django's request.get_host() reads it (META and the WSGI environ alike)."""
-    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in meta:
+    if _host_settings()[0] and "HTTP_X_FORWARDED_HOST" in meta:
         return meta["HTTP_X_FORWARDED_HOST"]
     if "HTTP_HOST" in meta:
         return meta["HTTP_HOST"]
@@ -71,22 +73,67 @@ def raw_host(meta: Mapping[str, str]) -> str:
 
 
 def _allowed_hosts() -> list[str]:
-    # As request.get_host(): an empty list allows the local names while DEBUG is on.
-    allowed = list(settings.ALLOWED_HOSTS)
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    return allowed
+    return _host_settings()[1]
+
+
+# (USE_X_FORWARDED_HOST, the allowed hosts as request.get_host() reads them), read once: each
+# read of a setting goes through Django's lazy settings object, a few Python calls, and the
+# WSGI fast path reads them on every answer. Forgotten when a setting changes (tests).
+_settings_memo: list[tuple[bool, list[str]]] = []
+
+
+def _host_settings() -> tuple[bool, list[str]]:
+    if not _settings_memo:
+        # As request.get_host(): an empty list allows the local names while DEBUG is on.
+        allowed = list(settings.ALLOWED_HOSTS)
+        if settings.DEBUG and not allowed:
+            allowed = [".localhost", "127.0.0.1", "[::1]"]
+        _settings_memo[:] = [(settings.USE_X_FORWARDED_HOST, allowed)]
+    return _settings_memo[0]
+
+
+# (raw host, path) -> (the routes table it was resolved with, or None when the table played
+# no part, and the resolution). The fast path resolves the same few pairs tens of thousands of
+# times a second; under load each resolution cost several microseconds of interpreter time
+# (parsing the host, matching it against ALLOWED_HOSTS, building the route), more than the
+# rest of the cached answer (docs/performance.md, "Where the cached answer's CPU goes under
+# granian"). Bounded: hosts and paths are the client's to choose.
+_resolved: dict[tuple[str, str], tuple[page_routes.Table | None, Resolution]] = {}
+RESOLVED_MEMO_SIZE = 1024
+
+
+@receiver(setting_changed)
+def _forget_settings(**kwargs: object) -> None:
+    _settings_memo.clear()
+    _resolved.clear()
 
 
 def resolve(host: str, path: str) -> Resolution:
     """The page `host` (a raw Host header) and `path` (the path after SCRIPT_NAME) name.
-    Raises DatabaseError when the routes must be loaded and cannot be (see page_routes)."""
+    Raises DatabaseError when the routes must be loaded and cannot be (see page_routes).
+    Remembered per (host, path) while the routes table is the same (page_routes.table still
+    checks, as on every request, whether it changed)."""
+    memo = _resolved.get((host, path))
+    if memo is not None and (memo[0] is None or memo[0] is page_routes.table()):
+        return memo[1]
+    table, resolution = _resolve(host, path)
+    if len(_resolved) >= RESOLVED_MEMO_SIZE:
+        _resolved.clear()
+    _resolved[host, path] = (table, resolution)
+    return resolution
+
+
+def _resolve(host: str, path: str) -> tuple[page_routes.Table | None, Resolution]:
     domain, _port = split_domain_port(host)
     if not domain or not validate_host(domain, _allowed_hosts()) or _NOT_UNDER_PREFIX.match(path):
         # Not a host the install answers for (Django answers 400), or not a page's address
         # (the dashboard, the management API, the health checks: no routes read for them).
-        return Resolution(None, path)
+        return None, Resolution(None, path)
     table = page_routes.table()
+    return table, _in_table(table, domain, path)
+
+
+def _in_table(table: page_routes.Table, domain: str, path: str) -> Resolution:
     page_id = table.hosts.get(domain)
     if page_id is not None:
         return Resolution(table.route(page_id), path)

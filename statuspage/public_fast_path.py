@@ -1,7 +1,7 @@
 """The WSGI fast path: repeated reads of a public document answered before Django runs.
 
 statuspage/wsgi.py wraps the application in `fast_path`. What it may answer, and with which
-headers, is learned as Django serves public documents (statuspage/public_cache.py: the routes
+headers, is learned as Django serves public documents (statuspage/public_cache/: the routes
 registered by @public_document, the final headers recorded by PublicResponseMiddleware); the
 documents themselves are the ones in that module's process memory.
 """
@@ -119,7 +119,8 @@ def fast_path(app):
             version = document_version(page.id)
         except Exception:  # noqa: BLE001 - let Django answer (snapshot, 503) as usual
             return app(environ, start_response)
-        key = headers_key = f"p{page.id}:{path}?{_key_params(environ, params)}"
+        query = _key_params(environ, params) if params else ""
+        key = headers_key = f"p{page.id}:{path}?{query}"
         if negotiate is not None:
             key, headers_key = variant_keys(key, negotiate(functools.partial(_header, environ)))
         headers = final_headers.get(headers_key)
@@ -133,7 +134,8 @@ def fast_path(app):
         variant = prepared.plain
         if prepared.gzip is not None and accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", "")):
             variant = prepared.gzip
-        if etag_matches(environ.get("HTTP_IF_NONE_MATCH", ""), variant.etag):
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and etag_matches(if_none_match, variant.etag):
             start_response("304 Not Modified", [*variant.not_modified, request_id])
             metrics.count_fast(label, method, "304", time.perf_counter() - started)
             return [b""]
@@ -168,12 +170,19 @@ def _path_info(environ) -> str:
 
 def _header(environ, name: str) -> str | None:
     """A request header from the WSGI environ, as Django's request.headers.get reads it."""
-    return environ.get("HTTP_" + name.upper().replace("-", "_"))
+    key = _ENVIRON_KEYS.get(name)
+    if key is None:
+        key = "HTTP_" + name.upper().replace("-", "_")
+        if len(_ENVIRON_KEYS) < 64:  # the negotiators' few names; bounded all the same
+            _ENVIRON_KEYS[name] = key
+    return environ.get(key)
+
+
+# Header name -> its environ key: the negotiators read the same few names on every answer.
+_ENVIRON_KEYS: dict[str, str] = {}
 
 
 def _key_params(environ, params: tuple[str, ...]) -> str:
-    if not params:
-        return ""
     # Django's QueryDict.get returns the last value of a repeated parameter: do the same.
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
     return "&".join(f"{p}={query.get(p, [''])[-1]}" for p in params)

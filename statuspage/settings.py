@@ -173,7 +173,7 @@ if REDIS_CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Public read path (statuspage/public_cache.py): how long shared caches (a CDN) may keep a
+# Public read path (statuspage/public_cache/): how long shared caches (a CDN) may keep a
 # document, and where the last good render of each is kept for when the database is down.
 # Links (emails, widget, feeds) use the page's public URL; until an operator sets one, the
 # address a request came in on, and outside a request this (the port `make run` serves on).

@@ -2,7 +2,7 @@
 audience (docs/pages.md, "Audiences"), only the audience's components and the incidents and
 maintenance windows that touch them.
 
-The scope lives in a context variable set around one render (statuspage/public_cache.py, the
+The scope lives in a context variable set around one render (statuspage/public_cache/, the
 one place an audience's document is rendered), and the selectors that list components,
 incidents and maintenance apply it: no view filters anything itself, so a surface added later
 is scoped as soon as it reads through the selectors.

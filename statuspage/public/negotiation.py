@@ -1,6 +1,6 @@
 """Which form of the front page a request gets: the HTML page, or the Markdown status
 (/index.md) for AI agents and terminals. Pure functions of the request's headers: the view and
-the WSGI fast path (statuspage/public_cache.py) both call `front_page`, so they always agree.
+the WSGI fast path (statuspage/public_cache/) both call `front_page`, so they always agree.
 
 The rules, in order:
 1. The client names `text/markdown` and rates it at least as high as `text/html`, or it
@@ -123,9 +123,10 @@ def front_page_in_reader_language(header: Callable[[str], str | None]) -> Varian
     if form.name != HTML.name:
         return form  # the Markdown status is not translated
     code = language.from_accept_language(header("Accept-Language")) or ""
-    return _language_variant(form, code)
+    return _language_variant(form.name, form.vary, code)
 
 
+# Keyed on strings, whose hashes Python keeps: a Variant's is computed again on every call.
 @functools.lru_cache(maxsize=64)
-def _language_variant(form: Variant, code: str) -> Variant:
-    return Variant(f"{form.name}.{code}", f"{form.vary}, Accept-Language")
+def _language_variant(name: str, vary: str, code: str) -> Variant:
+    return Variant(f"{name}.{code}", f"{vary}, Accept-Language")

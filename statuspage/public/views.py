@@ -1,6 +1,6 @@
 """Public status pages. Views stay thin: selectors read, presenters shape, templates render.
 
-Every view is wrapped in @public_document (statuspage/public_cache.py): cached per generation,
+Every view is wrapped in @public_document (statuspage/public_cache/): cached per generation,
 ETag/304, no cookies, last good render served when the database is down."""
 
 from __future__ import annotations

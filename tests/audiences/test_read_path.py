@@ -216,7 +216,7 @@ def test_with_the_database_down_no_public_snapshot_of_the_page_is_served(
     def down(page=None):
         raise DatabaseError("down")
 
-    monkeypatch.setattr(public_cache, "document_version", down)
+    monkeypatch.setattr(public_cache.decorator, "document_version", down)
     # (A client that never signed in is sent to the sign-in page by the reader gate first.)
     for client, status in ((reader, 503), (Client(), 302)):
         # The front page's snapshot went with its first render for an audience; the history's

@@ -1,4 +1,4 @@
-"""The read path (statuspage/public_cache.py): ETag/304 without rendering, freshness after a
+"""The read path (statuspage/public_cache/): ETag/304 without rendering, freshness after a
 write, no cookies even for a logged-in visitor, last good snapshot when the database is down."""
 
 from __future__ import annotations
@@ -182,7 +182,9 @@ def test_concurrent_misses_render_once(rf, page, monkeypatch):
     import threading
 
     # The threads must not open database connections of their own.
-    monkeypatch.setattr(public_cache, "document_version", lambda page=None: "1.2026-11-18")
+    monkeypatch.setattr(
+        public_cache.decorator, "document_version", lambda page=None: "1.2026-11-18"
+    )
 
     from django.http import HttpResponse
 
@@ -226,7 +228,7 @@ def test_while_a_new_version_renders_other_readers_get_the_copy_it_replaces(rf, 
 
     version = ["1.2026-11-18"]
     # The threads must not open database connections of their own.
-    monkeypatch.setattr(public_cache, "document_version", lambda page=None: version[0])
+    monkeypatch.setattr(public_cache.decorator, "document_version", lambda page=None: version[0])
     bodies = iter([b"first", b"second", b"third"])
     rendering, gate = threading.Event(), threading.Event()
 
@@ -272,7 +274,7 @@ def test_a_publish_render_waits_for_the_new_version_never_takes_the_copy_it_repl
     from statuspage.public_cache import public_document
 
     version = ["1.2026-11-18"]
-    monkeypatch.setattr(public_cache, "document_version", lambda page=None: version[0])
+    monkeypatch.setattr(public_cache.decorator, "document_version", lambda page=None: version[0])
     bodies = iter([b"first", b"second"])
     rendering, gate = threading.Event(), threading.Event()
 

@@ -317,3 +317,36 @@ def test_both_halves_of_a_document_key_name_the_page(pages):
     assert public_cache.document_version(pages["a"].id) != public_cache.document_version(
         pages["b"].id
     )
+
+
+def test_a_remembered_resolution_follows_the_routes_table(pages, monkeypatch):
+    """resolve() remembers each (host, path) for the fast path, but only while the routes
+    table it came from is the current one: another process's move of a host shows here as
+    soon as the table does."""
+    from statuspage import page_routing
+
+    assert page_routing.resolve(B_HOST, "/").route.id == pages["b"].id
+    assert page_routing.resolve(B_HOST, "/") is page_routing.resolve(B_HOST, "/")  # remembered
+    monkeypatch.setattr(page_routes, "CHECK_SECONDS", 0.0)
+    PageHost.objects.filter(host=B_HOST).update(page=pages["c"])
+    cache.set(page_routes.VERSION_CACHE_KEY, "announced-elsewhere")
+    assert page_routing.resolve(B_HOST, "/").route.id == pages["c"].id
+
+
+def test_a_remembered_resolution_follows_the_allowed_hosts(pages, settings):
+    from statuspage import page_routing
+
+    assert page_routing.resolve("other.test", "/").route is None  # not a host we answer for
+    settings.ALLOWED_HOSTS = ["*"]
+    assert page_routing.resolve("other.test", "/").route.id == pages["a"].id
+    settings.ALLOWED_HOSTS = [A_HOST]
+    assert page_routing.resolve("other.test", "/").route is None
+
+
+def test_remembered_resolutions_are_bounded(pages, settings):
+    from statuspage import page_routing
+
+    settings.ALLOWED_HOSTS = ["*"]
+    for n in range(page_routing.RESOLVED_MEMO_SIZE + 50):
+        page_routing.resolve(f"h{n}.test", "/")
+    assert len(page_routing._resolved) <= page_routing.RESOLVED_MEMO_SIZE
