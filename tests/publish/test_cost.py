@@ -133,7 +133,10 @@ def test_an_updates_publish_reads_as_much_in_four_languages_as_in_two(
             report, counted[len(languages)] = _publish_counting(target)
         assert report.incremental
         assert any(key.startswith(f"{languages[-1]}/") for key in report.rendered)
-    assert counted[4] == counted[2], counted
+    # Within one: the read path may check the page's generation once more when its cached
+    # copy of it lapses mid-publish (seen with Redis), whatever the languages; each language's
+    # copy reading for itself would add a dozen.
+    assert abs(counted[4] - counted[2]) <= 1, counted
 
 
 def test_the_uptime_days_a_publish_shares_are_not_changed_by_the_documents_that_read_them(
