@@ -183,6 +183,7 @@ def profile(rounds: int, *, shared: bool) -> None:
     from incidents import selectors, services
     from incidents.services import SYSTEM
     from statuspage.publish import render
+    from statuspage.publish import services as publish_services
     from statuspage.publish.handler import Renderer
     from statuspage.publish.services import publish_site
 
@@ -200,6 +201,17 @@ def profile(rounds: int, *, shared: bool) -> None:
             times[_kind(path)].append(time.perf_counter() - started)
 
     Renderer.get = timed_get  # type: ignore[method-assign]
+    plain_publish_to = publish_services._publish_to
+    writing: list[float] = []
+
+    def timed_publish_to(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return plain_publish_to(*args, **kwargs)
+        finally:
+            writing.append(time.perf_counter() - started)
+
+    publish_services._publish_to = timed_publish_to  # type: ignore[assignment]
     here = str(ROOT)
     readers: collections.Counter[str] = collections.Counter()
     for n in range(rounds):
@@ -214,6 +226,7 @@ def profile(rounds: int, *, shared: bool) -> None:
         settings.PUBLISH_TARGETS = targets
         times.clear()
         readers.clear()
+        writing.clear()
 
         def count(execute, sql, params, many, context):
             frames = [
@@ -227,16 +240,17 @@ def profile(rounds: int, *, shared: bool) -> None:
             readers[" < ".join(reversed(frames[-2:])) or "?"] += 1
             return execute(sql, params, many, context)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with connection.execute_wrapper(count):
             report = publish_site()
-        took = time.perf_counter() - started
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
         requests = sum(len(v) for v in times.values())
         asked = sum(sum(v) for v in times.values())
         print(
             f"round {n + 1}: {sum(readers.values())} queries, {len(report.rendered)} documents "
             f"rendered ({requests} requests through the app, {asked * 1000:.0f} ms, "
-            f"{asked * 1000 / max(requests, 1):.1f} ms each), publish {took * 1000:.0f} ms, "
+            f"{asked * 1000 / max(requests, 1):.1f} ms each), writing {sum(writing) * 1000:.0f} "
+            f"ms, publish {took * 1000:.0f} ms ({cpu * 1000:.0f} ms CPU), "
             f"load {os.getloadavg()[0]:.2f}"
         )
     print("time by kind of document (last round): requests, total ms, ms each")
@@ -307,12 +321,14 @@ def main() -> None:
     objects: list[int] = []
     sizes: list[int] = []
     rendered: list[int] = []
+    cpu: list[float] = []
     missed = 0
     try:
         for n in range(args.changes):
             before = target.read_manifest()
             marker = f"bench change {n} {time.time_ns()}"
             committed: list[float] = []
+            cpu_started = time.process_time()
             with transaction.atomic():
                 # Registered first, so it runs first at the commit: the clock starts there.
                 transaction.on_commit(lambda into=committed: into.append(time.perf_counter()))
@@ -330,6 +346,9 @@ def main() -> None:
                 missed += 1
                 continue
             latencies.append(seen - started)
+            # This process's CPU for the change: without Redis the whole publish (and what it
+            # left on its background thread so far); with a worker, only the write.
+            cpu.append(time.process_time() - cpu_started)
             after = target.read_manifest()
             while after.generation < before.generation + 1:  # the swap, then the manifest read
                 after = target.read_manifest()
@@ -349,6 +368,11 @@ def main() -> None:
         f"max {max(ms):.0f} ms"
     )
     print(f"rendered per change: {statistics.median(rendered):.0f} documents (median, of {total})")
+    cpu_ms = [x * 1000 for x in cpu]
+    print(
+        f"CPU of this process per change: p50 {percentile(cpu_ms, 0.5):.0f} ms, "
+        f"p99 {percentile(cpu_ms, 0.99):.0f} ms"
+    )
     print(
         f"written per change: {statistics.median(objects):.0f} objects (median, of "
         f"{total}), {statistics.median(sizes) / 1024:.0f} KiB (median)"

@@ -8,7 +8,8 @@ selector marked `@shared` is run once per distinct set of arguments and its resu
 every later caller; outside it, which is everywhere else (every ordinary request, job and
 command), a `@shared` selector runs as if unmarked, every time.
 
-Only reads whose result depends on nothing but their arguments and the database are marked,
+Only reads whose result depends on nothing but their arguments and the database are marked
+(and a few pure functions the documents of every language repeat: a feed entry, Markdown),
 and their callers must not change what they get: the documents of one publish then show one
 state of the page, read once. The cache lives in a context variable, so it belongs to the
 thread (or task) that opened it and ends with the `with` block, even when the block raises.
@@ -18,11 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Set
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from django.db.models import Model
+from django.utils import timezone
 
 from incidents.selectors import scope
 
@@ -30,6 +33,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _reads: ContextVar[dict[Hashable, Any] | None] = ContextVar("shared_reads", default=None)
+_instant: ContextVar[datetime | None] = ContextVar("shared_instant", default=None)
 
 
 class _Unkeyable(Exception):
@@ -43,10 +47,21 @@ def shared_reads() -> Iterator[None]:
         yield
         return
     token = _reads.set({})
+    instant = _instant.set(timezone.now())
     try:
         yield
     finally:
+        _instant.reset(instant)
         _reads.reset(token)
+
+
+def now() -> datetime:
+    """The moment the documents show (today's downtime so far, the days of the page's zone):
+    inside `shared_reads()` the one instant the block began at, so every document of a publish
+    shows the same moment and the reads that take it (the uptime days) are read once; outside
+    it, which is every ordinary request, the clock as it is now."""
+    instant = _instant.get()
+    return timezone.now() if instant is None else instant
 
 
 def active() -> bool:
@@ -61,7 +76,7 @@ def _key(value: object) -> Hashable:
         return (type(value).__name__, value.pk)
     if isinstance(value, list | tuple):
         return ("seq", tuple(_key(v) for v in value))
-    if isinstance(value, set | frozenset):
+    if isinstance(value, Set):  # a set, a frozenset, a dict's keys
         return ("set", frozenset(_key(v) for v in value))
     if isinstance(value, Hashable) and not isinstance(value, Iterator):
         return value

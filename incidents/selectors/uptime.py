@@ -21,6 +21,7 @@ from django.utils import timezone
 from incidents.enums import ComponentStatus
 from incidents.models import Component, ComponentStatusChange, IncidentComponent, Page
 from incidents.rules import uptime_level
+from incidents.selectors.shared import shared
 
 # UTC offsets run from -12 h to +14 h: a reader's day can start up to 26 hours before the
 # page zone's, so the moments reach this far back before the first page-zone day.
@@ -243,11 +244,13 @@ class IncidentRef:
     resolved_at: datetime | None = field(default=None, compare=False)
 
 
+@shared
 def incidents_touching(
     components: Sequence[Component], *, page: Page, days: int = 90, now: datetime | None = None
 ) -> dict[int, list[IncidentRef]]:
     """For each component, the incidents that affected it at some moment of the last `days`
-    days (page time zone) or of READER_MARGIN before them, oldest first. One query."""
+    days (page time zone) or of READER_MARGIN before them, oldest first. One query (once per
+    publish for every language's copy of a page, given the publish's one instant)."""
     now = now or timezone.now()
     first = now.astimezone(page.tz).date() - timedelta(days=days - 1)
     since = datetime.combine(first, time.min, tzinfo=page.tz) - READER_MARGIN

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from incidents.models import Component
+from incidents.selectors.shared import shared
 from statuspage.monitors.models import Kind, Metric, Monitor, Resolution, Rollup
 from statuspage.monitors.rollups import bucket_start
 
@@ -72,6 +73,7 @@ class Series:
         return [p.mean for p in self.points if p.mean is not None]
 
 
+@shared
 def charts_available() -> bool:
     """Whether the page has anything to chart, in one query: the front page links the charts
     only then."""

@@ -11,14 +11,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from incidents.models import Component
 from incidents.rules import uptime_level
 from incidents.selectors import ComponentUptime, UptimeDay, uptime_daily
+from incidents.selectors.shared import shared
 from statuspage.monitors.selectors import Measured, measured_downtime
 
 
+@shared
 def daily(
     components, *, page, days: int, now: datetime, only_today=()
 ) -> tuple[dict[int, ComponentUptime], dict[int, date]]:
     """The components' uptime days (selectors.uptime_daily) with what their monitors measured
-    counted in, and the date each measured one's measurements began."""
+    counted in, and the date each measured one's measurements began.
+
+    Inside a publish read once per arguments (the publish's one instant) and handed to every
+    language's copy of the front page and /uptime: the days are filled in here (with_measured
+    changes the ones uptime_daily just made), never by the callers, which only read them."""
     data = uptime_daily(components, page=page, days=days, now=now, only_today=only_today)
     starts = [u.start for u in data.values() if u.start is not None]
     if not starts:

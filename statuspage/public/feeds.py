@@ -25,13 +25,14 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from icalendar import Calendar, Event
 
 from incidents import selectors
 from incidents.enums import MaintenanceStatus
 from incidents.languages import bcp47
 from incidents.models import Incident, Maintenance, Page
+from incidents.selectors.shared import shared
 from statuspage.markdown import render_plain
 from statuspage.page_routing import link_base, page_of
 from statuspage.public import language, translations
@@ -114,6 +115,31 @@ class FeedItem:
     record: Incident | Maintenance
 
 
+@shared
+def _recent(page: Page) -> list[Incident | Maintenance]:
+    """The feeds' entries: both kinds, newest change first, a fixed number of queries (3
+    each); read once per publish for both feeds in every language."""
+    merged: list[Incident | Maintenance] = [
+        *selectors.incidents_recent(limit=FEED_ITEMS, page=page),
+        *selectors.maintenance_recent(limit=FEED_ITEMS, page=page),
+    ]
+    merged.sort(key=_last_change, reverse=True)
+    return merged[:FEED_ITEMS]
+
+
+@shared
+def _description(record: Incident | Maintenance, page: Page, language_code: str | None) -> str:
+    """An entry's body in the active language (`language_code` names it, so that within a
+    publish the RSS and Atom feeds of one language make it once)."""
+    return render_to_string("public/feed_item.html", {"item": record, "page": page})
+
+
+@shared
+def _windows(page: Page) -> list[Maintenance]:
+    """The calendar's windows: read once per publish for every language's calendar."""
+    return list(selectors.maintenance_recent(limit=ICS_ITEMS, page=page))
+
+
 class HistoryRss(Feed):
     feed_type: type[SyndicationFeed] = _Rss
 
@@ -141,13 +167,7 @@ class HistoryRss(Feed):
         return absolute(page, language.url("public-history-rss"))
 
     def items(self, page: Page) -> list[FeedItem]:
-        # Both kinds, newest change first: a fixed number of queries (3 each).
-        merged: list[Incident | Maintenance] = [
-            *selectors.incidents_recent(limit=FEED_ITEMS, page=page),
-            *selectors.maintenance_recent(limit=FEED_ITEMS, page=page),
-        ]
-        merged.sort(key=_last_change, reverse=True)
-        return [FeedItem(page, record) for record in merged[:FEED_ITEMS]]
+        return [FeedItem(page, record) for record in _recent(page)]
 
     def item_title(self, item: FeedItem) -> str:
         name = translations.name(item.record)
@@ -156,7 +176,7 @@ class HistoryRss(Feed):
         return name
 
     def item_description(self, item: FeedItem) -> str:
-        return render_to_string("public/feed_item.html", {"item": item.record, "page": item.page})
+        return _description(item.record, item.page, get_language())
 
     def item_link(self, item: FeedItem) -> str:
         return _permalink(item.page, item.record)
@@ -227,6 +247,6 @@ def maintenance_ics(request):
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", ical_line(f"{page.name}: {gettext('Scheduled maintenance')}"))
     cal.add("x-wr-timezone", page.time_zone)
-    for window in selectors.maintenance_recent(limit=ICS_ITEMS, page=page):
+    for window in _windows(page):
         cal.add_component(_event(page, window, host, bcp47(code)))
     return HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")

@@ -5,15 +5,19 @@ ETag/304, no cookies, last good render served when the database is down."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from incidents import branding, selectors
+from incidents.selectors.shared import active as shared_reads_active
+from incidents.selectors.shared import now as shared_now
+from incidents.selectors.shared import shared
 from statuspage.brand import brand_css
 from statuspage.monitors.charts import charts_available
 from statuspage.page_routing import page_of
@@ -76,16 +80,17 @@ def render_index(request, page, language_code: str | None = None, **extra) -> Ht
     language.activate(request, page, language_code)
     tree = selectors.component_tree(page)
     indicator, description = selectors.status_summary(tree.components, page=page)
-    now = timezone.now()
+    now = shared_now()
     today = now.astimezone(page.tz).date()
     showcased = [c for c in tree.components if c.showcase]
-    unresolved = list(selectors.incidents_unresolved(page))
+    notices = _front_page_notices(page, now)
+    unresolved = notices.unresolved
     # The past days list every incident that started on them, the open ones too.
-    past = [*selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS), page), *unresolved]
+    past = [*notices.resolved, *unresolved]
     visible = presenters.visible_entries(tree)
     finished = finished_days.load(showcased, page=page, today=today, days=UPTIME_DAYS)
     data, measured = uptime.daily(
-        showcased, page=page, days=UPTIME_DAYS, now=now, only_today=finished.keys()
+        showcased, page=page, days=UPTIME_DAYS, now=now, only_today=_only_today(finished)
     )
     bars, fresh = uptime.bars(
         showcased,
@@ -104,10 +109,9 @@ def render_index(request, page, language_code: str | None = None, **extra) -> Ht
         "indicator": indicator,
         "description": description,
         "incidents": unresolved,
-        # Who reported the incidents mirrored from upstream providers (one query).
-        "sources": incident_sources(i.id for i in unresolved),
-        "maintenance_active": selectors.maintenance_active(page),
-        "maintenance_upcoming": selectors.maintenance_upcoming(page),
+        "sources": notices.sources,
+        "maintenance_active": notices.maintenance_active,
+        "maintenance_upcoming": notices.maintenance_upcoming,
         "bars": bars,
         "rules": uptime.rules_attrs(page),
         "legend": uptime.legend(page.thresholds),
@@ -118,6 +122,31 @@ def render_index(request, page, language_code: str | None = None, **extra) -> Ht
         **extra,
     }
     return render(request, "public/index.html", context)
+
+
+@dataclass(frozen=True)
+class _Notices:
+    unresolved: list
+    resolved: list
+    sources: dict
+    maintenance_active: list
+    maintenance_upcoming: list
+
+
+@shared
+def _front_page_notices(page, now: datetime) -> _Notices:
+    """The front page's incidents and maintenance windows (with their updates and components):
+    the same in every language, so read once per publish for all of them (the words are
+    each copy's own). Read as lists, which the template only iterates."""
+    unresolved = list(selectors.incidents_unresolved(page))
+    return _Notices(
+        unresolved=unresolved,
+        resolved=list(selectors.incidents_resolved_since(now - timedelta(days=PAST_DAYS), page)),
+        # Who reported the incidents mirrored from upstream providers (one query).
+        sources=incident_sources(i.id for i in unresolved),
+        maintenance_active=list(selectors.maintenance_active(page)),
+        maintenance_upcoming=list(selectors.maintenance_upcoming(page)),
+    )
 
 
 @public_document()
@@ -189,7 +218,7 @@ def history(request):
     query = presenters.history_query(
         request.GET.get("component", ""), request.GET.get("q", ""), tree.components
     )
-    today = timezone.now().astimezone(page.tz).date()
+    today = shared_now().astimezone(page.tz).date()
     start, end, months = presenters.history_window(today, number, page.tz)
     if number > 1 and not selectors.history_exists_before(end, query.narrow, page=page):
         raise Http404("No history that far back.")
@@ -272,7 +301,7 @@ def uptime_page(request):
     chosen = named or (components[0] if components else None)
     picker = presenters.picker_entries(tree, components)
     listing = presenters.uptime_listing(picker, _uptime_page_number(request, picker, named))
-    now = timezone.now()
+    now = shared_now()
     today = now.astimezone(page.tz).date()
     months = [presenters.month_start(today, n) for n in (2, 1, 0)]  # oldest first, as read
     # From the first month a reader a day behind the page zone sees (their calendars start a
@@ -325,10 +354,19 @@ def _count(counted, chosen, *, page, today, now, days: int):
     if chosen is not None:
         finished.pop(chosen.id, None)
     data, measured = uptime.daily(
-        counted, page=page, days=days, now=now, only_today=finished.keys()
+        counted, page=page, days=days, now=now, only_today=_only_today(finished)
     )
     _store_finished(counted, data, finished, page=page, today=today, now=now)
     return data, uptime.sums(counted, data, finished, days=UPTIME_DAYS), measured
+
+
+def _only_today(finished) -> Collection[int]:
+    """The components whose days are counted for today only: those whose finished days the
+    cache holds (in the language being rendered). Inside a publish none: the whole window is
+    counted once for every language's copy (a read shared within the publish,
+    incidents/selectors/shared.py), whatever each language's cache holds; the bars and sums
+    take today from it all the same."""
+    return () if shared_reads_active() else finished.keys()
 
 
 def _store_finished(components, data, finished, *, page, today, now) -> None:

@@ -56,7 +56,12 @@ from statuspage.public_cache.responses import (
     one_off,
 )
 from statuspage.public_cache.snapshots import _written as _written  # the tests reset it
-from statuspage.public_cache.snapshots import snapshot_load, snapshot_save
+from statuspage.public_cache.snapshots import (
+    snapshot_load,
+    snapshot_save,
+    snapshots_deferred,
+    snapshots_write,
+)
 from statuspage.public_cache.store import (
     GENERATION_MEMO_SECONDS,
     LOCAL_DOCUMENTS,
@@ -84,6 +89,8 @@ __all__ = [
     "cache_control",
     "snapshot_save",
     "snapshot_load",
+    "snapshots_deferred",
+    "snapshots_write",
     "PublicResponse",
     "mark_public",
     "one_off",

@@ -3,6 +3,7 @@ stale) when the database cannot be reached."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -10,6 +11,8 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
@@ -24,12 +27,50 @@ def _snapshot_path(key: str) -> Path:
 
 
 _written: dict[str, str] = {}
+# How many times this process wrote each key's snapshot at once (a reader's render, not a
+# publish's deferred one): a deferred snapshot is not written over one written after it.
+_direct: dict[str, int] = {}
+# Inside snapshots_deferred(): the snapshots to write later, each with its key's _direct count
+# when it was noted.
+_deferred: ContextVar[list[tuple[str, Document, int]] | None] = ContextVar(
+    "deferred_snapshots", default=None
+)
+
+
+@contextlib.contextmanager
+def snapshots_deferred() -> Iterator[list[tuple[str, Document, int]]]:
+    """Within the block (a publish's renders), snapshot_save only notes what it would write,
+    in the list this yields; `snapshots_write(list)` writes them when the caller chooses (a
+    publish: once its documents are visible)."""
+    pending: list[tuple[str, Document, int]] = []
+    token = _deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        _deferred.reset(token)
+
+
+def snapshots_write(pending: list[tuple[str, Document, int]]) -> None:
+    """Write the snapshots snapshots_deferred() noted, in order, but not over one a reader's
+    render wrote since (a newer state)."""
+    for key, doc, before in pending:
+        if _direct.get(key, 0) == before and _written.get(key) != doc.etag:
+            _snapshot_write(key, doc)
 
 
 def snapshot_save(key: str, doc: Document) -> None:
     """Write the document if it changed since this process last wrote it (atomic rename)."""
     if _written.get(key) == doc.etag:
         return
+    pending = _deferred.get()
+    if pending is not None:
+        pending.append((key, doc, _direct.get(key, 0)))
+        return
+    _direct[key] = _direct.get(key, 0) + 1
+    _snapshot_write(key, doc)
+
+
+def _snapshot_write(key: str, doc: Document) -> None:
     path = _snapshot_path(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import logging
 from django.conf import settings
 
 from incidents import selectors
+from statuspage.publish import background
 from statuspage.publish.render import PublishError
 from statuspage.publish.services import publish_site
 
@@ -24,7 +25,14 @@ def publish_generation(
     page = selectors.page_get(page_id)
     if page.generation > generation:
         return "superseded"
-    report = publish_site(page=page, refresh=refresh)
+    try:
+        report = publish_site(page=page, refresh=refresh)
+    finally:
+        if settings.REDIS_URL:
+            # In an RQ work horse, which leaves with os._exit once the job returns: the work
+            # the publish left for after (background.py) is done first. Without Redis the job
+            # runs in the writer's own request, which does not wait for it.
+            background.wait()
     if report.errors:
         raise PublishError("; ".join(report.errors))
     if report.current:

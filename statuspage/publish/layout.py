@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # What a published query may hold: the characters the page's own links use (`page=2&from=25`,
@@ -27,8 +28,11 @@ class LayoutError(ValueError):
     """A path or query that has no place in a target."""
 
 
+@functools.lru_cache(maxsize=65536)
 def object_key(path: str, query: str = "") -> str:
-    """The key (a relative file name, or an object name under the prefix) of `path?query`."""
+    """The key (a relative file name, or an object name under the prefix) of `path?query`.
+    Cached: a publish asks it for every link of every document, mostly the same few
+    thousand (a LayoutError is raised anew each time)."""
     if not path.startswith("/"):
         raise LayoutError(f"not an absolute path: {path!r}")
     segments = [s for s in path.split("/")[1:]]

@@ -120,14 +120,22 @@ class Rendered:
             h.update(part)
         return h.hexdigest()
 
-    @cached_property
+    @property
     def gzip_body(self) -> bytes | None:
         """The precompressed copy: the bytes the origin itself sends to gzip readers (same
-        level, no timestamp), when compression pays."""
-        if len(self.body) < GZIP_MIN_BYTES or not _compressible(self.content_type):
-            return None
-        gz = gzip.compress(self.body, compresslevel=6, mtime=0)
-        return gz if len(gz) < len(self.body) else None
+        level, no timestamp), when compression pays. Made once, on first use, by whichever
+        writer thread asks (not a cached_property: on Python 3.11 that holds one lock for
+        every instance, which would compress the documents one at a time)."""
+        try:
+            return self.__dict__["_gzip_body"]
+        except KeyError:
+            pass
+        gz: bytes | None = None
+        if len(self.body) >= GZIP_MIN_BYTES and _compressible(self.content_type):
+            gz = gzip.compress(self.body, compresslevel=6, mtime=0)
+            gz = gz if len(gz) < len(self.body) else None
+        self.__dict__["_gzip_body"] = gz
+        return gz
 
     @property
     def url_path(self) -> str:
@@ -210,6 +218,9 @@ class _Crawl:
     seen: set[tuple[str, str]] = field(default_factory=set)
     found: dict[str, Rendered] = field(default_factory=dict)
     kept: set[str] = field(default_factory=set)
+    # What the plan said of each (path, query) (touched: render it): a publish meets most
+    # documents' links from hundreds of pages, and asks the plan once.
+    verdicts: dict[tuple[str, str], bool] = field(default_factory=dict)
     links: dict[str, set[str]] = field(default_factory=dict)
     roots: set[str] = field(default_factory=set)
 
@@ -225,9 +236,16 @@ class _Crawl:
             else:
                 self.links.setdefault(by, set()).add(key)
             plan = self.plan
-            if plan is not None and key in plan.paths and not plan.touched(path, query):
-                self.keep(key, plan)
-                return
+            if plan is not None and key in plan.paths:
+                verdict = self.verdicts.get((path, query))
+                if verdict is None:
+                    verdict = self.verdicts[path, query] = plan.touched(path, query)
+                elif not verdict:
+                    # Kept already (and what it leads to followed): nothing more to do.
+                    return
+                if not verdict:
+                    self.keep(key, plan)
+                    return
         if len(self.seen) >= MAX_DOCUMENTS:
             raise PublishError(f"more than {MAX_DOCUMENTS} documents: links that never end?")
         if (path, query) not in self.seen:

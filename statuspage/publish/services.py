@@ -23,6 +23,8 @@ from django.utils import timezone
 from incidents import selectors
 from incidents.models import Page, Visibility
 from incidents.queue import enqueue_now
+from statuspage import public_cache
+from statuspage.publish import background
 from statuspage.publish.render import Plan, PublishError, Site, render_site
 from statuspage.publish.scope import Changes, touched_by
 from statuspage.publish.targets import (
@@ -258,12 +260,18 @@ def _publish_placement(
     incremental = settings.PUBLISH_INCREMENTAL and not (full or render_all)
     base = plan_for(page, status, manifests) if incremental else None
     args = (page, placement, version, now, status)
-    site, manifest = _render(*args, base, on_progress, report)
+    # The renders' last-good snapshots (public_cache) are written once the documents are
+    # visible, on the background thread: they are the origin's, not the readers' wait.
+    with public_cache.snapshots_deferred() as snapshots:
+        site, manifest = _render(*args, base, on_progress, report)
     retry = _publish_to(live, site, manifest, previous, report, before_write)
     if retry:
         # A kept document was missing from a target: render everything for those.
-        site, manifest = _render(*args, None, on_progress, report)
+        with public_cache.snapshots_deferred() as again:
+            site, manifest = _render(*args, None, on_progress, report)
+        snapshots += again
         _publish_to(retry, site, manifest, previous, report, before_write)
+    background.run(lambda: public_cache.snapshots_write(snapshots))
     return report
 
 

@@ -17,6 +17,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,10 +25,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.conf import settings
 
+from statuspage.publish import background
 from statuspage.publish.render import Rendered
 
 MANIFEST = ".publish-manifest.json"
 MANIFEST_FORMAT = 1
+# Threads that compress, write and link a directory target's files: zlib and the file system
+# calls let go of the GIL, so a publish's files are written side by side.
+WRITERS = 4
 # S3 bucket names (the DNS-compatible rule every S3 implementation accepts).
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
@@ -301,20 +306,33 @@ class DirectoryTarget:
         folder = generations / name
         folder.mkdir(parents=True)
         try:
-            for key in manifest.objects.keys() - documents.keys():
-                if old is None or not _link_kept(old, folder, key):
-                    raise KeptMissing(f"{key} is missing from {self.current}")
-            for key, doc in documents.items():
-                names = [(key, doc.body), (key + ".gz", doc.gzip_body)]
-                if key not in changed and old is not None and _link(old, folder, names):
-                    continue
-                if before_write is not None:
-                    before_write(key)
-                for file_name, data in names:
-                    if data is not None:
-                        _write(folder / file_name, data)
-                        outcome.bytes_written += len(data)
-                outcome.written.append(key)
+            with ThreadPoolExecutor(WRITERS, thread_name_prefix="publish-write") as pool:
+                # The kept documents in a few batches: one task each would cost more in the
+                # handing over than the links themselves.
+                missing = sorted(manifest.objects.keys() - documents.keys())
+                if missing and old is None:
+                    raise KeptMissing(f"{missing[0]} is missing from {self.current}")
+                step = max(64, len(missing) // WRITERS + 1)
+                kept = [
+                    pool.submit(_link_all_kept, old, folder, missing[n : n + step])
+                    for n in range(0, len(missing), step)
+                ]
+                placed: list[tuple[str, Future[int | None]]] = []
+                for key, doc in documents.items():
+                    if key in changed or old is None:
+                        if before_write is not None:
+                            before_write(key)
+                        placed.append((key, pool.submit(_place, folder, key, doc, None)))
+                    else:
+                        placed.append((key, pool.submit(_place, folder, key, doc, old)))
+                for batch in kept:
+                    if lacking := batch.result():
+                        raise KeptMissing(f"{lacking} is missing from {self.current}")
+                for key, wrote in placed:
+                    size = wrote.result()
+                    if size is not None:
+                        outcome.bytes_written += size
+                        outcome.written.append(key)
             if not self.page:
                 # The root of a shared target: the other pages' documents (`p/<slug>/`),
                 # each switched by its own publish.
@@ -336,12 +354,48 @@ class DirectoryTarget:
         return outcome
 
     def _prune(self, generations: Path, keep: set[Path]) -> None:
-        """Delete every generation but the new one and the one before it, including any that
-        a publish killed half-way left behind (never linked as `current`)."""
+        """Remove every generation but the new one and the one before it, including any that
+        a publish killed half-way left behind (never linked as `current`).
+
+        Each is moved out of `generations/` at once (one rename), then its files are deleted
+        on the publish's background thread (background.py): the new generation is already
+        what readers get, so the deletion is no part of the publish's wait. A deletion cut
+        short (the process ended) is finished by the next publish's."""
         kept = {k.resolve() for k in keep}
+        # This publish's own folder for what it removes: no other deletion touches it
+        # before its thread starts.
+        trash = self.root / f"{REMOVED}{uuid.uuid4().hex[:8]}"
         for folder in generations.iterdir():
             if folder.is_dir() and folder.resolve() not in kept:
-                shutil.rmtree(folder, ignore_errors=True)
+                trash.mkdir(exist_ok=True)
+                os.replace(folder, trash / folder.name)
+        leftovers = [p for p in self.root.glob(f"{REMOVED}*") if p != trash]
+        if trash.is_dir() or leftovers:
+            folders = [trash, *leftovers]
+            background.run(lambda: _remove(folders))
+
+
+# What a publish removed, being deleted (DirectoryTarget._prune): `<root>/.removed-<id>`.
+REMOVED = ".removed-"
+
+
+def _remove(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _place(folder: Path, key: str, doc: Rendered, old: Path | None) -> int | None:
+    """Put a rendered document (and its gzip copy) in the new generation: hard-linked from
+    the previous one (`old`) when unchanged and there (None), else written (the bytes)."""
+    names = [(key, doc.body), (key + ".gz", doc.gzip_body)]
+    if old is not None and _link(old, folder, names):
+        return None
+    size = 0
+    for file_name, data in names:
+        if data is not None:
+            _write(folder / file_name, data)
+            size += len(data)
+    return size
 
 
 def _link(old: Path, new: Path, names: list[tuple[str, bytes | None]]) -> bool:
@@ -360,6 +414,14 @@ def _link(old: Path, new: Path, names: list[tuple[str, bytes | None]]) -> bool:
         except OSError:  # a file system without hard links: copy
             shutil.copyfile(old / file_name, target)
     return True
+
+
+def _link_all_kept(old: Path | None, new: Path, keys: list[str]) -> str | None:
+    """_link_kept for each of `keys`; the first one the previous generation lacks, or None."""
+    for key in keys:
+        if old is None or not _link_kept(old, new, key):
+            return key
+    return None
 
 
 def _link_kept(old: Path, new: Path, key: str) -> bool:

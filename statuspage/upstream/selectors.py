@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
 
+from incidents.selectors.shared import shared
 from statuspage.upstream.models import ComponentLink, MirroredIncident, Provider
 
 
@@ -28,6 +29,7 @@ def provider_links(provider: Provider) -> dict[str, ComponentLink]:
     return {link.upstream_id: link for link in links}
 
 
+@shared
 def incident_sources(incident_ids: Iterable[int]) -> dict[int, Source]:
     """{incident id: Source} for those of these incidents that mirror a provider's (one
     query, whatever the number of incidents)."""
