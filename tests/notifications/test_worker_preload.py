@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from django.conf import settings
+from django.utils.translation import to_locale
 from django_rq.workers import get_worker_class
 
 from notifications import worker
@@ -17,6 +18,9 @@ from django.urls import get_resolver
 from notifications.worker import preload
 names = preload()
 print(get_resolver()._populated, "statuspage.urls" in sys.modules, len(names))
+print(" ".join(sorted(get_resolver()._reverse_dict)))
+from babel import localedata
+print(" ".join(sorted(localedata._cache)))
 """
 
 
@@ -34,8 +38,14 @@ def test_preload_loads_the_urls_and_compiles_every_notification_and_public_templ
         check=True,
         env={"SECRET_KEY": "x", "DJANGO_SETTINGS_MODULE": "statuspage.settings", "PATH": ""},
     )
-    populated, imported, count = done.stdout.split()
+    first, languages, locales = done.stdout.splitlines()
+    populated, imported, count = first.split()
     assert populated == "True" and imported == "True"
+    # Every language's reverse table is built before the fork: a horse publishing the site in
+    # every language would otherwise build them again on each job.
+    assert languages.split() == sorted(code for code, _ in settings.LANGUAGES)
+    # And so is every language's Babel locale data (dates, numbers), which Babel loads lazily.
+    assert {to_locale(code) for code, _ in settings.LANGUAGES} <= set(locales.split())
     root = settings.TEMPLATES[0]["DIRS"][0]
     expected = [p for area in worker.PRELOADED for p in (root / area).rglob("*") if p.is_file()]
     assert int(count) == len(expected)
