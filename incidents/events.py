@@ -57,6 +57,10 @@ class Touched:
     # documents that show components' status now (the pages of the incidents covering them,
     # the badges) change only with these; their calendars with any of `components`.
     moved: tuple[str, ...] | None = None
+    # False: the change moved nothing a link to its incidents shows elsewhere (name, status,
+    # impact, span), only what their own pages and the listings of their updates show. A
+    # calendar naming them then stays as it is.
+    face: bool = True
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -67,6 +71,8 @@ class Touched:
         }
         if self.moved is not None:
             out["moved"] = sorted(self.moved)
+        if not self.face:
+            out["face"] = False
         return out
 
 

@@ -232,6 +232,7 @@ def _apply_update(
         )
     before = audit_snapshot(incident, _AUDIT_FIELDS)
     resolved_before = incident.resolved_at
+    status_before, impact_before = incident.status, incident.computed_impact
     touched = {c.id: c for c in component_statuses}
     affected_ids, added = _impose_components(incident, component_statuses)
     _set_status(incident, status, at)
@@ -264,12 +265,23 @@ def _apply_update(
         after=audit_snapshot(incident, _AUDIT_FIELDS),
     )
     public_ids = dict(Component.objects.filter(id__in=affected_ids).values_list("id", "public_id"))
+    # The components' calendars name the incident, its impact and its span on each day: an
+    # update that moves neither its status, its impact nor a component's, nor covers a new
+    # one, leaves them as they were (those of components that are down follow the clock
+    # anyway: statuspage/publish/scope.py).
+    calendars = (
+        status != status_before
+        or incident.computed_impact != impact_before
+        or bool(added)
+        or bool(changes)
+    )
     public_changed(
         Touched(
             incidents=(incident.public_id,),
-            components=tuple(public_ids.values()),
+            components=tuple(public_ids.values()) if calendars else (),
             # An update that moves no status changes no other incident's page nor a badge.
             moved=tuple(public_ids[c] for c in changes if c in public_ids),
+            face=calendars,
         ),
         page=incident.page_id,
     )

@@ -5,15 +5,20 @@ maintenance and component ids, whether items may move between listing pages). He
 becomes a test on a document's path and query, applied to the previous publish's documents:
 
 - every change: the front page (and its Markdown, `/index.md`), the first history page, the
-  feeds, every `/api/v2` document (each carries the page's `updated_at`) and the embeds;
+  news feeds, every `/api/v2` document (each carries the page's `updated_at`) and the embeds;
+- a maintenance window or a change that shifts the listings: the maintenance calendar
+  (`/maintenance.ics`), which shows nothing else (a component's name, which a window's event
+  names, changes with a write that does not say what it touched: everything is rendered);
 - an incident or maintenance: its permalink, and every document that links to it (the history
-  page that lists it, a calendar cell that names it); a new one, or one whose window moved,
-  shifts the listings: every history page;
+  page that lists it, a calendar cell that names it; a calendar only if the incident's name,
+  status, impact or span may have moved: not for an update that moves nothing); a new one, or
+  one whose window moved, shifts the listings: every history page;
 - a component: `/uptime` (its pages) and that component's calendar; if its status moved (or
   the change does not say), also the page of every incident and window that covers it (each
   shows its components' status now) and the badges;
-- a component that is not operational: its calendar and `/uptime` at every publish (today's
-  downtime grows by the minute, without a write);
+- a component that is not operational: its calendar and `/uptime` (today's downtime grows by
+  the minute, without a write), at a publish whose previous one rendered them a minute ago or
+  more (services.LIVE_EVERY);
 - the system-metrics charts (`/system-metrics`, `/week`, `/month`): at every publish (they
   move with time, a step of a few minutes to hours, not with writes);
 - the page's indicator or description moved (an incident opened, the last one resolved):
@@ -49,8 +54,8 @@ ALWAYS = {
     ("/history", "page=1"),
     ("/history.atom", ""),
     ("/history.rss", ""),
-    ("/maintenance.ics", ""),
 }
+CALENDAR = "/maintenance.ics"
 ALWAYS_PREFIXES = ("/api/v2/", "/embed/", "/system-metrics")
 # Badges show statuses only: the page's (`/badge.svg`, `/badge.json`), a component's or a
 # group's (`/badge/<id>.svg`).
@@ -71,12 +76,17 @@ class Changes:
     live: set[str] = field(default_factory=set)
     # Of `components`, those whose status may have moved (a record that does not say: all).
     moved: set[str] = field(default_factory=set)
+    # Of `incidents`, those whose face (name, status, impact, span) may have moved: what a
+    # calendar naming them shows (a record that does not say: all).
+    faced: set[str] = field(default_factory=set)
 
     @classmethod
     def union(cls, records: Iterable[dict[str, Any]]) -> Changes:
         out = cls()
         for record in records:
             out.incidents.update(record.get("incidents") or ())
+            if record.get("face", True):
+                out.faced.update(record.get("incidents") or ())
             out.maintenance.update(record.get("maintenance") or ())
             out.components.update(record.get("components") or ())
             moved = record.get("moved")
@@ -105,13 +115,22 @@ def touched_by(
     # A permalink not published before is a new item: every listing page may shift.
     listings = changes.listings or not permalink_keys <= paths.keys()
     linking = {key for key, targets in links.items() if linked_keys.intersection(targets)}
+    # The calendars (`/uptime`) link to incidents by name, impact and span: they follow only
+    # the incidents whose face moved (and the windows).
+    quiet = changes.incidents - changes.faced
+    quiet_paths = {f"/incidents/{i}" for i in quiet}
+    quiet_keys = {object_key(p) for p in quiet_paths}
+    quiet_keys |= {object_key(f"/{code}{p}") for p in quiet_paths for code in CODES}
+    faced_keys = linked_keys - quiet_keys
+    face_linking = {key for key in linking if faced_keys.intersection(links[key])}
     moving = changes.components | changes.live
     calendars = {f"component={c}" for c in moving}
 
     def touched(path: str, query: str) -> bool:
         if changes.status and object_key(path, query).endswith(".html"):
             return True
-        if object_key(path, query) in linking:
+        key = object_key(path, query)
+        if key in linking and (key in face_linking or _unprefixed(path) != "/uptime"):
             return True
         path = _unprefixed(path)
         if (path, query) in ALWAYS or path.startswith(ALWAYS_PREFIXES) or path in permalinks:
@@ -120,6 +139,8 @@ def touched_by(
             return changes.status or bool(changes.moved)
         if path == "/history" and listings:
             return True
+        if path == CALENDAR:
+            return bool(changes.maintenance) or listings
         if path == "/uptime" and moving:
             return not query.startswith("component=") or query in calendars
         return False

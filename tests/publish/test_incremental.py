@@ -16,8 +16,9 @@ from incidents import services
 from incidents.models import PublicChange
 from statuspage.publish import jobs
 from statuspage.publish import services as publish_services
+from statuspage.publish.background import wait as background_wait
 from statuspage.publish.services import publish_site
-from statuspage.publish.targets import MANIFEST, DirectoryTarget, parse_target
+from statuspage.publish.targets import MANIFEST, PREPARED, DirectoryTarget, parse_target
 
 
 @pytest.fixture
@@ -197,6 +198,9 @@ def test_an_incident_update_renders_what_shows_it_and_keeps_the_rest(history, di
         f"uptime/index@component={site['web'].public_id}.html",
         "static/public/status.css",
         "brand.css",
+        # The maintenance calendar shows windows only.
+        "maintenance.ics",
+        "de/maintenance.ics",
         *older,
     }
     assert kept <= set(report.paths)
@@ -205,6 +209,80 @@ def test_an_incident_update_renders_what_shows_it_and_keeps_the_rest(history, di
     badges = {"badge.svg", "badge.json", f"badge/{site['api'].public_id}.svg"}
     assert badges <= set(report.paths)
     assert badges & rendered == set()
+
+
+def test_calendars_that_move_with_the_clock_are_rendered_again_once_a_minute(
+    site, directory, scratch, operator, clock
+):
+    """A component that is down: `/uptime` and its calendar show today's downtime so far,
+    which grows without a write. Updates in quick succession do not render them again each
+    time; the first publish LIVE_EVERY or more after they were last rendered does, and the
+    tree is then the one from scratch."""
+    services.component_status_set(component=site["db"], status="major_outage", actor=operator)
+    publish_site(targets=[directory])
+    live = {
+        "uptime/index.html",
+        "de/uptime/index.html",
+        f"uptime/index@component={site['db'].public_id}.html",
+        f"de/uptime/index@component={site['db'].public_id}.html",
+    }
+    rendered_at = directory.read_manifest().live_at
+    assert rendered_at
+
+    clock.shift(timedelta(seconds=20))
+    # Updates that move no status: they touch no calendar (those only follow the clock).
+    incident = site["open"]
+    incident.refresh_from_db()
+    services.incident_update_post(
+        incident=incident, status=incident.status, body="Still on it.", actor=operator
+    )
+    soon = publish_site(targets=[directory])
+
+    assert soon.incremental and "index.html" in soon.rendered
+    assert live & set(soon.rendered) == set()
+    assert directory.read_manifest().live_at == rendered_at
+
+    clock.shift(publish_services.LIVE_EVERY - timedelta(seconds=20))
+    services.incident_update_post(
+        incident=incident, status=incident.status, body="Still on it, later.", actor=operator
+    )
+    later = _same_as_from_scratch(directory, scratch)
+
+    assert later.incremental and live <= set(later.rendered)
+    assert directory.read_manifest().live_at > rendered_at
+
+
+def test_an_update_that_moves_nothing_leaves_the_calendars_naming_its_incident(
+    site, directory, scratch, operator
+):
+    """The calendars name an incident, its impact and span: an update that moves none of them
+    renders its permalink and the listings of its updates, not `/uptime`; one that moves its
+    status renders the calendars again. Both give the tree from scratch."""
+    services.component_status_set(component=site["api"], status="operational", actor=operator)
+    # It covers a component it does not take down: the calendars name it, nothing is live.
+    quiet = services.incident_create(
+        name="Slow logins",
+        body="Looking.",
+        actor=operator,
+        component_statuses={site["web"]: "operational"},
+    )
+    publish_site(targets=[directory])
+    calendars = {"uptime/index.html", "de/uptime/index.html"}
+
+    services.incident_update_post(
+        incident=quiet, status=quiet.status, body="Still looking.", actor=operator
+    )
+    report = _same_as_from_scratch(directory, scratch)
+
+    assert report.incremental and f"incidents/{quiet.public_id}/index.html" in report.rendered
+    assert calendars & set(report.rendered) == set()
+
+    services.incident_update_post(
+        incident=quiet, status="identified", body="Found it.", actor=operator
+    )
+    report = _same_as_from_scratch(directory, scratch)
+
+    assert report.incremental and calendars <= set(report.rendered)
 
 
 def test_a_change_that_does_not_say_what_it_touched_renders_everything(site, directory, operator):
@@ -332,3 +410,67 @@ def test_publish_incremental_off_renders_everything(site, directory, settings, o
     report = publish_site(targets=[directory])
 
     assert not report.incremental and len(report.rendered) == report.documents
+
+
+def test_a_directorys_next_generation_is_begun_while_the_documents_render(
+    site, directory, scratch, operator, monkeypatch
+):
+    """The kept documents are linked into the next generation before the renders end, and
+    that generation is the one published: the tree from scratch, unchanged files the very
+    inodes of the previous generation's."""
+    publish_site(targets=[directory])
+    previous = directory.current.resolve()
+    begun: list[list[str]] = []
+    prepare = DirectoryTarget.prepare
+
+    def watched(self, manifest):
+        prepare(self, manifest)
+        if self.root == directory.root:
+            begun.append([p.name for p in (self.root / "generations").iterdir()])
+
+    monkeypatch.setattr(DirectoryTarget, "prepare", watched)
+    services.incident_update_post(
+        incident=site["open"], status="identified", body="Still on it.", actor=operator
+    )
+    report = _same_as_from_scratch(directory, scratch)
+
+    assert report.incremental
+    assert any(name.startswith(PREPARED) for name in begun[0])
+    current = directory.current.resolve()
+    assert [
+        p.name for p in (directory.root / "generations").iterdir() if p.name.startswith(PREPARED)
+    ] == []
+    kept = "static/public/status.css"
+    assert kept not in report.rendered
+    assert (current / kept).stat().st_ino == (previous / kept).stat().st_ino
+    written = "index.html"
+    assert (current / written).stat().st_ino != (previous / written).stat().st_ino
+
+
+def test_a_generation_prepared_from_one_since_replaced_is_not_used(
+    site, directory, operator, monkeypatch
+):
+    """Another publish switched the target between `prepare` and `publish` (and pruned what
+    was prepared): the stale preparation is dropped, and the kept documents are linked from
+    the generation that is current."""
+    publish_site(targets=[directory])
+    stale = parse_target(directory.url)
+    assert isinstance(stale, DirectoryTarget)
+    stale.prepare(stale.read_manifest())
+    publish_site(targets=[directory], full=True)  # every file written anew
+    replaced = directory.current.resolve()
+    services.incident_update_post(
+        incident=site["open"], status="identified", body="Still on it.", actor=operator
+    )
+    # Its own publish must not prepare again: the stale preparation is the one it holds.
+    monkeypatch.setattr(stale, "prepare", lambda previous: None)
+
+    report = publish_site(targets=[stale])
+
+    assert report.incremental and not report.errors
+    kept = "static/public/status.css"
+    assert kept not in report.rendered
+    assert (stale.current / kept).stat().st_ino == (replaced / kept).stat().st_ino
+    background_wait()
+    generations = (directory.root / "generations").iterdir()
+    assert [p for p in generations if p.name.startswith(PREPARED)] == []
