@@ -28,6 +28,10 @@ The database is flushed and seeded; the Redis db's default queue is emptied.
 against the publisher's bulk render of them (statuspage/publish/documents.py), alternately,
 ROUNDS times, and checks that both give the same bytes.
 
+`--s3` adds a second target, an S3 bucket on moto's server (started here, in its own process):
+a change counts as visible once both the directory and the bucket (read over its S3 API) hold
+it.
+
 `--profile ROUNDS` measures instead, in this one process, the incremental publish of one
 incident update, ROUNDS times: SQL queries per publish (and the reads that run them most),
 documents rendered, and the time per document by kind (the path without its language
@@ -39,11 +43,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,15 +75,64 @@ def start_worker() -> subprocess.Popen:
     )
 
 
-def wait_visible(marker: bytes, files: list[Path], deadline: float) -> float | None:
+def wait_visible(
+    marker: bytes, readers: list[Callable[[], bytes]], deadline: float
+) -> float | None:
+    """The moment every reader's bytes hold `marker` (a file of the directory target, an
+    object of the bucket), or None at the deadline."""
     while time.perf_counter() < deadline:
         try:
-            if all(marker in f.read_bytes() for f in files):
+            if all(marker in read() for read in readers):
                 return time.perf_counter()
-        except OSError:
+        except Exception:  # noqa: BLE001, S110 - not there yet (a file, an object)
             pass
         time.sleep(0.002)
     return None
+
+
+BUCKET = "bench-status"
+
+
+def start_s3() -> subprocess.Popen:
+    """moto's S3 server in a process of its own, a bucket on it, and the settings that add it
+    as a second target (read before Django starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    os.environ.update(
+        PUBLISH_TARGETS=f"{os.environ['PUBLISH_TARGETS']},s3://{BUCKET}/site",
+        PUBLISH_S3_ENDPOINT_URL=endpoint,
+        PUBLISH_S3_REGION="us-east-1",
+        PUBLISH_S3_ADDRESSING_STYLE="path",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's, not a secret
+    )
+    for _ in range(300):
+        try:
+            s3_client().create_bucket(Bucket=BUCKET)
+            return server
+        except Exception:  # noqa: BLE001 - not listening yet
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("moto's S3 server did not start")
+
+
+def s3_client():  # noqa: ANN201 - boto3's client
+    import boto3
+
+    return boto3.client(
+        "s3", endpoint_url=os.environ["PUBLISH_S3_ENDPOINT_URL"], region_name="us-east-1"
+    )
+
+
+def s3_reader(client, key: str) -> Callable[[], bytes]:  # noqa: ANN001
+    return lambda: client.get_object(Bucket=BUCKET, Key=f"site/{key}")["Body"].read()
 
 
 def written(before, after) -> tuple[int, int]:
@@ -270,8 +325,20 @@ def main() -> None:
     parser.add_argument("--compare-json", type=int, default=0, metavar="ROUNDS")
     parser.add_argument("--profile", type=int, default=0, metavar="ROUNDS")
     parser.add_argument("--no-shared", action="store_true", help="with --profile: no shared reads")
+    parser.add_argument(
+        "--s3", action="store_true", help="also publish to moto's S3 server (a second target)"
+    )
     args = parser.parse_args()
     os.environ["PUBLISH_INCREMENTAL"] = "false" if args.render_all else "true"
+    s3 = start_s3() if args.s3 else None
+    try:
+        run(args)
+    finally:
+        if s3 is not None:
+            s3.kill()
+
+
+def run(args: argparse.Namespace) -> None:
 
     import django
 
@@ -313,10 +380,12 @@ def main() -> None:
         time.sleep(2)  # the worker loads the app before its first job
     mode = "RQ worker process" if worker else "in-process after commit"
     incident = next(iter(selectors.incidents_unresolved()))
-    files = [
-        TARGET / "current" / "index.html",
-        TARGET / "current" / "incidents" / incident.public_id / "index.html",
-    ]
+    keys = ["index.html", f"incidents/{incident.public_id}/index.html"]
+    readers = [lambda p=TARGET / "current" / key: p.read_bytes() for key in keys]
+    if args.s3:
+        # Visible on every target: the bucket's objects too, read as a reader would.
+        client = s3_client()
+        readers += [s3_reader(client, key) for key in keys]
     latencies: list[float] = []
     objects: list[int] = []
     sizes: list[int] = []
@@ -341,7 +410,7 @@ def main() -> None:
                 )
             started = committed[0]
             # Without Redis the publish ran in that commit's callbacks, before we got here.
-            seen = wait_visible(marker.encode(), files, started + 30)
+            seen = wait_visible(marker.encode(), readers, started + 30)
             if seen is None:
                 missed += 1
                 continue
@@ -362,7 +431,11 @@ def main() -> None:
             worker.wait(10)
     ms = [x * 1000 for x in latencies]
     how = "every document" if args.render_all else "what the change touched"
-    print(f"mode: {mode}, rendering {how}; {args.changes} changes, {missed} not visible in 30 s")
+    where = "the directory and the S3 bucket" if args.s3 else "the directory"
+    print(
+        f"mode: {mode}, rendering {how}, visible on {where}; {args.changes} changes, "
+        f"{missed} not visible in 30 s"
+    )
     print(
         f"commit to visible: p50 {percentile(ms, 0.5):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms, "
         f"max {max(ms):.0f} ms"

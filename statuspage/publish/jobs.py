@@ -55,7 +55,9 @@ def publish_tick() -> str:
     withdraws a page no longer published. When every target is current it costs one manifest
     read per target and page, except once an hour: then every document is rendered again and
     what differs written (services.FULL_RENDER_EVERY), the safety net of the publishes that
-    render only what a change touched. One page failing does not stop the others'."""
+    render only what a change touched; and, while a component is down, once a minute what
+    moves with the clock alone (services.LIVE_EVERY). One page failing does not stop the
+    others'."""
     if not settings.PUBLISH_TARGETS:
         return "off"
     outcomes: list[str] = []

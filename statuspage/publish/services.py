@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -235,12 +236,13 @@ def _publish_placement(
     failed: set[str] = set()
     previous = {t.url: None if full else _manifest_of(t, report, failed) for t in targets}
     if not full and all(m is not None and m.version == version for m in previous.values()):
-        if not published(page) or not (refresh and _full_render_due(previous.values(), now)):
+        if not (published(page) and refresh and _refresh_due(page, previous.values(), now)):
             report.current = True
             return report
         # Current, but not rendered whole for an hour: render everything, write what
         # differs (what moved with the clock alone, or a change's documents mapped wrong).
-        render_all = True
+        # Else what moves with the clock alone is a minute old: only that is rendered.
+        render_all = render_all or _full_render_due(previous.values(), now)
     live = [t for t in targets if t.url not in failed]
     if not published(page):
         # Nothing of it is rendered: an empty site deletes what an earlier publish left. A
@@ -314,6 +316,18 @@ def _full_render_due(manifests: Iterable[Manifest | None], now: datetime) -> boo
         if full_at is None or not timedelta(0) <= now - full_at < FULL_RENDER_EVERY:
             return True
     return False
+
+
+def _refresh_due(page: Page, manifests: Iterable[Manifest | None], now: datetime) -> bool:
+    """Whether the every-minute tick publishes targets that are current: the hourly whole
+    render, or the calendars of components that are down (today's downtime grows without a
+    write) last rendered LIVE_EVERY or more ago. Without this, a quiet page in an outage would
+    show its published downtime an hour old."""
+    manifests = list(manifests)
+    if _full_render_due(manifests, now):
+        return True
+    due = all(m is not None and _live_due(m, now) for m in manifests)
+    return due and bool(selectors.components_not_operational(page))
 
 
 def _live_due(manifest: Manifest, now: datetime) -> bool:
@@ -405,29 +419,39 @@ def _publish_to(
     report: Report,
     before_write: BeforeWrite | None,
 ) -> list[Target]:
-    """Publish to each target; returns the targets that lacked a kept document."""
-    retry: list[Target] = []
-    for target in targets:
+    """Publish to each target, side by side (a bucket's uploads wait on the network, a
+    directory's writes on the disk: neither needs the other); returns the targets that lacked
+    a kept document."""
+
+    def one(target: Target) -> Outcome | Exception:
         before = previous[target.url]
         try:
             if before is not None and before.objects == manifest.objects:
                 # Nothing the readers get changed (a write outside every document, a new
                 # day that changed no document): only the manifest moves.
                 target.write_manifest(manifest)
-                outcome = Outcome(target.url)
-            else:
-                outcome = target.publish(site.rendered, manifest, before, before_write=before_write)
+                return Outcome(target.url)
+            return target.publish(site.rendered, manifest, before, before_write=before_write)
         except PublishError:
             raise
-        except KeptMissing:
+        except Exception as exc:  # noqa: BLE001 - one target down must not stop the others
+            return exc
+
+    if len(targets) > 1:
+        with ThreadPoolExecutor(len(targets), thread_name_prefix="publish-target") as pool:
+            results = list(pool.map(one, targets))
+    else:
+        results = [one(target) for target in targets]
+    retry: list[Target] = []
+    for target, result in zip(targets, results, strict=True):
+        if isinstance(result, KeptMissing):
             log.warning("%s lacks documents its manifest lists: rendering everything", target.url)
             retry.append(target)
-            continue
-        except Exception as exc:  # noqa: BLE001 - one target down must not stop the others
-            log.exception("publish to %s failed", target.url)
-            report.errors.append(f"{target.url}: {exc}")
-            continue
-        report.outcomes.append(outcome)
+        elif isinstance(result, Exception):
+            log.error("publish to %s failed", target.url, exc_info=result)
+            report.errors.append(f"{target.url}: {result}")
+        else:
+            report.outcomes.append(result)
     return retry
 
 

@@ -12,7 +12,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.utils import timezone
 
-from incidents import services
+from incidents import selectors, services
 from incidents.models import PublicChange
 from statuspage.publish import jobs
 from statuspage.publish import services as publish_services
@@ -399,6 +399,37 @@ def test_the_tick_renders_everything_once_an_hour_even_without_a_change(
     again = directory.read_manifest()
     assert again.generation == first.generation and again.full_at > first.full_at
     assert _tree(directory) == _tree(scratch)
+    assert jobs.publish_tick() == "current"
+
+
+def test_the_tick_renders_what_moves_with_the_clock_once_a_minute_while_a_component_is_down(
+    site, directory, scratch, settings, clock, operator
+):
+    """Without any write, a component that is down keeps counting downtime: the tick renders
+    `/uptime` and its calendars (with the front pages that show today too) once LIVE_EVERY has
+    passed, not only at the hourly whole render; with every component operational it does
+    nothing."""
+    settings.PUBLISH_TARGETS = [directory.url]
+    publish_site()
+    first = directory.read_manifest()
+    clock.shift(timedelta(seconds=30))
+    assert jobs.publish_tick() == "current"
+
+    clock.shift(publish_services.LIVE_EVERY)
+    with time_machine.travel(timezone.now(), tick=False):
+        assert jobs.publish_tick() == "published"
+        publish_site(targets=[scratch], full=True)
+
+    again = directory.read_manifest()
+    assert _tree(directory) == _tree(scratch)
+    assert again.live_at > first.live_at and again.full_at == first.full_at
+    assert again.generation == first.generation and 0 < again.rendered < len(again.objects)
+    assert jobs.publish_tick() == "current"
+
+    services.incident_resolve(incident=site["open"], body="Fixed.", actor=operator)
+    assert selectors.components_not_operational() == []
+    publish_site()
+    clock.shift(publish_services.LIVE_EVERY * 2)
     assert jobs.publish_tick() == "current"
 
 
