@@ -326,6 +326,9 @@ def _refresh_due(page: Page, manifests: Iterable[Manifest | None], now: datetime
     manifests = list(manifests)
     if _full_render_due(manifests, now):
         return True
+    if not settings.PUBLISH_INCREMENTAL:
+        # Every publish would render everything: once a minute through an outage is too much.
+        return False
     due = all(m is not None and _live_due(m, now) for m in manifests)
     return due and bool(selectors.components_not_operational(page))
 

@@ -425,6 +425,11 @@ def test_the_tick_renders_what_moves_with_the_clock_once_a_minute_while_a_compon
     assert again.live_at > first.live_at and again.full_at == first.full_at
     assert again.generation == first.generation and 0 < again.rendered < len(again.objects)
     assert jobs.publish_tick() == "current"
+    # Where every publish renders everything, only the hourly render remains.
+    settings.PUBLISH_INCREMENTAL = False
+    clock.shift(publish_services.LIVE_EVERY)
+    assert jobs.publish_tick() == "current"
+    settings.PUBLISH_INCREMENTAL = True
 
     services.incident_resolve(incident=site["open"], body="Fixed.", actor=operator)
     assert selectors.components_not_operational() == []
