@@ -147,6 +147,21 @@ def written(before, after) -> tuple[int, int]:
     return len(keys), size
 
 
+def seed_page(history: int) -> None:
+    """A fresh database: the demo page, and `history` past incidents (add_history). Needs
+    Django set up; bench/published_read.py seeds its page with it too."""
+    from django.core.management import call_command
+
+    from incidents.models import Page
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    Page.objects.create(name="Status", url="http://127.0.0.1:8000", time_zone="Etc/UTC")
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", stdout=quiet)
+    add_history(history)
+
+
 def add_history(count: int) -> None:
     """`count` resolved incidents spread over the past 90 days (on no component: the status
     log's order is the seed's), published once afterwards, not one by one."""
@@ -344,21 +359,14 @@ def run(args: argparse.Namespace) -> None:
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import transaction
 
     from incidents import selectors, services
-    from incidents.models import Page
     from incidents.services import SYSTEM
     from statuspage.publish.services import publish_site
     from statuspage.publish.targets import configured_targets
 
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-    Page.objects.create(name="Status", url="http://127.0.0.1:8000", time_zone="Etc/UTC")
-    with open(os.devnull, "w") as quiet:
-        call_command("seed_demo", stdout=quiet)
-    add_history(args.history)
+    seed_page(args.history)
     if args.compare_json:
         compare_json(args.compare_json)
         return

@@ -129,18 +129,10 @@ def seed(history: int) -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    from bench.publish import add_history
-    from incidents.models import Page
+    from bench.publish import seed_page
     from statuspage.publish.services import publish_site
 
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-    Page.objects.create(name="Status", url="http://127.0.0.1:8000", time_zone="Etc/UTC")
-    with open(os.devnull, "w") as quiet:
-        call_command("seed_demo", stdout=quiet)
-    add_history(history)
+    seed_page(history)
     publish_site()
 
 

@@ -108,8 +108,7 @@ def touched_by(
         f"/maintenance/{m}" for m in changes.maintenance
     }
     permalink_keys = {object_key(p) for p in permalinks}
-    # The same permalinks as the translated pages link to them.
-    linked_keys = permalink_keys | {object_key(f"/{code}{p}") for p in permalinks for code in CODES}
+    linked_keys = _in_every_language(permalinks)
     permalinks |= {f"/incidents/{i}" for i in covering.incidents}
     permalinks |= {f"/maintenance/{m}" for m in covering.maintenance}
     # A permalink not published before is a new item: every listing page may shift.
@@ -117,11 +116,8 @@ def touched_by(
     linking = {key for key, targets in links.items() if linked_keys.intersection(targets)}
     # The calendars (`/uptime`) link to incidents by name, impact and span: they follow only
     # the incidents whose face moved (and the windows).
-    quiet = changes.incidents - changes.faced
-    quiet_paths = {f"/incidents/{i}" for i in quiet}
-    quiet_keys = {object_key(p) for p in quiet_paths}
-    quiet_keys |= {object_key(f"/{code}{p}") for p in quiet_paths for code in CODES}
-    faced_keys = linked_keys - quiet_keys
+    quiet = _in_every_language({f"/incidents/{i}" for i in changes.incidents - changes.faced})
+    faced_keys = linked_keys - quiet
     face_linking = {key for key in linking if faced_keys.intersection(links[key])}
     moving = changes.components | changes.live
     calendars = {f"component={c}" for c in moving}
@@ -146,6 +142,13 @@ def touched_by(
         return False
 
     return touched
+
+
+def _in_every_language(paths: set[str]) -> set[str]:
+    """The keys of `paths` and of the same paths as the translated pages link to them."""
+    return {object_key(p) for p in paths} | {
+        object_key(f"/{code}{p}") for p in paths for code in CODES
+    }
 
 
 def _unprefixed(path: str) -> str:
