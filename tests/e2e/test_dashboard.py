@@ -166,6 +166,32 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
     _no_problems(page)
 
 
+def test_the_reach_line_counts_choices_made_before_the_script_ran(dash_site, dash_admin, dash_page):
+    """Components chosen while dashboard.js is still loading (a fast hand on a slow link, or the
+    browser restoring the form on "back") fire no change event the script hears; the "This
+    will notify" line must count them once it runs, not keep the all-components figure."""
+    from playwright.sync_api import expect
+
+    from incidents.models import Component
+
+    page, site = dash_page, dash_site
+    _sign_in(page, site, dash_admin[1])
+    api = Component.objects.get(name="API")
+
+    held = []
+    hold = lambda route: held.append(route)  # noqa: E731 (Playwright tags the handler)
+    page.route("**/dashboard/dashboard.js*", hold)
+    page.goto(f"{site}/dashboard/incidents/new/", wait_until="commit")
+    page.wait_for_selector(f"#id_component_{api.pk}", state="attached")
+    page.select_option(f"#id_component_{api.pk}", "major_outage")
+    assert held, "the script was requested while the form was being filled"
+    expect(page.locator("p.reach")).to_contain_text("all components")  # the server's figure
+    for route in held:
+        route.continue_()
+    expect(page.locator("p.reach")).not_to_contain_text("all components")
+    _no_problems(page)
+
+
 def test_api_key_screens_work_under_the_csp(dash_site, dash_admin, dash_page, dash_artifacts):
     """The revoke confirmation and the select-on-click of a new key run from dashboard.js: the
     CSP would block them as inline handlers."""

@@ -79,7 +79,10 @@
       });
       return ids;
     }
+    // Only the latest answer is shown: two quick choices can answer out of order.
+    var asked = 0;
     function refresh() {
+      var ask = ++asked;
       var query = new URLSearchParams();
       query.set("kind", line.getAttribute("data-reach-kind"));
       chosen().forEach(function (id) { query.append("components", id); });
@@ -91,7 +94,7 @@
       })
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) {
-          if (!data || !data.text) return;
+          if (!data || !data.text || ask !== asked) return;
           (line.querySelector("[data-reach-text]") || line).textContent = data.text;
         })
         .catch(function () { /* the server-rendered figure stays */ });
@@ -100,6 +103,9 @@
       var name = event.target.name || "";
       if (name === "components" || name.indexOf("component_") === 0) refresh();
     });
+    // Choices made before this script ran (a fast hand, or the browser restoring the
+    // form on "back") fired no event we heard: count them now.
+    if (chosen().length) refresh();
   }
 
   function wireRefresh(block) {
