@@ -166,10 +166,11 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
     _no_problems(page)
 
 
-def test_the_reach_line_counts_choices_made_before_the_script_ran(dash_site, dash_admin, dash_page):
+def test_choices_made_before_the_script_ran_are_counted(dash_site, dash_admin, dash_page):
     """Components chosen while dashboard.js is still loading (a fast hand on a slow link, or the
-    browser restoring the form on "back") fire no change event the script hears; the "This
-    will notify" line must count them once it runs, not keep the all-components figure."""
+    browser restoring the form on "back") fire no change event the script hears; once it runs,
+    the "This will notify" line must count them and the banner preview follow them. A form
+    left as served asks the server nothing."""
     from playwright.sync_api import expect
 
     from incidents.models import Component
@@ -177,6 +178,11 @@ def test_the_reach_line_counts_choices_made_before_the_script_ran(dash_site, das
     page, site = dash_page, dash_site
     _sign_in(page, site, dash_admin[1])
     api = Component.objects.get(name="API")
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/dashboard/reach/" in r.url else None)
+    page.goto(f"{site}/dashboard/incidents/new/")
+    page.wait_for_load_state("networkidle")
+    assert asked == []
 
     held = []
     hold = lambda route: held.append(route)  # noqa: E731 (Playwright tags the handler)
@@ -186,9 +192,11 @@ def test_the_reach_line_counts_choices_made_before_the_script_ran(dash_site, das
     page.select_option(f"#id_component_{api.pk}", "major_outage")
     assert held, "the script was requested while the form was being filled"
     expect(page.locator("p.reach")).to_contain_text("all components")  # the server's figure
+    expect(page.locator("p.banner-preview")).to_contain_text("All Systems Operational")
     for route in held:
         route.continue_()
     expect(page.locator("p.reach")).not_to_contain_text("all components")
+    expect(page.locator("p.banner-preview")).to_contain_text("API: Major outage")
     _no_problems(page)
 
 

@@ -61,6 +61,24 @@
     if (textarea.value) refresh();
   }
 
+  // Whether a field whose name passes `wanted` holds other than what the server rendered: a
+  // choice made before this script ran (a fast hand on a slow link, or the browser restoring
+  // the form on "back") fired no change event anyone heard.
+  function changedBeforeWiring(form, wanted) {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (!wanted(field.name || "")) return false;
+      if (field.tagName === "SELECT") {
+        return Array.prototype.some.call(field.options, function (option) {
+          return option.selected !== option.defaultSelected;
+        });
+      }
+      if (field.type === "checkbox" || field.type === "radio") {
+        return field.checked !== field.defaultChecked;
+      }
+      return false;
+    });
+  }
+
   function wireReach(line) {
     var form = line.closest("form");
     if (!form) return;
@@ -99,13 +117,13 @@
         })
         .catch(function () { /* the server-rendered figure stays */ });
     }
+    function reachField(name) {
+      return name === "components" || name.indexOf("component_") === 0;
+    }
     form.addEventListener("change", function (event) {
-      var name = event.target.name || "";
-      if (name === "components" || name.indexOf("component_") === 0) refresh();
+      if (reachField(event.target.name || "")) refresh();
     });
-    // Choices made before this script ran (a fast hand, or the browser restoring the
-    // form on "back") fired no event we heard: count them now.
-    if (chosen().length) refresh();
+    if (changedBeforeWiring(form, reachField)) refresh();
   }
 
   function wireRefresh(block) {
@@ -200,22 +218,29 @@
   function wireBanner(line) {
     var form = line.closest("form");
     if (!form) return;
-    form.addEventListener("change", function (event) {
-      var name = event.target.name || "";
-      if (!/^(component_|group_|impact_override$)/.test(name)) return;
+    function bannerField(name) {
+      return /^(component_|group_|impact_override$)/.test(name);
+    }
+    var asked = 0; // only the latest answer is shown
+    function refresh() {
+      var ask = ++asked;
       var base = line.getAttribute("data-banner-url");
       var query = new URLSearchParams(base.split("?")[1] || "");
       new FormData(form).forEach(function (value, key) {
-        if (/^(component_|group_|impact_override$)/.test(key) && value) query.set(key, value);
+        if (bannerField(key) && value) query.set(key, value);
       });
       fetch(base.split("?")[0] + "?" + query.toString(), { credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.text() : ""; })
         .then(function (html) {
           var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("p");
-          if (fresh) line.innerHTML = fresh.innerHTML;
+          if (fresh && ask === asked) line.innerHTML = fresh.innerHTML;
         })
         .catch(function () { /* the server-rendered line stays */ });
+    }
+    form.addEventListener("change", function (event) {
+      if (bannerField(event.target.name || "")) refresh();
     });
+    if (changedBeforeWiring(form, bannerField)) refresh();
   }
 
   function fitFrame(frame) {
