@@ -1,6 +1,6 @@
 """Reads of the incident domain. Each selector runs a fixed number of queries, whatever the
 number of components, incidents or days. Uptime reads live in incidents/selectors/uptime.py and
-are re-exported here."""
+/history's in incidents/selectors/history.py; both are re-exported here."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Q, QuerySet
 
 from incidents.enums import (
     ACTIVE_MAINTENANCE_STATUSES,
@@ -37,6 +36,13 @@ from incidents.models import (
 )
 from incidents.rules import incident_current_impact, page_status
 from incidents.selectors import scope
+from incidents.selectors.history import (
+    HistoryFilter,
+    history_entries,
+    history_exists_before,
+    incidents_started_between,
+    maintenance_scheduled_between,
+)
 from incidents.selectors.shared import shared
 from incidents.selectors.uptime import (
     READER_MARGIN,
@@ -223,26 +229,8 @@ def status_summary(
 # --- incidents and maintenance ------------------------------------------------------------------
 
 
-# What carries updates: an incident or a maintenance window (each with its own update model).
-_Parent = TypeVar("_Parent", Incident, Maintenance)
-
-
-def _with_updates(
-    queryset: QuerySet[_Parent], update_model: type[IncidentUpdate] | type[MaintenanceUpdate]
-) -> QuerySet[_Parent]:
-    # The one place every list and permalink of incidents and maintenance passes through: an
-    # audience's reads keep what touches its components, and show only those as affected.
-    narrowed = (
-        scope.incidents(queryset) if queryset.model is Incident else scope.maintenance(queryset)
-    )
-    return narrowed.prefetch_related(
-        Prefetch("updates", queryset=update_model.objects.order_by("-display_at", "-id")),
-        Prefetch("components", queryset=scope.component_rows()),
-    )
-
-
 def incidents_unresolved(page: PageRef | None = None) -> QuerySet[Incident]:
-    return _with_updates(
+    return scope.with_updates(
         Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES, page_id=page_id_of(page)),
         IncidentUpdate,
     ).order_by("-started_at", "-id")
@@ -251,13 +239,13 @@ def incidents_unresolved(page: PageRef | None = None) -> QuerySet[Incident]:
 def incidents_recent(
     *, limit: int = 50, offset: int = 0, page: PageRef | None = None
 ) -> QuerySet[Incident]:
-    return _with_updates(
+    return scope.with_updates(
         Incident.objects.filter(page_id=page_id_of(page)), IncidentUpdate
     ).order_by("-started_at", "-id")[offset : offset + limit]
 
 
 def incidents_resolved_since(since: datetime, page: PageRef | None = None) -> QuerySet[Incident]:
-    return _with_updates(
+    return scope.with_updates(
         Incident.objects.exclude(status__in=OPEN_INCIDENT_STATUSES).filter(
             resolved_at__gte=since, page_id=page_id_of(page)
         ),
@@ -266,14 +254,14 @@ def incidents_resolved_since(since: datetime, page: PageRef | None = None) -> Qu
 
 
 def maintenance_upcoming(page: PageRef | None = None) -> QuerySet[Maintenance]:
-    return _with_updates(
+    return scope.with_updates(
         Maintenance.objects.filter(status=MaintenanceStatus.SCHEDULED, page_id=page_id_of(page)),
         MaintenanceUpdate,
     ).order_by("scheduled_for", "id")
 
 
 def maintenance_active(page: PageRef | None = None) -> QuerySet[Maintenance]:
-    return _with_updates(
+    return scope.with_updates(
         Maintenance.objects.filter(
             status__in=ACTIVE_MAINTENANCE_STATUSES, page_id=page_id_of(page)
         ),
@@ -284,7 +272,7 @@ def maintenance_active(page: PageRef | None = None) -> QuerySet[Maintenance]:
 def maintenance_recent(
     *, limit: int = 50, offset: int = 0, page: PageRef | None = None
 ) -> QuerySet[Maintenance]:
-    return _with_updates(
+    return scope.with_updates(
         Maintenance.objects.filter(page_id=page_id_of(page)), MaintenanceUpdate
     ).order_by("-scheduled_for", "-id")[offset : offset + limit]
 
@@ -315,25 +303,27 @@ __all__ = [
 def incident_by_public_id(public_id: str, page: PageRef | None = None) -> Incident | None:
     """One incident with its updates (newest first) and components: three queries."""
     incidents = Incident.objects.filter(public_id=public_id, page_id=page_id_of(page))
-    return _with_updates(incidents, IncidentUpdate).first()
+    return scope.with_updates(incidents, IncidentUpdate).first()
 
 
 @shared
 def maintenance_by_public_id(public_id: str, page: PageRef | None = None) -> Maintenance | None:
     """One maintenance window with its updates (newest first) and components: three queries."""
     windows = Maintenance.objects.filter(public_id=public_id, page_id=page_id_of(page))
-    return _with_updates(windows, MaintenanceUpdate).first()
+    return scope.with_updates(windows, MaintenanceUpdate).first()
 
 
 def incidents_by_public_ids(public_ids: Sequence[str]) -> QuerySet[Incident]:
     """The incidents of many ids with their updates and components, as incident_by_public_id
     loads one: three queries for all of them (the publisher's bulk render of their JSON)."""
-    return _with_updates(Incident.objects.filter(public_id__in=public_ids), IncidentUpdate)
+    return scope.with_updates(Incident.objects.filter(public_id__in=public_ids), IncidentUpdate)
 
 
 def maintenance_by_public_ids(public_ids: Sequence[str]) -> QuerySet[Maintenance]:
     """The maintenance windows of many ids, as maintenance_by_public_id loads one."""
-    return _with_updates(Maintenance.objects.filter(public_id__in=public_ids), MaintenanceUpdate)
+    return scope.with_updates(
+        Maintenance.objects.filter(public_id__in=public_ids), MaintenanceUpdate
+    )
 
 
 # --- audit (dashboard) ---------------------------------------------------------------------------
@@ -387,107 +377,6 @@ def maintenance_get(public_id: str, page: PageRef | None = None) -> Maintenance 
     return maintenance_by_public_id(public_id, page)
 
 
-@dataclass(frozen=True)
-class HistoryFilter:
-    """What /history is narrowed to: one component (by id) and/or a text that the title, an
-    update or a published postmortem contains. Empty means everything."""
-
-    component_id: int | None = None
-    text: str = ""
-
-
-NO_FILTER = HistoryFilter()
-
-
-def _incidents_in(incidents: QuerySet[Incident], narrow: HistoryFilter) -> QuerySet[Incident]:
-    if narrow.component_id is not None:
-        incidents = incidents.filter(components=narrow.component_id)
-    if narrow.text:
-        said = IncidentUpdate.objects.filter(incident=OuterRef("pk"), body__icontains=narrow.text)
-        incidents = incidents.filter(
-            Q(name__icontains=narrow.text)
-            | Q(postmortem_published_at__isnull=False, postmortem_body__icontains=narrow.text)
-            | Exists(said)
-        )
-    return incidents
-
-
-def _maintenance_in(windows: QuerySet[Maintenance], narrow: HistoryFilter) -> QuerySet[Maintenance]:
-    # History is what happened: a window still ahead (not started) is not history yet.
-    windows = windows.filter(Q(scheduled_for__lte=timezone.now()) | Q(started_at__isnull=False))
-    if narrow.component_id is not None:
-        windows = windows.filter(components=narrow.component_id)
-    if narrow.text:
-        said = MaintenanceUpdate.objects.filter(
-            maintenance=OuterRef("pk"), body__icontains=narrow.text
-        )
-        windows = windows.filter(Q(name__icontains=narrow.text) | Exists(said))
-    return windows
-
-
-def incidents_started_between(
-    start: datetime,
-    end: datetime,
-    narrow: HistoryFilter = NO_FILTER,
-    *,
-    page: PageRef | None = None,
-) -> QuerySet[Incident]:
-    incidents = Incident.objects.filter(
-        started_at__gte=start, started_at__lt=end, page_id=page_id_of(page)
-    )
-    return _with_updates(_incidents_in(incidents, narrow), IncidentUpdate).order_by(
-        "-started_at", "-id"
-    )
-
-
-def maintenance_scheduled_between(
-    start: datetime,
-    end: datetime,
-    narrow: HistoryFilter = NO_FILTER,
-    *,
-    page: PageRef | None = None,
-) -> QuerySet[Maintenance]:
-    windows = Maintenance.objects.filter(
-        scheduled_for__gte=start, scheduled_for__lt=end, page_id=page_id_of(page)
-    )
-    return _with_updates(_maintenance_in(windows, narrow), MaintenanceUpdate).order_by(
-        "-scheduled_for", "-id"
-    )
-
-
-@shared
-def history_entries(
-    start: datetime,
-    end: datetime,
-    narrow: HistoryFilter = NO_FILTER,
-    *,
-    limit: int,
-    page: PageRef | None = None,
-) -> tuple[list[Incident], list[Maintenance]]:
-    """The first `limit` incidents and maintenance windows (each with its updates and
-    components) of a history window, newest first: six queries, read once per publish for
-    every language's copy of the page."""
-    incidents = list(incidents_started_between(start, end, narrow, page=page)[:limit])
-    windows = list(maintenance_scheduled_between(start, end, narrow, page=page)[:limit])
-    return incidents, windows
-
-
-@shared
-def history_exists_before(
-    moment: datetime, narrow: HistoryFilter = NO_FILTER, *, page: PageRef | None = None
-) -> bool:
-    """Whether any incident or past maintenance (matching `narrow`) started before `moment`."""
-    page_id = page_id_of(page)
-    incidents = _incidents_in(
-        scope.incidents(Incident.objects.filter(started_at__lt=moment, page_id=page_id)), narrow
-    )
-    windows = _maintenance_in(
-        scope.maintenance(Maintenance.objects.filter(scheduled_for__lt=moment, page_id=page_id)),
-        narrow,
-    )
-    return incidents.values("id").union(windows.values("id")).exists()
-
-
 __all__ += [  # noqa: PLE0604
     "READER_MARGIN",
     "HistoryFilter",
@@ -512,7 +401,7 @@ def incidents_matching(q: str | None = None, *, page: PageRef | None = None) -> 
     incidents = Incident.objects.filter(page_id=page_id_of(page))
     if q:
         incidents = incidents.filter(name__icontains=q)
-    return _with_updates(incidents, IncidentUpdate).order_by("-started_at", "-id")
+    return scope.with_updates(incidents, IncidentUpdate).order_by("-started_at", "-id")
 
 
 def maintenance_matching(
@@ -522,7 +411,7 @@ def maintenance_matching(
     windows = Maintenance.objects.filter(page_id=page_id_of(page))
     if q:
         windows = windows.filter(name__icontains=q)
-    return _with_updates(windows, MaintenanceUpdate).order_by("-scheduled_for", "-id")
+    return scope.with_updates(windows, MaintenanceUpdate).order_by("-scheduled_for", "-id")
 
 
 # --- incident templates ------------------------------------------------------------------------

@@ -15,9 +15,16 @@ from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
 
-from incidents.models import Component, IncidentComponent, Maintenance
+from incidents.models import (
+    Component,
+    Incident,
+    IncidentComponent,
+    IncidentUpdate,
+    Maintenance,
+    MaintenanceUpdate,
+)
 
 _components: ContextVar[frozenset[int] | None] = ContextVar("component_scope", default=None)
 # The same components by public id: what updates' recorded component changes name them by.
@@ -81,3 +88,20 @@ def maintenance(queryset: QuerySet[M]) -> QuerySet[M]:
 def component_rows() -> QuerySet[Component]:
     """The components an incident or window shows as affected, within the scope."""
     return components(Component.objects.all())
+
+
+# What carries updates: an incident or a maintenance window (each with its own update model).
+_Parent = TypeVar("_Parent", Incident, Maintenance)
+
+
+def with_updates(
+    queryset: QuerySet[_Parent], update_model: type[IncidentUpdate] | type[MaintenanceUpdate]
+) -> QuerySet[_Parent]:
+    """The one place every list and permalink of incidents and maintenance passes through: an
+    audience's reads keep what touches its components, and show only those as affected; each
+    row comes with its updates (newest first) and its components."""
+    narrowed = incidents(queryset) if queryset.model is Incident else maintenance(queryset)
+    return narrowed.prefetch_related(
+        Prefetch("updates", queryset=update_model.objects.order_by("-display_at", "-id")),
+        Prefetch("components", queryset=component_rows()),
+    )
