@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from types import EllipsisType
 
@@ -214,6 +214,39 @@ def incident_reopen(
         )
 
 
+def _own_page_only(incident: Incident, component_statuses: Mapping[Component, str]) -> None:
+    if any(c.page_id != incident.page_id for c in component_statuses):
+        raise ServiceError(
+            "An incident covers components of its own page only.", field="components"
+        )
+
+
+def _tell_the_public_face(
+    incident: Incident,
+    affected_ids: Collection[int],
+    changes: dict[int, tuple[str, str]],
+    *,
+    calendars: bool,
+) -> None:
+    """Names what an update changed on the public face (statuspage/publish/scope.py).
+
+    `calendars`: whether the components' calendars move. They name the incident, its impact
+    and its span on each day: an update that moves neither its status, its impact nor a
+    component's, nor covers a new one, leaves them as they were (those of components that are
+    down follow the clock anyway)."""
+    public_ids = dict(Component.objects.filter(id__in=affected_ids).values_list("id", "public_id"))
+    public_changed(
+        Touched(
+            incidents=(incident.public_id,),
+            components=tuple(public_ids.values()) if calendars else (),
+            # An update that moves no status changes no other incident's page nor a badge.
+            moved=tuple(public_ids[c] for c in changes if c in public_ids),
+            face=calendars,
+        ),
+        page=incident.page_id,
+    )
+
+
 def _apply_update(
     incident: Incident,
     *,
@@ -226,10 +259,7 @@ def _apply_update(
     kind: str,
     audit_action: str | None = None,
 ) -> IncidentUpdate:
-    if any(c.page_id != incident.page_id for c in component_statuses):
-        raise ServiceError(
-            "An incident covers components of its own page only.", field="components"
-        )
+    _own_page_only(incident, component_statuses)
     before = audit_snapshot(incident, _AUDIT_FIELDS)
     resolved_before = incident.resolved_at
     status_before, impact_before = incident.status, incident.computed_impact
@@ -264,26 +294,16 @@ def _apply_update(
         before=before,
         after=audit_snapshot(incident, _AUDIT_FIELDS),
     )
-    public_ids = dict(Component.objects.filter(id__in=affected_ids).values_list("id", "public_id"))
-    # The components' calendars name the incident, its impact and its span on each day: an
-    # update that moves neither its status, its impact nor a component's, nor covers a new
-    # one, leaves them as they were (those of components that are down follow the clock
-    # anyway: statuspage/publish/scope.py).
-    calendars = (
-        status != status_before
-        or incident.computed_impact != impact_before
-        or bool(added)
-        or bool(changes)
-    )
-    public_changed(
-        Touched(
-            incidents=(incident.public_id,),
-            components=tuple(public_ids.values()) if calendars else (),
-            # An update that moves no status changes no other incident's page nor a badge.
-            moved=tuple(public_ids[c] for c in changes if c in public_ids),
-            face=calendars,
+    _tell_the_public_face(
+        incident,
+        affected_ids,
+        changes,
+        calendars=(
+            status != status_before
+            or incident.computed_impact != impact_before
+            or bool(added)
+            or bool(changes)
         ),
-        page=incident.page_id,
     )
     events.publish(
         DomainEvent(

@@ -95,6 +95,40 @@ def _is_private_literal(host: str) -> bool:
         return host == "localhost" or host.endswith(".localhost")
 
 
+def _webhook_contact(channel: str, contact_email: str) -> str:
+    """Only webhooks have a contact (validated); anything typed for other channels is dropped."""
+    if channel != Channel.WEBHOOK:
+        return ""
+    contact_email = (contact_email or "").strip()
+    try:
+        validate_email(contact_email)
+    except ValidationError:
+        raise SubscribeError(
+            gettext_noop("Webhooks need a contact email."), field="contact_email"
+        ) from None
+    return contact_email
+
+
+def _chosen_components(
+    page_id: int, component_ids: list[int] | None, audience_id: int | None
+) -> list[Component]:
+    """The page's components chosen (none: all of them); on an audience's page, its own only."""
+    components = list(Component.objects.filter(id__in=component_ids or [], page_id=page_id))
+    if component_ids and len(components) != len(set(component_ids)):
+        raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
+    if audience_id is not None:
+        seen = set(
+            Audience.objects.filter(pk=audience_id, page_id=page_id).values_list(
+                "components", flat=True
+            )
+        )
+        if not seen or any(c.id not in seen for c in components):
+            raise SubscribeError(
+                gettext_noop("Choose components from the list."), field="components"
+            )
+    return components
+
+
 def subscriber_subscribe(
     *,
     channel: str,
@@ -117,34 +151,14 @@ def subscriber_subscribe(
     the audience of the signed-in reader subscribing; the components chosen must be its."""
     address = normalise_address(channel, address)
     language = language if language in languages.CODES else ""
-    # Only webhooks have a contact (validated); anything typed for other channels is dropped.
-    contact_email = (contact_email or "").strip() if channel == Channel.WEBHOOK else ""
-    if channel == Channel.WEBHOOK:
-        try:
-            validate_email(contact_email)
-        except ValidationError:
-            raise SubscribeError(
-                gettext_noop("Webhooks need a contact email."), field="contact_email"
-            ) from None
+    contact_email = _webhook_contact(channel, contact_email)
     # The page subscribed to (None: the default page); only its components and incidents.
     page_id = page.pk if page is not None else default_page_id()
     if page_id is None:
         raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
-    components = list(Component.objects.filter(id__in=component_ids or [], page_id=page_id))
-    if component_ids and len(components) != len(set(component_ids)):
-        raise SubscribeError(gettext_noop("Choose components from the list."), field="components")
+    components = _chosen_components(page_id, component_ids, audience_id)
     if incident is not None and incident.page_id != page_id:
         incident = None
-    if audience_id is not None:
-        seen = set(
-            Audience.objects.filter(pk=audience_id, page_id=page_id).values_list(
-                "components", flat=True
-            )
-        )
-        if not seen or any(c.id not in seen for c in components):
-            raise SubscribeError(
-                gettext_noop("Choose components from the list."), field="components"
-            )
     with transaction.atomic():
         sub, _created = Subscriber.objects.select_for_update().get_or_create(
             page_id=page_id,
