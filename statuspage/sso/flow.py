@@ -119,6 +119,18 @@ def _take_pending(request: HttpRequest, provider: OidcProvider, state: str) -> d
 
 def finish(request: HttpRequest, provider: OidcProvider, params: dict[str, str]) -> SignedIn:
     entry = _take_pending(request, provider, params.get("state", ""))
+    code = _code_from(params)
+    meta, token = _exchange(provider, entry, code)
+    claims = _verified_claims(provider, entry, meta, token)
+    refusal = rules.refusal(provider, claims)
+    if refusal is not None:
+        raise SignInError(403, gettext_noop("Access denied"), refusal)
+    kept = {name: value for name, value in claims.items() if name not in TOKEN_CLAIMS}
+    return SignedIn(identity=rules.identity(claims), claims=kept, next_path=entry["next"])
+
+
+def _code_from(params: dict[str, str]) -> str:
+    """The authorization code of the provider's redirect, or why there is none."""
     if "error" in params:
         if params["error"] == "access_denied":
             raise SignInError(
@@ -136,6 +148,13 @@ def finish(request: HttpRequest, provider: OidcProvider, params: dict[str, str])
         raise SignInError(
             400, gettext_noop("Sign-in failed"), gettext_noop("The provider sent no sign-in code.")
         )
+    return code
+
+
+def _exchange(
+    provider: OidcProvider, entry: dict[str, Any], code: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The provider's metadata and the tokens it gives for the code (with the PKCE verifier)."""
     try:
         meta = discovery.metadata(provider.issuer)
         token = _client(provider, entry["redirect_uri"]).fetch_token(
@@ -157,6 +176,13 @@ def finish(request: HttpRequest, provider: OidcProvider, params: dict[str, str])
         ) from exc
     except (discovery.ProviderUnavailable, RequestException, ValueError) as exc:
         raise _unavailable(exc) from exc
+    return meta, token
+
+
+def _verified_claims(
+    provider: OidcProvider, entry: dict[str, Any], meta: dict[str, Any], token: dict[str, Any]
+) -> dict[str, Any]:
+    """The ID token's claims, once its signature, issuer, audience and nonce check out."""
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
         raise SignInError(
@@ -165,7 +191,7 @@ def finish(request: HttpRequest, provider: OidcProvider, params: dict[str, str])
             gettext_noop("The provider sent no ID token; is the openid scope allowed?"),
         )
     try:
-        claims = tokens.verify(
+        return tokens.verify(
             id_token,
             issuer=provider.issuer,
             client_id=provider.client_id,
@@ -183,8 +209,3 @@ def finish(request: HttpRequest, provider: OidcProvider, params: dict[str, str])
         ) from exc
     except discovery.ProviderUnavailable as exc:
         raise _unavailable(exc) from exc
-    refusal = rules.refusal(provider, claims)
-    if refusal is not None:
-        raise SignInError(403, gettext_noop("Access denied"), refusal)
-    kept = {name: value for name, value in claims.items() if name not in TOKEN_CLAIMS}
-    return SignedIn(identity=rules.identity(claims), claims=kept, next_path=entry["next"])
