@@ -217,6 +217,28 @@ def publish_site(
     return report
 
 
+def _withdraw(
+    page: Page,
+    live: list[Target],
+    previous: dict[str, Manifest | None],
+    report: Report,
+    before_write: BeforeWrite | None,
+    *,
+    now: datetime,
+    any_failed: bool,
+) -> Report:
+    """A page that is not public: nothing of it is rendered, and an empty site deletes what an
+    earlier publish left. A page's own place that holds nothing is not even created (its name
+    is the page's); a shared target's root is, so that the other pages' `p/` is reachable."""
+    live = [t for t in live if previous[t.url] is not None or not t.page]
+    if not live and not any_failed:
+        report.current = True
+        return report
+    withdrawn = Manifest(page.generation, report.version, full_at=now.isoformat())
+    _publish_to(live, Site(), withdrawn, previous, report, before_write)
+    return report
+
+
 def _publish_placement(
     page: Page,
     placement: Placement,
@@ -245,16 +267,9 @@ def _publish_placement(
         render_all = render_all or _full_render_due(previous.values(), now)
     live = [t for t in targets if t.url not in failed]
     if not published(page):
-        # Nothing of it is rendered: an empty site deletes what an earlier publish left. A
-        # page's own place that holds nothing is not even created (its name is the page's);
-        # a shared target's root is, so that the other pages' `p/` is reachable.
-        live = [t for t in live if previous[t.url] is not None or not t.page]
-        if not live and not failed:
-            report.current = True
-            return report
-        withdrawn = Manifest(page.generation, version, full_at=now.isoformat())
-        _publish_to(live, Site(), withdrawn, previous, report, before_write)
-        return report
+        return _withdraw(
+            page, live, previous, report, before_write, now=now, any_failed=bool(failed)
+        )
     # Read before rendering: a write committing meanwhile can only make the next publish
     # render more, never less.
     status = "|".join(selectors.status_summary(page=page))
