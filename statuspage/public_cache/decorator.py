@@ -111,31 +111,12 @@ def public_document(
             doc_key = f"public:doc:{version}:{key}"
             doc = local.get(doc_key) or _shared_get(doc_key)
             if doc is None:
-                previous = _last_good.get(key)
-                # A publish waits for the new version: the copy it replaces is what it must not
-                # send to a target.
-                rendering_only = request.META.get(metrics.RENDER_ONLY)
-                if previous is not None and not rendering_only and _in_flight(key):
-                    return _replaced_copy(request, previous, extra)
-                with _single_flight(key):
-                    # Whoever waited here usually finds the document rendered by the first.
-                    doc = local.get(doc_key) or _shared_get(doc_key)
-                    if doc is None:
-                        try:
-                            response = _render(version, page, view, request, *args, **kwargs)
-                        except DatabaseError:
-                            return _serve_snapshot(request, key, extra)
-                        if response.status_code != 200:
-                            return response
-                        doc = make_document(response.content, response["Content-Type"])
-                        if getattr(response, "public_one_off", False):
-                            return _respond(request, doc, stale=False, extra_headers=extra)
-                        snapshot_save(key, doc)
-                        if request.META.get(metrics.RENDER_ONLY):
-                            # A publish renders every document once per generation: kept in
-                            # the caches, each would push out what readers actually ask for.
-                            return _respond(request, doc, stale=False, extra_headers=extra)
-                        _shared_set(doc_key, doc)
+                found = _render_once(
+                    request, version, page, key, doc_key, extra, view, *args, **kwargs
+                )
+                if isinstance(found, HttpResponse):
+                    return found
+                doc = found
             local.put(doc_key, doc)
             _remember_last_good(key, doc)
             # Registered only for documents that exist, so probing unknown ids grows nothing.
@@ -215,6 +196,50 @@ def rendered_elsewhere(key: str, body: bytes, content_type: str) -> None:
     publisher's bulk render of every incident's JSON): its last-good snapshot is refreshed as
     a render through the view would, and nothing else (a publish fills no cache)."""
     snapshot_save(key, make_document(body, content_type))
+
+
+def _render_once(
+    request: HttpRequest,
+    version: str,
+    page: int | None,
+    key: str,
+    doc_key: str,
+    extra: Mapping[str, str],
+    view: PublicView[_P],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> Document | HttpResponse:
+    """A document missing from the caches: rendered by one request at a time per key, and kept
+    (snapshot, shared cache) for the next. An answer the reader gets as it is (a 404, a last
+    good copy while the database is down, a one-off, a publish's render) comes back as a
+    response; a kept document as itself."""
+    previous = _last_good.get(key)
+    # A publish waits for the new version: the copy it replaces is what it must not send to a
+    # target.
+    rendering_only = request.META.get(metrics.RENDER_ONLY)
+    if previous is not None and not rendering_only and _in_flight(key):
+        return _replaced_copy(request, previous, extra)
+    with _single_flight(key):
+        # Whoever waited here usually finds the document rendered by the first.
+        doc = local.get(doc_key) or _shared_get(doc_key)
+        if doc is not None:
+            return doc
+        try:
+            response = _render(version, page, view, request, *args, **kwargs)
+        except DatabaseError:
+            return _serve_snapshot(request, key, extra)
+        if response.status_code != 200:
+            return response
+        doc = make_document(response.content, response["Content-Type"])
+        if getattr(response, "public_one_off", False):
+            return _respond(request, doc, stale=False, extra_headers=extra)
+        snapshot_save(key, doc)
+        if rendering_only:
+            # A publish renders every document once per generation: kept in the caches, each
+            # would push out what readers actually ask for.
+            return _respond(request, doc, stale=False, extra_headers=extra)
+        _shared_set(doc_key, doc)
+        return doc
 
 
 def _render(
