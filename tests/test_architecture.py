@@ -7,6 +7,9 @@
 - No app uses another app's private names: `from X import _name`, `X._name`, or a module whose
   name starts with an underscore, where X belongs to another app. A helper another app needs is
   made public where it lives (e.g. incidents.services.page_lock), not borrowed.
+- Sizes a reader can hold: a module past MODULE_LINES becomes a package, a function whose own
+  code (without its docstring and the functions and classes defined inside it) passes
+  FUNCTION_LINES becomes named steps.
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("incidents", "notifications", "statuspage")
+MODULE_LINES = 600
+FUNCTION_LINES = 60
 # Django's documented model metadata API (Model._meta): public despite its underscore.
 PUBLIC_UNDERSCORE_NAMES = frozenset({"_meta"})
 
@@ -165,3 +171,52 @@ def test_the_check_finds_a_private_name_from_another_app(source, module):
 )
 def test_the_check_leaves_public_and_own_names_alone(source, module):
     assert private_name_uses(source, module) == []
+
+
+def _defined_inside(node: ast.AST) -> Iterator[ast.AST]:
+    """The functions and classes defined in `node`'s body, outermost only."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield child
+        else:
+            yield from _defined_inside(child)
+
+
+def long_functions(source: str) -> list[str]:
+    """Each function of `source` whose own code passes FUNCTION_LINES, with its length."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        own = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+        if ast.get_docstring(node) is not None:
+            own -= node.body[0].end_lineno - node.body[0].lineno + 1  # type: ignore[operator]
+        for inner in _defined_inside(node):
+            own -= inner.end_lineno - inner.lineno + 1 + len(inner.decorator_list)  # type: ignore[attr-defined,operator]
+        if own > FUNCTION_LINES:
+            found.append(f"{node.name} ({own} lines)")
+    return found
+
+
+def test_no_module_is_past_its_size():
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in project_modules()}
+    assert {path: n for path, n in sizes.items() if n > MODULE_LINES} == {}
+
+
+def test_no_function_is_past_its_size():
+    found = {
+        str(path.relative_to(ROOT)): long
+        for path in project_modules()
+        if (long := long_functions(path.read_text()))
+    }
+    assert found == {}
+
+
+def test_a_functions_size_leaves_out_its_docstring_and_what_it_defines_inside():
+    step = "    x = 1\n"
+    inner = "    def inner():\n" + "        y = 2\n" * 40
+    docstring = '    """' + "Why.\n" * 30 + '    """\n'
+    at_limit = "def f():\n" + docstring + step * (FUNCTION_LINES - 1) + inner
+    assert long_functions(at_limit) == []
+    past = "def f():\n" + step * FUNCTION_LINES
+    assert long_functions(past) == [f"f ({FUNCTION_LINES + 1} lines)"]

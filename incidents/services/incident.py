@@ -221,14 +221,18 @@ def _own_page_only(incident: Incident, component_statuses: Mapping[Component, st
         )
 
 
-def _tell_the_public_face(
+def _announce(
     incident: Incident,
+    update: IncidentUpdate,
+    *,
+    kind: str,
+    notify: bool,
     affected_ids: Collection[int],
     changes: dict[int, tuple[str, str]],
-    *,
     calendars: bool,
 ) -> None:
-    """Names what an update changed on the public face (statuspage/publish/scope.py).
+    """Names what an update changed on the public face (statuspage/publish/scope.py), then
+    tells the rest of the system (notifications, the publisher) through its event.
 
     `calendars`: whether the components' calendars move. They name the incident, its impact
     and its span on each day: an update that moves neither its status, its impact nor a
@@ -244,6 +248,15 @@ def _tell_the_public_face(
             face=calendars,
         ),
         page=incident.page_id,
+    )
+    events.publish(
+        DomainEvent(
+            kind=kind,
+            notify=notify,
+            incident_id=incident.id,
+            incident_update_id=update.id,
+            component_ids=tuple(sorted(affected_ids)),
+        )
     )
 
 
@@ -294,25 +307,15 @@ def _apply_update(
         before=before,
         after=audit_snapshot(incident, _AUDIT_FIELDS),
     )
-    _tell_the_public_face(
+    moved_face = status != status_before or incident.computed_impact != impact_before
+    _announce(
         incident,
-        affected_ids,
-        changes,
-        calendars=(
-            status != status_before
-            or incident.computed_impact != impact_before
-            or bool(added)
-            or bool(changes)
-        ),
-    )
-    events.publish(
-        DomainEvent(
-            kind=kind,
-            notify=notify,
-            incident_id=incident.id,
-            incident_update_id=update.id,
-            component_ids=tuple(sorted(affected_ids)),
-        )
+        update,
+        kind=kind,
+        notify=notify,
+        affected_ids=affected_ids,
+        changes=changes,
+        calendars=moved_face or bool(added or changes),
     )
     return update
 
