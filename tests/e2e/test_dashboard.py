@@ -173,30 +173,44 @@ def test_choices_made_before_the_script_ran_are_counted(dash_site, dash_admin, d
     left as served asks the server nothing."""
     from playwright.sync_api import expect
 
+    from incidents import services
     from incidents.models import Component
 
     page, site = dash_page, dash_site
     _sign_in(page, site, dash_admin[1])
-    api = Component.objects.get(name="API")
+    api, web = Component.objects.get(name="API"), Component.objects.get(name="Web")
+    # An incident's page comes with its components' statuses chosen: as served, nothing to ask.
+    open_one = services.incident_create(
+        name="Slow", body="Looking", actor=services.SYSTEM, component_statuses={api: "major_outage"}
+    )
     asked = []
-    page.on("request", lambda r: asked.append(r.url) if "/dashboard/reach/" in r.url else None)
-    page.goto(f"{site}/dashboard/incidents/new/")
-    page.wait_for_load_state("networkidle")
+    page.on(
+        "request",
+        lambda r: (
+            asked.append(r.url)
+            if "/dashboard/reach/" in r.url or "/preview/status/" in r.url
+            else None
+        ),
+    )
+    for path in ("incidents/new/", f"incidents/{open_one.public_id}/"):
+        page.goto(f"{site}/dashboard/{path}")
+        page.wait_for_load_state("networkidle")
+    assert page.locator(f"#id_component_{api.pk}").input_value() == "major_outage"
     assert asked == []
 
     held = []
     hold = lambda route: held.append(route)  # noqa: E731 (Playwright tags the handler)
     page.route("**/dashboard/dashboard.js*", hold)
     page.goto(f"{site}/dashboard/incidents/new/", wait_until="commit")
-    page.wait_for_selector(f"#id_component_{api.pk}", state="attached")
-    page.select_option(f"#id_component_{api.pk}", "major_outage")
+    page.wait_for_selector(f"#id_component_{web.pk}", state="attached")
+    page.select_option(f"#id_component_{web.pk}", "degraded_performance")
     assert held, "the script was requested while the form was being filled"
     expect(page.locator("p.reach")).to_contain_text("all components")  # the server's figure
-    expect(page.locator("p.banner-preview")).to_contain_text("All Systems Operational")
+    expect(page.locator("p.banner-preview")).to_contain_text("no component changes")
     for route in held:
         route.continue_()
     expect(page.locator("p.reach")).not_to_contain_text("all components")
-    expect(page.locator("p.banner-preview")).to_contain_text("API: Major outage")
+    expect(page.locator("p.banner-preview")).to_contain_text("Web: Degraded performance")
     _no_problems(page)
 
 
