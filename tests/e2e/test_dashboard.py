@@ -108,7 +108,10 @@ def test_declare_update_resolve_in_the_browser(dash_site, dash_admin, dash_page,
     page.fill("#id_body", "We are **investigating** failed checkouts.")
     page.select_option(f"#id_component_{api.pk}", "major_outage")
     page.select_option(f"#id_component_{web.pk}", "degraded_performance")
-    page.wait_for_selector("[data-preview-target] >> text=investigating")
+    # The typed text, not the status's default message the form began with (which also says
+    # "investigating"): the screenshot shows the preview of what is sent.
+    page.wait_for_selector("[data-preview-target] strong:text('investigating')")
+    expect(page.locator("[data-preview-target]")).to_contain_text("failed checkouts")
     # The "This will notify" line recounts for the chosen components (dashboard.js).
     expect(page.locator("p.reach")).not_to_contain_text("all components")
     page.screenshot(path=str(dash_artifacts / "dashboard-declare.png"), full_page=True)
